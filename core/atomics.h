@@ -1,0 +1,58 @@
+/*
+ * atomics.h - the one header that touches <stdatomic.h> and the futex.
+ * Everything concurrent in the core goes through these wrappers so the
+ * memory orders are stated at each use and the platform code lives here.
+ */
+#ifndef TPOOL_CORE_ATOMICS_H
+#define TPOOL_CORE_ATOMICS_H
+
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define TPOOL__CACHELINE 64
+#define TPOOL__ALIGNED _Alignas(TPOOL__CACHELINE)
+
+typedef _Atomic uint32_t tpool__a32;
+typedef _Atomic uint64_t tpool__a64;
+typedef _Atomic size_t tpool__asize;
+
+#define ld_relaxed(p) atomic_load_explicit((p), memory_order_relaxed)
+#define ld_acquire(p) atomic_load_explicit((p), memory_order_acquire)
+#define st_relaxed(p, v) atomic_store_explicit((p), (v), memory_order_relaxed)
+#define st_release(p, v) atomic_store_explicit((p), (v), memory_order_release)
+#define add_relaxed(p, v) atomic_fetch_add_explicit((p), (v), memory_order_relaxed)
+#define add_acqrel(p, v) atomic_fetch_add_explicit((p), (v), memory_order_acq_rel)
+#define sub_acqrel(p, v) atomic_fetch_sub_explicit((p), (v), memory_order_acq_rel)
+#define fence_seq_cst() atomic_thread_fence(memory_order_seq_cst)
+
+static inline void tpool__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Sleeps while *word == expected (spurious returns are allowed). */
+static inline void tpool__futex_wait(tpool__a32 *word, uint32_t expected)
+{
+    syscall(SYS_futex, (void *)word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+}
+
+static inline void tpool__futex_wake(tpool__a32 *word, int n)
+{
+    syscall(SYS_futex, (void *)word, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
+}
+
+static inline void tpool__futex_wake_all(tpool__a32 *word)
+{
+    tpool__futex_wake(word, INT_MAX);
+}
+
+#endif

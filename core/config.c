@@ -1,0 +1,799 @@
+/*
+ * config.c - the JSON configuration: parsing, validation, environment
+ * overrides and the setters for configurations built in code.
+ *
+ * Every key is checked here except the members of "params", which only make
+ * sense against the policy's parameter table and are checked by params.c once
+ * the policy is loaded. The text is kept so that those later errors can still
+ * give a line and a column.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* getcwd(NULL, 0) allocates */
+#endif
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "json_locate.h"
+
+#define MAX_THREADS 4096
+#define MAX_SPIN_US 1000000
+/* A configuration is a few hundred bytes; refusing huge inputs keeps a
+ * mistaken TPOOL_CONFIG=/dev/zero from eating the memory. */
+#define MAX_FILE_SIZE (64u << 20)
+
+#define TEXT_SOURCE "<text>"
+
+#if JSON_INTEGER_IS_LONG_LONG
+#define JINT_MAX LLONG_MAX
+#else
+#define JINT_MAX LONG_MAX
+#endif
+
+/* ---- allocation --------------------------------------------------------- */
+
+static void free_path(char **dirs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(dirs[i]);
+    free(dirs);
+}
+
+int tpool_config_new(tpool_config **out)
+{
+    if (!out)
+        return TPOOL_EINVAL;
+    *out = NULL;
+    tpool_config *cfg = calloc(1, sizeof *cfg);
+    if (!cfg)
+        return TPOOL_ENOMEM;
+    cfg->policy = strdup(TPOOL_DEFAULT_POLICY);
+    if (!cfg->policy) {
+        free(cfg);
+        return TPOOL_ENOMEM;
+    }
+    cfg->threads = 0;
+    cfg->spin_us = TPOOL_DEFAULT_SPIN_US;
+    cfg->min_work_size = TPOOL_DEFAULT_MIN_WORK_SIZE;
+    *out = cfg;
+    return 0;
+}
+
+void tpool_config_free(tpool_config *cfg)
+{
+    if (!cfg)
+        return;
+    free(cfg->policy);
+    json_decref(cfg->params);
+    free_path(cfg->policy_path, cfg->npolicy_path);
+    free(cfg->source);
+    free(cfg->text);
+    free(cfg);
+}
+
+static char *dup_or_null(const char *s, int *failed)
+{
+    if (!s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d)
+        *failed = 1;
+    return d;
+}
+
+int tpool__config_copy(const tpool_config *src, tpool_config **out)
+{
+    if (!out)
+        return TPOOL_EINVAL;
+    *out = NULL;
+    if (!src)
+        return TPOOL_EINVAL;
+    tpool_config *c = calloc(1, sizeof *c);
+    if (!c)
+        return TPOOL_ENOMEM;
+    int failed = 0;
+    c->threads = src->threads;
+    c->spin_us = src->spin_us;
+    c->min_work_size = src->min_work_size;
+    c->policy = dup_or_null(src->policy, &failed);
+    c->source = dup_or_null(src->source, &failed);
+    c->text = dup_or_null(src->text, &failed);
+    if (src->params) {
+        /* A deep copy: the original may be changed or freed afterwards. */
+        c->params = json_deep_copy(src->params);
+        if (!c->params)
+            failed = 1;
+    }
+    if (src->npolicy_path) {
+        c->policy_path = calloc(src->npolicy_path, sizeof *c->policy_path);
+        if (!c->policy_path) {
+            failed = 1;
+        } else {
+            c->npolicy_path = src->npolicy_path;
+            for (size_t i = 0; i < src->npolicy_path; i++)
+                c->policy_path[i] = dup_or_null(src->policy_path[i], &failed);
+        }
+    }
+    if (failed) {
+        tpool_config_free(c);
+        return TPOOL_ENOMEM;
+    }
+    *out = c;
+    return 0;
+}
+
+/* ---- parsing ---------------------------------------------------------------- */
+
+struct ctx {
+    tpool_config *cfg;
+    const char *source;
+    const char *text;
+    const char *base_dir; /* absolute directory of the file, NULL for text */
+    tpool_error *err;
+};
+
+static int nomem(struct ctx *c)
+{
+    return tpool__error(c->err, TPOOL_ENOMEM, c->source, 0, 0, NULL,
+                        "out of memory while reading the configuration");
+}
+
+/* "expected <what>, got <value>" at the position of the value at `key`. */
+static int bad(struct ctx *c, const char *key, const json_t *v, const char *what)
+{
+    int line = 0, column = 0;
+    tpool__json_locate(c->text, key, &line, &column);
+    char got[64];
+    return tpool__error(c->err, TPOOL_EINVAL, c->source, line, column, key,
+                        "expected %s, got %s", what,
+                        tpool__json_render(v, got, sizeof got));
+}
+
+static int get_int(struct ctx *c, const char *key, const json_t *v,
+                   json_int_t lo, json_int_t hi, json_int_t *out)
+{
+    if (json_is_integer(v)) {
+        json_int_t i = json_integer_value(v);
+        if (i >= lo && i <= hi) {
+            *out = i;
+            return 0;
+        }
+    }
+    char what[96];
+    if (hi == JINT_MAX)
+        snprintf(what, sizeof what, "an integer >= %" JSON_INTEGER_FORMAT, lo);
+    else
+        snprintf(what, sizeof what,
+                 "an integer in [%" JSON_INTEGER_FORMAT ", %" JSON_INTEGER_FORMAT "]",
+                 lo, hi);
+    return bad(c, key, v, what);
+}
+
+/*
+ * Joins a directory named in a file-loaded configuration with that file's
+ * directory, so that "policy_path": "plugins" means the same thing whatever
+ * the current directory is when the pool is created. Lexical only: the
+ * directory need not exist yet, and symbolic links keep their meaning.
+ */
+static char *resolve(const char *base, const char *entry)
+{
+    if (!base || entry[0] == '/')
+        return strdup(entry);
+    while (entry[0] == '.' && entry[1] == '/') {
+        entry += 2;
+        while (*entry == '/')
+            entry++;
+    }
+    if (entry[0] == '\0' || strcmp(entry, ".") == 0)
+        return strdup(base);
+    size_t bl = strlen(base), el = strlen(entry);
+    int slash = bl > 0 && base[bl - 1] != '/';
+    char *r = malloc(bl + (size_t)slash + el + 1);
+    if (!r)
+        return NULL;
+    memcpy(r, base, bl);
+    if (slash)
+        r[bl] = '/';
+    memcpy(r + bl + (size_t)slash, entry, el + 1);
+    return r;
+}
+
+/* The absolute directory of `path`. The current directory is read now, at
+ * load time, because a later chdir must not move the policy search. */
+static char *file_dir(const char *path)
+{
+    if (path[0] != '/') {
+        /* "./tpool.json" is "tpool.json": keep "/./" out of the result. */
+        while (path[0] == '.' && path[1] == '/') {
+            path += 2;
+            while (*path == '/')
+                path++;
+        }
+    }
+    const char *slash = strrchr(path, '/');
+    size_t dl = slash ? (slash == path ? 1 : (size_t)(slash - path)) : 0;
+    if (path[0] == '/')
+        return strndup(path, dl);
+    char *cwd = getcwd(NULL, 0);
+    if (!cwd) {
+        /* The current directory is gone or unreadable: keep the directory
+         * relative, which still means the right thing until a chdir. */
+        return dl ? strndup(path, dl) : strdup(".");
+    }
+    if (dl == 0)
+        return cwd;
+    size_t cl = strlen(cwd);
+    int sep = cl > 0 && cwd[cl - 1] != '/'; /* cwd "/" has its slash */
+    char *r = malloc(cl + (size_t)sep + dl + 1);
+    if (r) {
+        memcpy(r, cwd, cl);
+        if (sep)
+            r[cl] = '/';
+        memcpy(r + cl + (size_t)sep, path, dl);
+        r[cl + (size_t)sep + dl] = '\0';
+    }
+    free(cwd);
+    return r;
+}
+
+static int key_threads(struct ctx *c, const char *key, json_t *v)
+{
+    json_int_t i = 0;
+    int rc = get_int(c, key, v, 0, MAX_THREADS, &i);
+    if (rc == 0)
+        c->cfg->threads = (unsigned)i;
+    return rc;
+}
+
+static int key_spin_us(struct ctx *c, const char *key, json_t *v)
+{
+    json_int_t i = 0;
+    int rc = get_int(c, key, v, 0, MAX_SPIN_US, &i);
+    if (rc == 0)
+        c->cfg->spin_us = (unsigned)i;
+    return rc;
+}
+
+static int key_min_work_size(struct ctx *c, const char *key, json_t *v)
+{
+    json_int_t i = 0;
+    json_int_t hi = JINT_MAX;
+    /* Only narrower than json_int_t where size_t is 32 bits. */
+    if ((uintmax_t)SIZE_MAX < (uintmax_t)JINT_MAX)
+        hi = (json_int_t)SIZE_MAX;
+    int rc = get_int(c, key, v, 1, hi, &i);
+    if (rc == 0)
+        c->cfg->min_work_size = (size_t)i;
+    return rc;
+}
+
+static int key_policy(struct ctx *c, const char *key, json_t *v)
+{
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return bad(c, key, v,
+                   "a non-empty string (a policy name, or a path containing '/')");
+    const char *s = json_string_value(v);
+    /* A relative path in a file means relative to that file, like
+     * policy_path; a bare name is looked up on the search path. */
+    char *p = strchr(s, '/') ? resolve(c->base_dir, s) : strdup(s);
+    if (!p)
+        return nomem(c);
+    free(c->cfg->policy);
+    c->cfg->policy = p;
+    return 0;
+}
+
+static int key_params(struct ctx *c, const char *key, json_t *v)
+{
+    if (!json_is_object(v))
+        return bad(c, key, v, "an object (the policy's parameters)");
+    json_decref(c->cfg->params);
+    c->cfg->params = json_incref(v);
+    return 0;
+}
+
+static int add_dir(struct ctx *c, char ***dirs, size_t *n, const char *entry)
+{
+    char **grown = realloc(*dirs, (*n + 1) * sizeof **dirs);
+    if (!grown)
+        return nomem(c);
+    *dirs = grown;
+    grown[*n] = resolve(c->base_dir, entry);
+    if (!grown[*n])
+        return nomem(c);
+    (*n)++;
+    return 0;
+}
+
+static int key_policy_path(struct ctx *c, const char *key, json_t *v)
+{
+    char **dirs = NULL;
+    size_t n = 0;
+    int rc = 0;
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        /* An empty entry means the current directory to a shell's PATH; the
+         * policy search never uses that implicitly, so refuse it here rather
+         * than guess. */
+        if (s[0] == '\0' || strstr(s, "::") || s[0] == ':' || s[strlen(s) - 1] == ':') {
+            int line = 0, column = 0;
+            char got[64];
+            tpool__json_locate(c->text, key, &line, &column);
+            rc = tpool__error(c->err, TPOOL_EINVAL, c->source, line, column, key,
+                              "empty directory in %s; write \".\" "
+                              "explicitly if that is meant",
+                              tpool__json_render(v, got, sizeof got));
+            goto fail;
+        }
+        for (const char *p = s; *p;) {
+            const char *end = strchr(p, ':');
+            size_t len = end ? (size_t)(end - p) : strlen(p);
+            char *entry = strndup(p, len);
+            if (!entry) {
+                rc = nomem(c);
+                goto fail;
+            }
+            rc = add_dir(c, &dirs, &n, entry);
+            free(entry);
+            if (rc)
+                goto fail;
+            p += len + (end ? 1 : 0);
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e) {
+            if (!json_is_string(e) || json_string_length(e) == 0) {
+                char sub[64];
+                snprintf(sub, sizeof sub, "%s[%zu]", key, i);
+                rc = bad(c, sub, e, "a non-empty string (a directory)");
+                goto fail;
+            }
+            rc = add_dir(c, &dirs, &n, json_string_value(e));
+            if (rc)
+                goto fail;
+        }
+    } else {
+        rc = bad(c, key, v,
+                 "a string of colon-separated directories or an array of strings");
+        goto fail;
+    }
+    free_path(c->cfg->policy_path, c->cfg->npolicy_path);
+    c->cfg->policy_path = dirs;
+    c->cfg->npolicy_path = n;
+    return 0;
+fail:
+    free_path(dirs, n);
+    return rc;
+}
+
+static const struct {
+    const char *name;
+    int (*fn)(struct ctx *c, const char *key, json_t *v);
+} handlers[] = {
+    { "threads", key_threads },
+    { "policy", key_policy },
+    { "params", key_params },
+    { "policy_path", key_policy_path },
+    { "spin_us", key_spin_us },
+    { "min_work_size", key_min_work_size },
+};
+#define NKNOWN (sizeof handlers / sizeof handlers[0])
+
+static int unknown_key(struct ctx *c, const char *key)
+{
+    int line = 0, column = 0;
+    char *path = tpool__json_path_key(NULL, key);
+    if (path) {
+        tpool__json_locate_key(c->text, path, &line, &column);
+        free(path);
+    }
+    const char *names[NKNOWN];
+    char known[256];
+    size_t n = 0;
+    for (size_t i = 0; i < NKNOWN; i++) {
+        names[i] = handlers[i].name;
+        n += (size_t)snprintf(known + n, sizeof known - n, "%s%s", i ? ", " : "",
+                              names[i]);
+    }
+    const char *near = tpool__json_suggest(key, names, NKNOWN);
+    if (near)
+        return tpool__error(c->err, TPOOL_EINVAL, c->source, line, column, key,
+                            "unknown key (known: %s; did you mean '%s'?)", known, near);
+    return tpool__error(c->err, TPOOL_EINVAL, c->source, line, column, key,
+                        "unknown key (known: %s)", known);
+}
+
+static int blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+            return 0;
+    }
+    return 1;
+}
+
+/* Parses `len` bytes of text (NUL-terminated at len, no NUL before). */
+static int parse(const char *text, size_t len, const char *source,
+                 const char *base_dir, tpool_config **out, tpool_error *err)
+{
+    json_error_t je;
+    /* JSON_DECODE_ANY: a scalar at the top level then gets the same
+     * "expected an object" message as an array, with its position. */
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+    if (!root) {
+        int line = je.line > 0 ? je.line : 0;
+        int column = je.column > 0 ? je.column : 0;
+        if (blank(text, len))
+            return tpool__error(err, TPOOL_EPARSE, source, line, column, NULL,
+                                "expected a JSON object, got an empty document");
+        return tpool__error(err, TPOOL_EPARSE, source, line, column, NULL, "%s",
+                            je.text);
+    }
+    struct ctx c = { NULL, source, text, base_dir, err };
+    int rc;
+    if (!json_is_object(root)) {
+        rc = bad(&c, "", root, "a JSON object at the top level");
+        json_decref(root);
+        return rc;
+    }
+    rc = tpool_config_new(&c.cfg);
+    if (rc) {
+        json_decref(root);
+        return nomem(&c);
+    }
+    c.cfg->source = strdup(source);
+    c.cfg->text = strndup(text, len);
+    if (!c.cfg->source || !c.cfg->text) {
+        rc = nomem(&c);
+        goto out;
+    }
+    /* jansson keeps members in text order, so the first bad key in the
+     * text is the one reported. */
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v) {
+        size_t i;
+        for (i = 0; i < NKNOWN; i++) {
+            if (strcmp(key, handlers[i].name) == 0)
+                break;
+        }
+        rc = i < NKNOWN ? handlers[i].fn(&c, key, v) : unknown_key(&c, key);
+        if (rc)
+            goto out;
+    }
+out:
+    json_decref(root);
+    if (rc) {
+        tpool_config_free(c.cfg);
+        return rc;
+    }
+    *out = c.cfg;
+    return 0;
+}
+
+int tpool_config_load_text(const char *json, const char *source,
+                           tpool_config **out, tpool_error *err)
+{
+    if (!source)
+        source = TEXT_SOURCE;
+    if (!out)
+        return tpool__error(err, TPOOL_EINVAL, source, 0, 0, NULL,
+                            "tpool_config_load_text: out is NULL");
+    *out = NULL;
+    if (!json)
+        return tpool__error(err, TPOOL_EINVAL, source, 0, 0, NULL,
+                            "tpool_config_load_text: json is NULL");
+    return parse(json, strlen(json), source, NULL, out, err);
+}
+
+/* Reads a whole file into a NUL-terminated malloc'd buffer. Regular files,
+ * pipes and /proc files alike: the size is not trusted, only EOF. */
+static int read_file(const char *path, char **buf_out, size_t *len_out,
+                     tpool_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        int code = e == ENOENT ? TPOOL_ENOENT : TPOOL_EIO;
+        tpool__error(err, code, path, 0, 0, NULL,
+                     "cannot open configuration file: %s", strerror(e));
+        return code;
+    }
+    /* open() succeeds on a directory; read() would then fail with a less
+     * helpful story. */
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        tpool__error(err, TPOOL_EIO, path, 0, 0, NULL,
+                     "cannot read configuration file: %s", strerror(EISDIR));
+        return TPOOL_EIO;
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    int rc = 0; /* set before reporting, so the flow does not hinge on it */
+    while (buf) {
+        if (len + 1 >= cap) {
+            if (cap >= MAX_FILE_SIZE) {
+                rc = TPOOL_EIO;
+                tpool__error(err, rc, path, 0, 0, NULL,
+                             "cannot read configuration file: larger than %u MiB, "
+                             "not a configuration", MAX_FILE_SIZE >> 20);
+                break;
+            }
+            char *grown = realloc(buf, cap * 2);
+            if (!grown) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = grown;
+            cap *= 2;
+        }
+        ssize_t n = read(fd, buf + len, cap - 1 - len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = TPOOL_EIO;
+            tpool__error(err, rc, path, 0, 0, NULL,
+                         "cannot read configuration file: %s", strerror(errno));
+            break;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fd);
+    if (!buf && !rc) {
+        rc = TPOOL_ENOMEM;
+        tpool__error(err, rc, path, 0, 0, NULL,
+                     "out of memory while reading the configuration");
+    }
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    buf[len] = '\0';
+    *buf_out = buf;
+    *len_out = len;
+    return 0;
+}
+
+int tpool_config_load_file(const char *path, tpool_config **out, tpool_error *err)
+{
+    if (!out)
+        return tpool__error(err, TPOOL_EINVAL, path, 0, 0, NULL,
+                            "tpool_config_load_file: out is NULL");
+    *out = NULL;
+    if (!path || !*path)
+        return tpool__error(err, TPOOL_EINVAL, NULL, 0, 0, NULL,
+                            "tpool_config_load_file: no file name given");
+    char *text = NULL;
+    size_t len = 0;
+    int rc = read_file(path, &text, &len, err);
+    if (rc)
+        return rc;
+    /* The text is kept and scanned as a C string; jansson would silently
+     * stop at a NUL byte too. */
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        int line, column;
+        tpool__json_position(text, (size_t)(nul - text), &line, &column);
+        free(text);
+        return tpool__error(err, TPOOL_EPARSE, path, line, column, NULL,
+                            "NUL byte in the file (expected JSON text)");
+    }
+    char *dir = file_dir(path);
+    if (!dir) {
+        free(text);
+        return tpool__error(err, TPOOL_ENOMEM, path, 0, 0, NULL,
+                            "out of memory while reading the configuration");
+    }
+    rc = parse(text, len, path, dir, out, err);
+    free(dir);
+    free(text);
+    return rc;
+}
+
+/* ---- environment -------------------------------------------------------- */
+
+/* Quotes an environment value for a message: escapes what would garble the
+ * line, cuts long values. */
+static char *quote(const char *s, char *buf, size_t size)
+{
+    size_t n = 0;
+    buf[n++] = '"';
+    for (; *s && n + 8 < size; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (n > 40) {
+            n += (size_t)snprintf(buf + n, size - n, "...");
+            break;
+        }
+        if (ch == '"' || ch == '\\')
+            n += (size_t)snprintf(buf + n, size - n, "\\%c", ch);
+        else if (ch < 0x20 || ch == 0x7f)
+            n += (size_t)snprintf(buf + n, size - n, "\\x%02x", ch);
+        else
+            buf[n++] = (char)ch;
+    }
+    snprintf(buf + n, size - n, "\"");
+    return buf;
+}
+
+/* Whole string, decimal digits only: " 4", "+4" and "4x" are refused. */
+static int parse_threads(const char *s, unsigned *out)
+{
+    unsigned long v = 0;
+    if (!*s)
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        v = v * 10 + (unsigned long)(*s - '0');
+        if (v > MAX_THREADS)
+            return -1;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
+int tpool_config_apply_env(tpool_config *cfg, tpool_error *err)
+{
+    if (!cfg)
+        return tpool__error(err, TPOOL_EINVAL, NULL, 0, 0, NULL,
+                            "tpool_config_apply_env: cfg is NULL");
+    const char *threads = getenv("TPOOL_THREADS");
+    const char *policy = getenv("TPOOL_POLICY");
+    char q[64];
+    unsigned t = cfg->threads;
+    /* Check both before changing anything, so a bad value leaves the
+     * configuration as it was. */
+    if (threads && parse_threads(threads, &t) != 0)
+        return tpool__error(err, TPOOL_EINVAL, "<env TPOOL_THREADS>", 0, 0, NULL,
+                            "expected an integer in [0, %d], got %s", MAX_THREADS,
+                            quote(threads, q, sizeof q));
+    if (policy && !*policy)
+        return tpool__error(err, TPOOL_EINVAL, "<env TPOOL_POLICY>", 0, 0, NULL,
+                            "expected a policy name or a path containing '/', "
+                            "got \"\" (unset it to keep the configured policy)");
+    if (policy) {
+        char *p = strdup(policy);
+        if (!p)
+            return tpool__error(err, TPOOL_ENOMEM, "<env TPOOL_POLICY>", 0, 0, NULL,
+                                "out of memory");
+        free(cfg->policy);
+        cfg->policy = p;
+    }
+    cfg->threads = t;
+    return 0;
+}
+
+int tpool_config_load_env(tpool_config **out, tpool_error *err)
+{
+    if (!out)
+        return tpool__error(err, TPOOL_EINVAL, NULL, 0, 0, NULL,
+                            "tpool_config_load_env: out is NULL");
+    *out = NULL;
+    const char *path = getenv("TPOOL_CONFIG");
+    tpool_config *cfg;
+    int rc;
+    if (path && !*path)
+        return tpool__error(err, TPOOL_EINVAL, "<env TPOOL_CONFIG>", 0, 0, NULL,
+                            "expected the path of a JSON configuration file, got "
+                            "\"\" (unset it for the built-in defaults)");
+    if (path) {
+        rc = tpool_config_load_file(path, &cfg, err);
+        if (rc)
+            return rc;
+    } else {
+        rc = tpool_config_new(&cfg);
+        if (rc)
+            return tpool__error(err, rc, NULL, 0, 0, NULL,
+                                "cannot create the default configuration: %s",
+                                tpool_strerror(rc));
+    }
+    rc = tpool_config_apply_env(cfg, err);
+    if (rc) {
+        tpool_config_free(cfg);
+        return rc;
+    }
+    *out = cfg;
+    return 0;
+}
+
+/* ---- setters and accessors ---------------------------------------------- */
+
+int tpool_config_set_threads(tpool_config *cfg, unsigned threads)
+{
+    if (!cfg || threads > MAX_THREADS)
+        return TPOOL_EINVAL;
+    cfg->threads = threads;
+    return 0;
+}
+
+int tpool_config_set_policy(tpool_config *cfg, const char *policy)
+{
+    if (!cfg || !policy || !*policy)
+        return TPOOL_EINVAL;
+    char *p = strdup(policy);
+    if (!p)
+        return TPOOL_ENOMEM;
+    free(cfg->policy);
+    cfg->policy = p;
+    return 0;
+}
+
+int tpool_config_set_params(tpool_config *cfg, const char *params_json,
+                            tpool_error *err)
+{
+    const char *src = TPOOL__PARAMS_SOURCE;
+    if (!cfg)
+        return tpool__error(err, TPOOL_EINVAL, src, 0, 0, NULL,
+                            "tpool_config_set_params: cfg is NULL");
+    if (!params_json) {
+        /* NULL drops the parameters: every one takes its default. */
+        json_decref(cfg->params);
+        cfg->params = NULL;
+        return 0;
+    }
+    size_t len = strlen(params_json);
+    json_error_t je;
+    json_t *v = json_loadb(params_json, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+                           &je);
+    if (!v) {
+        int line = je.line > 0 ? je.line : 0;
+        int column = je.column > 0 ? je.column : 0;
+        if (blank(params_json, len))
+            return tpool__error(err, TPOOL_EPARSE, src, line, column, "params",
+                                "expected a JSON object, got an empty document");
+        return tpool__error(err, TPOOL_EPARSE, src, line, column, "params", "%s",
+                            je.text);
+    }
+    if (!json_is_object(v)) {
+        int line = 0, column = 0;
+        char got[64];
+        tpool__json_locate(params_json, "", &line, &column);
+        int rc = tpool__error(err, TPOOL_EINVAL, src, line, column, "params",
+                              "expected an object (the policy's parameters), got %s",
+                              tpool__json_render(v, got, sizeof got));
+        json_decref(v);
+        return rc;
+    }
+    /* The positions of later params errors (params.c) refer to this text
+     * now, not to the file the rest came from. */
+    char *source = strdup(src);
+    char *text = strdup(params_json);
+    if (!source || !text) {
+        free(source);
+        free(text);
+        json_decref(v);
+        return tpool__error(err, TPOOL_ENOMEM, src, 0, 0, NULL, "out of memory");
+    }
+    json_decref(cfg->params);
+    cfg->params = v;
+    free(cfg->source);
+    cfg->source = source;
+    free(cfg->text);
+    cfg->text = text;
+    return 0;
+}
+
+unsigned tpool_config_threads(const tpool_config *cfg)
+{
+    return cfg ? cfg->threads : 0;
+}
+
+const char *tpool_config_policy(const tpool_config *cfg)
+{
+    return cfg ? cfg->policy : NULL;
+}

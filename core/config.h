@@ -1,0 +1,51 @@
+/* config.h - the parsed configuration shared by the config, loader and pool. */
+#ifndef TPOOL_CORE_CONFIG_H
+#define TPOOL_CORE_CONFIG_H
+
+#include <jansson.h>
+
+#include "tpool-policy.h"
+#include "tpool.h"
+
+struct tpool_config {
+    unsigned threads;      /* 0 = tpool_default_threads() */
+    char *policy;          /* a name, or a path when it contains '/'; never NULL */
+    json_t *params;        /* the "params" object (owned), or NULL */
+    char **policy_path;    /* directories from the config, absolute or made
+                              relative to the config file's directory */
+    size_t npolicy_path;
+    unsigned spin_us;      /* spin budget before parking */
+    size_t min_work_size;  /* parallel-for ranges below this run inline */
+    /* Where values came from, for error messages about params (which are
+     * validated later, when the policy is loaded). */
+    char *source;          /* file name or "<text>" */
+    char *text;            /* the JSON text the config was parsed from, or NULL */
+};
+
+#define TPOOL_DEFAULT_POLICY "fifo"
+#define TPOOL_DEFAULT_SPIN_US 200
+#define TPOOL_DEFAULT_MIN_WORK_SIZE 1
+
+/*
+ * Validates cfg->params against the policy's parameter table and writes one
+ * value per table entry into out[] (defaults for keys not given). Errors name
+ * the key as "params.NAME" and, when the config came from JSON text, give its
+ * line and column.
+ */
+int tpool__params_resolve(const tpool_config *cfg, const tpool_policy *pol,
+                          tpool_param_value *out, tpool_error *err);
+
+/*
+ * Finds where the value at a key path ("params.chunk", "threads") starts in a
+ * JSON text: 1-based line and column (columns count UTF-8 characters, as
+ * jansson counts them); paths may index arrays ("policy_path[1]") and escape
+ * '.', '[' and '\' in key names with a backslash. Returns 0 on success, -1 if
+ * the path is not found. For a key that occurs more than once the last
+ * occurrence counts, as jansson keeps the last value.
+ */
+int tpool__json_locate(const char *text, const char *path, int *line, int *column);
+
+/* Duplicates a config (deep copy). */
+int tpool__config_copy(const tpool_config *src, tpool_config **out);
+
+#endif

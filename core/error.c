@@ -1,0 +1,77 @@
+/* error.c - error codes and the first-error-wins tpool_error. */
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *tpool_strerror(int code)
+{
+    switch (code) {
+    case TPOOL_OK: return "success";
+    case TPOOL_EINVAL: return "invalid argument or configuration value";
+    case TPOOL_ENOMEM: return "out of memory";
+    case TPOOL_ENOENT: return "not found";
+    case TPOOL_ELOAD: return "cannot load policy";
+    case TPOOL_EABI: return "incompatible policy ABI";
+    case TPOOL_EPARSE: return "malformed JSON";
+    case TPOOL_ETHREAD: return "cannot create thread";
+    case TPOOL_ESHUTDOWN: return "pool is shutting down";
+    case TPOOL_EPOLICY: return "policy refused";
+    case TPOOL_EDEADLK: return "operation would deadlock";
+    case TPOOL_ECANCELED: return "task cancelled";
+    case TPOOL_EIO: return "I/O error";
+    case TPOOL_ERANGE: return "value out of range";
+    default: return "unknown error";
+    }
+}
+
+void tpool_error_clear(tpool_error *err)
+{
+    if (err)
+        memset(err, 0, sizeof *err);
+}
+
+static void copy(char *dst, size_t size, const char *src)
+{
+    if (!src)
+        src = "";
+    snprintf(dst, size, "%s", src);
+}
+
+int tpool__error(tpool_error *err, int code, const char *source, int line,
+                 int column, const char *key, const char *fmt, ...)
+{
+    if (!err || err->code != 0)
+        return code;
+    err->code = code;
+    err->line = line;
+    err->column = column;
+    copy(err->source, sizeof err->source, source);
+    copy(err->key, sizeof err->key, key);
+
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+
+    size_t n = 0, cap = sizeof err->text;
+    err->text[0] = '\0';
+#define PUT(...) \
+    do { if (n < cap) n += (size_t)snprintf(err->text + n, cap - n, __VA_ARGS__); } while (0)
+    if (err->source[0]) {
+        PUT("%s:", err->source);
+        if (line > 0) {
+            PUT("%d:", line);
+            if (column > 0)
+                PUT("%d:", column);
+        }
+        PUT(" ");
+    }
+    if (err->key[0])
+        PUT("%s: ", err->key);
+    PUT("%s", msg);
+#undef PUT
+    return code;
+}

@@ -1,0 +1,66 @@
+/*
+ * json_locate.h - JSON helpers for error messages: where a key or a value
+ * sits in the text, how to name a key in a path, how to show a value, and
+ * which known name a misspelt one was probably meant to be.
+ *
+ * tpool__json_locate itself is declared in config.h; its path syntax:
+ * segments separated by '.', each an object key, optionally followed by
+ * array indices ("policy_path[1]", "a.b[0][2]"); the empty path is the root.
+ * A backslash takes the next character literally, so keys that contain '.',
+ * '[' or '\' can be named (tpool__json_path_key writes them so).
+ *
+ * Positions are 1-based lines and 1-based columns counted the way jansson
+ * counts them in its own error positions: one column per UTF-8 character
+ * (a tab is one column), lines end at '\n' only.
+ */
+#ifndef TPOOL_CORE_JSON_LOCATE_H
+#define TPOOL_CORE_JSON_LOCATE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "config.h"
+
+/*
+ * The source name of a configuration whose `text` is the params object alone
+ * (tpool_config_set_params), so that params.c looks keys up at the root of
+ * the text instead of under "params".
+ */
+#define TPOOL__PARAMS_SOURCE "<params>"
+
+/*
+ * Like tpool__json_locate, but gives the position of the key itself (its
+ * opening quote) rather than of its value. The last segment of `path` must be
+ * an object key. Returns 0, or -1 when the path is not found.
+ */
+int tpool__json_locate_key(const char *text, const char *path, int *line,
+                           int *column);
+
+/* The line and column of byte `offset` of `text` (which is at least that
+ * long), counted as above. */
+void tpool__json_position(const char *text, size_t offset, int *line, int *column);
+
+/*
+ * Returns a malloc'd path naming member `name` of the value at `parent`
+ * ("" or NULL for the root), with '.', '[' and '\' in `name` escaped, for
+ * tpool__json_locate. NULL when out of memory.
+ */
+char *tpool__json_path_key(const char *parent, const char *name);
+
+/*
+ * Writes a JSON rendering of `v` into buf (NUL-terminated), cut to at most
+ * about 40 characters with "..." on a UTF-8 character boundary, for the
+ * "got ..." part of messages. Returns buf.
+ */
+char *tpool__json_render(const json_t *v, char *buf, size_t size);
+
+/*
+ * Returns the candidate that `word` most likely misspells (a small edit
+ * distance, ignoring case, or `word` being a prefix of it), or NULL when none
+ * is close. NULL entries in `candidates` are skipped.
+ */
+const char *tpool__json_suggest(const char *word, const char *const *candidates,
+                                size_t ncandidates);
+
+#endif

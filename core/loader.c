@@ -1,0 +1,586 @@
+/*
+ * loader.c - finding a policy .so, loading it and checking its descriptor.
+ *
+ * Everything that can be wrong with a policy file is caught here, once, so
+ * that the pool can trust h->ops: the mandatory ops are non-NULL, the
+ * parameter table is well-formed, and every member the .so did not declare
+ * (struct_size) reads as zero.
+ */
+#define _GNU_SOURCE
+#include "loader.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "error.h"
+
+#ifndef TPOOL_PKGLIBDIR
+#define TPOOL_PKGLIBDIR "/usr/local/lib/tpool"
+#endif
+
+/*
+ * Records an error about a policy; `source` is the file, when there is one.
+ * Every message starts with "policy '<path or name>'", so source and the key
+ * "policy" go into their fields for programs but are not repeated in the
+ * text, which then reads
+ * "policy '/x/y.so': not a tpool policy: ..." rather than
+ * "/x/y.so: policy: policy '/x/y.so': ...".
+ */
+static int fail(tpool_error *err, int code, const char *source, const char *fmt, ...)
+    TPOOL__PRINTF(4, 5);
+
+static int fail(tpool_error *err, int code, const char *source, const char *fmt, ...)
+{
+    if (!err || err->code != 0)
+        return code;
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    tpool__error(err, code, NULL, 0, 0, NULL, "%s", msg);
+    /* tpool__error cuts messages at 512 bytes; the text has room for more
+     * (long search paths). */
+    snprintf(err->text, sizeof err->text, "%s", msg);
+    snprintf(err->source, sizeof err->source, "%s", source ? source : "");
+    snprintf(err->key, sizeof err->key, "policy");
+    return code;
+}
+
+/* dlerror() text, never NULL (dlerror may return NULL when a symbol's value
+ * simply is NULL). dlerror state is thread-local in glibc. */
+static const char *dl_text(void)
+{
+    const char *e = dlerror();
+    return e ? e : "no error text";
+}
+
+/* ---- descriptor checks ---------------------------------------------------- */
+
+static const char *type_name(enum tpool_param_type t)
+{
+    switch (t) {
+    case TPOOL_PARAM_INT: return "int";
+    case TPOOL_PARAM_BOOL: return "bool";
+    case TPOOL_PARAM_DOUBLE: return "double";
+    case TPOOL_PARAM_ENUM: return "enum";
+    }
+    return NULL;
+}
+
+static int check_params(const char *path, const tpool_policy *d, tpool_error *err)
+{
+    if (d->nparams == 0)
+        return 0;
+    if (!d->params)
+        return fail(err, TPOOL_EPOLICY, path,
+                    "policy '%s': nparams is %u but params is NULL; fix the "
+                    "policy's parameter table", path, d->nparams);
+    for (unsigned i = 0; i < d->nparams; i++) {
+        const tpool_param_desc *p = &d->params[i];
+        if (!p->name || !p->name[0])
+            return fail(err, TPOOL_EPOLICY, path,
+                        "policy '%s': parameter %u has no name; fix the "
+                        "policy's parameter table", path, i);
+        for (unsigned j = 0; j < i; j++)
+            if (strcmp(d->params[j].name, p->name) == 0)
+                return fail(err, TPOOL_EPOLICY, path,
+                            "policy '%s': parameter '%s' is declared twice "
+                            "(entries %u and %u); fix the policy's parameter "
+                            "table", path, p->name, j, i);
+        if (!type_name(p->type))
+            return fail(err, TPOOL_EPOLICY, path,
+                        "policy '%s': parameter '%s' has unknown type %d; use "
+                        "a TPOOL_PARAM_* type", path, p->name, (int)p->type);
+        switch (p->type) {
+        case TPOOL_PARAM_INT:
+            if (!(p->imin <= p->idefault && p->idefault <= p->imax))
+                return fail(err, TPOOL_EPOLICY, path,
+                            "policy '%s': parameter '%s': default %lld is not "
+                            "within [%lld, %lld]; fix the policy's parameter "
+                            "table", path, p->name, (long long)p->idefault,
+                            (long long)p->imin, (long long)p->imax);
+            break;
+        case TPOOL_PARAM_BOOL:
+            if (p->idefault != 0 && p->idefault != 1)
+                return fail(err, TPOOL_EPOLICY, path,
+                            "policy '%s': parameter '%s': bool default %lld is "
+                            "not 0 or 1; fix the policy's parameter table",
+                            path, p->name, (long long)p->idefault);
+            break;
+        case TPOOL_PARAM_DOUBLE:
+            /* Written so that a NaN anywhere fails too. */
+            if (!(p->dmin <= p->ddefault && p->ddefault <= p->dmax))
+                return fail(err, TPOOL_EPOLICY, path,
+                            "policy '%s': parameter '%s': default %g is not "
+                            "within [%g, %g]; fix the policy's parameter table",
+                            path, p->name, p->ddefault, p->dmin, p->dmax);
+            break;
+        case TPOOL_PARAM_ENUM: {
+            if (!p->choices || !p->choices[0])
+                return fail(err, TPOOL_EPOLICY, path,
+                            "policy '%s': enum parameter '%s' has no choices; "
+                            "give a NULL-terminated list of at least one",
+                            path, p->name);
+            int n = 0;
+            while (p->choices[n])
+                n++;
+            if (p->edefault < 0 || p->edefault >= n)
+                return fail(err, TPOOL_EPOLICY, path,
+                            "policy '%s': enum parameter '%s': default index "
+                            "%d is not within its %d choices; fix the "
+                            "policy's parameter table", path, p->name,
+                            p->edefault, n);
+            break;
+        }
+        }
+    }
+    return 0;
+}
+
+/* True when a descriptor of `size` bytes holds the whole member at
+ * [off, off + len). */
+static bool covers(uint32_t size, size_t off, size_t len)
+{
+    return off + len <= size;
+}
+
+#define COVERS(size, member) \
+    covers((size), offsetof(tpool_policy, member), sizeof(((tpool_policy *)0)->member))
+
+/*
+ * Copies what the .so declared and zeroes the rest. A member only partly
+ * inside struct_size is zeroed as well: half a pointer is no pointer.
+ */
+static void copy_ops(tpool_policy *dst, const tpool_policy *src)
+{
+    uint32_t size = src->struct_size;
+    memset(dst, 0, sizeof *dst);
+    memcpy(dst, src, size < sizeof *dst ? size : sizeof *dst);
+#define CLIP(member) \
+    do { if (!COVERS(size, member)) memset(&dst->member, 0, sizeof dst->member); } while (0)
+    CLIP(range_begin);
+    CLIP(range_next);
+    CLIP(range_end);
+    CLIP(range_grain);
+    CLIP(resize);
+    CLIP(stat_names);
+    CLIP(stats_read);
+    CLIP(stats_reset);
+#undef CLIP
+}
+
+static int check_descriptor(const char *path, const tpool_policy *d,
+                            unsigned *nstats, tpool_error *err)
+{
+    if (!d)
+        return fail(err, TPOOL_EPOLICY, path,
+                    "policy '%s': %s() returned NULL instead of a descriptor; "
+                    "fix the policy", path, TPOOL_POLICY_ENTRY_NAME);
+
+    unsigned major = d->abi_version >> 16, minor = d->abi_version & 0xffffu;
+    if (major != TPOOL_POLICY_ABI_MAJOR)
+        return fail(err, TPOOL_EABI, path,
+                    "policy '%s': built for policy ABI %u.%u, but this tpool "
+                    "speaks ABI %d.%d; rebuild the policy against this "
+                    "tpool-policy.h", path, major, minor,
+                    TPOOL_POLICY_ABI_MAJOR, TPOOL_POLICY_ABI_MINOR);
+
+    size_t need = offsetof(tpool_policy, range_begin);
+    if (d->struct_size < need)
+        return fail(err, TPOOL_EABI, path,
+                    "policy '%s': descriptor is %u bytes, smaller than the %zu "
+                    "bytes of mandatory members (up to pop); set struct_size "
+                    "to sizeof(tpool_policy) and rebuild",
+                    path, d->struct_size, need);
+
+    if (!d->name || !d->name[0])
+        return fail(err, TPOOL_EPOLICY, path,
+                    "policy '%s': descriptor has no name; set the 'name' member",
+                    path);
+
+    const char *missing = !d->create ? "create"
+                        : !d->destroy ? "destroy"
+                        : !d->push ? "push"
+                        : !d->pop ? "pop" : NULL;
+    if (missing)
+        return fail(err, TPOOL_EPOLICY, path,
+                    "policy '%s' (%s): mandatory op '%s' is NULL; implement it",
+                    path, d->name, missing);
+
+    int rc = check_params(path, d, err);
+    if (rc)
+        return rc;
+
+    *nstats = 0;
+    if (COVERS(d->struct_size, stat_names) && d->stat_names) {
+        unsigned n = 0;
+        while (n <= TPOOL_STAT_POLICY_MAX && d->stat_names[n])
+            n++;
+        if (n > TPOOL_STAT_POLICY_MAX)
+            return fail(err, TPOOL_EPOLICY, path,
+                        "policy '%s' (%s): stat_names has more than %d entries "
+                        "(or lacks its NULL terminator); report at most %d "
+                        "counters", path, d->name, TPOOL_STAT_POLICY_MAX,
+                        TPOOL_STAT_POLICY_MAX);
+        *nstats = n;
+    }
+    return 0;
+}
+
+/* ---- loading --------------------------------------------------------------- */
+
+/*
+ * Serialises dlopen, the entry call and dlclose. glibc's dlopen and dlclose
+ * are thread-safe by themselves, but ThreadSanitizer cannot see ld.so's
+ * internal lock and reports its bookkeeping as races in every program that
+ * creates pools from several threads; and a policy's entry point may then
+ * set up its descriptor lazily without a lock of its own. Loading is rare,
+ * so the lock costs nothing that matters.
+ */
+static pthread_mutex_t dl_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* dlopen `file`, find and call the entry point, check the descriptor and
+ * fill *out (taking `file`). On any refusal the .so is closed again. Called
+ * with dl_lock held. */
+static int open_checked(const char *path, char *file, tpool__policy_handle *out,
+                        tpool_error *err)
+{
+    void *dl = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+    if (!dl)
+        return fail(err, TPOOL_ELOAD, path,
+                    "policy '%s': cannot load it (dlerror: %s); is it a "
+                    "policy built for this machine with its dependencies "
+                    "installed?", path, dl_text());
+
+    dlerror(); /* clear, so a NULL from dlsym can be told apart */
+    void *sym = dlsym(dl, TPOOL_POLICY_ENTRY_NAME);
+    if (!sym) {
+        int rc = fail(err, TPOOL_ELOAD, path,
+                      "policy '%s': not a tpool policy: symbol %s not found "
+                      "(dlerror: %s); a policy defines it with "
+                      "TPOOL_POLICY_DEFINE", path, TPOOL_POLICY_ENTRY_NAME,
+                      dl_text());
+        dlclose(dl);
+        return rc;
+    }
+
+    /* Converting void * to a function pointer is what POSIX dlsym requires;
+     * going through memcpy keeps -Wpedantic quiet. */
+    tpool_policy_entry_fn entry;
+    memcpy(&entry, &sym, sizeof entry);
+    const tpool_policy *d = entry();
+
+    unsigned nstats = 0;
+    int rc = check_descriptor(path, d, &nstats, err);
+    if (rc) {
+        dlclose(dl);
+        return rc;
+    }
+    out->dl = dl;
+    out->path = file;
+    copy_ops(&out->ops, d);
+    out->nstats = nstats;
+    return 0;
+}
+
+int tpool__policy_load_path(const char *path, tpool__policy_handle *out,
+                            tpool_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!path || !path[0])
+        return fail(err, TPOOL_EINVAL, "", "policy '': empty path; name a .so file");
+
+    /* dlopen searches LD_LIBRARY_PATH and the system directories for a name
+     * without '/'; a path given here always means a file, so anchor it. */
+    char *file;
+    if (strchr(path, '/')) {
+        file = strdup(path);
+    } else {
+        file = malloc(strlen(path) + 3);
+        if (file)
+            sprintf(file, "./%s", path);
+    }
+    if (!file)
+        return fail(err, TPOOL_ENOMEM, path, "policy '%s': out of memory", path);
+
+    /* Check the file ourselves first: dlopen's message for a missing file or
+     * a directory is vague, and dlopen on a FIFO would block. */
+    struct stat st;
+    if (stat(file, &st) != 0) {
+        int e = errno;
+        int rc = e == ENOENT || e == ENOTDIR
+            ? fail(err, TPOOL_ENOENT, path,
+                   "policy '%s': no such file; check the path in the "
+                   "configuration's \"policy\"", path)
+            : fail(err, TPOOL_ELOAD, path, "policy '%s': cannot access it: %s",
+                   path, strerror(e));
+        free(file);
+        return rc;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        free(file);
+        return fail(err, TPOOL_ELOAD, path,
+                    "policy '%s': is a directory, not a shared object; name the "
+                    ".so file, or list the directory in policy_path and give "
+                    "the policy by name", path);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        free(file);
+        return fail(err, TPOOL_ELOAD, path,
+                    "policy '%s': not a regular file; name a .so file", path);
+    }
+
+    pthread_mutex_lock(&dl_lock);
+    int rc = open_checked(path, file, out, err);
+    pthread_mutex_unlock(&dl_lock);
+    if (rc)
+        free(file);
+    return rc;
+}
+
+void tpool__policy_unload(tpool__policy_handle *h)
+{
+    if (!h)
+        return;
+    if (h->dl) {
+        pthread_mutex_lock(&dl_lock);
+        dlclose(h->dl);
+        pthread_mutex_unlock(&dl_lock);
+    }
+    free(h->path);
+    memset(h, 0, sizeof *h);
+}
+
+/* ---- the search path ---------------------------------------------------------- */
+
+void tpool__search_path_free(char **dirs, size_t ndirs)
+{
+    if (!dirs)
+        return;
+    for (size_t i = 0; i < ndirs; i++)
+        free(dirs[i]);
+    free(dirs);
+}
+
+/* Appends a copy of dir[0..len) unless it is empty or already listed:
+ * searching a directory twice finds nothing new. */
+static int push_dir(char ***dirs, size_t *n, size_t *cap, const char *dir, size_t len)
+{
+    if (len == 0)
+        return 0;
+    for (size_t i = 0; i < *n; i++)
+        if (strlen((*dirs)[i]) == len && memcmp((*dirs)[i], dir, len) == 0)
+            return 0;
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 8;
+        char **d = realloc(*dirs, ncap * sizeof *d);
+        if (!d)
+            return TPOOL_ENOMEM;
+        *dirs = d;
+        *cap = ncap;
+    }
+    char *s = strndup(dir, len);
+    if (!s)
+        return TPOOL_ENOMEM;
+    (*dirs)[(*n)++] = s;
+    return 0;
+}
+
+int tpool__search_path(const tpool_config *cfg, char ***dirs_out, size_t *n_out,
+                       tpool_error *err)
+{
+    char **dirs = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+
+    if (cfg)
+        for (size_t i = 0; rc == 0 && i < cfg->npolicy_path; i++)
+            if (cfg->policy_path[i])
+                rc = push_dir(&dirs, &n, &cap, cfg->policy_path[i],
+                              strlen(cfg->policy_path[i]));
+
+    const char *env = getenv("TPOOL_POLICY_PATH");
+    while (rc == 0 && env && *env) {
+        size_t len = strcspn(env, ":");
+        rc = push_dir(&dirs, &n, &cap, env, len);
+        env += len;
+        if (*env == ':')
+            env++;
+    }
+
+    if (rc == 0)
+        rc = push_dir(&dirs, &n, &cap, TPOOL_PKGLIBDIR, strlen(TPOOL_PKGLIBDIR));
+
+    if (rc) {
+        tpool__search_path_free(dirs, n);
+        *dirs_out = NULL;
+        *n_out = 0;
+        return tpool__error(err, rc, NULL, 0, 0, "policy_path",
+                            "out of memory building the policy search path");
+    }
+    *dirs_out = dirs;
+    *n_out = n;
+    return 0;
+}
+
+/* ---- loading by name --------------------------------------------------------- */
+
+/* Policy names are file stems; no path characters, so a name can never
+ * climb out of the search directories. */
+static bool valid_name(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        char c = *s;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A growable string for messages; on allocation failure it stays as it was
+ * (messages are best effort). */
+typedef struct {
+    char *s;
+    size_t len, cap;
+} strbuf;
+
+static void sb_add(strbuf *b, const char *s)
+{
+    size_t l = strlen(s);
+    if (b->len + l + 1 > b->cap) {
+        size_t ncap = (b->len + l + 1) * 2;
+        char *p = realloc(b->s, ncap);
+        if (!p)
+            return;
+        b->s = p;
+        b->cap = ncap;
+    }
+    memcpy(b->s + b->len, s, l + 1);
+    b->len += l;
+}
+
+/* Appends "a, b, c" (the *.so stems found in dirs, sorted, unique), or
+ * "none". */
+static void list_available(strbuf *b, char **dirs, size_t ndirs)
+{
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < ndirs; i++) {
+        DIR *d = opendir(dirs[i]);
+        if (!d)
+            continue;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            size_t l = strlen(e->d_name);
+            if (l <= 3 || strcmp(e->d_name + l - 3, ".so") != 0)
+                continue;
+            char *stem = strndup(e->d_name, l - 3);
+            if (!stem)
+                continue;
+            if (!valid_name(stem)) {
+                free(stem);
+                continue;
+            }
+            if (n == cap) {
+                size_t ncap = cap ? cap * 2 : 16;
+                char **p = realloc(names, ncap * sizeof *p);
+                if (!p) {
+                    free(stem);
+                    continue;
+                }
+                names = p;
+                cap = ncap;
+            }
+            names[n++] = stem;
+        }
+        closedir(d);
+    }
+    if (n)
+        qsort(names, n, sizeof *names, cmp_str);
+    size_t shown = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && strcmp(names[i], names[i - 1]) == 0)
+            continue;
+        sb_add(b, shown++ ? ", " : "");
+        sb_add(b, names[i]);
+    }
+    if (!shown)
+        sb_add(b, "none");
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+int tpool__policy_load(const tpool_config *cfg, tpool__policy_handle *out,
+                       tpool_error *err)
+{
+    memset(out, 0, sizeof *out);
+    const char *policy = cfg && cfg->policy ? cfg->policy : TPOOL_DEFAULT_POLICY;
+
+    if (strchr(policy, '/'))
+        return tpool__policy_load_path(policy, out, err);
+
+    if (!valid_name(policy))
+        return fail(err, TPOOL_EINVAL, NULL,
+                    "policy '%s': not a valid policy name; use letters, digits, "
+                    "'_' and '-' only (the file NAME.so is searched on the "
+                    "policy path), or give a path containing '/'", policy);
+
+    char **dirs;
+    size_t ndirs;
+    int rc = tpool__search_path(cfg, &dirs, &ndirs, err);
+    if (rc)
+        return rc;
+
+    for (size_t i = 0; i < ndirs; i++) {
+        size_t len = strlen(dirs[i]) + 1 + strlen(policy) + sizeof ".so";
+        char *file = malloc(len);
+        if (!file) {
+            tpool__search_path_free(dirs, ndirs);
+            return fail(err, TPOOL_ENOMEM, NULL, "policy '%s': out of memory", policy);
+        }
+        snprintf(file, len, "%s/%s.so", dirs[i], policy);
+        struct stat st;
+        if (stat(file, &st) == 0) {
+            /* The first file found is the policy, broken or not: skipping a
+             * broken one would silently run a different policy. */
+            rc = tpool__policy_load_path(file, out, err);
+            free(file);
+            tpool__search_path_free(dirs, ndirs);
+            return rc;
+        }
+        free(file);
+    }
+
+    strbuf msg = {0};
+    for (size_t i = 0; i < ndirs; i++) {
+        sb_add(&msg, i ? ", " : "");
+        sb_add(&msg, dirs[i]);
+    }
+    sb_add(&msg, "; available: ");
+    list_available(&msg, dirs, ndirs);
+    rc = fail(err, TPOOL_ENOENT, NULL,
+              "policy '%s' not found; searched: %s; install %s.so in one of "
+              "these directories or add its directory to policy_path or "
+              "TPOOL_POLICY_PATH", policy, msg.s ? msg.s : "?", policy);
+    free(msg.s);
+    tpool__search_path_free(dirs, ndirs);
+    return rc;
+}

@@ -1,0 +1,267 @@
+/*
+ * policy_list.c - every policy on the search path, loaded, checked and
+ * described (tpool_policy_list, used by `tpool-info --policies`).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "error.h"
+#include "loader.h"
+
+int tpool_policy_search_path(const tpool_config *cfg, char ***dirs, size_t *count,
+                             tpool_error *err)
+{
+    if (!dirs || !count)
+        return tpool__error(err, TPOOL_EINVAL, NULL, 0, 0, NULL,
+                            "tpool_policy_search_path: NULL output argument");
+    return tpool__search_path(cfg, dirs, count, err);
+}
+
+void tpool_policy_search_path_free(char **dirs, size_t count)
+{
+    tpool__search_path_free(dirs, count);
+}
+
+/* json_real refuses infinities and NaN (JSON has none); an unbounded range
+ * is written as null. */
+static json_t *real_or_null(double d)
+{
+    return isfinite(d) ? json_real(d) : json_null();
+}
+
+/* The parameter table as a JSON array; NULL when out of memory. */
+static json_t *params_json(const tpool_policy *ops)
+{
+    json_t *arr = json_array();
+    if (!arr)
+        return NULL;
+    for (unsigned i = 0; i < ops->nparams; i++) {
+        const tpool_param_desc *p = &ops->params[i];
+        json_t *o = json_object();
+        if (!o || json_array_append_new(arr, o) != 0)
+            goto fail;
+        int bad = json_object_set_new(o, "name", json_string(p->name));
+        bad |= json_object_set_new(o, "description",
+                                   p->description ? json_string(p->description)
+                                                  : json_null());
+        switch (p->type) {
+        case TPOOL_PARAM_INT:
+            bad |= json_object_set_new(o, "type", json_string("int"));
+            bad |= json_object_set_new(o, "default", json_integer(p->idefault));
+            bad |= json_object_set_new(o, "min", json_integer(p->imin));
+            bad |= json_object_set_new(o, "max", json_integer(p->imax));
+            break;
+        case TPOOL_PARAM_BOOL:
+            bad |= json_object_set_new(o, "type", json_string("bool"));
+            bad |= json_object_set_new(o, "default", json_boolean(p->idefault));
+            break;
+        case TPOOL_PARAM_DOUBLE:
+            bad |= json_object_set_new(o, "type", json_string("double"));
+            bad |= json_object_set_new(o, "default", real_or_null(p->ddefault));
+            bad |= json_object_set_new(o, "min", real_or_null(p->dmin));
+            bad |= json_object_set_new(o, "max", real_or_null(p->dmax));
+            break;
+        case TPOOL_PARAM_ENUM: {
+            bad |= json_object_set_new(o, "type", json_string("enum"));
+            bad |= json_object_set_new(o, "default",
+                                       json_string(p->choices[p->edefault]));
+            json_t *ch = json_array();
+            for (int k = 0; ch && p->choices[k]; k++)
+                bad |= json_array_append_new(ch, json_string(p->choices[k]));
+            bad |= json_object_set_new(o, "choices", ch);
+            break;
+        }
+        }
+        if (bad)
+            goto fail;
+    }
+    return arr;
+fail:
+    json_decref(arr);
+    return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The "*.so" file names in dir, sorted so the listing does not depend on
+ * readdir order. A missing directory is no error: the search path names
+ * places where policies may be, not where they must be. */
+static int scan_dir(const char *dir, char ***names, size_t *n)
+{
+    *names = NULL;
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l <= 3 || strcmp(e->d_name + l - 3, ".so") != 0)
+            continue;
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            char **p = realloc(*names, ncap * sizeof *p);
+            if (!p)
+                goto nomem;
+            *names = p;
+            cap = ncap;
+        }
+        if (!((*names)[*n] = strdup(e->d_name)))
+            goto nomem;
+        (*n)++;
+    }
+    closedir(d);
+    if (*n)
+        qsort(*names, *n, sizeof **names, cmp_str);
+    return 0;
+nomem:
+    closedir(d);
+    tpool__search_path_free(*names, *n);
+    *names = NULL;
+    *n = 0;
+    return TPOOL_ENOMEM;
+}
+
+void tpool_policy_list_free(tpool_policy_info *list, size_t count)
+{
+    if (!list)
+        return;
+    for (size_t i = 0; i < count; i++)
+        free(list[i].params_json);
+    free(list);
+}
+
+/* Has a policy of this name (file stem) been seen already? */
+static bool seen(char **stems, size_t n, const char *stem)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(stems[i], stem) == 0)
+            return true;
+    return false;
+}
+
+int tpool_policy_list(const tpool_config *cfg, tpool_policy_info **out,
+                      size_t *count,
+                      void (*on_error)(void *ud, const tpool_error *e), void *ud)
+{
+    if (!out || !count)
+        return TPOOL_EINVAL;
+    *out = NULL;
+    *count = 0;
+
+    char **dirs;
+    size_t ndirs;
+    int rc = tpool__search_path(cfg, &dirs, &ndirs, NULL);
+    if (rc)
+        return rc;
+
+    tpool_policy_info *list = NULL;
+    size_t n = 0, cap = 0;
+    /* Names taken so far, broken files included: tpool__policy_load stops at
+     * the first file of a name, so a later one of the same name is never
+     * used and is not listed. */
+    char **stems = NULL;
+    size_t nstems = 0, stems_cap = 0;
+
+    for (size_t i = 0; rc == 0 && i < ndirs; i++) {
+        char **files;
+        size_t nfiles;
+        rc = scan_dir(dirs[i], &files, &nfiles);
+        for (size_t j = 0; rc == 0 && j < nfiles; j++) {
+            char *stem = strndup(files[j], strlen(files[j]) - 3);
+            if (!stem) {
+                rc = TPOOL_ENOMEM;
+                break;
+            }
+            /* Only names that tpool__policy_load would accept count. */
+            if (strspn(stem, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                             "0123456789_-") != strlen(stem)
+                || seen(stems, nstems, stem)) {
+                free(stem);
+                continue;
+            }
+            if (nstems == stems_cap) {
+                size_t ncap = stems_cap ? stems_cap * 2 : 16;
+                char **p = realloc(stems, ncap * sizeof *p);
+                if (!p) {
+                    free(stem);
+                    rc = TPOOL_ENOMEM;
+                    break;
+                }
+                stems = p;
+                stems_cap = ncap;
+            }
+            stems[nstems++] = stem;
+
+            size_t plen = strlen(dirs[i]) + 1 + strlen(files[j]) + 1;
+            char *path = malloc(plen);
+            if (!path) {
+                rc = TPOOL_ENOMEM;
+                break;
+            }
+            snprintf(path, plen, "%s/%s", dirs[i], files[j]);
+
+            tpool__policy_handle h;
+            tpool_error e;
+            tpool_error_clear(&e);
+            int lrc = tpool__policy_load_path(path, &h, &e);
+            if (lrc) {
+                if (lrc == TPOOL_ENOMEM)
+                    rc = lrc;
+                else if (on_error)
+                    on_error(ud, &e);
+                free(path);
+                continue;
+            }
+
+            if (n == cap) {
+                size_t ncap = cap ? cap * 2 : 8;
+                tpool_policy_info *p = realloc(list, ncap * sizeof *p);
+                if (!p) {
+                    rc = TPOOL_ENOMEM;
+                    goto next;
+                }
+                list = p;
+                cap = ncap;
+            }
+            tpool_policy_info *info = &list[n];
+            memset(info, 0, sizeof *info);
+            snprintf(info->name, sizeof info->name, "%s", stem);
+            snprintf(info->path, sizeof info->path, "%s", path);
+            snprintf(info->description, sizeof info->description, "%s",
+                     h.ops.description ? h.ops.description : "");
+            json_t *pj = params_json(&h.ops);
+            info->params_json = pj ? json_dumps(pj, JSON_COMPACT) : NULL;
+            json_decref(pj);
+            if (!info->params_json)
+                rc = TPOOL_ENOMEM;
+            else
+                n++;
+        next:
+            tpool__policy_unload(&h);
+            free(path);
+        }
+        tpool__search_path_free(files, nfiles);
+    }
+
+    tpool__search_path_free(stems, nstems);
+    tpool__search_path_free(dirs, ndirs);
+    if (rc) {
+        tpool_policy_list_free(list, n);
+        return rc;
+    }
+    *out = list;
+    *count = n;
+    return 0;
+}

@@ -1,0 +1,108 @@
+/*
+ * resolve.c - tpool_config_resolve: the settings a pool created from a
+ * configuration would really use, as JSON (`tpool-info --check-config`).
+ *
+ * It goes through the same steps as pool creation (load the policy, validate
+ * the params against its table) so that a configuration that resolves here
+ * is one that tpool_create accepts, short of thread creation.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "error.h"
+#include "loader.h"
+
+/* One resolved parameter as JSON: enums by name, bools as true/false. */
+static json_t *param_value(const tpool_param_desc *p, tpool_param_value v)
+{
+    switch (p->type) {
+    case TPOOL_PARAM_INT: return json_integer(v.i);
+    case TPOOL_PARAM_BOOL: return json_boolean(v.i);
+    case TPOOL_PARAM_DOUBLE: return isfinite(v.d) ? json_real(v.d) : json_null();
+    case TPOOL_PARAM_ENUM: return json_string(p->choices[v.i]);
+    }
+    return json_null();
+}
+
+static json_t *build(const tpool_config *cfg, const tpool__policy_handle *h,
+                     const tpool_param_value *values, char **dirs, size_t ndirs)
+{
+    unsigned threads = cfg->threads ? cfg->threads : tpool_default_threads();
+    json_t *o = json_object();
+    json_t *params = json_object();
+    json_t *path = json_array();
+    if (!o || !params || !path) {
+        json_decref(o);
+        json_decref(params);
+        json_decref(path);
+        return NULL;
+    }
+    int bad = 0;
+    for (unsigned i = 0; i < h->ops.nparams; i++)
+        bad |= json_object_set_new(params, h->ops.params[i].name,
+                                   param_value(&h->ops.params[i], values[i]));
+    for (size_t i = 0; i < ndirs; i++)
+        bad |= json_array_append_new(path, json_string(dirs[i]));
+
+    bad |= json_object_set_new(o, "threads", json_integer(threads));
+    bad |= json_object_set_new(o, "threads_configured", json_integer(cfg->threads));
+    bad |= json_object_set_new(o, "workers", json_integer(threads > 1 ? threads - 1 : 1));
+    bad |= json_object_set_new(o, "policy", json_string(h->ops.name));
+    bad |= json_object_set_new(o, "policy_file", json_string(h->path));
+    bad |= json_object_set_new(o, "params", params);
+    bad |= json_object_set_new(o, "policy_path", path);
+    bad |= json_object_set_new(o, "spin_us", json_integer(cfg->spin_us));
+    bad |= json_object_set_new(o, "min_work_size",
+                               json_integer((json_int_t)cfg->min_work_size));
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+int tpool_config_resolve(const tpool_config *cfg, char **json_out, tpool_error *err)
+{
+    if (!cfg || !json_out)
+        return tpool__error(err, TPOOL_EINVAL, NULL, 0, 0, NULL,
+                            "tpool_config_resolve: NULL configuration or output");
+    *json_out = NULL;
+
+    tpool__policy_handle h;
+    int rc = tpool__policy_load(cfg, &h, err);
+    if (rc)
+        return rc;
+
+    char **dirs = NULL;
+    size_t ndirs = 0;
+    tpool_param_value *values = calloc(h.ops.nparams ? h.ops.nparams : 1, sizeof *values);
+    if (!values) {
+        rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+        goto out;
+    }
+    rc = tpool__params_resolve(cfg, &h.ops, values, err);
+    if (rc)
+        goto out;
+    rc = tpool__search_path(cfg, &dirs, &ndirs, err);
+    if (rc)
+        goto out;
+
+    json_t *o = build(cfg, &h, values, dirs, ndirs);
+    char *s = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+    json_decref(o);
+    if (!s) {
+        rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL,
+                          "out of memory writing the resolved configuration");
+        goto out;
+    }
+    *json_out = s;
+out:
+    tpool__search_path_free(dirs, ndirs);
+    free(values);
+    tpool__policy_unload(&h);
+    return rc;
+}

@@ -1,0 +1,77 @@
+/* stats.c - snapshots of the per-slot counters and the policy's counters. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool.h"
+
+static void read_counters(const tpool__counters *c, tpool_worker_stats *out)
+{
+    out->tasks_run = ld_relaxed(&c->tasks_run);
+    out->items_run = ld_relaxed(&c->items_run);
+    out->busy_ns = ld_relaxed(&c->busy_ns);
+    out->idle_ns = ld_relaxed(&c->idle_ns);
+    out->parks = ld_relaxed(&c->parks);
+    out->wakes = ld_relaxed(&c->wakes);
+}
+
+static void zero_counters(tpool__counters *c)
+{
+    st_relaxed(&c->tasks_run, 0);
+    st_relaxed(&c->items_run, 0);
+    st_relaxed(&c->busy_ns, 0);
+    st_relaxed(&c->idle_ns, 0);
+    st_relaxed(&c->parks, 0);
+    st_relaxed(&c->wakes, 0);
+}
+
+int tpool_stats_get(tpool *p, tpool_stats *out)
+{
+    if (!p || !out)
+        return TPOOL_EINVAL;
+    memset(out, 0, sizeof *out);
+    out->workers = p->workers;
+    out->per_worker = calloc(p->workers + 1, sizeof *out->per_worker);
+    if (!out->per_worker)
+        return TPOOL_ENOMEM;
+
+    const tpool_policy *ops = &p->policy.ops;
+    out->npolicy = p->policy.nstats;
+    for (unsigned i = 0; i < out->npolicy; i++)
+        out->policy_names[i] = ops->stat_names[i];
+
+    uint64_t ran = 0;
+    for (unsigned s = 0; s <= p->workers; s++) {
+        tpool_worker_stats *ws = &out->per_worker[s];
+        read_counters(s < p->workers ? &p->w[s].c : &p->outside, ws);
+        if (out->npolicy && ops->stats_read)
+            ops->stats_read(p->pstate, s, ws->policy);
+        ran += ws->tasks_run;
+    }
+    out->completed = ran;
+    out->cancelled = ld_relaxed(&p->cancelled_total);
+    out->submitted = ran + out->cancelled + ld_relaxed(&p->root.pending);
+    out->parallel_calls = ld_relaxed(&p->parallel_calls);
+    return 0;
+}
+
+void tpool_stats_free(tpool_stats *stats)
+{
+    if (stats) {
+        free(stats->per_worker);
+        stats->per_worker = NULL;
+    }
+}
+
+void tpool_stats_reset(tpool *p)
+{
+    if (!p)
+        return;
+    for (unsigned s = 0; s < p->workers; s++)
+        zero_counters(&p->w[s].c);
+    zero_counters(&p->outside);
+    st_relaxed(&p->cancelled_total, 0);
+    st_relaxed(&p->parallel_calls, 0);
+    if (p->policy.ops.stats_reset)
+        p->policy.ops.stats_reset(p->pstate);
+}

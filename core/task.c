@@ -1,0 +1,261 @@
+/*
+ * task.c - submitting, running and cancelling tasks; groups and waiting.
+ *
+ * Every task is counted in the pool's root group and, if it has one, in its
+ * own group. A group's `pending` drops when a task finishes (ran or was
+ * cancelled); the finisher that brings it to zero wakes the registered
+ * waiters. Waiters register (under the group lock, nwaiters seq_cst) before
+ * their last look at `pending`, and finishers read nwaiters after their
+ * seq_cst decrement, so a waiter is never left asleep.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+
+#include "clock.h"
+#include "pool.h"
+
+static tpool__counters *counters_of(struct tpool *p, unsigned slot)
+{
+    return slot < p->workers ? &p->w[slot].c : &p->outside;
+}
+
+void tpool__group_init(struct tpool_group *g, struct tpool *p)
+{
+    g->pool = p;
+    atomic_init(&g->pending, 0);
+    atomic_init(&g->inflight, 0);
+    atomic_init(&g->cancelled, 0);
+    atomic_init(&g->nwaiters, 0);
+    pthread_mutex_init(&g->lock, NULL);
+    g->waiters = NULL;
+}
+
+static void wake_waiters(struct tpool_group *g)
+{
+    pthread_mutex_lock(&g->lock);
+    for (tpool__waiter *wt = g->waiters; wt; wt = wt->next) {
+        atomic_store(&wt->flag, 1);
+        if (wt->worker >= 0)
+            tpool__wake_worker(g->pool, (unsigned)wt->worker);
+        else
+            tpool__futex_wake(&wt->flag, 1);
+    }
+    pthread_mutex_unlock(&g->lock);
+}
+
+/* One task of `g` finished. `inflight` keeps a user group alive until this
+ * finisher no longer touches it (tpool_group_wait waits for it to drop).
+ * The root group needs no such guard: it lives as long as the workers. */
+static void group_finish(struct tpool_group *g, bool cancelled)
+{
+    bool guard = g != &g->pool->root;
+    if (guard)
+        atomic_fetch_add(&g->inflight, 1);
+    if (cancelled)
+        add_relaxed(&g->cancelled, 1);
+    if (atomic_fetch_sub(&g->pending, 1) == 1 && atomic_load(&g->nwaiters) > 0)
+        wake_waiters(g);
+    if (guard)
+        atomic_fetch_sub_explicit(&g->inflight, 1, memory_order_release);
+}
+
+void tpool__run_task(struct tpool *p, tpool__task *t, unsigned slot)
+{
+    if (t->kind == TASK_TILE) {
+        tpool__run_tile(p, t, slot);
+        return;
+    }
+    bool cancel = atomic_load_explicit(&p->cancelling, memory_order_relaxed) != 0;
+    tpool_complete_fn done = t->on_complete;
+    tpool_task_fn fn = t->fn;
+    void *arg = t->arg;
+    struct tpool_group *g = t->group;
+    free(t);
+
+    if (!cancel) {
+        fn(arg);
+        add_relaxed(&counters_of(p, slot)->tasks_run, 1);
+    } else {
+        add_relaxed(&p->cancelled_total, 1);
+    }
+    if (done)
+        done(arg, cancel ? TPOOL_ECANCELED : 0);
+    if (g)
+        group_finish(g, cancel);
+    group_finish(&p->root, cancel);
+}
+
+int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *attr)
+{
+    static const tpool_task_attr defaults = TPOOL_TASK_ATTR_INIT;
+    if (!p || !fn)
+        return TPOOL_EINVAL;
+    if (!attr)
+        attr = &defaults;
+    if (attr->group && attr->group->pool != p)
+        return TPOOL_EINVAL;
+
+    tpool__task *t = malloc(sizeof *t);
+    if (!t)
+        return TPOOL_ENOMEM;
+    t->pub.next = NULL;
+    t->pub.policy_data[0] = t->pub.policy_data[1] = 0;
+    t->pub.priority = attr->priority;
+    t->pub.preferred_worker = attr->preferred_worker;
+    t->pub.cost_hint = attr->cost_hint;
+    t->pub.seq = add_relaxed(&p->seq, 1);
+    t->pub.submit_ns = tpool__now_ns();
+    t->kind = TASK_USER;
+    t->fn = fn;
+    t->arg = arg;
+    t->on_complete = attr->on_complete;
+    t->group = attr->group;
+
+    /* Count before looking at `cancelling`: destroy sets it and then waits
+     * for the root count, so a task counted here is either refused below
+     * or seen (and cancelled) by the destroyer's drain. */
+    atomic_fetch_add(&p->root.pending, 1);
+    if (t->group)
+        atomic_fetch_add(&t->group->pending, 1);
+    if (atomic_load(&p->cancelling)) {
+        if (t->group)
+            group_finish(t->group, false);
+        group_finish(&p->root, false);
+        free(t);
+        return TPOOL_ESHUTDOWN;
+    }
+    unsigned from = tpool__tls_pool == p ? tpool__tls_slot : p->workers;
+    tpool__push(p, t, from);
+    return 0;
+}
+
+/* ---- groups -------------------------------------------------------------- */
+
+int tpool_group_create(tpool *p, tpool_group **out)
+{
+    if (!p || !out)
+        return TPOOL_EINVAL;
+    struct tpool_group *g = aligned_alloc(TPOOL__CACHELINE, sizeof *g);
+    if (!g)
+        return TPOOL_ENOMEM;
+    tpool__group_init(g, p);
+    *out = g;
+    return 0;
+}
+
+static bool group_idle(void *arg)
+{
+    struct tpool_group *g = arg;
+    return atomic_load(&g->pending) == 0;
+}
+
+static void add_waiter(struct tpool_group *g, tpool__waiter *wt)
+{
+    pthread_mutex_lock(&g->lock);
+    wt->next = g->waiters;
+    g->waiters = wt;
+    atomic_fetch_add(&g->nwaiters, 1);
+    pthread_mutex_unlock(&g->lock);
+}
+
+static void remove_waiter(struct tpool_group *g, tpool__waiter *wt)
+{
+    pthread_mutex_lock(&g->lock);
+    for (tpool__waiter **pp = &g->waiters; *pp; pp = &(*pp)->next) {
+        if (*pp == wt) {
+            *pp = wt->next;
+            break;
+        }
+    }
+    atomic_fetch_sub(&g->nwaiters, 1);
+    pthread_mutex_unlock(&g->lock);
+}
+
+/* An outside thread waits: it runs what the policy hands slot W, spins for
+ * the spin budget, then sleeps until the group's last task wakes it. */
+static void wait_outside(struct tpool *p, struct tpool_group *g)
+{
+    unsigned slot = p->workers;
+    tpool__counters *c = &p->outside;
+    while (!group_idle(g)) {
+        tpool__task *t = (tpool__task *)p->policy.ops.pop(p->pstate, slot);
+        if (t) {
+            tpool__run_task(p, t, slot);
+            continue;
+        }
+        uint64_t t0 = tpool__now_ns(), deadline = t0 + p->spin_ns;
+        for (unsigned i = 1; !group_idle(g); i++) {
+            if ((i & 15u) == 0 && (t = (tpool__task *)p->policy.ops.pop(p->pstate, slot)))
+                break;
+            tpool__cpu_relax();
+            if ((i & 63u) == 0 && tpool__now_ns() >= deadline)
+                break;
+        }
+        if (!t && !group_idle(g)) {
+            tpool__waiter wt = { .worker = -1 };
+            atomic_init(&wt.flag, 0);
+            add_waiter(g, &wt);
+            if (!group_idle(g)) {
+                add_relaxed(&c->parks, 1);
+                while (atomic_load(&wt.flag) == 0)
+                    tpool__futex_wait(&wt.flag, 0);
+            }
+            remove_waiter(g, &wt);
+        }
+        add_relaxed(&c->idle_ns, tpool__now_ns() - t0);
+        if (t)
+            tpool__run_task(p, t, slot);
+    }
+}
+
+int tpool__group_wait(struct tpool_group *g)
+{
+    struct tpool *p = g->pool;
+    struct tpool *saved_pool = tpool__tls_pool;
+    unsigned saved_slot = tpool__tls_slot;
+    bool worker = saved_pool == p && saved_slot < p->workers;
+
+    if (!group_idle(g)) {
+        if (worker) {
+            tpool__waiter wt = { .worker = (int)saved_slot };
+            atomic_init(&wt.flag, 0);
+            while (!group_idle(g)) {
+                if (tpool__find_work(p, saved_slot))
+                    continue;
+                add_waiter(g, &wt);
+                tpool__park_worker(p, saved_slot, group_idle, g);
+                remove_waiter(g, &wt);
+            }
+        } else {
+            /* Tasks run here count as the pool's (nested calls see it). */
+            tpool__tls_pool = p;
+            tpool__tls_slot = p->workers;
+            wait_outside(p, g);
+            tpool__tls_pool = saved_pool;
+            tpool__tls_slot = saved_slot;
+        }
+    }
+    /* The last finisher may still be waking waiters: let it leave first. */
+    while (atomic_load_explicit(&g->inflight, memory_order_acquire) != 0)
+        tpool__cpu_relax();
+    return ld_relaxed(&g->cancelled) ? TPOOL_ECANCELED : 0;
+}
+
+int tpool_group_wait(tpool_group *g)
+{
+    return g ? tpool__group_wait(g) : TPOOL_EINVAL;
+}
+
+void tpool_group_destroy(tpool_group *g)
+{
+    if (!g)
+        return;
+    tpool__group_wait(g);
+    pthread_mutex_destroy(&g->lock);
+    free(g);
+}
+
+int tpool_wait_all(tpool *p)
+{
+    return p ? tpool__group_wait(&p->root) : TPOOL_EINVAL;
+}

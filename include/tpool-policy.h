@@ -1,0 +1,199 @@
+/*
+ * tpool-policy.h - the ABI between the tpool core and a scheduling policy.
+ *
+ * This is the only header a policy needs. A policy is a shared object that
+ * exports one function, TPOOL_POLICY_ENTRY, returning a pointer to a constant
+ * struct tpool_policy. The core owns threads, parking, waking, timing,
+ * statistics and errors; the policy only decides which task or which range of
+ * items a worker gets next.
+ *
+ * Versioning: `abi_version` and `struct_size` come first. Members are only
+ * ever appended. The core reads a member only when `struct_size` covers it
+ * and it is non-NULL, and otherwise uses the fallback documented beside it.
+ * The loader refuses a policy whose major version differs from the core's.
+ *
+ * Slots: a pool of parallelism T has W = max(T - 1, 1) workers, numbered
+ * 0..W-1, plus one "outside" slot, numbered W, that stands for every thread
+ * that is not a worker (a parallel-for caller, a group waiter, a submitter).
+ *   - Task path: push and pop are called with the caller's slot. Calls for a
+ *     worker slot come only from that worker thread, one at a time. Calls for
+ *     slot W may come from several outside threads at once: treat slot W as
+ *     shared (a thief, never the owner of a per-slot structure).
+ *   - Range path: participants are 0..P-1 (P <= W + 1); participant 0 is the
+ *     calling thread and participant p >= 1 is worker p - 1. Each
+ *     participant index is used by one thread at a time.
+ */
+#ifndef TPOOL_POLICY_H
+#define TPOOL_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TPOOL_POLICY_ABI_MAJOR 1
+#define TPOOL_POLICY_ABI_MINOR 0
+#define TPOOL_POLICY_ABI_VERSION ((TPOOL_POLICY_ABI_MAJOR << 16) | TPOOL_POLICY_ABI_MINOR)
+
+/* The symbol every policy .so exports; see TPOOL_POLICY_DEFINE below. */
+#define TPOOL_POLICY_ENTRY tpool_policy_entry
+#define TPOOL_POLICY_ENTRY_NAME "tpool_policy_entry"
+
+/* ---- tasks as a policy sees them ---------------------------------------- */
+
+/*
+ * A task. The core allocates it and fills the attributes before push; the
+ * policy owns `next` and `policy_data` from push until the task is returned
+ * by pop, and must not touch the task after returning it. Attributes are
+ * read-only for the policy.
+ */
+typedef struct tpool_task {
+    struct tpool_task *next;  /* free for the policy's intrusive lists */
+    uintptr_t policy_data[2]; /* free for the policy (heap index, sequence...) */
+    int priority;             /* larger = more urgent */
+    int preferred_worker;     /* -1 = none, else a worker index (may be >= W) */
+    uint64_t cost_hint;       /* 0 = unknown */
+    uint64_t seq;             /* submission number, unique per pool, increasing */
+    uint64_t submit_ns;       /* monotonic time of submission */
+} tpool_task;
+
+/* Values push returns to say whom the core should wake. */
+#define TPOOL_WAKE_ANY (-1)  /* any idle worker may take the task */
+#define TPOOL_WAKE_NONE (-2) /* nobody needs waking (e.g. the pusher pops it) */
+
+/* ---- parameters --------------------------------------------------------- */
+
+enum tpool_param_type {
+    TPOOL_PARAM_INT = 1,    /* JSON integer within [min, max] */
+    TPOOL_PARAM_BOOL = 2,   /* JSON true/false */
+    TPOOL_PARAM_DOUBLE = 3, /* JSON number within [dmin, dmax] */
+    TPOOL_PARAM_ENUM = 4,   /* JSON string, one of `choices` */
+};
+
+/*
+ * One parameter a policy accepts. The core validates the config's `params`
+ * object against the policy's table: unknown keys, wrong types, values out of
+ * range and unknown choices are errors that name the key and its position.
+ */
+typedef struct tpool_param_desc {
+    const char *name;
+    enum tpool_param_type type;
+    const char *description;
+    int64_t imin, imax, idefault;   /* TPOOL_PARAM_INT and _BOOL (0/1) */
+    double dmin, dmax, ddefault;    /* TPOOL_PARAM_DOUBLE */
+    const char *const *choices;     /* TPOOL_PARAM_ENUM: NULL-terminated */
+    int edefault;                   /* TPOOL_PARAM_ENUM: index of the default */
+} tpool_param_desc;
+
+/* A validated parameter value, defaults filled in; one per desc entry. */
+typedef union tpool_param_value {
+    int64_t i; /* INT, BOOL (0/1), ENUM (index into choices) */
+    double d;  /* DOUBLE */
+} tpool_param_value;
+
+/* ---- what the core tells a policy at creation ---------------------------- */
+
+typedef struct tpool_policy_env {
+    unsigned workers;  /* W: worker slots 0..W-1; slot W is the outside slot */
+    unsigned threads;  /* T: parallelism, the caller included */
+    /* One per entry of the policy's table; valid during create only. */
+    const tpool_param_value *params;
+    /* The policy writes its error here (NUL-terminated) when create fails. */
+    char *errbuf;
+    size_t errbuf_size;
+} tpool_policy_env;
+
+/* ---- the range path (parallel-for) --------------------------------------- */
+
+typedef struct tpool_range_job {
+    size_t n;             /* items 0..n-1 */
+    unsigned participants;/* P, the caller included */
+    int priority;         /* per-call priority */
+    /* Optional cost estimate of [begin, end); NULL when the caller gave none. */
+    uint64_t (*cost)(void *cost_ctx, size_t begin, size_t end);
+    void *cost_ctx;
+} tpool_range_job;
+
+/* ---- the descriptor ------------------------------------------------------- */
+
+typedef struct tpool_policy {
+    uint32_t abi_version; /* TPOOL_POLICY_ABI_VERSION */
+    uint32_t struct_size; /* sizeof(struct tpool_policy) */
+
+    const char *name;        /* mandatory, e.g. "fifo" */
+    const char *description; /* one line; NULL allowed */
+
+    const tpool_param_desc *params; /* may be NULL when nparams == 0 */
+    unsigned nparams;
+
+    /* Mandatory. Creates the per-pool state in *out. Returns 0, or non-zero
+     * with a message in env->errbuf. */
+    int (*create)(const tpool_policy_env *env, void **out);
+    /* Mandatory. Called when no task is queued any more. */
+    void (*destroy)(void *state);
+
+    /* Mandatory. Queues `t`, pushed from slot `from` (0..W). Returns the
+     * worker to wake (0..W-1), TPOOL_WAKE_ANY or TPOOL_WAKE_NONE. Never
+     * fails: the task is already allocated. */
+    int (*push)(void *state, tpool_task *t, unsigned from);
+    /* Mandatory. The next task for slot `slot` (0..W), or NULL. A NULL for a
+     * worker slot means that worker may go to sleep: a later push that makes
+     * work available to it must return it (or TPOOL_WAKE_ANY) as the wake
+     * target. */
+    tpool_task *(*pop)(void *state, unsigned slot);
+
+    /*
+     * Optional range path. When range_next is NULL the core serves
+     * parallel-for itself by cutting the range into tiles of
+     * range_grain(state, job) items (fallback: about 4 tiles per participant)
+     * and pushing each tile as a task through push/pop, so the policy
+     * schedules tiles exactly as it schedules tasks.
+     *
+     * Otherwise: range_begin(state, job) prepares a job (at most one job is
+     * active per pool); each participant p then calls range_next(state, p,
+     * &begin, &end) until it returns 0; every item must be handed out exactly
+     * once over all participants. range_end(state) follows when all
+     * participants are done. range_begin and range_end may be NULL.
+     */
+    void (*range_begin)(void *state, const tpool_range_job *job);
+    int (*range_next)(void *state, unsigned participant, size_t *begin, size_t *end);
+    void (*range_end)(void *state);
+    size_t (*range_grain)(void *state, const tpool_range_job *job);
+
+    /* Optional. The pool's worker count changes to env->workers; no task is
+     * queued and no range job is active during the call. Fallback: the core
+     * destroys and re-creates the state. */
+    int (*resize)(void *state, const tpool_policy_env *env);
+
+    /* Optional statistics: up to 8 counter names, and a read of counter
+     * values per slot (0..W) into out[nnames]. stats_reset may be NULL. */
+    const char *const *stat_names; /* NULL-terminated, at most 8 */
+    void (*stats_read)(void *state, unsigned slot, uint64_t *out);
+    void (*stats_reset)(void *state);
+} tpool_policy;
+
+/* Signature of the entry point. */
+typedef const tpool_policy *(*tpool_policy_entry_fn)(void);
+
+#if defined(__GNUC__)
+#define TPOOL_POLICY_EXPORT __attribute__((visibility("default")))
+#else
+#define TPOOL_POLICY_EXPORT
+#endif
+
+/* Defines the entry point of a policy .so returning `desc`. */
+#define TPOOL_POLICY_DEFINE(desc)                                            \
+    TPOOL_POLICY_EXPORT const tpool_policy *TPOOL_POLICY_ENTRY(void);         \
+    const tpool_policy *TPOOL_POLICY_ENTRY(void) { return &(desc); }
+
+/* ---- small helpers policies may use (header-only) -------------------------- */
+
+/* Cache line size assumed for padding hot per-slot structures. */
+#define TPOOL_CACHELINE 64
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TPOOL_POLICY_H */

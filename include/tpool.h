@@ -1,0 +1,323 @@
+/*
+ * tpool.h - native API of tpool, a thread pool whose scheduling policy is a
+ * plug-in loaded at run time.
+ *
+ * Model
+ * -----
+ * A pool has a parallelism of `threads` (T). It owns W = max(T - 1, 1) worker
+ * threads. A thread that waits on the pool (a parallel-for caller, a group
+ * waiter, the destroyer draining work) takes part in the work as well, so a
+ * parallel-for runs on exactly T participants, the caller included, as in
+ * pthreadpool. With T = 1 one worker still exists so that submitted tasks run
+ * asynchronously; parallel-for then runs on the caller alone.
+ *
+ * Every function returns 0 or a negative TPOOL_E* code unless it says
+ * otherwise; tpool_strerror() names a code. Functions that parse or load also
+ * fill an optional tpool_error with a message that says what and where.
+ *
+ * Thread-safety: unless a function says otherwise it may be called from any
+ * thread, including from inside a task running on the same pool.
+ */
+#ifndef TPOOL_H
+#define TPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define TPOOL_API __attribute__((visibility("default")))
+#else
+#define TPOOL_API
+#endif
+
+/* ---- errors ------------------------------------------------------------ */
+
+enum {
+    TPOOL_OK = 0,
+    TPOOL_EINVAL = -1,     /* an argument or a configuration value is invalid */
+    TPOOL_ENOMEM = -2,     /* an allocation failed */
+    TPOOL_ENOENT = -3,     /* a file or a policy was not found */
+    TPOOL_ELOAD = -4,      /* dlopen/dlsym failed, or the .so is no tpool policy */
+    TPOOL_EABI = -5,       /* the policy was built against an incompatible ABI */
+    TPOOL_EPARSE = -6,     /* malformed JSON */
+    TPOOL_ETHREAD = -7,    /* a thread could not be created */
+    TPOOL_ESHUTDOWN = -8,  /* the pool is being destroyed */
+    TPOOL_EPOLICY = -9,    /* the policy refused (its message says why) */
+    TPOOL_EDEADLK = -10,   /* the call would deadlock (e.g. destroy from a task) */
+    TPOOL_ECANCELED = -11, /* a task was cancelled and did not run */
+    TPOOL_EIO = -12,       /* a file could not be read */
+    TPOOL_ERANGE = -13,    /* an index computation would overflow */
+};
+
+/* Returns a static, human-readable string for a TPOOL_E* code. */
+TPOOL_API const char *tpool_strerror(int code);
+
+/*
+ * Where and why something failed. `text` is the complete message, ready to
+ * print, e.g. "tpool.json:4:15: params.chunk: expected an integer >= 1, got
+ * \"x\"". The other members give its parts; line and column are 1-based and 0
+ * when unknown, `source` and `key` empty when unknown. The first error wins:
+ * the library fills a tpool_error only while its code is 0, so one struct can
+ * collect the first failure of several calls (zero it with tpool_error_clear).
+ */
+typedef struct tpool_error {
+    int code;
+    int line;
+    int column;
+    char source[256]; /* file name, "<text>", "<env TPOOL_THREADS>"... */
+    char key[128];    /* key path, e.g. "params.chunk" */
+    char text[768];
+} tpool_error;
+
+TPOOL_API void tpool_error_clear(tpool_error *err);
+
+/* ---- configuration ----------------------------------------------------- */
+
+/*
+ * A parsed configuration. Obtain one with tpool_config_load_file,
+ * tpool_config_load_text or tpool_config_load_env; release it with
+ * tpool_config_free. Keys are documented in docs/config.md.
+ */
+typedef struct tpool_config tpool_config;
+
+/* Parses a JSON file. Errors carry the file name, line, column and key path. */
+TPOOL_API int tpool_config_load_file(const char *path, tpool_config **out,
+                                     tpool_error *err);
+/* Parses JSON text; `source` names it in messages (NULL: "<text>"). */
+TPOOL_API int tpool_config_load_text(const char *json, const char *source,
+                                     tpool_config **out, tpool_error *err);
+/*
+ * The configuration a program gets by default: the file named by TPOOL_CONFIG
+ * if set, else built-in defaults; then TPOOL_POLICY and TPOOL_THREADS
+ * override it. TPOOL_POLICY_PATH is read by the loader whenever a policy is
+ * looked up by name (see docs/config.md for the precedence).
+ */
+TPOOL_API int tpool_config_load_env(tpool_config **out, tpool_error *err);
+/*
+ * Applies the TPOOL_POLICY and TPOOL_THREADS environment overrides to an
+ * already loaded configuration; a variable set to the empty string is an
+ * error, and on error cfg is unchanged. tpool_config_load_env calls it.
+ */
+TPOOL_API int tpool_config_apply_env(tpool_config *cfg, tpool_error *err);
+TPOOL_API void tpool_config_free(tpool_config *cfg);
+
+/* Accessors and setters for programs that build a configuration in code. */
+TPOOL_API int tpool_config_new(tpool_config **out);
+TPOOL_API int tpool_config_set_threads(tpool_config *cfg, unsigned threads);
+TPOOL_API int tpool_config_set_policy(tpool_config *cfg, const char *policy);
+/* `params_json` is a JSON object, validated against the policy at pool
+ * creation; NULL removes the parameters. Later parameter errors refer to this
+ * text, with source "<params>". */
+TPOOL_API int tpool_config_set_params(tpool_config *cfg, const char *params_json,
+                                      tpool_error *err);
+TPOOL_API unsigned tpool_config_threads(const tpool_config *cfg);
+TPOOL_API const char *tpool_config_policy(const tpool_config *cfg);
+
+/*
+ * Writes the resolved settings (thread count with 0 resolved, the policy file
+ * that will be loaded, every policy parameter with defaults filled in) as JSON
+ * into a malloc'd string. Loads the policy to do so. Used by
+ * `tpool-info --check-config`.
+ */
+TPOOL_API int tpool_config_resolve(const tpool_config *cfg, char **json_out,
+                                   tpool_error *err);
+
+/* ---- pools ------------------------------------------------------------- */
+
+typedef struct tpool tpool;
+
+/* Creates a pool from a configuration; the pool copies what it needs. */
+TPOOL_API int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err);
+/* Shorthands: defaults plus environment (tpool_config_load_env), or a file. */
+TPOOL_API int tpool_create_default(tpool **out, tpool_error *err);
+TPOOL_API int tpool_create_from_file(const char *path, tpool **out, tpool_error *err);
+TPOOL_API int tpool_create_from_text(const char *json, tpool **out, tpool_error *err);
+
+enum tpool_destroy_mode {
+    TPOOL_DRAIN = 0,  /* run every submitted task, then stop (the default) */
+    TPOOL_CANCEL = 1, /* finish running tasks; report queued ones cancelled */
+};
+
+/*
+ * Destroys a pool. In TPOOL_DRAIN mode every task submitted before or during
+ * the drain runs; the calling thread helps. In TPOOL_CANCEL mode tasks that
+ * have not started are not run: each one's on_complete callback receives
+ * TPOOL_ECANCELED and its group counts it as cancelled; `*cancelled` (may be
+ * NULL) receives how many. Calling it from a task of the same pool returns
+ * TPOOL_EDEADLK and changes nothing. Not to be called concurrently with other
+ * calls on the same pool from outside threads.
+ */
+TPOOL_API int tpool_destroy_ex(tpool *pool, enum tpool_destroy_mode mode,
+                               size_t *cancelled);
+TPOOL_API int tpool_destroy(tpool *pool); /* TPOOL_DRAIN */
+
+/* The parallelism T (participants in a parallel-for, the caller included). */
+TPOOL_API unsigned tpool_threads(const tpool *pool);
+/* Name of the loaded policy, as its descriptor gives it. */
+TPOOL_API const char *tpool_policy_name(const tpool *pool);
+
+/*
+ * The default thread count: the CPUs in this process's affinity mask, capped
+ * by the cgroup v2 CPU quota (cpu.max) when one is set; at least 1.
+ */
+TPOOL_API unsigned tpool_default_threads(void);
+
+/* ---- tasks ------------------------------------------------------------- */
+
+typedef void (*tpool_task_fn)(void *arg);
+/* Called once per task after it ran (status 0) or was cancelled
+ * (TPOOL_ECANCELED); runs on the thread that ran or cancelled the task. */
+typedef void (*tpool_complete_fn)(void *arg, int status);
+
+typedef struct tpool_group tpool_group;
+
+typedef struct tpool_task_attr {
+    int priority;          /* larger runs earlier under the priority policy */
+    int preferred_worker;  /* worker index, or -1 for no preference */
+    uint64_t cost_hint;    /* relative cost; 0 = unknown */
+    tpool_group *group;    /* group to count the task in, or NULL */
+    tpool_complete_fn on_complete; /* may be NULL */
+} tpool_task_attr;
+
+/* Attribute defaults: priority 0, no preferred worker, unknown cost. */
+#define TPOOL_TASK_ATTR_INIT { 0, -1, 0, NULL, NULL }
+
+/*
+ * Submits fn(arg). `attr` may be NULL for the defaults. Safe from any thread
+ * and from inside tasks; never blocks on running tasks. Returns TPOOL_ENOMEM
+ * (the task is not queued and on_complete is not called) or TPOOL_ESHUTDOWN
+ * when the pool is being destroyed in cancel mode.
+ */
+TPOOL_API int tpool_submit(tpool *pool, tpool_task_fn fn, void *arg,
+                           const tpool_task_attr *attr);
+
+/* A group counts its tasks so that one can wait for all of them. */
+TPOOL_API int tpool_group_create(tpool *pool, tpool_group **out);
+/*
+ * Waits until every task submitted to the group so far has completed or been
+ * cancelled. The waiting thread runs tasks of the pool meanwhile (any tasks
+ * the policy hands it), so waiting inside a task never deadlocks. Returns 0,
+ * or TPOOL_ECANCELED if any task of the group was cancelled.
+ */
+TPOOL_API int tpool_group_wait(tpool_group *group);
+/* Destroys a group; waits for it first. A group whose tasks have all
+ * finished may be waited on and destroyed after its pool was destroyed. */
+TPOOL_API void tpool_group_destroy(tpool_group *group);
+/* Waits for every task submitted to the pool so far (helping meanwhile). */
+TPOOL_API int tpool_wait_all(tpool *pool);
+
+/* ---- parallel-for over a linear range ----------------------------------- */
+
+/*
+ * fn(ctx, begin, end, thread) processes items [begin, end); `thread` is the
+ * participant index in [0, T): 0 is the calling thread.
+ */
+typedef void (*tpool_range_fn)(void *ctx, size_t begin, size_t end, unsigned thread);
+
+typedef struct tpool_range_opts {
+    int priority;          /* per-call priority of the tiles (priority policy) */
+    /* Optional cost estimate of items [begin, end); lets the priority policy
+     * run the largest tiles first. NULL = unknown. */
+    uint64_t (*cost)(void *ctx, size_t begin, size_t end);
+    uint32_t flags;        /* TPOOL_FLAG_* */
+} tpool_range_opts;
+
+#define TPOOL_FLAG_DISABLE_DENORMALS 0x1u /* FTZ/DAZ on every participant */
+#define TPOOL_FLAG_YIELD_WORKERS 0x2u     /* workers park right after the call */
+
+/*
+ * Runs fn over [0, n) on the pool, through the loaded policy's range
+ * interface, and returns when every item has been processed exactly once.
+ * The calling thread participates. n == 0 does nothing. Runs inline on the
+ * caller (no synchronisation) when pool is NULL, T == 1, n is below the
+ * pool's min_work_size, or the call comes from inside a task or another
+ * parallel-for of the same pool (so nesting never deadlocks nor
+ * oversubscribes). Calls from several outside threads at once are
+ * serialised: each gets the whole pool in turn. `opts` may be NULL.
+ */
+TPOOL_API int tpool_parallel_range(tpool *pool, size_t n, tpool_range_fn fn,
+                                   void *ctx, const tpool_range_opts *opts);
+
+/* ---- run-time settings -------------------------------------------------- */
+
+/* Ranges with fewer items than this run inline on the caller. */
+TPOOL_API size_t tpool_get_min_work_size(const tpool *pool);
+TPOOL_API void tpool_set_min_work_size(tpool *pool, size_t items);
+
+/* ---- statistics --------------------------------------------------------- */
+
+#define TPOOL_STAT_POLICY_MAX 8
+
+/* Counters of one worker (or, at index W, of all outside threads together). */
+typedef struct tpool_worker_stats {
+    uint64_t tasks_run;  /* submitted tasks run (parallel-for tiles are not
+                            counted here but in items_run) */
+    uint64_t items_run;  /* parallel-for items processed */
+    uint64_t busy_ns;    /* time spent finding and running work, up to the
+                            last time it went idle */
+    uint64_t idle_ns;    /* time spent spinning or parked, up to its last wake */
+    uint64_t parks;      /* times it went to sleep */
+    uint64_t wakes;      /* times another thread woke it */
+    uint64_t policy[TPOOL_STAT_POLICY_MAX]; /* named by tpool_stats.policy_names */
+} tpool_worker_stats;
+
+typedef struct tpool_stats {
+    unsigned workers;              /* W; the array has W + 1 entries */
+    unsigned npolicy;              /* policy counters in use */
+    const char *policy_names[TPOOL_STAT_POLICY_MAX]; /* e.g. "steals" */
+    uint64_t submitted, completed, cancelled;
+    uint64_t parallel_calls;       /* parallel-for calls that used the pool */
+    tpool_worker_stats *per_worker; /* W + 1 entries; the last is outside threads */
+} tpool_stats;
+
+/*
+ * Fills *out with a snapshot; out->per_worker is malloc'd, free it with
+ * tpool_stats_free. Counters are read without stopping the pool, so a
+ * snapshot taken while busy is approximate. Task and item counts are exact
+ * once the work has finished (after tpool_wait_all or a parallel-for); time
+ * is accounted at each busy/idle transition.
+ */
+TPOOL_API int tpool_stats_get(tpool *pool, tpool_stats *out);
+TPOOL_API void tpool_stats_free(tpool_stats *stats);
+/* Zeroes the counters (the policy's too, when it can reset them). */
+TPOOL_API void tpool_stats_reset(tpool *pool);
+
+/* ---- policies ------------------------------------------------------------ */
+
+/* Description of one policy parameter, as tpool_policy_list reports it. */
+typedef struct tpool_policy_info {
+    char name[64];
+    char path[512];
+    char description[256];
+    char *params_json; /* malloc'd JSON array describing the parameters */
+} tpool_policy_info;
+
+/*
+ * Lists the policies found on the search path of `cfg` (NULL: environment
+ * and install directory only), each loaded and checked. Broken files are
+ * reported through `on_error` (may be NULL) and skipped. Free with
+ * tpool_policy_list_free.
+ */
+TPOOL_API int tpool_policy_list(const tpool_config *cfg, tpool_policy_info **out,
+                                size_t *count,
+                                void (*on_error)(void *ud, const tpool_error *e),
+                                void *ud);
+TPOOL_API void tpool_policy_list_free(tpool_policy_info *list, size_t count);
+
+/*
+ * The directories searched, in order, for policies given by name, for cfg
+ * (NULL: environment and install directory only): a malloc'd array of
+ * malloc'd strings. Free with tpool_policy_search_path_free.
+ */
+TPOOL_API int tpool_policy_search_path(const tpool_config *cfg, char ***dirs,
+                                       size_t *count, tpool_error *err);
+TPOOL_API void tpool_policy_search_path_free(char **dirs, size_t count);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TPOOL_H */

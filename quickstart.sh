@@ -1,0 +1,64 @@
+#!/bin/sh
+# quickstart.sh - set up, build and run tpool on a fresh Debian machine.
+#   ./quickstart.sh run    build, then run the main job
+#   ./quickstart.sh test   build, then run the whole test suite (make check)
+# Run as root, it installs missing Debian packages with apt-get; otherwise it
+# prints the exact apt-get line and stops. The build goes to ./build.
+set -eu
+cd "$(dirname "$0")"
+
+mode=${1:-}
+case "$mode" in
+run | test) ;;
+*)
+    echo "usage: $0 run|test" >&2
+    exit 2
+    ;;
+esac
+
+# What the build and the tests need (libpthreadpool-dev: the compatibility
+# tests and baselines; valgrind: instruction counts).
+PACKAGES="gcc make autoconf automake libtool pkg-config libjansson-dev check libsubunit-dev"
+missing=""
+for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "quickstart: installing:$missing"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        # shellcheck disable=SC2086
+        apt-get install -y -qq --no-install-recommends $missing
+    else
+        echo "quickstart: missing packages. Install them with:" >&2
+        echo "  sudo apt-get install -y$missing" >&2
+        exit 1
+    fi
+fi
+
+[ -x configure ] || ./autogen.sh
+mkdir -p build
+cd build
+[ -f Makefile ] || ../configure
+jobs=$(nproc 2>/dev/null || echo 2)
+make -j"$jobs"
+
+# Policies are found in the build tree without installing.
+TPOOL_POLICY_PATH=$(for d in "$PWD"/policies/*/.libs; do printf '%s:' "$d"; done | sed 's/:$//')
+export TPOOL_POLICY_PATH
+
+case "$mode" in
+run)
+    exec ./examples/tpool-demo ../examples/tpool.json
+    ;;
+test)
+    if ! make -j"$jobs" check; then
+        for f in tests/*.log; do
+            grep -q '^FAIL\|^ERROR' "${f%.log}.trs" 2>/dev/null && { echo "== $f"; cat "$f"; }
+        done
+        exit 1
+    fi
+    ;;
+esac

@@ -1,0 +1,209 @@
+/* check_range.c - tpool_parallel_range: exactly-once, inline paths, nesting,
+ * concurrent callers and flags (the per-policy runs are in check_conformance). */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdatomic.h>
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
+
+#include "testutil.h"
+
+typedef struct {
+    _Atomic unsigned char *hits;
+    unsigned threads;
+    _Atomic unsigned calls;
+    _Atomic unsigned bad_thread;
+} visit_ctx;
+
+static void visit(void *arg, size_t begin, size_t end, unsigned thread)
+{
+    visit_ctx *c = arg;
+    atomic_fetch_add(&c->calls, 1);
+    if (thread >= c->threads)
+        atomic_store(&c->bad_thread, thread + 1);
+    for (size_t i = begin; i < end; i++)
+        atomic_fetch_add_explicit(&c->hits[i], 1, memory_order_relaxed);
+}
+
+static void check_visits(tpool *p, size_t n)
+{
+    visit_ctx c = { .threads = tpool_threads(p) };
+    c.hits = calloc(n ? n : 1, 1);
+    ck_assert_int_eq(tpool_parallel_range(p, n, visit, &c, NULL), 0);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(c.hits[i] == 1, "n=%zu: item %zu visited %u times", n, i, c.hits[i]);
+    ck_assert_msg(atomic_load(&c.bad_thread) == 0, "thread index %u out of range",
+                  atomic_load(&c.bad_thread) - 1);
+    if (n == 0)
+        ck_assert_uint_eq(atomic_load(&c.calls), 0);
+    free(c.hits);
+}
+
+static const size_t sizes[] = { 0, 1, 2, 3, 7, 97, 1009, 65537 };
+
+START_TEST(test_exactly_once_sizes)
+{
+    for (unsigned threads = 1; threads <= 8; threads++) {
+        tpool *p = tu_pool("fifo", threads, NULL);
+        for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+            check_visits(p, sizes[k]);
+        ck_assert_int_eq(tpool_destroy(p), 0);
+    }
+    /* A NULL pool runs on the caller. */
+    check_visits(NULL, 1009);
+}
+END_TEST
+
+typedef struct {
+    pthread_t caller;
+    _Atomic int off_caller;
+    size_t items;
+} inline_ctx;
+
+static void on_caller(void *arg, size_t begin, size_t end, unsigned thread)
+{
+    inline_ctx *c = arg;
+    if (!pthread_equal(pthread_self(), c->caller) || thread != 0)
+        atomic_store(&c->off_caller, 1);
+    c->items += end - begin;
+}
+
+START_TEST(test_min_work_size_inline)
+{
+    tpool *p = tu_pool("fifo", 4, NULL);
+    ck_assert_uint_eq(tpool_get_min_work_size(p), 1);
+    tpool_set_min_work_size(p, 1000);
+    ck_assert_uint_eq(tpool_get_min_work_size(p), 1000);
+    inline_ctx c = { .caller = pthread_self() };
+    ck_assert_int_eq(tpool_parallel_range(p, 999, on_caller, &c, NULL), 0);
+    ck_assert_int_eq(atomic_load(&c.off_caller), 0);
+    ck_assert_uint_eq(c.items, 999);
+    ck_assert_int_eq(tpool_destroy(p), 0);
+}
+END_TEST
+
+/* Nested: a parallel-for from inside a parallel-for body and from a task. */
+typedef struct {
+    tpool *pool;
+    _Atomic size_t inner_items;
+} nest_ctx;
+
+static void inner(void *arg, size_t begin, size_t end, unsigned thread)
+{
+    nest_ctx *c = arg;
+    atomic_fetch_add(&c->inner_items, end - begin);
+}
+
+static void outer(void *arg, size_t begin, size_t end, unsigned thread)
+{
+    nest_ctx *c = arg;
+    for (size_t i = begin; i < end; i++)
+        ck_assert_int_eq(tpool_parallel_range(c->pool, 100, inner, c, NULL), 0);
+}
+
+static void task_with_range(void *arg)
+{
+    nest_ctx *c = arg;
+    ck_assert_int_eq(tpool_parallel_range(c->pool, 1000, inner, c, NULL), 0);
+}
+
+START_TEST(test_nested)
+{
+    tpool *p = tu_pool("fifo", 4, NULL);
+    nest_ctx c = { .pool = p };
+    ck_assert_int_eq(tpool_parallel_range(p, 50, outer, &c, NULL), 0);
+    ck_assert_uint_eq(atomic_load(&c.inner_items), 5000);
+    atomic_store(&c.inner_items, 0);
+    for (int i = 0; i < 20; i++)
+        ck_assert_int_eq(tpool_submit(p, task_with_range, &c, NULL), 0);
+    ck_assert_int_eq(tpool_wait_all(p), 0);
+    ck_assert_uint_eq(atomic_load(&c.inner_items), 20000);
+    ck_assert_int_eq(tpool_destroy(p), 0);
+}
+END_TEST
+
+/* Several outside threads call on one pool at once. */
+static void *range_caller(void *arg)
+{
+    tpool *p = arg;
+    for (int r = 0; r < 50; r++)
+        check_visits(p, 3001);
+    return NULL;
+}
+
+START_TEST(test_concurrent_callers)
+{
+    tpool *p = tu_pool("fifo", 3, NULL);
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&th[i], NULL, range_caller, p);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    tpool_stats st;
+    ck_assert_int_eq(tpool_stats_get(p, &st), 0);
+    ck_assert_uint_eq(st.parallel_calls, 200);
+    uint64_t items = 0;
+    for (unsigned w = 0; w <= st.workers; w++)
+        items += st.per_worker[w].items_run;
+    ck_assert_uint_eq(items, 200u * 3001u);
+    tpool_stats_free(&st);
+    ck_assert_int_eq(tpool_destroy(p), 0);
+}
+END_TEST
+
+#if defined(__x86_64__)
+static void check_ftz(void *arg, size_t begin, size_t end, unsigned thread)
+{
+    _Atomic int *bad = arg;
+    if ((_mm_getcsr() & 0x8040u) != 0x8040u)
+        atomic_store(bad, 1);
+}
+
+START_TEST(test_denormals_flag)
+{
+    tpool *p = tu_pool("fifo", 3, NULL);
+    _Atomic int bad = 0;
+    unsigned before = _mm_getcsr();
+    tpool_range_opts o = { .flags = TPOOL_FLAG_DISABLE_DENORMALS };
+    ck_assert_int_eq(tpool_parallel_range(p, 1000, check_ftz, &bad, &o), 0);
+    ck_assert_int_eq(atomic_load(&bad), 0);
+    ck_assert_uint_eq(_mm_getcsr(), before); /* restored */
+    ck_assert_int_eq(tpool_parallel_range(NULL, 10, check_ftz, &bad, &o), 0);
+    ck_assert_int_eq(atomic_load(&bad), 0);
+    ck_assert_int_eq(tpool_destroy(p), 0);
+}
+END_TEST
+#endif
+
+START_TEST(test_yield_flag)
+{
+    tpool *p = tu_pool("fifo", 3, NULL);
+    visit_ctx c = { .threads = 3 };
+    c.hits = calloc(5000, 1);
+    tpool_range_opts o = { .flags = TPOOL_FLAG_YIELD_WORKERS };
+    ck_assert_int_eq(tpool_parallel_range(p, 5000, visit, &c, &o), 0);
+    for (size_t i = 0; i < 5000; i++)
+        ck_assert_uint_eq(c.hits[i], 1);
+    free(c.hits);
+    ck_assert_int_eq(tpool_parallel_range(p, 10, NULL, NULL, NULL), TPOOL_EINVAL);
+    ck_assert_int_eq(tpool_destroy(p), 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("range");
+    TCase *tc = tcase_create("range");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_exactly_once_sizes);
+    tcase_add_test(tc, test_min_work_size_inline);
+    tcase_add_test(tc, test_nested);
+    tcase_add_test(tc, test_concurrent_callers);
+#if defined(__x86_64__)
+    tcase_add_test(tc, test_denormals_flag);
+#endif
+    tcase_add_test(tc, test_yield_flag);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}
