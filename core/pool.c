@@ -1,9 +1,10 @@
 /*
  * pool.c - the pool's threads: creation, the worker loop, spinning then
- * parking, waking, and destruction (drain or cancel).
+ * parking, waking, and destruction (drain or cancel). Changing the thread
+ * count at run time is in resize.c.
  *
- * Parking protocol (no lost wake-ups): a worker publishes WS_PARKED with a
- * seq_cst store and then looks for work once more; a pusher makes work
+ * Parking protocol (no lost wake-ups): a worker publishes WS_PARKED, issues
+ * a seq_cst fence and then looks for work once more; a pusher makes work
  * visible (the policy's push), issues a seq_cst fence and then reads the
  * worker's state. Either the worker sees the work or the pusher sees
  * WS_PARKED, moves it to WS_RUNNING by CAS and futex-wakes it.
@@ -18,6 +19,10 @@
 #include "clock.h"
 #include "error.h"
 
+#ifdef TPOOL__TSAN
+tpool__a32 tpool__tsan_fence_word;
+#endif
+
 _Thread_local struct tpool *tpool__tls_pool;
 _Thread_local unsigned tpool__tls_slot;
 
@@ -27,7 +32,7 @@ enum { GRAB_NONE = 0, GRAB_TASK = 1, GRAB_JOB = 2 };
 
 void tpool__wake_worker(struct tpool *p, unsigned w)
 {
-    tpool__worker *wk = &p->w[w];
+    tpool__worker *wk = tpool__worker_at(p, w);
     uint32_t expected = WS_PARKED;
     /* seq_cst load: it must see a WS_PARKED that precedes, in the seq_cst
      * order, the waker's publication of the work (see the top comment). */
@@ -45,9 +50,10 @@ static void wake_any(struct tpool *p)
     if (atomic_load(&p->nspinning) > 0)
         return;
     unsigned start = add_relaxed(&p->wake_cursor, 1);
-    for (unsigned k = 0; k < p->workers; k++) {
-        unsigned w = (start + k) % p->workers;
-        tpool__worker *wk = &p->w[w];
+    unsigned nw = ld_acquire(&p->workers);
+    for (unsigned k = 0; k < nw; k++) {
+        unsigned w = (start + k) % nw;
+        tpool__worker *wk = tpool__worker_at(p, w);
         uint32_t expected = WS_PARKED;
         if (atomic_load(&wk->state) == WS_PARKED
             && atomic_compare_exchange_strong(&wk->state, &expected, WS_RUNNING)) {
@@ -60,7 +66,7 @@ static void wake_any(struct tpool *p)
 
 void tpool__wake_target(struct tpool *p, int target)
 {
-    if (target >= 0 && (unsigned)target < p->workers)
+    if (target >= 0 && (unsigned)target < ld_acquire(&p->workers))
         tpool__wake_worker(p, (unsigned)target);
     else if (target != TPOOL_WAKE_NONE)
         wake_any(p); /* TPOOL_WAKE_ANY, or an out-of-range answer */
@@ -68,45 +74,63 @@ void tpool__wake_target(struct tpool *p, int target)
 
 void tpool__push(struct tpool *p, tpool__task *t, unsigned from)
 {
-    int target = p->policy.ops.push(p->pstate, &t->pub, from);
+    /* The wake stays inside the gate: it reads W, which a resize changes. */
+    tpool__enter(p);
+    int target = p->policy.ops.push(p->pstate, &t->pub, tpool__slot(p, from));
     fence_seq_cst();
     tpool__wake_target(p, target);
+    tpool__leave();
+}
+
+tpool__task *tpool__pop(struct tpool *p, unsigned idx)
+{
+    tpool__enter(p);
+    tpool__task *t = (tpool__task *)p->policy.ops.pop(p->pstate, tpool__slot(p, idx));
+    tpool__leave();
+    return t;
 }
 
 /* ---- finding work ---------------------------------------------------------- */
 
-/* A worker takes part in an open range job it has not seen yet, if the job
- * has a participant index for it. */
+/* A worker looks at an open range job it has not seen yet. Whether the job
+ * has a participant index for it is decided in tpool__job_join: the job's
+ * fields may only be read under the job's `active` count, since the next
+ * caller rewrites them as soon as this job is closed. */
 static bool job_waiting(struct tpool *p, tpool__worker *wk)
 {
     uint32_t s = ld_acquire(&p->job_seq);
-    return (s & 1u) && s != wk->seen_job
-           && tpool__participant_of(wk->index) < p->job.pub.participants;
+    return (s & 1u) && s != wk->seen_job;
 }
 
 static int grab(struct tpool *p, tpool__worker *wk, tpool__task **t)
 {
+    /* A retired worker takes no new work: it is on its way out, and a grow
+     * that reuses its slot waits for it. */
+    if (ld_acquire(&wk->life) == LIFE_RETIRE)
+        return GRAB_NONE;
     if (job_waiting(p, wk))
         return GRAB_JOB;
-    *t = (tpool__task *)p->policy.ops.pop(p->pstate, wk->index);
+    *t = tpool__pop(p, wk->index);
     return *t ? GRAB_TASK : GRAB_NONE;
 }
 
-static void do_grabbed(struct tpool *p, tpool__worker *wk, int kind, tpool__task *t)
+/* Returns the flags of the range job it took part in (0 for a task). */
+static uint32_t do_grabbed(struct tpool *p, tpool__worker *wk, int kind, tpool__task *t)
 {
     if (kind == GRAB_JOB)
-        tpool__job_join(p, wk->index);
-    else
-        tpool__run_task(p, t, wk->index);
+        return tpool__job_join(p, wk->index);
+    tpool__run_task(p, t, wk->index);
+    return 0;
 }
 
 bool tpool__find_work(struct tpool *p, unsigned slot)
 {
     tpool__task *t;
-    int kind = grab(p, &p->w[slot], &t);
+    tpool__worker *wk = tpool__worker_at(p, slot);
+    int kind = grab(p, wk, &t);
     if (kind == GRAB_NONE)
         return false;
-    do_grabbed(p, &p->w[slot], kind, t);
+    do_grabbed(p, wk, kind, t);
     return true;
 }
 
@@ -142,6 +166,7 @@ static int idle_wait(struct tpool *p, tpool__worker *wk, bool (*ready)(void *),
         skip_spin = false;
 
         atomic_store(&wk->state, WS_PARKED);
+        fence_seq_cst(); /* pairs with the pusher's fence (top of file) */
         kind = grab(p, wk, t);
         if (kind != GRAB_NONE || ready(arg)) {
             atomic_store(&wk->state, WS_RUNNING);
@@ -155,10 +180,14 @@ static int idle_wait(struct tpool *p, tpool__worker *wk, bool (*ready)(void *),
     return kind;
 }
 
+/* The worker leaves its loop: the pool is going away, or a shrink retired
+ * its slot. */
 static bool exit_requested(void *arg)
 {
-    struct tpool *p = arg;
-    return ld_acquire(&p->exit_now) != 0;
+    tpool__worker *wk = arg;
+    /* seq_cst: paired with the store of WS_PARKED before the last look (the
+     * stopper stores the flag, then reads `state`). */
+    return atomic_load(&wk->pool->exit_now) != 0 || atomic_load(&wk->life) == LIFE_RETIRE;
 }
 
 static void account(tpool__worker *wk, uint64_t *since, tpool__a64 *counter)
@@ -175,24 +204,28 @@ static void *worker_main(void *arg)
     tpool__tls_pool = p;
     tpool__tls_slot = wk->index;
 
+    /* A grow starts its threads before it publishes them (resize.c). */
+    uint32_t life;
+    while ((life = atomic_load(&wk->life)) == LIFE_PENDING)
+        tpool__futex_wait(&wk->life, LIFE_PENDING);
+    if (life == LIFE_RETIRE)
+        return NULL;
+
     uint64_t since = tpool__now_ns();
     bool skip_spin = false;
     for (;;) {
         tpool__task *t;
         int kind = grab(p, wk, &t);
         if (kind == GRAB_NONE) {
-            if (exit_requested(p))
+            if (exit_requested(wk))
                 break;
             account(wk, &since, &wk->c.busy_ns);
-            kind = idle_wait(p, wk, exit_requested, p, &t, skip_spin);
+            kind = idle_wait(p, wk, exit_requested, wk, &t, skip_spin);
             account(wk, &since, &wk->c.idle_ns);
             if (kind == GRAB_NONE)
                 break;
         }
-        skip_spin = false;
-        do_grabbed(p, wk, kind, t);
-        if (kind == GRAB_JOB && (p->job.flags & TPOOL_FLAG_YIELD_WORKERS))
-            skip_spin = true;
+        skip_spin = (do_grabbed(p, wk, kind, t) & TPOOL_FLAG_YIELD_WORKERS) != 0;
     }
     account(wk, &since, &wk->c.busy_ns);
     return NULL;
@@ -202,7 +235,7 @@ static void *worker_main(void *arg)
  * ready(arg), running whatever work appears meanwhile. */
 void tpool__park_worker(struct tpool *p, unsigned w, bool (*ready)(void *), void *arg)
 {
-    tpool__worker *wk = &p->w[w];
+    tpool__worker *wk = tpool__worker_at(p, w);
     while (!ready(arg)) {
         tpool__task *t;
         int kind = idle_wait(p, wk, ready, arg, &t, false);
@@ -222,20 +255,58 @@ static void free_pool(struct tpool *p)
     pthread_mutex_destroy(&p->job_lock);
     pthread_mutex_destroy(&p->root.lock);
     free(p->job.tiles);
+    if (p->w)
+        for (unsigned i = 0, n = ld_relaxed(&p->nalloc); i < n; i++)
+            free(p->w[i]);
     free(p->w);
+    free(p->params);
     free(p->policy_name);
     free(p);
 }
 
-/* Stops and joins the first `n` workers. */
-static void stop_workers(struct tpool *p, unsigned n)
+int tpool__alloc_worker(struct tpool *p, unsigned i)
 {
+    if (i < ld_relaxed(&p->nalloc))
+        return 0;
+    tpool__worker *wk = aligned_alloc(TPOOL__CACHELINE, sizeof *wk);
+    if (!wk)
+        return TPOOL_ENOMEM;
+    memset(wk, 0, sizeof *wk);
+    wk->index = i;
+    wk->pool = p;
+    p->w[i] = wk;
+    st_release(&p->nalloc, i + 1); /* callers allocate in index order */
+    return 0;
+}
+
+int tpool__start_worker(struct tpool *p, tpool__worker *wk, uint32_t life)
+{
+    atomic_store_explicit(&wk->state, WS_RUNNING, memory_order_relaxed);
+    atomic_store_explicit(&wk->life, life, memory_order_relaxed);
+    int e = pthread_create(&wk->thread, NULL, worker_main, wk);
+    wk->has_thread = e == 0;
+    return e;
+}
+
+/* Stops and joins every worker thread, retired ones included. */
+static void stop_workers(struct tpool *p)
+{
+    unsigned n = ld_relaxed(&p->nalloc);
     st_release(&p->exit_now, 1);
     fence_seq_cst();
-    for (unsigned i = 0; i < n; i++)
+    for (unsigned i = 0; i < n; i++) {
+        tpool__worker *wk = p->w[i];
+        /* A thread still PENDING (an abandoned grow) is told to go. */
+        uint32_t pending = LIFE_PENDING;
+        if (atomic_compare_exchange_strong(&wk->life, &pending, LIFE_RETIRE))
+            tpool__futex_wake_all(&wk->life);
         tpool__wake_worker(p, i);
-    for (unsigned i = 0; i < n; i++)
-        pthread_join(p->w[i].thread, NULL);
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (p->w[i]->has_thread)
+            pthread_join(p->w[i]->thread, NULL);
+        p->w[i]->has_thread = false;
+    }
 }
 
 int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
@@ -252,7 +323,6 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     }
 
     int rc = TPOOL_ENOMEM;
-    tpool_param_value *values = NULL;
     struct tpool *p = calloc(1, sizeof *p);
     if (!p) {
         tpool_config_free(defaults);
@@ -265,31 +335,40 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     if (rc)
         goto fail;
 
-    values = calloc(p->policy.ops.nparams + 1, sizeof *values);
-    if (!values) {
+    /* Kept for the life of the pool: a resize may create the state anew. */
+    p->params = calloc(p->policy.ops.nparams + 1, sizeof *p->params);
+    if (!p->params) {
         rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL, "cannot allocate parameters");
         goto fail;
     }
-    rc = tpool__params_resolve(cfg, &p->policy.ops, values, err);
+    rc = tpool__params_resolve(cfg, &p->policy.ops, p->params, err);
     if (rc)
         goto fail;
 
-    p->threads = cfg->threads ? cfg->threads : tpool_default_threads();
-    p->workers = p->threads > 1 ? p->threads - 1 : 1;
+    unsigned threads = cfg->threads ? cfg->threads : tpool_default_threads();
+    unsigned workers = threads > 1 ? threads - 1 : 1;
+    atomic_init(&p->threads, threads);
+    atomic_init(&p->workers, workers);
     p->spin_ns = (uint64_t)cfg->spin_us * 1000u;
     st_relaxed(&p->min_work_size, cfg->min_work_size ? cfg->min_work_size : 1);
     p->policy_name = strdup(p->policy.ops.name);
-    p->w = aligned_alloc(TPOOL__CACHELINE, sizeof *p->w * p->workers);
-    if (!p->policy_name || !p->w) {
+    p->w = calloc(TPOOL__MAX_WORKERS, sizeof *p->w);
+    if (!p->policy_name || !p->w || workers >= TPOOL__MAX_WORKERS) {
         rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL, "cannot allocate %u workers",
-                          p->workers);
+                          workers);
         goto fail;
     }
-    memset(p->w, 0, sizeof *p->w * p->workers);
+    for (unsigned i = 0; i < workers; i++) {
+        if (tpool__alloc_worker(p, i) != 0) {
+            rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL,
+                              "cannot allocate %u workers", workers);
+            goto fail;
+        }
+    }
 
     char errbuf[512] = "";
     tpool_policy_env env = {
-        .workers = p->workers, .threads = p->threads, .params = values,
+        .workers = workers, .threads = threads, .params = p->params,
         .errbuf = errbuf, .errbuf_size = sizeof errbuf,
     };
     if (p->policy.ops.create(&env, &p->pstate) != 0 || !p->pstate) {
@@ -300,28 +379,22 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
         goto fail;
     }
 
-    unsigned started = 0;
-    for (; started < p->workers; started++) {
-        tpool__worker *wk = &p->w[started];
-        wk->index = started;
-        wk->pool = p;
-        int e = pthread_create(&wk->thread, NULL, worker_main, wk);
+    for (unsigned i = 0; i < workers; i++) {
+        int e = tpool__start_worker(p, p->w[i], LIFE_ACTIVE);
         if (e != 0) {
-            stop_workers(p, started);
+            stop_workers(p);
             rc = tpool__error(err, TPOOL_ETHREAD, NULL, 0, 0, "threads",
-                              "cannot create worker thread %u of %u: %s", started + 1,
-                              p->workers, strerror(e));
+                              "cannot create worker thread %u of %u: %s", i + 1,
+                              workers, strerror(e));
             goto fail;
         }
     }
-    free(values);
     tpool_config_free(defaults);
     *out = p;
     return 0;
 
 fail:
     free_pool(p);
-    free(values);
     tpool_config_free(defaults);
     return rc;
 }
@@ -375,12 +448,12 @@ int tpool_destroy_ex(tpool *p, enum tpool_destroy_mode mode, size_t *cancelled)
         /* Workers now cancel what they pop instead of running it; wake them
          * all so that every queue is emptied. */
         atomic_store(&p->cancelling, 1);
-        for (unsigned i = 0; i < p->workers; i++)
+        for (unsigned i = 0, n = ld_acquire(&p->workers); i < n; i++)
             tpool__wake_worker(p, i);
     }
     /* Drain (or, cancelling, empty) everything; this thread helps. */
     tpool__group_wait(&p->root);
-    stop_workers(p, p->workers);
+    stop_workers(p);
     if (cancelled)
         *cancelled = (size_t)(ld_relaxed(&p->cancelled_total) - before);
     free_pool(p);
@@ -396,7 +469,7 @@ int tpool_destroy(tpool *p)
 
 unsigned tpool_threads(const tpool *p)
 {
-    return p ? p->threads : 1;
+    return p ? ld_relaxed(&((struct tpool *)p)->threads) : 1;
 }
 
 const char *tpool_policy_name(const tpool *p)

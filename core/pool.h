@@ -1,7 +1,7 @@
 /*
  * pool.h - the pool's internal structures, shared by pool.c (threads,
- * parking, lifecycle), task.c (tasks and groups), range.c (parallel-for)
- * and stats.c.
+ * parking, lifecycle), task.c (tasks and groups), range.c (parallel-for),
+ * resize.c (changing the thread count, the policy gate) and stats.c.
  */
 #ifndef TPOOL_CORE_POOL_H
 #define TPOOL_CORE_POOL_H
@@ -18,6 +18,23 @@
 /* Worker states. The worker writes SPINNING/RUNNING/PARKED for itself; a
  * waker may only move PARKED -> RUNNING (by CAS) and then futex-wakes. */
 enum { WS_RUNNING = 0, WS_SPINNING = 1, WS_PARKED = 2 };
+
+/* A worker's life (tpool__worker.life), written by the thread that creates or
+ * resizes the pool: PENDING (created by a grow that is not published yet: the
+ * thread waits), ACTIVE, RETIRE (a shrink removed its slot, or the grow was
+ * abandoned: the thread leaves its loop once it is back from its current
+ * task). */
+enum { LIFE_ACTIVE = 0, LIFE_PENDING = 1, LIFE_RETIRE = 2 };
+
+/* Most workers a pool can have: the configuration allows 4096 threads
+ * (MAX_THREADS in config.c), so at most 4095 workers. */
+#define TPOOL__MAX_WORKERS 4096
+
+/* The slot index of every thread that is not an active worker of the pool:
+ * outside callers, group waiters, and workers whose slot a shrink removed
+ * while they were running a task. It is mapped to the current outside slot W
+ * when a policy op is called (tpool__slot). */
+#define TPOOL__OUTSIDE UINT32_MAX
 
 enum { TASK_USER = 0, TASK_TILE = 1 };
 
@@ -39,11 +56,16 @@ typedef struct tpool__counters {
     tpool__a64 tasks_run, items_run, busy_ns, idle_ns, parks, wakes;
 } tpool__counters;
 
+/* One worker. Allocated once per slot index and kept until the pool is
+ * destroyed, so a pointer to it stays valid across resizes (a shrink only
+ * retires the thread; a later grow of the same slot reuses the struct). */
 typedef struct tpool__worker {
     TPOOL__ALIGNED tpool__a32 state; /* see WS_*; futex word for parking */
+    tpool__a32 life;                 /* see LIFE_*; futex word while PENDING */
     unsigned index;
     struct tpool *pool;
     pthread_t thread;
+    bool has_thread;                 /* a thread to join; owned by the resizer */
     uint32_t seen_job;               /* the last range job it took part in */
     tpool__counters c;
 } tpool__worker;
@@ -87,13 +109,30 @@ typedef struct tpool__job {
 
 struct tpool {
     tpool__policy_handle policy;
+    /* The policy state, the parallelism T and the worker count W = max(T - 1,
+     * 1) change only in tpool_set_threads, while `switching` keeps every
+     * policy op out (resize.c), holding job_lock. pstate is read inside the
+     * gate, or by a parallel-for (under job_lock, or by its workers under
+     * the job's `active` count); T and W are read anywhere (relaxed, or
+     * acquire where the reader then indexes w[]) and written with release
+     * after w[0..W-1] are in place. */
     void *pstate;
-    unsigned threads;  /* T */
-    unsigned workers;  /* W = max(T - 1, 1) */
+    tpool__a32 threads;  /* T */
+    tpool__a32 workers;  /* W */
+    tpool__a32 switching; /* 1 while tpool_set_threads owns the policy; futex */
     uint64_t spin_ns;
     tpool__asize min_work_size;
-    tpool__worker *w;  /* W entries */
-    tpool__counters outside; /* slot W: every non-worker thread */
+    /* TPOOL__MAX_WORKERS entries; entry i is allocated the first time the
+     * pool has a worker i and freed with the pool. Written only by the
+     * creator/resizer before it publishes a W that covers i. */
+    tpool__worker **w;
+    /* Entries of w[] allocated; written (release) by the creator/resizer
+     * after the entry, read (acquire) by anyone who walks all of them. */
+    tpool__a32 nalloc;
+    tpool_param_value *params; /* resolved policy parameters, for re-creation */
+    /* Everything above is read-mostly (`switching` is read by every policy
+     * op); the counters below are written by outside threads. */
+    TPOOL__ALIGNED tpool__counters outside; /* slot W: every non-worker thread */
 
     TPOOL__ALIGNED tpool__a32 nspinning; /* workers spinning for work */
     tpool__a32 wake_cursor;  /* rotates the start of wake-any scans */
@@ -105,22 +144,95 @@ struct tpool {
     tpool__a64 submitted, completed, cancelled_total, parallel_calls;
 
     /* Range jobs. job_seq is odd while a job is open, even otherwise. */
-    pthread_mutex_t job_lock; /* serialises parallel-for callers */
+    pthread_mutex_t job_lock; /* serialises parallel-for callers and resizes */
     TPOOL__ALIGNED tpool__a32 job_seq;
     tpool__job job;
 
     char *policy_name;
 };
 
-/* Thread-local: the pool this thread is working for, if any, and its slot. */
+/* Thread-local: the pool this thread is working for, if any, and its slot
+ * (a worker index, or TPOOL__OUTSIDE). */
 extern _Thread_local struct tpool *tpool__tls_pool;
 extern _Thread_local unsigned tpool__tls_slot;
+
+/* ---- the policy gate (resize.c) ------------------------------------------------
+ *
+ * Every call into the policy state (push, pop, stats) happens between
+ * tpool__enter and tpool__leave, so that tpool_set_threads can have the state
+ * to itself without a lock or a shared read-modify-write on the hot paths.
+ * Each thread owns one record, found through a thread-local and linked into
+ * a process-wide registry on first use; entering writes the pool into the
+ * thread's own record (seq_cst) and then reads the pool's `switching` flag
+ * (seq_cst); the resizer sets `switching` (seq_cst) and then waits until no
+ * record names the pool. By the order of seq_cst operations either the
+ * entering thread sees the flag (and waits in tpool__enter_slow until the
+ * switch is over) or the resizer sees the thread inside (and waits for it to
+ * leave). Policy ops never call back into the core, so records never nest.
+ */
+typedef struct tpool__thread_rec {
+    _Atomic(struct tpool *) inside; /* written by the owner; read by resizers */
+    struct tpool__thread_rec *prev, *next; /* registry links (registry lock) */
+    bool registered;                /* owner-only */
+    void *scratch;                  /* tpool_scratch buffer (owner-only) */
+    size_t scratch_size;
+} tpool__thread_rec;
+
+extern _Thread_local tpool__thread_rec tpool__tls_rec;
+void tpool__rec_register(tpool__thread_rec *r);
+void tpool__enter_slow(struct tpool *p, tpool__thread_rec *r);
+
+static inline void tpool__enter(struct tpool *p)
+{
+    tpool__thread_rec *r = &tpool__tls_rec;
+    if (!r->registered)
+        tpool__rec_register(r);
+    atomic_store(&r->inside, p);
+    if (atomic_load(&p->switching))
+        tpool__enter_slow(p, r);
+}
+
+/* Release: the resizer that sees the record clear also sees every write the
+ * policy op made. */
+static inline void tpool__leave(void)
+{
+    atomic_store_explicit(&tpool__tls_rec.inside, NULL, memory_order_release);
+}
+
+/* Inside the gate: the policy slot of a thread whose slot index is `idx` (a
+ * worker index or TPOOL__OUTSIDE): its own slot while it is an active
+ * worker, else the outside slot W. */
+static inline unsigned tpool__slot(struct tpool *p, unsigned idx)
+{
+    unsigned w = ld_relaxed(&p->workers);
+    return idx < w ? idx : w;
+}
+
+/* Worker i; i must be below a W read with acquire (or read by the resizer). */
+static inline tpool__worker *tpool__worker_at(struct tpool *p, unsigned i)
+{
+    return p->w[i];
+}
+
+/* The counters of the thread with slot index `idx`. */
+static inline tpool__counters *tpool__counters_of(struct tpool *p, unsigned idx)
+{
+    return idx < ld_acquire(&p->workers) ? &p->w[idx]->c : &p->outside;
+}
 
 /* pool.c */
 void tpool__wake_worker(struct tpool *p, unsigned w);
 void tpool__wake_target(struct tpool *p, int target);
 bool tpool__find_work(struct tpool *p, unsigned slot);
+/* Pushes through the policy from slot index `from` (a worker index or
+ * TPOOL__OUTSIDE) and wakes whom it names; enters the gate itself. */
 void tpool__push(struct tpool *p, tpool__task *t, unsigned from);
+/* Pops for slot index `idx` through the gate. */
+tpool__task *tpool__pop(struct tpool *p, unsigned idx);
+/* Starts worker thread `wk` in life state `life`; returns 0 or an errno. */
+int tpool__start_worker(struct tpool *p, tpool__worker *wk, uint32_t life);
+/* Allocates worker struct i if it does not exist yet (resizer/creator). */
+int tpool__alloc_worker(struct tpool *p, unsigned i);
 /* Parks worker `w` unless `ready(arg)` becomes true or work appears. */
 void tpool__park_worker(struct tpool *p, unsigned w, bool (*ready)(void *), void *arg);
 
@@ -130,8 +242,17 @@ void tpool__group_init(struct tpool_group *g, struct tpool *p);
 int tpool__group_wait(struct tpool_group *g);
 
 /* range.c */
-void tpool__job_join(struct tpool *p, unsigned w);
+/* Worker w takes part in the open range job, if it has a participant index
+ * in it; returns the job's flags (0 when it did not take part). */
+uint32_t tpool__job_join(struct tpool *p, unsigned w);
 void tpool__run_tile(struct tpool *p, tpool__task *t, unsigned slot);
+/*
+ * tpool_parallel_range with the inline test made on `work` items rather than
+ * n (the N-d engine counts elements, not tiles), and with the context that
+ * opts->cost receives given explicitly (NULL: ctx).
+ */
+int tpool__parallel_range(struct tpool *p, size_t n, size_t work, tpool_range_fn fn,
+                          void *ctx, const tpool_range_opts *opts, void *cost_ctx);
 
 /* Participant index of a thread in a range job: the caller is 0, worker w is w + 1. */
 static inline unsigned tpool__participant_of(unsigned slot) { return slot + 1; }

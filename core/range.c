@@ -25,11 +25,6 @@
 #include "fpu.h"
 #include "pool.h"
 
-static tpool__counters *counters_of(struct tpool *p, unsigned slot)
-{
-    return slot < p->workers ? &p->w[slot].c : &p->outside;
-}
-
 /* Adds a participant's items to `done` and wakes the caller at the end.
  * `n` is read by the caller of this function while the job was surely still
  * running: once `done` reaches n the next job may overwrite the fields. */
@@ -58,15 +53,17 @@ static size_t run_share(struct tpool *p, unsigned part)
     return items;
 }
 
-void tpool__job_join(struct tpool *p, unsigned w)
+uint32_t tpool__job_join(struct tpool *p, unsigned w)
 {
     tpool__job *job = &p->job;
-    tpool__worker *wk = &p->w[w];
+    tpool__worker *wk = tpool__worker_at(p, w);
+    uint32_t flags = 0;
     atomic_fetch_add(&job->active, 1);
     uint32_t s = atomic_load(&p->job_seq);
     wk->seen_job = s;
     unsigned part = tpool__participant_of(w);
     if ((s & 1u) && part < job->pub.participants) {
+        flags = job->flags;
         bool flush = job->flags & TPOOL_FLAG_DISABLE_DENORMALS;
         unsigned fpu = tpool__fpu_enter(flush);
         size_t items = run_share(p, part);
@@ -75,18 +72,20 @@ void tpool__job_join(struct tpool *p, unsigned w)
         job_add_done(job, job->pub.n, items); /* `active` guards the job */
     }
     atomic_fetch_sub_explicit(&job->active, 1, memory_order_release);
+    return flags;
 }
 
 void tpool__run_tile(struct tpool *p, tpool__task *t, unsigned slot)
 {
     tpool__job *job = &p->job;
-    unsigned part = slot < p->workers ? tpool__participant_of(slot) : 0;
+    /* W is stable while a job runs: resizes take job_lock. */
+    unsigned part = slot < ld_relaxed(&p->workers) ? tpool__participant_of(slot) : 0;
     size_t items = t->end - t->begin, n = job->pub.n;
     bool flush = job->flags & TPOOL_FLAG_DISABLE_DENORMALS;
     unsigned fpu = tpool__fpu_enter(flush);
     job->fn(job->ctx, t->begin, t->end, part);
     tpool__fpu_leave(flush, fpu);
-    add_relaxed(&counters_of(p, slot)->items_run, items);
+    add_relaxed(&tpool__counters_of(p, slot)->items_run, items);
     job_add_done(job, n, items); /* the last touch of the tile and the job */
 }
 
@@ -95,11 +94,11 @@ void tpool__run_tile(struct tpool *p, tpool__task *t, unsigned slot)
 static void caller_wait(struct tpool *p, bool help)
 {
     tpool__job *job = &p->job;
-    unsigned slot = p->workers;
+    unsigned slot = TPOOL__OUTSIDE;
     uint64_t deadline = 0;
     for (unsigned i = 1; atomic_load(&job->done) != job->pub.n; i++) {
         if (help) {
-            tpool__task *t = (tpool__task *)p->policy.ops.pop(p->pstate, slot);
+            tpool__task *t = tpool__pop(p, slot);
             if (t) {
                 tpool__run_task(p, t, slot);
                 continue;
@@ -179,7 +178,7 @@ static int run_tile_path(struct tpool *p)
                                          : (uint64_t)(t->end - t->begin);
         t->pub.seq = add_relaxed(&p->seq, 1);
         t->pub.submit_ns = now;
-        tpool__push(p, t, p->workers); /* wakes whom the policy names */
+        tpool__push(p, t, TPOOL__OUTSIDE); /* wakes whom the policy names */
     }
     /* Bring every participant in, whatever the policy's wake hints were. */
     for (unsigned part = 1; part < job->pub.participants; part++)
@@ -188,8 +187,8 @@ static int run_tile_path(struct tpool *p)
     return 0;
 }
 
-int tpool_parallel_range(tpool *p, size_t n, tpool_range_fn fn, void *ctx,
-                         const tpool_range_opts *opts)
+int tpool__parallel_range(struct tpool *p, size_t n, size_t work, tpool_range_fn fn,
+                          void *ctx, const tpool_range_opts *opts, void *cost_ctx)
 {
     if (!fn)
         return TPOOL_EINVAL;
@@ -199,10 +198,11 @@ int tpool_parallel_range(tpool *p, size_t n, tpool_range_fn fn, void *ctx,
     bool flush = flags & TPOOL_FLAG_DISABLE_DENORMALS;
 
     /* Inline: no pool, no parallelism, too little work, or nested. */
-    if (!p || p->threads == 1 || n < ld_relaxed(&p->min_work_size) || n == 1
+    if (!p || ld_relaxed(&p->threads) == 1 || work < ld_relaxed(&p->min_work_size) || n == 1
         || tpool__tls_pool == p) {
         unsigned part = 0;
-        if (p && tpool__tls_pool == p && p->threads > 1 && tpool__tls_slot < p->workers)
+        if (p && tpool__tls_pool == p && ld_relaxed(&p->threads) > 1
+            && tpool__tls_slot < ld_relaxed(&p->workers))
             part = tpool__participant_of(tpool__tls_slot);
         unsigned fpu = tpool__fpu_enter(flush);
         fn(ctx, 0, n, part);
@@ -214,7 +214,7 @@ int tpool_parallel_range(tpool *p, size_t n, tpool_range_fn fn, void *ctx,
     struct tpool *saved_pool = tpool__tls_pool;
     unsigned saved_slot = tpool__tls_slot;
     tpool__tls_pool = p;
-    tpool__tls_slot = p->workers;
+    tpool__tls_slot = TPOOL__OUTSIDE;
     add_relaxed(&p->parallel_calls, 1);
 
     tpool__job *job = &p->job;
@@ -223,10 +223,11 @@ int tpool_parallel_range(tpool *p, size_t n, tpool_range_fn fn, void *ctx,
     job->flags = flags;
     job->via_tasks = p->policy.ops.range_next == NULL;
     job->pub.n = n;
-    job->pub.participants = p->threads < n ? p->threads : (unsigned)n;
+    unsigned threads = ld_relaxed(&p->threads); /* stable: resizes take job_lock */
+    job->pub.participants = threads < n ? threads : (unsigned)n;
     job->pub.priority = opts ? opts->priority : 0;
     job->pub.cost = opts && opts->cost ? opts->cost : NULL;
-    job->pub.cost_ctx = ctx;
+    job->pub.cost_ctx = cost_ctx ? cost_ctx : ctx;
     atomic_store_explicit(&job->done, 0, memory_order_relaxed);
     atomic_store_explicit(&job->caller_sleeping, 0, memory_order_relaxed);
 
@@ -244,4 +245,10 @@ int tpool_parallel_range(tpool *p, size_t n, tpool_range_fn fn, void *ctx,
     tpool__tls_slot = saved_slot;
     pthread_mutex_unlock(&p->job_lock);
     return rc;
+}
+
+int tpool_parallel_range(tpool *p, size_t n, tpool_range_fn fn, void *ctx,
+                         const tpool_range_opts *opts)
+{
+    return tpool__parallel_range(p, n, n, fn, ctx, opts, NULL);
 }

@@ -25,15 +25,33 @@ static void zero_counters(tpool__counters *c)
     st_relaxed(&c->wakes, 0);
 }
 
+static void add_counters(const tpool__counters *c, tpool_worker_stats *out)
+{
+    tpool_worker_stats more;
+    read_counters(c, &more);
+    out->tasks_run += more.tasks_run;
+    out->items_run += more.items_run;
+    out->busy_ns += more.busy_ns;
+    out->idle_ns += more.idle_ns;
+    out->parks += more.parks;
+    out->wakes += more.wakes;
+}
+
 int tpool_stats_get(tpool *p, tpool_stats *out)
 {
     if (!p || !out)
         return TPOOL_EINVAL;
     memset(out, 0, sizeof *out);
-    out->workers = p->workers;
-    out->per_worker = calloc(p->workers + 1, sizeof *out->per_worker);
-    if (!out->per_worker)
+
+    /* Inside the gate W, the worker structs and the policy state are stable. */
+    tpool__enter(p);
+    unsigned nw = ld_relaxed(&p->workers);
+    out->workers = nw;
+    out->per_worker = calloc(nw + 1, sizeof *out->per_worker);
+    if (!out->per_worker) {
+        tpool__leave();
         return TPOOL_ENOMEM;
+    }
 
     const tpool_policy *ops = &p->policy.ops;
     out->npolicy = p->policy.nstats;
@@ -41,13 +59,17 @@ int tpool_stats_get(tpool *p, tpool_stats *out)
         out->policy_names[i] = ops->stat_names[i];
 
     uint64_t ran = 0;
-    for (unsigned s = 0; s <= p->workers; s++) {
+    for (unsigned s = 0; s <= nw; s++) {
         tpool_worker_stats *ws = &out->per_worker[s];
-        read_counters(s < p->workers ? &p->w[s].c : &p->outside, ws);
+        read_counters(s < nw ? &p->w[s]->c : &p->outside, ws);
+        /* Workers a shrink retired count as outside threads. */
+        for (unsigned r = nw, n = ld_acquire(&p->nalloc); s == nw && r < n; r++)
+            add_counters(&p->w[r]->c, ws);
         if (out->npolicy && ops->stats_read)
             ops->stats_read(p->pstate, s, ws->policy);
         ran += ws->tasks_run;
     }
+    tpool__leave();
     out->completed = ran;
     out->cancelled = ld_relaxed(&p->cancelled_total);
     out->submitted = ran + out->cancelled + ld_relaxed(&p->root.pending);
@@ -67,11 +89,13 @@ void tpool_stats_reset(tpool *p)
 {
     if (!p)
         return;
-    for (unsigned s = 0; s < p->workers; s++)
-        zero_counters(&p->w[s].c);
+    tpool__enter(p);
+    for (unsigned s = 0, n = ld_acquire(&p->nalloc); s < n; s++)
+        zero_counters(&p->w[s]->c);
     zero_counters(&p->outside);
     st_relaxed(&p->cancelled_total, 0);
     st_relaxed(&p->parallel_calls, 0);
     if (p->policy.ops.stats_reset)
         p->policy.ops.stats_reset(p->pstate);
+    tpool__leave();
 }

@@ -14,11 +14,6 @@
 #include "clock.h"
 #include "pool.h"
 
-static tpool__counters *counters_of(struct tpool *p, unsigned slot)
-{
-    return slot < p->workers ? &p->w[slot].c : &p->outside;
-}
-
 void tpool__group_init(struct tpool_group *g, struct tpool *p)
 {
     g->pool = p;
@@ -74,7 +69,7 @@ void tpool__run_task(struct tpool *p, tpool__task *t, unsigned slot)
 
     if (!cancel) {
         fn(arg);
-        add_relaxed(&counters_of(p, slot)->tasks_run, 1);
+        add_relaxed(&tpool__counters_of(p, slot)->tasks_run, 1);
     } else {
         add_relaxed(&p->cancelled_total, 1);
     }
@@ -124,7 +119,7 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
         free(t);
         return TPOOL_ESHUTDOWN;
     }
-    unsigned from = tpool__tls_pool == p ? tpool__tls_slot : p->workers;
+    unsigned from = tpool__tls_pool == p ? tpool__tls_slot : TPOOL__OUTSIDE;
     tpool__push(p, t, from);
     return 0;
 }
@@ -175,17 +170,17 @@ static void remove_waiter(struct tpool_group *g, tpool__waiter *wt)
  * the spin budget, then sleeps until the group's last task wakes it. */
 static void wait_outside(struct tpool *p, struct tpool_group *g)
 {
-    unsigned slot = p->workers;
+    unsigned slot = TPOOL__OUTSIDE;
     tpool__counters *c = &p->outside;
     while (!group_idle(g)) {
-        tpool__task *t = (tpool__task *)p->policy.ops.pop(p->pstate, slot);
+        tpool__task *t = tpool__pop(p, slot);
         if (t) {
             tpool__run_task(p, t, slot);
             continue;
         }
         uint64_t t0 = tpool__now_ns(), deadline = t0 + p->spin_ns;
         for (unsigned i = 1; !group_idle(g); i++) {
-            if ((i & 15u) == 0 && (t = (tpool__task *)p->policy.ops.pop(p->pstate, slot)))
+            if ((i & 15u) == 0 && (t = tpool__pop(p, slot)))
                 break;
             tpool__cpu_relax();
             if ((i & 63u) == 0 && tpool__now_ns() >= deadline)
@@ -213,7 +208,8 @@ int tpool__group_wait(struct tpool_group *g)
     struct tpool *p = g->pool;
     struct tpool *saved_pool = tpool__tls_pool;
     unsigned saved_slot = tpool__tls_slot;
-    bool worker = saved_pool == p && saved_slot < p->workers;
+    /* A worker whose slot a shrink retired waits as an outside thread. */
+    bool worker = saved_pool == p && saved_slot < ld_acquire(&p->workers);
 
     if (!group_idle(g)) {
         if (worker) {
@@ -229,7 +225,7 @@ int tpool__group_wait(struct tpool_group *g)
         } else {
             /* Tasks run here count as the pool's (nested calls see it). */
             tpool__tls_pool = p;
-            tpool__tls_slot = p->workers;
+            tpool__tls_slot = TPOOL__OUTSIDE;
             wait_outside(p, g);
             tpool__tls_pool = saved_pool;
             tpool__tls_slot = saved_slot;

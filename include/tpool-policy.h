@@ -162,9 +162,16 @@ typedef struct tpool_policy {
     void (*range_end)(void *state);
     size_t (*range_grain)(void *state, const tpool_range_job *job);
 
-    /* Optional. The pool's worker count changes to env->workers; no task is
-     * queued and no range job is active during the call. Fallback: the core
-     * destroys and re-creates the state. */
+    /* Optional. The pool's thread count changes to env->threads and its
+     * worker count to env->workers (tpool_set_threads). During the call no
+     * task is queued (the core has popped every task from every slot and
+     * pushes them again afterwards, from the new outside slot, in seq
+     * order), no range job is active and no other op of this state runs.
+     * Returns 0, or non-zero to refuse: the state must then still serve the
+     * old worker count, and the pool keeps it. Fallback when NULL: the core
+     * creates a new state with env (create may refuse; then nothing
+     * changes), moves the queued tasks into it the same way and destroys the
+     * old one, so the policy's statistics restart at zero. */
     int (*resize)(void *state, const tpool_policy_env *env);
 
     /* Optional statistics: up to 8 counter names, and a read of counter

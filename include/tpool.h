@@ -155,8 +155,25 @@ TPOOL_API int tpool_destroy_ex(tpool *pool, enum tpool_destroy_mode mode,
                                size_t *cancelled);
 TPOOL_API int tpool_destroy(tpool *pool); /* TPOOL_DRAIN */
 
-/* The parallelism T (participants in a parallel-for, the caller included). */
+/* The parallelism T (participants in a parallel-for, the caller included);
+ * 1 for a NULL pool. */
 TPOOL_API unsigned tpool_threads(const tpool *pool);
+/*
+ * Changes the parallelism to `threads` (0: tpool_default_threads()), growing
+ * or shrinking the workers, while the pool is in use. No task is lost: tasks
+ * queued at the time, and tasks submitted while the change is under way, run
+ * on the resized pool, in submission order as far as the policy keeps it.
+ * The policy is resized through its resize op, or else its state is
+ * re-created (its own statistics then restart at zero). Waits for a running
+ * parallel-for to finish first. Tasks that are running keep running; a
+ * worker whose slot is removed finishes its task and then exits (growing
+ * again may wait for such a task). Returns 0; TPOOL_EINVAL (NULL pool, or
+ * threads above 4096); TPOOL_EDEADLK when called from a task or a
+ * parallel-for of the same pool (nothing changes); TPOOL_ETHREAD,
+ * TPOOL_ENOMEM or TPOOL_EPOLICY (the policy refused) with the pool
+ * unchanged. Not to be called concurrently with tpool_destroy.
+ */
+TPOOL_API int tpool_set_threads(tpool *pool, unsigned threads);
 /* Name of the loaded policy, as its descriptor gives it. */
 TPOOL_API const char *tpool_policy_name(const tpool *pool);
 
@@ -242,11 +259,105 @@ typedef struct tpool_range_opts {
 TPOOL_API int tpool_parallel_range(tpool *pool, size_t n, tpool_range_fn fn,
                                    void *ctx, const tpool_range_opts *opts);
 
+/* ---- N-d tiled parallel-for ----------------------------------------------- */
+
+#define TPOOL_ND_MAX 6 /* most dimensions of tpool_parallel_nd */
+
+/*
+ * fn(ctx, start, size, thread) processes one tile: for each dimension d <
+ * ndim, indices [start[d], start[d] + size[d]). start[d] is a multiple of
+ * tile[d]; size[d] is tile[d], clipped at the edge of the range (the last
+ * tile of a dimension may be smaller). `thread` is the participant index in
+ * [0, T): 0 is the calling thread. The arrays are valid during the call only.
+ */
+typedef void (*tpool_nd_fn)(void *ctx, const size_t *start, const size_t *size,
+                            unsigned thread);
+
+/*
+ * Runs fn once for every tile of the ndim-dimensional range range[0] x ... x
+ * range[ndim-1] cut into tiles of tile[0] x ... x tile[ndim-1] (tile NULL:
+ * tiles of 1), and returns when all have run. The last dimension varies
+ * fastest. The tiles are numbered in that order and the numbers are handed
+ * out through the loaded policy exactly as tpool_parallel_range hands out
+ * items, so every policy schedules them its own way; each [begin, end) the
+ * policy returns is decoded once and then walked with carried counters.
+ * The calling thread takes part.
+ *
+ * Runs inline on the caller, without any synchronisation, when pool is NULL,
+ * T == 1, the range fits in one tile, the range has fewer items (the product
+ * of range[], not tiles) than the pool's min_work_size, or the call comes
+ * from inside a task or a parallel-for of the same pool: a nested call
+ * never deadlocks. Calls from several outside threads on one pool at once
+ * are serialised, each getting the whole pool in turn.
+ *
+ * opts (may be NULL) as for tpool_parallel_range: flags
+ * TPOOL_FLAG_DISABLE_DENORMALS and TPOOL_FLAG_YIELD_WORKERS, priority, and
+ * cost, which is called with ctx and a range of tile numbers.
+ *
+ * Returns 0, also when any range[d] is 0 (then fn is never called);
+ * TPOOL_EINVAL for ndim outside 1..TPOOL_ND_MAX, a NULL fn or range, or a
+ * zero tile on a non-empty range; TPOOL_ERANGE when the number of tiles does
+ * not fit a size_t (nothing runs); TPOOL_ENOMEM from a queue-based policy.
+ */
+TPOOL_API int tpool_parallel_nd(tpool *pool, unsigned ndim, const size_t *range,
+                                const size_t *tile, tpool_nd_fn fn, void *ctx,
+                                const tpool_range_opts *opts);
+
 /* ---- run-time settings -------------------------------------------------- */
 
-/* Ranges with fewer items than this run inline on the caller. */
+/* Ranges with fewer items than this run inline on the caller. Get returns 1
+ * for a NULL pool; set takes 0 as 1 and ignores a NULL pool. */
 TPOOL_API size_t tpool_get_min_work_size(const tpool *pool);
 TPOOL_API void tpool_set_min_work_size(tpool *pool, size_t items);
+
+/* ---- utilities ------------------------------------------------------------ */
+
+/* Cache line size assumed by the allocation helpers (as in tpool-policy.h). */
+#define TPOOL_CACHELINE 64
+
+/*
+ * A blocking counter, for waiting until n things have happened (Caffe2's
+ * BlockingCounter). Create it with a count; each of n events calls
+ * tpool_counter_decrement; tpool_counter_wait returns once the count is 0.
+ * A waiter spins briefly, then sleeps on a futex. Decrement and wait may be
+ * called from any threads at once; reset and destroy only while no thread
+ * decrements or waits. Decrementing more than `n` times is an error (the
+ * count is not checked).
+ */
+typedef struct tpool_counter tpool_counter;
+
+TPOOL_API int tpool_counter_create(size_t n, tpool_counter **out);
+TPOOL_API void tpool_counter_destroy(tpool_counter *counter);
+/* Sets the count to n (0: waits return at once). */
+TPOOL_API void tpool_counter_reset(tpool_counter *counter, size_t n);
+/* Counts one event down; returns 1 for the call that brought it to 0. */
+TPOOL_API int tpool_counter_decrement(tpool_counter *counter);
+/* Returns once the count is 0. */
+TPOOL_API void tpool_counter_wait(tpool_counter *counter);
+
+/*
+ * Allocates `size` bytes aligned to `alignment` (0: TPOOL_CACHELINE), a power
+ * of two; the size is rounded up to a multiple of the alignment, so that no
+ * other allocation shares the last cache line. Returns NULL on a bad
+ * alignment, an overflow or no memory. Free with tpool_aligned_free.
+ */
+TPOOL_API void *tpool_aligned_alloc(size_t alignment, size_t size);
+TPOOL_API void tpool_aligned_free(void *ptr);
+
+/*
+ * Per-thread scratch memory: a buffer of at least `size` bytes, aligned to
+ * TPOOL_CACHELINE, that belongs to the calling thread (each worker has its
+ * own, the calling thread of a parallel-for its own), so a task or a
+ * parallel-for body can use it without locking. The same buffer is returned
+ * again, contents kept, until a call asks for more than it holds: then it is
+ * replaced by a larger one and the old pointer is invalid. So a pointer is
+ * valid until the next tpool_scratch call on the same thread, which may come
+ * from another task this thread runs while it waits (tpool_group_wait,
+ * tpool_wait_all): ask again after waiting. Freed when the thread exits.
+ * `pool` may be NULL (the buffer is per thread, not per pool). Returns NULL
+ * when out of memory (the old buffer stays valid).
+ */
+TPOOL_API void *tpool_scratch(tpool *pool, size_t size);
 
 /* ---- statistics --------------------------------------------------------- */
 

@@ -1,0 +1,414 @@
+/*
+ * pthreadpool.c - the pthreadpool API (include/pthreadpool.h) on tpool.
+ *
+ * Every parallelize and compute function fills a tpool__nd with its ranges
+ * and tiles (1 on the dimensions it does not tile) and an invoke function
+ * that calls the user's function in its own signature, and runs it through
+ * the N-d engine, that is through the pool's policy. A pthreadpool_t is the
+ * tpool itself.
+ */
+#define _GNU_SOURCE
+#include "pthreadpool.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "parallel.h"
+#include "tpool.h"
+
+/*
+ * The policy of pthreadpool_create when neither TPOOL_CONFIG nor TPOOL_POLICY
+ * names one. "fifo" for now; once the other policies have landed this is to
+ * become the one that tpool-bench measures fastest for parallel-for (the
+ * pthreadpool workloads), so that a program moved onto tpool's
+ * libpthreadpool gets the best default without configuration.
+ */
+#ifndef TPOOL_PTHREADPOOL_DEFAULT_POLICY
+#define TPOOL_PTHREADPOOL_DEFAULT_POLICY "fifo"
+#endif
+
+static tpool *as_tpool(pthreadpool_t pool)
+{
+    return (tpool *)pool;
+}
+
+/* ---- pools ---------------------------------------------------------------- */
+
+static bool env_set(const char *name)
+{
+    const char *v = getenv(name);
+    return v != NULL;
+}
+
+pthreadpool_t pthreadpool_create(size_t threads_count)
+{
+    tpool_error err;
+    tpool_error_clear(&err);
+    tpool_config *cfg = NULL;
+    tpool *pool = NULL;
+    int rc = tpool_config_load_env(&cfg, &err);
+    if (rc == 0 && !env_set("TPOOL_CONFIG") && !env_set("TPOOL_POLICY"))
+        rc = tpool_config_set_policy(cfg, TPOOL_PTHREADPOOL_DEFAULT_POLICY);
+    if (rc == 0 && threads_count != 0) {
+        rc = threads_count <= 4096 ? tpool_config_set_threads(cfg, (unsigned)threads_count)
+                                   : TPOOL_EINVAL;
+        if (rc)
+            snprintf(err.text, sizeof err.text,
+                     "threads_count %zu is out of range [0, 4096]", threads_count);
+    }
+    if (rc == 0)
+        rc = tpool_create(cfg, &pool, &err);
+    tpool_config_free(cfg);
+    if (rc) {
+        fprintf(stderr, "pthreadpool_create: %s\n",
+                err.text[0] ? err.text : tpool_strerror(rc));
+        return NULL;
+    }
+    return (pthreadpool_t)pool;
+}
+
+size_t pthreadpool_get_threads_count(pthreadpool_t pool)
+{
+    return tpool_threads(as_tpool(pool));
+}
+
+void pthreadpool_destroy(pthreadpool_t pool)
+{
+    if (pool && tpool_destroy(as_tpool(pool)) == TPOOL_EDEADLK)
+        fputs("pthreadpool_destroy: called from a function running on the same pool; "
+              "the pool is left alone\n", stderr);
+}
+
+/* ---- running a grid ------------------------------------------------------------ */
+
+/*
+ * Runs one grid; `range` and `tile` have `ndim` entries, a zero tile meaning
+ * the whole dimension. Errors cannot be returned: out of memory (a queue
+ * policy's tile tasks) falls back to running on the caller, which needs no
+ * memory; a tile count beyond size_t cannot run at all and is reported.
+ */
+static void run(pthreadpool_t pool, tpool__nd_invoke invoke, void (*fn)(void), void *ctx,
+                uint32_t uarch, unsigned ndim, const size_t *range, const size_t *tile,
+                uint32_t flags)
+{
+    tpool__nd nd = { .ndim = ndim, .invoke = invoke, .fn = fn, .ctx = ctx, .uarch = uarch };
+    for (unsigned d = 0; d < ndim; d++) {
+        nd.range[d] = range[d];
+        nd.tile[d] = tile[d] ? tile[d] : range[d];
+    }
+    tpool_range_opts opts = { .flags = 0 };
+    if (flags & PTHREADPOOL_FLAG_DISABLE_DENORMALS)
+        opts.flags |= TPOOL_FLAG_DISABLE_DENORMALS;
+    if (flags & PTHREADPOOL_FLAG_YIELD_WORKERS)
+        opts.flags |= TPOOL_FLAG_YIELD_WORKERS;
+    int rc = tpool__nd_run(as_tpool(pool), &nd, &opts);
+    if (rc == TPOOL_ENOMEM)
+        rc = tpool__nd_run(NULL, &nd, &opts);
+    if (rc)
+        fprintf(stderr, "pthreadpool: a %u-d grid was not processed: %s\n", ndim,
+                tpool_strerror(rc));
+}
+
+#define FN(f) ((void (*)(void))(f))
+#define CTX nd->ctx
+#define UARCH nd->uarch
+#define INVOKER(name) \
+    static void name(const tpool__nd *nd, const size_t *s, const size_t *z, unsigned thread)
+
+/* The untiled dimensions pass their index; tiled ones pass start and size,
+ * the starts first, as in pthreadpool's loops. */
+INVOKER(call_1d) { ((pthreadpool_task_1d_t)nd->fn)(CTX, s[0]); }
+INVOKER(call_1d_uarch) { ((pthreadpool_task_1d_with_id_t)nd->fn)(CTX, UARCH, s[0]); }
+INVOKER(call_1d_tile_1d) { ((pthreadpool_task_1d_tile_1d_t)nd->fn)(CTX, s[0], z[0]); }
+INVOKER(call_2d) { ((pthreadpool_task_2d_t)nd->fn)(CTX, s[0], s[1]); }
+INVOKER(call_2d_tile_1d) { ((pthreadpool_task_2d_tile_1d_t)nd->fn)(CTX, s[0], s[1], z[1]); }
+INVOKER(call_2d_tile_2d)
+{
+    ((pthreadpool_task_2d_tile_2d_t)nd->fn)(CTX, s[0], s[1], z[0], z[1]);
+}
+INVOKER(call_2d_tile_2d_uarch)
+{
+    ((pthreadpool_task_2d_tile_2d_with_id_t)nd->fn)(CTX, UARCH, s[0], s[1], z[0], z[1]);
+}
+INVOKER(call_3d) { ((pthreadpool_task_3d_t)nd->fn)(CTX, s[0], s[1], s[2]); }
+INVOKER(call_3d_tile_1d)
+{
+    ((pthreadpool_task_3d_tile_1d_t)nd->fn)(CTX, s[0], s[1], s[2], z[2]);
+}
+INVOKER(call_3d_tile_2d)
+{
+    ((pthreadpool_task_3d_tile_2d_t)nd->fn)(CTX, s[0], s[1], s[2], z[1], z[2]);
+}
+INVOKER(call_3d_tile_2d_uarch)
+{
+    ((pthreadpool_task_3d_tile_2d_with_id_t)nd->fn)(CTX, UARCH, s[0], s[1], s[2], z[1], z[2]);
+}
+INVOKER(call_3d_tiled)
+{
+    ((pthreadpool_function_3d_tiled_t)nd->fn)(CTX, s[0], s[1], s[2], z[0], z[1], z[2]);
+}
+INVOKER(call_4d) { ((pthreadpool_task_4d_t)nd->fn)(CTX, s[0], s[1], s[2], s[3]); }
+INVOKER(call_4d_tile_1d)
+{
+    ((pthreadpool_task_4d_tile_1d_t)nd->fn)(CTX, s[0], s[1], s[2], s[3], z[3]);
+}
+INVOKER(call_4d_tile_2d)
+{
+    ((pthreadpool_task_4d_tile_2d_t)nd->fn)(CTX, s[0], s[1], s[2], s[3], z[2], z[3]);
+}
+INVOKER(call_4d_tile_2d_uarch)
+{
+    ((pthreadpool_task_4d_tile_2d_with_id_t)nd->fn)(CTX, UARCH, s[0], s[1], s[2], s[3], z[2],
+                                                    z[3]);
+}
+INVOKER(call_4d_tiled)
+{
+    ((pthreadpool_function_4d_tiled_t)nd->fn)(CTX, s[0], s[1], s[2], s[3], z[0], z[1], z[2],
+                                              z[3]);
+}
+INVOKER(call_5d) { ((pthreadpool_task_5d_t)nd->fn)(CTX, s[0], s[1], s[2], s[3], s[4]); }
+INVOKER(call_5d_tile_1d)
+{
+    ((pthreadpool_task_5d_tile_1d_t)nd->fn)(CTX, s[0], s[1], s[2], s[3], s[4], z[4]);
+}
+INVOKER(call_5d_tile_2d)
+{
+    ((pthreadpool_task_5d_tile_2d_t)nd->fn)(CTX, s[0], s[1], s[2], s[3], s[4], z[3], z[4]);
+}
+INVOKER(call_6d)
+{
+    ((pthreadpool_task_6d_t)nd->fn)(CTX, s[0], s[1], s[2], s[3], s[4], s[5]);
+}
+INVOKER(call_6d_tile_1d)
+{
+    ((pthreadpool_task_6d_tile_1d_t)nd->fn)(CTX, s[0], s[1], s[2], s[3], s[4], s[5], z[5]);
+}
+INVOKER(call_6d_tile_2d)
+{
+    ((pthreadpool_task_6d_tile_2d_t)nd->fn)(CTX, s[0], s[1], s[2], s[3], s[4], s[5], z[4],
+                                            z[5]);
+}
+
+/* Grids as arrays: R(...) the ranges, T(...) the tiles. */
+#define R(...) ((const size_t[]){ __VA_ARGS__ })
+#define T(...) ((const size_t[]){ __VA_ARGS__ })
+
+/* ---- the parallelize functions ------------------------------------------------------ */
+
+void pthreadpool_parallelize_1d(pthreadpool_t pool, pthreadpool_task_1d_t fn, void *ctx,
+                                size_t range, uint32_t flags)
+{
+    run(pool, call_1d, FN(fn), ctx, 0, 1, R(range), T(1), flags);
+}
+
+void pthreadpool_parallelize_1d_with_uarch(pthreadpool_t pool,
+                                           pthreadpool_task_1d_with_id_t fn, void *ctx,
+                                           uint32_t default_uarch_index,
+                                           uint32_t max_uarch_index, size_t range,
+                                           uint32_t flags)
+{
+    run(pool, call_1d_uarch, FN(fn), ctx, default_uarch_index, 1, R(range), T(1), flags);
+}
+
+void pthreadpool_parallelize_1d_tile_1d(pthreadpool_t pool, pthreadpool_task_1d_tile_1d_t fn,
+                                        void *ctx, size_t range, size_t tile, uint32_t flags)
+{
+    run(pool, call_1d_tile_1d, FN(fn), ctx, 0, 1, R(range), T(tile), flags);
+}
+
+void pthreadpool_parallelize_2d(pthreadpool_t pool, pthreadpool_task_2d_t fn, void *ctx,
+                                size_t range_i, size_t range_j, uint32_t flags)
+{
+    run(pool, call_2d, FN(fn), ctx, 0, 2, R(range_i, range_j), T(1, 1), flags);
+}
+
+void pthreadpool_parallelize_2d_tile_1d(pthreadpool_t pool, pthreadpool_task_2d_tile_1d_t fn,
+                                        void *ctx, size_t range_i, size_t range_j,
+                                        size_t tile_j, uint32_t flags)
+{
+    run(pool, call_2d_tile_1d, FN(fn), ctx, 0, 2, R(range_i, range_j), T(1, tile_j), flags);
+}
+
+void pthreadpool_parallelize_2d_tile_2d(pthreadpool_t pool, pthreadpool_task_2d_tile_2d_t fn,
+                                        void *ctx, size_t range_i, size_t range_j,
+                                        size_t tile_i, size_t tile_j, uint32_t flags)
+{
+    run(pool, call_2d_tile_2d, FN(fn), ctx, 0, 2, R(range_i, range_j), T(tile_i, tile_j),
+        flags);
+}
+
+void pthreadpool_parallelize_2d_tile_2d_with_uarch(
+    pthreadpool_t pool, pthreadpool_task_2d_tile_2d_with_id_t fn, void *ctx,
+    uint32_t default_uarch_index, uint32_t max_uarch_index, size_t range_i, size_t range_j,
+    size_t tile_i, size_t tile_j, uint32_t flags)
+{
+    run(pool, call_2d_tile_2d_uarch, FN(fn), ctx, default_uarch_index, 2, R(range_i, range_j),
+        T(tile_i, tile_j), flags);
+}
+
+void pthreadpool_parallelize_3d(pthreadpool_t pool, pthreadpool_task_3d_t fn, void *ctx,
+                                size_t range_i, size_t range_j, size_t range_k, uint32_t flags)
+{
+    run(pool, call_3d, FN(fn), ctx, 0, 3, R(range_i, range_j, range_k), T(1, 1, 1), flags);
+}
+
+void pthreadpool_parallelize_3d_tile_1d(pthreadpool_t pool, pthreadpool_task_3d_tile_1d_t fn,
+                                        void *ctx, size_t range_i, size_t range_j,
+                                        size_t range_k, size_t tile_k, uint32_t flags)
+{
+    run(pool, call_3d_tile_1d, FN(fn), ctx, 0, 3, R(range_i, range_j, range_k),
+        T(1, 1, tile_k), flags);
+}
+
+void pthreadpool_parallelize_3d_tile_2d(pthreadpool_t pool, pthreadpool_task_3d_tile_2d_t fn,
+                                        void *ctx, size_t range_i, size_t range_j,
+                                        size_t range_k, size_t tile_j, size_t tile_k,
+                                        uint32_t flags)
+{
+    run(pool, call_3d_tile_2d, FN(fn), ctx, 0, 3, R(range_i, range_j, range_k),
+        T(1, tile_j, tile_k), flags);
+}
+
+void pthreadpool_parallelize_3d_tile_2d_with_uarch(
+    pthreadpool_t pool, pthreadpool_task_3d_tile_2d_with_id_t fn, void *ctx,
+    uint32_t default_uarch_index, uint32_t max_uarch_index, size_t range_i, size_t range_j,
+    size_t range_k, size_t tile_j, size_t tile_k, uint32_t flags)
+{
+    run(pool, call_3d_tile_2d_uarch, FN(fn), ctx, default_uarch_index, 3,
+        R(range_i, range_j, range_k), T(1, tile_j, tile_k), flags);
+}
+
+void pthreadpool_parallelize_4d(pthreadpool_t pool, pthreadpool_task_4d_t fn, void *ctx,
+                                size_t range_i, size_t range_j, size_t range_k,
+                                size_t range_l, uint32_t flags)
+{
+    run(pool, call_4d, FN(fn), ctx, 0, 4, R(range_i, range_j, range_k, range_l),
+        T(1, 1, 1, 1), flags);
+}
+
+void pthreadpool_parallelize_4d_tile_1d(pthreadpool_t pool, pthreadpool_task_4d_tile_1d_t fn,
+                                        void *ctx, size_t range_i, size_t range_j,
+                                        size_t range_k, size_t range_l, size_t tile_l,
+                                        uint32_t flags)
+{
+    run(pool, call_4d_tile_1d, FN(fn), ctx, 0, 4, R(range_i, range_j, range_k, range_l),
+        T(1, 1, 1, tile_l), flags);
+}
+
+void pthreadpool_parallelize_4d_tile_2d(pthreadpool_t pool, pthreadpool_task_4d_tile_2d_t fn,
+                                        void *ctx, size_t range_i, size_t range_j,
+                                        size_t range_k, size_t range_l, size_t tile_k,
+                                        size_t tile_l, uint32_t flags)
+{
+    run(pool, call_4d_tile_2d, FN(fn), ctx, 0, 4, R(range_i, range_j, range_k, range_l),
+        T(1, 1, tile_k, tile_l), flags);
+}
+
+void pthreadpool_parallelize_4d_tile_2d_with_uarch(
+    pthreadpool_t pool, pthreadpool_task_4d_tile_2d_with_id_t fn, void *ctx,
+    uint32_t default_uarch_index, uint32_t max_uarch_index, size_t range_i, size_t range_j,
+    size_t range_k, size_t range_l, size_t tile_k, size_t tile_l, uint32_t flags)
+{
+    run(pool, call_4d_tile_2d_uarch, FN(fn), ctx, default_uarch_index, 4,
+        R(range_i, range_j, range_k, range_l), T(1, 1, tile_k, tile_l), flags);
+}
+
+void pthreadpool_parallelize_5d(pthreadpool_t pool, pthreadpool_task_5d_t fn, void *ctx,
+                                size_t range_i, size_t range_j, size_t range_k,
+                                size_t range_l, size_t range_m, uint32_t flags)
+{
+    run(pool, call_5d, FN(fn), ctx, 0, 5, R(range_i, range_j, range_k, range_l, range_m),
+        T(1, 1, 1, 1, 1), flags);
+}
+
+void pthreadpool_parallelize_5d_tile_1d(pthreadpool_t pool, pthreadpool_task_5d_tile_1d_t fn,
+                                        void *ctx, size_t range_i, size_t range_j,
+                                        size_t range_k, size_t range_l, size_t range_m,
+                                        size_t tile_m, uint32_t flags)
+{
+    run(pool, call_5d_tile_1d, FN(fn), ctx, 0, 5,
+        R(range_i, range_j, range_k, range_l, range_m), T(1, 1, 1, 1, tile_m), flags);
+}
+
+void pthreadpool_parallelize_5d_tile_2d(pthreadpool_t pool, pthreadpool_task_5d_tile_2d_t fn,
+                                        void *ctx, size_t range_i, size_t range_j,
+                                        size_t range_k, size_t range_l, size_t range_m,
+                                        size_t tile_l, size_t tile_m, uint32_t flags)
+{
+    run(pool, call_5d_tile_2d, FN(fn), ctx, 0, 5,
+        R(range_i, range_j, range_k, range_l, range_m), T(1, 1, 1, tile_l, tile_m), flags);
+}
+
+void pthreadpool_parallelize_6d(pthreadpool_t pool, pthreadpool_task_6d_t fn, void *ctx,
+                                size_t range_i, size_t range_j, size_t range_k,
+                                size_t range_l, size_t range_m, size_t range_n, uint32_t flags)
+{
+    run(pool, call_6d, FN(fn), ctx, 0, 6,
+        R(range_i, range_j, range_k, range_l, range_m, range_n), T(1, 1, 1, 1, 1, 1), flags);
+}
+
+void pthreadpool_parallelize_6d_tile_1d(pthreadpool_t pool, pthreadpool_task_6d_tile_1d_t fn,
+                                        void *ctx, size_t range_i, size_t range_j,
+                                        size_t range_k, size_t range_l, size_t range_m,
+                                        size_t range_n, size_t tile_n, uint32_t flags)
+{
+    run(pool, call_6d_tile_1d, FN(fn), ctx, 0, 6,
+        R(range_i, range_j, range_k, range_l, range_m, range_n), T(1, 1, 1, 1, 1, tile_n),
+        flags);
+}
+
+void pthreadpool_parallelize_6d_tile_2d(pthreadpool_t pool, pthreadpool_task_6d_tile_2d_t fn,
+                                        void *ctx, size_t range_i, size_t range_j,
+                                        size_t range_k, size_t range_l, size_t range_m,
+                                        size_t range_n, size_t tile_m, size_t tile_n,
+                                        uint32_t flags)
+{
+    run(pool, call_6d_tile_2d, FN(fn), ctx, 0, 6,
+        R(range_i, range_j, range_k, range_l, range_m, range_n),
+        T(1, 1, 1, 1, tile_m, tile_n), flags);
+}
+
+/* ---- the legacy compute functions ------------------------------------------------------ */
+
+void pthreadpool_compute_1d(pthreadpool_t pool, pthreadpool_function_1d_t fn, void *arg,
+                            size_t range)
+{
+    run(pool, call_1d, FN(fn), arg, 0, 1, R(range), T(1), 0);
+}
+
+void pthreadpool_compute_1d_tiled(pthreadpool_t pool, pthreadpool_function_1d_tiled_t fn,
+                                  void *arg, size_t range, size_t tile)
+{
+    run(pool, call_1d_tile_1d, FN(fn), arg, 0, 1, R(range), T(tile), 0);
+}
+
+void pthreadpool_compute_2d(pthreadpool_t pool, pthreadpool_function_2d_t fn, void *arg,
+                            size_t range_i, size_t range_j)
+{
+    run(pool, call_2d, FN(fn), arg, 0, 2, R(range_i, range_j), T(1, 1), 0);
+}
+
+void pthreadpool_compute_2d_tiled(pthreadpool_t pool, pthreadpool_function_2d_tiled_t fn,
+                                  void *arg, size_t range_i, size_t range_j, size_t tile_i,
+                                  size_t tile_j)
+{
+    run(pool, call_2d_tile_2d, FN(fn), arg, 0, 2, R(range_i, range_j), T(tile_i, tile_j), 0);
+}
+
+void pthreadpool_compute_3d_tiled(pthreadpool_t pool, pthreadpool_function_3d_tiled_t fn,
+                                  void *arg, size_t range_i, size_t range_j, size_t range_k,
+                                  size_t tile_i, size_t tile_j, size_t tile_k)
+{
+    run(pool, call_3d_tiled, FN(fn), arg, 0, 3, R(range_i, range_j, range_k),
+        T(tile_i, tile_j, tile_k), 0);
+}
+
+void pthreadpool_compute_4d_tiled(pthreadpool_t pool, pthreadpool_function_4d_tiled_t fn,
+                                  void *arg, size_t range_i, size_t range_j, size_t range_k,
+                                  size_t range_l, size_t tile_i, size_t tile_j, size_t tile_k,
+                                  size_t tile_l)
+{
+    run(pool, call_4d_tiled, FN(fn), arg, 0, 4, R(range_i, range_j, range_k, range_l),
+        T(tile_i, tile_j, tile_k, tile_l), 0);
+}

@@ -1,0 +1,305 @@
+/*
+ * resize.c - changing a pool's thread count at run time, and the policy gate
+ * that makes it safe (see "the policy gate" in pool.h).
+ *
+ * tpool_set_threads, holding job_lock (so no parallel-for is open and no
+ * other resize runs):
+ *   1. prepares everything that can fail, while the pool keeps running:
+ *      worker structs and threads for a grow (started PENDING: they wait
+ *      before touching the pool), and a new policy state when the policy has
+ *      no resize op;
+ *   2. closes the gate (`switching`) and waits until no thread is inside a
+ *      policy op. From then on it is the only thread that touches the policy
+ *      state: every other thread that wants to push or pop waits in
+ *      tpool__enter_slow, running tasks keep running;
+ *   3. pops every queued task from every slot 0..W (being the only consumer,
+ *      popping a worker's slot is legal), resizes the state or replaces it by
+ *      the new one, publishes the new T and W, and pushes the tasks again in
+ *      submission (seq) order from the new outside slot;
+ *   4. opens the gate, lets the new workers in, and retires the workers whose
+ *      slot went away: a retired worker finishes the task it is running
+ *      (acting as an outside thread should that task push, or wait and help
+ *      meanwhile), then takes no new work and exits; its thread is joined by
+ *      a later grow that reuses the slot (which therefore waits for that
+ *      task), or by destroy.
+ * A submission that races with the switch either entered the gate first
+ * (its task is in the old state when it is drained, and moved) or waits at
+ * the gate and pushes into the new state: none is lost. The submit path
+ * gains one store to the thread's own record and one load of a read-mostly
+ * flag, no shared read-modify-write.
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "pool.h"
+
+_Thread_local tpool__thread_rec tpool__tls_rec;
+
+/* ---- the registry of thread records -------------------------------------- */
+
+/* Every thread that ever entered the gate (or asked for scratch memory) and
+ * has not exited. The lock is taken on a thread's first use, at its exit and
+ * by a resizer scanning the records: never on a hot path. */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static tpool__thread_rec *registry;
+static pthread_key_t rec_key;
+static pthread_once_t rec_once = PTHREAD_ONCE_INIT;
+static bool rec_key_made;
+
+/* Thread exit: unlink the record before the thread's storage goes away. */
+static void rec_exit(void *arg)
+{
+    tpool__thread_rec *r = arg;
+    pthread_mutex_lock(&registry_lock);
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        registry = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    pthread_mutex_unlock(&registry_lock);
+    free(r->scratch);
+    r->scratch = NULL;
+    r->scratch_size = 0;
+    r->prev = r->next = NULL;
+    r->registered = false;
+}
+
+static void rec_key_create(void)
+{
+    rec_key_made = pthread_key_create(&rec_key, rec_exit) == 0;
+}
+
+/* If the library is unloaded, threads that outlive it must not call rec_exit. */
+__attribute__((destructor)) static void rec_key_delete(void)
+{
+    if (rec_key_made)
+        pthread_key_delete(rec_key);
+}
+
+void tpool__rec_register(tpool__thread_rec *r)
+{
+    pthread_once(&rec_once, rec_key_create);
+    if (!rec_key_made || pthread_setspecific(rec_key, r) != 0) {
+        /* Without the key a record would dangle in the registry once its
+         * thread exits; there is no safe way on. Only possible when the
+         * process has used up its PTHREAD_KEYS_MAX keys or its memory. */
+        fputs("tpool: cannot register a thread (pthread_key_create or "
+              "pthread_setspecific failed)\n", stderr);
+        abort();
+    }
+    atomic_init(&r->inside, NULL);
+    pthread_mutex_lock(&registry_lock);
+    r->prev = NULL;
+    r->next = registry;
+    if (registry)
+        registry->prev = r;
+    registry = r;
+    pthread_mutex_unlock(&registry_lock);
+    r->registered = true;
+}
+
+/* ---- the gate ------------------------------------------------------------- */
+
+void tpool__enter_slow(struct tpool *p, tpool__thread_rec *r)
+{
+    do {
+        atomic_store_explicit(&r->inside, NULL, memory_order_release);
+        uint32_t s;
+        while ((s = atomic_load(&p->switching)) != 0)
+            tpool__futex_wait(&p->switching, s);
+        atomic_store(&r->inside, p);
+    } while (atomic_load(&p->switching));
+}
+
+/* Closes the gate and returns once no thread is inside a policy op of p. */
+static void close_gate(struct tpool *p)
+{
+    atomic_store(&p->switching, 1);
+    pthread_mutex_lock(&registry_lock);
+    for (tpool__thread_rec *r = registry; r; r = r->next) {
+        /* A policy op is short; yield now and then in case its thread was
+         * preempted on an oversubscribed machine. */
+        for (unsigned i = 1; atomic_load(&r->inside) == p; i++) {
+            tpool__cpu_relax();
+            if ((i & 1023u) == 0)
+                sched_yield();
+        }
+    }
+    pthread_mutex_unlock(&registry_lock);
+}
+
+static void open_gate(struct tpool *p)
+{
+    atomic_store(&p->switching, 0);
+    tpool__futex_wake_all(&p->switching);
+}
+
+/* ---- moving queued tasks ------------------------------------------------------ */
+
+/* Pops every queued task from slots 0..w (the gate is closed) into a list
+ * linked through pub.next, which the policy gave up with the pop. Passes
+ * repeat until one finds nothing, for policies whose pop for one slot can
+ * move work into another's reach. */
+static tpool_task *drain(struct tpool *p, unsigned w)
+{
+    tpool_task *list = NULL;
+    for (bool found = true; found;) {
+        found = false;
+        for (unsigned s = 0; s <= w; s++) {
+            tpool_task *t;
+            while ((t = p->policy.ops.pop(p->pstate, s)) != NULL) {
+                t->next = list;
+                list = t;
+                found = true;
+            }
+        }
+    }
+    return list;
+}
+
+/* Sorts a task list by seq (merge sort; no allocation). */
+static tpool_task *sort_by_seq(tpool_task *list)
+{
+    if (!list || !list->next)
+        return list;
+    tpool_task *slow = list, *fast = list->next;
+    while (fast && fast->next) {
+        slow = slow->next;
+        fast = fast->next->next;
+    }
+    tpool_task *right = slow->next;
+    slow->next = NULL;
+    tpool_task *a = sort_by_seq(list), *b = sort_by_seq(right);
+    tpool_task head = { 0 }, *tail = &head;
+    while (a && b) {
+        tpool_task **min = a->seq <= b->seq ? &a : &b;
+        tail->next = *min;
+        tail = *min;
+        *min = (*min)->next;
+    }
+    tail->next = a ? a : b;
+    return head.next;
+}
+
+/* Pushes the drained tasks again, oldest first, from the outside slot of the
+ * current W, as fresh submissions (the gate is closed: raw policy calls). */
+static void repush(struct tpool *p, tpool_task *list)
+{
+    unsigned outside = ld_relaxed(&p->workers);
+    list = sort_by_seq(list);
+    while (list) {
+        tpool_task *t = list;
+        list = t->next;
+        t->next = NULL;
+        t->policy_data[0] = t->policy_data[1] = 0;
+        int target = p->policy.ops.push(p->pstate, t, outside);
+        fence_seq_cst();
+        tpool__wake_target(p, target);
+    }
+}
+
+/* ---- tpool_set_threads ----------------------------------------------------------- */
+
+/* Lets workers [from, to) go: new ones that are not needed after all, or old
+ * ones whose slot a shrink removed. */
+static void retire(struct tpool *p, unsigned from, unsigned to, bool join)
+{
+    for (unsigned i = from; i < to; i++) {
+        tpool__worker *wk = p->w[i];
+        atomic_store(&wk->life, LIFE_RETIRE);
+        tpool__futex_wake_all(&wk->life);  /* a PENDING thread */
+        tpool__wake_worker(p, i);           /* a parked one */
+    }
+    for (unsigned i = from; join && i < to; i++) {
+        if (p->w[i]->has_thread)
+            pthread_join(p->w[i]->thread, NULL);
+        p->w[i]->has_thread = false;
+    }
+}
+
+int tpool_set_threads(tpool *p, unsigned threads)
+{
+    if (!p || threads > TPOOL__MAX_WORKERS)
+        return TPOOL_EINVAL;
+    /* From a task or parallel-for of this pool: the resize would wait for
+     * the caller's own parallel-for, or join the caller's own thread. */
+    if (tpool__tls_pool == p)
+        return TPOOL_EDEADLK;
+    if (threads == 0)
+        threads = tpool_default_threads();
+    unsigned nw = threads > 1 ? threads - 1 : 1;
+    const tpool_policy *ops = &p->policy.ops;
+
+    pthread_mutex_lock(&p->job_lock);
+    unsigned ow = ld_relaxed(&p->workers);
+    if (threads == ld_relaxed(&p->threads)) {
+        pthread_mutex_unlock(&p->job_lock);
+        return 0;
+    }
+
+    /* 1. What can fail, before anything changes. A slot that an earlier
+     * shrink retired may still have its old thread finishing a task: join
+     * it first (it runs outside the gate's control, so this cannot wait on
+     * the switch). */
+    int rc = 0;
+    unsigned started = ow;
+    for (; started < nw; started++) {
+        rc = tpool__alloc_worker(p, started);
+        if (rc)
+            break;
+        tpool__worker *wk = p->w[started];
+        if (wk->has_thread)
+            pthread_join(wk->thread, NULL);
+        wk->has_thread = false;
+        if (tpool__start_worker(p, wk, LIFE_PENDING) != 0) {
+            rc = TPOOL_ETHREAD;
+            break;
+        }
+    }
+    char errbuf[512] = "";
+    tpool_policy_env env = {
+        .workers = nw, .threads = threads, .params = p->params,
+        .errbuf = errbuf, .errbuf_size = sizeof errbuf,
+    };
+    void *fresh = NULL;
+    if (rc == 0 && !ops->resize && (ops->create(&env, &fresh) != 0 || !fresh))
+        rc = TPOOL_EPOLICY;
+    if (rc) {
+        retire(p, ow, started, true);
+        pthread_mutex_unlock(&p->job_lock);
+        return rc;
+    }
+
+    /* 2 and 3. The switch. */
+    close_gate(p);
+    tpool_task *queued = drain(p, ow);
+    if (ops->resize) {
+        if (ops->resize(p->pstate, &env) != 0)
+            rc = TPOOL_EPOLICY; /* the state still serves the old W */
+    } else {
+        ops->destroy(p->pstate);
+        p->pstate = fresh;
+    }
+    if (rc == 0) {
+        st_release(&p->workers, nw);
+        st_release(&p->threads, threads);
+    }
+    repush(p, queued);
+    open_gate(p);
+
+    /* 4. New workers in, removed ones out. */
+    if (rc) {
+        retire(p, ow, started, true);
+    } else {
+        for (unsigned i = ow; i < nw; i++) {
+            atomic_store(&p->w[i]->life, LIFE_ACTIVE);
+            tpool__futex_wake_all(&p->w[i]->life);
+        }
+        retire(p, nw, ow, false);
+    }
+    pthread_mutex_unlock(&p->job_lock);
+    return rc;
+}
