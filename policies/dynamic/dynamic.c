@@ -1,0 +1,296 @@
+/*
+ * dynamic.c - first come, first served: one shared queue of tasks and one
+ * shared cursor over a parallel-for range.
+ *
+ * Tasks. One queue (Vyukov's intrusive multi-producer queue, consumers
+ * serialised by a small lock, as in the FIFO policy). A worker that finds
+ * its private list empty takes up to `batch` tasks under one acquisition of
+ * the lock, keeps all but the first in a private list, and returns them one
+ * by one from its next pops, before looking at the queue again. Tasks held
+ * so are still run by that worker: every pop, including the pops of a
+ * group wait inside a task, drains the private list first, and a worker
+ * never parks while it holds any. The price is latency: a task taken into
+ * a batch waits for the tasks ahead of it in that batch, on that worker,
+ * even if other workers are idle; with batch = 1 the policy is the FIFO
+ * policy. The outside slot takes one task at a time.
+ *
+ * Parallel-for. A cursor on its own cache line hands out chunks:
+ *   - mode "fixed": `chunk` items each (one fetch-and-add per chunk);
+ *   - mode "guided": max(min_chunk, remaining / (2 P)) items, computed from
+ *     the cursor and claimed with a CAS, so chunks shrink as the range runs
+ *     out (k = 2 as in LLVM's OpenMP runtime; libgomp uses k = 1).
+ *   The last chunk is whatever is left, and may be smaller in both modes.
+ * Defaults (guided, min_chunk 1, chunk 64, batch 4) were chosen by
+ * measurement: docs/policies-stealing-static-dynamic.md.
+ *
+ * Like FIFO, a waiting thread runs whatever the shared queue holds next, so
+ * deep fork-join nests one stack frame per task waited on (see the docs).
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tpool-policy.h"
+
+enum { MODE_FIXED = 0, MODE_GUIDED = 1 };
+enum { P_MODE, P_CHUNK, P_MIN_CHUNK, P_BATCH, P_COUNT };
+
+/* The divisor k of guided mode: chunk = remaining / (k P). */
+#define DYNAMIC_GUIDED_K 2
+
+/* A worker's private batch: written by that worker only. */
+typedef struct dynamic_local {
+    _Alignas(TPOOL_CACHELINE) tpool_task *head; /* linked through `next` */
+} dynamic_local;
+_Static_assert(sizeof(dynamic_local) == TPOOL_CACHELINE, "one line per worker");
+
+typedef struct dynamic {
+    /* Producers: exchanged by every push (acq_rel). */
+    _Alignas(TPOOL_CACHELINE) tpool_task *tail;
+    /* Consumers: written under `lock`, relaxed atomic stores because the
+     * lock-free emptiness test reads it. */
+    _Alignas(TPOOL_CACHELINE) tpool_task *head;
+    pthread_mutex_t lock;
+    tpool_task stub;
+
+    /* The range cursor: the first item not handed out yet. Reset by
+     * range_begin before the core publishes the job; then every
+     * participant's fetch-and-add or CAS (relaxed: it publishes no data). */
+    _Alignas(TPOOL_CACHELINE) _Atomic size_t cursor;
+
+    /* Read-only after create, or, for the job, while it runs. */
+    _Alignas(TPOOL_CACHELINE) unsigned workers;
+    int mode;
+    size_t chunk, min_chunk;
+    unsigned batch;
+    dynamic_local *local; /* W */
+    size_t n;
+    size_t job_chunk;      /* fixed mode: min(chunk, n) */
+    unsigned participants;
+    int fixed_cas;         /* fixed mode near SIZE_MAX: CAS instead of add */
+} dynamic;
+
+static const char *const dynamic_modes[] = { "fixed", "guided", NULL };
+
+static const tpool_param_desc dynamic_params[P_COUNT] = {
+    [P_MODE] = {
+        .name = "mode",
+        .type = TPOOL_PARAM_ENUM,
+        .description = "parallel-for chunks: fixed (chunk items each) or guided "
+                       "(remaining / (2 x threads), at least min_chunk)",
+        .choices = dynamic_modes, .edefault = MODE_GUIDED,
+    },
+    [P_CHUNK] = {
+        .name = "chunk",
+        .type = TPOOL_PARAM_INT,
+        .description = "parallel-for items per chunk in fixed mode",
+        .imin = 1, .imax = INT64_MAX, .idefault = 64,
+    },
+    [P_MIN_CHUNK] = {
+        .name = "min_chunk",
+        .type = TPOOL_PARAM_INT,
+        .description = "smallest chunk in guided mode (the last may be smaller)",
+        .imin = 1, .imax = INT64_MAX, .idefault = 1,
+    },
+    [P_BATCH] = {
+        .name = "batch",
+        .type = TPOOL_PARAM_INT,
+        .description = "tasks a worker takes from the shared queue at once and "
+                       "runs in turn",
+        .imin = 1, .imax = 1 << 20, .idefault = 4,
+    },
+};
+
+static int dynamic_create(const tpool_policy_env *env, void **out)
+{
+    dynamic *q = aligned_alloc(TPOOL_CACHELINE, sizeof *q);
+    dynamic_local *local = aligned_alloc(TPOOL_CACHELINE, env->workers * sizeof *local);
+    if (!q || !local) {
+        free(q);
+        free(local);
+        snprintf(env->errbuf, env->errbuf_size, "out of memory for %u workers",
+                 env->workers);
+        return -1;
+    }
+    memset(q, 0, sizeof *q);
+    memset(local, 0, env->workers * sizeof *local);
+    q->stub.next = NULL;
+    q->head = q->tail = &q->stub;
+    pthread_mutex_init(&q->lock, NULL);
+    atomic_init(&q->cursor, 0);
+    q->workers = env->workers;
+    q->mode = (int)env->params[P_MODE].i;
+    q->chunk = (size_t)env->params[P_CHUNK].i;
+    q->min_chunk = (size_t)env->params[P_MIN_CHUNK].i;
+    q->batch = (unsigned)env->params[P_BATCH].i;
+    q->local = local;
+    *out = q;
+    return 0;
+}
+
+static void dynamic_destroy(void *state)
+{
+    dynamic *q = state;
+    pthread_mutex_destroy(&q->lock);
+    free(q->local);
+    free(q);
+}
+
+/* ---- tasks ----------------------------------------------------------------- */
+
+static void enqueue(dynamic *q, tpool_task *t)
+{
+    __atomic_store_n(&t->next, NULL, __ATOMIC_RELAXED);
+    tpool_task *prev = __atomic_exchange_n(&q->tail, t, __ATOMIC_ACQ_REL);
+    /* Until this store consumers see the queue end at `prev`; the core's
+     * wake after push brings a worker back. */
+    __atomic_store_n(&prev->next, t, __ATOMIC_RELEASE);
+}
+
+static void set_head(dynamic *q, tpool_task *t)
+{
+    __atomic_store_n(&q->head, t, __ATOMIC_RELAXED);
+}
+
+/* Vyukov's pop; the caller holds q->lock. */
+static tpool_task *dequeue(dynamic *q)
+{
+    tpool_task *head = q->head;
+    tpool_task *next = __atomic_load_n(&head->next, __ATOMIC_ACQUIRE);
+    if (head == &q->stub) {
+        if (!next)
+            return NULL;
+        set_head(q, head = next);
+        next = __atomic_load_n(&next->next, __ATOMIC_ACQUIRE);
+    }
+    if (next) {
+        set_head(q, next);
+        return head;
+    }
+    if (head != __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE))
+        return NULL; /* a producer is between its two steps */
+    enqueue(q, &q->stub);
+    next = __atomic_load_n(&head->next, __ATOMIC_ACQUIRE);
+    if (next) {
+        set_head(q, next);
+        return head;
+    }
+    return NULL;
+}
+
+static int dynamic_push(void *state, tpool_task *t, unsigned from)
+{
+    enqueue(state, t);
+    return TPOOL_WAKE_ANY;
+}
+
+static tpool_task *dynamic_pop(void *state, unsigned k)
+{
+    dynamic *q = state;
+    if (k < q->workers) {
+        tpool_task *t = q->local[k].head;
+        if (t) {
+            q->local[k].head = t->next;
+            return t;
+        }
+    }
+    /* Empty: only the stub is queued (see fifo_pop). */
+    if (__atomic_load_n(&q->head, __ATOMIC_RELAXED) == &q->stub
+        && __atomic_load_n(&q->stub.next, __ATOMIC_ACQUIRE) == NULL
+        && __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE) == &q->stub)
+        return NULL;
+    unsigned want = k < q->workers ? q->batch : 1;
+    pthread_mutex_lock(&q->lock);
+    tpool_task *first = dequeue(q), *last = first;
+    for (unsigned i = 1; last && i < want; i++) {
+        tpool_task *t = dequeue(q);
+        if (!t)
+            break;
+        last->next = t; /* popped tasks' `next` is ours again */
+        last = t;
+    }
+    pthread_mutex_unlock(&q->lock);
+    if (first && first != last) {
+        last->next = NULL;
+        q->local[k].head = first->next;
+    }
+    return first;
+}
+
+/* ---- parallel-for ------------------------------------------------------------ */
+
+static void dynamic_range_begin(void *state, const tpool_range_job *job)
+{
+    dynamic *q = state;
+    q->n = job->n;
+    q->participants = job->participants;
+    q->job_chunk = q->chunk < job->n ? q->chunk : job->n;
+    /* The cursor ends at most P - 1 chunks past n with fetch-and-add; when
+     * that could wrap, claim with CAS instead. */
+    q->fixed_cas = q->job_chunk > SIZE_MAX / job->participants
+                   || job->n > SIZE_MAX - (size_t)job->participants * q->job_chunk;
+    atomic_store_explicit(&q->cursor, 0, memory_order_relaxed);
+}
+
+static int dynamic_range_next(void *state, unsigned p, size_t *begin, size_t *end)
+{
+    dynamic *q = state;
+    size_t n = q->n;
+    if (q->mode == MODE_FIXED && !q->fixed_cas) {
+        size_t b = atomic_fetch_add_explicit(&q->cursor, q->job_chunk, memory_order_relaxed);
+        if (b >= n)
+            return 0;
+        *begin = b;
+        *end = n - b > q->job_chunk ? b + q->job_chunk : n;
+        return 1;
+    }
+    size_t b = atomic_load_explicit(&q->cursor, memory_order_relaxed);
+    for (;;) {
+        if (b >= n)
+            return 0;
+        size_t left = n - b, c;
+        if (q->mode == MODE_FIXED) {
+            c = q->job_chunk;
+        } else {
+            c = left / ((size_t)DYNAMIC_GUIDED_K * q->participants);
+            if (c < q->min_chunk)
+                c = q->min_chunk;
+        }
+        if (c > left)
+            c = left;
+        if (atomic_compare_exchange_weak_explicit(&q->cursor, &b, b + c, memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+            *begin = b;
+            *end = b + c;
+            return 1;
+        }
+    }
+}
+
+static void dynamic_range_end(void *state)
+{
+    dynamic *q = state;
+    q->participants = 0;
+}
+
+static const tpool_policy dynamic_policy = {
+    .abi_version = TPOOL_POLICY_ABI_VERSION,
+    .struct_size = sizeof(tpool_policy),
+    .name = "dynamic",
+    .description = "one shared task queue taken in batches; parallel-for chunks "
+                   "from a shared cursor (fixed or guided)",
+    .params = dynamic_params,
+    .nparams = P_COUNT,
+    .create = dynamic_create,
+    .destroy = dynamic_destroy,
+    .push = dynamic_push,
+    .pop = dynamic_pop,
+    .range_begin = dynamic_range_begin,
+    .range_next = dynamic_range_next,
+    .range_end = dynamic_range_end,
+};
+
+TPOOL_POLICY_DEFINE(dynamic_policy)

@@ -1,0 +1,344 @@
+/*
+ * check_static.c - the static policy: the same item on the same thread on
+ * every run, blocks that differ by at most one item, OpenMP's block-cyclic
+ * layout, tasks pinned by a fixed rule, and parameter errors.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "loader.h"
+#include "testutil.h"
+
+/* ---- parallel-for -------------------------------------------------------------- */
+
+enum { MAX_CALLS = 4096 };
+
+typedef struct {
+    size_t n;
+    unsigned threads;
+    unsigned char *owner;  /* per item: the thread that processed it, +1 */
+    _Atomic size_t ncalls;
+    struct { size_t begin, end; unsigned thread; } calls[MAX_CALLS];
+} layout_ctx;
+
+static void record(void *arg, size_t begin, size_t end, unsigned thread)
+{
+    layout_ctx *c = arg;
+    size_t k = atomic_fetch_add(&c->ncalls, 1);
+    if (k >= MAX_CALLS)
+        ck_abort_msg("more than %d calls", MAX_CALLS);
+    c->calls[k].begin = begin;
+    c->calls[k].end = end;
+    c->calls[k].thread = thread;
+    for (size_t i = begin; i < end; i++) {
+        /* Each item is written by the one thread that owns it. */
+        if (c->owner[i] != 0)
+            ck_abort_msg("item %zu processed twice", i);
+        c->owner[i] = (unsigned char)(thread + 1);
+    }
+}
+
+static layout_ctx *run_layout(tpool *p, size_t n)
+{
+    layout_ctx *c = calloc(1, sizeof *c);
+    c->n = n;
+    c->threads = tpool_threads(p);
+    c->owner = calloc(n, 1);
+    atomic_init(&c->ncalls, 0);
+    ck_assert_int_eq(tpool_parallel_range(p, n, record, c, NULL), 0);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(c->owner[i] != 0, "item %zu never processed", i);
+    return c;
+}
+
+static void free_layout(layout_ctx *c)
+{
+    free(c->owner);
+    free(c);
+}
+
+/* The thread OpenMP would give item i: schedule(static) or (static, chunk). */
+static unsigned omp_thread(size_t i, size_t n, unsigned P, size_t chunk)
+{
+    if (chunk)
+        return (unsigned)((i / chunk) % P);
+    size_t q = n / P, r = n % P;
+    /* The first r threads have q + 1 items. */
+    return i < r * (q + 1) ? (unsigned)(i / (q + 1)) : (unsigned)(r + (i - r * (q + 1)) / q);
+}
+
+static const struct {
+    unsigned threads;
+    size_t n;
+    size_t chunk;
+} layout_cases[] = {
+    { 4, 10, 0 }, { 4, 1000, 0 }, { 3, 1001, 0 }, { 5, 7, 0 }, { 2, 2, 0 },
+    { 4, 1000, 1 }, { 4, 1000, 7 }, { 3, 100, 33 }, { 5, 23, 4 }, { 4, 10, 100 },
+};
+
+START_TEST(test_layout_matches_openmp)
+{
+    unsigned T = layout_cases[_i].threads;
+    size_t n = layout_cases[_i].n, chunk = layout_cases[_i].chunk;
+    char params[64];
+    snprintf(params, sizeof params, "{\"chunk\": %zu}", chunk);
+    tpool *p = tu_pool("static", T, params);
+    unsigned P = T < n ? T : (unsigned)n;
+    layout_ctx *c = run_layout(p, n);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(c->owner[i] - 1u == omp_thread(i, n, P, chunk),
+                      "T=%u n=%zu chunk=%zu: item %zu on thread %u, OpenMP says %u", T, n,
+                      chunk, i, c->owner[i] - 1u, omp_thread(i, n, P, chunk));
+    if (chunk == 0) {
+        /* One call per participant; block sizes differ by at most one. */
+        size_t calls = atomic_load(&c->ncalls), lo = SIZE_MAX, hi = 0;
+        ck_assert_uint_eq(calls, P);
+        for (size_t k = 0; k < calls; k++) {
+            size_t len = c->calls[k].end - c->calls[k].begin;
+            lo = len < lo ? len : lo;
+            hi = len > hi ? len : hi;
+        }
+        ck_assert_uint_le(hi - lo, 1);
+    } else {
+        /* Every call is one whole chunk (the last one clipped). */
+        for (size_t k = 0; k < atomic_load(&c->ncalls); k++) {
+            ck_assert_uint_eq(c->calls[k].begin % chunk, 0);
+            size_t len = c->calls[k].end - c->calls[k].begin;
+            ck_assert(len == chunk || c->calls[k].end == n);
+        }
+    }
+    free_layout(c);
+    ck_assert_int_eq(tpool_destroy(p), 0);
+}
+END_TEST
+
+/* Several runs, several pools: every item lands on the same thread. */
+START_TEST(test_same_item_same_thread)
+{
+    static const char *params[] = { NULL, "{\"chunk\": 16}" };
+    for (size_t k = 0; k < 2; k++) {
+        size_t n = 5003;
+        unsigned char *first = NULL;
+        for (int pool_run = 0; pool_run < 2; pool_run++) {
+            tpool *p = tu_pool("static", 4, params[k]);
+            for (int rep = 0; rep < 4; rep++) {
+                layout_ctx *c = run_layout(p, n);
+                if (!first) {
+                    first = c->owner;
+                    c->owner = NULL;
+                } else {
+                    for (size_t i = 0; i < n; i++)
+                        ck_assert_msg(c->owner[i] == first[i],
+                                      "item %zu: thread %u, earlier run thread %u", i,
+                                      c->owner[i] - 1u, first[i] - 1u);
+                }
+                free_layout(c);
+            }
+            ck_assert_int_eq(tpool_destroy(p), 0);
+        }
+        free(first);
+    }
+}
+END_TEST
+
+/* ---- tasks ---------------------------------------------------------------------------- */
+
+enum { TASKS = 60 };
+
+typedef struct {
+    pthread_t ran_on[TASKS];
+} task_ctx;
+
+typedef struct {
+    task_ctx *ctx;
+    int index;
+} task_arg;
+
+static void note_thread(void *arg)
+{
+    task_arg *a = arg;
+    a->ctx->ran_on[a->index] = pthread_self();
+}
+
+/*
+ * Tasks without a preference go to worker seq mod W (the pool's first task
+ * has seq 0); tasks with preferred_worker w go to w; w >= W or -1 falls
+ * back to seq mod W. Which thread is worker w is not visible, so the test
+ * checks the partition: two tasks share a thread exactly when the rule
+ * gives them the same worker. Nothing runs on the waiting thread.
+ */
+START_TEST(test_tasks_follow_the_rule)
+{
+    unsigned T = 4, W = T - 1;
+    tpool *p = tu_pool("static", T, NULL);
+    task_ctx c;
+    task_arg args[TASKS];
+    unsigned expect[TASKS];
+    for (int i = 0; i < TASKS; i++) {
+        tpool_task_attr a = TPOOL_TASK_ATTR_INIT;
+        /* Thirds: no preference, a valid preference, an out-of-range one. */
+        if (i % 3 == 1)
+            a.preferred_worker = (i / 3) % W;
+        else if (i % 3 == 2)
+            a.preferred_worker = (int)W + i;
+        expect[i] = i % 3 == 1 ? (unsigned)a.preferred_worker : (unsigned)i % W;
+        args[i] = (task_arg){ &c, i };
+        ck_assert_int_eq(tpool_submit(p, note_thread, &args[i], &a), 0);
+    }
+    ck_assert_int_eq(tpool_wait_all(p), 0);
+    pthread_t self = pthread_self();
+    for (int i = 0; i < TASKS; i++) {
+        ck_assert_msg(!pthread_equal(c.ran_on[i], self), "task %d ran on the waiter", i);
+        for (int j = 0; j < i; j++)
+            ck_assert_msg(pthread_equal(c.ran_on[i], c.ran_on[j]) == (expect[i] == expect[j]),
+                          "tasks %d (worker %u) and %d (worker %u): same thread %d", i,
+                          expect[i], j, expect[j], pthread_equal(c.ran_on[i], c.ran_on[j]));
+    }
+    ck_assert_int_eq(tpool_destroy(p), 0);
+}
+END_TEST
+
+/* Driven directly: push names the worker; only that worker's pop returns
+ * the task; the outside slot never gets one. */
+START_TEST(test_direct_push_pop)
+{
+    tpool_config *cfg = NULL;
+    tpool_error err;
+    tpool_error_clear(&err);
+    ck_assert_int_eq(tpool_config_new(&cfg), 0);
+    ck_assert_int_eq(tpool_config_set_policy(cfg, "static"), 0);
+    tpool__policy_handle h;
+    ck_assert_msg(tpool__policy_load(cfg, &h, &err) == 0, "%s", err.text);
+    tpool_param_value v[4];
+    ck_assert_int_eq(tpool__params_resolve(cfg, &h.ops, v, &err), 0);
+    char ebuf[128] = "";
+    tpool_policy_env env = { 3, 4, v, ebuf, sizeof ebuf };
+    void *st = NULL;
+    ck_assert_int_eq(h.ops.create(&env, &st), 0);
+
+    tpool_task t[7];
+    memset(t, 0, sizeof t);
+    for (int i = 0; i < 7; i++) {
+        t[i].seq = (uint64_t)i + 10;
+        t[i].preferred_worker = i == 6 ? 2 : -1;
+    }
+    for (int i = 0; i < 7; i++) {
+        int want = i == 6 ? 2 : (i + 10) % 3;
+        ck_assert_int_eq(h.ops.push(st, &t[i], i % 4), want);
+    }
+    ck_assert_ptr_null(h.ops.pop(st, 3)); /* outside slot */
+    /* seq 10, 13 -> worker 1; 11, 14 -> 2 (then the preferred one); 12, 15 -> 0 */
+    ck_assert_ptr_eq(h.ops.pop(st, 1), &t[0]);
+    ck_assert_ptr_eq(h.ops.pop(st, 1), &t[3]);
+    ck_assert_ptr_null(h.ops.pop(st, 1));
+    ck_assert_ptr_eq(h.ops.pop(st, 2), &t[1]);
+    ck_assert_ptr_eq(h.ops.pop(st, 2), &t[4]);
+    ck_assert_ptr_eq(h.ops.pop(st, 2), &t[6]);
+    ck_assert_ptr_null(h.ops.pop(st, 2));
+    ck_assert_ptr_eq(h.ops.pop(st, 0), &t[2]);
+    ck_assert_ptr_eq(h.ops.pop(st, 0), &t[5]);
+    ck_assert_ptr_null(h.ops.pop(st, 0));
+    ck_assert_ptr_null(h.ops.pop(st, 3));
+
+    h.ops.destroy(st);
+    tpool__policy_unload(&h);
+    tpool_config_free(cfg);
+}
+END_TEST
+
+/* ---- resizing ------------------------------------------------------------------------- */
+
+/* Tasks queued while the pool grows and shrinks (through the core's
+ * re-creation of the state: the policy has no resize op) all run once:
+ * every task waits at a gate that opens only after both resizes. */
+enum { GATED = 200 };
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int open;
+    _Atomic unsigned ran[GATED];
+} g_gated;
+
+static void gated_task(void *arg)
+{
+    pthread_mutex_lock(&g_gated.lock);
+    while (!g_gated.open)
+        pthread_cond_wait(&g_gated.cond, &g_gated.lock);
+    pthread_mutex_unlock(&g_gated.lock);
+    atomic_fetch_add(&g_gated.ran[(uintptr_t)arg], 1);
+}
+
+START_TEST(test_resize_keeps_tasks)
+{
+    tpool *p = tu_pool("static", 3, NULL);
+    memset(&g_gated, 0, sizeof g_gated);
+    pthread_mutex_init(&g_gated.lock, NULL);
+    pthread_cond_init(&g_gated.cond, NULL);
+    for (uintptr_t i = 0; i < GATED; i++) {
+        tpool_task_attr a = TPOOL_TASK_ATTR_INIT;
+        a.preferred_worker = (int)(i % 7) - 1;
+        ck_assert_int_eq(tpool_submit(p, gated_task, (void *)i, &a), 0);
+    }
+    ck_assert_int_eq(tpool_set_threads(p, 6), 0);
+    ck_assert_int_eq(tpool_set_threads(p, 2), 0);
+    pthread_mutex_lock(&g_gated.lock);
+    g_gated.open = 1;
+    pthread_cond_broadcast(&g_gated.cond);
+    pthread_mutex_unlock(&g_gated.lock);
+    ck_assert_int_eq(tpool_wait_all(p), 0);
+    for (size_t i = 0; i < GATED; i++)
+        ck_assert_msg(atomic_load(&g_gated.ran[i]) == 1, "task %zu ran %u times", i,
+                      atomic_load(&g_gated.ran[i]));
+    ck_assert_int_eq(tpool_set_threads(p, 4), 0);
+    ck_assert_uint_eq(tpool_threads(p), 4);
+    ck_assert_int_eq(tpool_destroy(p), 0);
+}
+END_TEST
+
+/* ---- parameters ------------------------------------------------------------------------- */
+
+static const struct {
+    const char *params, *key;
+} bad_params[] = {
+    { "{\"chunk\": -1}", "params.chunk" },
+    { "{\"chunk\": 1.5}", "params.chunk" },
+    { "{\"chunk\": \"4\"}", "params.chunk" },
+    { "{\"chunks\": 4}", "params.chunks" },
+};
+
+START_TEST(test_param_errors_name_the_key)
+{
+    char json[256];
+    snprintf(json, sizeof json, "{\"policy\": \"static\", \"threads\": 2, \"params\": %s}",
+             bad_params[_i].params);
+    tpool_error err;
+    tpool_error_clear(&err);
+    tpool *p = NULL;
+    ck_assert_int_ne(tpool_create_from_text(json, &p, &err), 0);
+    ck_assert_ptr_null(p);
+    ck_assert_msg(strcmp(err.key, bad_params[_i].key) == 0, "%s: key '%s', text: %s",
+                  bad_params[_i].params, err.key, err.text);
+    ck_assert_msg(strstr(err.text, bad_params[_i].key + strlen("params.")) != NULL,
+                  "message does not name the key: %s", err.text);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("static");
+    TCase *tc = tcase_create("static");
+    tcase_add_loop_test(tc, test_layout_matches_openmp, 0,
+                        sizeof layout_cases / sizeof layout_cases[0]);
+    tcase_add_test(tc, test_same_item_same_thread);
+    tcase_add_test(tc, test_tasks_follow_the_rule);
+    tcase_add_test(tc, test_direct_push_pop);
+    tcase_add_test(tc, test_resize_keeps_tasks);
+    tcase_add_loop_test(tc, test_param_errors_name_the_key, 0,
+                        sizeof bad_params / sizeof bad_params[0]);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}

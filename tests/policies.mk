@@ -1,0 +1,22 @@
+# (empty for now)
+
+# stealing, static, dynamic (issue 5)
+if HAVE_CHECK
+SSD_TESTS = check_stealing check_deque check_static check_dynamic
+TESTS += $(SSD_TESTS)
+check_PROGRAMS += $(SSD_TESTS)
+endif
+check_stealing_SOURCES = check_stealing.c
+check_deque_SOURCES = check_deque.c
+check_deque_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/policies/stealing
+check_static_SOURCES = check_static.c
+check_dynamic_SOURCES = check_dynamic.c
+
+# roundrobin, priority (issue 4)
+if HAVE_CHECK
+RRP_TESTS = check_roundrobin check_priority
+TESTS += $(RRP_TESTS)
+check_PROGRAMS += $(RRP_TESTS)
+endif
+check_roundrobin_SOURCES = check_roundrobin.c
+check_priority_SOURCES = check_priority.c
