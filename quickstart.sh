@@ -1,6 +1,7 @@
 #!/bin/sh
 # quickstart.sh - set up, build and run tpool on a fresh Debian machine.
-#   ./quickstart.sh run    build, then run the main job
+#   ./quickstart.sh run    build, then run the main job (tpool-bench: every
+#                          policy on the default experiment)
 #   ./quickstart.sh test   build, then run the whole test suite (make check)
 # Run as root, it installs missing Debian packages with apt-get; otherwise it
 # prints the exact apt-get line and stops. The build goes to ./build.
@@ -17,8 +18,8 @@ run | test) ;;
 esac
 
 # What the build and the tests need (libpthreadpool-dev: the compatibility
-# tests and baselines; valgrind: instruction counts).
-PACKAGES="gcc make autoconf automake libtool pkg-config libjansson-dev check libsubunit-dev"
+# tests and the harness's baseline; gnuplot-nox: the harness's plots).
+PACKAGES="gcc make autoconf automake libtool pkg-config libjansson-dev check libsubunit-dev libpthreadpool-dev gnuplot-nox"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -51,7 +52,9 @@ export TPOOL_POLICY_PATH
 
 case "$mode" in
 run)
-    exec ./examples/tpool-demo ../examples/tpool.json
+    # Every policy on the default workloads, side by side; results in
+    # build/results (table, CSV, JSON, plots). See docs/harness.md.
+    exec ./harness/tpool-bench --out results
     ;;
 test)
     if ! make -j"$jobs" check; then

@@ -1,0 +1,520 @@
+/*
+ * bench.h - the pieces of tpool-bench shared between its files: executors
+ * (a tpool policy or a baseline), workloads, the per-run recorder, the
+ * experiment description and the results the writers print.
+ *
+ * Data flow: experiment.c parses an experiment into a bench_experiment;
+ * runner.c turns it into cells (workload x executor x threads), measures
+ * them in interleaved rounds and fills bench_cell results, summarised by
+ * stats.c; output_*.c, plot.c and trace.c write a bench_report.
+ *
+ * Everything here runs on one control thread except the workload bodies and
+ * the recorder (bench_rec_*), which run on the executor's threads.
+ */
+#ifndef TPOOL_BENCH_H
+#define TPOOL_BENCH_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tpool.h"
+
+#define BENCH_SCHEMA "tpool-bench/1"
+#define BENCH_NAME_MAX 64
+
+/* ---- time ----------------------------------------------------------------- */
+
+uint64_t bench_now_ns(void); /* CLOCK_MONOTONIC */
+/* Sleeps ns nanoseconds (restarting after signals). Used for cool-downs and
+ * as the io-bound workload's blocking, never for synchronisation. */
+void bench_sleep_ns(uint64_t ns);
+
+/* ---- the calibrated spin loop ------------------------------------------------ */
+
+/* A dependent chain of `iters` LCG steps from `seed`: the unit of synthetic
+ * work. Its value is the item's result, so a check can tell whether an item
+ * ran (and ran with the right input). */
+uint64_t bench_spin(uint64_t iters, uint64_t seed);
+/* Measures bench_spin once per process (best of several tries) and returns
+ * the iterations per nanosecond. Later calls return the cached value. */
+double bench_calibrate(void);
+/* Iterations of bench_spin that take about `ns` nanoseconds. */
+uint64_t bench_ns_to_iters(double ns);
+
+/* splitmix64: seeded, reproducible randomness for costs and shuffles. */
+static inline uint64_t bench_rand(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+/* Uniform in (0, 1]. */
+static inline double bench_rand_unit(uint64_t *state)
+{
+    return ((double)(bench_rand(state) >> 11) + 1.0) * (1.0 / 9007199254740992.0);
+}
+
+/* ---- the recorder: per-participant busy time and trace slices ---------------- */
+
+#define BENCH_MAX_SLOTS 256
+#define BENCH_NO_SLOT 0xFFFFFFFFu
+
+typedef struct bench_event {
+    uint64_t t0, t1; /* monotonic ns */
+    uint64_t tag;    /* first item of a tile, or the task number */
+} bench_event;
+
+/* One participant's record during one run. Written only by the thread that
+ * holds the slot (a slot belongs to one thread per run, see bench_rec_slot);
+ * read by the control thread after the run has completed, which the
+ * executor's own completion orders after the writes. */
+typedef struct bench_slot {
+    _Alignas(64) uint64_t busy_ns;
+    uint64_t units;        /* callbacks (tiles, items or tasks) it ran */
+    bench_event *ev;       /* trace buffer (trace runs only) */
+    uint32_t nev, evcap;
+    uint64_t dropped;      /* events that did not fit */
+} bench_slot;
+
+typedef struct bench_rec {
+    bench_slot slots[BENCH_MAX_SLOTS];
+    /* Bumped by the control thread between runs; threads compare it with
+     * their thread-local copy to claim a fresh slot (relaxed: the executor's
+     * dispatch orders it before the bodies run). */
+    _Atomic uint32_t epoch;
+    _Atomic uint32_t next_slot; /* slots claimed this run */
+    _Atomic uint64_t overflow;  /* callbacks of threads beyond the last slot */
+    int trace;                  /* record events this run (set between runs) */
+} bench_rec;
+
+extern bench_rec bench_g_rec;
+
+/*
+ * Prepares the recorder for one run: zeroes the slots, starts a new epoch,
+ * and when `trace` is set gives the first `trace_slots` slots a buffer of
+ * `cap` events each. Call only while no work is in flight.
+ */
+int bench_rec_reset(int trace, unsigned trace_slots, uint32_t cap);
+/* Frees the trace buffers. */
+void bench_rec_free(void);
+/* This thread's slot for the current run: the first call of a thread in a
+ * run claims the next free slot. BENCH_NO_SLOT past the last one. */
+unsigned bench_rec_slot(void);
+/* Adds a span of work [t0, t1) to `slot` (and a trace event when tracing). */
+static inline void bench_rec_span(unsigned slot, uint64_t t0, uint64_t t1, uint64_t tag)
+{
+    if (slot >= BENCH_MAX_SLOTS) {
+        atomic_fetch_add_explicit(&bench_g_rec.overflow, 1, memory_order_relaxed);
+        return;
+    }
+    bench_slot *s = &bench_g_rec.slots[slot];
+    s->busy_ns += t1 - t0;
+    s->units++;
+    if (bench_g_rec.trace) {
+        if (s->nev < s->evcap)
+            s->ev[s->nev++] = (bench_event){ t0, t1, tag };
+        else
+            s->dropped++;
+    }
+}
+/* Imbalance of the last run over `participants`: max busy / mean busy,
+ * where the mean divides by `participants` (a participant that got nothing
+ * counts as 0). NaN when nothing was recorded. */
+double bench_rec_imbalance(unsigned participants);
+
+/* ---- executors ------------------------------------------------------------------ */
+
+enum bench_exec_kind {
+    BENCH_EX_SERIAL = 0, /* a plain loop on the calling thread */
+    BENCH_EX_TPOOL = 1,  /* a tpool pool running a policy */
+    BENCH_EX_OMP = 2,    /* OpenMP (libgomp) */
+    BENCH_EX_PTP = 3,    /* Debian's libpthreadpool, loaded with dlopen */
+};
+
+enum bench_omp_sched {
+    BENCH_OMP_STATIC = 0,
+    BENCH_OMP_DYNAMIC = 1,
+    BENCH_OMP_GUIDED = 2,
+    BENCH_OMP_TASK = 3, /* `omp task` for task workloads */
+};
+
+/* What a workload supports, as a mask of these. */
+#define BENCH_RUNS_SERIAL 0x01u
+#define BENCH_RUNS_TPOOL 0x02u
+#define BENCH_RUNS_OMP_FOR 0x04u  /* omp parallel for, schedule static/dynamic/guided */
+#define BENCH_RUNS_OMP_TASK 0x08u /* omp task */
+#define BENCH_RUNS_PTP 0x10u
+
+struct bench_ptp_api;
+
+/* Everything a workload needs to run once on one executor. */
+typedef struct bench_exec {
+    enum bench_exec_kind kind;
+    unsigned threads;        /* parallelism, the caller included */
+    tpool *pool;             /* BENCH_EX_TPOOL */
+    int omp_sched;           /* BENCH_EX_OMP: enum bench_omp_sched */
+    int omp_chunk;           /* BENCH_EX_OMP: 0 = the schedule's default */
+    const struct bench_ptp_api *ptp; /* BENCH_EX_PTP */
+    void *ptp_pool;          /* BENCH_EX_PTP: a pthreadpool_t of that library */
+    int record;              /* record busy time (and trace) in the bodies */
+} bench_exec;
+
+/*
+ * A range body: items [begin, end) run by participant `slot` (a recorder
+ * slot). bench_range runs one over [0, n) on any executor, wrapping each
+ * callback with the recorder when ex->record is set.
+ */
+typedef void (*bench_body_fn)(void *ctx, size_t begin, size_t end, unsigned slot);
+int bench_range(const bench_exec *ex, size_t n, bench_body_fn body, void *ctx);
+
+/* ---- baselines (baselines.c, baselines_omp.c) ------------------------------------ */
+
+/* The functions of a dlopen'ed libpthreadpool this harness uses. */
+typedef void (*bench_ptp_tile1d_fn)(void *, size_t, size_t);
+typedef void (*bench_ptp_tiled2d_fn)(void *, size_t, size_t, size_t, size_t);
+typedef struct bench_ptp_api {
+    void *handle;
+    void *(*create)(size_t threads);
+    void (*destroy)(void *pool);
+    size_t (*threads_count)(void *pool);
+    void (*parallelize_1d_tile_1d)(void *pool, bench_ptp_tile1d_fn fn, void *ctx,
+                                   size_t range, size_t tile, uint32_t flags);
+    void (*compute_2d_tiled)(void *pool, bench_ptp_tiled2d_fn fn, void *ctx,
+                             size_t range_i, size_t range_j, size_t tile_i,
+                             size_t tile_j);
+} bench_ptp_api;
+
+/* Loads the system libpthreadpool named at configure time. Returns 0, or -1
+ * with the reason in `why` (not installed, dlopen or dlsym text). */
+int bench_ptp_load(bench_ptp_api *api, char *why, size_t whysize);
+void bench_ptp_unload(bench_ptp_api *api);
+/* Path of the system library, "" when configure found none. */
+const char *bench_ptp_path(void);
+
+/* OpenMP: 1 when the harness was built with it. The functions below do
+ * nothing and return -1 without it. */
+int bench_omp_available(void);
+const char *bench_omp_version(void); /* e.g. "201511", or "" */
+/* #pragma omp parallel for schedule(sched, chunk) over [0, n), one callback
+ * per item; `slot` is omp_get_thread_num(). */
+int bench_omp_range(int sched, int chunk, unsigned threads, size_t n,
+                    void (*fn)(void *ctx, size_t begin, size_t end, unsigned slot),
+                    void *ctx);
+/* `producers` threads (1 = omp single) each submit their share of tasks
+ * 0..n-1 with `omp task`: before(ctx, i) runs at submission, task(ctx, i) in
+ * the task. */
+int bench_omp_tasks(unsigned threads, unsigned producers, size_t n,
+                    void (*before)(void *ctx, size_t i), void (*task)(void *ctx, size_t i),
+                    void *ctx);
+/* A fork-join tree with `omp task` + `taskwait`: every inner node spawns
+ * `fanout` children; a leaf at path index `index` returns leaf(ctx, index);
+ * inner nodes return the sum of their children. */
+int bench_omp_tree(unsigned threads, unsigned depth, unsigned fanout,
+                   uint64_t (*leaf)(void *ctx, uint64_t index), void *ctx,
+                   uint64_t *result);
+
+/* ---- workloads ------------------------------------------------------------------ */
+
+typedef struct bench_param_spec {
+    const char *name;
+    const char *description;
+    int is_int;      /* must be an integer */
+    double min, max, def;
+} bench_param_spec;
+
+#define BENCH_MAX_PARAMS 8
+
+/* Latency figures of one run of a task workload (ns; NaN when not kept). */
+typedef struct bench_latency {
+    int valid;
+    double p50, p90, p99, max; /* submit-to-start, all tasks */
+    int has_prio;              /* priority-mix: the two streams */
+    double hi_p50, hi_p90, hi_p99, hi_max;
+    double lo_max;             /* longest wait of a low-priority task */
+} bench_latency;
+
+typedef struct bench_workload {
+    const char *name;
+    const char *description;
+    const char *unit;      /* what an item is, e.g. "tasks" */
+    const bench_param_spec *params;
+    unsigned nparams;
+    int size_param;        /* the param --scale multiplies, -1 for none */
+    unsigned runs;         /* BENCH_RUNS_* mask */
+    int records_busy;      /* bodies record busy time (else imbalance comes
+                              from the pool's statistics) */
+    int is_tasks;          /* reports submit-to-start latency */
+    /* Allocates the workload's data for params p[] (nparams values, checked
+     * against the specs) and computes the expected result. */
+    int (*setup)(const double *p, uint64_t seed, void **state, char *err, size_t errsize);
+    /* Untimed, before each run: resets outputs. */
+    void (*prepare)(void *state, const bench_exec *ex);
+    /* Timed: one run. Returns 0 or a negative code. */
+    int (*run)(void *state, const bench_exec *ex);
+    /* After each run: 0 when the result is right, else -1 and why. */
+    int (*check)(void *state, const bench_exec *ex, char *msg, size_t msgsize);
+    /* Corrupts the last result in a way check must catch (tests only). */
+    void (*plant)(void *state);
+    /* Work items of one run (items, tasks or multiply-adds). */
+    uint64_t (*items)(void *state, const bench_exec *ex);
+    /* Latency figures of the last run; NULL for workloads without tasks. */
+    void (*latency)(void *state, bench_latency *out);
+    void (*teardown)(void *state);
+} bench_workload;
+
+/* The registry, in listing order. */
+extern const bench_workload *const bench_workloads[];
+extern const size_t bench_nworkloads;
+const bench_workload *bench_workload_find(const char *name);
+/* Fills p[] with the defaults of w. */
+void bench_workload_defaults(const bench_workload *w, double *p);
+/* Checks p[i] against spec i; 0 or -1 with a message. */
+int bench_param_check(const bench_param_spec *s, double v, char *msg, size_t n);
+
+extern const bench_workload bench_wl_empty, bench_wl_uniform, bench_wl_triangular,
+    bench_wl_heavytail, bench_wl_tinytasks, bench_wl_prioritymix, bench_wl_gemm,
+    bench_wl_nested, bench_wl_iobound;
+
+/* ---- experiments (experiment.c) ------------------------------------------------- */
+
+/* One executor requested by an experiment: a policy (possibly with params
+ * and a label of its own) or a baseline. */
+typedef struct bench_policy_sel {
+    char label[BENCH_NAME_MAX];
+    char policy[BENCH_NAME_MAX];
+    char *params_json; /* JSON object text, or NULL */
+} bench_policy_sel;
+
+typedef struct bench_wl_inst {
+    char label[BENCH_NAME_MAX];
+    const bench_workload *wl;
+    double p[BENCH_MAX_PARAMS];
+} bench_wl_inst;
+
+#define BENCH_BASE_SERIAL 0x01u
+#define BENCH_BASE_OMP_STATIC 0x02u
+#define BENCH_BASE_OMP_DYNAMIC 0x04u
+#define BENCH_BASE_OMP_GUIDED 0x08u
+#define BENCH_BASE_OMP_TASK 0x10u
+#define BENCH_BASE_PTP 0x20u
+#define BENCH_BASE_ALL 0x3Fu
+#define BENCH_NBASE 6
+
+/* Names of the baselines, bit i of BENCH_BASE_* <-> bench_base_names[i]. */
+extern const char *const bench_base_names[BENCH_NBASE];
+int bench_base_from_name(const char *name); /* bit, or 0 when unknown */
+
+typedef struct bench_experiment {
+    char name[BENCH_NAME_MAX];
+    char *source;             /* file name, or "<default>" */
+    uint64_t seed;
+    int all_policies;         /* "policies": "all" (the default) */
+    bench_policy_sel *policies;
+    size_t npolicies;
+    unsigned baselines;       /* BENCH_BASE_* mask */
+    unsigned *threads;        /* NULL: 1, 2, 4, ... up to the default */
+    size_t nthreads;
+    unsigned repetitions;
+    unsigned warmup;
+    unsigned cooldown_us;     /* pause before each run */
+    unsigned spin_us;         /* the pools' spin budget */
+    unsigned idle_probe_ms;   /* 0 disables the idle-CPU probe */
+    bench_wl_inst *workloads;
+    size_t nworkloads;
+} bench_experiment;
+
+typedef struct bench_perror {
+    int line, column;   /* 0 when unknown */
+    char key[128];      /* key path, e.g. "workloads[2].params.n" */
+    char text[768];     /* FILE:LINE:COL: KEY: message */
+} bench_perror;
+
+/* The built-in default experiment (harness/experiments/default.json). */
+extern const char bench_default_experiment[];
+
+int bench_experiment_parse(const char *text, const char *source, bench_experiment *out,
+                           bench_perror *err);
+int bench_experiment_load(const char *path, bench_experiment *out, bench_perror *err);
+void bench_experiment_free(bench_experiment *e);
+/* The experiment as JSON, resolved (defaults filled in), for the results;
+ * an experiment file itself: parsing it gives the same experiment. */
+char *bench_experiment_to_json(const bench_experiment *e);
+/* Default thread list: 1, 2, 4, ... below max, then max. */
+size_t bench_default_threads(unsigned max, unsigned *out, size_t cap);
+
+/* ---- results ---------------------------------------------------------------------- */
+
+/* Statistics of one worker over the measured rounds (sums; the writers
+ * divide by the repetitions). Index W stands for the outside threads. */
+typedef struct bench_wstats {
+    uint64_t tasks_run, items_run, busy_ns, idle_ns, parks, wakes;
+    uint64_t policy[TPOOL_STAT_POLICY_MAX];
+} bench_wstats;
+
+typedef struct bench_summary {
+    unsigned n;
+    double median, ci_lo, ci_hi, ci_level, min, max, mean, stddev;
+} bench_summary;
+
+/* One executor of a run, as reported. */
+typedef struct bench_executor {
+    char label[BENCH_NAME_MAX];
+    enum bench_exec_kind kind;
+    int omp_sched;
+    char policy[BENCH_NAME_MAX]; /* BENCH_EX_TPOOL */
+    char path[512];              /* BENCH_EX_TPOOL: the .so */
+    char *params_json;           /* BENCH_EX_TPOOL: given params, or NULL */
+} bench_executor;
+
+typedef struct bench_cell {
+    unsigned wl, exe, threads;
+    uint64_t items;          /* work items per run */
+    /* raw, one per measured round */
+    unsigned nrounds;
+    uint64_t *times_ns;
+    double *imbalance;       /* NaN where unknown */
+    bench_latency *lat;
+    /* pool statistics (BENCH_EX_TPOOL): sums over the rounds */
+    unsigned nworkers;       /* W; ws has W + 1 entries */
+    bench_wstats *ws;
+    unsigned npolicy;
+    char policy_names[TPOOL_STAT_POLICY_MAX][32];
+    double idle_cpu_ns;      /* CPU burned in the probe window; NaN if none */
+    double idle_probe_ns;    /* the window's length */
+    int check_ok;
+    char check_msg[256];
+    uint64_t overflow;       /* recorder overflow (callbacks not recorded) */
+    /* derived by bench_cell_summarise / bench_report_derive */
+    bench_summary t;
+    double throughput;       /* items per second at the median time */
+    double speedup_serial, speedup_1t, efficiency;
+    double imbalance_med;
+    const char *imbalance_src; /* "body", "stats" or NULL */
+    bench_latency lat_med;   /* each figure the median over rounds */
+} bench_cell;
+
+typedef struct bench_meta {
+    char cpu_model[256];
+    unsigned nproc;            /* online CPUs */
+    unsigned default_threads;  /* tpool_default_threads() */
+    char kernel[512];
+    char compiler[256];
+    char git_rev[64];
+    char tpool_version[32];
+    char date[32];             /* UTC, ISO 8601 */
+    char build_cflags[512];
+    char openmp[32];           /* _OPENMP, or "" */
+    char pthreadpool[512];     /* system library path, or "" */
+    double spin_iters_per_ns;
+    char command[1024];
+    char experiment_source[256]; /* the experiment file, or "<default>" */
+    double wall_s;             /* the whole run */
+} bench_meta;
+
+typedef struct bench_baseline_status {
+    char name[BENCH_NAME_MAX];
+    int available, requested;
+    char reason[256];
+} bench_baseline_status;
+
+typedef struct bench_policy_desc {
+    char name[BENCH_NAME_MAX];
+    char path[512];
+    char description[256];
+    char *params_json; /* the policy's parameter table (tpool_policy_list) */
+} bench_policy_desc;
+
+typedef struct bench_report {
+    bench_meta meta;
+    const bench_experiment *exp;
+    bench_executor *exes;
+    size_t nexes;
+    bench_cell *cells;
+    size_t ncells;
+    bench_policy_desc *policies; /* every policy found */
+    size_t npolicies;
+    bench_baseline_status base[BENCH_NBASE];
+} bench_report;
+
+void bench_meta_collect(bench_meta *m, int argc, char **argv);
+/* Summaries, throughput and the derived ratios of every cell. */
+void bench_report_derive(bench_report *r);
+
+/* writers: 0 or -1 with a message on stderr */
+void bench_write_table(FILE *f, const bench_report *r);
+int bench_write_csv(FILE *f, const bench_report *r);
+int bench_write_json(FILE *f, const bench_report *r);
+int bench_write_csv_file(const char *path, const bench_report *r);
+int bench_write_json_file(const char *path, const bench_report *r);
+/* Writes data, gnuplot scripts and (when gnuplot is found) SVGs into dir.
+ * Returns 1 when SVGs were made, 0 when gnuplot is missing, -1 on error. */
+int bench_write_plots(const char *dir, const bench_report *r);
+
+/* ---- trace (trace.c) ---------------------------------------------------------------- */
+
+typedef struct bench_trace bench_trace;
+bench_trace *bench_trace_open(const char *path);
+/* Appends the recorder's events of one run as a process named `name`, and
+ * per-worker counter tracks from `ws_delta` (may be NULL). */
+void bench_trace_add_run(bench_trace *t, const char *name, uint64_t t_start,
+                         uint64_t t_end, const bench_wstats *ws_delta, unsigned nws,
+                         const char (*names)[32], unsigned npolicy);
+int bench_trace_close(bench_trace *t, const bench_meta *m);
+
+/* ---- progress (progress.c) ------------------------------------------------------------ */
+
+typedef struct bench_progress {
+    int enabled;
+    uint64_t start_ns, last_ns;
+    uint64_t total, done;
+} bench_progress;
+/* Draws on stderr only when f is a terminal (f NULL: never). */
+void bench_progress_init(bench_progress *p, FILE *f, uint64_t total);
+/* One more step starts; left_s is the caller's estimate of the time left,
+ * or negative to extrapolate from the steps done so far. */
+void bench_progress_step(bench_progress *p, const char *what, double left_s);
+void bench_progress_end(bench_progress *p);
+
+/* ---- runner (runner.c), advisor (advise.c), CLI (cli.c) ------------------------------- */
+
+typedef struct bench_options {
+    const char *experiment;   /* file, or NULL for the default */
+    const char *policies;     /* comma list, overrides the experiment */
+    const char *baselines;
+    const char *threads;
+    const char *workloads;
+    int repetitions, warmup;  /* -1 = the experiment's */
+    int have_seed;
+    uint64_t seed;
+    double scale;             /* multiplies each workload's size */
+    const char *out_dir;
+    const char *csv, *json, *plot_dir, *trace;
+    int no_files;             /* --no-files: stdout only */
+    int quiet;                /* no table */
+    int progress;             /* -1 auto (isatty), 0 off, 1 on */
+    unsigned trace_cap;       /* events per participant per cell */
+} bench_options;
+
+int bench_run(const bench_experiment *exp, const bench_options *o, bench_report *r,
+              int argc, char **argv);
+void bench_report_free(bench_report *r);
+int bench_advise(int argc, char **argv);
+int bench_main(int argc, char **argv);
+
+/* Policies on the search path (tpool_policy_list), warnings on stderr. */
+int bench_policies_find(bench_policy_desc **out, size_t *n);
+void bench_policies_free(bench_policy_desc *p, size_t n);
+/* Sets TPOOL_POLICY_PATH to the build tree's policies when it is unset and
+ * this program runs from the build tree. */
+void bench_policy_path_default(void);
+/* Baseline availability, for reports and --list-policies. */
+void bench_baselines_probe(bench_baseline_status st[BENCH_NBASE], unsigned requested);
+
+/* Creates a tpool pool for an executor; message in err on failure. */
+int bench_pool_create(const bench_executor *x, unsigned threads, unsigned spin_us,
+                      tpool **out, char *err, size_t errsize);
+
+#endif

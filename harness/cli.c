@@ -1,0 +1,586 @@
+/*
+ * cli.c - the tpool-bench command line: options, the listings, applying
+ * command-line overrides to the experiment, and where the results go.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#ifdef HAVE_CONFIG_H
+#include "tpool-build.h"
+#endif
+
+#include "bench.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+"Usage: tpool-bench [OPTIONS] [EXPERIMENT.json]\n"
+"       tpool-bench advise [OPTIONS]     (tpool-bench advise --help)\n"
+"\n"
+"Runs workloads under every scheduling policy found and the baselines, and\n"
+"reports times, speedups, imbalance and latencies. Without EXPERIMENT.json it\n"
+"runs the default experiment (about two minutes on a 2-core machine).\n"
+"\n"
+"Selection (each overrides the experiment):\n"
+"  -p, --policies LIST     policies to run: all, none or a comma list of names\n"
+"  -b, --baselines LIST    all, none or a comma list of: serial, omp-static,\n"
+"                          omp-dynamic, omp-guided, omp-task, pthreadpool\n"
+"  -t, --threads LIST      thread counts: default, or e.g. 1,2,4 or 1-8\n"
+"  -w, --workloads LIST    workload labels or names to keep, comma-separated\n"
+"  -r, --repetitions N     measured rounds\n"
+"      --warmup N          unmeasured rounds first\n"
+"  -s, --seed N            seed of the workloads' data and of the shuffles\n"
+"      --scale F           multiply each workload's size by F (e.g. 0.1)\n"
+"\n"
+"Output (the table goes to stdout):\n"
+"  -o, --out DIR           results directory (default: results); receives\n"
+"                          tpool-bench.csv, tpool-bench.json and plots/\n"
+"      --csv FILE          write the CSV to FILE instead\n"
+"      --json FILE         write the JSON to FILE instead\n"
+"      --plot DIR          write the plots (SVG through gnuplot) into DIR\n"
+"      --trace FILE        write a Chrome trace (Perfetto) of one extra run\n"
+"                          of every cell\n"
+"      --trace-cap N       slices kept per participant per cell (default 2000)\n"
+"      --no-files          write no files unless --csv/--json/--plot/--trace\n"
+"  -q, --quiet             no table\n"
+"      --progress WHEN     auto (a bar when stderr is a terminal), always, never\n"
+"\n"
+"Information:\n"
+"      --list-policies     the policies found (and the baselines available)\n"
+"      --list-workloads    the workloads and their parameters\n"
+"      --print-default     print the default experiment as JSON\n"
+"  -h, --help, --version\n"
+"\n"
+"Policies are looked up on TPOOL_POLICY_PATH, then the install directory; run\n"
+"from the build tree, the build tree's policies are used when it is unset.\n"
+"Exit status: 0, 1 when a result check failed or a run failed, 2 on bad usage.\n");
+}
+
+#ifndef BENCH_BUILDDIR
+#define BENCH_BUILDDIR ""
+#endif
+#ifndef BENCH_POLICIES
+#define BENCH_POLICIES ""
+#endif
+
+void bench_policy_path_default(void)
+{
+    if (getenv("TPOOL_POLICY_PATH") || !BENCH_BUILDDIR[0])
+        return;
+    char exe[PATH_MAX], top[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0 || !realpath(BENCH_BUILDDIR, top))
+        return;
+    exe[n] = '\0';
+    size_t tl = strlen(top);
+    if (strncmp(exe, top, tl) != 0 || exe[tl] != '/')
+        return;
+    char path[8192] = "", list[512];
+    snprintf(list, sizeof list, "%s", BENCH_POLICIES);
+    for (char *save = NULL, *p = strtok_r(list, " ", &save); p; p = strtok_r(NULL, " ", &save)) {
+        char d[PATH_MAX + 64];
+        struct stat st;
+        snprintf(d, sizeof d, "%s/policies/%s/.libs", top, p);
+        if (stat(d, &st) != 0 || !S_ISDIR(st.st_mode))
+            continue;
+        size_t l = strlen(path);
+        snprintf(path + l, sizeof path - l, "%s%s", l ? ":" : "", d);
+    }
+    if (path[0])
+        setenv("TPOOL_POLICY_PATH", path, 0);
+}
+
+/* ---- listings ---------------------------------------------------------------------- */
+
+static void list_policies(void)
+{
+    bench_policy_desc *p;
+    size_t n;
+    if (bench_policies_find(&p, &n) != 0) {
+        fprintf(stderr, "tpool-bench: cannot list policies\n");
+        return;
+    }
+    printf("Policies (%zu found):\n", n);
+    for (size_t i = 0; i < n; i++) {
+        printf("  %-12s %s\n  %-12s %s\n", p[i].name, p[i].description, "", p[i].path);
+        json_t *a = p[i].params_json ? json_loads(p[i].params_json, 0, NULL) : NULL;
+        size_t k;
+        json_t *it;
+        json_array_foreach(a, k, it) {
+            char *d = json_dumps(json_object_get(it, "default"), JSON_ENCODE_ANY);
+            printf("  %-12s   param %s (%s, default %s): %s\n", "",
+                   json_string_value(json_object_get(it, "name")),
+                   json_string_value(json_object_get(it, "type")), d ? d : "?",
+                   json_string_value(json_object_get(it, "description"))
+                       ? json_string_value(json_object_get(it, "description"))
+                       : "");
+            free(d);
+        }
+        json_decref(a);
+    }
+    if (n == 0)
+        printf("  none: set TPOOL_POLICY_PATH to the directories of the policy .so files\n");
+    bench_policies_free(p, n);
+    bench_baseline_status st[BENCH_NBASE];
+    bench_baselines_probe(st, BENCH_BASE_ALL);
+    printf("Baselines:\n");
+    for (int i = 0; i < BENCH_NBASE; i++)
+        printf("  %-12s %s%s\n", st[i].name, st[i].available ? "available" : "missing: ",
+               st[i].available ? "" : st[i].reason);
+}
+
+static void list_workloads(void)
+{
+    printf("Workloads (use the name in an experiment's \"workloads\"):\n");
+    for (size_t i = 0; i < bench_nworkloads; i++) {
+        const bench_workload *w = bench_workloads[i];
+        printf("  %-13s %s\n  %-13s unit: %s; runs on: tpool%s%s%s%s\n", w->name, w->description,
+               "", w->unit, w->runs & BENCH_RUNS_SERIAL ? ", serial" : "",
+               w->runs & BENCH_RUNS_OMP_FOR ? ", omp-static/dynamic/guided" : "",
+               w->runs & BENCH_RUNS_OMP_TASK ? ", omp-task" : "",
+               w->runs & BENCH_RUNS_PTP ? ", pthreadpool" : "");
+        for (unsigned k = 0; k < w->nparams; k++) {
+            const bench_param_spec *s = &w->params[k];
+            printf("  %-13s   %-14s %s (%s in [%g, %g], default %g)\n", "", s->name,
+                   s->description, s->is_int ? "integer" : "number", s->min, s->max, s->def);
+        }
+    }
+}
+
+/* ---- overrides ----------------------------------------------------------------------- */
+
+static int override_policies(bench_experiment *e, const char *list)
+{
+    for (size_t i = 0; i < e->npolicies; i++)
+        free(e->policies[i].params_json);
+    free(e->policies);
+    e->policies = NULL;
+    e->npolicies = 0;
+    e->all_policies = strcmp(list, "all") == 0;
+    if (e->all_policies || strcmp(list, "none") == 0)
+        return 0;
+    char *copy = strdup(list);
+    size_t cap = strlen(list) / 2 + 1;
+    e->policies = calloc(cap, sizeof *e->policies);
+    if (!copy || !e->policies) {
+        free(copy);
+        return -1;
+    }
+    for (char *save = NULL, *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+        size_t l = strlen(p);
+        if (l == 0 || l >= BENCH_NAME_MAX) {
+            fprintf(stderr, "tpool-bench: --policies: bad name '%s'\n", p);
+            free(copy);
+            return -1;
+        }
+        for (size_t j = 0; j < e->npolicies; j++)
+            if (strcmp(e->policies[j].label, p) == 0) {
+                fprintf(stderr, "tpool-bench: --policies: '%s' given twice\n", p);
+                free(copy);
+                return -1;
+            }
+        snprintf(e->policies[e->npolicies].policy, BENCH_NAME_MAX, "%s", p);
+        snprintf(e->policies[e->npolicies].label, BENCH_NAME_MAX, "%s", p);
+        e->npolicies++;
+    }
+    free(copy);
+    return 0;
+}
+
+static int override_baselines(bench_experiment *e, const char *list)
+{
+    if (strcmp(list, "all") == 0) {
+        e->baselines = BENCH_BASE_ALL;
+        return 0;
+    }
+    e->baselines = 0;
+    if (strcmp(list, "none") == 0)
+        return 0;
+    char *copy = strdup(list);
+    if (!copy)
+        return -1;
+    for (char *save = NULL, *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+        int bit = bench_base_from_name(p);
+        if (!bit) {
+            fprintf(stderr, "tpool-bench: --baselines: unknown baseline '%s' (known: serial, "
+                            "omp-static, omp-dynamic, omp-guided, omp-task, pthreadpool)\n", p);
+            free(copy);
+            return -1;
+        }
+        e->baselines |= (unsigned)bit;
+    }
+    free(copy);
+    return 0;
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || v > max || s[0] == '-')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int override_threads(bench_experiment *e, const char *list)
+{
+    free(e->threads);
+    e->threads = NULL;
+    e->nthreads = 0;
+    if (strcmp(list, "default") == 0)
+        return 0;
+    unsigned max = BENCH_MAX_SLOTS - 2;
+    e->threads = calloc(max, sizeof *e->threads);
+    char *copy = strdup(list);
+    if (!copy || !e->threads) {
+        free(copy);
+        return -1;
+    }
+    int rc = 0;
+    for (char *save = NULL, *p = strtok_r(copy, ",", &save); p && !rc;
+         p = strtok_r(NULL, ",", &save)) {
+        char *dash = strchr(p, '-');
+        unsigned long lo, hi;
+        if (dash) {
+            *dash = '\0';
+            rc = parse_uint(p, max, &lo) || parse_uint(dash + 1, max, &hi) || lo > hi;
+        } else {
+            rc = parse_uint(p, max, &lo);
+            hi = lo;
+        }
+        if (!rc && lo == 0)
+            rc = -1;
+        for (unsigned long t = lo; !rc && t <= hi; t++) {
+            int dup = 0;
+            for (size_t j = 0; j < e->nthreads; j++)
+                dup |= e->threads[j] == t;
+            if (!dup && e->nthreads < max)
+                e->threads[e->nthreads++] = (unsigned)t;
+        }
+    }
+    free(copy);
+    if (rc || e->nthreads == 0) {
+        fprintf(stderr, "tpool-bench: --threads: expected 'default' or counts in [1, %u] "
+                        "like 1,2,4 or 1-8, got '%s'\n", max, list);
+        return -1;
+    }
+    return 0;
+}
+
+static int filter_workloads(bench_experiment *e, const char *list)
+{
+    size_t keep = 0;
+    char *copy = strdup(list);
+    if (!copy)
+        return -1;
+    int *want = calloc(e->nworkloads ? e->nworkloads : 1, sizeof *want);
+    if (!want) {
+        free(copy);
+        return -1;
+    }
+    for (char *save = NULL, *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+        int hit = 0;
+        for (size_t i = 0; i < e->nworkloads; i++)
+            if (strcmp(e->workloads[i].label, p) == 0 || strcmp(e->workloads[i].wl->name, p) == 0)
+                want[i] = hit = 1;
+        if (!hit) {
+            fprintf(stderr, "tpool-bench: --workloads: '%s' is in the experiment neither as a "
+                            "label nor as a workload; the experiment has:", p);
+            for (size_t i = 0; i < e->nworkloads; i++)
+                fprintf(stderr, " %s", e->workloads[i].label);
+            fputc('\n', stderr);
+            free(copy);
+            free(want);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < e->nworkloads; i++)
+        if (want[i])
+            e->workloads[keep++] = e->workloads[i];
+    e->nworkloads = keep;
+    free(copy);
+    free(want);
+    return 0;
+}
+
+static void scale_workloads(bench_experiment *e, double f)
+{
+    for (size_t i = 0; i < e->nworkloads; i++) {
+        bench_wl_inst *w = &e->workloads[i];
+        int k = w->wl->size_param;
+        if (k < 0)
+            continue;
+        const bench_param_spec *s = &w->wl->params[k];
+        double v = w->p[k] * f;
+        if (s->is_int)
+            v = floor(v + 0.5);
+        if (v < s->min)
+            v = s->min;
+        if (v > s->max)
+            v = s->max;
+        if (s->min == 0 && v == 0 && w->p[k] > 0)
+            v = s->is_int ? 1 : w->p[k] * f;
+        w->p[k] = v;
+    }
+}
+
+static int ensure_dir(const char *d)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", d);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* ---- main ----------------------------------------------------------------------------- */
+
+enum {
+    OPT_WARMUP = 256, OPT_SCALE, OPT_CSV, OPT_JSON, OPT_PLOT, OPT_TRACE, OPT_TRACE_CAP,
+    OPT_NO_FILES, OPT_PROGRESS, OPT_LIST_POLICIES, OPT_LIST_WORKLOADS, OPT_PRINT_DEFAULT,
+    OPT_VERSION,
+};
+
+int bench_main(int argc, char **argv)
+{
+    bench_policy_path_default();
+    if (argc > 1 && strcmp(argv[1], "advise") == 0)
+        return bench_advise(argc - 1, argv + 1);
+
+    static const struct option longopts[] = {
+        { "policies", required_argument, NULL, 'p' },
+        { "baselines", required_argument, NULL, 'b' },
+        { "threads", required_argument, NULL, 't' },
+        { "workloads", required_argument, NULL, 'w' },
+        { "repetitions", required_argument, NULL, 'r' },
+        { "warmup", required_argument, NULL, OPT_WARMUP },
+        { "seed", required_argument, NULL, 's' },
+        { "scale", required_argument, NULL, OPT_SCALE },
+        { "out", required_argument, NULL, 'o' },
+        { "csv", required_argument, NULL, OPT_CSV },
+        { "json", required_argument, NULL, OPT_JSON },
+        { "plot", required_argument, NULL, OPT_PLOT },
+        { "trace", required_argument, NULL, OPT_TRACE },
+        { "trace-cap", required_argument, NULL, OPT_TRACE_CAP },
+        { "no-files", no_argument, NULL, OPT_NO_FILES },
+        { "quiet", no_argument, NULL, 'q' },
+        { "progress", required_argument, NULL, OPT_PROGRESS },
+        { "list-policies", no_argument, NULL, OPT_LIST_POLICIES },
+        { "list-workloads", no_argument, NULL, OPT_LIST_WORKLOADS },
+        { "print-default", no_argument, NULL, OPT_PRINT_DEFAULT },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, OPT_VERSION },
+        { NULL, 0, NULL, 0 },
+    };
+    bench_options o;
+    memset(&o, 0, sizeof o);
+    o.repetitions = o.warmup = -1;
+    o.scale = 1;
+    o.progress = -1;
+    o.trace_cap = 2000;
+    unsigned long ul;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "p:b:t:w:r:s:o:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p': o.policies = optarg; break;
+        case 'b': o.baselines = optarg; break;
+        case 't': o.threads = optarg; break;
+        case 'w': o.workloads = optarg; break;
+        case 'r':
+            if (parse_uint(optarg, 100000, &ul) || ul == 0) {
+                fprintf(stderr, "tpool-bench: --repetitions: expected 1 to 100000\n");
+                return 2;
+            }
+            o.repetitions = (int)ul;
+            break;
+        case OPT_WARMUP:
+            if (parse_uint(optarg, 1000, &ul)) {
+                fprintf(stderr, "tpool-bench: --warmup: expected 0 to 1000\n");
+                return 2;
+            }
+            o.warmup = (int)ul;
+            break;
+        case 's': {
+            char *end;
+            errno = 0;
+            unsigned long long s = strtoull(optarg, &end, 10);
+            if (errno || *end || end == optarg || optarg[0] == '-' || s > LLONG_MAX) {
+                fprintf(stderr, "tpool-bench: --seed: expected an integer in [0, 2^63)\n");
+                return 2;
+            }
+            o.have_seed = 1;
+            o.seed = s;
+            break;
+        }
+        case OPT_SCALE: {
+            char *end;
+            o.scale = strtod(optarg, &end);
+            if (*end || !(o.scale > 0) || o.scale > 1e6) {
+                fprintf(stderr, "tpool-bench: --scale: expected a number > 0\n");
+                return 2;
+            }
+            break;
+        }
+        case 'o': o.out_dir = optarg; break;
+        case OPT_CSV: o.csv = optarg; break;
+        case OPT_JSON: o.json = optarg; break;
+        case OPT_PLOT: o.plot_dir = optarg; break;
+        case OPT_TRACE: o.trace = optarg; break;
+        case OPT_TRACE_CAP:
+            if (parse_uint(optarg, 10000000, &ul)) {
+                fprintf(stderr, "tpool-bench: --trace-cap: expected 0 to 10000000\n");
+                return 2;
+            }
+            o.trace_cap = (unsigned)ul;
+            break;
+        case OPT_NO_FILES: o.no_files = 1; break;
+        case 'q': o.quiet = 1; break;
+        case OPT_PROGRESS:
+            if (strcmp(optarg, "auto") == 0)
+                o.progress = -1;
+            else if (strcmp(optarg, "always") == 0)
+                o.progress = 1;
+            else if (strcmp(optarg, "never") == 0)
+                o.progress = 0;
+            else {
+                fprintf(stderr, "tpool-bench: --progress: expected auto, always or never\n");
+                return 2;
+            }
+            break;
+        case OPT_LIST_POLICIES: list_policies(); return 0;
+        case OPT_LIST_WORKLOADS: list_workloads(); return 0;
+        case OPT_PRINT_DEFAULT: fputs(bench_default_experiment, stdout); return 0;
+        case 'h': usage(stdout); return 0;
+        case OPT_VERSION: printf("tpool-bench %s\n", PACKAGE_VERSION); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind + 1 < argc) {
+        fprintf(stderr, "tpool-bench: one experiment file at most (got '%s' and '%s')\n",
+                argv[optind], argv[optind + 1]);
+        return 2;
+    }
+    o.experiment = optind < argc ? argv[optind] : NULL;
+
+    bench_experiment e;
+    bench_perror pe;
+    int rc = o.experiment ? bench_experiment_load(o.experiment, &e, &pe)
+                          : bench_experiment_parse(bench_default_experiment, "<default>", &e, &pe);
+    if (rc) {
+        fprintf(stderr, "tpool-bench: %s\n", pe.text);
+        return 2;
+    }
+    if ((o.policies && override_policies(&e, o.policies)) ||
+        (o.baselines && override_baselines(&e, o.baselines)) ||
+        (o.threads && override_threads(&e, o.threads)) ||
+        (o.workloads && filter_workloads(&e, o.workloads))) {
+        bench_experiment_free(&e);
+        return 2;
+    }
+    if (o.repetitions > 0)
+        e.repetitions = (unsigned)o.repetitions;
+    if (o.warmup >= 0)
+        e.warmup = (unsigned)o.warmup;
+    if (o.have_seed)
+        e.seed = o.seed;
+    if (o.scale != 1)
+        scale_workloads(&e, o.scale);
+
+    /* where the results go */
+    const char *out = o.out_dir ? o.out_dir : "results";
+    char csv[4096], js[4096], plots[4096];
+    int want_dir = !o.no_files && (!o.csv || !o.json || !o.plot_dir);
+    if (want_dir && ensure_dir(out) != 0) {
+        fprintf(stderr, "tpool-bench: cannot create the results directory %s: %s\n", out,
+                strerror(errno));
+        bench_experiment_free(&e);
+        return 2;
+    }
+    snprintf(csv, sizeof csv, "%s", o.csv ? o.csv : "");
+    snprintf(js, sizeof js, "%s", o.json ? o.json : "");
+    snprintf(plots, sizeof plots, "%s", o.plot_dir ? o.plot_dir : "");
+    if (!o.no_files) {
+        if (!o.csv)
+            snprintf(csv, sizeof csv, "%s/tpool-bench.csv", out);
+        if (!o.json)
+            snprintf(js, sizeof js, "%s/tpool-bench.json", out);
+        if (!o.plot_dir)
+            snprintf(plots, sizeof plots, "%s/plots", out);
+    }
+
+    bench_report r;
+    rc = bench_run(&e, &o, &r, argc, argv);
+    if (rc) {
+        bench_report_free(&r);
+        bench_experiment_free(&e);
+        return 1;
+    }
+    if (!o.quiet)
+        bench_write_table(stdout, &r);
+    fflush(stdout);
+    int status = 0;
+    if (csv[0]) {
+        if (bench_write_csv_file(csv, &r) == 0)
+            fprintf(stderr, "tpool-bench: wrote %s\n", csv);
+        else
+            status = 1;
+    }
+    if (js[0]) {
+        if (bench_write_json_file(js, &r) == 0)
+            fprintf(stderr, "tpool-bench: wrote %s\n", js);
+        else
+            status = 1;
+    }
+    if (plots[0]) {
+        int p = bench_write_plots(plots, &r);
+        if (p == 1)
+            fprintf(stderr, "tpool-bench: wrote SVG plots into %s/\n", plots);
+        else if (p == 0)
+            fprintf(stderr, "tpool-bench: gnuplot not found, so no SVG plots: wrote the data "
+                            "and %s/plots.gp; install gnuplot (apt-get install gnuplot-nox) "
+                            "and run 'gnuplot plots.gp' in %s\n", plots, plots);
+        else
+            status = 1;
+    }
+    if (o.trace)
+        fprintf(stderr, "tpool-bench: wrote %s (open it in https://ui.perfetto.dev)\n", o.trace);
+    size_t bad = 0;
+    for (size_t i = 0; i < r.ncells; i++)
+        if (!r.cells[i].check_ok) {
+            if (bad++ < 10)
+                fprintf(stderr, "tpool-bench: FAILED: %s on %s at %u threads: %s\n",
+                        e.workloads[r.cells[i].wl].label, r.exes[r.cells[i].exe].label,
+                        r.cells[i].threads, r.cells[i].check_msg);
+        }
+    if (bad) {
+        fprintf(stderr, "tpool-bench: %zu cell(s) failed their result check or did not run\n",
+                bad);
+        status = 1;
+    }
+    fprintf(stderr, "tpool-bench: %zu cells in %.1f s\n", r.ncells, r.meta.wall_s);
+    bench_report_free(&r);
+    bench_experiment_free(&e);
+    return status;
+}

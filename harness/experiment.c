@@ -1,0 +1,714 @@
+/*
+ * experiment.c - reads an experiment file (docs/harness.md, "Experiment
+ * files") into a bench_experiment. Syntax errors come from jansson with
+ * their line and column; for a value that parses but is wrong, the core's
+ * JSON locator finds the key or value again in the text, so every message
+ * reads "FILE:LINE:COL: KEY: what is wrong". Unknown keys are errors, with a
+ * suggestion when the name is close to a known one.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "bench.h"
+#include "json_locate.h"
+
+/* The built-in default experiment; harness/experiments/default.json is the
+ * same text (check_bench_experiment compares them). Sized to take about two
+ * minutes on a 2-core machine with every policy and baseline: tiny-tasks
+ * runs 1e5 tasks per run here instead of 1e6. */
+const char bench_default_experiment[] =
+    "{\n"
+    "  \"name\": \"default\",\n"
+    "  \"description\": \"every policy and baseline on every workload, threads 1 up to the default; about two minutes on 2 cores, so tiny-tasks submits 1e5 tasks per run, not 1e6\",\n"
+    "  \"seed\": 1,\n"
+    "  \"policies\": \"all\",\n"
+    "  \"baselines\": \"all\",\n"
+    "  \"threads\": \"default\",\n"
+    "  \"repetitions\": 7,\n"
+    "  \"warmup\": 1,\n"
+    "  \"cooldown_us\": 2000,\n"
+    "  \"spin_us\": 200,\n"
+    "  \"idle_probe_ms\": 100,\n"
+    "  \"workloads\": [\n"
+    "    {\"workload\": \"empty\", \"label\": \"empty-T\", \"params\": {\"range\": 0, \"calls\": 500}},\n"
+    "    {\"workload\": \"empty\", \"label\": \"empty-1000\", \"params\": {\"range\": 1000, \"calls\": 200}},\n"
+    "    {\"workload\": \"uniform\", \"params\": {\"n\": 10000, \"item_ns\": 2000}},\n"
+    "    {\"workload\": \"triangular\", \"params\": {\"n\": 10000, \"max_ns\": 4000}},\n"
+    "    {\"workload\": \"heavy-tailed\", \"params\": {\"n\": 10000, \"xm_ns\": 500, \"alpha\": 1.5}},\n"
+    "    {\"workload\": \"tiny-tasks\", \"label\": \"tiny-tasks-1p\", \"params\": {\"n\": 100000, \"producers\": 1}},\n"
+    "    {\"workload\": \"tiny-tasks\", \"label\": \"tiny-tasks-np\", \"params\": {\"n\": 100000, \"producers\": 0}},\n"
+    "    {\"workload\": \"priority-mix\", \"params\": {\"n\": 20000, \"high_every\": 10, \"task_ns\": 1000}},\n"
+    "    {\"workload\": \"tiled-gemm\", \"params\": {\"m\": 256, \"n\": 256, \"k\": 256, \"tile_m\": 32, \"tile_n\": 32}},\n"
+    "    {\"workload\": \"nested\", \"params\": {\"depth\": 12, \"fanout\": 2, \"leaf_ns\": 5000}},\n"
+    "    {\"workload\": \"io-bound\", \"params\": {\"n\": 100, \"wait_us\": 200, \"compute_us\": 50}}\n"
+    "  ]\n"
+    "}\n";
+
+typedef struct pctx {
+    const char *text;
+    const char *source;
+    bench_perror *err;
+} pctx;
+
+/* Records an error about the value (or, with at_key, the key) at `path`. */
+__attribute__((format(printf, 4, 5))) static int fail(pctx *c, const char *path, int at_key,
+                                                      const char *fmt, ...)
+{
+    bench_perror *e = c->err;
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int line = 0, col = 0;
+    if (path && c->text) {
+        int rc = at_key ? tpool__json_locate_key(c->text, path, &line, &col)
+                        : tpool__json_locate(c->text, path, &line, &col);
+        if (rc != 0)
+            line = col = 0;
+    }
+    if (e) {
+        e->line = line;
+        e->column = col;
+        snprintf(e->key, sizeof e->key, "%s", path ? path : "");
+        char where[200];
+        if (line)
+            snprintf(where, sizeof where, "%.160s:%d:%d", c->source, line, col);
+        else
+            snprintf(where, sizeof where, "%.160s", c->source);
+        if (path && path[0])
+            snprintf(e->text, sizeof e->text, "%s: %.127s: %s", where, path, msg);
+        else
+            snprintf(e->text, sizeof e->text, "%s: %s", where, msg);
+    }
+    return -1;
+}
+
+/* "parent.key" with the locator's escaping; "" parent is the root. */
+static void key_path(char *buf, size_t size, const char *parent, const char *key)
+{
+    char *p = tpool__json_path_key(parent, key);
+    snprintf(buf, size, "%s", p ? p : key);
+    free(p);
+}
+
+static void index_path(char *buf, size_t size, const char *parent, size_t i)
+{
+    snprintf(buf, size, "%s[%zu]", parent, i);
+}
+
+static const char *type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: return "an integer";
+    case JSON_REAL: return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
+    }
+    return "?";
+}
+
+/* Every key of object `o` at `path` must be in known[]. */
+static int known_keys(pctx *c, const json_t *o, const char *path, const char *const *known,
+                      size_t nknown)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)o, k, v) {
+        size_t i;
+        for (i = 0; i < nknown; i++)
+            if (strcmp(k, known[i]) == 0)
+                break;
+        if (i < nknown)
+            continue;
+        char p[256], list[512] = "";
+        key_path(p, sizeof p, path, k);
+        for (i = 0; i < nknown; i++) {
+            size_t l = strlen(list);
+            snprintf(list + l, sizeof list - l, "%s%s", i ? ", " : "", known[i]);
+        }
+        const char *s = tpool__json_suggest(k, known, nknown);
+        if (s)
+            return fail(c, p, 1, "unknown key; did you mean \"%s\"? (known: %s)", s, list);
+        return fail(c, p, 1, "unknown key (known: %s)", list);
+    }
+    return 0;
+}
+
+/* An integer in [min, max] at parent.key, if present. */
+static int get_int(pctx *c, const json_t *o, const char *parent, const char *key,
+                   long long min, long long max, long long *out)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v)
+        return 0;
+    char p[256], shown[64];
+    key_path(p, sizeof p, parent, key);
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+        return fail(c, p, 0, "expected an integer in [%lld, %lld], got %s", min, max,
+                    tpool__json_render(v, shown, sizeof shown));
+    *out = json_integer_value(v);
+    return 0;
+}
+
+/* Labels name files and columns: keep them plain. */
+static int valid_label(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 0 && n < BENCH_NAME_MAX &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+static int get_label(pctx *c, const json_t *o, const char *parent, const char *key,
+                     char *out)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v)
+        return 0;
+    char p[256], shown[64];
+    key_path(p, sizeof p, parent, key);
+    if (!json_is_string(v) || !valid_label(json_string_value(v)))
+        return fail(c, p, 0,
+                    "expected a name of 1 to %d letters, digits, '_', '.' or '-', got %s",
+                    BENCH_NAME_MAX - 1, tpool__json_render(v, shown, sizeof shown));
+    snprintf(out, BENCH_NAME_MAX, "%s", json_string_value(v));
+    return 0;
+}
+
+/* ---- policies ------------------------------------------------------------------ */
+
+static int parse_policies(pctx *c, const json_t *v, bench_experiment *e)
+{
+    char shown[64];
+    if (json_is_string(v)) {
+        if (strcmp(json_string_value(v), "all") == 0) {
+            e->all_policies = 1;
+            return 0;
+        }
+        return fail(c, "policies", 0,
+                    "expected \"all\" or an array of policies, got %s",
+                    tpool__json_render(v, shown, sizeof shown));
+    }
+    if (!json_is_array(v))
+        return fail(c, "policies", 0, "expected \"all\" or an array of policies, got %s",
+                    type_name(v));
+    e->all_policies = 0;
+    size_t n = json_array_size(v);
+    e->policies = calloc(n ? n : 1, sizeof *e->policies);
+    if (!e->policies)
+        return fail(c, NULL, 0, "out of memory");
+    static const char *const keys[] = { "policy", "label", "params" };
+    for (size_t i = 0; i < n; i++) {
+        json_t *it = json_array_get(v, i);
+        char p[256];
+        index_path(p, sizeof p, "policies", i);
+        bench_policy_sel *s = &e->policies[e->npolicies];
+        const char *name;
+        if (json_is_string(it)) {
+            name = json_string_value(it);
+        } else if (json_is_object(it)) {
+            if (known_keys(c, it, p, keys, 3))
+                return -1;
+            json_t *pv = json_object_get(it, "policy");
+            char pp[256];
+            key_path(pp, sizeof pp, p, "policy");
+            if (!pv)
+                return fail(c, p, 0, "missing key \"policy\" (the policy's name)");
+            if (!json_is_string(pv))
+                return fail(c, pp, 0, "expected a policy name, got %s", type_name(pv));
+            name = json_string_value(pv);
+        } else {
+            return fail(c, p, 0, "expected a policy name or an object, got %s",
+                        type_name(it));
+        }
+        size_t l = strlen(name);
+        if (l == 0 || l >= BENCH_NAME_MAX ||
+            strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != l) {
+            char pp[256];
+            if (json_is_object(it))
+                key_path(pp, sizeof pp, p, "policy");
+            else
+                snprintf(pp, sizeof pp, "%s", p);
+            return fail(c, pp, 0, "\"%s\" is no policy name (letters, digits, '_', '-')",
+                        name);
+        }
+        snprintf(s->policy, sizeof s->policy, "%s", name);
+        snprintf(s->label, sizeof s->label, "%s", name);
+        if (json_is_object(it)) {
+            if (get_label(c, it, p, "label", s->label))
+                return -1;
+            json_t *pa = json_object_get(it, "params");
+            if (pa) {
+                char pp[256];
+                key_path(pp, sizeof pp, p, "params");
+                if (!json_is_object(pa))
+                    return fail(c, pp, 0, "expected an object of policy parameters, got %s",
+                                type_name(pa));
+                s->params_json = json_dumps(pa, JSON_COMPACT);
+                if (!s->params_json)
+                    return fail(c, NULL, 0, "out of memory");
+            }
+        }
+        for (size_t j = 0; j < e->npolicies; j++)
+            if (strcmp(e->policies[j].label, s->label) == 0) {
+                free(s->params_json);
+                s->params_json = NULL;
+                return fail(c, p, 0,
+                            "label \"%s\" is used twice; give one of them another \"label\"",
+                            s->label);
+            }
+        if (bench_base_from_name(s->label)) {
+            free(s->params_json);
+            s->params_json = NULL;
+            return fail(c, p, 0, "label \"%s\" is the name of a baseline", s->label);
+        }
+        e->npolicies++;
+    }
+    return 0;
+}
+
+/* ---- baselines ------------------------------------------------------------------- */
+
+static int parse_baselines(pctx *c, const json_t *v, bench_experiment *e)
+{
+    char shown[64];
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        if (strcmp(s, "all") == 0) {
+            e->baselines = BENCH_BASE_ALL;
+            return 0;
+        }
+        if (strcmp(s, "none") == 0) {
+            e->baselines = 0;
+            return 0;
+        }
+        return fail(c, "baselines", 0, "expected \"all\", \"none\" or an array, got %s",
+                    tpool__json_render(v, shown, sizeof shown));
+    }
+    if (!json_is_array(v))
+        return fail(c, "baselines", 0, "expected \"all\", \"none\" or an array, got %s",
+                    type_name(v));
+    e->baselines = 0;
+    for (size_t i = 0; i < json_array_size(v); i++) {
+        json_t *it = json_array_get(v, i);
+        char p[64];
+        index_path(p, sizeof p, "baselines", i);
+        int bit = json_is_string(it) ? bench_base_from_name(json_string_value(it)) : 0;
+        if (!bit) {
+            const char *sug = json_is_string(it)
+                                  ? tpool__json_suggest(json_string_value(it),
+                                                        bench_base_names, BENCH_NBASE)
+                                  : NULL;
+            return fail(c, p, 0,
+                        "unknown baseline %s%s%s%s (known: serial, omp-static, omp-dynamic, "
+                        "omp-guided, omp-task, pthreadpool)",
+                        tpool__json_render(it, shown, sizeof shown),
+                        sug ? "; did you mean \"" : "", sug ? sug : "", sug ? "\"?" : "");
+        }
+        e->baselines |= (unsigned)bit;
+    }
+    return 0;
+}
+
+/* ---- threads --------------------------------------------------------------------- */
+
+static int parse_threads(pctx *c, const json_t *v, bench_experiment *e)
+{
+    char shown[64];
+    if (json_is_string(v) && strcmp(json_string_value(v), "default") == 0)
+        return 0;
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return fail(c, "threads", 0,
+                    "expected \"default\" or a non-empty array of thread counts, got %s",
+                    tpool__json_render(v, shown, sizeof shown));
+    size_t n = json_array_size(v);
+    e->threads = calloc(n, sizeof *e->threads);
+    if (!e->threads)
+        return fail(c, NULL, 0, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        json_t *it = json_array_get(v, i);
+        char p[64];
+        index_path(p, sizeof p, "threads", i);
+        if (!json_is_integer(it) || json_integer_value(it) < 1 ||
+            json_integer_value(it) > BENCH_MAX_SLOTS - 2)
+            return fail(c, p, 0, "expected an integer in [1, %d], got %s",
+                        BENCH_MAX_SLOTS - 2, tpool__json_render(it, shown, sizeof shown));
+        unsigned t = (unsigned)json_integer_value(it);
+        for (size_t j = 0; j < e->nthreads; j++)
+            if (e->threads[j] == t)
+                return fail(c, p, 0, "thread count %u is listed twice", t);
+        e->threads[e->nthreads++] = t;
+    }
+    return 0;
+}
+
+/* ---- workloads ------------------------------------------------------------------- */
+
+static int parse_params(pctx *c, const json_t *o, const char *path, bench_wl_inst *w)
+{
+    const bench_workload *wl = w->wl;
+    const char *names[BENCH_MAX_PARAMS];
+    for (unsigned i = 0; i < wl->nparams; i++)
+        names[i] = wl->params[i].name;
+    if (known_keys(c, o, path, names, wl->nparams))
+        return -1;
+    for (unsigned i = 0; i < wl->nparams; i++) {
+        json_t *v = json_object_get(o, names[i]);
+        if (!v)
+            continue;
+        char p[256], shown[64], msg[128];
+        key_path(p, sizeof p, path, names[i]);
+        if (!json_is_number(v))
+            return fail(c, p, 0, "expected a number, got %s",
+                        tpool__json_render(v, shown, sizeof shown));
+        double d = json_number_value(v);
+        if (bench_param_check(&wl->params[i], d, msg, sizeof msg))
+            return fail(c, p, 0, "%s, got %s", msg, tpool__json_render(v, shown, sizeof shown));
+        w->p[i] = d;
+    }
+    return 0;
+}
+
+static int parse_workloads(pctx *c, const json_t *v, bench_experiment *e)
+{
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return fail(c, "workloads", 0, "expected a non-empty array of workloads, got %s",
+                    json_is_array(v) ? "an empty array" : type_name(v));
+    size_t n = json_array_size(v);
+    e->workloads = calloc(n, sizeof *e->workloads);
+    if (!e->workloads)
+        return fail(c, NULL, 0, "out of memory");
+    const char *wnames[32];
+    for (size_t i = 0; i < bench_nworkloads && i < 32; i++)
+        wnames[i] = bench_workloads[i]->name;
+    static const char *const keys[] = { "workload", "label", "params" };
+    for (size_t i = 0; i < n; i++) {
+        json_t *it = json_array_get(v, i);
+        char p[256], np[256];
+        index_path(p, sizeof p, "workloads", i);
+        bench_wl_inst *w = &e->workloads[i];
+        const char *name;
+        if (json_is_string(it)) {
+            name = json_string_value(it);
+            snprintf(np, sizeof np, "%s", p);
+        } else if (json_is_object(it)) {
+            if (known_keys(c, it, p, keys, 3))
+                return -1;
+            json_t *nv = json_object_get(it, "workload");
+            key_path(np, sizeof np, p, "workload");
+            if (!nv)
+                return fail(c, p, 0, "missing key \"workload\" (see --list-workloads)");
+            if (!json_is_string(nv))
+                return fail(c, np, 0, "expected a workload name, got %s", type_name(nv));
+            name = json_string_value(nv);
+        } else {
+            return fail(c, p, 0, "expected a workload name or an object, got %s",
+                        type_name(it));
+        }
+        w->wl = bench_workload_find(name);
+        if (!w->wl) {
+            const char *s = tpool__json_suggest(name, wnames, bench_nworkloads);
+            return fail(c, np, 0, "unknown workload \"%s\"%s%s%s (see --list-workloads)", name,
+                        s ? "; did you mean \"" : "", s ? s : "", s ? "\"?" : "");
+        }
+        bench_workload_defaults(w->wl, w->p);
+        snprintf(w->label, sizeof w->label, "%s", w->wl->name);
+        if (json_is_object(it)) {
+            if (get_label(c, it, p, "label", w->label))
+                return -1;
+            json_t *pa = json_object_get(it, "params");
+            if (pa) {
+                char pp[256];
+                key_path(pp, sizeof pp, p, "params");
+                if (!json_is_object(pa))
+                    return fail(c, pp, 0, "expected an object of parameters, got %s",
+                                type_name(pa));
+                if (parse_params(c, pa, pp, w))
+                    return -1;
+            }
+        }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(e->workloads[j].label, w->label) == 0)
+                return fail(c, p, 0,
+                            "label \"%s\" is used twice; give one of them another \"label\"",
+                            w->label);
+        e->nworkloads++;
+    }
+    return 0;
+}
+
+/* ---- the whole file ---------------------------------------------------------------- */
+
+static void defaults(bench_experiment *e)
+{
+    memset(e, 0, sizeof *e);
+    snprintf(e->name, sizeof e->name, "unnamed");
+    e->seed = 1;
+    e->all_policies = 1;
+    e->baselines = BENCH_BASE_ALL;
+    e->repetitions = 7;
+    e->warmup = 1;
+    e->cooldown_us = 2000;
+    e->spin_us = 200;
+    e->idle_probe_ms = 100;
+}
+
+static int all_workloads(bench_experiment *e)
+{
+    e->workloads = calloc(bench_nworkloads, sizeof *e->workloads);
+    if (!e->workloads)
+        return -1;
+    for (size_t i = 0; i < bench_nworkloads; i++) {
+        bench_wl_inst *w = &e->workloads[i];
+        w->wl = bench_workloads[i];
+        bench_workload_defaults(w->wl, w->p);
+        snprintf(w->label, sizeof w->label, "%s", w->wl->name);
+    }
+    e->nworkloads = bench_nworkloads;
+    return 0;
+}
+
+int bench_experiment_parse(const char *text, const char *source, bench_experiment *e,
+                           bench_perror *err)
+{
+    defaults(e);
+    if (err)
+        memset(err, 0, sizeof *err);
+    pctx c = { text, source ? source : "<text>", err };
+    e->source = strdup(c.source);
+    if (!e->source)
+        return fail(&c, NULL, 0, "out of memory");
+    json_error_t je;
+    json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        if (err) {
+            err->line = je.line > 0 ? je.line : 0;
+            err->column = je.column > 0 ? je.column : 0;
+            snprintf(err->text, sizeof err->text, "%s:%d:%d: %s", c.source, je.line,
+                     je.column, je.text);
+        }
+        bench_experiment_free(e);
+        return -1;
+    }
+    int rc = -1;
+    static const char *const keys[] = {
+        "name", "description", "seed", "policies", "baselines", "threads",
+        "repetitions", "warmup", "cooldown_us", "spin_us", "idle_probe_ms", "workloads",
+    };
+    if (!json_is_object(root)) {
+        fail(&c, "", 0, "expected an experiment object, got %s", type_name(root));
+        goto out;
+    }
+    if (known_keys(&c, root, "", keys, sizeof keys / sizeof keys[0]))
+        goto out;
+    json_t *v;
+    char shown[64];
+    if ((v = json_object_get(root, "name"))) {
+        if (!json_is_string(v) || !valid_label(json_string_value(v))) {
+            fail(&c, "name", 0, "expected a name of 1 to %d letters, digits, '_', '.' or '-', got %s",
+                 BENCH_NAME_MAX - 1, tpool__json_render(v, shown, sizeof shown));
+            goto out;
+        }
+        snprintf(e->name, sizeof e->name, "%s", json_string_value(v));
+    }
+    if ((v = json_object_get(root, "description")) && !json_is_string(v)) {
+        fail(&c, "description", 0, "expected a string, got %s", type_name(v));
+        goto out;
+    }
+    long long ll;
+    ll = 1;
+    if (get_int(&c, root, "", "seed", 0, LLONG_MAX, &ll))
+        goto out;
+    e->seed = (uint64_t)ll;
+    ll = e->repetitions;
+    if (get_int(&c, root, "", "repetitions", 1, 100000, &ll))
+        goto out;
+    e->repetitions = (unsigned)ll;
+    ll = e->warmup;
+    if (get_int(&c, root, "", "warmup", 0, 1000, &ll))
+        goto out;
+    e->warmup = (unsigned)ll;
+    ll = e->cooldown_us;
+    if (get_int(&c, root, "", "cooldown_us", 0, 10000000, &ll))
+        goto out;
+    e->cooldown_us = (unsigned)ll;
+    ll = e->spin_us;
+    if (get_int(&c, root, "", "spin_us", 0, 1000000, &ll))
+        goto out;
+    e->spin_us = (unsigned)ll;
+    ll = e->idle_probe_ms;
+    if (get_int(&c, root, "", "idle_probe_ms", 0, 10000, &ll))
+        goto out;
+    e->idle_probe_ms = (unsigned)ll;
+    if ((v = json_object_get(root, "policies")) && parse_policies(&c, v, e))
+        goto out;
+    if ((v = json_object_get(root, "baselines")) && parse_baselines(&c, v, e))
+        goto out;
+    if ((v = json_object_get(root, "threads")) && parse_threads(&c, v, e))
+        goto out;
+    if ((v = json_object_get(root, "workloads"))) {
+        if (parse_workloads(&c, v, e))
+            goto out;
+    } else if (all_workloads(e)) {
+        fail(&c, NULL, 0, "out of memory");
+        goto out;
+    }
+    rc = 0;
+out:
+    json_decref(root);
+    if (rc)
+        bench_experiment_free(e);
+    return rc;
+}
+
+int bench_experiment_load(const char *path, bench_experiment *out, bench_perror *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (err)
+        memset(err, 0, sizeof *err);
+    memset(out, 0, sizeof *out);
+    if (!f) {
+        if (err)
+            snprintf(err->text, sizeof err->text, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (len + 1 == cap) {
+            char *nb = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    int ioerr = ferror(f);
+    fclose(f);
+    if (!buf || ioerr) {
+        free(buf);
+        if (err)
+            snprintf(err->text, sizeof err->text, "%s: %s", path,
+                     buf ? "read error" : "too large or out of memory");
+        return -1;
+    }
+    buf[len] = '\0';
+    if (memchr(buf, '\0', len)) {
+        free(buf);
+        if (err)
+            snprintf(err->text, sizeof err->text, "%s: contains a NUL byte; not a JSON text",
+                     path);
+        return -1;
+    }
+    int rc = bench_experiment_parse(buf, path, out, err);
+    free(buf);
+    return rc;
+}
+
+void bench_experiment_free(bench_experiment *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < e->npolicies; i++)
+        free(e->policies[i].params_json);
+    free(e->policies);
+    free(e->threads);
+    free(e->workloads);
+    free(e->source);
+    e->policies = NULL;
+    e->threads = NULL;
+    e->workloads = NULL;
+    e->source = NULL;
+    e->npolicies = e->nthreads = e->nworkloads = 0;
+}
+
+size_t bench_default_threads(unsigned max, unsigned *out, size_t cap)
+{
+    size_t n = 0;
+    if (max < 1)
+        max = 1;
+    for (unsigned t = 1; t < max && n < cap; t *= 2)
+        out[n++] = t;
+    if (n < cap)
+        out[n++] = max;
+    return n;
+}
+
+static json_t *param_obj(const bench_wl_inst *w)
+{
+    json_t *o = json_object();
+    for (unsigned i = 0; o && i < w->wl->nparams; i++)
+        json_object_set_new(o, w->wl->params[i].name,
+                            w->wl->params[i].is_int ? json_integer((json_int_t)w->p[i])
+                                                    : json_real(w->p[i]));
+    return o;
+}
+
+char *bench_experiment_to_json(const bench_experiment *e)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "name", json_string(e->name));
+    json_object_set_new(o, "seed", json_integer((json_int_t)e->seed));
+    if (e->all_policies) {
+        json_object_set_new(o, "policies", json_string("all"));
+    } else {
+        json_t *a = json_array();
+        for (size_t i = 0; i < e->npolicies; i++) {
+            json_t *p = json_object();
+            json_object_set_new(p, "policy", json_string(e->policies[i].policy));
+            json_object_set_new(p, "label", json_string(e->policies[i].label));
+            if (e->policies[i].params_json)
+                json_object_set_new(p, "params", json_loads(e->policies[i].params_json, 0, NULL));
+            json_array_append_new(a, p);
+        }
+        json_object_set_new(o, "policies", a);
+    }
+    json_t *b = json_array();
+    for (int i = 0; i < BENCH_NBASE; i++)
+        if (e->baselines & (1u << i))
+            json_array_append_new(b, json_string(bench_base_names[i]));
+    json_object_set_new(o, "baselines", b);
+    if (e->threads) {
+        json_t *t = json_array();
+        for (size_t i = 0; i < e->nthreads; i++)
+            json_array_append_new(t, json_integer(e->threads[i]));
+        json_object_set_new(o, "threads", t);
+    } else {
+        json_object_set_new(o, "threads", json_string("default"));
+    }
+    json_object_set_new(o, "repetitions", json_integer(e->repetitions));
+    json_object_set_new(o, "warmup", json_integer(e->warmup));
+    json_object_set_new(o, "cooldown_us", json_integer(e->cooldown_us));
+    json_object_set_new(o, "spin_us", json_integer(e->spin_us));
+    json_object_set_new(o, "idle_probe_ms", json_integer(e->idle_probe_ms));
+    json_t *w = json_array();
+    for (size_t i = 0; i < e->nworkloads; i++) {
+        json_t *x = json_object();
+        json_object_set_new(x, "workload", json_string(e->workloads[i].wl->name));
+        json_object_set_new(x, "label", json_string(e->workloads[i].label));
+        json_object_set_new(x, "params", param_obj(&e->workloads[i]));
+        json_array_append_new(w, x);
+    }
+    json_object_set_new(o, "workloads", w);
+    char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+    json_decref(o);
+    return s;
+}

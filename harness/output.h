@@ -1,0 +1,22 @@
+/* output.h - helpers shared by the writers (table, CSV, JSON, plots). */
+#ifndef TPOOL_BENCH_OUTPUT_H
+#define TPOOL_BENCH_OUTPUT_H
+
+#include "bench.h"
+
+/* "policy", "serial", "openmp" or "pthreadpool". */
+const char *bench_exec_kind_name(const bench_executor *x);
+
+/* Pool statistics of a cell, per round (the sums divided by the rounds),
+ * over all workers and the outside threads; NaN when the cell has none.
+ * steals: the policy counter named "steals", NaN when the policy has none. */
+typedef struct bench_totals {
+    double busy_ns, idle_ns, parks, wakes, steals;
+} bench_totals;
+void bench_cell_totals(const bench_cell *c, bench_totals *t);
+
+/* The CSV's columns, in order. */
+size_t bench_csv_ncolumns(void);
+const char *bench_csv_column(size_t i);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * output_csv.c - one row per cell, one column per figure (docs/harness.md
+ * lists them). Times in ns; a figure that does not apply is an empty field.
+ * Fields are quoted as RFC 4180 says when they contain a comma, a quote or
+ * a line break.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bench.h"
+#include "output.h"
+
+static void field(FILE *f, const char *s, int last)
+{
+    if (strpbrk(s, ",\"\r\n")) {
+        fputc('"', f);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', f);
+            fputc(*s, f);
+        }
+        fputc('"', f);
+    } else {
+        fputs(s, f);
+    }
+    fputc(last ? '\n' : ',', f);
+}
+
+static void num(FILE *f, double v)
+{
+    if (isnan(v) || isinf(v))
+        fputc(',', f);
+    else if (v == floor(v) && fabs(v) < 1e15)
+        fprintf(f, "%.0f,", v);
+    else
+        fprintf(f, "%.6g,", v);
+}
+
+static const char *const columns[] = {
+    "workload", "workload_type", "executor", "executor_kind", "policy", "threads", "items",
+    "unit", "repetitions", "median_ns", "ci_low_ns", "ci_high_ns", "ci_level", "min_ns",
+    "max_ns", "mean_ns", "stddev_ns", "throughput_per_s", "speedup_vs_serial",
+    "speedup_vs_1thread", "efficiency", "imbalance", "imbalance_source", "lat_p50_ns",
+    "lat_p90_ns", "lat_p99_ns", "lat_max_ns", "high_lat_p50_ns", "high_lat_p90_ns",
+    "high_lat_p99_ns", "high_lat_max_ns", "low_wait_max_ns", "idle_cpu_ns", "idle_window_ns",
+    "busy_ns", "idle_ns", "parks", "wakes", "steals", "check_ok", "check_message",
+};
+
+size_t bench_csv_ncolumns(void)
+{
+    return sizeof columns / sizeof columns[0];
+}
+
+const char *bench_csv_column(size_t i)
+{
+    return i < bench_csv_ncolumns() ? columns[i] : NULL;
+}
+
+int bench_write_csv(FILE *f, const bench_report *r)
+{
+    size_t nc = bench_csv_ncolumns();
+    for (size_t i = 0; i < nc; i++)
+        field(f, columns[i], i + 1 == nc);
+    for (size_t i = 0; i < r->ncells; i++) {
+        const bench_cell *c = &r->cells[i];
+        const bench_wl_inst *wi = &r->exp->workloads[c->wl];
+        const bench_executor *x = &r->exes[c->exe];
+        field(f, wi->label, 0);
+        field(f, wi->wl->name, 0);
+        field(f, x->label, 0);
+        field(f, bench_exec_kind_name(x), 0);
+        field(f, x->kind == BENCH_EX_TPOOL ? x->policy : "", 0);
+        fprintf(f, "%u,%" PRIu64 ",", c->threads, c->items);
+        field(f, wi->wl->unit, 0);
+        fprintf(f, "%u,", c->nrounds);
+        num(f, c->t.median);
+        num(f, c->t.ci_lo);
+        num(f, c->t.ci_hi);
+        num(f, c->t.ci_level);
+        num(f, c->t.min);
+        num(f, c->t.max);
+        num(f, c->t.mean);
+        num(f, c->t.stddev);
+        num(f, c->throughput);
+        num(f, c->speedup_serial);
+        num(f, c->speedup_1t);
+        num(f, c->efficiency);
+        num(f, c->imbalance_med);
+        field(f, c->imbalance_src ? c->imbalance_src : "", 0);
+        const bench_latency *l = &c->lat_med;
+        int lv = l->valid, hv = l->valid && l->has_prio;
+        num(f, lv ? l->p50 : NAN);
+        num(f, lv ? l->p90 : NAN);
+        num(f, lv ? l->p99 : NAN);
+        num(f, lv ? l->max : NAN);
+        num(f, hv ? l->hi_p50 : NAN);
+        num(f, hv ? l->hi_p90 : NAN);
+        num(f, hv ? l->hi_p99 : NAN);
+        num(f, hv ? l->hi_max : NAN);
+        num(f, hv ? l->lo_max : NAN);
+        num(f, c->idle_cpu_ns);
+        num(f, c->idle_probe_ns);
+        bench_totals t;
+        bench_cell_totals(c, &t);
+        num(f, t.busy_ns);
+        num(f, t.idle_ns);
+        num(f, t.parks);
+        num(f, t.wakes);
+        num(f, t.steals);
+        fprintf(f, "%d,", c->check_ok ? 1 : 0);
+        field(f, c->check_ok ? "" : c->check_msg, 1);
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+int bench_write_csv_file(const char *path, const bench_report *r)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        return -1;
+    }
+    int rc = bench_write_csv(f, r);
+    if (fclose(f) != 0)
+        rc = -1;
+    if (rc)
+        fprintf(stderr, "tpool-bench: writing %s failed\n", path);
+    return rc;
+}

@@ -1,0 +1,286 @@
+/*
+ * plot.c - SVG plots through gnuplot: for each workload, speedup against
+ * threads (one line per executor, with the ideal line); for each executor,
+ * makespan over the ideal (serial time / threads) per workload and thread
+ * count; for each "empty" workload, the time of one dispatch against
+ * threads. The data (.dat) and the script (plots.gp) are always written;
+ * the SVGs only when gnuplot is on PATH, and the caller says so when not.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+static int find_in_path(const char *prog)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        return 0;
+    char *copy = strdup(path);
+    int found = 0;
+    for (char *save = NULL, *d = copy ? strtok_r(copy, ":", &save) : NULL; d && !found;
+         d = strtok_r(NULL, ":", &save)) {
+        char full[4096];
+        snprintf(full, sizeof full, "%s/%s", d[0] ? d : ".", prog);
+        found = access(full, X_OK) == 0;
+    }
+    free(copy);
+    return found;
+}
+
+static const bench_cell *cell_at(const bench_report *r, size_t wl, size_t exe, unsigned t)
+{
+    for (size_t i = 0; i < r->ncells; i++) {
+        const bench_cell *c = &r->cells[i];
+        if (c->wl == wl && c->exe == exe && c->threads == t && c->nrounds)
+            return c;
+    }
+    return NULL;
+}
+
+/* The thread counts that occur, ascending. */
+static size_t thread_counts(const bench_report *r, unsigned *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->ncells; i++) {
+        unsigned t = r->cells[i].threads;
+        size_t k;
+        for (k = 0; k < n; k++)
+            if (out[k] == t)
+                break;
+        if (k == n && n < cap)
+            out[n++] = t;
+    }
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && out[j - 1] > out[j]; j--) {
+            unsigned x = out[j];
+            out[j] = out[j - 1];
+            out[j - 1] = x;
+        }
+    return n;
+}
+
+static void put(FILE *f, double v)
+{
+    if (isnan(v) || isinf(v))
+        fputs(" -", f);
+    else
+        fprintf(f, " %.6g", v);
+}
+
+static int has_exe(const bench_report *r, size_t wl, size_t exe)
+{
+    for (size_t i = 0; i < r->ncells; i++)
+        if (r->cells[i].wl == wl && r->cells[i].exe == exe && r->cells[i].nrounds)
+            return 1;
+    return 0;
+}
+
+static void put_xtics(FILE *gp, const unsigned *th, size_t nth)
+{
+    fprintf(gp, "set xtics (");
+    for (size_t k = 0; k < nth; k++)
+        fprintf(gp, "%s%u", k ? ", " : "", th[k]);
+    fprintf(gp, ")\n");
+}
+
+static FILE *open_in(const char *dir, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        fprintf(stderr, "tpool-bench: cannot write %s: %s\n", path, strerror(errno));
+    return f;
+}
+
+int bench_write_plots(const char *dir, const bench_report *r)
+{
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "tpool-bench: cannot create %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    unsigned th[256];
+    size_t nth = thread_counts(r, th, 256);
+    FILE *gp = open_in(dir, "plots.gp");
+    if (!gp)
+        return -1;
+    fprintf(gp, "# tpool-bench plots: run `gnuplot plots.gp` in this directory\n"
+                "set terminal svg size 800,500 dynamic background rgb 'white'\n"
+                "set termoption noenhanced\nset datafile missing '-'\n"
+                "set key outside right\nset grid\n");
+    const bench_experiment *e = r->exp;
+    int bad = 0;
+
+    /* speedup against threads, per workload */
+    for (size_t w = 0; w < e->nworkloads; w++) {
+        char name[128];
+        snprintf(name, sizeof name, "speedup_%s.dat", e->workloads[w].label);
+        FILE *f = open_in(dir, name);
+        if (!f) {
+            bad = 1;
+            continue;
+        }
+        fprintf(f, "threads");
+        size_t ncol = 0;
+        for (size_t x = 0; x < r->nexes; x++)
+            if (r->exes[x].kind != BENCH_EX_SERIAL && has_exe(r, w, x)) {
+                fprintf(f, " %s", r->exes[x].label);
+                ncol++;
+            }
+        fputc('\n', f);
+        for (size_t k = 0; k < nth; k++) {
+            fprintf(f, "%u", th[k]);
+            for (size_t x = 0; x < r->nexes; x++) {
+                if (r->exes[x].kind == BENCH_EX_SERIAL || !has_exe(r, w, x))
+                    continue;
+                const bench_cell *c = cell_at(r, w, x, th[k]);
+                put(f, !c ? NAN : !isnan(c->speedup_serial) ? c->speedup_serial
+                                                            : c->speedup_1t);
+            }
+            fputc('\n', f);
+        }
+        fclose(f);
+        if (ncol == 0)
+            continue;
+        fprintf(gp,
+                "set output 'speedup_%s.svg'\nset title 'speedup: %s'\n"
+                "set xlabel 'threads'\nset ylabel 'speedup over the serial loop'\n"
+                "set style data linespoints\n",
+                e->workloads[w].label, e->workloads[w].label);
+        put_xtics(gp, th, nth);
+        fprintf(gp, "plot for [i=2:%zu] '%s' using 1:i title columnheader(i), "
+                    "x title 'ideal' with lines dashtype 2 lc rgb 'gray'\n",
+                ncol + 1, name);
+    }
+
+    /* makespan over ideal, per executor */
+    for (size_t x = 0; x < r->nexes; x++) {
+        if (r->exes[x].kind == BENCH_EX_SERIAL)
+            continue;
+        char name[128];
+        snprintf(name, sizeof name, "makespan_%s.dat", r->exes[x].label);
+        FILE *f = open_in(dir, name);
+        if (!f) {
+            bad = 1;
+            continue;
+        }
+        fprintf(f, "workload");
+        for (size_t k = 0; k < nth; k++)
+            fprintf(f, " T=%u", th[k]);
+        fputc('\n', f);
+        size_t rows = 0;
+        double lo = 1;
+        for (size_t w = 0; w < e->nworkloads; w++) {
+            if (!has_exe(r, w, x))
+                continue;
+            fprintf(f, "%s", e->workloads[w].label);
+            for (size_t k = 0; k < nth; k++) {
+                const bench_cell *c = cell_at(r, w, x, th[k]);
+                /* makespan / (serial / T) = 1 / efficiency */
+                double v = c && c->efficiency > 0 ? 1.0 / c->efficiency : NAN;
+                if (v < lo)
+                    lo = v;
+                put(f, v);
+            }
+            fputc('\n', f);
+            rows++;
+        }
+        fclose(f);
+        if (!rows)
+            continue;
+        fprintf(gp,
+                "set output 'makespan_%s.svg'\nset title 'makespan over ideal (serial/T): %s'\n"
+                "set style data histograms\nset style histogram clustered gap 1\n"
+                "set style fill solid 0.7 border -1\nset xtics rotate by -30 autofreq\n"
+                "set xlabel ''\nset ylabel 'makespan / ideal (1 = perfect; log scale)'\n"
+                "set logscale y\nset yrange [%g:*]\n"
+                "plot for [i=2:%zu] '%s' using i:xtic(1) title columnheader(i), "
+                "1 with lines dashtype 2 lc rgb 'gray' title 'ideal'\n"
+                "unset logscale y\nset yrange [*:*]\nset style data linespoints\n"
+                "set style fill empty\nset xtics norotate\n",
+                r->exes[x].label, r->exes[x].label, lo / 2, nth + 1, name);
+    }
+
+    /* dispatch latency: the empty workloads' time per call */
+    for (size_t w = 0; w < e->nworkloads; w++) {
+        if (strcmp(e->workloads[w].wl->name, "empty") != 0)
+            continue;
+        double calls = e->workloads[w].p[1];
+        char name[128];
+        snprintf(name, sizeof name, "dispatch_%s.dat", e->workloads[w].label);
+        FILE *f = open_in(dir, name);
+        if (!f) {
+            bad = 1;
+            continue;
+        }
+        fprintf(f, "threads");
+        size_t ncol = 0;
+        for (size_t x = 0; x < r->nexes; x++)
+            if (r->exes[x].kind != BENCH_EX_SERIAL && has_exe(r, w, x)) {
+                fprintf(f, " %s", r->exes[x].label);
+                ncol++;
+            }
+        fputc('\n', f);
+        for (size_t k = 0; k < nth; k++) {
+            fprintf(f, "%u", th[k]);
+            for (size_t x = 0; x < r->nexes; x++) {
+                if (r->exes[x].kind == BENCH_EX_SERIAL || !has_exe(r, w, x))
+                    continue;
+                const bench_cell *c = cell_at(r, w, x, th[k]);
+                put(f, c ? c->t.median / calls / 1000.0 : NAN);
+            }
+            fputc('\n', f);
+        }
+        fclose(f);
+        if (!ncol)
+            continue;
+        fprintf(gp,
+                "set output 'dispatch_%s.svg'\nset title 'dispatch latency: %s'\n"
+                "set style data linespoints\nset xlabel 'threads'\n"
+                "set ylabel 'us per parallel-for call (median)'\nset logscale y\n",
+                e->workloads[w].label, e->workloads[w].label);
+        put_xtics(gp, th, nth);
+        fprintf(gp, "plot for [i=2:%zu] '%s' using 1:i title columnheader(i)\nunset logscale y\n",
+                ncol + 1, name);
+    }
+    if (fclose(gp) != 0 || bad)
+        return -1;
+
+    if (!find_in_path("gnuplot"))
+        return 0;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        /* gnuplot's warnings (a plot with no valid point, a single thread
+         * count) go to a log beside the plots rather than into the report */
+        if (chdir(dir) != 0)
+            _exit(127);
+        int fd = open("gnuplot.log", O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        if (fd >= 0) {
+            dup2(fd, 2);
+            close(fd);
+        }
+        execlp("gnuplot", "gnuplot", "plots.gp", (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        fprintf(stderr, "tpool-bench: gnuplot failed on %s/plots.gp; see %s/gnuplot.log\n", dir,
+                dir);
+        return -1;
+    }
+    return 1;
+}

@@ -1,0 +1,254 @@
+/*
+ * tinytasks.c - n independent submitted tasks that do almost nothing, so the
+ * time is the cost of submitting, queueing and starting them. Each task
+ * records when it started; its producer recorded when it submitted it, so
+ * the run yields submit-to-start latencies.
+ *
+ * producers = 1: the calling thread submits every task, then waits.
+ * producers = P > 1 (0 = one per thread): P producer tasks, submitted to the
+ * pool, each submit their share from inside the pool (worker threads
+ * submitting at once); OpenMP runs P producers with `omp for` + `omp task`.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+#include "stats.h"
+
+static const bench_param_spec params[] = {
+    { "n", "tasks per run", 1, 1, 1e8, 1e6 },
+    { "producers", "submitting threads: 1 = the caller; 0 = one per thread", 1, 0, 1024, 1 },
+};
+
+typedef struct rec {
+    uint64_t submit_ns; /* written by the producer before submitting */
+    uint64_t start_ns;  /* written by the task */
+} rec;
+
+typedef struct tiny tiny;
+
+typedef struct producer {
+    tiny *t;
+    size_t lo, hi;
+} producer;
+
+struct tiny {
+    size_t n;
+    unsigned producers; /* 0 = threads */
+    rec *recs;
+    _Atomic uint64_t ran;
+    _Atomic int failed;        /* a submit failed inside a producer task */
+    tpool *pool;               /* during a tpool run */
+    tpool_group *group;        /* during a tpool run */
+    uint64_t *lat;             /* scratch for the figures */
+    producer *prod;
+};
+
+static int setup(const double *p, uint64_t seed, void **state, char *err, size_t errsize)
+{
+    (void)seed;
+    tiny *t = calloc(1, sizeof *t);
+    if (t) {
+        t->n = (size_t)p[0];
+        t->producers = (unsigned)p[1];
+        t->recs = calloc(t->n, sizeof *t->recs);
+        t->lat = malloc(t->n * sizeof *t->lat);
+    }
+    if (!t || !t->recs || !t->lat) {
+        if (t) {
+            free(t->recs);
+            free(t->lat);
+        }
+        free(t);
+        snprintf(err, errsize, "out of memory");
+        return -1;
+    }
+    *state = t;
+    return 0;
+}
+
+static unsigned nproducers(const tiny *t, const bench_exec *ex)
+{
+    unsigned p = t->producers ? t->producers : ex->threads;
+    return p ? p : 1;
+}
+
+/* The task: note the start, count, and record the span when asked. */
+static inline void task_body(tiny *t, rec *r, int record)
+{
+    uint64_t now = bench_now_ns();
+    r->start_ns = now;
+    atomic_fetch_add_explicit(&t->ran, 1, memory_order_relaxed);
+    if (record)
+        bench_rec_span(bench_rec_slot(), now, bench_now_ns(), (uint64_t)(r - t->recs));
+}
+
+typedef struct targ {
+    tiny *t;
+    int record;
+} targ;
+static targ g_targ; /* the task's context; set before each tpool/omp run */
+
+static void tpool_task(void *arg)
+{
+    task_body(g_targ.t, arg, g_targ.record);
+}
+
+static int submit_range(tiny *t, size_t lo, size_t hi)
+{
+    tpool_task_attr a = TPOOL_TASK_ATTR_INIT;
+    a.group = t->group;
+    for (size_t i = lo; i < hi; i++) {
+        t->recs[i].submit_ns = bench_now_ns();
+        int rc = tpool_submit(t->pool, tpool_task, &t->recs[i], &a);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static void producer_task(void *arg)
+{
+    producer *p = arg;
+    if (submit_range(p->t, p->lo, p->hi) != 0)
+        atomic_store_explicit(&p->t->failed, 1, memory_order_relaxed);
+}
+
+static void omp_before(void *ctx, size_t i)
+{
+    ((tiny *)ctx)->recs[i].submit_ns = bench_now_ns();
+}
+
+static void omp_task(void *ctx, size_t i)
+{
+    tiny *t = ctx;
+    task_body(t, &t->recs[i], g_targ.record);
+}
+
+static void prepare(void *state, const bench_exec *ex)
+{
+    tiny *t = state;
+    (void)ex;
+    memset(t->recs, 0, t->n * sizeof *t->recs);
+    atomic_store_explicit(&t->ran, 0, memory_order_relaxed);
+    atomic_store_explicit(&t->failed, 0, memory_order_relaxed);
+}
+
+static int run(void *state, const bench_exec *ex)
+{
+    tiny *t = state;
+    g_targ = (targ){ t, ex->record };
+    unsigned np = nproducers(t, ex);
+    switch (ex->kind) {
+    case BENCH_EX_SERIAL:
+        for (size_t i = 0; i < t->n; i++) {
+            t->recs[i].submit_ns = bench_now_ns();
+            task_body(t, &t->recs[i], ex->record);
+        }
+        return 0;
+    case BENCH_EX_OMP:
+        return bench_omp_tasks(ex->threads, np, t->n, omp_before, omp_task, t);
+    case BENCH_EX_TPOOL: {
+        t->pool = ex->pool;
+        int rc = tpool_group_create(ex->pool, &t->group);
+        if (rc)
+            return rc;
+        if (np == 1) {
+            rc = submit_range(t, 0, t->n);
+        } else {
+            free(t->prod);
+            t->prod = malloc(np * sizeof *t->prod);
+            if (!t->prod)
+                rc = TPOOL_ENOMEM;
+            tpool_task_attr a = TPOOL_TASK_ATTR_INIT;
+            a.group = t->group;
+            for (unsigned k = 0; rc == 0 && k < np; k++) {
+                t->prod[k] = (producer){ t, t->n * k / np, t->n * (k + 1) / np };
+                rc = tpool_submit(ex->pool, producer_task, &t->prod[k], &a);
+            }
+        }
+        int wrc = tpool_group_wait(t->group);
+        tpool_group_destroy(t->group);
+        t->group = NULL;
+        if (!rc && atomic_load_explicit(&t->failed, memory_order_relaxed))
+            rc = TPOOL_ENOMEM;
+        return rc ? rc : wrc;
+    }
+    case BENCH_EX_PTP:
+        break;
+    }
+    return -1;
+}
+
+static int check(void *state, const bench_exec *ex, char *msg, size_t n)
+{
+    tiny *t = state;
+    (void)ex;
+    uint64_t ran = atomic_load_explicit(&t->ran, memory_order_relaxed);
+    if (ran != t->n) {
+        snprintf(msg, n, "%" PRIu64 " tasks ran, expected %zu", ran, t->n);
+        return -1;
+    }
+    for (size_t i = 0; i < t->n; i++)
+        if (t->recs[i].start_ns == 0 || t->recs[i].start_ns < t->recs[i].submit_ns) {
+            snprintf(msg, n, "task %zu did not run after its submission", i);
+            return -1;
+        }
+    return 0;
+}
+
+static void plant(void *state)
+{
+    tiny *t = state;
+    t->recs[t->n - 1].start_ns = 0;
+}
+
+static uint64_t items(void *state, const bench_exec *ex)
+{
+    (void)ex;
+    return ((tiny *)state)->n;
+}
+
+static void latency(void *state, bench_latency *out)
+{
+    tiny *t = state;
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < t->n; i++)
+        t->lat[i] = t->recs[i].start_ns - t->recs[i].submit_ns;
+    out->valid = 1;
+    bench_latency_figures(t->lat, t->n, &out->p50, &out->p90, &out->p99, &out->max);
+    out->hi_p50 = out->hi_p90 = out->hi_p99 = out->hi_max = out->lo_max = NAN;
+}
+
+static void teardown(void *state)
+{
+    tiny *t = state;
+    if (!t)
+        return;
+    free(t->recs);
+    free(t->lat);
+    free(t->prod);
+    free(t);
+}
+
+const bench_workload bench_wl_tinytasks = {
+    .name = "tiny-tasks",
+    .description = "independent near-empty submitted tasks, from one producer or many",
+    .unit = "tasks",
+    .params = params,
+    .nparams = sizeof params / sizeof params[0],
+    .size_param = 0,
+    .runs = BENCH_RUNS_SERIAL | BENCH_RUNS_TPOOL | BENCH_RUNS_OMP_TASK,
+    .records_busy = 0,
+    .is_tasks = 1,
+    .setup = setup,
+    .prepare = prepare,
+    .run = run,
+    .check = check,
+    .plant = plant,
+    .items = items,
+    .latency = latency,
+    .teardown = teardown,
+};

@@ -1,0 +1,73 @@
+#!/bin/sh
+# bench_smoke.sh - runs tpool-bench end to end on a tiny experiment (a few
+# ms per cell: every workload, every policy built, every baseline available)
+# and checks what it writes: the JSON against harness/schema.json, the trace
+# against harness/trace.schema.json, the CSV's shape, the table's presence,
+# and that bad input fails with a position. An automake TESTS script: run
+# from tests/ in the build tree, with srcdir set by the test driver.
+set -u
+srcdir=${srcdir:-.}
+top_srcdir="$srcdir/.."
+bench=../harness/tpool-bench
+check=./bench_schema_check
+out=$(mktemp -d "${TMPDIR:-/tmp}/bench_smoke.XXXXXX") || exit 99
+trap 'rm -rf "$out"' EXIT
+
+fail() {
+    echo "bench_smoke: FAIL: $*"
+    exit 1
+}
+
+[ -x "$bench" ] || fail "$bench not built"
+[ -x "$check" ] || fail "$check not built"
+
+"$bench" --list-policies >"$out/policies.txt" 2>&1 || fail "--list-policies"
+cat "$out/policies.txt"
+"$bench" --list-workloads >"$out/workloads.txt" || fail "--list-workloads"
+for w in empty uniform triangular heavy-tailed tiny-tasks priority-mix tiled-gemm nested io-bound; do
+    grep -q "^  $w " "$out/workloads.txt" || fail "--list-workloads lacks $w"
+done
+
+"$bench" "$top_srcdir/harness/experiments/smoke.json" --out "$out/res" \
+    --trace "$out/trace.json" --progress never >"$out/table.txt" 2>"$out/stderr.txt"
+rc=$?
+cat "$out/table.txt" "$out/stderr.txt"
+[ $rc -eq 0 ] || fail "tpool-bench exited with $rc"
+grep -q "== uniform" "$out/table.txt" || fail "no table on stdout"
+grep -q "CHECK FAILED" "$out/table.txt" && fail "a result check failed"
+
+"$check" "$top_srcdir/harness/schema.json" "$out/res/tpool-bench.json" || fail "JSON does not match the schema"
+"$check" "$top_srcdir/harness/trace.schema.json" "$out/trace.json" || fail "trace does not match its schema"
+
+# CSV: a header and one row per cell, every row with as many fields as the
+# header (no field of this run contains a comma).
+csv="$out/res/tpool-bench.csv"
+[ -s "$csv" ] || fail "no CSV"
+head -n 1 "$csv" | grep -q '^workload,workload_type,executor,' || fail "CSV header"
+awk -F, 'NR == 1 { n = NF; next } NF != n { bad = 1 } END { exit bad || NR < 2 }' "$csv" ||
+    fail "CSV rows do not match the header"
+cells=$(grep -c '"executor":' "$out/res/tpool-bench.json")
+rows=$(($(wc -l <"$csv") - 1))
+[ "$rows" -ge 11 ] || fail "only $rows CSV rows"
+[ -f "$out/res/plots/plots.gp" ] || fail "no plot script"
+
+# The sizing advisor, tiny: it prints the estimate and the measured best.
+"$bench" advise --items 16 --max-threads 4 -r 1 --wait-us 100 --compute-us 20 \
+    >"$out/advise.txt" 2>&1
+rc=$?
+cat "$out/advise.txt"
+[ $rc -eq 0 ] || fail "advise exited with $rc"
+grep -q "Nthreads = Ncpu x Ucpu x (1 + W/C)" "$out/advise.txt" || fail "advise: no estimate"
+grep -q "measured:  best" "$out/advise.txt" || fail "advise: no measured best"
+
+# Errors: a bad experiment names file, line, column and key; exit status 2.
+printf '{\n  "workloads": ["uniform"],\n  "repetitions": 0\n}\n' >"$out/bad.json"
+"$bench" "$out/bad.json" --no-files >/dev/null 2>"$out/err.txt"
+rc=$?
+cat "$out/err.txt"
+[ $rc -eq 2 ] || fail "bad experiment: exit status $rc, expected 2"
+grep -q "bad.json:3:18: repetitions: expected an integer" "$out/err.txt" || fail "bad experiment message"
+"$bench" --threads 0 --no-files >/dev/null 2>&1 && fail "--threads 0 accepted"
+"$bench" --bogus >/dev/null 2>&1 && fail "--bogus accepted"
+echo "bench_smoke: ok ($rows CSV rows, $cells cells in the JSON)"
+exit 0

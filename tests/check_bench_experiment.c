@@ -1,0 +1,261 @@
+/* check_bench_experiment.c - experiment files: the shipped ones parse, the
+ * default matches harness/experiments/default.json, the resolved form reads
+ * back as the same experiment, and bad experiments are refused with the
+ * line, column and key of what is wrong. */
+#define _GNU_SOURCE
+#include <unistd.h>
+
+#include "bench.h"
+#include "testutil.h"
+
+START_TEST(default_experiment)
+{
+    bench_experiment e;
+    bench_perror pe;
+    int rc = bench_experiment_parse(bench_default_experiment, "<default>", &e, &pe);
+    ck_assert_msg(rc == 0, "%s", pe.text);
+    ck_assert_str_eq(e.name, "default");
+    ck_assert(e.all_policies);
+    ck_assert_uint_eq(e.baselines, BENCH_BASE_ALL);
+    ck_assert_ptr_null(e.threads);
+    ck_assert_uint_eq(e.nworkloads, 11);
+    /* every workload of the registry is in it */
+    for (size_t i = 0; i < bench_nworkloads; i++) {
+        int found = 0;
+        for (size_t k = 0; k < e.nworkloads; k++)
+            found |= e.workloads[k].wl == bench_workloads[i];
+        ck_assert_msg(found, "workload %s missing from the default", bench_workloads[i]->name);
+    }
+    /* the shipped file says the same */
+    bench_experiment f;
+    rc = bench_experiment_load(TOP_SRCDIR "/harness/experiments/default.json", &f, &pe);
+    ck_assert_msg(rc == 0, "%s", pe.text);
+    char *a = bench_experiment_to_json(&e), *b = bench_experiment_to_json(&f);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    bench_experiment_free(&e);
+    bench_experiment_free(&f);
+}
+END_TEST
+
+static const char *const shipped[] = { "default", "quick", "smoke", "policies-params" };
+
+START_TEST(shipped_experiments)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/harness/experiments/%s.json", TOP_SRCDIR, shipped[_i]);
+    bench_experiment e;
+    bench_perror pe;
+    int rc = bench_experiment_load(path, &e, &pe);
+    ck_assert_msg(rc == 0, "%s", pe.text);
+    ck_assert_uint_gt(e.nworkloads, 0);
+    bench_experiment_free(&e);
+}
+END_TEST
+
+static const char full[] =
+    "{\n"
+    "  \"name\": \"full.1\",\n"
+    "  \"description\": \"every key\",\n"
+    "  \"seed\": 99,\n"
+    "  \"policies\": [\"fifo\", {\"policy\": \"dynamic\", \"label\": \"dyn-16\",\n"
+    "                \"params\": {\"chunk\": 16}}],\n"
+    "  \"baselines\": [\"serial\", \"omp-task\"],\n"
+    "  \"threads\": [4, 1, 2],\n"
+    "  \"repetitions\": 3, \"warmup\": 0, \"cooldown_us\": 10, \"spin_us\": 0,\n"
+    "  \"idle_probe_ms\": 0,\n"
+    "  \"workloads\": [\"nested\", {\"workload\": \"empty\", \"label\": \"e-5\",\n"
+    "                 \"params\": {\"range\": 5}}]\n"
+    "}\n";
+
+START_TEST(every_key)
+{
+    bench_experiment e;
+    bench_perror pe;
+    int rc = bench_experiment_parse(full, "full.json", &e, &pe);
+    ck_assert_msg(rc == 0, "%s", pe.text);
+    ck_assert_str_eq(e.name, "full.1");
+    ck_assert_uint_eq(e.seed, 99);
+    ck_assert(!e.all_policies);
+    ck_assert_uint_eq(e.npolicies, 2);
+    ck_assert_str_eq(e.policies[0].label, "fifo");
+    ck_assert_ptr_null(e.policies[0].params_json);
+    ck_assert_str_eq(e.policies[1].policy, "dynamic");
+    ck_assert_str_eq(e.policies[1].label, "dyn-16");
+    ck_assert_str_eq(e.policies[1].params_json, "{\"chunk\":16}");
+    ck_assert_uint_eq(e.baselines, BENCH_BASE_SERIAL | BENCH_BASE_OMP_TASK);
+    ck_assert_uint_eq(e.nthreads, 3);
+    ck_assert_uint_eq(e.threads[0], 4);
+    ck_assert_uint_eq(e.repetitions, 3);
+    ck_assert_uint_eq(e.warmup, 0);
+    ck_assert_uint_eq(e.cooldown_us, 10);
+    ck_assert_uint_eq(e.spin_us, 0);
+    ck_assert_uint_eq(e.idle_probe_ms, 0);
+    ck_assert_uint_eq(e.nworkloads, 2);
+    ck_assert_str_eq(e.workloads[0].label, "nested");
+    ck_assert(e.workloads[0].p[0] == 12); /* defaults filled in */
+    ck_assert_str_eq(e.workloads[1].label, "e-5");
+    ck_assert(e.workloads[1].p[0] == 5);
+    ck_assert(e.workloads[1].p[1] == 500);
+
+    /* the resolved form is itself an experiment, the same one */
+    char *j = bench_experiment_to_json(&e);
+    bench_experiment g;
+    rc = bench_experiment_parse(j, "<resolved>", &g, &pe);
+    ck_assert_msg(rc == 0, "%s\n%s", pe.text, j);
+    char *k = bench_experiment_to_json(&g);
+    ck_assert_str_eq(j, k);
+    free(j);
+    free(k);
+    bench_experiment_free(&g);
+    bench_experiment_free(&e);
+
+    /* no "workloads": every workload once */
+    rc = bench_experiment_parse("{}", NULL, &e, &pe);
+    ck_assert_msg(rc == 0, "%s", pe.text);
+    ck_assert_uint_eq(e.nworkloads, bench_nworkloads);
+    bench_experiment_free(&e);
+}
+END_TEST
+
+/* A bad experiment and what its error must say. line 0: not checked. */
+static const struct bad {
+    const char *text;
+    int line, column;
+    const char *key;
+    const char *msg;
+} bad[] = {
+    /* syntax (jansson) */
+    { "{\n  \"seed\": 1,\n}", 3, 1, "", "expected" },
+    { "{\"seed\": 1,\n \"seed\": 2}", 2, 0, "", "duplicate object key" },
+    /* the document */
+    { "[]", 1, 1, "", "expected an experiment object" },
+    { "{\n  \"seeed\": 1\n}", 2, 3, "seeed", "did you mean \"seed\"" },
+    { "{\n  \"repetitions\": 0\n}", 2, 18, "repetitions", "expected an integer in [1, 100000]" },
+    { "{\"repetitions\": \"5\"}", 1, 17, "repetitions", "got \"5\"" },
+    { "{\"seed\": -1}", 1, 10, "seed", "expected an integer" },
+    { "{\"name\": \"my exp\"}", 1, 10, "name", "expected a name" },
+    /* threads */
+    { "{\n  \"threads\": \"many\"\n}", 2, 14, "threads", "\"default\" or a non-empty array" },
+    { "{\n  \"threads\": [1, 0]\n}", 2, 18, "threads[1]", "expected an integer in [1, 254]" },
+    { "{\"threads\": [2,\n 2]}", 2, 2, "threads[1]", "listed twice" },
+    /* policies */
+    { "{\"policies\": [\n  {\"label\": \"x\"}\n]}", 2, 3, "policies[0]", "missing key \"policy\"" },
+    { "{\"policies\": [\"fi fo\"]}", 1, 15, "policies[0]", "no policy name" },
+    { "{\"policies\": [\"fifo\",\n {\"policy\": \"fifo\"}]}", 2, 2, "policies[1]", "used twice" },
+    { "{\"policies\": [{\"policy\": \"fifo\",\n  \"params\": 3}]}", 2, 13, "policies[0].params",
+      "expected an object" },
+    { "{\"policies\": [{\"policy\": \"fifo\", \"parms\": {}}]}", 1, 34, "policies[0].parms",
+      "did you mean \"params\"" },
+    { "{\"policies\": \"some\"}", 1, 14, "policies", "expected \"all\"" },
+    { "{\"policies\": [{\"policy\": \"fifo\", \"label\": \"serial\"}]}", 1, 15, "policies[0]",
+      "name of a baseline" },
+    /* baselines */
+    { "{\n\"baselines\": [\"serial\", \"omp-statc\"]\n}", 2, 25, "baselines[1]",
+      "did you mean \"omp-static\"" },
+    /* workloads */
+    { "{\"workloads\": [\n  {\"workload\": \"unifrom\"}\n]}", 2, 16, "workloads[0].workload",
+      "did you mean \"uniform\"" },
+    { "{\"workloads\": [\n  {\"workload\": \"uniform\",\n   \"params\": {\"size\": 5}}\n]}", 3, 15,
+      "workloads[0].params.size", "unknown key" },
+    { "{\"workloads\": [{\"workload\": \"uniform\", \"params\": {\"n\": 0}}]}", 1, 56,
+      "workloads[0].params.n", "expected an integer in [1, 100000000], got 0" },
+    { "{\"workloads\": [{\"workload\": \"uniform\", \"params\": {\"n\": 1.5}}]}", 1, 56,
+      "workloads[0].params.n", "expected an integer" },
+    { "{\"workloads\": [{\"workload\": \"uniform\", \"params\": {\"n\": \"9\"}}]}", 1, 56,
+      "workloads[0].params.n", "expected a number" },
+    { "{\"workloads\": [\"uniform\",\n\"uniform\"]}", 2, 1, "workloads[1]", "used twice" },
+    { "{\"workloads\": []}", 1, 15, "workloads", "an empty array" },
+    { "{\"workloads\": [42]}", 1, 16, "workloads[0]", "expected a workload name" },
+    { "{\"workloads\": [{\"workload\": \"nested\", \"param\": {}}]}", 1, 39, "workloads[0].param",
+      "did you mean \"params\"" },
+    { "{\"workloads\": [{\"workload\": \"nested\", \"label\": \"a b\"}]}", 1, 48,
+      "workloads[0].label", "expected a name" },
+};
+
+START_TEST(bad_experiments)
+{
+    const struct bad *b = &bad[_i];
+    bench_experiment e;
+    bench_perror pe;
+    int rc = bench_experiment_parse(b->text, "bad.json", &e, &pe);
+    ck_assert_msg(rc != 0, "accepted: %s", b->text);
+    ck_assert_msg(strstr(pe.text, b->msg), "case %d: message '%s' lacks '%s'", _i, pe.text,
+                  b->msg);
+    ck_assert_msg(strncmp(pe.text, "bad.json:", 9) == 0, "no file name: %s", pe.text);
+    ck_assert_msg(pe.line == b->line, "case %d: line %d, expected %d (%s)", _i, pe.line,
+                  b->line, pe.text);
+    if (b->column)
+        ck_assert_msg(pe.column == b->column, "case %d: column %d, expected %d (%s)", _i,
+                      pe.column, b->column, pe.text);
+    ck_assert_msg(strcmp(pe.key, b->key) == 0, "case %d: key '%s', expected '%s'", _i, pe.key,
+                  b->key);
+    /* the message carries the position and the key */
+    char where[64];
+    snprintf(where, sizeof where, "bad.json:%d:%d: ", pe.line, pe.column);
+    ck_assert_msg(strncmp(pe.text, where, strlen(where)) == 0, "'%s' does not start with '%s'",
+                  pe.text, where);
+    if (b->key[0]) {
+        char k[160];
+        snprintf(k, sizeof k, ": %s: ", b->key);
+        ck_assert_msg(strstr(pe.text, k), "'%s' does not name the key", pe.text);
+    }
+    /* the failed parse left nothing behind to free */
+    ck_assert_ptr_null(e.workloads);
+    ck_assert_ptr_null(e.policies);
+}
+END_TEST
+
+START_TEST(files)
+{
+    bench_experiment e;
+    bench_perror pe;
+    ck_assert_int_ne(bench_experiment_load("/nonexistent/x.json", &e, &pe), 0);
+    ck_assert_msg(strstr(pe.text, "/nonexistent/x.json") && strstr(pe.text, "No such file"),
+                  "%s", pe.text);
+    char path[] = "/tmp/check_bench_expXXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("{\n  \"workloads\": [\"uniform\"],\n  \"warmup\": -2\n}\n", f);
+    fclose(f);
+    ck_assert_int_ne(bench_experiment_load(path, &e, &pe), 0);
+    char want[128];
+    snprintf(want, sizeof want, "%s:3:13: warmup: ", path);
+    ck_assert_msg(strncmp(pe.text, want, strlen(want)) == 0, "%s", pe.text);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(default_threads)
+{
+    unsigned t[16];
+    ck_assert_uint_eq(bench_default_threads(1, t, 16), 1);
+    ck_assert_uint_eq(t[0], 1);
+    ck_assert_uint_eq(bench_default_threads(6, t, 16), 4);
+    ck_assert(t[0] == 1 && t[1] == 2 && t[2] == 4 && t[3] == 6);
+    ck_assert_uint_eq(bench_default_threads(8, t, 16), 4);
+    ck_assert(t[3] == 8);
+    ck_assert_uint_eq(bench_default_threads(2, t, 16), 2);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("bench_experiment");
+    TCase *tc = tcase_create("experiment");
+    tcase_add_test(tc, default_experiment);
+    tcase_add_loop_test(tc, shipped_experiments, 0, (int)(sizeof shipped / sizeof shipped[0]));
+    tcase_add_test(tc, every_key);
+    tcase_add_loop_test(tc, bad_experiments, 0, (int)(sizeof bad / sizeof bad[0]));
+    tcase_add_test(tc, files);
+    tcase_add_test(tc, default_threads);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(suite());
+}

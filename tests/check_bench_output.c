@@ -1,0 +1,407 @@
+/* check_bench_output.c - the writers on a hand-made report: the CSV reads
+ * back field by field (quoting included), the JSON parses back with jansson
+ * and holds what went in (NaN as null), the table names what matters, the
+ * Chrome trace is valid JSON with slices and counters, and the plots write
+ * their data and script with or without gnuplot. */
+#define _GNU_SOURCE
+#include <math.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "bench.h"
+#include "output.h"
+#include "testutil.h"
+
+typedef struct fixture {
+    bench_experiment e;
+    bench_executor exes[3];
+    bench_cell cells[4];
+    uint64_t times[4][3];
+    double imb[4][3];
+    bench_latency lat[4][3];
+    bench_wstats ws[3];
+    bench_report r;
+} fixture;
+
+static fixture fx;
+
+/* Two workloads (uniform; tiny-tasks), executors serial, fifo (with a
+ * "steals" counter) and omp-static; one failed check whose message needs
+ * CSV quoting. */
+static void build(void)
+{
+    memset(&fx, 0, sizeof fx);
+    bench_perror pe;
+    ck_assert_int_eq(bench_experiment_parse(
+                         "{\"name\": \"fx\", \"workloads\": [\"uniform\", "
+                         "{\"workload\": \"tiny-tasks\", \"label\": \"tiny\"}]}",
+                         "fx.json", &fx.e, &pe),
+                     0);
+    bench_executor *x = fx.exes;
+    x[0].kind = BENCH_EX_SERIAL;
+    strcpy(x[0].label, "serial");
+    x[1].kind = BENCH_EX_TPOOL;
+    strcpy(x[1].label, "fifo");
+    strcpy(x[1].policy, "fifo");
+    strcpy(x[1].path, "/p/fifo.so");
+    x[1].params_json = strdup("{\"tile\":4}");
+    x[2].kind = BENCH_EX_OMP;
+    x[2].omp_sched = BENCH_OMP_STATIC;
+    strcpy(x[2].label, "omp-static");
+    unsigned wl[] = { 0, 0, 0, 1 }, exe[] = { 0, 1, 2, 1 }, th[] = { 1, 2, 2, 2 };
+    for (int i = 0; i < 4; i++) {
+        bench_cell *c = &fx.cells[i];
+        c->wl = wl[i];
+        c->exe = exe[i];
+        c->threads = th[i];
+        c->items = 1000;
+        c->nrounds = 3;
+        for (int k = 0; k < 3; k++) {
+            fx.times[i][k] = (uint64_t)(1000 * (i + 1) + 10 * k);
+            fx.imb[i][k] = 1.25;
+        }
+        c->times_ns = fx.times[i];
+        c->imbalance = fx.imb[i];
+        c->lat = fx.lat[i];
+        c->check_ok = 1;
+        c->idle_cpu_ns = NAN;
+        c->idle_probe_ns = NAN;
+    }
+    fx.cells[1].idle_cpu_ns = 2500;
+    fx.cells[1].idle_probe_ns = 1e8;
+    /* the tiny-tasks cell: latencies, pool statistics, a failed check */
+    bench_cell *t = &fx.cells[3];
+    for (int k = 0; k < 3; k++)
+        fx.lat[3][k] = (bench_latency){ 1, 100, 200, 300 + k, 400, 0, NAN, NAN, NAN, NAN, NAN };
+    t->nworkers = 2;
+    t->ws = fx.ws;
+    t->npolicy = 1;
+    strcpy(t->policy_names[0], "steals");
+    fx.ws[0] = (bench_wstats){ 30, 0, 600, 300, 3, 3, { 9 } };
+    fx.ws[2] = (bench_wstats){ 0, 0, 300, 0, 0, 0, { 3 } };
+    t->check_ok = 0;
+    strcpy(t->check_msg, "task 7 ran twice, said \"the pool\"");
+    fx.r.exp = &fx.e;
+    fx.r.exes = fx.exes;
+    fx.r.nexes = 3;
+    fx.r.cells = fx.cells;
+    fx.r.ncells = 4;
+    strcpy(fx.r.meta.cpu_model, "Test CPU");
+    fx.r.meta.nproc = 2;
+    fx.r.meta.default_threads = 2;
+    strcpy(fx.r.meta.git_rev, "abc");
+    bench_baselines_probe(fx.r.base, BENCH_BASE_ALL);
+    bench_report_derive(&fx.r);
+}
+
+static void teardown(void)
+{
+    free(fx.exes[1].params_json);
+    bench_experiment_free(&fx.e);
+}
+
+/* Splits one CSV record (RFC 4180) into fields; returns the count. */
+static size_t csv_split(const char *line, char fields[][256], size_t max)
+{
+    size_t n = 0;
+    const char *p = line;
+    while (n < max) {
+        size_t k = 0;
+        if (*p == '"') {
+            p++;
+            while (*p && !(*p == '"' && p[1] != '"')) {
+                if (*p == '"')
+                    p++;
+                if (k < 255)
+                    fields[n][k++] = *p;
+                p++;
+            }
+            if (*p == '"')
+                p++;
+        } else {
+            while (*p && *p != ',' && *p != '\n') {
+                if (k < 255)
+                    fields[n][k++] = *p;
+                p++;
+            }
+        }
+        fields[n++][k] = '\0';
+        if (*p != ',')
+            break;
+        p++;
+    }
+    return n;
+}
+
+static int col(const char *name)
+{
+    for (size_t i = 0; i < bench_csv_ncolumns(); i++)
+        if (strcmp(bench_csv_column(i), name) == 0)
+            return (int)i;
+    ck_abort_msg("no column %s", name);
+    return -1;
+}
+
+START_TEST(csv)
+{
+    build();
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_int_eq(bench_write_csv(f, &fx.r), 0);
+    fclose(f);
+    static char fields[64][256];
+    char *save = NULL;
+    char *line = strtok_r(buf, "\n", &save);
+    size_t nc = csv_split(line, fields, 64);
+    ck_assert_uint_eq(nc, bench_csv_ncolumns());
+    for (size_t i = 0; i < nc; i++)
+        ck_assert_str_eq(fields[i], bench_csv_column(i));
+    size_t rows = 0;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        ck_assert_uint_eq(csv_split(line, fields, 64), nc);
+        if (rows == 1) { /* fifo, uniform, T=2 */
+            ck_assert_str_eq(fields[col("workload")], "uniform");
+            ck_assert_str_eq(fields[col("executor")], "fifo");
+            ck_assert_str_eq(fields[col("executor_kind")], "policy");
+            ck_assert_str_eq(fields[col("threads")], "2");
+            ck_assert_str_eq(fields[col("median_ns")], "2010");
+            ck_assert_str_eq(fields[col("min_ns")], "2000");
+            ck_assert_str_eq(fields[col("speedup_vs_serial")], "0.502488");
+            ck_assert_str_eq(fields[col("imbalance")], "1.25");
+            ck_assert_str_eq(fields[col("lat_p99_ns")], ""); /* does not apply */
+            ck_assert_str_eq(fields[col("idle_cpu_ns")], "2500");
+            ck_assert_str_eq(fields[col("check_ok")], "1");
+        }
+        if (rows == 3) { /* tiny-tasks on fifo */
+            ck_assert_str_eq(fields[col("workload")], "tiny");
+            ck_assert_str_eq(fields[col("workload_type")], "tiny-tasks");
+            ck_assert_str_eq(fields[col("lat_p99_ns")], "301");
+            ck_assert_str_eq(fields[col("steals")], "4"); /* (9 + 3) / 3 rounds */
+            ck_assert_str_eq(fields[col("parks")], "1");
+            ck_assert_str_eq(fields[col("busy_ns")], "300");
+            ck_assert_str_eq(fields[col("check_ok")], "0");
+            ck_assert_str_eq(fields[col("check_message")], "task 7 ran twice, said \"the pool\"");
+        }
+        rows++;
+    }
+    ck_assert_uint_eq(rows, 4);
+    free(buf);
+    teardown();
+}
+END_TEST
+
+START_TEST(json)
+{
+    build();
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_int_eq(bench_write_json(f, &fx.r), 0);
+    fclose(f);
+    json_error_t je;
+    json_t *root = json_loads(buf, JSON_REJECT_DUPLICATES, &je);
+    ck_assert_msg(root != NULL, "%d:%d: %s", je.line, je.column, je.text);
+    ck_assert_str_eq(json_string_value(json_object_get(root, "schema")), BENCH_SCHEMA);
+    json_t *meta = json_object_get(root, "meta");
+    ck_assert_str_eq(json_string_value(json_object_get(meta, "cpu_model")), "Test CPU");
+    ck_assert_int_eq(json_integer_value(json_object_get(meta, "nproc")), 2);
+    ck_assert_ptr_nonnull(json_object_get(meta, "kernel"));
+    ck_assert_ptr_nonnull(json_object_get(meta, "compiler"));
+    ck_assert_str_eq(json_string_value(json_object_get(meta, "git_revision")), "abc");
+    json_t *exp = json_object_get(root, "experiment");
+    ck_assert_str_eq(json_string_value(json_object_get(exp, "name")), "fx");
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "baselines")), BENCH_NBASE);
+    json_t *exes = json_object_get(root, "executors");
+    ck_assert_uint_eq(json_array_size(exes), 3);
+    json_t *x1 = json_array_get(exes, 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(x1, "params"), "tile")), 4);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(exes, 2), "schedule")),
+                     "static");
+    json_t *cells = json_object_get(root, "cells");
+    ck_assert_uint_eq(json_array_size(cells), 4);
+    json_t *c1 = json_array_get(cells, 1);
+    ck_assert_str_eq(json_string_value(json_object_get(c1, "executor")), "fifo");
+    ck_assert_uint_eq(json_array_size(json_object_get(c1, "times_ns")), 3);
+    ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(c1, "times_ns"), 2)), 2020);
+    json_t *t = json_object_get(c1, "time_ns");
+    ck_assert(json_real_value(json_object_get(t, "median")) == 2010);
+    ck_assert(json_is_null(json_object_get(c1, "latency_ns")));
+    ck_assert(json_is_null(json_object_get(c1, "workers")));
+    ck_assert(json_number_value(json_object_get(json_object_get(c1, "idle_cpu"), "cpu_ns")) == 2500);
+    /* the serial cell has no 1-thread... it is its own reference: 1 */
+    json_t *c0 = json_array_get(cells, 0);
+    ck_assert(json_real_value(json_object_get(c0, "speedup_vs_serial")) == 1);
+    ck_assert(json_is_null(json_object_get(c0, "idle_cpu")));
+    json_t *c3 = json_array_get(cells, 3);
+    json_t *lat = json_object_get(c3, "latency_ns");
+    ck_assert(json_real_value(json_object_get(lat, "p99")) == 301);
+    ck_assert(json_is_null(json_object_get(lat, "high")));
+    json_t *w = json_object_get(c3, "workers");
+    ck_assert_uint_eq(json_array_size(w), 3);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(w, 2), "worker")), "outside");
+    ck_assert(json_real_value(json_object_get(json_object_get(json_array_get(w, 0), "policy"),
+                                              "steals")) == 3);
+    ck_assert(json_is_false(json_object_get(json_object_get(c3, "check"), "ok")));
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(c3, "check"), "message")),
+                     "task 7 ran twice, said \"the pool\"");
+    /* workloads carry their parameters */
+    json_t *wl = json_array_get(json_object_get(root, "workloads"), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(wl, "workload")), "tiny-tasks");
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(wl, "params"), "n")),
+                     1000000);
+    json_decref(root);
+    free(buf);
+    teardown();
+}
+END_TEST
+
+START_TEST(table)
+{
+    build();
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    bench_write_table(f, &fx.r);
+    fclose(f);
+    ck_assert_msg(strstr(buf, "== uniform (uniform: n=10000, item_ns=2000) =="), "%s", buf);
+    ck_assert(strstr(buf, "== tiny (tiny-tasks"));
+    ck_assert(strstr(buf, "CHECK FAILED: task 7 ran twice"));
+    ck_assert(strstr(buf, "latency p50 100ns p99 301ns"));
+    ck_assert(strstr(buf, "steals 4;"));
+    ck_assert(strstr(buf, "omp-static"));
+    free(buf);
+    teardown();
+}
+END_TEST
+
+START_TEST(trace)
+{
+    char path[] = "/tmp/check_bench_traceXXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    bench_trace *t = bench_trace_open(path);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(bench_rec_reset(1, 4, 16), 0);
+    bench_rec_span(0, 1000, 5000, 0);
+    bench_rec_span(1, 2000, 3000, 8);
+    bench_rec_span(1, 3000, 4000, 16);
+    bench_wstats ws[2] = { { 0, 0, 0, 0, 2, 1, { 5 } }, { 0 } };
+    char names[1][32] = { "steals" };
+    bench_trace_add_run(t, "uniform | \"fifo\" | T=2", 1000, 6000, ws, 2,
+                        (const char (*)[32])names, 1);
+    bench_rec_reset(1, 4, 16);
+    bench_trace_add_run(t, "second", 7000, 8000, NULL, 0, NULL, 0);
+    bench_meta m;
+    memset(&m, 0, sizeof m);
+    ck_assert_int_eq(bench_trace_close(t, &m), 0);
+    bench_rec_free();
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    ck_assert_msg(root != NULL, "%d:%d: %s", je.line, je.column, je.text);
+    json_t *ev = json_object_get(root, "traceEvents");
+    size_t i, slices = 0, counters = 0, names_seen = 0, pids = 0;
+    json_t *e;
+    json_array_foreach(ev, i, e) {
+        const char *ph = json_string_value(json_object_get(e, "ph"));
+        const char *name = json_string_value(json_object_get(e, "name"));
+        if (strcmp(ph, "X") == 0 && strcmp(name, "work") == 0) {
+            slices++;
+            if (json_integer_value(json_object_get(json_object_get(e, "args"), "first")) == 16) {
+                ck_assert(json_real_value(json_object_get(e, "ts")) == 2.0);
+                ck_assert(json_real_value(json_object_get(e, "dur")) == 1.0);
+                ck_assert_int_eq(json_integer_value(json_object_get(e, "tid")), 2);
+            }
+        }
+        if (strcmp(ph, "C") == 0 && json_object_get(json_object_get(e, "args"), "steals"))
+            counters++;
+        if (strcmp(ph, "M") == 0 && strcmp(name, "process_name") == 0) {
+            names_seen++;
+            if (pids++ == 0)
+                ck_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "args"),
+                                                                   "name")),
+                                 "uniform | \"fifo\" | T=2");
+        }
+    }
+    ck_assert_uint_eq(slices, 3);
+    ck_assert_uint_eq(counters, 4); /* 2 workers x (start, end) */
+    ck_assert_uint_eq(names_seen, 2);
+    ck_assert_str_eq(json_string_value(json_object_get(root, "displayTimeUnit")), "ns");
+    json_decref(root);
+    unlink(path);
+}
+END_TEST
+
+static int exists(const char *dir, const char *name)
+{
+    char p[1024];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return stat(p, &st) == 0 && st.st_size > 0;
+}
+
+static void rm_dir(const char *dir)
+{
+    char cmd[1100];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(plots_without_gnuplot)
+{
+    build();
+    char dir[] = "/tmp/check_bench_plotXXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char *path = strdup(getenv("PATH") ? getenv("PATH") : "");
+    setenv("PATH", "/nonexistent", 1);
+    int rc = bench_write_plots(dir, &fx.r);
+    setenv("PATH", path, 1);
+    free(path);
+    ck_assert_int_eq(rc, 0); /* no gnuplot: data and script only */
+    ck_assert(exists(dir, "plots.gp"));
+    ck_assert(exists(dir, "speedup_uniform.dat"));
+    ck_assert(exists(dir, "makespan_fifo.dat"));
+    ck_assert(!exists(dir, "speedup_uniform.svg"));
+    rm_dir(dir);
+    teardown();
+}
+END_TEST
+
+START_TEST(plots_with_gnuplot)
+{
+    if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
+        printf("plots_with_gnuplot: skipped, gnuplot is not installed\n");
+        return;
+    }
+    build();
+    char dir[] = "/tmp/check_bench_plotXXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(bench_write_plots(dir, &fx.r), 1);
+    ck_assert(exists(dir, "speedup_uniform.svg"));
+    ck_assert(exists(dir, "makespan_fifo.svg"));
+    rm_dir(dir);
+    teardown();
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("bench_output");
+    TCase *tc = tcase_create("output");
+    tcase_add_test(tc, csv);
+    tcase_add_test(tc, json);
+    tcase_add_test(tc, table);
+    tcase_add_test(tc, trace);
+    tcase_add_test(tc, plots_without_gnuplot);
+    tcase_add_test(tc, plots_with_gnuplot);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(suite());
+}

@@ -1,0 +1,315 @@
+/* check_bench_workloads.c - every workload computes the right result on
+ * every executor (the serial loop, each policy in the build tree at 1 and 2
+ * threads, OpenMP and Debian's libpthreadpool when available) and its check
+ * fails on a planted wrong result; the recorder, latencies and the runner
+ * work end to end on a tiny experiment. */
+#define _GNU_SOURCE
+#include <math.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "bench.h"
+#include "pthreadpool.h"
+#include "testutil.h"
+
+/* Small parameters per workload, so that each run takes well under a ms. */
+static const struct small {
+    const char *name;
+    double p[BENCH_MAX_PARAMS];
+} small[] = {
+    { "empty", { 0, 5 } },
+    { "uniform", { 200, 200 } },
+    { "triangular", { 200, 400 } },
+    { "heavy-tailed", { 200, 100, 1.5, 1e5 } },
+    { "tiny-tasks", { 1000, 1 } },
+    { "priority-mix", { 300, 10, 200, 10 } },
+    { "tiled-gemm", { 20, 18, 16, 7, 5 } },
+    { "nested", { 4, 3, 100 } },
+    { "io-bound", { 8, 50, 10 } },
+};
+#define NSMALL (sizeof small / sizeof small[0])
+
+static void *setup_small(size_t i, const bench_workload **w)
+{
+    *w = bench_workload_find(small[i].name);
+    ck_assert_msg(*w != NULL, "no workload %s", small[i].name);
+    for (unsigned k = 0; k < (*w)->nparams; k++) {
+        char msg[128];
+        ck_assert_msg(bench_param_check(&(*w)->params[k], small[i].p[k], msg, sizeof msg) == 0,
+                      "%s.%s: %s", small[i].name, (*w)->params[k].name, msg);
+    }
+    void *state = NULL;
+    char err[256];
+    ck_assert_msg((*w)->setup(small[i].p, 42, &state, err, sizeof err) == 0, "%s: %s",
+                  small[i].name, err);
+    return state;
+}
+
+/* Runs once on ex and returns the check's verdict (message in msg). */
+static int run_once(const bench_workload *w, void *state, const bench_exec *ex, char *msg,
+                    size_t n)
+{
+    w->prepare(state, ex);
+    bench_rec_reset(0, 0, 0);
+    int rc = w->run(state, ex);
+    ck_assert_msg(rc == 0, "%s: run returned %d", w->name, rc);
+    return w->check(state, ex, msg, n);
+}
+
+START_TEST(registry)
+{
+    ck_assert_uint_eq(bench_nworkloads, NSMALL);
+    for (size_t i = 0; i < bench_nworkloads; i++) {
+        const bench_workload *w = bench_workloads[i];
+        ck_assert_ptr_eq(bench_workload_find(w->name), w);
+        ck_assert(w->nparams <= BENCH_MAX_PARAMS);
+        ck_assert(w->runs & BENCH_RUNS_SERIAL);
+        ck_assert(w->runs & BENCH_RUNS_TPOOL);
+        ck_assert(w->setup && w->prepare && w->run && w->check && w->plant && w->items &&
+                  w->teardown);
+        ck_assert(!w->is_tasks || w->latency);
+        double p[BENCH_MAX_PARAMS];
+        bench_workload_defaults(w, p);
+        for (unsigned k = 0; k < w->nparams; k++) {
+            char msg[128];
+            ck_assert_msg(bench_param_check(&w->params[k], p[k], msg, sizeof msg) == 0,
+                          "default of %s.%s: %s", w->name, w->params[k].name, msg);
+        }
+    }
+    ck_assert_ptr_null(bench_workload_find("nope"));
+    ck_assert(bench_calibrate() > 0);
+    ck_assert_uint_eq(bench_ns_to_iters(0), 0);
+    ck_assert_uint_ge(bench_ns_to_iters(0.001), 1);
+    ck_assert_uint_gt(bench_ns_to_iters(10000), bench_ns_to_iters(100));
+}
+END_TEST
+
+/* Serial: right, and wrong once a result is planted. */
+START_TEST(serial_and_planted)
+{
+    const bench_workload *w;
+    void *state = setup_small((size_t)_i, &w);
+    bench_exec ex = { .kind = BENCH_EX_SERIAL, .threads = 1, .record = 1 };
+    char msg[256] = "";
+    ck_assert_msg(run_once(w, state, &ex, msg, sizeof msg) == 0, "%s: %s", w->name, msg);
+    ck_assert_uint_gt(w->items(state, &ex), 0);
+    w->plant(state);
+    msg[0] = '\0';
+    ck_assert_msg(w->check(state, &ex, msg, sizeof msg) != 0, "%s: planted error not caught",
+                  w->name);
+    ck_assert_msg(msg[0] != '\0', "%s: no message", w->name);
+    /* a fresh run is right again */
+    ck_assert_msg(run_once(w, state, &ex, msg, sizeof msg) == 0, "%s: %s", w->name, msg);
+    w->teardown(state);
+}
+END_TEST
+
+/* Every policy of the build tree at 1 and 2 threads. */
+START_TEST(every_policy)
+{
+    const bench_workload *w;
+    void *state = setup_small((size_t)_i, &w);
+    const char *names[16];
+    int np = tu_policies(names, 16);
+    for (int p = 0; p < np; p++)
+        for (unsigned t = 1; t <= 2; t++) {
+            tpool *pool = tu_pool(names[p], t, NULL);
+            bench_exec ex = { .kind = BENCH_EX_TPOOL, .threads = t, .pool = pool,
+                              .record = w->records_busy };
+            char msg[256] = "";
+            for (int rep = 0; rep < 2; rep++)
+                ck_assert_msg(run_once(w, state, &ex, msg, sizeof msg) == 0,
+                              "%s on %s at %u threads: %s", w->name, names[p], t, msg);
+            if (w->latency) {
+                bench_latency l;
+                w->latency(state, &l);
+                ck_assert(l.valid);
+                ck_assert_msg(l.p50 <= l.p99 && l.p99 <= l.max, "%s: %g %g %g", w->name, l.p50,
+                              l.p99, l.max);
+                if (l.has_prio)
+                    ck_assert(!isnan(l.hi_p99) && !isnan(l.lo_max) && l.hi_p50 <= l.hi_max);
+            }
+            tpool_destroy(pool);
+        }
+    w->teardown(state);
+}
+END_TEST
+
+/* OpenMP and libpthreadpool, where the workload supports them and they are
+ * available in this build. */
+START_TEST(baselines)
+{
+    const bench_workload *w;
+    void *state = setup_small((size_t)_i, &w);
+    bench_baseline_status st[BENCH_NBASE];
+    bench_baselines_probe(st, BENCH_BASE_ALL);
+    char msg[256] = "";
+    static const int sched[] = { BENCH_OMP_STATIC, BENCH_OMP_DYNAMIC, BENCH_OMP_GUIDED,
+                                 BENCH_OMP_TASK };
+    for (int k = 0; k < 4; k++) {
+        if (!st[1 + k].available)
+            continue;
+        unsigned need = sched[k] == BENCH_OMP_TASK ? BENCH_RUNS_OMP_TASK : BENCH_RUNS_OMP_FOR;
+        if (!(w->runs & need))
+            continue;
+        bench_exec ex = { .kind = BENCH_EX_OMP, .threads = 2, .omp_sched = sched[k],
+                          .record = 1 };
+        ck_assert_msg(run_once(w, state, &ex, msg, sizeof msg) == 0, "%s on %s: %s", w->name,
+                      bench_base_names[1 + k], msg);
+    }
+    if (st[5].available && (w->runs & BENCH_RUNS_PTP)) {
+        bench_ptp_api api;
+        char why[256];
+        ck_assert_msg(bench_ptp_load(&api, why, sizeof why) == 0, "%s", why);
+        void *pool = api.create(2);
+        ck_assert_ptr_nonnull(pool);
+        bench_exec ex = { .kind = BENCH_EX_PTP, .threads = 2, .ptp = &api, .ptp_pool = pool,
+                          .record = 1 };
+        ck_assert_msg(run_once(w, state, &ex, msg, sizeof msg) == 0, "%s on pthreadpool: %s",
+                      w->name, msg);
+        api.destroy(pool);
+        bench_ptp_unload(&api);
+    }
+    w->teardown(state);
+}
+END_TEST
+
+/* Debian's library is the one loaded, not tpool's drop-in linked into this
+ * program. */
+START_TEST(system_pthreadpool_not_shadowed)
+{
+    bench_baseline_status st[BENCH_NBASE];
+    bench_baselines_probe(st, BENCH_BASE_PTP);
+    if (!st[5].available) {
+        printf("system_pthreadpool_not_shadowed: skipped: %s\n", st[5].reason);
+        return;
+    }
+    bench_ptp_api api;
+    char why[256];
+    ck_assert_int_eq(bench_ptp_load(&api, why, sizeof why), 0);
+    void *mine = (void *)pthreadpool_create, *theirs;
+    memcpy(&theirs, &api.create, sizeof theirs);
+    ck_assert_ptr_ne(mine, theirs);
+    void *p = api.create(3);
+    ck_assert_uint_eq(api.threads_count(p), 3);
+    api.destroy(p);
+    bench_ptp_unload(&api);
+}
+END_TEST
+
+static void count_body(void *ctx, size_t b, size_t e, unsigned slot)
+{
+    (void)slot;
+    atomic_fetch_add((_Atomic size_t *)ctx, e - b);
+}
+
+START_TEST(recorder_and_range)
+{
+    tpool *pool = tu_pool("fifo", 2, NULL);
+    bench_exec ex = { .kind = BENCH_EX_TPOOL, .threads = 2, .pool = pool, .record = 1 };
+    _Atomic size_t n = 0;
+    ck_assert_int_eq(bench_rec_reset(1, 4, 1000), 0);
+    ck_assert_int_eq(bench_range(&ex, 1000, count_body, (void *)&n), 0);
+    ck_assert_uint_eq(atomic_load(&n), 1000);
+    uint64_t units = 0, evs = 0;
+    for (unsigned s = 0; s < BENCH_MAX_SLOTS; s++) {
+        units += bench_g_rec.slots[s].units;
+        evs += bench_g_rec.slots[s].nev;
+        for (uint32_t k = 0; k < bench_g_rec.slots[s].nev; k++)
+            ck_assert(bench_g_rec.slots[s].ev[k].t1 >= bench_g_rec.slots[s].ev[k].t0);
+    }
+    ck_assert_uint_gt(units, 0);
+    ck_assert_uint_eq(evs, units);
+    ck_assert(bench_rec_imbalance(2) >= 1);
+    /* serial and zero-length ranges */
+    bench_exec se = { .kind = BENCH_EX_SERIAL, .threads = 1 };
+    ck_assert_int_eq(bench_range(&se, 0, count_body, (void *)&n), 0);
+    ck_assert_int_eq(bench_range(&ex, 0, count_body, (void *)&n), 0);
+    ck_assert_uint_eq(atomic_load(&n), 1000);
+    bench_rec_free();
+    tpool_destroy(pool);
+
+    /* empty with range 0 runs one item per thread per call */
+    const bench_workload *w = bench_workload_find("empty");
+    double p[2] = { 0, 7 };
+    void *state;
+    char err[128];
+    ck_assert_int_eq(w->setup(p, 1, &state, err, sizeof err), 0);
+    bench_exec e3 = { .kind = BENCH_EX_SERIAL, .threads = 3 };
+    ck_assert_uint_eq(w->items(state, &e3), 21);
+    w->teardown(state);
+}
+END_TEST
+
+static const char tiny_exp[] =
+    "{\"name\": \"unit\", \"policies\": [\"fifo\"], \"baselines\": [\"serial\"],\n"
+    " \"threads\": [1, 2], \"repetitions\": 2, \"warmup\": 1, \"cooldown_us\": 0,\n"
+    " \"idle_probe_ms\": 1,\n"
+    " \"workloads\": [{\"workload\": \"uniform\", \"params\": {\"n\": 100, \"item_ns\": 100}},\n"
+    "   {\"workload\": \"tiny-tasks\", \"params\": {\"n\": 200}}]}";
+
+START_TEST(runner_end_to_end)
+{
+    bench_experiment e;
+    bench_perror pe;
+    ck_assert_msg(bench_experiment_parse(tiny_exp, "<unit>", &e, &pe) == 0, "%s", pe.text);
+    bench_options o;
+    memset(&o, 0, sizeof o);
+    o.progress = 0;
+    o.trace_cap = 100;
+    char trace[] = "/tmp/check_bench_runXXXXXX";
+    int fd = mkstemp(trace);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    o.trace = trace;
+    char *argv[] = { "check_bench_workloads", NULL };
+    bench_report r;
+    ck_assert_int_eq(bench_run(&e, &o, &r, 1, argv), 0);
+    ck_assert_uint_eq(r.nexes, 2);
+    ck_assert_uint_eq(r.ncells, 6); /* 2 workloads x (serial + fifo at 1 and 2) */
+    for (size_t i = 0; i < r.ncells; i++) {
+        const bench_cell *c = &r.cells[i];
+        ck_assert_msg(c->check_ok, "%s", c->check_msg);
+        ck_assert_uint_eq(c->nrounds, 2);
+        ck_assert(c->times_ns[0] > 0 && c->t.median > 0);
+        ck_assert(!isnan(c->idle_cpu_ns));
+        ck_assert(c->items == (c->wl == 0 ? 100u : 200u));
+        ck_assert(!isnan(c->speedup_serial));
+        if (r.exes[c->exe].kind == BENCH_EX_TPOOL)
+            ck_assert_ptr_nonnull(c->ws);
+        if (c->wl == 1)
+            ck_assert(c->lat_med.valid);
+    }
+    ck_assert_str_eq(r.meta.experiment_source, "<unit>");
+    bench_report_free(&r);
+    json_error_t je;
+    json_t *t = json_load_file(trace, 0, &je);
+    ck_assert_msg(t != NULL, "%s", je.text);
+    ck_assert_uint_gt(json_array_size(json_object_get(t, "traceEvents")), 6);
+    json_decref(t);
+    unlink(trace);
+    bench_experiment_free(&e);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("bench_workloads");
+    TCase *tc = tcase_create("workloads");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, registry);
+    tcase_add_loop_test(tc, serial_and_planted, 0, (int)NSMALL);
+    tcase_add_loop_test(tc, every_policy, 0, (int)NSMALL);
+    tcase_add_loop_test(tc, baselines, 0, (int)NSMALL);
+    tcase_add_test(tc, system_pthreadpool_not_shadowed);
+    tcase_add_test(tc, recorder_and_range);
+    tcase_add_test(tc, runner_end_to_end);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(suite());
+}
