@@ -19,13 +19,17 @@
 
 /*
  * The policy of pthreadpool_create when neither TPOOL_CONFIG nor TPOOL_POLICY
- * names one. "fifo" for now; once the other policies have landed this is to
- * become the one that tpool-bench measures fastest for parallel-for (the
- * pthreadpool workloads), so that a program moved onto tpool's
- * libpthreadpool gets the best default without configuration.
+ * names one: the policy tpool-bench measured fastest for parallel-for, so
+ * that a program moved onto tpool's libpthreadpool gets the best default
+ * without configuration. "stealing" was fastest or within noise of the
+ * fastest tpool policy on the parallel-for workloads (empty-1000, triangular,
+ * heavy-tailed, tiled-gemm) both at 2 threads on a 2-core VM and at 16 threads
+ * on a 16-core one; dynamic was ahead only on dispatch of a range = threads
+ * and on uniform costs (figures in docs/measurements/). Re-measure when a
+ * policy changes.
  */
 #ifndef TPOOL_PTHREADPOOL_DEFAULT_POLICY
-#define TPOOL_PTHREADPOOL_DEFAULT_POLICY "fifo"
+#define TPOOL_PTHREADPOOL_DEFAULT_POLICY "stealing"
 #endif
 
 static tpool *as_tpool(pthreadpool_t pool)

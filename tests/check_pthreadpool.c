@@ -467,7 +467,7 @@ START_TEST(test_create)
     /* Nothing configured: the compiled-in default policy. */
     p = pthreadpool_create(2);
     ck_assert_ptr_nonnull(p);
-    ck_assert_str_eq(tpool_policy_name((tpool *)p), "fifo");
+    ck_assert_str_eq(tpool_policy_name((tpool *)p), "stealing");
     pthreadpool_destroy(p);
 }
 END_TEST
