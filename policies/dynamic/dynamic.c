@@ -2,7 +2,8 @@
  * dynamic.c - first come, first served: one shared queue of tasks and one
  * shared cursor over a parallel-for range.
  *
- * Tasks. One queue (Vyukov's intrusive multi-producer queue, consumers
+ * Tasks. One queue (Vyukov's intrusive multi-producer queue, tpool_mpsc,
+ * consumers
  * serialised by a small lock, as in the FIFO policy). A worker that finds
  * its private list empty takes up to `batch` tasks under one acquisition of
  * the lock, keeps all but the first in a private list, and returns them one
@@ -48,13 +49,9 @@ typedef struct dynamic_local {
 _Static_assert(sizeof(dynamic_local) == TPOOL_CACHELINE, "one line per worker");
 
 typedef struct dynamic {
-    /* Producers: exchanged by every push (acq_rel). */
-    _Alignas(TPOOL_CACHELINE) tpool_task *tail;
-    /* Consumers: written under `lock`, relaxed atomic stores because the
-     * lock-free emptiness test reads it. */
-    _Alignas(TPOOL_CACHELINE) tpool_task *head;
+    /* Producers push without the lock; consumers pop under `lock`. */
+    tpool_mpsc q;
     pthread_mutex_t lock;
-    tpool_task stub;
 
     /* The range cursor: the first item not handed out yet. Reset by
      * range_begin before the core publishes the job; then every
@@ -117,8 +114,7 @@ static int dynamic_create(const tpool_policy_env *env, void **out)
     }
     memset(q, 0, sizeof *q);
     memset(local, 0, env->workers * sizeof *local);
-    q->stub.next = NULL;
-    q->head = q->tail = &q->stub;
+    tpool_mpsc_init(&q->q);
     pthread_mutex_init(&q->lock, NULL);
     atomic_init(&q->cursor, 0);
     q->workers = env->workers;
@@ -141,49 +137,12 @@ static void dynamic_destroy(void *state)
 
 /* ---- tasks ----------------------------------------------------------------- */
 
-static void enqueue(dynamic *q, tpool_task *t)
-{
-    __atomic_store_n(&t->next, NULL, __ATOMIC_RELAXED);
-    tpool_task *prev = __atomic_exchange_n(&q->tail, t, __ATOMIC_ACQ_REL);
-    /* Until this store consumers see the queue end at `prev`; the core's
-     * wake after push brings a worker back. */
-    __atomic_store_n(&prev->next, t, __ATOMIC_RELEASE);
-}
-
-static void set_head(dynamic *q, tpool_task *t)
-{
-    __atomic_store_n(&q->head, t, __ATOMIC_RELAXED);
-}
-
-/* Vyukov's pop; the caller holds q->lock. */
-static tpool_task *dequeue(dynamic *q)
-{
-    tpool_task *head = q->head;
-    tpool_task *next = __atomic_load_n(&head->next, __ATOMIC_ACQUIRE);
-    if (head == &q->stub) {
-        if (!next)
-            return NULL;
-        set_head(q, head = next);
-        next = __atomic_load_n(&next->next, __ATOMIC_ACQUIRE);
-    }
-    if (next) {
-        set_head(q, next);
-        return head;
-    }
-    if (head != __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE))
-        return NULL; /* a producer is between its two steps */
-    enqueue(q, &q->stub);
-    next = __atomic_load_n(&head->next, __ATOMIC_ACQUIRE);
-    if (next) {
-        set_head(q, next);
-        return head;
-    }
-    return NULL;
-}
-
 static int dynamic_push(void *state, tpool_task *t, unsigned from)
 {
-    enqueue(state, t);
+    dynamic *q = state;
+    /* Until the push returns consumers may see the queue end before t; the
+     * core's wake after push brings a worker back. */
+    tpool_mpsc_push(&q->q, t);
     return TPOOL_WAKE_ANY;
 }
 
@@ -197,16 +156,14 @@ static tpool_task *dynamic_pop(void *state, unsigned k)
             return t;
         }
     }
-    /* Empty: only the stub is queued (see fifo_pop). */
-    if (__atomic_load_n(&q->head, __ATOMIC_RELAXED) == &q->stub
-        && __atomic_load_n(&q->stub.next, __ATOMIC_ACQUIRE) == NULL
-        && __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE) == &q->stub)
+    /* Empty: only the stub is queued (see tpool_mpsc_empty and fifo_pop). */
+    if (tpool_mpsc_empty(&q->q))
         return NULL;
     unsigned want = k < q->workers ? q->batch : 1;
     pthread_mutex_lock(&q->lock);
-    tpool_task *first = dequeue(q), *last = first;
+    tpool_task *first = tpool_mpsc_pop(&q->q), *last = first;
     for (unsigned i = 1; last && i < want; i++) {
-        tpool_task *t = dequeue(q);
+        tpool_task *t = tpool_mpsc_pop(&q->q);
         if (!t)
             break;
         last->next = t; /* popped tasks' `next` is ours again */

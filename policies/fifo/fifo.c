@@ -18,14 +18,10 @@
 #include "tpool-policy.h"
 
 typedef struct fifo {
-    /* Producers: exchanged by every push (acq_rel). */
-    _Alignas(TPOOL_CACHELINE) tpool_task *tail;
-    /* Consumers: written under `lock` (relaxed atomic stores, because the
-     * lock-free emptiness test in fifo_pop reads it). */
-    _Alignas(TPOOL_CACHELINE) tpool_task *head;
+    /* Producers push without the lock; consumers pop under `lock`. */
+    tpool_mpsc q;
     pthread_mutex_t lock;
-    tpool_task stub; /* always in the queue when it is empty */
-    int64_t tile;    /* parameter: items per parallel-for tile, 0 = auto */
+    int64_t tile; /* parameter: items per parallel-for tile, 0 = auto */
 } fifo;
 
 static const tpool_param_desc fifo_params[] = {
@@ -42,9 +38,7 @@ static int fifo_create(const tpool_policy_env *env, void **out)
     fifo *q = aligned_alloc(TPOOL_CACHELINE, sizeof *q);
     if (!q)
         return -1;
-    q->stub.next = NULL;
-    q->head = &q->stub;
-    q->tail = &q->stub;
+    tpool_mpsc_init(&q->q);
     q->tile = env->params[0].i;
     pthread_mutex_init(&q->lock, NULL);
     *out = q;
@@ -58,67 +52,27 @@ static void fifo_destroy(void *state)
     free(q);
 }
 
-static void enqueue(fifo *q, tpool_task *t)
-{
-    __atomic_store_n(&t->next, NULL, __ATOMIC_RELAXED);
-    tpool_task *prev = __atomic_exchange_n(&q->tail, t, __ATOMIC_ACQ_REL);
-    /* Between the exchange and this store the queue is momentarily cut;
-     * consumers see it as empty past `prev` and the core's wake after push
-     * brings a worker back. */
-    __atomic_store_n(&prev->next, t, __ATOMIC_RELEASE);
-}
-
 static int fifo_push(void *state, tpool_task *t, unsigned from)
 {
-    enqueue(state, t);
+    fifo *q = state;
+    /* Until the push returns, consumers may see the queue end before t;
+     * the core's wake after push brings a worker back. */
+    tpool_mpsc_push(&q->q, t);
     return TPOOL_WAKE_ANY;
-}
-
-static void set_head(fifo *q, tpool_task *t)
-{
-    __atomic_store_n(&q->head, t, __ATOMIC_RELAXED);
-}
-
-/* Vyukov's pop; the caller holds q->lock. */
-static tpool_task *dequeue(fifo *q)
-{
-    tpool_task *head = q->head; /* we hold the lock: no other writer */
-    tpool_task *next = __atomic_load_n(&head->next, __ATOMIC_ACQUIRE);
-    if (head == &q->stub) {
-        if (!next)
-            return NULL;
-        set_head(q, head = next);
-        next = __atomic_load_n(&next->next, __ATOMIC_ACQUIRE);
-    }
-    if (next) {
-        set_head(q, next);
-        return head;
-    }
-    if (head != __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE))
-        return NULL; /* a producer is between its two steps */
-    enqueue(q, &q->stub);
-    next = __atomic_load_n(&head->next, __ATOMIC_ACQUIRE);
-    if (next) {
-        set_head(q, next);
-        return head;
-    }
-    return NULL;
 }
 
 static tpool_task *fifo_pop(void *state, unsigned slot)
 {
     fifo *q = state;
-    /* Empty: only the stub is queued. Tail alone is not enough: a consumer
-     * that re-queues the stub behind a node that just got a successor leaves
-     * tail == stub with work still queued. This test can only err towards
-     * "empty" while another consumer is inside dequeue, and that consumer
-     * pops again before it can sleep, so no work is stranded. */
-    if (__atomic_load_n(&q->head, __ATOMIC_RELAXED) == &q->stub
-        && __atomic_load_n(&q->stub.next, __ATOMIC_ACQUIRE) == NULL
-        && __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE) == &q->stub)
+    /* Empty: only the stub is queued (tail == stub alone is not enough; see
+     * tpool_mpsc_empty). This test can only err towards "empty" while a
+     * producer is inside push (the core wakes a worker after it) or while
+     * another consumer is inside the pop below, and that consumer pops
+     * again before it can sleep, so no work is stranded. */
+    if (tpool_mpsc_empty(&q->q))
         return NULL; /* no lock, no write */
     pthread_mutex_lock(&q->lock);
-    tpool_task *t = dequeue(q);
+    tpool_task *t = tpool_mpsc_pop(&q->q);
     pthread_mutex_unlock(&q->lock);
     return t;
 }

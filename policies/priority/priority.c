@@ -24,7 +24,7 @@
  * to run the tasks submitted before then (see the docs for the bound).
  *
  * Structure. Pushers never lock: a push appends the task to an inbox,
- * Vyukov's intrusive multi-producer queue (the FIFO policy's). Consumers
+ * Vyukov's intrusive multi-producer queue (tpool_mpsc, the FIFO policy's). Consumers
  * take one mutex, move everything from the inbox into the sorted queue
  * (runs under a 4-ary heap, see queue_add) and take its first task; the
  * lock is held for that short critical section, never while a task runs.
@@ -56,14 +56,14 @@ typedef struct entry {
 } entry;
 
 typedef struct priority {
-    /* Producers: exchanged by every push (acq_rel). */
-    _Alignas(TPOOL_CACHELINE) tpool_task *tail;
+    /* The inbox: producers push without the lock, consumers pop under
+     * `lock`. */
+    tpool_mpsc inbox;
 
-    /* Consumers: everything below is written under `lock`; `head`, `n`
-     * and `spill` with relaxed atomic stores, because the lock-free
-     * emptiness test in priority_pop reads them. */
-    _Alignas(TPOOL_CACHELINE) tpool_task *head; /* inbox head */
-    pthread_mutex_t lock;
+    /* Consumers: everything below is written under `lock`; `n` and
+     * `spill` with relaxed atomic stores, because the lock-free emptiness
+     * test in priority_pop reads them. */
+    _Alignas(TPOOL_CACHELINE) pthread_mutex_t lock;
     entry *heap;   /* heads of the runs; heap[0] runs next */
     size_t n, cap; /* entries in use (0: nothing queued), allocated */
     tpool_task *run_tail[1 << RUN_SLOTS_LOG2]; /* see queue_add */
@@ -72,7 +72,6 @@ typedef struct priority {
     tpool_task *spill, *spill_tail;
     uint64_t bucket_mask; /* bit b: bucket b has a task in the heap */
     uint32_t bucket_count[NBUCKETS];
-    tpool_task stub; /* always in the inbox when it is empty */
 
     /* Read-only after create. */
     _Alignas(TPOOL_CACHELINE) int64_t aging_ns; /* A in ns; 0 = no aging */
@@ -272,50 +271,6 @@ static tpool_task *queue_take(priority *s, unsigned slot)
     return t;
 }
 
-/* ---- the inbox (Vyukov), as in fifo.c ------------------------------------- */
-
-static void enqueue(priority *s, tpool_task *t)
-{
-    __atomic_store_n(&t->next, NULL, __ATOMIC_RELAXED);
-    tpool_task *prev = __atomic_exchange_n(&s->tail, t, __ATOMIC_ACQ_REL);
-    /* Until this store the inbox is cut after `prev`: consumers see it
-     * empty there, and the core's wake after the push brings one back. */
-    __atomic_store_n(&prev->next, t, __ATOMIC_RELEASE);
-}
-
-static void set_head(priority *s, tpool_task *t)
-{
-    __atomic_store_n(&s->head, t, __ATOMIC_RELAXED);
-}
-
-/* Vyukov's pop; the caller holds the lock. A task it returns has a
- * successor or was the last one, so no producer writes its `next` again
- * and the heap may use it. */
-static tpool_task *dequeue(priority *s)
-{
-    tpool_task *head = s->head;
-    tpool_task *next = __atomic_load_n(&head->next, __ATOMIC_ACQUIRE);
-    if (head == &s->stub) {
-        if (!next)
-            return NULL;
-        set_head(s, head = next);
-        next = __atomic_load_n(&next->next, __ATOMIC_ACQUIRE);
-    }
-    if (next) {
-        set_head(s, next);
-        return head;
-    }
-    if (head != __atomic_load_n(&s->tail, __ATOMIC_ACQUIRE))
-        return NULL; /* a producer is between its two steps */
-    enqueue(s, &s->stub);
-    next = __atomic_load_n(&head->next, __ATOMIC_ACQUIRE);
-    if (next) {
-        set_head(s, next);
-        return head;
-    }
-    return NULL;
-}
-
 /* ---- lifecycle and the task path ------------------------------------------ */
 
 static int priority_create(const tpool_policy_env *env, void **out)
@@ -328,8 +283,7 @@ static int priority_create(const tpool_policy_env *env, void **out)
         return -1;
     }
     memset(s, 0, sizeof *s);
-    s->stub.next = NULL;
-    s->head = s->tail = &s->stub;
+    tpool_mpsc_init(&s->inbox);
     pthread_mutex_init(&s->lock, NULL);
     s->aging_ns = env->params[P_AGING].i * 1000;
     s->tile = env->params[P_TILE].i;
@@ -351,7 +305,10 @@ static void priority_destroy(void *state)
 static int priority_push(void *state, tpool_task *t, unsigned from)
 {
     (void)from;
-    enqueue(state, t);
+    priority *s = state;
+    /* Until the push returns consumers may see the inbox end before t; the
+     * core's wake after the push brings one back. */
+    tpool_mpsc_push(&s->inbox, t);
     return TPOOL_WAKE_ANY; /* any worker may run the most urgent task */
 }
 
@@ -377,15 +334,13 @@ static tpool_task *spill_take(priority *s)
 static tpool_task *priority_pop(void *state, unsigned slot)
 {
     priority *s = state;
-    /* Empty: no heap, and only the stub in the inbox (see fifo_pop for the
-     * three loads). While a consumer is moving a task from the inbox to the
-     * heap this may say "empty" wrongly; that consumer pops again before
-     * it can sleep, so nothing is stranded. */
+    /* Empty: no heap, and only the stub in the inbox (see
+     * tpool_mpsc_empty). While a consumer is moving a task from the inbox
+     * to the heap this may say "empty" wrongly; that consumer pops again
+     * before it can sleep, so nothing is stranded. */
     if (__atomic_load_n(&s->n, __ATOMIC_RELAXED) == 0
         && __atomic_load_n(&s->spill, __ATOMIC_RELAXED) == NULL
-        && __atomic_load_n(&s->head, __ATOMIC_RELAXED) == &s->stub
-        && __atomic_load_n(&s->stub.next, __ATOMIC_ACQUIRE) == NULL
-        && __atomic_load_n(&s->tail, __ATOMIC_ACQUIRE) == &s->stub)
+        && tpool_mpsc_empty(&s->inbox))
         return NULL; /* no lock, no write */
     pthread_mutex_lock(&s->lock);
     /* Out of memory earlier: give the spilled tasks another chance. */
@@ -397,7 +352,10 @@ static tpool_task *priority_pop(void *state, unsigned slot)
         if (!rest)
             s->spill_tail = NULL;
     }
-    for (tpool_task *t; (t = dequeue(s));)
+    /* A task the inbox returns has a successor or was followed by the
+     * re-queued stub, so no producer writes its `next` again and the heap
+     * may use it. */
+    for (tpool_task *t; (t = tpool_mpsc_pop(&s->inbox));)
         if (queue_add(s, t) != 0)
             spill_add(s, t);
     /* The heap first; spilled tasks (only ever there when the heap array

@@ -3,8 +3,8 @@
  * in turn, by one shared counter; parallel-for tiles are dealt to every
  * participant in turn, the calling thread included.
  *
- * Each worker owns a Vyukov intrusive multi-producer queue (the FIFO
- * policy's queue). A push takes a ticket from the shared counter, the task
+ * Each worker owns a Vyukov intrusive multi-producer queue (tpool_mpsc,
+ * the FIFO policy's queue). A push takes a ticket from the shared counter, the task
  * goes to worker (ticket / quantum) % W, and that worker is named as the one
  * to wake. A task whose preferred_worker is in [0, W) goes to that worker
  * instead and takes no ticket.
@@ -39,7 +39,7 @@
  * read), so a task is never left behind a task that blocks.
  *
  * An empty queue is recognised without a lock and without a write, so the
- * core's spinning workers cost nothing (see queue_empty).
+ * core's spinning workers cost nothing (see tpool_mpsc_empty).
  *
  * Parallel-for (range_begin/range_next/range_end; no tile is ever a task).
  * range_begin cuts [0, n) into tiles of `tile` items (0: ceil(n / 4P), about
@@ -68,23 +68,23 @@
 #include "tpool-policy.h"
 
 typedef struct rr_queue {
-    /* Producers' line. */
-    _Alignas(TPOOL_CACHELINE) tpool_task *tail; /* exchanged by every push (acq_rel) */
+    /* The queue: tail on the producers' line, head and stub on the
+     * consumer's. */
+    tpool_mpsc mpsc;
+
+    /* Pushers' second line. */
     /* steal = true only: the owner writes it (relaxed, then a seq_cst
-     * fence when clearing); pushers read it after a seq_cst fence. Kept on
-     * the producers' line: it changes rarely and pushers read it right
-     * after exchanging `tail`. */
-    int idle;
+     * fence when clearing); pushers read it after a seq_cst fence, right
+     * after exchanging the tail. It changes rarely. */
+    _Alignas(TPOOL_CACHELINE) int idle;
     uint64_t dealt; /* tasks pushed to this queue, plus parallel-for tiles dealt
                      * to this worker; pushers and range_begin add (relaxed) */
 
-    /* Consumer's line. */
-    _Alignas(TPOOL_CACHELINE) tpool_task *head; /* the consumer writes (relaxed
-                                                 * atomic stores: queue_empty reads it) */
-    pthread_mutex_t lock; /* steal = true: held around every dequeue */
-    uint64_t steals;      /* tasks and tiles this worker took from others; the
-                           * owner adds */
-    tpool_task stub;      /* always in the queue when it is empty */
+    /* Consumer's second line. */
+    _Alignas(TPOOL_CACHELINE) pthread_mutex_t lock; /* steal = true: held around
+                                                     * every dequeue */
+    uint64_t steals; /* tasks and tiles this worker took from others; the
+                      * owner adds */
 } rr_queue;
 _Static_assert(_Alignof(rr_queue) == TPOOL_CACHELINE && sizeof(rr_queue) % TPOOL_CACHELINE == 0,
                "per-worker queues must not share cache lines");
@@ -152,69 +152,28 @@ static const tpool_param_desc roundrobin_params[] = {
 
 static const char *const roundrobin_stat_names[] = { "steals", "dealt", NULL };
 
-/* ---- the queue (Vyukov), as in fifo.c ------------------------------------ */
+/* ---- the queue (tpool_mpsc, as in fifo.c) --------------------------------- */
 
 static void queue_init(rr_queue *q)
 {
     memset(q, 0, sizeof *q);
-    q->stub.next = NULL;
-    q->head = &q->stub;
-    q->tail = &q->stub;
+    tpool_mpsc_init(&q->mpsc);
     q->idle = 1;
     pthread_mutex_init(&q->lock, NULL);
-}
-
-/* Appends t; returns the previous tail (the stub when the queue was
- * empty, or had just been emptied by a consumer). */
-static tpool_task *enqueue(rr_queue *q, tpool_task *t)
-{
-    __atomic_store_n(&t->next, NULL, __ATOMIC_RELAXED);
-    tpool_task *prev = __atomic_exchange_n(&q->tail, t, __ATOMIC_ACQ_REL);
-    /* Until this store the queue is cut after `prev`: the consumer sees it
-     * empty there, and the wake that follows the push brings it back. */
-    __atomic_store_n(&prev->next, t, __ATOMIC_RELEASE);
-    return prev;
-}
-
-static void set_head(rr_queue *q, tpool_task *t)
-{
-    __atomic_store_n(&q->head, t, __ATOMIC_RELAXED);
 }
 
 /* Vyukov's pop; one consumer at a time (the owner, or the lock holder). */
 static tpool_task *dequeue(rr_queue *q)
 {
-    tpool_task *head = q->head;
-    tpool_task *next = __atomic_load_n(&head->next, __ATOMIC_ACQUIRE);
-    if (head == &q->stub) {
-        if (!next)
-            return NULL;
-        set_head(q, head = next);
-        next = __atomic_load_n(&next->next, __ATOMIC_ACQUIRE);
-    }
-    if (next) {
-        set_head(q, next);
-        return head;
-    }
-    if (head != __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE))
-        return NULL; /* a producer is between its two steps */
-    enqueue(q, &q->stub);
-    next = __atomic_load_n(&head->next, __ATOMIC_ACQUIRE);
-    if (next) {
-        set_head(q, next);
-        return head;
-    }
-    return NULL;
+    return tpool_mpsc_pop(&q->mpsc);
 }
 
-/* No lock, no write. See fifo_pop for why the three loads are needed and
- * why an answer "empty" that races with a consumer strands nothing: that
- * consumer pops again before it can sleep. */
+/* No lock, no write. See tpool_mpsc_empty for why an answer "empty" that
+ * races with a consumer strands nothing: that consumer pops again before it
+ * can sleep. */
 static int queue_empty(rr_queue *q)
 {
-    return __atomic_load_n(&q->head, __ATOMIC_RELAXED) == &q->stub
-           && __atomic_load_n(&q->stub.next, __ATOMIC_ACQUIRE) == NULL
-           && __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE) == &q->stub;
+    return tpool_mpsc_empty(&q->mpsc);
 }
 
 static tpool_task *locked_dequeue(rr_queue *q)
@@ -276,13 +235,17 @@ static int roundrobin_push(void *state, tpool_task *t, unsigned from)
         w = (unsigned)((s->quantum == 1 ? ticket : ticket / s->quantum) % s->workers);
     }
     rr_queue *q = &s->q[w];
-    tpool_task *prev = enqueue(q, t);
+    /* Until the push returns the owner may see its queue end before t; the
+     * wake that follows the push brings it back. was_empty: the previous
+     * tail was the stub (the queue was empty, or had just been emptied by
+     * a consumer). */
+    int was_empty = tpool_mpsc_push(&q->mpsc, t);
     __atomic_fetch_add(&q->dealt, 1, __ATOMIC_RELAXED);
     if (!s->steal)
         return (int)w; /* only w can run it */
     /* Pairs with the owner's fence in set_busy (see the top comment). */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (prev == &q->stub && __atomic_load_n(&q->idle, __ATOMIC_RELAXED))
+    if (was_empty && __atomic_load_n(&q->idle, __ATOMIC_RELAXED))
         return (int)w;
     return TPOOL_WAKE_ANY;
 }

@@ -25,13 +25,10 @@
 
 #include "tpool-policy.h"
 
-/* One worker's queue. */
+/* One worker's queue (tpool_mpsc): any thread pushes, and the owning
+ * worker is its only consumer. */
 typedef struct static_slot {
-    /* Producers: exchanged by every push to this worker (acq_rel). */
-    _Alignas(TPOOL_CACHELINE) tpool_task *tail;
-    /* The owning worker only. */
-    _Alignas(TPOOL_CACHELINE) tpool_task *head;
-    tpool_task stub; /* in the queue whenever it is empty */
+    tpool_mpsc q;
 } static_slot;
 _Static_assert(sizeof(static_slot) % TPOOL_CACHELINE == 0,
                "slots must not share cache lines");
@@ -80,10 +77,8 @@ static int static_create(const tpool_policy_env *env, void **out)
     }
     memset(slot, 0, W * sizeof *slot);
     memset(part, 0, (W + 1) * sizeof *part);
-    for (unsigned k = 0; k < W; k++) {
-        slot[k].stub.next = NULL;
-        slot[k].head = slot[k].tail = &slot[k].stub;
-    }
+    for (unsigned k = 0; k < W; k++)
+        tpool_mpsc_init(&slot[k].q);
     s->workers = W;
     s->chunk = (uint64_t)env->params[0].i;
     s->slot = slot;
@@ -102,55 +97,23 @@ static void static_destroy(void *state)
 
 /* ---- tasks ----------------------------------------------------------------- */
 
-static void enqueue(static_slot *q, tpool_task *t)
-{
-    __atomic_store_n(&t->next, NULL, __ATOMIC_RELAXED);
-    tpool_task *prev = __atomic_exchange_n(&q->tail, t, __ATOMIC_ACQ_REL);
-    /* Until this store the owner sees the queue end at `prev`; it may park,
-     * and the wake that push asks for brings it back. */
-    __atomic_store_n(&prev->next, t, __ATOMIC_RELEASE);
-}
-
-/* Vyukov's pop, by the owner only. */
-static tpool_task *dequeue(static_slot *q)
-{
-    tpool_task *head = q->head;
-    tpool_task *next = __atomic_load_n(&head->next, __ATOMIC_ACQUIRE);
-    if (head == &q->stub) {
-        if (!next)
-            return NULL;
-        q->head = head = next;
-        next = __atomic_load_n(&next->next, __ATOMIC_ACQUIRE);
-    }
-    if (next) {
-        q->head = next;
-        return head;
-    }
-    if (head != __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE))
-        return NULL; /* a producer is between its two steps */
-    enqueue(q, &q->stub);
-    next = __atomic_load_n(&head->next, __ATOMIC_ACQUIRE);
-    if (next) {
-        q->head = next;
-        return head;
-    }
-    return NULL;
-}
-
 static int static_push(void *state, tpool_task *t, unsigned from)
 {
     static_state *s = state;
     unsigned w = t->preferred_worker >= 0 && (unsigned)t->preferred_worker < s->workers
                      ? (unsigned)t->preferred_worker
                      : (unsigned)(t->seq % s->workers);
-    enqueue(&s->slot[w], t);
+    /* Until the push returns the owner may see its queue end before t; it
+     * may park, and the wake that push asks for brings it back. */
+    tpool_mpsc_push(&s->slot[w].q, t);
     return (int)w;
 }
 
 static tpool_task *static_pop(void *state, unsigned k)
 {
     static_state *s = state;
-    return k < s->workers ? dequeue(&s->slot[k]) : NULL;
+    /* Vyukov's pop, by the owner only: no lock. */
+    return k < s->workers ? tpool_mpsc_pop(&s->slot[k].q) : NULL;
 }
 
 /* ---- parallel-for ------------------------------------------------------------ */

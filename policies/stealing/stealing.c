@@ -72,15 +72,12 @@ typedef struct stealing_part {
 _Static_assert(sizeof(stealing_part) == TPOOL_CACHELINE, "one line per participant");
 
 typedef struct stealing {
-    /* Injection queue: Vyukov's intrusive multi-producer queue, consumers
-     * serialised by `lock` (as in the FIFO policy; a mutex-protected list
-     * was measured 1.8 to 4.2 times slower, see the docs). tail: exchanged by
-     * every producer (acq_rel). head: written under `lock`, relaxed atomic
-     * so that the lock-free emptiness test can read it. */
-    _Alignas(TPOOL_CACHELINE) tpool_task *tail;
-    _Alignas(TPOOL_CACHELINE) tpool_task *head;
+    /* Injection queue: Vyukov's intrusive multi-producer queue
+     * (tpool_mpsc), consumers serialised by `lock` (as in the FIFO policy;
+     * a mutex-protected list was measured 1.8 to 4.2 times slower, see the
+     * docs). */
+    tpool_mpsc inject;
     pthread_mutex_t lock;
-    tpool_task stub;
 
     /* Read-only after create, except in resize (which runs alone). */
     _Alignas(TPOOL_CACHELINE) unsigned workers;
@@ -138,54 +135,19 @@ static const tpool_param_desc stealing_params[P_COUNT] = {
 
 static void inject_push(stealing *s, tpool_task *t)
 {
-    __atomic_store_n(&t->next, NULL, __ATOMIC_RELAXED);
-    tpool_task *prev = __atomic_exchange_n(&s->tail, t, __ATOMIC_ACQ_REL);
-    /* Until this store the queue looks cut after `prev`; consumers see it
-     * as empty there, and the core's wake after push brings one back. */
-    __atomic_store_n(&prev->next, t, __ATOMIC_RELEASE);
-}
-
-static void set_head(stealing *s, tpool_task *t)
-{
-    __atomic_store_n(&s->head, t, __ATOMIC_RELAXED);
-}
-
-/* Vyukov's pop; the caller holds s->lock. */
-static tpool_task *inject_dequeue(stealing *s)
-{
-    tpool_task *head = s->head;
-    tpool_task *next = __atomic_load_n(&head->next, __ATOMIC_ACQUIRE);
-    if (head == &s->stub) {
-        if (!next)
-            return NULL;
-        set_head(s, head = next);
-        next = __atomic_load_n(&next->next, __ATOMIC_ACQUIRE);
-    }
-    if (next) {
-        set_head(s, next);
-        return head;
-    }
-    if (head != __atomic_load_n(&s->tail, __ATOMIC_ACQUIRE))
-        return NULL; /* a producer is between its two steps */
-    inject_push(s, &s->stub);
-    next = __atomic_load_n(&head->next, __ATOMIC_ACQUIRE);
-    if (next) {
-        set_head(s, next);
-        return head;
-    }
-    return NULL;
+    /* Until the push returns consumers may see the queue end before t; the
+     * core's wake after push brings one back. */
+    tpool_mpsc_push(&s->inject, t);
 }
 
 static tpool_task *inject_pop(stealing *s)
 {
-    /* Empty without the lock: only the stub is queued (see fifo_pop for why
-     * all three loads are needed and why a false "empty" strands nothing). */
-    if (__atomic_load_n(&s->head, __ATOMIC_RELAXED) == &s->stub
-        && __atomic_load_n(&s->stub.next, __ATOMIC_ACQUIRE) == NULL
-        && __atomic_load_n(&s->tail, __ATOMIC_ACQUIRE) == &s->stub)
+    /* Empty without the lock: only the stub is queued (see tpool_mpsc_empty
+     * for why a false "empty" strands nothing). */
+    if (tpool_mpsc_empty(&s->inject))
         return NULL;
     pthread_mutex_lock(&s->lock);
-    tpool_task *t = inject_dequeue(s);
+    tpool_task *t = tpool_mpsc_pop(&s->inject);
     pthread_mutex_unlock(&s->lock);
     return t;
 }
@@ -308,8 +270,7 @@ static int stealing_create(const tpool_policy_env *env, void **out)
     s->slot = slot;
     s->part = part;
     pthread_mutex_init(&s->lock, NULL);
-    s->stub.next = NULL;
-    s->head = s->tail = &s->stub;
+    tpool_mpsc_init(&s->inject);
     s->workers = env->workers;
     s->victim = (int)env->params[P_VICTIM].i;
     s->attempts_param = env->params[P_STEAL_ATTEMPTS].i;
