@@ -147,6 +147,9 @@ enum bench_omp_sched {
 #define BENCH_RUNS_OMP_FOR 0x04u  /* omp parallel for, schedule static/dynamic/guided */
 #define BENCH_RUNS_OMP_TASK 0x08u /* omp task */
 #define BENCH_RUNS_PTP 0x10u
+/* A parallel-for workload: every executor but omp task. */
+#define BENCH_RUNS_PARALLEL_FOR \
+    (BENCH_RUNS_SERIAL | BENCH_RUNS_TPOOL | BENCH_RUNS_OMP_FOR | BENCH_RUNS_PTP)
 
 struct bench_ptp_api;
 
@@ -264,6 +267,15 @@ typedef struct bench_workload {
     void (*latency)(void *state, bench_latency *out);
     void (*teardown)(void *state);
 } bench_workload;
+
+/* Initialisers shared by the workload tables: a static params[] array with
+ * its count, and the callbacks of a workload file that names them setup,
+ * prepare, run, check, plant, items and teardown (latency, when a workload
+ * has it, is given on its own). */
+#define BENCH_WORKLOAD_PARAMS(ps) .params = (ps), .nparams = sizeof(ps) / sizeof((ps)[0])
+#define BENCH_WORKLOAD_CALLBACKS                                                          \
+    .setup = setup, .prepare = prepare, .run = run, .check = check, .plant = plant,       \
+    .items = items, .teardown = teardown
 
 /* The registry, in listing order. */
 extern const bench_workload *const bench_workloads[];

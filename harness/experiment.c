@@ -162,6 +162,17 @@ static int get_int(pctx *c, const json_t *o, const char *parent, const char *key
     return 0;
 }
 
+/* get_int into an unsigned that keeps its value when the key is absent. */
+static int get_uint(pctx *c, const json_t *o, const char *parent, const char *key,
+                    unsigned min, unsigned max, unsigned *out)
+{
+    long long ll = *out;
+    if (get_int(c, o, parent, key, min, max, &ll))
+        return -1;
+    *out = (unsigned)ll;
+    return 0;
+}
+
 /* Labels name files and columns: keep them plain. */
 static int valid_label(const char *s)
 {
@@ -531,26 +542,12 @@ int bench_experiment_parse(const char *text, const char *source, bench_experimen
     if (get_int(&c, root, "", "seed", 0, LLONG_MAX, &ll))
         goto out;
     e->seed = (uint64_t)ll;
-    ll = e->repetitions;
-    if (get_int(&c, root, "", "repetitions", 1, 100000, &ll))
+    if (get_uint(&c, root, "", "repetitions", 1, 100000, &e->repetitions) ||
+        get_uint(&c, root, "", "warmup", 0, 1000, &e->warmup) ||
+        get_uint(&c, root, "", "cooldown_us", 0, 10000000, &e->cooldown_us) ||
+        get_uint(&c, root, "", "spin_us", 0, 1000000, &e->spin_us) ||
+        get_uint(&c, root, "", "idle_probe_ms", 0, 10000, &e->idle_probe_ms))
         goto out;
-    e->repetitions = (unsigned)ll;
-    ll = e->warmup;
-    if (get_int(&c, root, "", "warmup", 0, 1000, &ll))
-        goto out;
-    e->warmup = (unsigned)ll;
-    ll = e->cooldown_us;
-    if (get_int(&c, root, "", "cooldown_us", 0, 10000000, &ll))
-        goto out;
-    e->cooldown_us = (unsigned)ll;
-    ll = e->spin_us;
-    if (get_int(&c, root, "", "spin_us", 0, 1000000, &ll))
-        goto out;
-    e->spin_us = (unsigned)ll;
-    ll = e->idle_probe_ms;
-    if (get_int(&c, root, "", "idle_probe_ms", 0, 10000, &ll))
-        goto out;
-    e->idle_probe_ms = (unsigned)ll;
     if ((v = json_object_get(root, "policies")) && parse_policies(&c, v, e))
         goto out;
     if ((v = json_object_get(root, "baselines")) && parse_baselines(&c, v, e))

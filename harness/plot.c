@@ -92,6 +92,49 @@ static void put_xtics(FILE *gp, const unsigned *th, size_t nth)
     fprintf(gp, ")\n");
 }
 
+/* A figure of one cell (NaN when there is none) for put_by_threads. */
+typedef double (*cell_value_fn)(const bench_cell *c, const void *arg);
+
+/* Speedup over the serial loop, else over one thread. */
+static double speedup_of(const bench_cell *c, const void *arg)
+{
+    (void)arg;
+    return !c ? NAN : !isnan(c->speedup_serial) ? c->speedup_serial : c->speedup_1t;
+}
+
+/* Median time of one call in us; arg points to the calls per run. */
+static double dispatch_us_of(const bench_cell *c, const void *arg)
+{
+    double calls = *(const double *)arg;
+    return c ? c->t.median / calls / 1000.0 : NAN;
+}
+
+/* A table of workload wl: a row per thread count, a column per executor
+ * but the serial loop that has cells of wl, each holding value(cell, arg).
+ * Returns the number of columns after "threads". */
+static size_t put_by_threads(FILE *f, const bench_report *r, size_t wl, const unsigned *th,
+                             size_t nth, cell_value_fn value, const void *arg)
+{
+    fprintf(f, "threads");
+    size_t ncol = 0;
+    for (size_t x = 0; x < r->nexes; x++)
+        if (r->exes[x].kind != BENCH_EX_SERIAL && has_exe(r, wl, x)) {
+            fprintf(f, " %s", r->exes[x].label);
+            ncol++;
+        }
+    fputc('\n', f);
+    for (size_t k = 0; k < nth; k++) {
+        fprintf(f, "%u", th[k]);
+        for (size_t x = 0; x < r->nexes; x++) {
+            if (r->exes[x].kind == BENCH_EX_SERIAL || !has_exe(r, wl, x))
+                continue;
+            put(f, value(cell_at(r, wl, x, th[k]), arg));
+        }
+        fputc('\n', f);
+    }
+    return ncol;
+}
+
 static FILE *open_in(const char *dir, const char *name)
 {
     char path[4096];
@@ -129,25 +172,7 @@ int bench_write_plots(const char *dir, const bench_report *r)
             bad = 1;
             continue;
         }
-        fprintf(f, "threads");
-        size_t ncol = 0;
-        for (size_t x = 0; x < r->nexes; x++)
-            if (r->exes[x].kind != BENCH_EX_SERIAL && has_exe(r, w, x)) {
-                fprintf(f, " %s", r->exes[x].label);
-                ncol++;
-            }
-        fputc('\n', f);
-        for (size_t k = 0; k < nth; k++) {
-            fprintf(f, "%u", th[k]);
-            for (size_t x = 0; x < r->nexes; x++) {
-                if (r->exes[x].kind == BENCH_EX_SERIAL || !has_exe(r, w, x))
-                    continue;
-                const bench_cell *c = cell_at(r, w, x, th[k]);
-                put(f, !c ? NAN : !isnan(c->speedup_serial) ? c->speedup_serial
-                                                            : c->speedup_1t);
-            }
-            fputc('\n', f);
-        }
+        size_t ncol = put_by_threads(f, r, w, th, nth, speedup_of, NULL);
         fclose(f);
         if (ncol == 0)
             continue;
@@ -222,24 +247,7 @@ int bench_write_plots(const char *dir, const bench_report *r)
             bad = 1;
             continue;
         }
-        fprintf(f, "threads");
-        size_t ncol = 0;
-        for (size_t x = 0; x < r->nexes; x++)
-            if (r->exes[x].kind != BENCH_EX_SERIAL && has_exe(r, w, x)) {
-                fprintf(f, " %s", r->exes[x].label);
-                ncol++;
-            }
-        fputc('\n', f);
-        for (size_t k = 0; k < nth; k++) {
-            fprintf(f, "%u", th[k]);
-            for (size_t x = 0; x < r->nexes; x++) {
-                if (r->exes[x].kind == BENCH_EX_SERIAL || !has_exe(r, w, x))
-                    continue;
-                const bench_cell *c = cell_at(r, w, x, th[k]);
-                put(f, c ? c->t.median / calls / 1000.0 : NAN);
-            }
-            fputc('\n', f);
-        }
+        size_t ncol = put_by_threads(f, r, w, th, nth, dispatch_us_of, &calls);
         fclose(f);
         if (!ncol)
             continue;

@@ -30,6 +30,20 @@ void costed_finish(costed *c)
         c->expect[i] = bench_spin(c->iters[i], c->seed + i);
 }
 
+int costed_setup(const double *p, uint64_t seed, costed_fill_fn fill, void **state, char *err,
+                 size_t errsize)
+{
+    costed *c = costed_new((size_t)p[0], seed, 0);
+    if (!c) {
+        snprintf(err, errsize, "out of memory");
+        return -1;
+    }
+    fill(c, p, seed);
+    costed_finish(c);
+    *state = c;
+    return 0;
+}
+
 static void body(void *ctx, size_t begin, size_t end, unsigned slot)
 {
     costed *c = ctx;

@@ -26,11 +26,28 @@ typedef struct costed {
 costed *costed_new(size_t n, uint64_t seed, uint64_t sleep_ns);
 void costed_finish(costed *c);
 
+/* Fills c->iters[] (and c->sleep_ns where items block) from the workload's
+ * params p[] and seed. */
+typedef void (*costed_fill_fn)(costed *c, const double *p, uint64_t seed);
+/* A costed workload's setup: p[0] items filled by `fill`, then the expected
+ * values; "out of memory" in err on failure. */
+int costed_setup(const double *p, uint64_t seed, costed_fill_fn fill, void **state, char *err,
+                 size_t errsize);
+
 void costed_prepare(void *state, const bench_exec *ex);
 int costed_run(void *state, const bench_exec *ex);
 int costed_check(void *state, const bench_exec *ex, char *msg, size_t n);
 void costed_plant(void *state);
 uint64_t costed_items(void *state, const bench_exec *ex);
 void costed_teardown(void *state);
+
+/* The fields every costed workload's table shares: a parallel-for over p[0]
+ * items on every executor, busy time recorded by the bodies, the costed_*
+ * callbacks and the workload's own setup. */
+#define COSTED_WORKLOAD(ps, setup_fn)                                                    \
+    .unit = "items", BENCH_WORKLOAD_PARAMS(ps), .size_param = 0,                         \
+    .runs = BENCH_RUNS_PARALLEL_FOR, .records_busy = 1, .setup = (setup_fn),              \
+    .prepare = costed_prepare, .run = costed_run, .check = costed_check,                 \
+    .plant = costed_plant, .items = costed_items, .teardown = costed_teardown
 
 #endif

@@ -11,38 +11,23 @@ static const bench_param_spec params[] = {
     { "cap_ns", "costs are capped here, ns", 0, 0, 1e10, 2e6 },
 };
 
-static int setup(const double *p, uint64_t seed, void **state, char *err, size_t errsize)
+static void fill(costed *c, const double *p, uint64_t seed)
 {
-    costed *c = costed_new((size_t)p[0], seed, 0);
-    if (!c) {
-        snprintf(err, errsize, "out of memory");
-        return -1;
-    }
     uint64_t rng = seed ^ 0x5DEECE66Du;
     for (size_t i = 0; i < c->n; i++) {
         /* inverse transform: xm / U^(1/alpha), U in (0, 1] */
         double ns = p[1] / pow(bench_rand_unit(&rng), 1.0 / p[2]);
         c->iters[i] = bench_ns_to_iters(ns < p[3] ? ns : p[3]);
     }
-    costed_finish(c);
-    *state = c;
-    return 0;
+}
+
+static int setup(const double *p, uint64_t seed, void **state, char *err, size_t errsize)
+{
+    return costed_setup(p, seed, fill, state, err, errsize);
 }
 
 const bench_workload bench_wl_heavytail = {
     .name = "heavy-tailed",
     .description = "parallel-for, Pareto-distributed item costs (seeded)",
-    .unit = "items",
-    .params = params,
-    .nparams = sizeof params / sizeof params[0],
-    .size_param = 0,
-    .runs = BENCH_RUNS_SERIAL | BENCH_RUNS_TPOOL | BENCH_RUNS_OMP_FOR | BENCH_RUNS_PTP,
-    .records_busy = 1,
-    .setup = setup,
-    .prepare = costed_prepare,
-    .run = costed_run,
-    .check = costed_check,
-    .plant = costed_plant,
-    .items = costed_items,
-    .teardown = costed_teardown,
+    COSTED_WORKLOAD(params, setup),
 };

@@ -9,35 +9,22 @@ static const bench_param_spec params[] = {
     { "compute_us", "computing time of each item, us", 0, 0, 1e6, 50 },
 };
 
-static int setup(const double *p, uint64_t seed, void **state, char *err, size_t errsize)
+static void fill(costed *c, const double *p, uint64_t seed)
 {
-    costed *c = costed_new((size_t)p[0], seed, (uint64_t)(p[1] * 1000));
-    if (!c) {
-        snprintf(err, errsize, "out of memory");
-        return -1;
-    }
     uint64_t it = bench_ns_to_iters(p[2] * 1000);
+    (void)seed;
+    c->sleep_ns = (uint64_t)(p[1] * 1000);
     for (size_t i = 0; i < c->n; i++)
         c->iters[i] = it;
-    costed_finish(c);
-    *state = c;
-    return 0;
+}
+
+static int setup(const double *p, uint64_t seed, void **state, char *err, size_t errsize)
+{
+    return costed_setup(p, seed, fill, state, err, errsize);
 }
 
 const bench_workload bench_wl_iobound = {
     .name = "io-bound",
     .description = "parallel-for, each item blocks W us (nanosleep) then computes C us",
-    .unit = "items",
-    .params = params,
-    .nparams = sizeof params / sizeof params[0],
-    .size_param = 0,
-    .runs = BENCH_RUNS_SERIAL | BENCH_RUNS_TPOOL | BENCH_RUNS_OMP_FOR | BENCH_RUNS_PTP,
-    .records_busy = 1,
-    .setup = setup,
-    .prepare = costed_prepare,
-    .run = costed_run,
-    .check = costed_check,
-    .plant = costed_plant,
-    .items = costed_items,
-    .teardown = costed_teardown,
+    COSTED_WORKLOAD(params, setup),
 };
