@@ -14,28 +14,7 @@ static const char *g_pol[MAXPOL];
 static int g_npol;
 static unsigned g_seed;
 
-/* Per-task counters: every task must run exactly once, never twice. */
-static _Atomic unsigned *g_hits;
-
-static void hit(void *arg)
-{
-    atomic_fetch_add_explicit(&g_hits[(size_t)arg], 1, memory_order_relaxed);
-}
-
-static void assert_once(const char *pol, unsigned threads, size_t n)
-{
-    size_t lost = 0, twice = 0, first_bad = (size_t)-1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned h = atomic_load(&g_hits[i]);
-        lost += h == 0;
-        twice += h > 1;
-        if (h != 1 && first_bad == (size_t)-1)
-            first_bad = i;
-    }
-    ck_assert_msg(lost == 0 && twice == 0,
-                  "policy '%s', %u threads: %zu tasks never ran, %zu ran more than once "
-                  "(first: task %zu)", pol, threads, lost, twice, first_bad);
-}
+/* Per-task counters (tu_hit): every task must run exactly once, never twice. */
 
 START_TEST(test_tasks_exactly_once)
 {
@@ -44,7 +23,7 @@ START_TEST(test_tasks_exactly_once)
     static const unsigned threads[] = { 1, 2, 3, 5 };
     unsigned seed = g_seed;
     for (size_t k = 0; k < sizeof threads / sizeof threads[0]; k++) {
-        g_hits = calloc(N, sizeof *g_hits);
+        tu_hits_alloc(N);
         tpool *p = tu_pool(pol, threads[k], NULL);
         for (size_t i = 0; i < N; i++) {
             /* Varied attributes: every policy must accept any of them. */
@@ -52,17 +31,17 @@ START_TEST(test_tasks_exactly_once)
             a.priority = (int)(rand_r(&seed) % 5) - 2;
             a.preferred_worker = (int)(rand_r(&seed) % (threads[k] + 2)) - 1;
             a.cost_hint = rand_r(&seed) % 100;
-            ck_assert_int_eq(tpool_submit(p, hit, (void *)i, &a), 0);
+            ck_assert_int_eq(tpool_submit(p, tu_hit, (void *)i, &a), 0);
         }
         ck_assert_int_eq(tpool_wait_all(p), 0);
-        assert_once(pol, threads[k], N);
+        tu_hits_assert_once(N, "policy '%s', %u threads", pol, threads[k]);
         tpool_stats st;
         ck_assert_int_eq(tpool_stats_get(p, &st), 0);
         ck_assert_uint_eq(st.completed, N);
         ck_assert_uint_eq(st.submitted, N);
         tpool_stats_free(&st);
         ck_assert_int_eq(tpool_destroy(p), 0);
-        free(g_hits);
+        tu_hits_free();
     }
 }
 END_TEST
@@ -77,14 +56,14 @@ static void spawner(void *arg)
 {
     spawn_arg *a = arg;
     for (size_t i = a->first; i < a->first + a->count; i++)
-        ck_assert_int_eq(tpool_submit(a->p, hit, (void *)i, NULL), 0);
+        ck_assert_int_eq(tpool_submit(a->p, tu_hit, (void *)i, NULL), 0);
 }
 
 static void *outside_submitter(void *arg)
 {
     spawn_arg *a = arg;
     for (size_t i = a->first; i < a->first + a->count; i++)
-        ck_assert_int_eq(tpool_submit(a->p, hit, (void *)i, NULL), 0);
+        ck_assert_int_eq(tpool_submit(a->p, tu_hit, (void *)i, NULL), 0);
     return NULL;
 }
 
@@ -92,7 +71,7 @@ START_TEST(test_concurrent_and_nested_submit)
 {
     const char *pol = g_pol[_i];
     enum { OUT = 4, IN = 4, EACH = 5000, N = (OUT + IN) * EACH };
-    g_hits = calloc(N, sizeof *g_hits);
+    tu_hits_alloc(N);
     tpool *p = tu_pool(pol, 4, NULL);
     spawn_arg args[OUT + IN];
     pthread_t th[OUT];
@@ -107,52 +86,20 @@ START_TEST(test_concurrent_and_nested_submit)
     for (int i = 0; i < OUT; i++)
         pthread_join(th[i], NULL);
     ck_assert_int_eq(tpool_destroy(p), 0);
-    assert_once(pol, 4, N);
-    free(g_hits);
+    tu_hits_assert_once(N, "policy '%s', %u threads", pol, 4u);
+    tu_hits_free();
 }
 END_TEST
 
 /* Recursive fork-join: waiting tasks keep their threads working. */
-typedef struct fib_arg {
-    tpool *pool;
-    int n;
-    long result;
-} fib_arg;
-
-static void fib_task(void *arg)
-{
-    fib_arg *a = arg;
-    if (a->n < 2) {
-        a->result = a->n;
-        return;
-    }
-    fib_arg l = { a->pool, a->n - 1, 0 }, r = { a->pool, a->n - 2, 0 };
-    tpool_group *g;
-    ck_assert_int_eq(tpool_group_create(a->pool, &g), 0);
-    tpool_task_attr attr = TPOOL_TASK_ATTR_INIT;
-    attr.group = g;
-    ck_assert_int_eq(tpool_submit(a->pool, fib_task, &l, &attr), 0);
-    ck_assert_int_eq(tpool_submit(a->pool, fib_task, &r, &attr), 0);
-    ck_assert_int_eq(tpool_group_wait(g), 0);
-    tpool_group_destroy(g);
-    a->result = l.result + r.result;
-}
-
 START_TEST(test_fork_join)
 {
     const char *pol = g_pol[_i];
     for (unsigned threads = 1; threads <= 8; threads *= 2) {
         tpool *p = tu_pool(pol, threads, NULL);
-        fib_arg a = { p, 16, 0 };
-        tpool_group *g;
-        ck_assert_int_eq(tpool_group_create(p, &g), 0);
-        tpool_task_attr attr = TPOOL_TASK_ATTR_INIT;
-        attr.group = g;
-        ck_assert_int_eq(tpool_submit(p, fib_task, &a, &attr), 0);
-        ck_assert_int_eq(tpool_group_wait(g), 0);
-        tpool_group_destroy(g);
-        ck_assert_msg(a.result == 987, "policy '%s', %u threads: fib(16) = %ld", pol,
-                      threads, a.result);
+        long result = tu_fib_run(p, 16);
+        ck_assert_msg(result == 987, "policy '%s', %u threads: fib(16) = %ld", pol, threads,
+                      result);
         ck_assert_int_eq(tpool_destroy(p), 0);
     }
 }
@@ -224,20 +171,20 @@ START_TEST(test_mixed_concurrent)
 {
     const char *pol = g_pol[_i];
     enum { N = 10000 };
-    g_hits = calloc(N, sizeof *g_hits);
+    tu_hits_alloc(N);
     tpool *p = tu_pool(pol, 3, NULL);
     mix_arg m = { p, 3 };
     pthread_t th[3];
     for (int i = 0; i < 3; i++)
         pthread_create(&th[i], NULL, mixed_caller, &m);
     for (size_t i = 0; i < N; i++)
-        ck_assert_int_eq(tpool_submit(p, hit, (void *)i, NULL), 0);
+        ck_assert_int_eq(tpool_submit(p, tu_hit, (void *)i, NULL), 0);
     for (int i = 0; i < 3; i++)
         pthread_join(th[i], NULL);
     ck_assert_int_eq(tpool_wait_all(p), 0);
-    assert_once(pol, 3, N);
+    tu_hits_assert_once(N, "policy '%s', %u threads", pol, 3u);
     ck_assert_int_eq(tpool_destroy(p), 0);
-    free(g_hits);
+    tu_hits_free();
 }
 END_TEST
 
@@ -274,10 +221,7 @@ int main(void)
 {
     g_npol = tu_policies(g_pol, MAXPOL);
     g_seed = tu_seed("conformance");
-    printf("conformance: policies:");
-    for (int i = 0; i < g_npol; i++)
-        printf(" %s", g_pol[i]);
-    printf("\n");
+    tu_policies_print("conformance", g_pol, g_npol);
 
     Suite *s = suite_create("conformance");
     TCase *tc = tcase_create("policy");

@@ -311,11 +311,7 @@ END_TEST
 
 int main(void)
 {
-    g_npol = tu_policies(g_pol, MAXPOL);
-    printf("parallel_nd: policies:");
-    for (int i = 0; i < g_npol; i++)
-        printf(" %s", g_pol[i]);
-    printf("\n");
+    g_npol = tu_policies_print("parallel_nd", g_pol, MAXPOL);
 
     Suite *s = suite_create("parallel_nd");
     TCase *tc = tcase_create("nd");

@@ -12,32 +12,18 @@ typedef struct {
     _Atomic unsigned *hits;
 } hit_ctx;
 
-static _Atomic unsigned *g_hits;
-
-static void hit(void *arg)
-{
-    atomic_fetch_add_explicit(&g_hits[(size_t)arg], 1, memory_order_relaxed);
-}
-
-static void assert_each_once(size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        ck_assert_msg(atomic_load(&g_hits[i]) == 1, "task %zu ran %u times", i,
-                      atomic_load(&g_hits[i]));
-}
-
 static const unsigned thread_counts[] = { 1, 2, 3, 8 };
 
 START_TEST(test_exactly_once)
 {
     enum { N = 100000 };
     unsigned threads = thread_counts[_i];
-    g_hits = calloc(N, sizeof *g_hits);
+    tu_hits_alloc(N);
     tpool *p = tu_pool("fifo", threads, NULL);
     for (size_t i = 0; i < N; i++)
-        ck_assert_int_eq(tpool_submit(p, hit, (void *)i, NULL), 0);
+        ck_assert_int_eq(tpool_submit(p, tu_hit, (void *)i, NULL), 0);
     ck_assert_int_eq(tpool_wait_all(p), 0);
-    assert_each_once(N);
+    tu_hits_assert_once(N, "fifo, %u threads", threads);
 
     tpool_stats st;
     ck_assert_int_eq(tpool_stats_get(p, &st), 0);
@@ -52,7 +38,7 @@ START_TEST(test_exactly_once)
     tpool_stats_free(&st);
 
     ck_assert_int_eq(tpool_destroy(p), 0);
-    free(g_hits);
+    tu_hits_free();
 }
 END_TEST
 
@@ -67,14 +53,14 @@ static void *submitter(void *arg)
 {
     submitter_arg *a = arg;
     for (size_t i = a->first; i < a->first + a->count; i++)
-        ck_assert_int_eq(tpool_submit(a->pool, hit, (void *)i, NULL), 0);
+        ck_assert_int_eq(tpool_submit(a->pool, tu_hit, (void *)i, NULL), 0);
     return NULL;
 }
 
 START_TEST(test_concurrent_submitters)
 {
     enum { SUBMITTERS = 6, EACH = 20000, N = SUBMITTERS * EACH };
-    g_hits = calloc(N, sizeof *g_hits);
+    tu_hits_alloc(N);
     tpool *p = tu_pool("fifo", 3, NULL);
     pthread_t th[SUBMITTERS];
     submitter_arg args[SUBMITTERS];
@@ -85,51 +71,18 @@ START_TEST(test_concurrent_submitters)
     for (int i = 0; i < SUBMITTERS; i++)
         pthread_join(th[i], NULL);
     ck_assert_int_eq(tpool_destroy(p), 0); /* drains */
-    assert_each_once(N);
-    free(g_hits);
+    tu_hits_assert_once(N, "fifo, concurrent submitters");
+    tu_hits_free();
 }
 END_TEST
 
 /* ---- nested submission: recursive fork-join with groups ------------------- */
 
-typedef struct fib_arg {
-    tpool *pool;
-    int n;
-    long result;
-} fib_arg;
-
-static void fib_task(void *arg)
-{
-    fib_arg *a = arg;
-    if (a->n < 2) {
-        a->result = a->n;
-        return;
-    }
-    fib_arg l = { a->pool, a->n - 1, 0 }, r = { a->pool, a->n - 2, 0 };
-    tpool_group *g;
-    ck_assert_int_eq(tpool_group_create(a->pool, &g), 0);
-    tpool_task_attr attr = TPOOL_TASK_ATTR_INIT;
-    attr.group = g;
-    ck_assert_int_eq(tpool_submit(a->pool, fib_task, &l, &attr), 0);
-    ck_assert_int_eq(tpool_submit(a->pool, fib_task, &r, &attr), 0);
-    ck_assert_int_eq(tpool_group_wait(g), 0);
-    tpool_group_destroy(g);
-    a->result = l.result + r.result;
-}
-
 START_TEST(test_nested_fork_join)
 {
     /* More threads than cores: waiting tasks must keep their threads busy. */
     tpool *p = tu_pool("fifo", 8, NULL);
-    fib_arg a = { p, 18, 0 };
-    tpool_group *g;
-    ck_assert_int_eq(tpool_group_create(p, &g), 0);
-    tpool_task_attr attr = TPOOL_TASK_ATTR_INIT;
-    attr.group = g;
-    ck_assert_int_eq(tpool_submit(p, fib_task, &a, &attr), 0);
-    ck_assert_int_eq(tpool_group_wait(g), 0);
-    tpool_group_destroy(g);
-    ck_assert_int_eq(a.result, 2584);
+    ck_assert_int_eq(tu_fib_run(p, 18), 2584);
     ck_assert_int_eq(tpool_destroy(p), 0);
 }
 END_TEST

@@ -18,42 +18,7 @@
 
 #include "testutil.h"
 
-/* ---- a small latch: wait until a counter reaches a value ------------------ */
-
-typedef struct {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    unsigned long count;
-} latch;
-
-static void latch_init(latch *l)
-{
-    pthread_mutex_init(&l->lock, NULL);
-    pthread_cond_init(&l->cond, NULL);
-    l->count = 0;
-}
-
-static void latch_fini(latch *l)
-{
-    pthread_mutex_destroy(&l->lock);
-    pthread_cond_destroy(&l->cond);
-}
-
-static void latch_add(latch *l, unsigned long n)
-{
-    pthread_mutex_lock(&l->lock);
-    l->count += n;
-    pthread_cond_broadcast(&l->cond);
-    pthread_mutex_unlock(&l->lock);
-}
-
-static void latch_wait(latch *l, unsigned long target)
-{
-    pthread_mutex_lock(&l->lock);
-    while (l->count < target)
-        pthread_cond_wait(&l->cond, &l->lock);
-    pthread_mutex_unlock(&l->lock);
-}
+/* Latches (tu_latch): wait until a counter reaches a value. */
 
 static uint64_t now_ns(void)
 {
@@ -82,41 +47,41 @@ static uint64_t stat_of(tpool *p, unsigned slot, const char *name)
 
 /* ---- the gate: keeps the only worker busy while the test queues work ------- */
 
-static latch g_gate_started, g_gate_open;
+static tu_latch g_gate_started, g_gate_open;
 
 static void gate_task(void *arg)
 {
     (void)arg;
-    latch_add(&g_gate_started, 1);
-    latch_wait(&g_gate_open, 1);
+    tu_latch_add(&g_gate_started, 1);
+    tu_latch_wait_for(&g_gate_open, 1);
 }
 
 static void gate_close(tpool *p)
 {
-    latch_init(&g_gate_started);
-    latch_init(&g_gate_open);
+    tu_latch_init(&g_gate_started);
+    tu_latch_init(&g_gate_open);
     tpool_task_attr a = TPOOL_TASK_ATTR_INIT;
     a.priority = 1 << 30; /* whatever else is queued, the gate goes first */
     ck_assert_int_eq(tpool_submit(p, gate_task, NULL, &a), 0);
-    latch_wait(&g_gate_started, 1);
+    tu_latch_wait_for(&g_gate_started, 1);
 }
 
 static void gate_open(void)
 {
-    latch_add(&g_gate_open, 1);
+    tu_latch_add(&g_gate_open, 1);
 }
 
 static void gate_fini(void)
 {
-    latch_fini(&g_gate_started);
-    latch_fini(&g_gate_open);
+    tu_latch_destroy(&g_gate_started);
+    tu_latch_destroy(&g_gate_open);
 }
 
 /* ---- the run log ------------------------------------------------------------ */
 
 enum { LOG_MAX = 4096 };
 static size_t g_log[LOG_MAX];
-static latch g_logged; /* count = entries in g_log */
+static tu_latch g_logged; /* count = entries in g_log */
 
 static void log_entry(size_t id)
 {
@@ -160,7 +125,7 @@ START_TEST(test_single_worker_order)
     enum { N = 3000 };
     unsigned seed = tu_seed("priority order");
     static spec specs[N];
-    latch_init(&g_logged);
+    tu_latch_init(&g_logged);
     tpool *p = tu_pool("priority", 1, "{\"aging_us\": 0}");
     gate_close(p);
     for (size_t i = 0; i < N; i++) {
@@ -173,7 +138,7 @@ START_TEST(test_single_worker_order)
         ck_assert_int_eq(tpool_submit(p, log_task, (void *)i, &a), 0);
     }
     gate_open();
-    latch_wait(&g_logged, N);
+    tu_latch_wait_for(&g_logged, N);
     qsort(specs, N, sizeof specs[0], spec_cmp);
     for (size_t k = 0; k < N; k++)
         ck_assert_msg(g_log[k] == specs[k].index,
@@ -183,7 +148,7 @@ START_TEST(test_single_worker_order)
     ck_assert_uint_eq(stat_of(p, 0, "aged"), 0); /* aging off: nobody overtook */
     ck_assert_int_eq(tpool_destroy(p), 0);
     gate_fini();
-    latch_fini(&g_logged);
+    tu_latch_destroy(&g_logged);
 }
 END_TEST
 
@@ -241,7 +206,7 @@ START_TEST(test_tile_order)
     tiles_ctx c = { .n = tile_cases[_i].n, .tile = tile_cases[_i].tile };
     c.ntiles = (c.n + c.tile - 1) / c.tile;
     atomic_init(&c.tiles_run, 0);
-    latch_init(&g_logged);
+    tu_latch_init(&g_logged);
     tpool *p = tu_pool("priority", 2, params);
     gate_close(p);
     tpool_task_attr a = TPOOL_TASK_ATTR_INIT;
@@ -253,7 +218,7 @@ START_TEST(test_tile_order)
     }
     tpool_range_opts opts = { .priority = 5, .cost = tile_cases[_i].with_cost ? cost_of : NULL };
     ck_assert_int_eq(tpool_parallel_range(p, c.n, log_tile, &c, &opts), 0);
-    latch_wait(&g_logged, 2 * NTASKS + c.ntiles);
+    tu_latch_wait_for(&g_logged, 2 * NTASKS + c.ntiles);
 
     size_t k = 0;
     for (size_t i = 0; i < NTASKS; i++, k++)
@@ -265,7 +230,7 @@ START_TEST(test_tile_order)
         ck_assert_uint_eq(g_log[k], TASK_LO + i);
     ck_assert_int_eq(tpool_destroy(p), 0);
     gate_fini();
-    latch_fini(&g_logged);
+    tu_latch_destroy(&g_logged);
 }
 END_TEST
 
@@ -296,7 +261,7 @@ typedef struct {
     _Atomic int low_ran;
     size_t started_before_low; /* written by L */
     size_t stream_len;         /* written by the last H */
-    latch going, low_done, stream_done;
+    tu_latch going, low_done, stream_done;
 } stream_state;
 
 static stream_state *g_st;
@@ -306,7 +271,7 @@ static void low_task(void *arg)
     (void)arg;
     g_st->started_before_low = atomic_load(&g_st->started);
     atomic_store(&g_st->low_ran, 1);
-    latch_add(&g_st->low_done, 1);
+    tu_latch_add(&g_st->low_done, 1);
 }
 
 static void high_task(void *arg)
@@ -315,7 +280,7 @@ static void high_task(void *arg)
     uint64_t t0 = now_ns();
     atomic_fetch_add(&g_st->started, 1);
     if (k == 2)
-        latch_add(&g_st->going, 1);
+        tu_latch_add(&g_st->going, 1);
     while (now_ns() < t0 + (uint64_t)D_US * 1000u)
         ; /* service time */
     if (!atomic_load(&g_st->low_ran) && k + 1 < g_st->cap) {
@@ -325,7 +290,7 @@ static void high_task(void *arg)
         ck_assert_int_eq(tpool_submit(g_st->p, high_task, (void *)(k + 1), &a), 0);
     } else {
         g_st->stream_len = k + 1;
-        latch_add(&g_st->stream_done, 1);
+        tu_latch_add(&g_st->stream_done, 1);
     }
 }
 
@@ -334,9 +299,9 @@ START_TEST(test_aging_stream)
     int aging = _i == 0;
     stream_state *st = calloc(1, sizeof *st);
     g_st = st;
-    latch_init(&st->going);
-    latch_init(&st->low_done);
-    latch_init(&st->stream_done);
+    tu_latch_init(&st->going);
+    tu_latch_init(&st->low_done);
+    tu_latch_init(&st->stream_done);
     atomic_init(&st->started, 0);
     atomic_init(&st->low_ran, 0);
     st->cap = aging ? 100000 : 200; /* with aging, L ends the stream */
@@ -348,12 +313,12 @@ START_TEST(test_aging_stream)
     a.priority = P_H;
     st->t_pre[0] = now_ns();
     ck_assert_int_eq(tpool_submit(st->p, high_task, (void *)0, &a), 0);
-    latch_wait(&st->going, 1);
+    tu_latch_wait_for(&st->going, 1);
     a.priority = P_H - G;
     ck_assert_int_eq(tpool_submit(st->p, low_task, NULL, &a), 0);
     uint64_t t_after = now_ns();
-    latch_wait(&st->low_done, 1);
-    latch_wait(&st->stream_done, 1);
+    tu_latch_wait_for(&st->low_done, 1);
+    tu_latch_wait_for(&st->stream_done, 1);
 
     size_t overtook = 0;
     for (size_t k = 0; k < st->started_before_low; k++)
@@ -374,17 +339,14 @@ START_TEST(test_aging_stream)
     printf("aging %s: %zu high tasks ran before the low one, %zu of them submitted after it "
            "(bound %d)\n", aging ? "on" : "off", st->started_before_low, overtook, BOUND);
     ck_assert_int_eq(tpool_destroy(st->p), 0);
-    latch_fini(&st->going);
-    latch_fini(&st->low_done);
-    latch_fini(&st->stream_done);
+    tu_latch_destroy(&st->going);
+    tu_latch_destroy(&st->low_done);
+    tu_latch_destroy(&st->stream_done);
     free(st);
 }
 END_TEST
 
 /* ---- exactly once, several workers, every aging setting --------------------- */
-
-static _Atomic unsigned *g_hits;
-static void hit(void *arg) { atomic_fetch_add_explicit(&g_hits[(size_t)arg], 1, memory_order_relaxed); }
 
 typedef struct {
     _Atomic unsigned char hits[1000];
@@ -417,13 +379,13 @@ START_TEST(test_variants_exactly_once)
     unsigned seed = tu_seed("priority variants");
     for (unsigned threads = 1; threads <= 5; threads += 2) {
         tpool *p = tu_pool("priority", threads, params);
-        g_hits = calloc(N, sizeof *g_hits);
+        tu_hits_alloc(N);
         for (size_t i = 0; i < N; i++) {
             tpool_task_attr a = TPOOL_TASK_ATTR_INIT;
             a.priority = rand_r(&seed) % 3 ? (int)(rand_r(&seed) % 200) - 100
                                            : (rand_r(&seed) % 2 ? INT32_MAX : INT32_MIN);
             a.cost_hint = rand_r(&seed) % 5;
-            ck_assert_int_eq(tpool_submit(p, hit, (void *)i, &a), 0);
+            ck_assert_int_eq(tpool_submit(p, tu_hit, (void *)i, &a), 0);
         }
         range_hits h;
         for (size_t i = 0; i < 1000; i++)
@@ -433,13 +395,11 @@ START_TEST(test_variants_exactly_once)
             ck_assert_int_eq(tpool_parallel_range(p, 1000, visit, &h, &o), 0);
         }
         ck_assert_int_eq(tpool_wait_all(p), 0);
-        for (size_t i = 0; i < N; i++)
-            ck_assert_msg(atomic_load(&g_hits[i]) == 1, "%s, %u threads: task %zu ran %u times",
-                          params, threads, i, atomic_load(&g_hits[i]));
+        tu_hits_assert_once(N, "%s, %u threads", params, threads);
         for (size_t i = 0; i < 1000; i++)
             ck_assert_uint_eq(atomic_load(&h.hits[i]), 10);
         ck_assert_int_eq(tpool_destroy(p), 0);
-        free(g_hits);
+        tu_hits_free();
     }
 }
 END_TEST
@@ -458,38 +418,14 @@ static const struct {
 
 START_TEST(test_bad_params)
 {
-    char json[256];
-    snprintf(json, sizeof json, "{\"policy\": \"priority\", \"threads\": 2, \"params\": %s}",
-             bad_params[_i].params);
-    tpool_config *cfg = NULL;
-    tpool_error err;
-    tpool_error_clear(&err);
-    ck_assert_int_eq(tpool_config_load_text(json, "<test>", &cfg, &err), 0);
-    tpool *p = NULL;
-    ck_assert_int_eq(tpool_create(cfg, &p, &err), TPOOL_EINVAL);
-    ck_assert_ptr_null(p);
-    ck_assert_str_eq(err.key, bad_params[_i].key);
-    ck_assert_msg(strstr(err.text, bad_params[_i].words) != NULL, "%s: message '%s' lacks '%s'",
-                  json, err.text, bad_params[_i].words);
-    tpool_config_free(cfg);
+    tu_expect_param_error("priority", bad_params[_i].params, bad_params[_i].key,
+                          bad_params[_i].words);
 }
 END_TEST
 
 START_TEST(test_params_listed)
 {
-    tpool_policy_info *list = NULL;
-    size_t n = 0;
-    ck_assert_int_eq(tpool_policy_list(NULL, &list, &n, NULL, NULL), 0);
-    int found = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(list[i].name, "priority") != 0)
-            continue;
-        found = 1;
-        ck_assert_msg(strstr(list[i].params_json, "\"aging_us\""), "%s", list[i].params_json);
-        ck_assert_msg(strstr(list[i].params_json, "\"tile\""), "%s", list[i].params_json);
-    }
-    ck_assert_msg(found, "priority not listed");
-    tpool_policy_list_free(list, n);
+    tu_assert_params_listed("priority", "aging_us", "tile");
 }
 END_TEST
 
@@ -545,15 +481,15 @@ static double run_drain(tpool *p, int nprio, unsigned subs)
     (void)subs;
     unsigned W = tpool_threads(p) > 1 ? tpool_threads(p) - 1 : 1;
     /* The gate, without Check's asserts (no test is running here). */
-    latch_init(&g_gate_started);
-    latch_init(&g_gate_open);
+    tu_latch_init(&g_gate_started);
+    tu_latch_init(&g_gate_open);
     tpool_task_attr a = TPOOL_TASK_ATTR_INIT;
     a.priority = 1 << 30;
     for (unsigned w = 0; w < W; w++) {
         a.preferred_worker = (int)w; /* one gate per worker under any policy */
         tpool_submit(p, gate_task, NULL, &a);
     }
-    latch_wait(&g_gate_started, W);
+    tu_latch_wait_for(&g_gate_started, W);
     bench_sub b = { p, nprio, BENCH_N, 777u };
     bench_submitter(&b);
     double t0 = now_s();

@@ -577,11 +577,7 @@ END_TEST
 
 int main(void)
 {
-    g_npol = tu_policies(g_pol, MAXPOL);
-    printf("pthreadpool: policies:");
-    for (int i = 0; i < g_npol; i++)
-        printf(" %s", g_pol[i]);
-    printf("\n");
+    g_npol = tu_policies_print("pthreadpool", g_pol, MAXPOL);
 
     Suite *s = suite_create("pthreadpool");
     TCase *tc = tcase_create("pthreadpool");

@@ -18,25 +18,6 @@ static const char *g_pol[MAXPOL];
 static int g_npol;
 static unsigned g_seed;
 
-static _Atomic unsigned *g_hits;
-
-static void hit(void *arg)
-{
-    atomic_fetch_add_explicit(&g_hits[(size_t)arg], 1, memory_order_relaxed);
-}
-
-static void assert_once(const char *pol, const char *what, size_t n)
-{
-    size_t lost = 0, twice = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned h = atomic_load(&g_hits[i]);
-        lost += h == 0;
-        twice += h > 1;
-    }
-    ck_assert_msg(lost == 0 && twice == 0, "policy '%s', %s: %zu tasks lost, %zu ran twice",
-                  pol, what, lost, twice);
-}
-
 /* Tasks that hold a worker until the test opens the gate. */
 static _Atomic int g_gate;
 static _Atomic int g_blocked;
@@ -67,7 +48,7 @@ START_TEST(test_resize_with_queued_tasks)
     static const unsigned steps[] = { 4, 8, 2, 1, 5, 3, 3, 6 };
     enum { PER_STEP = 3000 };
     size_t n = 0, total = PER_STEP * (sizeof steps / sizeof steps[0]);
-    g_hits = calloc(total, sizeof *g_hits);
+    tu_hits_alloc(total);
     tpool *p = tu_pool(pol, 3, NULL);
     uint64_t blockers = 0;
     for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
@@ -83,18 +64,16 @@ START_TEST(test_resize_with_queued_tasks)
         }
         blockers += w;
         for (size_t i = 0; i < PER_STEP; i++, n++)
-            ck_assert_int_eq(tpool_submit(p, hit, (void *)n, NULL), 0);
+            ck_assert_int_eq(tpool_submit(p, tu_hit, (void *)n, NULL), 0);
         ck_assert_int_eq(tpool_set_threads(p, steps[k]), 0);
         ck_assert_uint_eq(tpool_threads(p), steps[k]);
         atomic_store(&g_gate, 1);
         ck_assert_int_eq(tpool_wait_all(p), 0);
-        char what[64];
-        snprintf(what, sizeof what, "resize to %u", steps[k]);
-        assert_once(pol, what, n);
+        tu_hits_assert_once(n, "policy '%s', resize to %u", pol, steps[k]);
         assert_stats(p, pol, n + blockers);
     }
     ck_assert_int_eq(tpool_destroy(p), 0);
-    free(g_hits);
+    tu_hits_free();
 }
 END_TEST
 
@@ -113,7 +92,7 @@ static bool spin_until(_Atomic int *counter, int want)
 static _Atomic int g_done;
 static void hit_count(void *arg)
 {
-    hit(arg);
+    tu_hit(arg);
     atomic_fetch_add(&g_done, 1);
 }
 
@@ -123,7 +102,7 @@ START_TEST(test_grow_moves_queued_tasks)
 {
     const char *pol = g_pol[_i];
     enum { N = 1000 };
-    g_hits = calloc(N, sizeof *g_hits);
+    tu_hits_alloc(N);
     atomic_store(&g_gate, 0);
     atomic_store(&g_blocked, 0);
     atomic_store(&g_done, 0);
@@ -137,9 +116,9 @@ START_TEST(test_grow_moves_queued_tasks)
     atomic_store(&g_gate, 1);
     ck_assert_msg(moved, "policy '%s': no queued task ran on the new workers", pol);
     ck_assert_int_eq(tpool_wait_all(p), 0);
-    assert_once(pol, "grow with the only worker stuck", N);
+    tu_hits_assert_once(N, "policy '%s', grow with the only worker stuck", pol);
     ck_assert_int_eq(tpool_destroy(p), 0);
-    free(g_hits);
+    tu_hits_free();
 }
 END_TEST
 
@@ -154,7 +133,7 @@ static void *outside_submitter(void *arg)
 {
     spawn_arg *a = arg;
     for (size_t i = a->first; i < a->first + a->count; i++)
-        ck_assert_int_eq(tpool_submit(a->p, hit, (void *)i, NULL), 0);
+        ck_assert_int_eq(tpool_submit(a->p, tu_hit, (void *)i, NULL), 0);
     return NULL;
 }
 
@@ -162,7 +141,7 @@ static void spawner(void *arg)
 {
     spawn_arg *a = arg;
     for (size_t i = a->first; i < a->first + a->count; i++)
-        ck_assert_int_eq(tpool_submit(a->p, hit, (void *)i, NULL), 0);
+        ck_assert_int_eq(tpool_submit(a->p, tu_hit, (void *)i, NULL), 0);
 }
 
 typedef struct {
@@ -180,7 +159,7 @@ static void *group_waiter(void *arg)
         tpool_task_attr a = TPOOL_TASK_ATTR_INIT;
         a.group = grp;
         for (size_t i = 0; i < 100; i++)
-            ck_assert_int_eq(tpool_submit(g->p, hit, (void *)(g->first + r * 100 + i), &a), 0);
+            ck_assert_int_eq(tpool_submit(g->p, tu_hit, (void *)(g->first + r * 100 + i), &a), 0);
         ck_assert_int_eq(tpool_group_wait(grp), 0);
         tpool_group_destroy(grp);
     }
@@ -192,7 +171,7 @@ START_TEST(test_resize_racing_submitters)
 {
     const char *pol = g_pol[_i];
     enum { OUT = 3, IN = 3, EACH = 4000, GROUP = 3000, N = (OUT + IN) * EACH + GROUP };
-    g_hits = calloc(N, sizeof *g_hits);
+    tu_hits_alloc(N);
     tpool *p = tu_pool(pol, 3, NULL);
     spawn_arg args[OUT + IN];
     pthread_t th[OUT], gt;
@@ -216,10 +195,10 @@ START_TEST(test_resize_racing_submitters)
         pthread_join(th[i], NULL);
     pthread_join(gt, NULL);
     ck_assert_int_eq(tpool_wait_all(p), 0);
-    assert_once(pol, "racing submitters", N);
+    tu_hits_assert_once(N, "policy '%s', racing submitters", pol);
     assert_stats(p, pol, N + IN);
     ck_assert_int_eq(tpool_destroy(p), 0);
-    free(g_hits);
+    tu_hits_free();
 }
 END_TEST
 
@@ -364,18 +343,18 @@ static uint64_t resizes(tpool *p)
  * returns the resize's result; all tasks run in any case. */
 static int resize_with_queue(tpool *p, unsigned threads, size_t n)
 {
-    g_hits = calloc(n, sizeof *g_hits);
+    tu_hits_alloc(n);
     atomic_store(&g_gate, 0);
     atomic_store(&g_blocked, 0);
     ck_assert_int_eq(tpool_submit(p, blocker, NULL, NULL), 0);
     ck_assert(spin_until(&g_blocked, 1));
     for (size_t i = 0; i < n; i++)
-        ck_assert_int_eq(tpool_submit(p, hit, (void *)i, NULL), 0);
+        ck_assert_int_eq(tpool_submit(p, tu_hit, (void *)i, NULL), 0);
     int rc = tpool_set_threads(p, threads);
     atomic_store(&g_gate, 1);
     ck_assert_int_eq(tpool_wait_all(p), 0);
-    assert_once("module", "resize with queued tasks", n);
-    free(g_hits);
+    tu_hits_assert_once(n, "policy 'module', resize with queued tasks");
+    tu_hits_free();
     return rc;
 }
 
@@ -417,10 +396,7 @@ int main(void)
 {
     g_npol = tu_policies(g_pol, MAXPOL);
     g_seed = tu_seed("resize");
-    printf("resize: policies:");
-    for (int i = 0; i < g_npol; i++)
-        printf(" %s", g_pol[i]);
-    printf("\n");
+    tu_policies_print("resize", g_pol, g_npol);
 
     Suite *s = suite_create("resize");
     TCase *tc = tcase_create("resize");

@@ -16,50 +16,7 @@
 
 #include "testutil.h"
 
-/* ---- a small latch: wait until a counter reaches a value ------------------ */
-
-typedef struct {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    unsigned long count;
-} latch;
-
-static void latch_init(latch *l)
-{
-    pthread_mutex_init(&l->lock, NULL);
-    pthread_cond_init(&l->cond, NULL);
-    l->count = 0;
-}
-
-static void latch_fini(latch *l)
-{
-    pthread_mutex_destroy(&l->lock);
-    pthread_cond_destroy(&l->cond);
-}
-
-static void latch_add(latch *l, unsigned long n)
-{
-    pthread_mutex_lock(&l->lock);
-    l->count += n;
-    pthread_cond_broadcast(&l->cond);
-    pthread_mutex_unlock(&l->lock);
-}
-
-static void latch_wait(latch *l, unsigned long target)
-{
-    pthread_mutex_lock(&l->lock);
-    while (l->count < target)
-        pthread_cond_wait(&l->cond, &l->lock);
-    pthread_mutex_unlock(&l->lock);
-}
-
-static unsigned long latch_get(latch *l)
-{
-    pthread_mutex_lock(&l->lock);
-    unsigned long c = l->count;
-    pthread_mutex_unlock(&l->lock);
-    return c;
-}
+/* Latches (tu_latch): wait until a counter reaches a value. */
 
 static int stat_index(const tpool_stats *st, const char *name)
 {
@@ -422,8 +379,8 @@ END_TEST
 typedef struct {
     size_t n, tile;
     unsigned threads;
-    latch started;             /* tile 1 has started */
-    latch processed;           /* items processed outside tile 1 */
+    tu_latch started;             /* tile 1 has started */
+    tu_latch processed;           /* items processed outside tile 1 */
     unsigned tile_thread[256]; /* per tile: thread index */
     _Atomic unsigned char hits[2048];
 } block_scene;
@@ -436,13 +393,13 @@ static void block_visit(void *ctx, size_t begin, size_t end, unsigned thread)
         atomic_fetch_add(&b->hits[i], 1);
     b->tile_thread[t] = thread; /* written once per tile */
     if (t == 1) {
-        latch_add(&b->started, 1);
-        latch_wait(&b->processed, b->n - b->tile);
+        tu_latch_add(&b->started, 1);
+        tu_latch_wait_for(&b->processed, b->n - b->tile);
         return;
     }
     if (t < b->threads)
-        latch_wait(&b->started, 1);
-    latch_add(&b->processed, end - begin);
+        tu_latch_wait_for(&b->started, 1);
+    tu_latch_add(&b->processed, end - begin);
 }
 
 START_TEST(test_range_steal_unblocks)
@@ -455,12 +412,12 @@ START_TEST(test_range_steal_unblocks)
         b->n = (size_t)T * K * TILE;
         b->tile = TILE;
         b->threads = T;
-        latch_init(&b->started);
-        latch_init(&b->processed);
+        tu_latch_init(&b->started);
+        tu_latch_init(&b->processed);
         ck_assert_int_eq(tpool_parallel_range(p, b->n, block_visit, b, NULL), 0);
         for (size_t i = 0; i < b->n; i++)
             ck_assert_uint_eq(atomic_load(&b->hits[i]), 1);
-        ck_assert_uint_eq(latch_get(&b->processed), b->n - TILE);
+        ck_assert_uint_eq(tu_latch_get(&b->processed), b->n - TILE);
         ck_assert_uint_eq(b->tile_thread[1], 1); /* worker 0 was the one blocked */
         for (size_t t = 1 + T; t < (size_t)T * K; t += T) /* participant 1's later tiles */
             ck_assert_msg(b->tile_thread[t] != 1, "T=%u: tile %zu ran on the blocked index 1",
@@ -480,8 +437,8 @@ START_TEST(test_range_steal_unblocks)
             ck_assert_uint_eq(st.per_worker[W].policy[steals], K - 1); /* the caller */
         tpool_stats_free(&st);
         ck_assert_int_eq(tpool_destroy(p), 0);
-        latch_fini(&b->started);
-        latch_fini(&b->processed);
+        tu_latch_destroy(&b->started);
+        tu_latch_destroy(&b->processed);
         free(b);
     }
 }
@@ -493,7 +450,7 @@ END_TEST
  * tile 1 is let go. Here the release is done by the caller's last tile. */
 typedef struct {
     size_t n, tile;
-    latch caller_done;          /* tiles the caller has run */
+    tu_latch caller_done;          /* tiles the caller has run */
     unsigned tile_thread[64];
 } nosteal_scene;
 
@@ -504,9 +461,9 @@ static void nosteal_visit(void *ctx, size_t begin, size_t end, unsigned thread)
     size_t t = begin / b->tile;
     b->tile_thread[t] = thread;
     if (t == 1)
-        latch_wait(&b->caller_done, b->n / b->tile / 2); /* all the caller's tiles */
+        tu_latch_wait_for(&b->caller_done, b->n / b->tile / 2); /* all the caller's tiles */
     else if (thread == 0)
-        latch_add(&b->caller_done, 1);
+        tu_latch_add(&b->caller_done, 1);
 }
 
 START_TEST(test_range_no_steal_caller_works)
@@ -516,18 +473,18 @@ START_TEST(test_range_no_steal_caller_works)
     nosteal_scene *b = calloc(1, sizeof *b);
     b->n = 2 * K * TILE;
     b->tile = TILE;
-    latch_init(&b->caller_done);
+    tu_latch_init(&b->caller_done);
     ck_assert_int_eq(tpool_parallel_range(p, b->n, nosteal_visit, b, NULL), 0);
     for (size_t t = 0; t < 2 * K; t++)
         ck_assert_uint_eq(b->tile_thread[t], t % 2);
-    ck_assert_uint_eq(latch_get(&b->caller_done), K);
+    ck_assert_uint_eq(tu_latch_get(&b->caller_done), K);
     tpool_stats st;
     ck_assert_int_eq(tpool_stats_get(p, &st), 0);
     ck_assert_uint_eq(st.per_worker[1].items_run, K * TILE); /* the caller */
     ck_assert_uint_eq(st.per_worker[0].items_run, K * TILE);
     tpool_stats_free(&st);
     ck_assert_int_eq(tpool_destroy(p), 0);
-    latch_fini(&b->caller_done);
+    tu_latch_destroy(&b->caller_done);
     free(b);
 }
 END_TEST
@@ -542,9 +499,9 @@ END_TEST
 enum { M = 500 };
 
 typedef struct {
-    latch started;  /* the blocker is running */
-    latch release;  /* the test lets the blocker go */
-    latch done[2];  /* tasks finished, by dealing parity */
+    tu_latch started;  /* the blocker is running */
+    tu_latch release;  /* the test lets the blocker go */
+    tu_latch done[2];  /* tasks finished, by dealing parity */
 } blocked_scene;
 
 static blocked_scene g_scene;
@@ -552,26 +509,26 @@ static blocked_scene g_scene;
 static void blocker(void *arg)
 {
     (void)arg;
-    latch_add(&g_scene.started, 1);
-    latch_wait(&g_scene.release, 1);
+    tu_latch_add(&g_scene.started, 1);
+    tu_latch_wait_for(&g_scene.release, 1);
 }
 
 static void parity_task(void *arg)
 {
-    latch_add(&g_scene.done[(size_t)arg % 2], 1);
+    tu_latch_add(&g_scene.done[(size_t)arg % 2], 1);
 }
 
 static tpool *start_blocked_scene(const char *params)
 {
-    latch_init(&g_scene.started);
-    latch_init(&g_scene.release);
-    latch_init(&g_scene.done[0]);
-    latch_init(&g_scene.done[1]);
+    tu_latch_init(&g_scene.started);
+    tu_latch_init(&g_scene.release);
+    tu_latch_init(&g_scene.done[0]);
+    tu_latch_init(&g_scene.done[1]);
     tpool *p = tu_pool("roundrobin", 3, params); /* W = 2 */
     tpool_task_attr a = TPOOL_TASK_ATTR_INIT;
     a.preferred_worker = 0; /* takes no turn: the dealing starts at worker 0 */
     ck_assert_int_eq(tpool_submit(p, blocker, NULL, &a), 0);
-    latch_wait(&g_scene.started, 1);
+    tu_latch_wait_for(&g_scene.started, 1);
     for (size_t i = 0; i < 2 * M; i++)
         ck_assert_int_eq(tpool_submit(p, parity_task, (void *)i, NULL), 0);
     return p;
@@ -579,16 +536,16 @@ static tpool *start_blocked_scene(const char *params)
 
 static void end_blocked_scene(tpool *p)
 {
-    if (latch_get(&g_scene.release) == 0)
-        latch_add(&g_scene.release, 1);
+    if (tu_latch_get(&g_scene.release) == 0)
+        tu_latch_add(&g_scene.release, 1);
     ck_assert_int_eq(tpool_wait_all(p), 0);
-    ck_assert_uint_eq(latch_get(&g_scene.done[0]), M);
-    ck_assert_uint_eq(latch_get(&g_scene.done[1]), M);
+    ck_assert_uint_eq(tu_latch_get(&g_scene.done[0]), M);
+    ck_assert_uint_eq(tu_latch_get(&g_scene.done[1]), M);
     ck_assert_int_eq(tpool_destroy(p), 0);
-    latch_fini(&g_scene.started);
-    latch_fini(&g_scene.release);
-    latch_fini(&g_scene.done[0]);
-    latch_fini(&g_scene.done[1]);
+    tu_latch_destroy(&g_scene.started);
+    tu_latch_destroy(&g_scene.release);
+    tu_latch_destroy(&g_scene.done[0]);
+    tu_latch_destroy(&g_scene.done[1]);
 }
 
 /* steal = true: all 2M tasks finish while the blocker still blocks; the M
@@ -599,9 +556,9 @@ static void end_blocked_scene(tpool *p)
 START_TEST(test_steal_unstrands)
 {
     tpool *p = start_blocked_scene("{\"steal\": true}");
-    latch_wait(&g_scene.done[0], M);
-    latch_wait(&g_scene.done[1], M);
-    ck_assert_uint_eq(latch_get(&g_scene.release), 0); /* still blocked */
+    tu_latch_wait_for(&g_scene.done[0], M);
+    tu_latch_wait_for(&g_scene.done[1], M);
+    ck_assert_uint_eq(tu_latch_get(&g_scene.release), 0); /* still blocked */
 
     tpool_stats st;
     ck_assert_int_eq(tpool_stats_get(p, &st), 0);
@@ -617,7 +574,7 @@ START_TEST(test_steal_unstrands)
     ck_assert_uint_eq(st.per_worker[1].policy[dealt], M);
     tpool_stats_free(&st);
 
-    latch_add(&g_scene.release, 1);
+    tu_latch_add(&g_scene.release, 1);
     ck_assert_int_eq(tpool_wait_all(p), 0);
     ck_assert_int_eq(tpool_stats_get(p, &st), 0);
     ck_assert_uint_eq(st.per_worker[b].tasks_run, 1); /* the blocker alone */
@@ -634,8 +591,8 @@ END_TEST
 START_TEST(test_no_steal_strands)
 {
     tpool *p = start_blocked_scene(NULL);
-    latch_wait(&g_scene.done[1], M);
-    ck_assert_uint_eq(latch_get(&g_scene.done[0]), 0);
+    tu_latch_wait_for(&g_scene.done[1], M);
+    ck_assert_uint_eq(tu_latch_get(&g_scene.done[0]), 0);
     tpool_stats st;
     ck_assert_int_eq(tpool_stats_get(p, &st), 0);
     int steals = stat_index(&st, "steals");
@@ -647,34 +604,6 @@ START_TEST(test_no_steal_strands)
 END_TEST
 
 /* ---- exactly once under every parameter combination ------------------------ */
-
-static _Atomic unsigned *g_hits;
-static void hit(void *arg) { atomic_fetch_add_explicit(&g_hits[(size_t)arg], 1, memory_order_relaxed); }
-
-typedef struct fib_arg {
-    tpool *pool;
-    int n;
-    long result;
-} fib_arg;
-
-static void fib_task(void *arg)
-{
-    fib_arg *a = arg;
-    if (a->n < 2) {
-        a->result = a->n;
-        return;
-    }
-    fib_arg l = { a->pool, a->n - 1, 0 }, r = { a->pool, a->n - 2, 0 };
-    tpool_group *g;
-    ck_assert_int_eq(tpool_group_create(a->pool, &g), 0);
-    tpool_task_attr attr = TPOOL_TASK_ATTR_INIT;
-    attr.group = g;
-    ck_assert_int_eq(tpool_submit(a->pool, fib_task, &l, &attr), 0);
-    ck_assert_int_eq(tpool_submit(a->pool, fib_task, &r, &attr), 0);
-    ck_assert_int_eq(tpool_group_wait(g), 0);
-    tpool_group_destroy(g);
-    a->result = l.result + r.result;
-}
 
 static const char *const variant_params[] = {
     "{\"steal\": false, \"quantum\": 1}",
@@ -690,19 +619,17 @@ START_TEST(test_variants_exactly_once)
     unsigned seed = tu_seed("roundrobin variants");
     for (unsigned threads = 1; threads <= 5; threads += 2) {
         tpool *p = tu_pool("roundrobin", threads, params);
-        g_hits = calloc(N, sizeof *g_hits);
+        tu_hits_alloc(N);
         for (size_t i = 0; i < N; i++) {
             tpool_task_attr a = TPOOL_TASK_ATTR_INIT;
             a.preferred_worker = (int)(rand_r(&seed) % (threads + 2)) - 1;
-            ck_assert_int_eq(tpool_submit(p, hit, (void *)i, &a), 0);
+            ck_assert_int_eq(tpool_submit(p, tu_hit, (void *)i, &a), 0);
         }
-        fib_arg f = { p, 14, 0 };
-        ck_assert_int_eq(tpool_submit(p, fib_task, &f, NULL), 0);
+        tu_fib f = { p, 14, 0 };
+        ck_assert_int_eq(tpool_submit(p, tu_fib_task, &f, NULL), 0);
         ck_assert_int_eq(tpool_wait_all(p), 0);
         ck_assert_int_eq(f.result, 377);
-        for (size_t i = 0; i < N; i++)
-            ck_assert_msg(atomic_load(&g_hits[i]) == 1, "%s, %u threads: task %zu ran %u times",
-                          params, threads, i, atomic_load(&g_hits[i]));
+        tu_hits_assert_once(N, "%s, %u threads", params, threads);
         range_hits h;
         for (size_t i = 0; i < 100; i++)
             atomic_init(&h.hits[i], 0);
@@ -712,7 +639,7 @@ START_TEST(test_variants_exactly_once)
         for (size_t i = 0; i < 100; i++)
             ck_assert_uint_eq(atomic_load(&h.hits[i]), 20);
         ck_assert_int_eq(tpool_destroy(p), 0);
-        free(g_hits);
+        tu_hits_free();
     }
 }
 END_TEST
@@ -731,20 +658,8 @@ static const struct {
 
 START_TEST(test_bad_params)
 {
-    char json[256];
-    snprintf(json, sizeof json, "{\"policy\": \"roundrobin\", \"threads\": 2, \"params\": %s}",
-             bad_params[_i].params);
-    tpool_config *cfg = NULL;
-    tpool_error err;
-    tpool_error_clear(&err);
-    ck_assert_int_eq(tpool_config_load_text(json, "<test>", &cfg, &err), 0);
-    tpool *p = NULL;
-    ck_assert_int_eq(tpool_create(cfg, &p, &err), TPOOL_EINVAL);
-    ck_assert_ptr_null(p);
-    ck_assert_str_eq(err.key, bad_params[_i].key);
-    ck_assert_msg(strstr(err.text, bad_params[_i].words) != NULL, "%s: message '%s' lacks '%s'",
-                  json, err.text, bad_params[_i].words);
-    tpool_config_free(cfg);
+    tu_expect_param_error("roundrobin", bad_params[_i].params, bad_params[_i].key,
+                          bad_params[_i].words);
 }
 END_TEST
 
@@ -752,22 +667,7 @@ END_TEST
  * tpool_policy_list reports. */
 START_TEST(test_params_listed)
 {
-    tpool_policy_info *list = NULL;
-    size_t n = 0;
-    ck_assert_int_eq(tpool_policy_list(NULL, &list, &n, NULL, NULL), 0);
-    int found = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(list[i].name, "roundrobin") != 0)
-            continue;
-        found = 1;
-        for (const char *const *k = (const char *const[]){ "\"steal\"", "\"quantum\"",
-                                                            "\"tile\"", NULL };
-             *k; k++)
-            ck_assert_msg(strstr(list[i].params_json, *k), "%s not in %s", *k,
-                          list[i].params_json);
-    }
-    ck_assert_msg(found, "roundrobin not listed");
-    tpool_policy_list_free(list, n);
+    tu_assert_params_listed("roundrobin", "steal", "quantum", "tile");
 }
 END_TEST
 

@@ -254,48 +254,9 @@ END_TEST
 /* Tasks queued while the pool grows and shrinks (through the core's
  * re-creation of the state: the policy has no resize op) all run once:
  * every task waits at a gate that opens only after both resizes. */
-enum { GATED = 200 };
-
-static struct {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    int open;
-    _Atomic unsigned ran[GATED];
-} g_gated;
-
-static void gated_task(void *arg)
-{
-    pthread_mutex_lock(&g_gated.lock);
-    while (!g_gated.open)
-        pthread_cond_wait(&g_gated.cond, &g_gated.lock);
-    pthread_mutex_unlock(&g_gated.lock);
-    atomic_fetch_add(&g_gated.ran[(uintptr_t)arg], 1);
-}
-
 START_TEST(test_resize_keeps_tasks)
 {
-    tpool *p = tu_pool("static", 3, NULL);
-    memset(&g_gated, 0, sizeof g_gated);
-    pthread_mutex_init(&g_gated.lock, NULL);
-    pthread_cond_init(&g_gated.cond, NULL);
-    for (uintptr_t i = 0; i < GATED; i++) {
-        tpool_task_attr a = TPOOL_TASK_ATTR_INIT;
-        a.preferred_worker = (int)(i % 7) - 1;
-        ck_assert_int_eq(tpool_submit(p, gated_task, (void *)i, &a), 0);
-    }
-    ck_assert_int_eq(tpool_set_threads(p, 6), 0);
-    ck_assert_int_eq(tpool_set_threads(p, 2), 0);
-    pthread_mutex_lock(&g_gated.lock);
-    g_gated.open = 1;
-    pthread_cond_broadcast(&g_gated.cond);
-    pthread_mutex_unlock(&g_gated.lock);
-    ck_assert_int_eq(tpool_wait_all(p), 0);
-    for (size_t i = 0; i < GATED; i++)
-        ck_assert_msg(atomic_load(&g_gated.ran[i]) == 1, "task %zu ran %u times", i,
-                      atomic_load(&g_gated.ran[i]));
-    ck_assert_int_eq(tpool_set_threads(p, 4), 0);
-    ck_assert_uint_eq(tpool_threads(p), 4);
-    ck_assert_int_eq(tpool_destroy(p), 0);
+    tu_check_resize_keeps_tasks("static");
 }
 END_TEST
 
@@ -312,18 +273,7 @@ static const struct {
 
 START_TEST(test_param_errors_name_the_key)
 {
-    char json[256];
-    snprintf(json, sizeof json, "{\"policy\": \"static\", \"threads\": 2, \"params\": %s}",
-             bad_params[_i].params);
-    tpool_error err;
-    tpool_error_clear(&err);
-    tpool *p = NULL;
-    ck_assert_int_ne(tpool_create_from_text(json, &p, &err), 0);
-    ck_assert_ptr_null(p);
-    ck_assert_msg(strcmp(err.key, bad_params[_i].key) == 0, "%s: key '%s', text: %s",
-                  bad_params[_i].params, err.key, err.text);
-    ck_assert_msg(strstr(err.text, bad_params[_i].key + strlen("params.")) != NULL,
-                  "message does not name the key: %s", err.text);
+    tu_expect_param_error("static", bad_params[_i].params, bad_params[_i].key, NULL);
 }
 END_TEST
 

@@ -715,18 +715,7 @@ static const struct {
 
 START_TEST(test_param_errors_name_the_key)
 {
-    char json[256];
-    snprintf(json, sizeof json, "{\"policy\": \"stealing\", \"threads\": 2, \"params\": %s}",
-             bad_params[_i].params);
-    tpool_error err;
-    tpool_error_clear(&err);
-    tpool *p = NULL;
-    ck_assert_int_ne(tpool_create_from_text(json, &p, &err), 0);
-    ck_assert_ptr_null(p);
-    ck_assert_msg(strcmp(err.key, bad_params[_i].key) == 0, "%s: key '%s', text: %s",
-                  bad_params[_i].params, err.key, err.text);
-    ck_assert_msg(strstr(err.text, bad_params[_i].key + strlen("params.")) != NULL,
-                  "message does not name the key: %s", err.text);
+    tu_expect_param_error("stealing", bad_params[_i].params, bad_params[_i].key, NULL);
 }
 END_TEST
 
