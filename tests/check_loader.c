@@ -414,7 +414,12 @@ START_TEST(test_not_elf)
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char p[PATH_MAX], want[1024];
         snprintf(p, sizeof p, "%s/%s", d, names[i]);
-        dlopen_text(p, want, sizeof want);
+        /* A truncated ELF file is refused before dlopen (which could die of
+         * SIGBUS on it); the others carry dlopen's own text. */
+        if (strcmp(names[i], "trunc.so") == 0)
+            snprintf(want, sizeof want, "truncated ELF file");
+        else
+            dlopen_text(p, want, sizeof want);
         tpool__policy_handle h;
         tpool_error err;
         tpool_error_clear(&err);
