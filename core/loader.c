@@ -20,7 +20,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "elf_check.h"
 #include "error.h"
 
 #ifndef TPOOL_PKGLIBDIR
@@ -255,11 +254,6 @@ static pthread_mutex_t dl_lock = PTHREAD_MUTEX_INITIALIZER;
 static int open_checked(const char *path, char *file, tpool__policy_handle *out,
                         tpool_error *err)
 {
-    char why[256];
-    if (tpool__elf_check(file, why, sizeof why) != 0)
-        return fail(err, TPOOL_ELOAD, path,
-                    "policy '%s': cannot load it: %s (a partial copy or an "
-                    "interrupted install?)", path, why);
     void *dl = dlopen(file, RTLD_NOW | RTLD_LOCAL);
     if (!dl)
         return fail(err, TPOOL_ELOAD, path,
@@ -364,23 +358,6 @@ void tpool__policy_unload(tpool__policy_handle *h)
     }
     free(h->path);
     memset(h, 0, sizeof *h);
-}
-
-void tpool__loader_fork_prepare(void)
-{
-    pthread_mutex_lock(&dl_lock);
-}
-
-void tpool__loader_fork_parent(void)
-{
-    pthread_mutex_unlock(&dl_lock);
-}
-
-/* The child has one thread, the one that forked (and took the lock in
- * prepare): start from a fresh, unlocked mutex. */
-void tpool__loader_fork_child(void)
-{
-    pthread_mutex_init(&dl_lock, NULL);
 }
 
 /* ---- the search path ---------------------------------------------------------- */
