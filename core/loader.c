@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "elf_check.h"
 #include "error.h"
 
 #ifndef TPOOL_PKGLIBDIR
@@ -254,6 +255,11 @@ static pthread_mutex_t dl_lock = PTHREAD_MUTEX_INITIALIZER;
 static int open_checked(const char *path, char *file, tpool__policy_handle *out,
                         tpool_error *err)
 {
+    char why[256];
+    if (tpool__elf_check(file, why, sizeof why) != 0)
+        return fail(err, TPOOL_ELOAD, path,
+                    "policy '%s': cannot load it: %s (a partial copy or an "
+                    "interrupted install?)", path, why);
     void *dl = dlopen(file, RTLD_NOW | RTLD_LOCAL);
     if (!dl)
         return fail(err, TPOOL_ELOAD, path,
