@@ -50,7 +50,7 @@ int tpool__error(tpool_error *err, int code, const char *source, int line,
     copy(err->source, sizeof err->source, source);
     copy(err->key, sizeof err->key, key);
 
-    char msg[512];
+    char msg[sizeof err->text]; /* a message may fill the whole text */
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);

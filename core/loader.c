@@ -42,15 +42,12 @@ static int fail(tpool_error *err, int code, const char *source, const char *fmt,
 {
     if (!err || err->code != 0)
         return code;
-    char msg[768];
+    char msg[sizeof err->text];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     tpool__error(err, code, NULL, 0, 0, NULL, "%s", msg);
-    /* tpool__error cuts messages at 512 bytes; the text has room for more
-     * (long search paths). */
-    snprintf(err->text, sizeof err->text, "%s", msg);
     snprintf(err->source, sizeof err->source, "%s", source ? source : "");
     snprintf(err->key, sizeof err->key, "policy");
     return code;
