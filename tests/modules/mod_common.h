@@ -24,6 +24,7 @@ typedef struct mod_state {
     uint64_t *pushes;     /* per slot */
     int64_t depth;        /* mod_ok's parameters, kept to show they arrive */
     int64_t mode;
+    uint64_t ops;         /* the mod_broken_* modules count their pushes or pops */
 } mod_state;
 
 static inline int mod_create(const tpool_policy_env *env, void **out)

@@ -1,0 +1,488 @@
+/*
+ * checks_pool.c - conformance checks that drive the policy through a real
+ * pool (the public tpool API), loaded from the same file as the direct
+ * checks: task counts, nesting, fork-join, parallel-for, cancellation and
+ * resizing. A policy that returns a task twice makes the pool run a freed
+ * task, and one that loses a task makes a wait last forever, so
+ * tpool-conformance runs these in a child process with a time limit (see
+ * tpc_run_isolated) and only after the direct checks passed.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conformance.h"
+
+/* ---- per-task hit counters: a task with arg i counts one run of task i ----- */
+
+/* One check runs at a time in a process, so one counter array will do. */
+static _Atomic unsigned *g_hits;
+static _Atomic int g_api_error; /* a tpool call inside a task or thread failed */
+
+static void hit(void *arg) { atomic_fetch_add_explicit(&g_hits[(size_t)arg], 1, memory_order_relaxed); }
+
+static int hits_alloc(tpc_ctx *ctx, size_t n)
+{
+    g_hits = calloc(n ? n : 1, sizeof *g_hits);
+    atomic_store(&g_api_error, 0);
+    if (!g_hits)
+        tpc_fail(ctx, "out of memory for %zu counters", n);
+    return g_hits ? 0 : -1;
+}
+
+static void hits_free(void)
+{
+    free((void *)g_hits);
+    g_hits = NULL;
+}
+
+/* Tasks 0..n-1 must each have run once. */
+static int hits_verdict(tpc_ctx *ctx, size_t n, const char *what)
+{
+    size_t never = 0, twice = 0, first_never = 0, first_twice = 0;
+    for (size_t i = n; i-- > 0;) {
+        unsigned h = atomic_load(&g_hits[i]);
+        if (h == 0) {
+            never++;
+            first_never = i;
+        } else if (h > 1) {
+            twice++;
+            first_twice = i;
+        }
+    }
+    if (twice)
+        tpc_fail(ctx, "%s: %zu of %zu tasks ran more than once (first: task %zu, %u times): the "
+                 "policy returned them twice from pop", what, twice, n, first_twice,
+                 atomic_load(&g_hits[first_twice]));
+    else if (never)
+        tpc_fail(ctx, "%s: lost %zu of %zu tasks: the pool's wait returned but they never ran "
+                 "(first: task %zu)", what, never, n, first_never);
+    return ctx->failed ? -1 : 0;
+}
+
+static int api(tpc_ctx *ctx, int rc, const char *call, const char *what)
+{
+    if (rc)
+        tpc_fail(ctx, "%s: %s returned %d (%s)", what, call, rc, tpool_strerror(rc));
+    return rc;
+}
+
+/* ---- pool-tasks ------------------------------------------------------------------- */
+
+enum tpc_status tpc_check_pool_tasks(tpc_ctx *ctx)
+{
+    const tpc_session *s = ctx->s;
+    size_t n = s->opt->tasks;
+    for (unsigned k = 0; k < s->opt->nthreads; k++) {
+        unsigned T = s->opt->threads[k];
+        char what[64];
+        snprintf(what, sizeof what, "T=%u", T);
+        tpool *p = tpc_pool(ctx, T);
+        if (!p || hits_alloc(ctx, n)) {
+            tpool_destroy(p);
+            return TPC_FAIL;
+        }
+        int rc = 0;
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            tpool_task_attr a = TPOOL_TASK_ATTR_INIT;
+            a.priority = (int)(rand_r(&ctx->seed) % 5) - 2;
+            a.preferred_worker = (int)(rand_r(&ctx->seed) % (T + 2)) - 1;
+            a.cost_hint = rand_r(&ctx->seed) % 100;
+            rc = api(ctx, tpool_submit(p, hit, (void *)i, &a), "tpool_submit", what);
+        }
+        if (rc == 0)
+            rc = api(ctx, tpool_wait_all(p), "tpool_wait_all", what);
+        if (rc == 0)
+            rc = hits_verdict(ctx, n, what);
+        tpool_stats st;
+        if (rc == 0 && tpool_stats_get(p, &st) == 0) {
+            if (st.submitted != n || st.completed != n)
+                tpc_fail(ctx, "%s: the pool counted %llu submitted and %llu completed tasks, "
+                         "not %zu", what, (unsigned long long)st.submitted,
+                         (unsigned long long)st.completed, n);
+            tpool_stats_free(&st);
+        }
+        if (rc == 0)
+            api(ctx, tpool_destroy(p), "tpool_destroy", what);
+        hits_free();
+        if (ctx->failed)
+            return TPC_FAIL;
+        tpc_note(ctx, "%s: %zu tasks ran once each", what, n);
+    }
+    return TPC_PASS;
+}
+
+/* ---- pool-nested -------------------------------------------------------------------- */
+
+typedef struct {
+    tpool *p;
+    size_t first, count;
+} spawn_arg;
+
+static void spawner(void *arg)
+{
+    spawn_arg *a = arg;
+    for (size_t i = a->first; i < a->first + a->count; i++)
+        if (tpool_submit(a->p, hit, (void *)i, NULL) != 0)
+            atomic_store(&g_api_error, 1);
+}
+
+static void *outside_submitter(void *arg)
+{
+    spawner(arg);
+    return NULL;
+}
+
+enum tpc_status tpc_check_pool_nested(tpc_ctx *ctx)
+{
+    enum { OUT = 4, IN = 4 };
+    unsigned T = tpc_max_threads(ctx->s);
+    size_t each = ctx->s->opt->tasks / 4 + 1, n = (OUT + IN) * each;
+    char what[96];
+    snprintf(what, sizeof what, "T=%u, %d outside threads and %d tasks submitting", T,
+             OUT, IN);
+    tpool *p = tpc_pool(ctx, T);
+    if (!p || hits_alloc(ctx, n)) {
+        tpool_destroy(p);
+        return TPC_FAIL;
+    }
+    spawn_arg args[OUT + IN];
+    pthread_t th[OUT];
+    unsigned started = 0;
+    for (int i = 0; i < IN; i++) {
+        args[OUT + i] = (spawn_arg){ p, (size_t)(OUT + i) * each, each };
+        if (api(ctx, tpool_submit(p, spawner, &args[OUT + i], NULL), "tpool_submit", what))
+            break;
+    }
+    for (int i = 0; i < OUT && !ctx->failed; i++) {
+        args[i] = (spawn_arg){ p, (size_t)i * each, each };
+        if (pthread_create(&th[i], NULL, outside_submitter, &args[i]) != 0)
+            break;
+        started++;
+    }
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    api(ctx, tpool_destroy(p), "tpool_destroy", what);
+    if (!ctx->failed && started < OUT)
+        tpc_fail(ctx, "%s: could not start the submitting threads", what);
+    if (!ctx->failed && atomic_load(&g_api_error))
+        tpc_fail(ctx, "%s: a tpool_submit failed", what);
+    if (!ctx->failed)
+        hits_verdict(ctx, n, what);
+    hits_free();
+    if (ctx->failed)
+        return TPC_FAIL;
+    tpc_note(ctx, "%s: %zu tasks ran once each", what, n);
+    return TPC_PASS;
+}
+
+/* ---- pool-fork-join -------------------------------------------------------------------- */
+
+typedef struct fib {
+    tpool *pool;
+    int n;
+    long result;
+} fib;
+
+/* fib(n) by forking two children in a group and waiting on it. */
+static void fib_task(void *arg)
+{
+    fib *a = arg;
+    if (a->n < 2) {
+        a->result = a->n;
+        return;
+    }
+    fib l = { a->pool, a->n - 1, 0 }, r = { a->pool, a->n - 2, 0 };
+    tpool_group *g;
+    if (tpool_group_create(a->pool, &g) != 0) {
+        atomic_store(&g_api_error, 1);
+        return;
+    }
+    tpool_task_attr attr = TPOOL_TASK_ATTR_INIT;
+    attr.group = g;
+    if (tpool_submit(a->pool, fib_task, &l, &attr) != 0
+        || tpool_submit(a->pool, fib_task, &r, &attr) != 0 || tpool_group_wait(g) != 0)
+        atomic_store(&g_api_error, 1);
+    tpool_group_destroy(g);
+    a->result = l.result + r.result;
+}
+
+enum tpc_status tpc_check_pool_fork_join(tpc_ctx *ctx)
+{
+    const tpc_session *s = ctx->s;
+    atomic_store(&g_api_error, 0);
+    for (unsigned k = 0; k < s->opt->nthreads; k++) {
+        unsigned T = s->opt->threads[k];
+        char what[64];
+        snprintf(what, sizeof what, "T=%u, fib(16)", T);
+        tpool *p = tpc_pool(ctx, T);
+        if (!p)
+            return TPC_FAIL;
+        fib a = { p, 16, 0 };
+        tpool_group *g = NULL;
+        if (api(ctx, tpool_group_create(p, &g), "tpool_group_create", what) == 0) {
+            tpool_task_attr attr = TPOOL_TASK_ATTR_INIT;
+            attr.group = g;
+            if (api(ctx, tpool_submit(p, fib_task, &a, &attr), "tpool_submit", what) == 0)
+                api(ctx, tpool_group_wait(g), "tpool_group_wait", what);
+            tpool_group_destroy(g);
+        }
+        api(ctx, tpool_destroy(p), "tpool_destroy", what);
+        if (!ctx->failed && atomic_load(&g_api_error))
+            tpc_fail(ctx, "%s: a submit or group wait inside a task failed", what);
+        if (!ctx->failed && a.result != 987)
+            tpc_fail(ctx, "%s: got %ld, not 987: some task of the recursion did not run "
+                     "(or ran twice)", what, a.result);
+        if (ctx->failed)
+            return TPC_FAIL;
+        tpc_note(ctx, "%s = 987", what);
+    }
+    return TPC_PASS;
+}
+
+/* ---- pool-range ----------------------------------------------------------------------- */
+
+typedef struct {
+    _Atomic unsigned char *hits;
+    unsigned threads;
+    _Atomic int bad;          /* a thread index out of range or an empty range */
+    _Atomic unsigned bad_thread;
+} range_ctx;
+
+static void visit(void *arg, size_t begin, size_t end, unsigned thread)
+{
+    range_ctx *c = arg;
+    if (thread >= c->threads || begin >= end) {
+        atomic_store(&c->bad_thread, thread);
+        atomic_store(&c->bad, 1);
+    }
+    for (size_t i = begin; i < end; i++)
+        if (atomic_load_explicit(&c->hits[i], memory_order_relaxed) < 255)
+            atomic_fetch_add_explicit(&c->hits[i], 1, memory_order_relaxed);
+}
+
+/* One parallel-for of n items on p; fails the check unless each ran once. */
+static int range_once(tpc_ctx *ctx, tpool *p, unsigned T, size_t n, const char *what)
+{
+    range_ctx c = { .threads = T };
+    c.hits = calloc(n + 1, 1);
+    if (!c.hits)
+        return tpc_fail(ctx, "out of memory for %zu items", n), -1;
+    int rc = api(ctx, tpool_parallel_range(p, n, visit, &c, NULL), "tpool_parallel_range", what);
+    size_t twice = 0, never = 0, first = 0;
+    for (size_t i = n; rc == 0 && i-- > 0;) {
+        twice += c.hits[i] > 1;
+        never += c.hits[i] == 0;
+        if (c.hits[i] != 1)
+            first = i;
+    }
+    if (rc == 0 && (twice || never))
+        tpc_fail(ctx, "%s, n=%zu: %zu items visited more than once and %zu never (first: item "
+                 "%zu, visited %u times)", what, n, twice, never, first, (unsigned)c.hits[first]);
+    else if (rc == 0 && atomic_load(&c.bad))
+        tpc_fail(ctx, "%s, n=%zu: the body got an empty range or thread index %u (must be below "
+                 "%u)", what, n, atomic_load(&c.bad_thread), T);
+    free((void *)c.hits);
+    return ctx->failed ? -1 : 0;
+}
+
+enum tpc_status tpc_check_pool_range(tpc_ctx *ctx)
+{
+    const tpc_session *s = ctx->s;
+    static const size_t sizes[] = { 0, 1, 2, 5, 13, 101, 4099, 100003 };
+    for (unsigned k = 0; k < s->opt->nthreads; k++) {
+        unsigned T = s->opt->threads[k];
+        char what[64];
+        snprintf(what, sizeof what, "T=%u", T);
+        tpool *p = tpc_pool(ctx, T);
+        if (!p)
+            return TPC_FAIL;
+        for (size_t z = 0; !ctx->failed && z < sizeof sizes / sizeof sizes[0]; z++)
+            for (int rep = 0; !ctx->failed && rep < 3; rep++)
+                range_once(ctx, p, T, sizes[z], what);
+        api(ctx, tpool_destroy(p), "tpool_destroy", what);
+        if (ctx->failed)
+            return TPC_FAIL;
+        tpc_note(ctx, "%s: parallel-for of 0..100003 items, each index once", what);
+    }
+    return TPC_PASS;
+}
+
+/* ---- pool-mixed ----------------------------------------------------------------------- */
+
+typedef struct {
+    tpc_ctx *ctx;
+    tpool *p;
+    unsigned threads;
+    pthread_mutex_t *lock; /* around tpc_fail */
+} mix_arg;
+
+static void *mixed_caller(void *arg)
+{
+    mix_arg *m = arg;
+    for (int r = 0; r < 30; r++) {
+        tpc_ctx local = { .s = m->ctx->s };
+        char what[64];
+        snprintf(what, sizeof what, "T=%u, parallel-for from 3 threads", m->threads);
+        if (range_once(&local, m->p, m->threads, 2003, what)) {
+            pthread_mutex_lock(m->lock);
+            tpc_fail(m->ctx, "%s", local.msg);
+            pthread_mutex_unlock(m->lock);
+            break;
+        }
+    }
+    return NULL;
+}
+
+enum tpc_status tpc_check_pool_mixed(tpc_ctx *ctx)
+{
+    enum { CALLERS = 3 };
+    unsigned T = tpc_max_threads(ctx->s);
+    size_t n = ctx->s->opt->tasks / 2 + 1;
+    char what[96];
+    snprintf(what, sizeof what, "T=%u, tasks and parallel-for from %d threads", T, CALLERS);
+    tpool *p = tpc_pool(ctx, T);
+    if (!p || hits_alloc(ctx, n)) {
+        tpool_destroy(p);
+        return TPC_FAIL;
+    }
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    mix_arg m = { ctx, p, T, &lock };
+    pthread_t th[CALLERS];
+    unsigned started = 0;
+    for (int i = 0; i < CALLERS; i++) {
+        if (pthread_create(&th[i], NULL, mixed_caller, &m) != 0)
+            break;
+        started++;
+    }
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = tpool_submit(p, hit, (void *)i, NULL);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    if (rc)
+        api(ctx, rc, "tpool_submit", what);
+    if (api(ctx, tpool_wait_all(p), "tpool_wait_all", what) == 0 && !ctx->failed)
+        hits_verdict(ctx, n, what);
+    api(ctx, tpool_destroy(p), "tpool_destroy", what);
+    hits_free();
+    pthread_mutex_destroy(&lock);
+    if (!ctx->failed && started < CALLERS)
+        tpc_fail(ctx, "%s: could not start the calling threads", what);
+    if (ctx->failed)
+        return TPC_FAIL;
+    tpc_note(ctx, "%s: %zu tasks once, 90 parallel-fors exact", what, n);
+    return TPC_PASS;
+}
+
+/* ---- pool-cancel ------------------------------------------------------------------------ */
+
+static _Atomic size_t g_ran, g_cancelled;
+static void count_run(void *arg) { atomic_fetch_add(&g_ran, 1); }
+static void count_done(void *arg, int status)
+{
+    if (status == TPOOL_ECANCELED)
+        atomic_fetch_add(&g_cancelled, 1);
+}
+
+enum tpc_status tpc_check_pool_cancel(tpc_ctx *ctx)
+{
+    unsigned T = tpc_max_threads(ctx->s);
+    size_t n = ctx->s->opt->tasks;
+    char what[64];
+    snprintf(what, sizeof what, "T=%u, destroy in cancel mode", T);
+    atomic_store(&g_ran, 0);
+    atomic_store(&g_cancelled, 0);
+    tpool *p = tpc_pool(ctx, T);
+    if (!p)
+        return TPC_FAIL;
+    tpool_task_attr a = TPOOL_TASK_ATTR_INIT;
+    a.on_complete = count_done;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = api(ctx, tpool_submit(p, count_run, NULL, &a), "tpool_submit", what);
+    size_t cancelled = 0;
+    api(ctx, tpool_destroy_ex(p, TPOOL_CANCEL, &cancelled), "tpool_destroy_ex", what);
+    size_t ran = atomic_load(&g_ran), rep = atomic_load(&g_cancelled);
+    if (!ctx->failed && ran + rep != n)
+        tpc_fail(ctx, "%s: %zu ran + %zu reported cancelled = %zu, not the %zu submitted: %s",
+                 what, ran, rep, ran + rep, n,
+                 ran + rep < n ? "the policy lost tasks (destroy pops every slot until all "
+                                 "return NULL)"
+                               : "the policy returned some tasks twice");
+    if (!ctx->failed && cancelled != rep)
+        tpc_fail(ctx, "%s: destroy reported %zu cancelled, callbacks saw %zu", what, cancelled,
+                 rep);
+    if (ctx->failed)
+        return TPC_FAIL;
+    tpc_note(ctx, "%s: %zu ran + %zu cancelled = %zu", what, ran, rep, n);
+    return TPC_PASS;
+}
+
+/* ---- pool-resize ------------------------------------------------------------------------ */
+
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int open;
+} gate;
+
+typedef struct {
+    gate *g;
+    size_t index;
+} gated_arg;
+
+/* Waits at the gate, then counts a hit: keeps tasks queued during resizes. */
+static void gated_hit(void *arg)
+{
+    gated_arg *a = arg;
+    pthread_mutex_lock(&a->g->lock);
+    while (!a->g->open)
+        pthread_cond_wait(&a->g->cond, &a->g->lock);
+    pthread_mutex_unlock(&a->g->lock);
+    hit((void *)a->index);
+}
+
+enum tpc_status tpc_check_pool_resize(tpc_ctx *ctx)
+{
+    enum { GATED = 200 };
+    static const unsigned steps[] = { 6, 2 };
+    const char *what = "200 tasks queued on 3 threads, resized to 6 then 2";
+    gated_arg args[GATED];
+    gate g = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
+    tpool *p = tpc_pool(ctx, 3);
+    if (!p || hits_alloc(ctx, GATED)) {
+        tpool_destroy(p);
+        return TPC_FAIL;
+    }
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < GATED; i++) {
+        args[i] = (gated_arg){ &g, i };
+        tpool_task_attr a = TPOOL_TASK_ATTR_INIT;
+        a.preferred_worker = (int)(i % 7) - 1;
+        rc = api(ctx, tpool_submit(p, gated_hit, &args[i], &a), "tpool_submit", what);
+    }
+    for (size_t k = 0; rc == 0 && k < sizeof steps / sizeof steps[0]; k++)
+        rc = api(ctx, tpool_set_threads(p, steps[k]), "tpool_set_threads", what);
+    pthread_mutex_lock(&g.lock);
+    g.open = 1;
+    pthread_cond_broadcast(&g.cond);
+    pthread_mutex_unlock(&g.lock);
+    if (api(ctx, tpool_wait_all(p), "tpool_wait_all", what) == 0 && rc == 0)
+        rc = hits_verdict(ctx, GATED, what);
+    if (rc == 0 && api(ctx, tpool_set_threads(p, 4), "tpool_set_threads", what) == 0
+        && tpool_threads(p) != 4)
+        tpc_fail(ctx, "%s: after tpool_set_threads(4) the pool has %u threads", what,
+                 tpool_threads(p));
+    api(ctx, tpool_destroy(p), "tpool_destroy", what);
+    hits_free();
+    pthread_cond_destroy(&g.cond);
+    pthread_mutex_destroy(&g.lock);
+    if (ctx->failed)
+        return TPC_FAIL;
+    tpc_note(ctx, "%s: each ran once; then resized to 4", what);
+    return TPC_PASS;
+}

@@ -1,0 +1,92 @@
+#!/bin/sh
+# conformance_cli.sh - tpool-conformance on every policy of the build (each
+# must pass: exit 0), on the deliberately broken test modules (each must exit
+# 1, naming the check it breaks and the fault, with the count), and on usage
+# and load errors (exit 2, with the loader's message).
+#
+# An automake TESTS script: run from tests/ in the build tree, with
+# TPOOL_TEST_POLICIES and TPOOL_TEST_MODULES set by AM_TESTS_ENVIRONMENT.
+# Prints one line per case and "N passed, N failed"; exits 1 on any failure.
+set -u
+
+top_builddir=${top_builddir:-..}
+cli=$(cd "$top_builddir/conformance" && pwd)/tpool-conformance
+policies_dir=$(cd "$top_builddir/policies" && pwd)
+modules=${TPOOL_TEST_MODULES:-$(pwd)/.libs}
+seed=${TPOOL_TEST_SEED:-$(date +%s)}
+echo "conformance_cli: seed $seed (set TPOOL_TEST_SEED to repeat)"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/conformance_cli.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+passed=0
+failed=0
+
+# check NAME EXIT 'SUBSTRING|SUBSTRING...' -- COMMAND...: runs COMMAND; its
+# exit status must be EXIT and its output (stdout and stderr) must contain
+# every SUBSTRING.
+check() {
+    name=$1 want=$2 subs=$3
+    shift 4
+    "$@" >"$tmp/out" 2>&1
+    rc=$?
+    why=
+    [ "$rc" -eq "$want" ] || why="exit status $rc, expected $want"
+    if [ -z "$why" ]; then
+        old_ifs=$IFS
+        IFS='|'
+        for s in $subs; do
+            grep -qF -- "$s" "$tmp/out" || { why="output lacks '$s'"; break; }
+        done
+        IFS=$old_ifs
+    fi
+    if [ -z "$why" ]; then
+        echo "ok    $name"
+        passed=$((passed + 1))
+    else
+        echo "FAIL  $name: $why; output:"
+        sed 's/^/      | /' "$tmp/out"
+        failed=$((failed + 1))
+    fi
+}
+
+quick="-s $seed -t 1,3 -n 5000"
+
+# Every real policy passes every check.
+for p in ${TPOOL_TEST_POLICIES:-fifo}; do
+    check "policy $p" 0 "policy \"$p\"|OK: |seed $seed" -- \
+        "$cli" $quick "$policies_dir/$p/.libs/$p.so"
+done
+
+# The form the tutorial gives students: a file name in the current directory.
+check "bare file name" 0 "policy \"mod_ok\"|OK: " -- \
+    sh -c "cd '$modules' && '$cli' $quick mod_ok.so"
+
+# Broken modules: the check that catches each, and the fault in words.
+check "returns a task twice" 1 \
+    "FAIL  push-pop|returned by pop twice|SKIP  pool-tasks|not run: the direct check(s) push-pop" -- \
+    "$cli" $quick -t 1 "$modules/mod_broken_twice.so"
+check "loses tasks" 1 "FAIL  push-pop|lost 5 of 5000 tasks|FAILED: " -- \
+    "$cli" $quick -t 1 "$modules/mod_broken_lose.so"
+check "range overlaps" 1 "PASS  push-pop|FAIL  range|handed out more than once" -- \
+    "$cli" $quick -p '{"mode": "overlap"}' "$modules/mod_broken_range.so"
+check "range skips" 1 "FAIL  range|never handed out" -- \
+    "$cli" $quick -p '{"mode": "skip"}' "$modules/mod_broken_range.so"
+# Through a pool, a lost task is waited for forever: the time limit reports it.
+check "lost task hangs the pool" 1 "FAIL  pool-tasks|did not finish within 3 s" -- \
+    "$cli" $quick -t 1 --all -c pool-tasks --timeout 3 "$modules/mod_broken_lose.so"
+
+# Usage and load errors: exit 2, saying what and where.
+check "no argument" 2 "name one policy .so file|--help" -- "$cli"
+check "bad thread list" 2 "-t '0,x'" -- "$cli" -t 0,x "$modules/mod_ok.so"
+check "unknown check" 2 "no check named 'nope'" -- "$cli" -c nope "$modules/mod_ok.so"
+check "missing file" 2 "no-such.so': no such file" -- "$cli" "$tmp/no-such.so"
+check "not a policy" 2 "mod_noentry.so|not a tpool policy|dlerror" -- \
+    "$cli" "$modules/mod_noentry.so"
+check "bad params" 2 "params.mode" -- \
+    "$cli" -p '{"mode": "sideways"}' "$modules/mod_broken_range.so"
+check "help" 0 "Usage: tpool-conformance [OPTIONS] POLICY.so|Exit status" -- "$cli" --help
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
