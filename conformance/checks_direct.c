@@ -289,7 +289,7 @@ enum tpc_status tpc_check_create(tpc_ctx *ctx)
         b.ops->destroy(b.state);
         if (ctx->failed)
             return TPC_FAIL;
-        tpc_note(ctx, "%u threads (W=%u): created and destroyed two states", T, a.workers);
+        tpc_note(ctx, "T=%u (W=%u): created and destroyed two states", T, a.workers);
     }
     return TPC_PASS;
 }
@@ -572,7 +572,7 @@ enum tpc_status tpc_check_range(tpc_ctx *ctx)
         d.ops->destroy(d.state);
         if (rc)
             return TPC_FAIL;
-        tpc_note(ctx, "%u threads: jobs of 1..100003 items on 1 and %u participants", d.threads,
+        tpc_note(ctx, "T=%u: jobs of 1..100003 items on 1 and %u participants", d.threads,
                  d.workers + 1);
     }
     return TPC_PASS;
