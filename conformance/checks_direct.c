@@ -56,6 +56,7 @@ typedef struct {
     size_t n;
     pthread_mutex_t lock;     /* serialises tpc_fail from several threads */
     _Atomic int failed;
+    int wake;                 /* the last push's answer (one-thread checks) */
 } taskset;
 
 static int tasks_init(taskset *ts, size_t n, unsigned workers, unsigned *seed)
@@ -118,6 +119,7 @@ static int ts_push(tpc_ctx *ctx, taskset *ts, dstate *d, size_t i, unsigned slot
     ts->from[i] = slot;
     atomic_store_explicit(&ts->pushed[i], 1, memory_order_relaxed);
     int w = d->ops->push(d->state, &ts->t[i], slot);
+    ts->wake = w;
     if (w != TPOOL_WAKE_ANY && w != TPOOL_WAKE_NONE && (w < 0 || (unsigned)w >= d->workers))
         return ts_fail(ctx, ts, "push of task %zu from slot %u returned %d as the worker to "
                        "wake (%s, W=%u): it must be a worker index 0..%u, TPOOL_WAKE_ANY (-1) "
@@ -405,6 +407,110 @@ enum tpc_status tpc_check_push_pop_threads(tpc_ctx *ctx)
         if (ctx->failed)
             return TPC_FAIL;
         tpc_note(ctx, "%s: %zu tasks, each popped once", what, n);
+    }
+    return TPC_PASS;
+}
+
+/* ---- wake ------------------------------------------------------------------------------ */
+
+static const char *wake_name(int w, char *buf, size_t size)
+{
+    if (w == TPOOL_WAKE_ANY)
+        return "TPOOL_WAKE_ANY";
+    if (w == TPOOL_WAKE_NONE)
+        return "TPOOL_WAKE_NONE";
+    snprintf(buf, size, "worker %d", w);
+    return buf;
+}
+
+/*
+ * The wake contract, played out from one thread the way the core acts on it:
+ * a worker whose pop returned NULL sleeps until a push names it, or answers
+ * TPOOL_WAKE_ANY and it is the idle worker picked (at random here); an awake
+ * worker pops until its pop returns NULL. Tasks come from the outside slot
+ * or from awake workers. When every worker sleeps, no sleeping worker's pop
+ * may find a task: that task would wait for a thread that is never woken.
+ */
+enum tpc_status tpc_check_wake(tpc_ctx *ctx)
+{
+    const tpc_session *s = ctx->s;
+    for (unsigned k = 0; k < s->opt->nthreads; k++) {
+        dstate d;
+        if (dcreate(ctx, s->opt->threads[k], &d))
+            return TPC_FAIL;
+        char what[64];
+        snprintf(what, sizeof what, "T=%u, workers sleeping until woken", d.threads);
+        size_t n = 1 + s->opt->tasks / 4;
+        taskset ts;
+        unsigned char *awake = calloc(d.workers, 1);
+        int *answer = calloc(n, sizeof *answer);
+        int rc = tasks_init(&ts, n, d.workers, &ctx->seed) || !awake || !answer
+                     ? tpc_fail(ctx, "out of memory for %zu tasks", n), -1
+                     : expect_empty(ctx, &d, what); /* every worker popped NULL: asleep */
+        size_t i = 0;
+        unsigned nawake = 0;
+        while (rc == 0 && (i < n || nawake)) {
+            if (i < n && (nawake == 0 || rand_r(&ctx->seed) % 2)) {
+                unsigned from = d.workers; /* outside, or an awake worker (it runs a task) */
+                if (nawake && rand_r(&ctx->seed) % 2)
+                    for (unsigned w = rand_r(&ctx->seed) % d.workers;; w = (w + 1) % d.workers)
+                        if (awake[w]) {
+                            from = w;
+                            break;
+                        }
+                if ((rc = ts_push(ctx, &ts, &d, i, from, what)))
+                    break;
+                int a = answer[i++] = ts.wake; /* valid: ts_push checked it */
+                if (a >= 0 && !awake[a]) {
+                    awake[a] = 1;
+                    nawake++;
+                } else if (a == TPOOL_WAKE_ANY && nawake < d.workers) {
+                    unsigned w0 = rand_r(&ctx->seed) % d.workers;
+                    while (awake[w0])
+                        w0 = (w0 + 1) % d.workers;
+                    awake[w0] = 1;
+                    nawake++;
+                }
+            } else {
+                unsigned w = rand_r(&ctx->seed) % d.workers;
+                while (!awake[w])
+                    w = (w + 1) % d.workers;
+                tpool_task *p = d.ops->pop(d.state, w);
+                if (p) {
+                    rc = ts_popped(ctx, &ts, p, w, what);
+                } else {
+                    awake[w] = 0;
+                    nawake--;
+                }
+            }
+        }
+        for (unsigned w = 0; rc == 0 && w < d.workers; w++) {
+            tpool_task *p = d.ops->pop(d.state, w);
+            if (!p)
+                continue;
+            rc = ts_popped(ctx, &ts, p, w, what);
+            if (rc == 0) {
+                size_t t = (size_t)(p - ts.t);
+                char buf[32];
+                rc = ts_fail(ctx, &ts, "task %zu, pushed from slot %u, waits where worker %u's "
+                             "pop finds it, but that worker is asleep (%s): its last pop returned "
+                             "NULL, and the push answered %s. When push makes work available to "
+                             "a worker whose pop returned NULL it must return that worker (or "
+                             "TPOOL_WAKE_ANY, if any idle worker can pop it); otherwise the task "
+                             "waits until some thread happens to pop", t, ts.from[t], w, what,
+                             wake_name(answer[t], buf, sizeof buf));
+            }
+        }
+        /* The rest is for the outside slot (a waiter pops it); then count. */
+        if (rc == 0 && !ts_drain(ctx, &ts, &d, what))
+            ts_lost(ctx, &ts, &d, what);
+        free(awake);
+        free(answer);
+        tasks_free(&ts);
+        d.ops->destroy(d.state);
+        if (ctx->failed)
+            return TPC_FAIL;
+        tpc_note(ctx, "%s: %zu tasks, no worker left asleep with work", what, n);
     }
     return TPC_PASS;
 }

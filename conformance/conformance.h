@@ -116,6 +116,7 @@ tpool *tpc_pool(tpc_ctx *ctx, unsigned threads);
 enum tpc_status tpc_check_create(tpc_ctx *ctx);
 enum tpc_status tpc_check_push_pop(tpc_ctx *ctx);
 enum tpc_status tpc_check_push_pop_threads(tpc_ctx *ctx);
+enum tpc_status tpc_check_wake(tpc_ctx *ctx);
 enum tpc_status tpc_check_range(tpc_ctx *ctx);
 enum tpc_status tpc_check_resize(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_tasks(tpc_ctx *ctx);

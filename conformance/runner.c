@@ -25,6 +25,8 @@ const tpc_check tpc_checks[] = {
       tpc_check_push_pop },
     { "push-pop-threads", TPC_DIRECT, "a thread per slot pushes and pops at once: "
       "each task comes back exactly once", tpc_check_push_pop_threads },
+    { "wake", TPC_DIRECT, "a worker whose pop returned NULL is woken by the push that "
+      "gives it work (push's answer names it, or is TPOOL_WAKE_ANY)", tpc_check_wake },
     { "range", TPC_DIRECT, "range_begin/range_next/range_end hand out every item "
       "exactly once, alone and with a thread per participant", tpc_check_range },
     { "resize", TPC_DIRECT, "after resize, push and pop work on the new slots "

@@ -73,6 +73,8 @@ check "range overlaps" 1 "PASS  push-pop|FAIL  range|handed out more than once" 
     "$cli" $quick -p '{"mode": "overlap"}' "$modules/mod_broken_range.so"
 check "range skips" 1 "FAIL  range|never handed out" -- \
     "$cli" $quick -p '{"mode": "skip"}' "$modules/mod_broken_range.so"
+check "never wakes a worker" 1 "PASS  push-pop|FAIL  wake|that worker is asleep|answered TPOOL_WAKE_NONE" -- \
+    "$cli" $quick "$modules/mod_broken_wake.so"
 # Through a pool, a lost task is waited for forever: the time limit reports it.
 check "lost task hangs the pool" 1 "FAIL  pool-tasks|did not finish within 3 s" -- \
     "$cli" $quick -t 1 --all -c pool-tasks --timeout 3 "$modules/mod_broken_lose.so"
