@@ -56,7 +56,6 @@ typedef struct {
     size_t n;
     pthread_mutex_t lock;     /* serialises tpc_fail from several threads */
     _Atomic int failed;
-    int wake;                 /* the last push's answer (one-thread checks) */
 } taskset;
 
 static int tasks_init(taskset *ts, size_t n, unsigned workers, unsigned *seed)
@@ -112,14 +111,16 @@ static int ts_fail(tpc_ctx *ctx, taskset *ts, const char *fmt, ...)
     return -1;
 }
 
-/* Pushes task i from `slot` and checks the wake target. */
+/* Pushes task i from `slot` and checks the wake target; *answer (may be
+ * NULL) receives it. */
 static int ts_push(tpc_ctx *ctx, taskset *ts, dstate *d, size_t i, unsigned slot,
-                   const char *what)
+                   const char *what, int *answer)
 {
     ts->from[i] = slot;
     atomic_store_explicit(&ts->pushed[i], 1, memory_order_relaxed);
     int w = d->ops->push(d->state, &ts->t[i], slot);
-    ts->wake = w;
+    if (answer)
+        *answer = w;
     if (w != TPOOL_WAKE_ANY && w != TPOOL_WAKE_NONE && (w < 0 || (unsigned)w >= d->workers))
         return ts_fail(ctx, ts, "push of task %zu from slot %u returned %d as the worker to "
                        "wake (%s, W=%u): it must be a worker index 0..%u, TPOOL_WAKE_ANY (-1) "
@@ -220,7 +221,7 @@ static int exercise(tpc_ctx *ctx, dstate *d, size_t n, const char *what)
     for (size_t i = 0; rc == 0 && i < n;) {
         unsigned slot = rand_r(&ctx->seed) % (d->workers + 1);
         if (rand_r(&ctx->seed) % 3) {
-            rc = ts_push(ctx, &ts, d, i++, slot, what);
+            rc = ts_push(ctx, &ts, d, i++, slot, what, NULL);
         } else {
             tpool_task *p = d->ops->pop(d->state, slot);
             if (p)
@@ -342,7 +343,8 @@ static void *slot_main(void *arg)
     slot_thread *st = arg;
     shared_run *r = st->r;
     for (size_t i = st->first; i < st->first + st->count; i++) {
-        if (atomic_load(&r->ts->failed) || ts_push(r->ctx, r->ts, r->d, i, st->slot, r->what))
+        if (atomic_load(&r->ts->failed)
+            || ts_push(r->ctx, r->ts, r->d, i, st->slot, r->what, NULL))
             break;
         if (i % 2) {
             tpool_task *p = r->d->ops->pop(r->d->state, st->slot);
@@ -458,9 +460,9 @@ enum tpc_status tpc_check_wake(tpc_ctx *ctx)
                             from = w;
                             break;
                         }
-                if ((rc = ts_push(ctx, &ts, &d, i, from, what)))
+                if ((rc = ts_push(ctx, &ts, &d, i, from, what, &answer[i])))
                     break;
-                int a = answer[i++] = ts.wake; /* valid: ts_push checked it */
+                int a = answer[i++]; /* valid: ts_push checked it */
                 if (a >= 0 && !awake[a]) {
                     awake[a] = 1;
                     nawake++;

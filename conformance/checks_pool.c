@@ -22,7 +22,10 @@
 static _Atomic unsigned *g_hits;
 static _Atomic int g_api_error; /* a tpool call inside a task or thread failed */
 
-static void hit(void *arg) { atomic_fetch_add_explicit(&g_hits[(size_t)arg], 1, memory_order_relaxed); }
+static void hit(void *arg)
+{
+    atomic_fetch_add_explicit(&g_hits[(size_t)arg], 1, memory_order_relaxed);
+}
 
 static int hits_alloc(tpc_ctx *ctx, size_t n)
 {
