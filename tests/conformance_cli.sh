@@ -63,6 +63,9 @@ done
 check "bare file name" 0 "policy \"mod_ok\"|OK: " -- \
     sh -c "cd '$modules' && '$cli' $quick mod_ok.so"
 
+# A name without ".so" is looked up on the search path (TPOOL_POLICY_PATH).
+check "policy by name" 0 "policy \"fifo\" from|PASS  create|OK: " -- "$cli" $quick -c create fifo
+
 # Broken modules: the check that catches each, and the fault in words.
 check "returns a task twice" 1 \
     "FAIL  push-pop|returned by pop twice|SKIP  pool-tasks|not run: the direct check(s) push-pop" -- \
@@ -88,6 +91,10 @@ check "not a policy" 2 "mod_noentry.so|not a tpool policy|dlerror" -- \
     "$cli" "$modules/mod_noentry.so"
 check "bad params" 2 "params.mode" -- \
     "$cli" -p '{"mode": "sideways"}' "$modules/mod_broken_range.so"
+check "malformed params" 2 "<params>:1:" -- \
+    "$cli" -p '{"mode":' "$modules/mod_broken_range.so"
+check "unknown param" 2 "params.nope: unknown parameter" -- \
+    "$cli" -p '{"nope": 1}' "$modules/mod_broken_range.so"
 check "help" 0 "Usage: tpool-conformance [OPTIONS] POLICY.so|Exit status" -- "$cli" --help
 
 echo "$passed passed, $failed failed"
