@@ -364,8 +364,13 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     p->spin_ns = (uint64_t)cfg->spin_us * 1000u;
     st_relaxed(&p->min_work_size, cfg->min_work_size ? cfg->min_work_size : 1);
     atomic_init(&p->policy_name, p->policy.ops.name);
+    if (tpool__config_copy(cfg, &p->cfg) != 0) {
+        rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL,
+                          "cannot allocate a copy of the configuration");
+        goto fail;
+    }
     p->w = calloc(TPOOL__MAX_WORKERS, sizeof *p->w);
-    if (tpool__config_copy(cfg, &p->cfg) != 0 || !p->w || workers >= TPOOL__MAX_WORKERS) {
+    if (!p->w || workers >= TPOOL__MAX_WORKERS) {
         rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL, "cannot allocate %u workers",
                           workers);
         goto fail;
