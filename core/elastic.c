@@ -8,7 +8,9 @@
  * pool.c) sets the futex word el_kick, once until the monitor clears it, and
  * wakes the monitor (tpool__elastic_kick). The monitor then adds one thread
  * at a time while there is a backlog: more unfinished tasks than workers
- * (so some are queued, not running) and no worker parked.
+ * (so some are queued, not running) and no worker parked. A kick that finds
+ * no backlog leaves the flag set for a millisecond, so that pushes to a busy
+ * worker while others are parked cost the pushers no futex wake each.
  *
  * Shrinking: while T > min the monitor also wakes every idle_ms (at least
  * 1 ms) and counts the workers that were parked at the previous look and are
@@ -21,6 +23,8 @@
 #include <stdlib.h>
 
 #include "pool.h"
+
+#define KICK_HOLD_NS 1000000u
 
 /* parks + wakes of a worker that is parked now, else UINT64_MAX. */
 static uint64_t parked_mark(tpool__worker *wk)
@@ -48,15 +52,19 @@ static bool backlog(struct tpool *p)
     return true;
 }
 
-static void grow(struct tpool *p)
+/* Grows while there is a backlog; returns whether it grew. */
+static bool grow(struct tpool *p)
 {
     unsigned t;
+    bool grew = false;
     while (!atomic_load(&p->el_stop) && (t = ld_relaxed(&p->threads)) < p->el_max
            && backlog(p)) {
         if (tpool__resize(p, t + 1) != 0)
             break; /* no thread or memory now: the next kick tries again */
+        grew = true;
     }
     forget(p);
+    return grew;
 }
 
 /* Retires the workers found idle for a whole period. */
@@ -82,7 +90,15 @@ static void *monitor_main(void *arg)
     uint64_t period = p->el_idle_ns > 1000000u ? p->el_idle_ns : 1000000u;
     while (!atomic_load(&p->el_stop)) {
         if (atomic_exchange(&p->el_kick, 0)) {
-            grow(p);
+            if (!grow(p)) {
+                /* A kick without a backlog (pushes to a busy worker while
+                 * others are parked, as a policy that pins tasks does):
+                 * keep the flag set for a millisecond, so that such pushes
+                 * do not wake the monitor one by one. */
+                atomic_store(&p->el_kick, 1);
+                tpool__futex_wait_ns(&p->el_kick, 1, KICK_HOLD_NS);
+                atomic_store(&p->el_kick, 0);
+            }
             continue;
         }
         if (ld_relaxed(&p->threads) > p->el_min) {
