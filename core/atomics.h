@@ -12,6 +12,7 @@
 
 #include <linux/futex.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TPOOL__CACHELINE 64
@@ -64,6 +65,13 @@ static inline void tpool__cpu_relax(void)
 static inline void tpool__futex_wait(tpool__a32 *word, uint32_t expected)
 {
     syscall(SYS_futex, (void *)word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+}
+
+/* The same, for at most `ns` nanoseconds. */
+static inline void tpool__futex_wait_ns(tpool__a32 *word, uint32_t expected, uint64_t ns)
+{
+    struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+    syscall(SYS_futex, (void *)word, FUTEX_WAIT_PRIVATE, expected, &ts, NULL, 0);
 }
 
 static inline void tpool__futex_wake(tpool__a32 *word, int n)

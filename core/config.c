@@ -28,6 +28,7 @@
 
 #define MAX_THREADS 4096
 #define MAX_SPIN_US 1000000
+#define MAX_IDLE_MS 86400000 /* a day */
 /* A configuration is a few hundred bytes; refusing huge inputs keeps a
  * mistaken TPOOL_CONFIG=/dev/zero from eating the memory. */
 #define MAX_FILE_SIZE (64u << 20)
@@ -63,6 +64,7 @@ int tpool_config_new(tpool_config **out)
         return TPOOL_ENOMEM;
     }
     cfg->threads = 0;
+    cfg->idle_ms = TPOOL_DEFAULT_IDLE_MS;
     cfg->spin_us = TPOOL_DEFAULT_SPIN_US;
     cfg->min_work_size = TPOOL_DEFAULT_MIN_WORK_SIZE;
     *out = cfg;
@@ -103,6 +105,8 @@ int tpool__config_copy(const tpool_config *src, tpool_config **out)
         return TPOOL_ENOMEM;
     int failed = 0;
     c->threads = src->threads;
+    c->threads_max = src->threads_max;
+    c->idle_ms = src->idle_ms;
     c->spin_us = src->spin_us;
     c->min_work_size = src->min_work_size;
     c->policy = dup_or_null(src->policy, &failed);
@@ -246,12 +250,60 @@ static char *file_dir(const char *path)
     return r;
 }
 
+static int unknown_key(struct ctx *c, const char *parent, const char *key,
+                       const char *const *names, size_t nnames);
+
+/* "threads": {"min": m, "max": n, "idle_ms": t}: an elastic pool. */
+static int threads_object(struct ctx *c, const char *key, json_t *v)
+{
+    static const char *const names[] = { "min", "max", "idle_ms" };
+    json_int_t val[3] = { 1, -1, TPOOL_DEFAULT_IDLE_MS };
+    const json_int_t hi[3] = { MAX_THREADS, MAX_THREADS, MAX_IDLE_MS };
+    const char *name;
+    json_t *m;
+    json_object_foreach(v, name, m) {
+        size_t i = 0;
+        while (i < 3 && strcmp(name, names[i]) != 0)
+            i++;
+        if (i == 3)
+            return unknown_key(c, key, name, names, 3);
+        char sub[64];
+        snprintf(sub, sizeof sub, "%s.%s", key, names[i]);
+        int rc = get_int(c, sub, m, i == 2 ? 0 : 1, hi[i], &val[i]);
+        if (rc)
+            return rc;
+    }
+    int line = 0, column = 0;
+    if (val[1] < 0) {
+        tpool__json_locate(c->text, key, &line, &column);
+        return tpool__error(c->err, TPOOL_EINVAL, c->source, line, column, key,
+                            "an elastic thread count needs \"max\" (keys: min, max, "
+                            "idle_ms)");
+    }
+    if (val[1] < val[0]) {
+        char sub[64];
+        snprintf(sub, sizeof sub, "%s.max", key);
+        tpool__json_locate(c->text, sub, &line, &column);
+        return tpool__error(c->err, TPOOL_EINVAL, c->source, line, column, sub,
+                            "max (%" JSON_INTEGER_FORMAT ") is below min (%"
+                            JSON_INTEGER_FORMAT ")", val[1], val[0]);
+    }
+    c->cfg->threads = (unsigned)val[0];
+    c->cfg->threads_max = (unsigned)val[1];
+    c->cfg->idle_ms = (unsigned)val[2];
+    return 0;
+}
+
 static int key_threads(struct ctx *c, const char *key, json_t *v)
 {
+    if (json_is_object(v))
+        return threads_object(c, key, v);
     json_int_t i = 0;
     int rc = get_int(c, key, v, 0, MAX_THREADS, &i);
-    if (rc == 0)
+    if (rc == 0) {
         c->cfg->threads = (unsigned)i;
+        c->cfg->threads_max = 0;
+    }
     return rc;
 }
 
@@ -390,28 +442,37 @@ static const struct {
 };
 #define NKNOWN (sizeof handlers / sizeof handlers[0])
 
-static int unknown_key(struct ctx *c, const char *key)
+/* An unknown member `key` of the object at `parent` (NULL: the top level),
+ * whose known members are names[]. */
+static int unknown_key(struct ctx *c, const char *parent, const char *key,
+                       const char *const *names, size_t nnames)
 {
     int line = 0, column = 0;
-    char *path = tpool__json_path_key(NULL, key);
+    char *path = tpool__json_path_key(parent, key);
     if (path) {
         tpool__json_locate_key(c->text, path, &line, &column);
         free(path);
     }
-    const char *names[NKNOWN];
-    char known[256];
+    char known[256], full[192];
     size_t n = 0;
-    for (size_t i = 0; i < NKNOWN; i++) {
-        names[i] = handlers[i].name;
+    for (size_t i = 0; i < nnames; i++)
         n += (size_t)snprintf(known + n, sizeof known - n, "%s%s", i ? ", " : "",
                               names[i]);
-    }
-    const char *near = tpool__json_suggest(key, names, NKNOWN);
+    snprintf(full, sizeof full, "%s%s%s", parent ? parent : "", parent ? "." : "", key);
+    const char *near = tpool__json_suggest(key, names, nnames);
     if (near)
-        return tpool__error(c->err, TPOOL_EINVAL, c->source, line, column, key,
+        return tpool__error(c->err, TPOOL_EINVAL, c->source, line, column, full,
                             "unknown key (known: %s; did you mean '%s'?)", known, near);
-    return tpool__error(c->err, TPOOL_EINVAL, c->source, line, column, key,
+    return tpool__error(c->err, TPOOL_EINVAL, c->source, line, column, full,
                         "unknown key (known: %s)", known);
+}
+
+static int unknown_top_key(struct ctx *c, const char *key)
+{
+    const char *names[NKNOWN];
+    for (size_t i = 0; i < NKNOWN; i++)
+        names[i] = handlers[i].name;
+    return unknown_key(c, NULL, key, names, NKNOWN);
 }
 
 static int blank(const char *s, size_t len)
@@ -468,7 +529,7 @@ static int parse(const char *text, size_t len, const char *source,
             if (strcmp(key, handlers[i].name) == 0)
                 break;
         }
-        rc = i < NKNOWN ? handlers[i].fn(&c, key, v) : unknown_key(&c, key);
+        rc = i < NKNOWN ? handlers[i].fn(&c, key, v) : unknown_top_key(&c, key);
         if (rc)
             goto out;
     }
@@ -666,6 +727,10 @@ int tpool_config_apply_env(tpool_config *cfg, tpool_error *err)
         return tpool__error(err, TPOOL_EINVAL, "<env TPOOL_POLICY>", 0, 0, NULL,
                             "expected a policy name or a path containing '/', "
                             "got \"\" (unset it to keep the configured policy)");
+    /* TPOOL_THREADS fixes the thread count: an elastic range from the
+     * configuration gives way to it entirely. */
+    if (threads)
+        cfg->threads_max = 0;
     if (policy) {
         char *p = strdup(policy);
         if (!p)
@@ -718,6 +783,18 @@ int tpool_config_set_threads(tpool_config *cfg, unsigned threads)
     if (!cfg || threads > MAX_THREADS)
         return TPOOL_EINVAL;
     cfg->threads = threads;
+    cfg->threads_max = 0;
+    return 0;
+}
+
+int tpool_config_set_elastic(tpool_config *cfg, unsigned min, unsigned max,
+                             unsigned idle_ms)
+{
+    if (!cfg || min < 1 || max < min || max > MAX_THREADS || idle_ms > MAX_IDLE_MS)
+        return TPOOL_EINVAL;
+    cfg->threads = min;
+    cfg->threads_max = max;
+    cfg->idle_ms = idle_ms;
     return 0;
 }
 

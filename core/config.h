@@ -8,7 +8,9 @@
 #include "tpool.h"
 
 struct tpool_config {
-    unsigned threads;      /* 0 = tpool_default_threads() */
+    unsigned threads;      /* 0 = tpool_default_threads(); elastic: the minimum */
+    unsigned threads_max;  /* elastic pools: the maximum; 0 = a fixed pool */
+    unsigned idle_ms;      /* elastic pools: idleness before a worker retires */
     char *policy;          /* a name, or a path when it contains '/'; never NULL */
     json_t *params;        /* the "params" object (owned), or NULL */
     char **policy_path;    /* directories from the config, absolute or made
@@ -25,6 +27,7 @@ struct tpool_config {
 #define TPOOL_DEFAULT_POLICY "fifo"
 #define TPOOL_DEFAULT_SPIN_US 200
 #define TPOOL_DEFAULT_MIN_WORK_SIZE 1
+#define TPOOL_DEFAULT_IDLE_MS 1000
 
 /*
  * Validates cfg->params against the policy's parameter table and writes one

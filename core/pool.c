@@ -62,13 +62,20 @@ static void wake_any(struct tpool *p)
             return;
         }
     }
+    tpool__elastic_kick(p); /* every worker is busy: the work backs up */
 }
 
 void tpool__wake_target(struct tpool *p, int target)
 {
-    if (target >= 0 && (unsigned)target < ld_acquire(&p->workers))
+    if (target >= 0 && (unsigned)target < ld_acquire(&p->workers)) {
+        /* An elastic pool hears of a push to a busy worker (the monitor
+         * then looks for a backlog). */
+        bool busy = p->el_max
+                    && atomic_load(&tpool__worker_at(p, (unsigned)target)->state) != WS_PARKED;
         tpool__wake_worker(p, (unsigned)target);
-    else if (target != TPOOL_WAKE_NONE)
+        if (busy && atomic_load(&p->nspinning) == 0)
+            tpool__elastic_kick(p);
+    } else if (target != TPOOL_WAKE_NONE)
         wake_any(p); /* TPOOL_WAKE_ANY, or an out-of-range answer */
 }
 
@@ -252,6 +259,8 @@ static void free_pool(struct tpool *p)
     if (p->pstate)
         p->policy.ops.destroy(p->pstate);
     tpool__policy_unload(&p->policy);
+    tpool__retired_free(p);
+    tpool_config_free(p->cfg);
     pthread_mutex_destroy(&p->job_lock);
     pthread_mutex_destroy(&p->root.lock);
     free(p->job.tiles);
@@ -260,7 +269,6 @@ static void free_pool(struct tpool *p)
             free(p->w[i]);
     free(p->w);
     free(p->params);
-    free(p->policy_name);
     free(p);
 }
 
@@ -348,12 +356,21 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     unsigned threads = cfg->threads ? cfg->threads : tpool_default_threads();
     unsigned workers = threads > 1 ? threads - 1 : 1;
     atomic_init(&p->threads, threads);
+    atomic_init(&p->peak_threads, threads);
+    p->el_min = cfg->threads;
+    p->el_max = cfg->threads_max;
+    p->el_idle_ns = (uint64_t)cfg->idle_ms * 1000000u;
     atomic_init(&p->workers, workers);
     p->spin_ns = (uint64_t)cfg->spin_us * 1000u;
     st_relaxed(&p->min_work_size, cfg->min_work_size ? cfg->min_work_size : 1);
-    p->policy_name = strdup(p->policy.ops.name);
+    atomic_init(&p->policy_name, p->policy.ops.name);
+    if (tpool__config_copy(cfg, &p->cfg) != 0) {
+        rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL,
+                          "cannot allocate a copy of the configuration");
+        goto fail;
+    }
     p->w = calloc(TPOOL__MAX_WORKERS, sizeof *p->w);
-    if (!p->policy_name || !p->w || workers >= TPOOL__MAX_WORKERS) {
+    if (!p->w || workers >= TPOOL__MAX_WORKERS) {
         rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL, "cannot allocate %u workers",
                           workers);
         goto fail;
@@ -374,7 +391,7 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     if (p->policy.ops.create(&env, &p->pstate) != 0 || !p->pstate) {
         p->pstate = NULL;
         rc = tpool__error(err, TPOOL_EPOLICY, cfg->source, 0, 0, "params",
-                          "policy '%s' refused to start: %s", p->policy_name,
+                          "policy '%s' refused to start: %s", p->policy.ops.name,
                           errbuf[0] ? errbuf : "create failed without a message");
         goto fail;
     }
@@ -388,6 +405,12 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
                               workers, strerror(e));
             goto fail;
         }
+    }
+    if (tpool__elastic_start(p) != 0) {
+        stop_workers(p);
+        rc = tpool__error(err, TPOOL_ETHREAD, NULL, 0, 0, "threads",
+                          "cannot create the elastic pool's monitor thread");
+        goto fail;
     }
     tpool_config_free(defaults);
     *out = p;
@@ -443,6 +466,7 @@ int tpool_destroy_ex(tpool *p, enum tpool_destroy_mode mode, size_t *cancelled)
     if (tpool__tls_pool == p)
         return TPOOL_EDEADLK;
 
+    tpool__elastic_stop(p); /* the pool keeps its size while it drains */
     uint64_t before = ld_relaxed(&p->cancelled_total);
     if (mode == TPOOL_CANCEL) {
         /* Workers now cancel what they pop instead of running it; wake them
@@ -474,7 +498,8 @@ unsigned tpool_threads(const tpool *p)
 
 const char *tpool_policy_name(const tpool *p)
 {
-    return p ? p->policy_name : NULL;
+    return p ? atomic_load_explicit(&((struct tpool *)p)->policy_name, memory_order_acquire)
+             : NULL;
 }
 
 size_t tpool_get_min_work_size(const tpool *p)

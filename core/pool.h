@@ -109,9 +109,10 @@ typedef struct tpool__job {
 
 struct tpool {
     tpool__policy_handle policy;
-    /* The policy state, the parallelism T and the worker count W = max(T - 1,
-     * 1) change only in tpool_set_threads, while `switching` keeps every
-     * policy op out (resize.c), holding job_lock. pstate is read inside the
+    /* The policy (handle and state), the parallelism T and the worker count
+     * W = max(T - 1, 1) change only in tpool_set_threads and tpool_set_policy,
+     * while `switching` keeps every policy op out (resize.c), holding
+     * job_lock. pstate is read inside the
      * gate, or by a parallel-for (under job_lock, or by its workers under
      * the job's `active` count); T and W are read anywhere (relaxed, or
      * acquire where the reader then indexes w[]) and written with release
@@ -148,8 +149,37 @@ struct tpool {
     TPOOL__ALIGNED tpool__a32 job_seq;
     tpool__job job;
 
-    char *policy_name;
+    /* The loaded policy's name, its descriptor's string: it stays valid
+     * until the pool is destroyed, since a switched-out policy stays loaded
+     * (see `retired`). Read anywhere (acquire); written by tpool_set_policy. */
+    _Atomic(const char *) policy_name;
+
+    /* Run-time changes (resize.c), under job_lock. */
+    tpool_config *cfg;  /* copy of the creation config: tpool_set_policy looks
+                           names up on its policy_path */
+    struct tpool__retired *retired; /* switched-out policies, one per .so */
+    tpool__a64 policy_switches, grows, shrinks;
+    tpool__a32 peak_threads;
+
+    /* Elastic pools (elastic.c): T moves within [el_min, el_max]; el_max is
+     * 0 for a fixed pool. */
+    unsigned el_min, el_max;
+    uint64_t el_idle_ns;
+    TPOOL__ALIGNED tpool__a32 el_kick; /* futex: 1 = a push found no idle worker */
+    tpool__a32 el_stop;               /* the monitor leaves */
+    pthread_t el_thread;
+    bool el_running;
+    uint64_t *el_seen; /* per worker: parks + wakes at the last look, or
+                          UINT64_MAX when it was not parked (monitor-only) */
 };
+
+/* A policy that tpool_set_policy replaced: its module stays loaded until the
+ * pool is destroyed, because a snapshot of tpool_stats (policy_names) or a
+ * tpool_policy_name result may still point into it. */
+typedef struct tpool__retired {
+    struct tpool__retired *next;
+    tpool__policy_handle handle;
+} tpool__retired;
 
 /* Thread-local: the pool this thread is working for, if any, and its slot
  * (a worker index, or TPOOL__OUTSIDE). */
@@ -235,6 +265,25 @@ int tpool__start_worker(struct tpool *p, tpool__worker *wk, uint32_t life);
 int tpool__alloc_worker(struct tpool *p, unsigned i);
 /* Parks worker `w` unless `ready(arg)` becomes true or work appears. */
 void tpool__park_worker(struct tpool *p, unsigned w, bool (*ready)(void *), void *arg);
+
+/* resize.c */
+/* Changes T to `threads` (1..4096), taking job_lock (tpool_set_threads
+ * without its argument checks; the elastic monitor calls it too). */
+int tpool__resize(struct tpool *p, unsigned threads);
+void tpool__retired_free(struct tpool *p);
+
+/* elastic.c */
+int tpool__elastic_start(struct tpool *p);
+void tpool__elastic_stop(struct tpool *p);
+/* A push found no parked or spinning worker: ask the monitor to grow. Cheap
+ * when it has nothing to do: one load on a fixed pool, two on a pool at its
+ * maximum, and one exchange per monitor round otherwise. */
+static inline void tpool__elastic_kick(struct tpool *p)
+{
+    if (p->el_max && ld_relaxed(&p->threads) < p->el_max
+        && ld_relaxed(&p->el_kick) == 0 && atomic_exchange(&p->el_kick, 1) == 0)
+        tpool__futex_wake(&p->el_kick, 1);
+}
 
 /* task.c */
 void tpool__run_task(struct tpool *p, tpool__task *t, unsigned slot);

@@ -22,6 +22,11 @@
  *      meanwhile), then takes no new work and exits; its thread is joined by
  *      a later grow that reuses the slot (which therefore waits for that
  *      task), or by destroy.
+ * tpool_set_policy goes through the same steps 2 and 3 (`exchange`): it
+ * loads the new policy, resolves its parameters and creates its state first,
+ * for the current T and W, so that a failure leaves the pool as it was; then
+ * drains the old state, destroys it with the old policy, installs the new
+ * one and pushes the tasks again through it. Threads are not touched.
  * A submission that races with the switch either entered the gate first
  * (its task is in the old state when it is drained, and moved) or waits at
  * the gate and pushes into the new state: none is lost. The submit path
@@ -33,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "error.h"
 #include "pool.h"
 
 _Thread_local tpool__thread_rec tpool__tls_rec;
@@ -201,6 +207,27 @@ static void repush(struct tpool *p, tpool_task *list)
     }
 }
 
+/* ---- the exchange ----------------------------------------------------------- */
+
+/*
+ * The part that owns the policy, shared by resizing and policy switching
+ * (steps 2 and 3 above). Holding job_lock, with everything that can fail
+ * prepared: closes the gate, drains the queued tasks through the policy in
+ * place, lets `install` put the new state (and T, W, or a new policy) in
+ * place, pushes the tasks again through whatever policy is in place then,
+ * and opens the gate. `install` returns 0, or an error after which the old
+ * state must still be in place and working.
+ */
+static int exchange(struct tpool *p, int (*install)(struct tpool *, void *), void *arg)
+{
+    close_gate(p);
+    tpool_task *queued = drain(p, ld_relaxed(&p->workers));
+    int rc = install(p, arg);
+    repush(p, queued);
+    open_gate(p);
+    return rc;
+}
+
 /* ---- tpool_set_threads ----------------------------------------------------------- */
 
 /* Lets workers [from, to) go: new ones that are not needed after all, or old
@@ -220,22 +247,42 @@ static void retire(struct tpool *p, unsigned from, unsigned to, bool join)
     }
 }
 
-int tpool_set_threads(tpool *p, unsigned threads)
+struct resized {
+    tpool_policy_env *env; /* the new T and W */
+    void *fresh;           /* new state when the policy has no resize op */
+};
+
+static int install_resized(struct tpool *p, void *arg)
 {
-    if (!p || threads > TPOOL__MAX_WORKERS)
-        return TPOOL_EINVAL;
-    /* From a task or parallel-for of this pool: the resize would wait for
-     * the caller's own parallel-for, or join the caller's own thread. */
-    if (tpool__tls_pool == p)
-        return TPOOL_EDEADLK;
-    if (threads == 0)
-        threads = tpool_default_threads();
+    struct resized *r = arg;
+    const tpool_policy *ops = &p->policy.ops;
+    if (ops->resize) {
+        if (ops->resize(p->pstate, r->env) != 0)
+            return TPOOL_EPOLICY; /* the state still serves the old W */
+    } else {
+        ops->destroy(p->pstate);
+        p->pstate = r->fresh;
+    }
+    /* Counted before T is published, so that a stats snapshot that sees
+     * the new T (acquire) sees the change counted. */
+    unsigned t = r->env->threads;
+    add_relaxed(t > ld_relaxed(&p->threads) ? &p->grows : &p->shrinks, 1);
+    if (t > ld_relaxed(&p->peak_threads))
+        st_relaxed(&p->peak_threads, t);
+    st_release(&p->workers, r->env->workers);
+    st_release(&p->threads, t);
+    return 0;
+}
+
+int tpool__resize(struct tpool *p, unsigned threads)
+{
     unsigned nw = threads > 1 ? threads - 1 : 1;
     const tpool_policy *ops = &p->policy.ops;
 
     pthread_mutex_lock(&p->job_lock);
     unsigned ow = ld_relaxed(&p->workers);
-    if (threads == ld_relaxed(&p->threads)) {
+    unsigned ot = ld_relaxed(&p->threads);
+    if (threads == ot) {
         pthread_mutex_unlock(&p->job_lock);
         return 0;
     }
@@ -264,8 +311,8 @@ int tpool_set_threads(tpool *p, unsigned threads)
         .workers = nw, .threads = threads, .params = p->params,
         .errbuf = errbuf, .errbuf_size = sizeof errbuf,
     };
-    void *fresh = NULL;
-    if (rc == 0 && !ops->resize && (ops->create(&env, &fresh) != 0 || !fresh))
+    struct resized r = { &env, NULL };
+    if (rc == 0 && !ops->resize && (ops->create(&env, &r.fresh) != 0 || !r.fresh))
         rc = TPOOL_EPOLICY;
     if (rc) {
         retire(p, ow, started, true);
@@ -274,21 +321,7 @@ int tpool_set_threads(tpool *p, unsigned threads)
     }
 
     /* 2 and 3. The switch. */
-    close_gate(p);
-    tpool_task *queued = drain(p, ow);
-    if (ops->resize) {
-        if (ops->resize(p->pstate, &env) != 0)
-            rc = TPOOL_EPOLICY; /* the state still serves the old W */
-    } else {
-        ops->destroy(p->pstate);
-        p->pstate = fresh;
-    }
-    if (rc == 0) {
-        st_release(&p->workers, nw);
-        st_release(&p->threads, threads);
-    }
-    repush(p, queued);
-    open_gate(p);
+    rc = exchange(p, install_resized, &r);
 
     /* 4. New workers in, removed ones out. */
     if (rc) {
@@ -300,6 +333,147 @@ int tpool_set_threads(tpool *p, unsigned threads)
         }
         retire(p, nw, ow, false);
     }
+    pthread_mutex_unlock(&p->job_lock);
+    return rc;
+}
+
+int tpool_set_threads(tpool *p, unsigned threads)
+{
+    if (!p || threads > TPOOL__MAX_WORKERS)
+        return TPOOL_EINVAL;
+    /* From a task or parallel-for of this pool: the resize would wait for
+     * the caller's own parallel-for, or join the caller's own thread. */
+    if (tpool__tls_pool == p)
+        return TPOOL_EDEADLK;
+    int rc = tpool__resize(p, threads ? threads : tpool_default_threads());
+    if (rc == 0 && p->el_running) {
+        /* The elastic monitor may be asleep for good at min: have it look. */
+        atomic_store(&p->el_kick, 1);
+        tpool__futex_wake(&p->el_kick, 1);
+    }
+    return rc;
+}
+
+/* ---- tpool_set_policy ------------------------------------------------------------- */
+
+struct switched {
+    tpool__policy_handle handle; /* in: the new policy; out: the old one */
+    void *pstate;
+    tpool_param_value *params;   /* in: the new values; out: the old ones */
+};
+
+static int install_policy(struct tpool *p, void *arg)
+{
+    struct switched *s = arg;
+    /* The old state is empty now (drained): the old policy frees it. */
+    p->policy.ops.destroy(p->pstate);
+    tpool__policy_handle old = p->policy;
+    p->policy = s->handle;
+    s->handle = old;
+    p->pstate = s->pstate;
+    tpool_param_value *params = p->params;
+    p->params = s->params;
+    s->params = params;
+    atomic_store_explicit(&p->policy_name, p->policy.ops.name, memory_order_release);
+    return 0;
+}
+
+/* Keeps a switched-out module loaded until the pool goes (see tpool__retired):
+ * one reference per distinct .so, so switching back and forth does not grow
+ * the list; a handle whose module is already held (by the list or by the
+ * policy now in place) drops its own reference at once. */
+static void keep_retired(struct tpool *p, tpool__policy_handle *h)
+{
+    bool held = h->dl == p->policy.dl;
+    for (tpool__retired *r = p->retired; r && !held; r = r->next)
+        held = r->handle.dl == h->dl;
+    tpool__retired *r = held ? NULL : calloc(1, sizeof *r);
+    if (!r) {
+        /* Held elsewhere, or no memory for the record: then the module is
+         * unloaded, which is safe for the pool (no thread can be inside it:
+         * the gate was closed) but not for a stats snapshot that still points
+         * at its counter names; when held elsewhere it stays mapped anyway. */
+        tpool__policy_unload(h);
+        return;
+    }
+    r->handle = *h;
+    r->next = p->retired;
+    p->retired = r;
+}
+
+void tpool__retired_free(struct tpool *p)
+{
+    while (p->retired) {
+        tpool__retired *r = p->retired;
+        p->retired = r->next;
+        tpool__policy_unload(&r->handle);
+        free(r);
+    }
+}
+
+int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
+                     tpool_error *err)
+{
+    if (!p)
+        return tpool__error(err, TPOOL_EINVAL, NULL, 0, 0, NULL,
+                            "tpool_set_policy: pool is NULL");
+    if (tpool__tls_pool == p)
+        return tpool__error(err, TPOOL_EDEADLK, NULL, 0, 0, NULL,
+                            "tpool_set_policy: called from a task or parallel-for of "
+                            "the same pool, which the switch would wait for");
+    if (policy && !*policy)
+        return tpool__error(err, TPOOL_EINVAL, NULL, 0, 0, "policy",
+                            "expected a policy name or a path containing '/', got \"\"");
+
+    /* Resolve the way pool creation does (same search path, same messages):
+     * a copy of the creation config with the policy and params replaced. */
+    pthread_mutex_lock(&p->job_lock);
+    tpool_config *cfg = NULL;
+    struct switched s = { { 0 }, NULL, NULL };
+    int rc = tpool__config_copy(p->cfg, &cfg);
+    if (rc == 0)
+        rc = tpool_config_set_policy(cfg, policy ? policy : p->policy.path);
+    if (rc) {
+        rc = tpool__error(err, rc, NULL, 0, 0, NULL, "tpool_set_policy: %s",
+                          tpool_strerror(rc));
+        goto out;
+    }
+    rc = tpool_config_set_params(cfg, params_json, err);
+    if (rc)
+        goto out;
+    rc = tpool__policy_load(cfg, &s.handle, err);
+    if (rc)
+        goto out;
+    s.params = calloc(s.handle.ops.nparams + 1, sizeof *s.params);
+    if (!s.params) {
+        rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL, "cannot allocate parameters");
+        goto out;
+    }
+    rc = tpool__params_resolve(cfg, &s.handle.ops, s.params, err);
+    if (rc)
+        goto out;
+    char errbuf[512] = "";
+    unsigned threads = ld_relaxed(&p->threads);
+    tpool_policy_env env = {
+        .workers = ld_relaxed(&p->workers), .threads = threads, .params = s.params,
+        .errbuf = errbuf, .errbuf_size = sizeof errbuf,
+    };
+    if (s.handle.ops.create(&env, &s.pstate) != 0 || !s.pstate) {
+        s.pstate = NULL;
+        rc = tpool__error(err, TPOOL_EPOLICY, cfg->source, 0, 0, "params",
+                          "policy '%s' refused to start: %s", s.handle.ops.name,
+                          errbuf[0] ? errbuf : "create failed without a message");
+        goto out;
+    }
+
+    exchange(p, install_policy, &s); /* cannot fail: the state exists */
+    add_relaxed(&p->policy_switches, 1);
+    keep_retired(p, &s.handle);
+out:
+    if (rc)
+        tpool__policy_unload(&s.handle);
+    free(s.params);
+    tpool_config_free(cfg);
     pthread_mutex_unlock(&p->job_lock);
     return rc;
 }

@@ -55,6 +55,13 @@ static json_t *build(const tpool_config *cfg, const tpool__policy_handle *h,
     bad |= json_object_set_new(o, "policy_file", json_string(h->path));
     bad |= json_object_set_new(o, "params", params);
     bad |= json_object_set_new(o, "policy_path", path);
+    if (cfg->threads_max) {
+        /* An elastic pool: "threads" above is where it starts. */
+        json_t *el = json_pack("{s:I, s:I, s:I}", "min", (json_int_t)cfg->threads, "max",
+                               (json_int_t)cfg->threads_max, "idle_ms",
+                               (json_int_t)cfg->idle_ms);
+        bad |= json_object_set_new(o, "elastic", el);
+    }
     bad |= json_object_set_new(o, "spin_us", json_integer(cfg->spin_us));
     bad |= json_object_set_new(o, "min_work_size",
                                json_integer((json_int_t)cfg->min_work_size));

@@ -74,6 +74,11 @@ int tpool_stats_get(tpool *p, tpool_stats *out)
     out->cancelled = ld_relaxed(&p->cancelled_total);
     out->submitted = ran + out->cancelled + ld_relaxed(&p->root.pending);
     out->parallel_calls = ld_relaxed(&p->parallel_calls);
+    out->threads = ld_acquire(&p->threads); /* first: see resize.c */
+    out->peak_threads = ld_relaxed(&p->peak_threads);
+    out->grows = ld_relaxed(&p->grows);
+    out->shrinks = ld_relaxed(&p->shrinks);
+    out->policy_switches = ld_relaxed(&p->policy_switches);
     return 0;
 }
 

@@ -333,6 +333,7 @@ typedef struct bench_experiment {
     unsigned warmup;
     unsigned cooldown_us;     /* pause before each run */
     unsigned spin_us;         /* the pools' spin budget */
+    int policy_switch;        /* one pool per thread count, policy switched per cell */
     unsigned idle_probe_ms;   /* 0 disables the idle-CPU probe */
     bench_wl_inst *workloads;
     size_t nworkloads;

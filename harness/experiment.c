@@ -516,6 +516,7 @@ int bench_experiment_parse(const char *text, const char *source, bench_experimen
     static const char *const keys[] = {
         "name", "description", "seed", "policies", "baselines", "threads",
         "repetitions", "warmup", "cooldown_us", "spin_us", "idle_probe_ms", "workloads",
+        "policy_switch",
     };
     if (!json_is_object(root)) {
         fail(&c, "", 0, "expected an experiment object, got %s", type_name(root));
@@ -548,6 +549,14 @@ int bench_experiment_parse(const char *text, const char *source, bench_experimen
         get_uint(&c, root, "", "spin_us", 0, 1000000, &e->spin_us) ||
         get_uint(&c, root, "", "idle_probe_ms", 0, 10000, &e->idle_probe_ms))
         goto out;
+    if ((v = json_object_get(root, "policy_switch"))) {
+        if (!json_is_boolean(v)) {
+            fail(&c, "policy_switch", 0, "expected true or false, got %s",
+                 tpool__json_render(v, shown, sizeof shown));
+            goto out;
+        }
+        e->policy_switch = json_is_true(v);
+    }
     if ((v = json_object_get(root, "policies")) && parse_policies(&c, v, e))
         goto out;
     if ((v = json_object_get(root, "baselines")) && parse_baselines(&c, v, e))
@@ -696,6 +705,8 @@ char *bench_experiment_to_json(const bench_experiment *e)
     json_object_set_new(o, "cooldown_us", json_integer(e->cooldown_us));
     json_object_set_new(o, "spin_us", json_integer(e->spin_us));
     json_object_set_new(o, "idle_probe_ms", json_integer(e->idle_probe_ms));
+    if (e->policy_switch)
+        json_object_set_new(o, "policy_switch", json_true());
     json_t *w = json_array();
     for (size_t i = 0; i < e->nworkloads; i++) {
         json_t *x = json_object();

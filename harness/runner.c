@@ -2,7 +2,9 @@
  * runner.c - measures an experiment: every cell (workload x executor x
  * thread count) runs once per round, cells shuffled with the seed each
  * round, after `warmup` unmeasured rounds. One pool per (policy, threads)
- * lives for the whole run. Before each run the previous executor's workers
+ * lives for the whole run (with `policy_switch`, one pool per thread count,
+ * switched to each cell's policy with tpool_set_policy before the cell).
+ * Before each run the previous executor's workers
  * are given time to stop spinning, so they do not steal the CPUs of the
  * next cell. After the rounds a last run of every cell is traced (when
  * asked) and followed by the idle-CPU probe.
@@ -238,11 +240,13 @@ typedef struct cellrt {
     bench_exec ex;
     void *state;
     int dead;         /* the run failed: no more runs */
+    size_t *on_pool;  /* policy_switch: the executor the shared pool runs now */
     uint64_t last_ns; /* its last run's time, for the progress estimate */
 } cellrt;
 
 typedef struct pools {
-    tpool **pool;      /* [exe * nthreads + t] */
+    tpool **pool;      /* [exe * nthreads + t]; policy_switch: [t] */
+    size_t *on_pool;   /* policy_switch: [t] the executor pool[t] runs */
     void **ptp;        /* [t] */
     bench_ptp_api api;
     int have_api;
@@ -309,6 +313,21 @@ static void run_cell(runctx *c, size_t ci, int round, int measured)
     int tracing = round < 0 && c->trace != NULL;
     bench_exec ex = rt->ex;
     ex.record = w->records_busy || tracing;
+    if (rt->on_pool && *rt->on_pool != cell->exe) {
+        /* A shared pool: switch it to this cell's policy (not timed). */
+        const bench_executor *x = &c->r->exes[cell->exe];
+        tpool_error e;
+        tpool_error_clear(&e);
+        if (tpool_set_policy(ex.pool, x->path[0] ? x->path : x->policy, x->params_json,
+                             &e) != 0) {
+            rt->dead = 1;
+            cell->check_ok = 0;
+            snprintf(cell->check_msg, sizeof cell->check_msg, "policy switch failed: %.200s",
+                     e.text);
+            return;
+        }
+        *rt->on_pool = cell->exe;
+    }
 
     quiesce((uint64_t)c->exp->cooldown_us * 1000);
     w->prepare(rt->state, &ex);
@@ -491,8 +510,9 @@ int bench_run(const bench_experiment *exp, const bench_options *o, bench_report 
     r->cells = calloc(cap ? cap : 1, sizeof *r->cells);
     cellrt *rt = calloc(cap ? cap : 1, sizeof *rt);
     P.pool = calloc(r->nexes * P.nthreads, sizeof *P.pool);
+    P.on_pool = calloc(P.nthreads, sizeof *P.on_pool);
     P.ptp = calloc(P.nthreads, sizeof *P.ptp);
-    if (!r->cells || !rt || !P.pool || !P.ptp)
+    if (!r->cells || !rt || !P.pool || !P.on_pool || !P.ptp)
         failed = 1;
     for (size_t wi = 0; !failed && wi < exp->nworkloads; wi++)
         for (size_t xi = 0; xi < r->nexes; xi++) {
@@ -538,7 +558,12 @@ int bench_run(const bench_experiment *exp, const bench_options *o, bench_report 
         const bench_executor *x = &r->exes[cell->exe];
         size_t ti = thread_index(&P, cell->threads);
         if (x->kind == BENCH_EX_TPOOL) {
-            tpool **pp = &P.pool[cell->exe * P.nthreads + ti];
+            tpool **pp = &P.pool[(exp->policy_switch ? 0 : cell->exe) * P.nthreads + ti];
+            if (exp->policy_switch) {
+                rt[ci].on_pool = &P.on_pool[ti];
+                if (!*pp)
+                    P.on_pool[ti] = cell->exe; /* created with this cell's policy */
+            }
             if (!*pp && !rt[ci].dead) {
                 char err[768];
                 if (bench_pool_create(x, cell->threads, exp->spin_us, pp, err, sizeof err)) {
@@ -642,6 +667,7 @@ int bench_run(const bench_experiment *exp, const bench_options *o, bench_report 
     if (P.have_api)
         bench_ptp_unload(&P.api);
     free(P.pool);
+    free(P.on_pool);
     free(P.ptp);
     for (size_t i = 0; i < exp->nworkloads; i++)
         if (states[i])

@@ -108,6 +108,14 @@ TPOOL_API void tpool_config_free(tpool_config *cfg);
 /* Accessors and setters for programs that build a configuration in code. */
 TPOOL_API int tpool_config_new(tpool_config **out);
 TPOOL_API int tpool_config_set_threads(tpool_config *cfg, unsigned threads);
+/* An elastic pool: it starts with T = min and moves within [min, max], growing
+ * when work backs up and shrinking after `idle_ms` of idleness (the JSON form
+ * "threads": {"min": m, "max": n, "idle_ms": t}; see docs/config.md). 1 <= min
+ * <= max <= 4096, idle_ms <= 86400000, else TPOOL_EINVAL.
+ * tpool_config_set_threads makes the pool fixed again; tpool_config_threads
+ * returns min. */
+TPOOL_API int tpool_config_set_elastic(tpool_config *cfg, unsigned min, unsigned max,
+                                       unsigned idle_ms);
 TPOOL_API int tpool_config_set_policy(tpool_config *cfg, const char *policy);
 /* `params_json` is a JSON object, validated against the policy at pool
  * creation; NULL removes the parameters. Later parameter errors refer to this
@@ -171,11 +179,34 @@ TPOOL_API unsigned tpool_threads(const tpool *pool);
  * threads above 4096); TPOOL_EDEADLK when called from a task or a
  * parallel-for of the same pool (nothing changes); TPOOL_ETHREAD,
  * TPOOL_ENOMEM or TPOOL_EPOLICY (the policy refused) with the pool
- * unchanged. Not to be called concurrently with tpool_destroy.
+ * unchanged. On an elastic pool the monitor keeps moving T within its
+ * [min, max] afterwards. Not to be called concurrently with tpool_destroy.
  */
 TPOOL_API int tpool_set_threads(tpool *pool, unsigned threads);
-/* Name of the loaded policy, as its descriptor gives it. */
+/* Name of the loaded policy, as its descriptor gives it. The string stays
+ * valid until the pool is destroyed, also after tpool_set_policy. */
 TPOOL_API const char *tpool_policy_name(const tpool *pool);
+/*
+ * Replaces the pool's policy while the pool is in use, keeping its threads.
+ * `policy` is a name or a path containing '/', found as at pool creation
+ * (the creation config's policy_path, then TPOOL_POLICY_PATH, then the
+ * install directory); NULL keeps the current policy's file (to change only
+ * its parameters). `params_json` is a JSON object of the new policy's
+ * parameters, NULL for all defaults. Errors are those of pool creation (an
+ * unknown name lists the policies available; a bad parameter names the key
+ * and the policy, with source "<params>") and leave the pool running its
+ * old policy. No task is lost: queued tasks, and tasks submitted meanwhile,
+ * move to the new policy in submission order; running tasks keep running.
+ * Waits for a running parallel-for to finish first. The old module stays
+ * loaded until the pool is destroyed (once per .so file). The policy's own
+ * statistics start at zero; tpool_stats.policy_switches counts switches.
+ * Returns 0; TPOOL_EINVAL (NULL pool, empty name); TPOOL_EDEADLK from a
+ * task or parallel-for of the same pool (nothing changes); the loader's,
+ * the parameter check's or TPOOL_EPOLICY (the policy refused to start).
+ * Not to be called concurrently with tpool_destroy.
+ */
+TPOOL_API int tpool_set_policy(tpool *pool, const char *policy, const char *params_json,
+                               tpool_error *err);
 
 /*
  * The default thread count: the CPUs in this process's affinity mask, capped
@@ -383,6 +414,12 @@ typedef struct tpool_stats {
     uint64_t submitted, completed, cancelled;
     uint64_t parallel_calls;       /* parallel-for calls that used the pool */
     tpool_worker_stats *per_worker; /* W + 1 entries; the last is outside threads */
+    /* Run-time changes since the pool was created (not reset). */
+    unsigned threads;              /* T now */
+    unsigned peak_threads;         /* the largest T the pool has had */
+    uint64_t grows, shrinks;       /* changes of T, by tpool_set_threads or
+                                      an elastic pool */
+    uint64_t policy_switches;      /* tpool_set_policy calls that succeeded */
 } tpool_stats;
 
 /*

@@ -119,6 +119,25 @@ START_TEST(every_key)
 }
 END_TEST
 
+/* "policy_switch": one pool per thread count; kept by the resolved form. */
+START_TEST(policy_switch_key)
+{
+    bench_experiment e;
+    bench_perror pe;
+    int rc = bench_experiment_parse("{\"policy_switch\": true}", NULL, &e, &pe);
+    ck_assert_msg(rc == 0, "%s", pe.text);
+    ck_assert_int_eq(e.policy_switch, 1);
+    char *j = bench_experiment_to_json(&e);
+    ck_assert_msg(strstr(j, "\"policy_switch\": true"), "%s", j);
+    free(j);
+    bench_experiment_free(&e);
+    rc = bench_experiment_parse("{\"policy_switch\": false}", NULL, &e, &pe);
+    ck_assert_msg(rc == 0, "%s", pe.text);
+    ck_assert_int_eq(e.policy_switch, 0);
+    bench_experiment_free(&e);
+}
+END_TEST
+
 /* A bad experiment and what its error must say. line 0: not checked. */
 static const struct bad {
     const char *text;
@@ -135,6 +154,7 @@ static const struct bad {
     { "{\n  \"repetitions\": 0\n}", 2, 18, "repetitions", "expected an integer in [1, 100000]" },
     { "{\"repetitions\": \"5\"}", 1, 17, "repetitions", "got \"5\"" },
     { "{\"seed\": -1}", 1, 10, "seed", "expected an integer" },
+    { "{\"policy_switch\": 1}", 1, 19, "policy_switch", "expected true or false, got 1" },
     { "{\"name\": \"my exp\"}", 1, 10, "name", "expected a name" },
     /* threads */
     { "{\n  \"threads\": \"many\"\n}", 2, 14, "threads", "\"default\" or a non-empty array" },
@@ -248,6 +268,7 @@ static Suite *suite(void)
     tcase_add_test(tc, default_experiment);
     tcase_add_loop_test(tc, shipped_experiments, 0, (int)(sizeof shipped / sizeof shipped[0]));
     tcase_add_test(tc, every_key);
+    tcase_add_test(tc, policy_switch_key);
     tcase_add_loop_test(tc, bad_experiments, 0, (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, files);
     tcase_add_test(tc, default_threads);

@@ -1,0 +1,143 @@
+/*
+ * elastic.c - the monitor of an elastic pool ("threads": {"min", "max",
+ * "idle_ms"}): it grows T towards max while work backs up and shrinks it
+ * towards min after idle_ms of idleness, through tpool__resize, the same
+ * machinery as tpool_set_threads.
+ *
+ * Growing: a push that finds no parked and no spinning worker (wake_any in
+ * pool.c) sets the futex word el_kick, once until the monitor clears it, and
+ * wakes the monitor (tpool__elastic_kick). The monitor then adds one thread
+ * at a time while there is a backlog: more unfinished tasks than workers
+ * (so some are queued, not running) and no worker parked. A kick that finds
+ * no backlog leaves the flag set for a millisecond, so that pushes to a busy
+ * worker while others are parked cost the pushers no futex wake each.
+ *
+ * Shrinking: while T > min the monitor also wakes every idle_ms (at least
+ * 1 ms) and counts the workers that were parked at the previous look and are
+ * still parked without having been woken since (their parks + wakes counters
+ * unchanged): each has been idle for a whole period, and T drops by their
+ * number, never below min. At T == min, with no kick, it sleeps without a
+ * timeout, so an idle pool costs nothing.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+
+#include "pool.h"
+
+#define KICK_HOLD_NS 1000000u
+
+/* parks + wakes of a worker that is parked now, else UINT64_MAX. */
+static uint64_t parked_mark(tpool__worker *wk)
+{
+    if (atomic_load(&wk->state) != WS_PARKED)
+        return UINT64_MAX;
+    return ld_relaxed(&wk->c.parks) + ld_relaxed(&wk->c.wakes);
+}
+
+static void forget(struct tpool *p)
+{
+    for (unsigned i = 0; i < TPOOL__MAX_WORKERS; i++)
+        p->el_seen[i] = UINT64_MAX;
+}
+
+/* Work is queued that no worker has taken, and none is parked. */
+static bool backlog(struct tpool *p)
+{
+    unsigned nw = ld_acquire(&p->workers);
+    if (ld_relaxed(&p->root.pending) <= nw)
+        return false;
+    for (unsigned i = 0; i < nw; i++)
+        if (atomic_load(&p->w[i]->state) == WS_PARKED)
+            return false;
+    return true;
+}
+
+/* Grows while there is a backlog; returns whether it grew. */
+static bool grow(struct tpool *p)
+{
+    unsigned t;
+    bool grew = false;
+    while (!atomic_load(&p->el_stop) && (t = ld_relaxed(&p->threads)) < p->el_max
+           && backlog(p)) {
+        if (tpool__resize(p, t + 1) != 0)
+            break; /* no thread or memory now: the next kick tries again */
+        grew = true;
+    }
+    forget(p);
+    return grew;
+}
+
+/* Retires the workers found idle for a whole period. */
+static void shrink(struct tpool *p)
+{
+    unsigned nw = ld_acquire(&p->workers), idle = 0;
+    for (unsigned i = 0; i < nw; i++) {
+        uint64_t mark = parked_mark(p->w[i]);
+        idle += mark != UINT64_MAX && mark == p->el_seen[i];
+        p->el_seen[i] = mark;
+    }
+    unsigned t = ld_relaxed(&p->threads);
+    if (idle == 0 || t <= p->el_min)
+        return;
+    unsigned target = t - p->el_min > idle ? t - idle : p->el_min;
+    if (tpool__resize(p, target) == 0)
+        forget(p); /* slots moved: start the count again */
+}
+
+static void *monitor_main(void *arg)
+{
+    struct tpool *p = arg;
+    uint64_t period = p->el_idle_ns > 1000000u ? p->el_idle_ns : 1000000u;
+    while (!atomic_load(&p->el_stop)) {
+        if (atomic_exchange(&p->el_kick, 0)) {
+            if (!grow(p)) {
+                /* A kick without a backlog (pushes to a busy worker while
+                 * others are parked, as a policy that pins tasks does):
+                 * keep the flag set for a millisecond, so that such pushes
+                 * do not wake the monitor one by one. */
+                atomic_store(&p->el_kick, 1);
+                tpool__futex_wait_ns(&p->el_kick, 1, KICK_HOLD_NS);
+                atomic_store(&p->el_kick, 0);
+            }
+            continue;
+        }
+        if (ld_relaxed(&p->threads) > p->el_min) {
+            tpool__futex_wait_ns(&p->el_kick, 0, period);
+            if (atomic_load(&p->el_kick) == 0 && !atomic_load(&p->el_stop))
+                shrink(p);
+        } else {
+            tpool__futex_wait(&p->el_kick, 0);
+        }
+    }
+    return NULL;
+}
+
+int tpool__elastic_start(struct tpool *p)
+{
+    if (!p->el_max)
+        return 0;
+    p->el_seen = malloc(TPOOL__MAX_WORKERS * sizeof *p->el_seen);
+    if (!p->el_seen)
+        return TPOOL_ENOMEM;
+    forget(p);
+    if (pthread_create(&p->el_thread, NULL, monitor_main, p) != 0) {
+        free(p->el_seen);
+        p->el_seen = NULL;
+        return TPOOL_ETHREAD;
+    }
+    p->el_running = true;
+    return 0;
+}
+
+void tpool__elastic_stop(struct tpool *p)
+{
+    if (p->el_running) {
+        atomic_store(&p->el_stop, 1);
+        atomic_store(&p->el_kick, 1);
+        tpool__futex_wake_all(&p->el_kick);
+        pthread_join(p->el_thread, NULL);
+        p->el_running = false;
+    }
+    free(p->el_seen);
+    p->el_seen = NULL;
+}
