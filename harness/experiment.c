@@ -509,6 +509,17 @@ int bench_experiment_parse(const char *text, const char *source, bench_experimen
         return fail(&c, NULL, 0, "out of memory");
     json_error_t je;
     json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    if (!root && text[strspn(text, " \t\r\n")] == '\0') {
+        /* jansson says "1:0: '[' or '{' expected near end of file". */
+        if (err) {
+            tpool__json_position(text, strlen(text), &err->line, &err->column);
+            snprintf(err->text, sizeof err->text, "%s:%d:%d: %s; expected an experiment object",
+                     c.source, err->line, err->column,
+                     text[0] ? "no JSON text, only white space" : "empty file");
+        }
+        bench_experiment_free(e);
+        return -1;
+    }
     if (!root) {
         if (err) {
             err->line = je.line > 0 ? je.line : 0;
@@ -603,21 +614,29 @@ int bench_experiment_load(const char *path, bench_experiment *out, bench_perror 
             cap *= 2;
         }
     }
-    int ioerr = ferror(f);
+    int ioerr = ferror(f) ? errno : 0; /* EISDIR for a directory */
     fclose(f);
     if (!buf || ioerr) {
-        free(buf);
         if (err)
             snprintf(err->text, sizeof err->text, "%s: %s", path,
-                     buf ? "read error" : "too large or out of memory");
+                     buf ? "cannot read the experiment file: " : "too large or out of memory");
+        if (err && buf) {
+            size_t l = strlen(err->text);
+            snprintf(err->text + l, sizeof err->text - l, "%s", strerror(ioerr));
+        }
+        free(buf);
         return -1;
     }
     buf[len] = '\0';
-    if (memchr(buf, '\0', len)) {
+    const char *nul = memchr(buf, '\0', len);
+    if (nul) {
+        if (err) {
+            tpool__json_position(buf, (size_t)(nul - buf), &err->line, &err->column);
+            snprintf(err->text, sizeof err->text,
+                     "%s:%d:%d: contains a NUL byte; not a JSON text", path, err->line,
+                     err->column);
+        }
         free(buf);
-        if (err)
-            snprintf(err->text, sizeof err->text, "%s: contains a NUL byte; not a JSON text",
-                     path);
         return -1;
     }
     int rc = bench_experiment_parse(buf, path, out, err);
