@@ -5,3 +5,6 @@ TESTS += check_stress
 check_PROGRAMS += check_stress
 endif
 check_stress_SOURCES = check_stress.c
+
+# valgrind_check.sh: the pool, conformance and stress suites under memcheck (CI).
+EXTRA_DIST += valgrind_check.sh
