@@ -481,9 +481,7 @@ static void sb_add(strbuf *b, const char *s)
 }
 
 /* Appends "a, b, c" (the *.so stems found in dirs, sorted, unique), or
- * "none". */
-/* Appends the policy names found in dirs, and a suggestion for `wanted`
- * ("FIFO": did you mean 'fifo'?) when one is close. */
+ * "none", then " (did you mean 'fifo'?)" when one is close to `wanted`. */
 static void list_available(strbuf *b, char **dirs, size_t ndirs, const char *wanted)
 {
     char **names = NULL;

@@ -505,8 +505,10 @@ int bench_experiment_parse(const char *text, const char *source, bench_experimen
     pctx c = { text, source ? source : "<text>", err };
     e->source = strdup(c.source);
     e->text = strdup(text);
-    if (!e->source || !e->text)
+    if (!e->source || !e->text) {
+        bench_experiment_free(e);
         return fail(&c, NULL, 0, "out of memory");
+    }
     json_error_t je;
     json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
     if (!root && text[strspn(text, " \t\r\n")] == '\0') {

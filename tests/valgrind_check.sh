@@ -1,15 +1,16 @@
 #!/bin/sh
-# valgrind_check.sh - the pool, conformance and stress suites under valgrind's
-# memcheck (issue 8, item 8): no invalid access, no use of uninitialised
-# memory, no definite leak. CI runs it; a developer can too:
+# valgrind_check.sh - the pool, stress and conformance suites under
+# valgrind's memcheck (issue 8, item 8): no invalid access, no use of
+# uninitialised memory, no definite leak. CI runs it; a developer can too:
 #
 #   tests/valgrind_check.sh [BUILD_DIR]      (default: ./build, configured plain)
 #
 # BUILD_DIR must be a build without --enable-asan/--enable-tsan (a sanitizer
 # runtime and valgrind cannot share a process). The stress suite runs
-# TPOOL_STRESS_TASKS tasks per policy (default here 1e5; 1e7 would take an
-# hour under valgrind). Tests run through `make check`, so they get the same
-# environment as there (policy path, policy list), with Check's fork mode off
+# TPOOL_STRESS_TASKS tasks per policy (default here 1e5); VALGRIND_SUITES
+# and VALGRIND_CONFORMANCE_POLICIES (below) choose what runs. Tests run
+# through `make check`, so they get the same environment as there (policy
+# path, policy list), with Check's fork mode off
 # (CK_FORK=no: valgrind then follows no child and sees the tests themselves),
 # and through `libtool --mode=execute`, which finds the real program behind a
 # libtool wrapper script. Exit status: 0 clean, 1 an error or a test failed,
@@ -33,7 +34,13 @@ if ! grep -q '^SAN_CFLAGS *= *$' "$build/tests/Makefile"; then
     exit 2
 fi
 
-suites=${VALGRIND_SUITES:-check_pool check_conformance check_stress}
+# Every policy for the pool and stress suites; the conformance suite, some
+# fifty times slower under valgrind (it creates pools of 1 to 6 threads for
+# each of its checks: about 2 minutes of CPU per policy), for the policies in
+# VALGRIND_CONFORMANCE_POLICIES only: fifo by default, the core's own paths
+# (queue-based parallel-for, fork-join, cancel). `all` means every policy.
+suites=${VALGRIND_SUITES:-check_pool check_stress}
+conf_policies=${VALGRIND_CONFORMANCE_POLICIES:-fifo}
 supp=$top/tests/valgrind.supp
 vg="valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite"
 vg="$vg --error-exitcode=1 --num-callers=30"
@@ -46,9 +53,20 @@ export TPOOL_STRESS_TASKS CK_FORK
 start=$(date +%s)
 rc=0
 out=$build/tests/valgrind_check.out
-make -s -C "$build/tests" check TESTS="$suites" \
-    LOG_COMPILER="$build/libtool --mode=execute $vg" >"$out" 2>&1 || rc=1
-grep -E '^(PASS|FAIL|ERROR|SKIP|XPASS|XFAIL):' "$out" || cat "$out"
+run() { # make-variable-assignment... : make check under valgrind
+    make -s -C "$build/tests" check LOG_COMPILER="$build/libtool --mode=execute $vg" \
+        "$@" >"$out" 2>&1 || rc=1
+    grep -E '^(PASS|FAIL|ERROR|SKIP|XPASS|XFAIL):' "$out" || cat "$out"
+}
+[ -n "$suites" ] && run TESTS="$suites"
+if [ -n "$conf_policies" ]; then
+    if [ "$conf_policies" = all ]; then
+        run TESTS=check_conformance
+    else
+        run TESTS=check_conformance TPOOL_POLICIES="$conf_policies"
+    fi
+    suites="$suites check_conformance"
+fi
 for t in $suites; do
     log=$build/tests/$t.log
     # memcheck's summary lines, so that CI's output shows what was checked.
