@@ -133,7 +133,8 @@ static void *submit_all(void *arg)
         if (n > a->end - id)
             n = a->end - id;
         size_t sent = id - a->first;
-        bool behind = sent - atomic_load_explicit(&g_done[a->s].done, memory_order_acquire) > WINDOW;
+        size_t done = atomic_load_explicit(&g_done[a->s].done, memory_order_acquire);
+        bool behind = sent - done > WINDOW;
         enum kind k = behind ? IN_GROUP : (enum kind)(1 + rand_r(&a->seed) % 4);
         tpool_group *g = NULL;
         if (k == IN_GROUP || k == GROUP_COMPLETE) {
@@ -152,8 +153,8 @@ static void *submit_all(void *arg)
                                   k == SINGLE && (i & 1) ? NULL : &attr);
         }
         if (g) {
-            /* Group batches left unwaited (GROUP_COMPLETE) are waited by
-             * their destroy; a wait that reports a cancel is an error. */
+            /* The wait runs queued tasks meanwhile (any submitter's); in
+             * drain mode a wait that reports a cancel is an error. */
             int rc = tpool_group_wait(g);
             if (rc && !a->err)
                 a->err = rc;
