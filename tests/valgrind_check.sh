@@ -38,9 +38,10 @@ fi
 # fifty times slower under valgrind (it creates pools of 1 to 6 threads for
 # each of its checks: about 2 minutes of CPU per policy), for the policies in
 # VALGRIND_CONFORMANCE_POLICIES only: fifo by default, the core's own paths
-# (queue-based parallel-for, fork-join, cancel). `all` means every policy.
-suites=${VALGRIND_SUITES:-check_pool check_stress}
-conf_policies=${VALGRIND_CONFORMANCE_POLICIES:-fifo}
+# (queue-based parallel-for, fork-join, cancel). `all` means every policy,
+# an empty value skips the suite.
+suites=${VALGRIND_SUITES-check_pool check_stress}
+conf_policies=${VALGRIND_CONFORMANCE_POLICIES-fifo}
 supp=$top/tests/valgrind.supp
 vg="valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite"
 vg="$vg --error-exitcode=1 --num-callers=30"
