@@ -110,6 +110,8 @@ int tpool__config_copy(const tpool_config *src, tpool_config **out)
     c->spin_us = src->spin_us;
     c->min_work_size = src->min_work_size;
     c->policy = dup_or_null(src->policy, &failed);
+    c->policy_line = src->policy_line;
+    c->policy_column = src->policy_column;
     c->source = dup_or_null(src->source, &failed);
     c->text = dup_or_null(src->text, &failed);
     if (src->params) {
@@ -342,6 +344,8 @@ static int key_policy(struct ctx *c, const char *key, json_t *v)
         return nomem(c);
     free(c->cfg->policy);
     c->cfg->policy = p;
+    if (tpool__json_locate(c->text, key, &c->cfg->policy_line, &c->cfg->policy_column))
+        c->cfg->policy_line = c->cfg->policy_column = 0;
     return 0;
 }
 
@@ -442,16 +446,51 @@ static const struct {
 };
 #define NKNOWN (sizeof handlers / sizeof handlers[0])
 
+/* The offset of the top-level key "" in text, or -1: key paths cannot name
+ * an empty key (the empty path is the root). */
+static long empty_key_offset(const char *text)
+{
+    int depth = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p == '{' || *p == '[')
+            depth++;
+        else if (*p == '}' || *p == ']')
+            depth--;
+        else if (*p == '"') {
+            const char *q = p + 1;
+            while (*q && *q != '"')
+                q += q[0] == '\\' && q[1] ? 2 : 1;
+            if (!*q)
+                return -1;
+            const char *r = q + 1;
+            while (*r == ' ' || *r == '\t' || *r == '\n' || *r == '\r')
+                r++;
+            if (depth == 1 && q == p + 1 && *r == ':')
+                return p - text;
+            p = q;
+        }
+    }
+    return -1;
+}
+
 /* An unknown member `key` of the object at `parent` (NULL: the top level),
  * whose known members are names[]. */
 static int unknown_key(struct ctx *c, const char *parent, const char *key,
                        const char *const *names, size_t nnames)
 {
     int line = 0, column = 0;
-    char *path = tpool__json_path_key(parent, key);
-    if (path) {
-        tpool__json_locate_key(c->text, path, &line, &column);
-        free(path);
+    if (!*key) {
+        long off = !parent && c->text ? empty_key_offset(c->text) : -1;
+        if (off >= 0)
+            tpool__json_position(c->text, (size_t)off, &line, &column);
+        /* Name it: "file:2:3: unknown key" alone would hide which. */
+        key = "\"\"";
+    } else {
+        char *path = tpool__json_path_key(parent, key);
+        if (path) {
+            tpool__json_locate_key(c->text, path, &line, &column);
+            free(path);
+        }
     }
     char known[256], full[192];
     size_t n = 0;
@@ -738,6 +777,7 @@ int tpool_config_apply_env(tpool_config *cfg, tpool_error *err)
                                 "out of memory");
         free(cfg->policy);
         cfg->policy = p;
+        cfg->policy_line = cfg->policy_column = 0;
     }
     cfg->threads = t;
     return 0;
@@ -807,6 +847,7 @@ int tpool_config_set_policy(tpool_config *cfg, const char *policy)
         return TPOOL_ENOMEM;
     free(cfg->policy);
     cfg->policy = p;
+    cfg->policy_line = cfg->policy_column = 0;
     return 0;
 }
 

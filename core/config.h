@@ -22,6 +22,9 @@ struct tpool_config {
      * validated later, when the policy is loaded). */
     char *source;          /* file name or "<text>" */
     char *text;            /* the JSON text the config was parsed from, or NULL */
+    /* Where the text's "policy" value is, for the loader's messages; 0 when
+     * cfg->policy did not come from the text (default, env, setter). */
+    int policy_line, policy_column;
 };
 
 #define TPOOL_DEFAULT_POLICY "fifo"

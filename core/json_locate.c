@@ -494,6 +494,18 @@ static int is_prefix(const char *word, const char *c)
     return 1;
 }
 
+/* Whether `word` abbreviates `c`: the same first letter, then the rest of
+ * its letters in order ("reps" for "repetitions"), ignoring case. */
+static int is_abbrev(const char *word, const char *c)
+{
+    if (tolower((unsigned char)*word) != tolower((unsigned char)*c))
+        return 0;
+    for (; *word && *c; c++)
+        if (tolower((unsigned char)*word) == tolower((unsigned char)*c))
+            word++;
+    return *word == '\0';
+}
+
 const char *tpool__json_suggest(const char *word, const char *const *candidates,
                                 size_t ncandidates)
 {
@@ -509,7 +521,7 @@ const char *tpool__json_suggest(const char *word, const char *const *candidates,
         size_t d = distance(word, c);
         /* "spin" for "spin_us": a truncated name is far in edits but
          * plainly meant. */
-        int ok = d <= max || (len >= 3 && is_prefix(word, c));
+        int ok = d <= max || (len >= 3 && (is_prefix(word, c) || is_abbrev(word, c)));
         if (ok && d < best_d) {
             best = c;
             best_d = d;

@@ -57,7 +57,8 @@ char *tpool__json_render(const json_t *v, char *buf, size_t size);
 
 /*
  * Returns the candidate that `word` most likely misspells (a small edit
- * distance, ignoring case, or `word` being a prefix of it), or NULL when none
+ * distance, ignoring case, or `word` being a prefix or an abbreviation of it,
+ * as "reps" of "repetitions"), or NULL when none
  * is close. NULL entries in `candidates` are skipped.
  */
 const char *tpool__json_suggest(const char *word, const char *const *candidates,

@@ -22,6 +22,7 @@
 
 #include "elf_check.h"
 #include "error.h"
+#include "json_locate.h"
 
 #ifndef TPOOL_PKGLIBDIR
 #define TPOOL_PKGLIBDIR "/usr/local/lib/tpool"
@@ -480,8 +481,8 @@ static void sb_add(strbuf *b, const char *s)
 }
 
 /* Appends "a, b, c" (the *.so stems found in dirs, sorted, unique), or
- * "none". */
-static void list_available(strbuf *b, char **dirs, size_t ndirs)
+ * "none", then " (did you mean 'fifo'?)" when one is close to `wanted`. */
+static void list_available(strbuf *b, char **dirs, size_t ndirs, const char *wanted)
 {
     char **names = NULL;
     size_t n = 0, cap = 0;
@@ -526,13 +527,38 @@ static void list_available(strbuf *b, char **dirs, size_t ndirs)
     }
     if (!shown)
         sb_add(b, "none");
+    const char *near = tpool__json_suggest(wanted, (const char *const *)names, n);
+    if (near) {
+        sb_add(b, " (did you mean '");
+        sb_add(b, near);
+        sb_add(b, "'?)");
+    }
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     free(names);
 }
 
+static int load_configured(const tpool_config *cfg, tpool__policy_handle *out,
+                           tpool_error *err);
+
 int tpool__policy_load(const tpool_config *cfg, tpool__policy_handle *out,
                        tpool_error *err)
+{
+    if (!cfg || !cfg->policy_line || !err || err->code)
+        return load_configured(cfg, out, err);
+    /* The policy named in a configuration file: say where, as for its other
+     * values ("tpool.json:3:13: policy: '/x/p.so': cannot load it ..."). */
+    tpool_error le;
+    tpool_error_clear(&le);
+    int rc = load_configured(cfg, out, &le);
+    if (rc)
+        tpool__error(err, rc, cfg->source, cfg->policy_line, cfg->policy_column, "policy",
+                     "%s", le.text);
+    return rc;
+}
+
+static int load_configured(const tpool_config *cfg, tpool__policy_handle *out,
+                           tpool_error *err)
 {
     memset(out, 0, sizeof *out);
     const char *policy = cfg && cfg->policy ? cfg->policy : TPOOL_DEFAULT_POLICY;
@@ -578,7 +604,7 @@ int tpool__policy_load(const tpool_config *cfg, tpool__policy_handle *out,
         sb_add(&msg, dirs[i]);
     }
     sb_add(&msg, "; available: ");
-    list_available(&msg, dirs, ndirs);
+    list_available(&msg, dirs, ndirs, policy);
     rc = fail(err, TPOOL_ENOENT, NULL,
               "policy '%s' not found; searched: %s; install %s.so in one of "
               "these directories or add its directory to policy_path or "

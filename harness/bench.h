@@ -322,6 +322,7 @@ int bench_base_from_name(const char *name); /* bit, or 0 when unknown */
 typedef struct bench_experiment {
     char name[BENCH_NAME_MAX];
     char *source;             /* file name, or "<default>" */
+    char *text;               /* the JSON text, for positions; NULL after --policies */
     uint64_t seed;
     int all_policies;         /* "policies": "all" (the default) */
     bench_policy_sel *policies;
@@ -352,6 +353,10 @@ int bench_experiment_parse(const char *text, const char *source, bench_experimen
                            bench_perror *err);
 int bench_experiment_load(const char *path, bench_experiment *out, bench_perror *err);
 void bench_experiment_free(bench_experiment *e);
+/* Loads each requested policy with its params as a pool will, before anything
+ * runs: an unknown or broken policy or a bad parameter is an error at its
+ * place in the file (the loader's message, dlerror text included). */
+int bench_experiment_check_policies(const bench_experiment *e, bench_perror *err);
 /* The experiment as JSON, resolved (defaults filled in), for the results;
  * an experiment file itself: parsing it gives the same experiment. */
 char *bench_experiment_to_json(const bench_experiment *e);

@@ -170,6 +170,9 @@ static int override_policies(bench_experiment *e, const char *list)
     free(e->policies);
     e->policies = NULL;
     e->npolicies = 0;
+    /* The file's positions no longer describe e->policies. */
+    free(e->text);
+    e->text = NULL;
     e->all_policies = strcmp(list, "all") == 0;
     if (e->all_policies || strcmp(list, "none") == 0)
         return 0;
@@ -496,6 +499,11 @@ int bench_main(int argc, char **argv)
         (o.baselines && override_baselines(&e, o.baselines)) ||
         (o.threads && override_threads(&e, o.threads)) ||
         (o.workloads && filter_workloads(&e, o.workloads))) {
+        bench_experiment_free(&e);
+        return 2;
+    }
+    if (bench_experiment_check_policies(&e, &pe)) {
+        fprintf(stderr, "tpool-bench: %s\n", pe.text);
         bench_experiment_free(&e);
         return 2;
     }

@@ -62,7 +62,7 @@ __attribute__((format(printf, 4, 5))) static int fail(pctx *c, const char *path,
                                                       const char *fmt, ...)
 {
     bench_perror *e = c->err;
-    char msg[400];
+    char msg[sizeof e->text];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -83,10 +83,16 @@ __attribute__((format(printf, 4, 5))) static int fail(pctx *c, const char *path,
             snprintf(where, sizeof where, "%.160s:%d:%d", c->source, line, col);
         else
             snprintf(where, sizeof where, "%.160s", c->source);
-        if (path && path[0])
-            snprintf(e->text, sizeof e->text, "%s: %.127s: %s", where, path, msg);
-        else
-            snprintf(e->text, sizeof e->text, "%s: %s", where, msg);
+        int n = path && path[0] ? snprintf(e->text, sizeof e->text, "%s: %.127s: ", where, path)
+                                : snprintf(e->text, sizeof e->text, "%s: ", where);
+        /* The message (a loader's may be long) gets the rest, cut if need be. */
+        size_t at = n < 0 ? 0 : (size_t)n, ml = strlen(msg);
+        if (at < sizeof e->text) {
+            if (ml > sizeof e->text - 1 - at)
+                ml = sizeof e->text - 1 - at;
+            memcpy(e->text + at, msg, ml);
+            e->text[at + ml] = '\0';
+        }
     }
     return -1;
 }
@@ -498,10 +504,24 @@ int bench_experiment_parse(const char *text, const char *source, bench_experimen
         memset(err, 0, sizeof *err);
     pctx c = { text, source ? source : "<text>", err };
     e->source = strdup(c.source);
-    if (!e->source)
+    e->text = strdup(text);
+    if (!e->source || !e->text) {
+        bench_experiment_free(e);
         return fail(&c, NULL, 0, "out of memory");
+    }
     json_error_t je;
     json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    if (!root && text[strspn(text, " \t\r\n")] == '\0') {
+        /* jansson says "1:0: '[' or '{' expected near end of file". */
+        if (err) {
+            tpool__json_position(text, strlen(text), &err->line, &err->column);
+            snprintf(err->text, sizeof err->text, "%s:%d:%d: %s; expected an experiment object",
+                     c.source, err->line, err->column,
+                     text[0] ? "no JSON text, only white space" : "empty file");
+        }
+        bench_experiment_free(e);
+        return -1;
+    }
     if (!root) {
         if (err) {
             err->line = je.line > 0 ? je.line : 0;
@@ -605,26 +625,110 @@ int bench_experiment_load(const char *path, bench_experiment *out, bench_perror 
             cap *= 2;
         }
     }
-    int ioerr = ferror(f);
+    int ioerr = ferror(f) ? errno : 0; /* EISDIR for a directory */
     fclose(f);
     if (!buf || ioerr) {
-        free(buf);
         if (err)
             snprintf(err->text, sizeof err->text, "%s: %s", path,
-                     buf ? "read error" : "too large or out of memory");
+                     buf ? "cannot read the experiment file: " : "too large or out of memory");
+        if (err && buf) {
+            size_t l = strlen(err->text);
+            snprintf(err->text + l, sizeof err->text - l, "%s", strerror(ioerr));
+        }
+        free(buf);
         return -1;
     }
     buf[len] = '\0';
-    if (memchr(buf, '\0', len)) {
+    const char *nul = memchr(buf, '\0', len);
+    if (nul) {
+        if (err) {
+            tpool__json_position(buf, (size_t)(nul - buf), &err->line, &err->column);
+            snprintf(err->text, sizeof err->text,
+                     "%s:%d:%d: contains a NUL byte; not a JSON text", path, err->line,
+                     err->column);
+        }
         free(buf);
-        if (err)
-            snprintf(err->text, sizeof err->text, "%s: contains a NUL byte; not a JSON text",
-                     path);
         return -1;
     }
     int rc = bench_experiment_parse(buf, path, out, err);
     free(buf);
     return rc;
+}
+
+/* ---- policies, loaded ---------------------------------------------------------------- */
+
+/* The message of a tpool_error without its "source:line:col: key: " prefix. */
+static const char *error_body(const tpool_error *te)
+{
+    const char *m = te->text;
+    size_t sl = strlen(te->source);
+    if (sl && strncmp(m, te->source, sl) == 0 && m[sl] == ':') {
+        m += sl + 1;
+        while ((*m >= '0' && *m <= '9') || *m == ':')
+            m++;
+        if (*m == ' ')
+            m++;
+    }
+    size_t kl = strlen(te->key);
+    if (kl && strncmp(m, te->key, kl) == 0 && m[kl] == ':' && m[kl + 1] == ' ')
+        m += kl + 2;
+    return m;
+}
+
+/* Loads policy selection i the way a pool will (by name on the search path,
+ * with its params) and reports what fails at its place in the file. */
+static int check_policy(pctx *c, const bench_experiment *e, size_t i)
+{
+    const bench_policy_sel *s = &e->policies[i];
+    char p[256], pp[256];
+    if (c->text)
+        index_path(p, sizeof p, "policies", i);
+    else
+        snprintf(p, sizeof p, "%s", s->policy);
+    json_t *o = json_object();
+    json_t *params = s->params_json ? json_loads(s->params_json, 0, NULL) : NULL;
+    if (!o || json_object_set_new(o, "policy", json_string(s->policy)) ||
+        (params && json_object_set_new(o, "params", params))) {
+        json_decref(o);
+        return fail(c, NULL, 0, "out of memory");
+    }
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!text)
+        return fail(c, NULL, 0, "out of memory");
+    tpool_error te;
+    tpool_error_clear(&te);
+    tpool_config *cfg = NULL;
+    char *resolved = NULL;
+    int rc = tpool_config_load_text(text, "<tpool-bench>", &cfg, &te);
+    if (rc == 0)
+        rc = tpool_config_resolve(cfg, &resolved, &te);
+    tpool_config_free(cfg);
+    free(resolved);
+    free(text);
+    if (rc == 0)
+        return 0;
+    if (strncmp(te.key, "params.", 7) == 0) {
+        /* A parameter: its key when it is unknown, else its value. */
+        const char *body = error_body(&te);
+        key_path(pp, sizeof pp, p, "params");
+        char kp[1024];
+        key_path(kp, sizeof kp, pp, te.key + 7);
+        return fail(c, kp, strncmp(body, "unknown parameter", 17) == 0, "%s", body);
+    }
+    return fail(c, p, 0, "%s", error_body(&te));
+}
+
+int bench_experiment_check_policies(const bench_experiment *e, bench_perror *err)
+{
+    if (err)
+        memset(err, 0, sizeof *err);
+    /* Without the text the names came from --policies. */
+    pctx c = { e->text, e->text && e->source ? e->source : "--policies", err };
+    for (size_t i = 0; !e->all_policies && i < e->npolicies; i++)
+        if (check_policy(&c, e, i))
+            return -1;
+    return 0;
 }
 
 void bench_experiment_free(bench_experiment *e)
@@ -637,6 +741,8 @@ void bench_experiment_free(bench_experiment *e)
     free(e->threads);
     free(e->workloads);
     free(e->source);
+    free(e->text);
+    e->text = NULL;
     e->policies = NULL;
     e->threads = NULL;
     e->workloads = NULL;

@@ -162,7 +162,7 @@ ci config_policy_directory "dir.so': is a directory, not a shared object" "$d/di
 cfg pathdir.json '{"policy": "dirpol", "policy_path": ["pp"]}'
 ci config_policy_path_directory "pp/dirpol.so': is a directory, not a shared object" "$d/pathdir.json"
 cfg text.json '{"policy": "./text.so"}'
-ci config_policy_text_file "text.so': cannot load it (dlerror: $tab/text.so: file too short)" "$d/text.json"
+ci config_policy_text_file "text.json:1:12: policy: $tab/text.so': cannot load it (dlerror: $tab/text.so: file too short)" "$d/text.json"
 cfg empty.json '{"policy": "./empty.so"}'
 ci config_policy_empty_file "empty.so': cannot load it (dlerror: $tab/empty.so: file too short)" "$d/empty.json"
 
@@ -246,8 +246,8 @@ check dynamic/env_policy_text_file 1 "text.so': cannot load it (dlerror: " \
 # tpool-bench: files that are no experiment, and broken policies by name.
 cb() { check "dynamic/$1" 2 "$2" "$bench" "$3" --no-files --progress never; }
 cb bench_file_missing "nosuch.json: No such file or directory" "$d/nosuch.json"
-cb bench_file_directory "cfgdir: " "$d/cfgdir"
-cb bench_nul_byte "nul.json: contains a NUL byte" "$d/nul.json"
+cb bench_file_directory "cfgdir: cannot read the experiment file: Is a directory" "$d/cfgdir"
+cb bench_nul_byte "nul.json:2:13: contains a NUL byte" "$d/nul.json"
 cb bench_too_large "big.json: too large" "$d/big.json"
 cb bench_bad_utf8 "utf8.json:2:15: unable to decode byte 0xff" "$d/utf8.json"
 exp='{"workloads": ["uniform"], "baselines": "none", "threads": [1], "repetitions": 1,
