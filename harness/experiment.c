@@ -243,15 +243,18 @@ static int parse_policies(pctx *c, const json_t *v, bench_experiment *e)
             return fail(c, p, 0, "expected a policy name or an object, got %s",
                         type_name(it));
         }
+        /* "builtin:NAME" is NAME linked into libtpool (docs/config.md). */
+        size_t pre = strncmp(name, "builtin:", 8) == 0 ? 8 : 0;
         size_t l = strlen(name);
-        if (l == 0 || l >= BENCH_NAME_MAX ||
-            strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != l) {
+        if (l == pre || l >= BENCH_NAME_MAX ||
+            strspn(name + pre, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+                != l - pre) {
             char pp[256];
             if (json_is_object(it))
                 key_path(pp, sizeof pp, p, "policy");
             else
                 snprintf(pp, sizeof pp, "%s", p);
-            return fail(c, pp, 0, "\"%s\" is no policy name (letters, digits, '_', '-')",
+            return fail(c, pp, 0, "\"%s\" is no policy name (letters, digits, '_', '-', after an optional \"builtin:\")",
                         name);
         }
         snprintf(s->policy, sizeof s->policy, "%s", name);
