@@ -628,16 +628,15 @@ int tpool__policy_load(const tpool_config *cfg, tpool__policy_handle *out,
     }
     sb_add(&msg, "; available: ");
     list_available(&msg, dirs, ndirs);
+    char builtin[256] = "";
     if (tpool__builtin_count()) {
-        char builtin[256];
-        list_builtin(builtin, sizeof builtin);
-        sb_add(&msg, "; built in: ");
-        sb_add(&msg, builtin);
+        memcpy(builtin, "; built in: ", sizeof "; built in: ");
+        list_builtin(builtin + strlen(builtin), sizeof builtin - strlen(builtin));
     }
     rc = fail(err, TPOOL_ENOENT, NULL,
               "policy '%s' not found; searched: %s; install %s.so in one of "
               "these directories or add its directory to policy_path or "
-              "TPOOL_POLICY_PATH", policy, msg.s ? msg.s : "?", policy);
+              "TPOOL_POLICY_PATH%s", policy, msg.s ? msg.s : "?", policy, builtin);
     free(msg.s);
     tpool__search_path_free(dirs, ndirs);
     return rc;
