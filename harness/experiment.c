@@ -47,7 +47,8 @@ const char bench_default_experiment[] =
     "    {\"workload\": \"priority-mix\", \"params\": {\"n\": 20000, \"high_every\": 10, \"task_ns\": 1000}},\n"
     "    {\"workload\": \"tiled-gemm\", \"params\": {\"m\": 256, \"n\": 256, \"k\": 256, \"tile_m\": 32, \"tile_n\": 32}},\n"
     "    {\"workload\": \"nested\", \"params\": {\"depth\": 12, \"fanout\": 2, \"leaf_ns\": 5000}},\n"
-    "    {\"workload\": \"io-bound\", \"params\": {\"n\": 100, \"wait_us\": 200, \"compute_us\": 50}}\n"
+    "    {\"workload\": \"io-bound\", \"params\": {\"n\": 100, \"wait_us\": 200, \"compute_us\": 50}},\n"
+    "    {\"workload\": \"bulk\", \"params\": {\"n\": 100000, \"calls\": 10}}\n"
     "  ]\n"
     "}\n";
 
@@ -254,7 +255,7 @@ static int parse_policies(pctx *c, const json_t *v, bench_experiment *e)
                 key_path(pp, sizeof pp, p, "policy");
             else
                 snprintf(pp, sizeof pp, "%s", p);
-            return fail(c, pp, 0, "\"%s\" is no policy name (letters, digits, '_', '-', after an optional \"builtin:\")",
+            return fail(c, pp, 0, "\"%s\" is no policy name (letters, digits, '_', '-')",
                         name);
         }
         snprintf(s->policy, sizeof s->policy, "%s", name);
