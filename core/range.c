@@ -164,7 +164,22 @@ static int run_tile_path(struct tpool *p)
         job->tiles = tiles;
         job->tiles_cap = ntiles;
     }
+    /*
+     * Every tile is pushed in one pass through the policy gate with one
+     * fence, instead of tpool__push's gate, fence and wake per tile (which
+     * made a queue policy's dispatch grow with the tile count). Wakes: a
+     * worker the policy names outside the participants is woken at once,
+     * after a fence; every other hint (a participant, or TPOOL_WAKE_ANY:
+     * the participants include at least one worker) is served by waking
+     * the participants, once after their first tiles are queued, so they
+     * start early, and once after the last push, so that a participant
+     * that found the queue empty in between and parked is brought back.
+     */
+    unsigned P = job->pub.participants;
+    size_t early = (size_t)P - 1 < ntiles ? (size_t)P - 1 : ntiles;
     uint64_t now = tpool__now_ns();
+    tpool__enter(p);
+    unsigned from = tpool__slot(p, TPOOL__OUTSIDE);
     for (size_t i = 0; i < ntiles; i++) {
         tpool__task *t = &job->tiles[i];
         t->kind = TASK_TILE;
@@ -178,11 +193,21 @@ static int run_tile_path(struct tpool *p)
                                          : (uint64_t)(t->end - t->begin);
         t->pub.seq = add_relaxed(&p->seq, 1);
         t->pub.submit_ns = now;
-        tpool__push(p, t, TPOOL__OUTSIDE); /* wakes whom the policy names */
+        int target = ops->push(p->pstate, &t->pub, from);
+        if (target >= (int)P - 1) { /* a worker that is no participant */
+            fence_seq_cst();
+            tpool__wake_target(p, target);
+        }
+        if (i + 1 == early) {
+            fence_seq_cst();
+            for (unsigned part = 1; part < P; part++)
+                tpool__wake_worker(p, part - 1);
+        }
     }
-    /* Bring every participant in, whatever the policy's wake hints were. */
-    for (unsigned part = 1; part < job->pub.participants; part++)
+    fence_seq_cst();
+    for (unsigned part = 1; part < P; part++)
         tpool__wake_worker(p, part - 1);
+    tpool__leave();
     caller_wait(p, true);
     return 0;
 }
