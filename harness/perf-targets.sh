@@ -12,13 +12,13 @@
 # Usage: harness/perf-targets.sh [-b BUILD_DIR] [-o OUT_DIR] [-t THREADS] [--no-callgrind]
 #                                [--csv FILE]  (report on an existing CSV; nothing is run)
 #   BUILD_DIR  default ./build (or . when run from a build directory)
-#   OUT_DIR    where tpool-bench writes its results (default perf-results)
+#   OUT_DIR    where tpool-bench writes its results (default BUILD_DIR/perf-results)
 #   THREADS    thread counts, e.g. 2,16 (default: 2, and the machine's count
 #              when larger; targets 1 and 8 are read at each)
 # Exit status: 0 all targets met, 1 some missed, 2 could not measure.
 set -u
 
-build= out=perf-results threads= callgrind=1 csv=
+build= out= threads= callgrind=1 csv=
 while [ $# -gt 0 ]; do
     case "$1" in
     -b) build=$2; shift 2 ;;
@@ -33,6 +33,7 @@ done
 if [ -z "$build" ]; then
     if [ -x build/harness/tpool-bench ]; then build=build; else build=.; fi
 fi
+[ -z "$out" ] && out="$build/perf-results"
 here=$(cd "$(dirname "$0")" && pwd)
 ncpu=$(nproc 2>/dev/null || echo 2)
 if [ -z "$threads" ]; then
@@ -97,7 +98,7 @@ function verdict(ok) { if (!ok) missed++; return ok ? "PASS" : "MISS" }
 function line(tg, what, r, op, bound,    ok) {
     if (r == "") { printf "%-3s %-58s %9s  %-8s %s\n", tg, what, "n/a", op " " bound, "MISS (no data)"; missed++; return }
     ok = (op == "<=") ? (r <= bound + 1e-12) : (r >= bound - 1e-12)
-    printf "%-3s %-58s %9.3f  %-8s %s\n", tg, what, r, op " " bound, verdict(ok)
+    printf "%-3s %-58s %9.4g  %-8s %s\n", tg, what, r, op " " bound, verdict(ok)
 }
 function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "" : (a + 0) / (b + 0) }
 NR == 1 { n = csvsplit($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
@@ -107,7 +108,7 @@ NR == 1 { n = csvsplit($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
     kind[x] = f[col["executor_kind"]]
     if (kind[x] == "policy") ispol[x] = 1
     if (f[col["check_ok"]] != "1") bad = bad " " w "/" x "/T" t
-    split("median_ns throughput_per_s efficiency idle_cpu_ns idle_window_ns", cs, " ")
+    split("median_ns items throughput_per_s efficiency idle_cpu_ns idle_window_ns", cs, " ")
     for (i in cs) v[w, x, t, cs[i]] = f[col[cs[i]]]
     if (kind[x] == "serial") serial[w] = 1
     ts[t] = 1
@@ -119,7 +120,10 @@ END {
         if (kind["serial"] != "" && t == 1) continue
         # 1: dispatch latency, empty-T
         b = best("empty-T", t)
-        line("1", sprintf("empty-T T=%s: %s vs pthreadpool (%s)", t, b, ns(get("empty-T", b, t, "median_ns") / 1000)),
+        # one dispatch: the run median over its calls (items = calls x T)
+        it = get("empty-T", b, t, "items")
+        line("1", sprintf("empty-T T=%s: %s vs pthreadpool (%s/call)", t, b,
+                          it == "" ? "?" : ns(get("empty-T", b, t, "median_ns") * t / it)),
              ratio(get("empty-T", b, t, "median_ns"), get("empty-T", "pthreadpool", t, "median_ns")), "<=", 0.5)
         line("1", sprintf("empty-T T=%s: %s vs omp-static", t, b),
              ratio(get("empty-T", b, t, "median_ns"), get("empty-T", "omp-static", t, "median_ns")), "<=", 1.0)
