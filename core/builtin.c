@@ -29,26 +29,41 @@ static const tpool__builtin_policy table[] = {
     { "static", tpool__builtin_static },
     { "dynamic", tpool__builtin_dynamic },
 };
-#define NBUILTIN (sizeof table / sizeof table[0])
-#else
-static const tpool__builtin_policy table[1];
-#define NBUILTIN 0
-#endif
 
 size_t tpool__builtin_count(void)
 {
-    return NBUILTIN;
+    return sizeof table / sizeof table[0];
 }
 
 const tpool__builtin_policy *tpool__builtin_at(size_t i)
 {
-    return i < NBUILTIN ? &table[i] : NULL;
+    return i < tpool__builtin_count() ? &table[i] : NULL;
 }
 
 const tpool__builtin_policy *tpool__builtin_find(const char *name)
 {
-    for (size_t i = 0; i < NBUILTIN; i++)
+    for (size_t i = 0; i < tpool__builtin_count(); i++)
         if (strcmp(table[i].name, name) == 0)
             return &table[i];
     return NULL;
 }
+
+#else /* configure --disable-builtin-policies: an empty table */
+
+size_t tpool__builtin_count(void)
+{
+    return 0;
+}
+
+const tpool__builtin_policy *tpool__builtin_at(size_t i)
+{
+    (void)i;
+    return NULL;
+}
+
+const tpool__builtin_policy *tpool__builtin_find(const char *name)
+{
+    (void)name;
+    return NULL;
+}
+#endif

@@ -13,7 +13,8 @@
 #
 # Usage: harness/callgrind-dispatch.sh [BUILD_DIR]   (default: ./build, or .)
 # Environment: N (dispatches, default 2000), THREADS (1), RANGE (0 = THREADS
-# items), POLICIES (default: the policies built in BUILD_DIR, and builtin:stealing).
+# items), POLICIES (default: the policies built in BUILD_DIR, and builtin:stealing
+# when the build has built-in policies).
 # Exit status: 0 when no tpool executor needs more instructions per
 # dispatch than libpthreadpool, 1 when one does (a regression), 2 when it
 # cannot measure (no valgrind, no system libpthreadpool, a failed run).
@@ -42,7 +43,9 @@ if [ -z "${POLICIES:-}" ]; then
             [ -f "$so" ] && POLICIES="$POLICIES $(basename "$so" .so)"
         done
     done
-    POLICIES="$POLICIES builtin:stealing"
+    # The built-in copy too, unless configured --disable-builtin-policies.
+    grep -q 'define TPOOL_BUILTIN_POLICIES 1' "$build/tpool-build.h" 2>/dev/null &&
+        POLICIES="$POLICIES builtin:stealing"
 fi
 # Policies are found in the build tree, whichever directory they are in.
 TPOOL_POLICY_PATH=$(ls -d "$build"/policies/*/.libs 2>/dev/null | tr '\n' ':' | sed 's/:$//')

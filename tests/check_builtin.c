@@ -13,6 +13,8 @@
 static const char *names[16];
 static int nnames;
 
+#ifdef TPOOL_BUILTIN_POLICIES
+
 /* Counts each item of the range once, in the shared hit counters. */
 static void hit_range(void *ctx, size_t begin, size_t end, unsigned thread)
 {
@@ -21,8 +23,6 @@ static void hit_range(void *ctx, size_t begin, size_t end, unsigned thread)
     for (size_t i = begin; i < end; i++)
         tu_hit((void *)i);
 }
-
-#ifdef TPOOL_BUILTIN_POLICIES
 
 /* builtin:X runs every task and every item exactly once, at 1..3 threads,
  * and reports the policy's own name. */
