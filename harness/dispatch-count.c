@@ -7,6 +7,7 @@
  *   dispatch-count tpool POLICY THREADS RANGE N   tpool_parallel_range
  *   dispatch-count dropin POLICY THREADS RANGE N  libtpool's pthreadpool_parallelize_1d
  *   dispatch-count system - THREADS RANGE N       Debian's libpthreadpool (dlopen)
+ *   dispatch-count tasks POLICY THREADS 0 N       N empty tpool_submit, then a wait
  *
  * RANGE 0 means THREADS items (the "empty-T" workload). The body is empty
  * but opaque (a store through the context), the same for every executor.
@@ -78,7 +79,13 @@ static int run_system(unsigned threads, size_t range, long n)
     return 0;
 }
 
-static int run_tpool(const char *policy, unsigned threads, size_t range, long n, int dropin)
+static void task_body(void *arg)
+{
+    sink = (size_t)arg;
+}
+
+static int run_tpool(const char *policy, unsigned threads, size_t range, long n, int dropin,
+                     int tasks)
 {
     if (dropin) {
         /* The drop-in's create takes its policy from TPOOL_POLICY. */
@@ -102,8 +109,14 @@ static int run_tpool(const char *policy, unsigned threads, size_t range, long n,
         fprintf(stderr, "dispatch-count: %s: %s\n", policy, err.text);
         return 2;
     }
-    for (long i = 0; i < n; i++)
-        tpool_parallel_range(p, range, range_body, NULL, NULL);
+    if (tasks) {
+        for (long i = 0; i < n; i++)
+            tpool_submit(p, task_body, (void *)(size_t)i, NULL);
+        tpool_wait_all(p);
+    } else {
+        for (long i = 0; i < n; i++)
+            tpool_parallel_range(p, range, range_body, NULL, NULL);
+    }
     tpool_destroy(p);
     return 0;
 }
@@ -111,7 +124,7 @@ static int run_tpool(const char *policy, unsigned threads, size_t range, long n,
 int main(int argc, char **argv)
 {
     if (argc != 6) {
-        fprintf(stderr, "usage: dispatch-count tpool|dropin|system POLICY THREADS RANGE N\n");
+        fprintf(stderr, "usage: dispatch-count tpool|dropin|system|tasks POLICY THREADS RANGE N\n");
         return 2;
     }
     unsigned threads = (unsigned)strtoul(argv[3], NULL, 10);
@@ -125,8 +138,9 @@ int main(int argc, char **argv)
         range = threads;
     if (!strcmp(argv[1], "system"))
         return run_system(threads, range, n);
-    if (!strcmp(argv[1], "tpool") || !strcmp(argv[1], "dropin"))
-        return run_tpool(argv[2], threads, range, n, !strcmp(argv[1], "dropin"));
+    if (!strcmp(argv[1], "tpool") || !strcmp(argv[1], "dropin") || !strcmp(argv[1], "tasks"))
+        return run_tpool(argv[2], threads, range, n, !strcmp(argv[1], "dropin"),
+                         !strcmp(argv[1], "tasks"));
     fprintf(stderr, "dispatch-count: unknown executor '%s'\n", argv[1]);
     return 2;
 }
