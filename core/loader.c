@@ -351,6 +351,51 @@ int tpool__policy_load_path(const char *path, tpool__policy_handle *out,
     return rc;
 }
 
+/* "builtin:fifo, builtin:roundrobin, ..." into b, or the reason there are none. */
+static void list_builtin(char *b, size_t size)
+{
+    size_t n = tpool__builtin_count(), len = 0;
+    b[0] = '\0';
+    if (n == 0) {
+        snprintf(b, size, "none (this libtpool was configured with "
+                          "--disable-builtin-policies)");
+        return;
+    }
+    for (size_t i = 0; i < n && len < size; i++) {
+        int w = snprintf(b + len, size - len, "%s" TPOOL__BUILTIN_PREFIX "%s",
+                         i ? ", " : "", tpool__builtin_at(i)->name);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+}
+
+int tpool__policy_load_builtin(const char *spec, tpool__policy_handle *out,
+                               tpool_error *err)
+{
+    memset(out, 0, sizeof *out);
+    size_t plen = strlen(TPOOL__BUILTIN_PREFIX);
+    const tpool__builtin_policy *b =
+        strncmp(spec, TPOOL__BUILTIN_PREFIX, plen) == 0 ? tpool__builtin_find(spec + plen)
+                                                         : NULL;
+    if (!b) {
+        char avail[256];
+        list_builtin(avail, sizeof avail);
+        return fail(err, TPOOL_ENOENT, NULL,
+                    "policy '%s': no such built-in policy; built in: %s", spec, avail);
+    }
+    unsigned nstats = 0;
+    int rc = check_descriptor(spec, b->entry(), &nstats, err);
+    if (rc)
+        return rc;
+    out->path = strdup(spec);
+    if (!out->path)
+        return fail(err, TPOOL_ENOMEM, NULL, "policy '%s': out of memory", spec);
+    copy_ops(&out->ops, b->entry());
+    out->nstats = nstats;
+    return 0;
+}
+
 void tpool__policy_unload(tpool__policy_handle *h)
 {
     if (!h)
@@ -563,6 +608,8 @@ static int load_configured(const tpool_config *cfg, tpool__policy_handle *out,
     memset(out, 0, sizeof *out);
     const char *policy = cfg && cfg->policy ? cfg->policy : TPOOL_DEFAULT_POLICY;
 
+    if (strncmp(policy, TPOOL__BUILTIN_PREFIX, strlen(TPOOL__BUILTIN_PREFIX)) == 0)
+        return tpool__policy_load_builtin(policy, out, err);
     if (strchr(policy, '/'))
         return tpool__policy_load_path(policy, out, err);
 
@@ -570,7 +617,9 @@ static int load_configured(const tpool_config *cfg, tpool__policy_handle *out,
         return fail(err, TPOOL_EINVAL, NULL,
                     "policy '%s': not a valid policy name; use letters, digits, "
                     "'_' and '-' only (the file NAME.so is searched on the "
-                    "policy path), or give a path containing '/'", policy);
+                    "policy path), give a path containing '/', or "
+                    "\"" TPOOL__BUILTIN_PREFIX "NAME\" for a policy linked into "
+                    "libtpool", policy);
 
     char **dirs;
     size_t ndirs;
@@ -605,10 +654,15 @@ static int load_configured(const tpool_config *cfg, tpool__policy_handle *out,
     }
     sb_add(&msg, "; available: ");
     list_available(&msg, dirs, ndirs, policy);
+    char builtin[256] = "";
+    if (tpool__builtin_count()) {
+        memcpy(builtin, "; built in: ", sizeof "; built in: ");
+        list_builtin(builtin + strlen(builtin), sizeof builtin - strlen(builtin));
+    }
     rc = fail(err, TPOOL_ENOENT, NULL,
               "policy '%s' not found; searched: %s; install %s.so in one of "
               "these directories or add its directory to policy_path or "
-              "TPOOL_POLICY_PATH", policy, msg.s ? msg.s : "?", policy);
+              "TPOOL_POLICY_PATH%s", policy, msg.s ? msg.s : "?", policy, builtin);
     free(msg.s);
     tpool__search_path_free(dirs, ndirs);
     return rc;

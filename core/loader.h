@@ -11,14 +11,15 @@
  * member the .so's struct_size does not cover is zero, so the core only ever
  * tests pointers for NULL. */
 typedef struct tpool__policy_handle {
-    void *dl;          /* dlopen handle */
-    char *path;        /* the file that was loaded (malloc'd) */
+    void *dl;          /* dlopen handle; NULL for a built-in policy */
+    char *path;        /* the file that was loaded, or "builtin:NAME" (malloc'd) */
     tpool_policy ops;
     unsigned nstats;   /* entries in ops.stat_names */
 } tpool__policy_handle;
 
 /*
- * Loads the policy named by cfg->policy: a value containing '/' is a path;
+ * Loads the policy named by cfg->policy: "builtin:NAME" is a policy linked
+ * into the library (tpool__policy_load_builtin); a value containing '/' is a path;
  * otherwise NAME.so is searched in cfg->policy_path, then each directory of
  * TPOOL_POLICY_PATH, then TPOOL_PKGLIBDIR, never the current directory.
  * dlopen uses RTLD_NOW | RTLD_LOCAL. Refuses (with the file, the problem and
@@ -33,6 +34,30 @@ int tpool__policy_load(const tpool_config *cfg, tpool__policy_handle *out,
 int tpool__policy_load_path(const char *path, tpool__policy_handle *out,
                             tpool_error *err);
 void tpool__policy_unload(tpool__policy_handle *h);
+
+/* ---- built-in policies (builtin.c) ---------------------------------------- */
+
+/* A configuration names a built-in policy as TPOOL__BUILTIN_PREFIX "NAME". */
+#define TPOOL__BUILTIN_PREFIX "builtin:"
+
+typedef struct tpool__builtin_policy {
+    const char *name;                  /* without the prefix, e.g. "fifo" */
+    tpool_policy_entry_fn entry;
+} tpool__builtin_policy;
+
+/* Number of policies linked in (0 with --disable-builtin-policies), the i-th
+ * of them, and the one called `name` (without the prefix) or NULL. */
+size_t tpool__builtin_count(void);
+const tpool__builtin_policy *tpool__builtin_at(size_t i);
+const tpool__builtin_policy *tpool__builtin_find(const char *name);
+
+/*
+ * Loads the built-in policy `spec` ("builtin:NAME"): the descriptor is
+ * checked like a .so's; h->dl is NULL and h->path is a copy of spec. An
+ * unknown NAME is TPOOL_ENOENT with the list of built-in policies.
+ */
+int tpool__policy_load_builtin(const char *spec, tpool__policy_handle *out,
+                               tpool_error *err);
 
 /*
  * The directories searched, in order, for cfg (may be NULL): a malloc'd

@@ -151,6 +151,33 @@ static bool seen(char **stems, size_t n, const char *stem)
     return false;
 }
 
+/* Appends the description of a loaded policy to *list. */
+static int add_info(tpool_policy_info **list, size_t *n, size_t *cap, const char *name,
+                    const char *path, const tpool_policy *ops)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 8;
+        tpool_policy_info *p = realloc(*list, ncap * sizeof *p);
+        if (!p)
+            return TPOOL_ENOMEM;
+        *list = p;
+        *cap = ncap;
+    }
+    tpool_policy_info *info = &(*list)[*n];
+    memset(info, 0, sizeof *info);
+    snprintf(info->name, sizeof info->name, "%s", name);
+    snprintf(info->path, sizeof info->path, "%s", path);
+    snprintf(info->description, sizeof info->description, "%s",
+             ops->description ? ops->description : "");
+    json_t *pj = params_json(ops);
+    info->params_json = pj ? json_dumps(pj, JSON_COMPACT) : NULL;
+    json_decref(pj);
+    if (!info->params_json)
+        return TPOOL_ENOMEM;
+    (*n)++;
+    return 0;
+}
+
 int tpool_policy_list(const tpool_config *cfg, tpool_policy_info **out,
                       size_t *count,
                       void (*on_error)(void *ud, const tpool_error *e), void *ud)
@@ -225,34 +252,30 @@ int tpool_policy_list(const tpool_config *cfg, tpool_policy_info **out,
                 continue;
             }
 
-            if (n == cap) {
-                size_t ncap = cap ? cap * 2 : 8;
-                tpool_policy_info *p = realloc(list, ncap * sizeof *p);
-                if (!p) {
-                    rc = TPOOL_ENOMEM;
-                    goto next;
-                }
-                list = p;
-                cap = ncap;
-            }
-            tpool_policy_info *info = &list[n];
-            memset(info, 0, sizeof *info);
-            snprintf(info->name, sizeof info->name, "%s", stem);
-            snprintf(info->path, sizeof info->path, "%s", path);
-            snprintf(info->description, sizeof info->description, "%s",
-                     h.ops.description ? h.ops.description : "");
-            json_t *pj = params_json(&h.ops);
-            info->params_json = pj ? json_dumps(pj, JSON_COMPACT) : NULL;
-            json_decref(pj);
-            if (!info->params_json)
-                rc = TPOOL_ENOMEM;
-            else
-                n++;
-        next:
+            rc = add_info(&list, &n, &cap, stem, path, &h.ops);
             tpool__policy_unload(&h);
             free(path);
         }
         tpool__search_path_free(files, nfiles);
+    }
+
+    /* Then the policies linked into the library, as "builtin:NAME". */
+    for (size_t i = 0; rc == 0 && i < tpool__builtin_count(); i++) {
+        char spec[64];
+        snprintf(spec, sizeof spec, TPOOL__BUILTIN_PREFIX "%s", tpool__builtin_at(i)->name);
+        tpool__policy_handle h;
+        tpool_error e;
+        tpool_error_clear(&e);
+        int lrc = tpool__policy_load_builtin(spec, &h, &e);
+        if (lrc) {
+            if (lrc == TPOOL_ENOMEM)
+                rc = lrc;
+            else if (on_error)
+                on_error(ud, &e);
+            continue;
+        }
+        rc = add_info(&list, &n, &cap, spec, spec, &h.ops);
+        tpool__policy_unload(&h);
     }
 
     tpool__search_path_free(stems, nstems);

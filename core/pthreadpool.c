@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "parallel.h"
+#include "pool.h"
 #include "tpool.h"
 
 /*
@@ -85,6 +86,18 @@ void pthreadpool_destroy(pthreadpool_t pool)
 }
 
 /* ---- running a grid ------------------------------------------------------------ */
+
+/*
+ * True when a call on `pool` runs as a plain loop on the caller: no pool or
+ * a pool of one thread, and no FTZ/DAZ to set. The commonest functions then
+ * loop directly, as libpthreadpool does, instead of setting up a grid
+ * (docs/PERFORMANCE.md, target 9: instructions per dispatch at one thread).
+ */
+static inline bool serial(pthreadpool_t pool, uint32_t flags)
+{
+    return (!pool || ld_relaxed(&as_tpool(pool)->threads) == 1)
+           && !(flags & PTHREADPOOL_FLAG_DISABLE_DENORMALS);
+}
 
 /*
  * Runs one grid; `range` and `tile` have `ndim` entries, a zero tile meaning
@@ -203,6 +216,11 @@ INVOKER(call_6d_tile_2d)
 void pthreadpool_parallelize_1d(pthreadpool_t pool, pthreadpool_task_1d_t fn, void *ctx,
                                 size_t range, uint32_t flags)
 {
+    if (serial(pool, flags)) {
+        for (size_t i = 0; i < range; i++)
+            fn(ctx, i);
+        return;
+    }
     run(pool, call_1d, FN(fn), ctx, 0, 1, R(range), T(1), flags);
 }
 
@@ -218,6 +236,13 @@ void pthreadpool_parallelize_1d_with_uarch(pthreadpool_t pool,
 void pthreadpool_parallelize_1d_tile_1d(pthreadpool_t pool, pthreadpool_task_1d_tile_1d_t fn,
                                         void *ctx, size_t range, size_t tile, uint32_t flags)
 {
+    if (tile != 0 && serial(pool, flags)) { /* a zero tile is reported by run */
+        for (size_t i = 0, z; i < range; i += z) {
+            z = range - i < tile ? range - i : tile; /* i + z <= range: no wrap */
+            fn(ctx, i, z);
+        }
+        return;
+    }
     run(pool, call_1d_tile_1d, FN(fn), ctx, 0, 1, R(range), T(tile), flags);
 }
 

@@ -164,7 +164,22 @@ static int run_tile_path(struct tpool *p)
         job->tiles = tiles;
         job->tiles_cap = ntiles;
     }
+    /*
+     * Every tile is pushed in one pass through the policy gate with one
+     * fence, instead of tpool__push's gate, fence and wake per tile (which
+     * made a queue policy's dispatch grow with the tile count). Wakes: a
+     * worker the policy names outside the participants is woken at once,
+     * after a fence; every other hint (a participant, or TPOOL_WAKE_ANY:
+     * the participants include at least one worker) is served by waking
+     * the participants, once after their first tiles are queued, so they
+     * start early, and once after the last push, so that a participant
+     * that found the queue empty in between and parked is brought back.
+     */
+    unsigned P = job->pub.participants;
+    size_t early = (size_t)P - 1 < ntiles ? (size_t)P - 1 : ntiles;
     uint64_t now = tpool__now_ns();
+    tpool__enter(p);
+    unsigned from = tpool__slot(p, TPOOL__OUTSIDE);
     for (size_t i = 0; i < ntiles; i++) {
         tpool__task *t = &job->tiles[i];
         t->kind = TASK_TILE;
@@ -178,37 +193,33 @@ static int run_tile_path(struct tpool *p)
                                          : (uint64_t)(t->end - t->begin);
         t->pub.seq = add_relaxed(&p->seq, 1);
         t->pub.submit_ns = now;
-        tpool__push(p, t, TPOOL__OUTSIDE); /* wakes whom the policy names */
+        int target = ops->push(p->pstate, &t->pub, from);
+        if (target >= (int)P - 1) { /* a worker that is no participant */
+            fence_seq_cst();
+            tpool__wake_target(p, target);
+        }
+        if (i + 1 == early) {
+            fence_seq_cst();
+            for (unsigned part = 1; part < P; part++)
+                tpool__wake_worker(p, part - 1);
+        }
     }
-    /* Bring every participant in, whatever the policy's wake hints were. */
-    for (unsigned part = 1; part < job->pub.participants; part++)
+    fence_seq_cst();
+    for (unsigned part = 1; part < P; part++)
         tpool__wake_worker(p, part - 1);
+    tpool__leave();
     caller_wait(p, true);
     return 0;
 }
 
-int tpool__parallel_range(struct tpool *p, size_t n, size_t work, tpool_range_fn fn,
-                          void *ctx, const tpool_range_opts *opts, void *cost_ctx)
+/* Runs a job on the pool: everything but the inline cases. Kept out of line
+ * so that the inline path below needs no stack frame of its own. */
+__attribute__((noinline)) static int run_job(struct tpool *p, size_t n, tpool_range_fn fn,
+                                             void *ctx, const tpool_range_opts *opts,
+                                             void *cost_ctx)
 {
-    if (!fn)
-        return TPOOL_EINVAL;
-    if (n == 0)
-        return 0;
     uint32_t flags = opts ? opts->flags : 0;
     bool flush = flags & TPOOL_FLAG_DISABLE_DENORMALS;
-
-    /* Inline: no pool, no parallelism, too little work, or nested. */
-    if (!p || ld_relaxed(&p->threads) == 1 || work < ld_relaxed(&p->min_work_size) || n == 1
-        || tpool__tls_pool == p) {
-        unsigned part = 0;
-        if (p && tpool__tls_pool == p && ld_relaxed(&p->threads) > 1
-            && tpool__tls_slot < ld_relaxed(&p->workers))
-            part = tpool__participant_of(tpool__tls_slot);
-        unsigned fpu = tpool__fpu_enter(flush);
-        fn(ctx, 0, n, part);
-        tpool__fpu_leave(flush, fpu);
-        return 0;
-    }
 
     pthread_mutex_lock(&p->job_lock);
     struct tpool *saved_pool = tpool__tls_pool;
@@ -247,8 +258,70 @@ int tpool__parallel_range(struct tpool *p, size_t n, size_t work, tpool_range_fn
     return rc;
 }
 
+/* The call runs on the caller alone: no pool, no parallelism, too little
+ * work, or nested in a task or parallel-for of the same pool. */
+static void run_inline(struct tpool *p, size_t n, tpool_range_fn fn, void *ctx,
+                       const tpool_range_opts *opts)
+{
+    unsigned part = 0;
+    /* Nested in a worker: report its participant index. Only a pool of
+     * several threads has such callers, and the thread-locals (a call into
+     * ld.so from a shared library) are read only then. */
+    if (p && ld_relaxed(&p->threads) > 1 && tpool__tls_pool == p
+        && tpool__tls_slot < ld_relaxed(&p->workers))
+        part = tpool__participant_of(tpool__tls_slot);
+    if (!opts || !(opts->flags & TPOOL_FLAG_DISABLE_DENORMALS)) {
+        fn(ctx, 0, n, part);
+        return;
+    }
+    unsigned fpu = tpool__fpu_enter(true);
+    fn(ctx, 0, n, part);
+    tpool__fpu_leave(true, fpu);
+}
+
+/* Everything but the fast case of parallel_range. */
+__attribute__((noinline)) static int parallel_range_slow(struct tpool *p, size_t n, size_t work,
+                                                         tpool_range_fn fn, void *ctx,
+                                                         const tpool_range_opts *opts,
+                                                         void *cost_ctx)
+{
+    if (!p || ld_relaxed(&p->threads) == 1 || work < ld_relaxed(&p->min_work_size) || n == 1
+        || tpool__tls_pool == p) {
+        run_inline(p, n, fn, ctx, opts);
+        return 0;
+    }
+    return run_job(p, n, fn, ctx, opts, cost_ctx);
+}
+
+/*
+ * The fast case first: a pool of one thread (or none) without FTZ/DAZ runs
+ * the body at once, participant 0, with no thread-local read and no stack
+ * frame (docs/PERFORMANCE.md, target 9: instructions per dispatch at one
+ * thread, counted by harness/callgrind-dispatch.sh).
+ */
+static inline int parallel_range(struct tpool *p, size_t n, size_t work, tpool_range_fn fn,
+                                 void *ctx, const tpool_range_opts *opts, void *cost_ctx)
+{
+    if (!fn)
+        return TPOOL_EINVAL;
+    if (n == 0)
+        return 0;
+    if ((!p || ld_relaxed(&p->threads) == 1)
+        && (!opts || !(opts->flags & TPOOL_FLAG_DISABLE_DENORMALS))) {
+        fn(ctx, 0, n, 0);
+        return 0;
+    }
+    return parallel_range_slow(p, n, work, fn, ctx, opts, cost_ctx);
+}
+
+int tpool__parallel_range(struct tpool *p, size_t n, size_t work, tpool_range_fn fn,
+                          void *ctx, const tpool_range_opts *opts, void *cost_ctx)
+{
+    return parallel_range(p, n, work, fn, ctx, opts, cost_ctx);
+}
+
 int tpool_parallel_range(tpool *p, size_t n, tpool_range_fn fn, void *ctx,
                          const tpool_range_opts *opts)
 {
-    return tpool__parallel_range(p, n, n, fn, ctx, opts, NULL);
+    return parallel_range(p, n, n, fn, ctx, opts, NULL);
 }

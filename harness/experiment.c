@@ -47,7 +47,8 @@ const char bench_default_experiment[] =
     "    {\"workload\": \"priority-mix\", \"params\": {\"n\": 20000, \"high_every\": 10, \"task_ns\": 1000}},\n"
     "    {\"workload\": \"tiled-gemm\", \"params\": {\"m\": 256, \"n\": 256, \"k\": 256, \"tile_m\": 32, \"tile_n\": 32}},\n"
     "    {\"workload\": \"nested\", \"params\": {\"depth\": 12, \"fanout\": 2, \"leaf_ns\": 5000}},\n"
-    "    {\"workload\": \"io-bound\", \"params\": {\"n\": 100, \"wait_us\": 200, \"compute_us\": 50}}\n"
+    "    {\"workload\": \"io-bound\", \"params\": {\"n\": 100, \"wait_us\": 200, \"compute_us\": 50}},\n"
+    "    {\"workload\": \"bulk\", \"params\": {\"n\": 100000, \"calls\": 10}}\n"
     "  ]\n"
     "}\n";
 
@@ -249,9 +250,12 @@ static int parse_policies(pctx *c, const json_t *v, bench_experiment *e)
             return fail(c, p, 0, "expected a policy name or an object, got %s",
                         type_name(it));
         }
+        /* "builtin:NAME" is NAME linked into libtpool (docs/config.md). */
+        size_t pre = strncmp(name, "builtin:", 8) == 0 ? 8 : 0;
         size_t l = strlen(name);
-        if (l == 0 || l >= BENCH_NAME_MAX ||
-            strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != l) {
+        if (l == pre || l >= BENCH_NAME_MAX ||
+            strspn(name + pre, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+                != l - pre) {
             char pp[256];
             if (json_is_object(it))
                 key_path(pp, sizeof pp, p, "policy");

@@ -30,18 +30,26 @@ void bench_cell_totals(const bench_cell *c, bench_totals *t)
     if (!c->ws || c->nrounds == 0)
         return;
     double b = 0, i = 0, p = 0, w = 0, s = 0;
-    int steals = -1;
-    for (unsigned k = 0; k < c->npolicy; k++)
-        if (strcmp(c->policy_names[k], "steals") == 0)
-            steals = (int)k;
+    /* Every counter named "steals" or "..._steals": the stealing policy
+     * counts task steals and parallel-for range steals apart
+     * ("range_steals"), and a range workload has only the latter. */
+    unsigned is_steal = 0; /* bit k: policy counter k is a steal count */
+    for (unsigned k = 0; k < c->npolicy && k < 32; k++) {
+        size_t l = strlen(c->policy_names[k]);
+        if (strcmp(c->policy_names[k], "steals") == 0
+            || (l > 7 && strcmp(c->policy_names[k] + l - 7, "_steals") == 0))
+            is_steal |= 1u << k;
+    }
     for (unsigned k = 0; k <= c->nworkers; k++) {
         b += (double)c->ws[k].busy_ns;
         i += (double)c->ws[k].idle_ns;
         p += (double)c->ws[k].parks;
         w += (double)c->ws[k].wakes;
-        if (steals >= 0)
-            s += (double)c->ws[k].policy[steals];
+        for (unsigned q = 0; q < c->npolicy && q < 32; q++)
+            if (is_steal & (1u << q))
+                s += (double)c->ws[k].policy[q];
     }
+    int steals = is_steal ? 0 : -1;
     double n = c->nrounds;
     t->busy_ns = b / n;
     t->idle_ns = i / n;

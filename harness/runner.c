@@ -144,6 +144,9 @@ static int make_executors(bench_report *r, const bench_experiment *e)
     }
     if (e->all_policies) {
         for (size_t i = 0; i < r->npolicies; i++) {
+            /* "all" means the modules; builtin:NAME runs only when named. */
+            if (strncmp(r->policies[i].name, "builtin:", 8) == 0)
+                continue;
             memset(&x, 0, sizeof x);
             x.kind = BENCH_EX_TPOOL;
             snprintf(x.label, sizeof x.label, "%s", r->policies[i].name);

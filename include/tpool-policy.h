@@ -190,10 +190,29 @@ typedef const tpool_policy *(*tpool_policy_entry_fn)(void);
 #define TPOOL_POLICY_EXPORT
 #endif
 
-/* Defines the entry point of a policy .so returning `desc`. */
+/*
+ * Defines the entry point of a policy .so returning `desc`.
+ *
+ * Built-in policies: libtpool can also link the shipped policies in
+ * (configure --enable-builtin-policies, "builtin:NAME" in a configuration).
+ * The same source is then compiled once more with -DTPOOL_POLICY_BUILTIN=NAME,
+ * and the entry point becomes the hidden tpool__builtin_NAME() that the
+ * core's table of built-in policies (core/builtin.c) calls, so that six
+ * policies can live in one library without their entry points clashing.
+ * Third-party policies never define TPOOL_POLICY_BUILTIN.
+ */
+#ifdef TPOOL_POLICY_BUILTIN
+#define TPOOL_POLICY_CAT2_(a, b) a##b
+#define TPOOL_POLICY_CAT_(a, b) TPOOL_POLICY_CAT2_(a, b)
+#define TPOOL_POLICY_BUILTIN_ENTRY TPOOL_POLICY_CAT_(tpool__builtin_, TPOOL_POLICY_BUILTIN)
+#define TPOOL_POLICY_DEFINE(desc)                                            \
+    const tpool_policy *TPOOL_POLICY_BUILTIN_ENTRY(void);                     \
+    const tpool_policy *TPOOL_POLICY_BUILTIN_ENTRY(void) { return &(desc); }
+#else
 #define TPOOL_POLICY_DEFINE(desc)                                            \
     TPOOL_POLICY_EXPORT const tpool_policy *TPOOL_POLICY_ENTRY(void);         \
     const tpool_policy *TPOOL_POLICY_ENTRY(void) { return &(desc); }
+#endif
 
 /* ---- small helpers policies may use (header-only) -------------------------- */
 

@@ -447,7 +447,9 @@ typedef struct tpool_policy_info {
 /*
  * Lists the policies found on the search path of `cfg` (NULL: environment
  * and install directory only), each loaded and checked. Broken files are
- * reported through `on_error` (may be NULL) and skipped. Free with
+ * reported through `on_error` (may be NULL) and skipped. The policies linked
+ * into the library follow, named and with the path "builtin:NAME" (none when
+ * configured with --disable-builtin-policies). Free with
  * tpool_policy_list_free.
  */
 TPOOL_API int tpool_policy_list(const tpool_config *cfg, tpool_policy_info **out,

@@ -350,6 +350,31 @@ static void rm_dir(const char *dir)
     ck_assert_int_eq(system(cmd), 0);
 }
 
+/* The steals total adds every counter named steals or *_steals (the
+ * stealing policy's range_steals), and nothing else. */
+START_TEST(steals_total)
+{
+    build();
+    bench_cell *t = &fx.cells[3];
+    t->npolicy = 3;
+    strcpy(t->policy_names[1], "parks_extra");
+    strcpy(t->policy_names[2], "range_steals");
+    fx.ws[0].policy[1] = 100;
+    fx.ws[0].policy[2] = 5;
+    fx.ws[2].policy[1] = 100;
+    fx.ws[2].policy[2] = 1;
+    bench_totals tot;
+    bench_cell_totals(t, &tot);
+    ck_assert_double_eq_tol(tot.steals, (9 + 3 + 5 + 1) / 3.0, 1e-9);
+    /* a policy without such counters has no steals figure */
+    strcpy(t->policy_names[0], "queued");
+    strcpy(t->policy_names[2], "steals_tried_x");
+    bench_cell_totals(t, &tot);
+    ck_assert(isnan(tot.steals));
+    teardown();
+}
+END_TEST
+
 START_TEST(plots_without_gnuplot)
 {
     build();
@@ -395,6 +420,7 @@ static Suite *suite(void)
     tcase_add_test(tc, json);
     tcase_add_test(tc, table);
     tcase_add_test(tc, trace);
+    tcase_add_test(tc, steals_total);
     tcase_add_test(tc, plots_without_gnuplot);
     tcase_add_test(tc, plots_with_gnuplot);
     suite_add_tcase(s, tc);

@@ -27,6 +27,7 @@ static const struct small {
     { "tiled-gemm", { 20, 18, 16, 7, 5 } },
     { "nested", { 4, 3, 100 } },
     { "io-bound", { 8, 50, 10 } },
+    { "bulk", { 1000, 2 } },
 };
 #define NSMALL (sizeof small / sizeof small[0])
 

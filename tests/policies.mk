@@ -20,3 +20,10 @@ check_PROGRAMS += $(RRP_TESTS)
 endif
 check_roundrobin_SOURCES = check_roundrobin.c
 check_priority_SOURCES = check_priority.c
+
+# policies linked into libtpool, builtin:NAME (issue 7)
+if HAVE_CHECK
+TESTS += check_builtin
+check_PROGRAMS += check_builtin
+endif
+check_builtin_SOURCES = check_builtin.c

@@ -1,0 +1,183 @@
+#!/bin/sh
+# perf-targets.sh - runs harness/experiments/performance.json with
+# tpool-bench and prints each target of docs/PERFORMANCE.md (issue 7) with
+# its measured ratio and PASS or MISS; then counts instructions per dispatch
+# with callgrind-dispatch.sh (target 9).
+#
+# Every figure is a ratio of two cells' medians from the same run, whose
+# rounds interleave every cell in a shuffled order, so that drifts of the
+# machine fall on both sides of each ratio. Needs only sh and awk (no
+# python or jq): it reads tpool-bench's CSV.
+#
+# Usage: harness/perf-targets.sh [-b BUILD_DIR] [-o OUT_DIR] [-t THREADS] [--no-callgrind]
+#                                [--csv FILE]  (report on an existing CSV; nothing is run)
+#   BUILD_DIR  default ./build (or . when run from a build directory)
+#   OUT_DIR    where tpool-bench writes its results (default BUILD_DIR/perf-results)
+#   THREADS    thread counts, e.g. 2,16 (default: 2, and the machine's count
+#              when larger; targets 1 and 8 are read at each)
+# Exit status: 0 all targets met, 1 some missed, 2 could not measure.
+set -u
+
+build= out= threads= callgrind=1 csv=
+while [ $# -gt 0 ]; do
+    case "$1" in
+    -b) build=$2; shift 2 ;;
+    -o) out=$2; shift 2 ;;
+    -t) threads=$2; shift 2 ;;
+    --csv) csv=$2; shift 2 ;;
+    --no-callgrind) callgrind=0; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "perf-targets: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+    esac
+done
+if [ -z "$build" ]; then
+    if [ -x build/harness/tpool-bench ]; then build=build; else build=.; fi
+fi
+[ -z "$out" ] && out="$build/perf-results"
+here=$(cd "$(dirname "$0")" && pwd)
+ncpu=$(nproc 2>/dev/null || echo 2)
+if [ -z "$threads" ]; then
+    threads=2
+    [ "$ncpu" -gt 2 ] && threads="2,$ncpu"
+fi
+# Target 8 is read at the machine's thread count, or the largest measured.
+tmax=$(echo "$threads" | tr ',' '\n' | sort -n | tail -1)
+
+if [ -z "$csv" ]; then
+    bench="$build/harness/tpool-bench"
+    if [ ! -x "$bench" ]; then
+        echo "perf-targets: $bench not found; build first" >&2
+        exit 2
+    fi
+    mkdir -p "$out" || exit 2
+    echo "perf-targets: running performance.json at threads $threads (a few minutes)..." >&2
+    "$bench" "$here/experiments/performance.json" -t "$threads" --out "$out" -q
+    rc=$?
+    if [ $rc -eq 2 ]; then
+        echo "perf-targets: tpool-bench could not run the experiment" >&2
+        exit 2
+    fi
+    [ $rc -ne 0 ] && echo "perf-targets: warning: tpool-bench exited $rc (a result check failed?)" >&2
+    csv="$out/tpool-bench.csv"
+fi
+if [ ! -f "$csv" ]; then
+    echo "perf-targets: $csv not found" >&2
+    exit 2
+fi
+
+awk -F, -v tmax="$tmax" '
+# Splits one CSV record into f[] (RFC 4180 quotes; no newline inside fields).
+function csvsplit(line, f,    n, i, c, q, cur) {
+    n = 0; cur = ""; q = 0
+    for (i = 1; i <= length(line); i++) {
+        c = substr(line, i, 1)
+        if (q) {
+            if (c == "\"") { if (substr(line, i + 1, 1) == "\"") { cur = cur "\""; i++ } else q = 0 }
+            else cur = cur c
+        } else if (c == "\"") q = 1
+        else if (c == ",") { f[++n] = cur; cur = "" }
+        else cur = cur c
+    }
+    f[++n] = cur
+    return n
+}
+function get(w, x, t, col) { k = w SUBSEP x SUBSEP t SUBSEP col; return (k in v) ? v[k] : "" }
+function has(w, x, t) { return ((w SUBSEP x SUBSEP t SUBSEP "median_ns") in v) }
+# Best (smallest median) module policy on workload w at t; "" when none.
+function best(w, t,    x, b, m) {
+    b = ""
+    for (x in ispol) if (has(w, x, t) && x !~ /^builtin/) {
+        m = get(w, x, t, "median_ns") + 0
+        if (b == "" || m < bm) { b = x; bm = m }
+    }
+    return b
+}
+function ns(x) { return x >= 1e6 ? sprintf("%.2fms", x / 1e6) : x >= 1e3 ? sprintf("%.2fus", x / 1e3) : sprintf("%.0fns", x) }
+function verdict(ok) { if (!ok) missed++; return ok ? "PASS" : "MISS" }
+# One line: target, what, measured ratio, the bound, and the verdict.
+function line(tg, what, r, op, bound,    ok) {
+    if (r == "") { printf "%-3s %-58s %9s  %-8s %s\n", tg, what, "n/a", op " " bound, "MISS (no data)"; missed++; return }
+    ok = (op == "<=") ? (r <= bound + 1e-12) : (r >= bound - 1e-12)
+    printf "%-3s %-58s %9.4g  %-8s %s\n", tg, what, r, op " " bound, verdict(ok)
+}
+function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "" : (a + 0) / (b + 0) }
+NR == 1 { n = csvsplit($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
+{
+    csvsplit($0, f)
+    w = f[col["workload"]]; x = f[col["executor"]]; t = f[col["threads"]]
+    kind[x] = f[col["executor_kind"]]
+    if (kind[x] == "policy") ispol[x] = 1
+    if (f[col["check_ok"]] != "1") bad = bad " " w "/" x "/T" t
+    split("median_ns items throughput_per_s efficiency idle_cpu_ns idle_window_ns", cs, " ")
+    for (i in cs) v[w, x, t, cs[i]] = f[col[cs[i]]]
+    if (kind[x] == "serial") serial[w] = 1
+    ts[t] = 1
+}
+END {
+    missed = 0
+    printf "%-3s %-58s %9s  %-8s %s\n", "#", "target (ratio of medians, one interleaved run)", "measured", "bound", ""
+    for (t in ts) {
+        if (kind["serial"] != "" && t == 1) continue
+        # 1: dispatch latency, empty-T
+        b = best("empty-T", t)
+        # one dispatch: the run median over its calls (items = calls x T)
+        it = get("empty-T", b, t, "items")
+        line("1", sprintf("empty-T T=%s: %s vs pthreadpool (%s/call)", t, b,
+                          it == "" ? "?" : ns(get("empty-T", b, t, "median_ns") * t / it)),
+             ratio(get("empty-T", b, t, "median_ns"), get("empty-T", "pthreadpool", t, "median_ns")), "<=", 0.5)
+        line("1", sprintf("empty-T T=%s: %s vs omp-static", t, b),
+             ratio(get("empty-T", b, t, "median_ns"), get("empty-T", "omp-static", t, "median_ns")), "<=", 1.0)
+        # 2: empty range of 1000 items
+        b2 = best("empty-1000", t)
+        line("2", sprintf("empty-1000 T=%s: %s vs omp-static", t, b2),
+             ratio(get("empty-1000", b2, t, "median_ns"), get("empty-1000", "omp-static", t, "median_ns")), "<=", 1.0)
+        # 3: idle CPU after a dispatch, for the policy that is best on target 1
+        line("3", sprintf("idle CPU/%sms after empty-T T=%s: %s vs pthreadpool", get("empty-T", b, t, "idle_window_ns") / 1e6, t, b),
+             ratio(get("empty-T", b, t, "idle_cpu_ns"), get("empty-T", "pthreadpool", t, "idle_cpu_ns")), "<=", 0.1)
+        # 4: tiny tasks, one producer
+        line("4", sprintf("tiny-tasks-1p T=%s: stealing vs omp-task, tasks/s", t),
+             ratio(get("tiny-tasks-1p", "stealing", t, "throughput_per_s"), get("tiny-tasks-1p", "omp-task", t, "throughput_per_s")), ">=", 3)
+        # 5: imbalance, makespan / ideal = 1 / efficiency
+        split("stealing dynamic-guided", im, " ")
+        for (i = 1; i <= 2; i++) {
+            e = get("triangular", im[i], t, "efficiency")
+            line("5", sprintf("triangular T=%s: %s makespan / ideal", t, im[i]), e == "" ? "" : 1 / e, "<=", 1.02)
+            e = get("heavy-tailed", im[i], t, "efficiency")
+            line("5", sprintf("heavy-tailed T=%s: %s makespan / ideal", t, im[i]), e == "" ? "" : 1 / e, "<=", 1.05)
+        }
+        e = get("triangular", "static", t, "efficiency")
+        if (e != "")
+            printf "%-3s %-58s %9.3f  %-8s %s\n", "5", sprintf("triangular T=%s: static makespan / ideal", t), 1 / e, "~" (t == 2 ? "1.5" : "?"), "(expected imbalance, not a target)"
+        # 6: bulk throughput
+        b6 = best("bulk", t)
+        line("6", sprintf("bulk T=%s: %s vs pthreadpool, items/s", t, b6),
+             ratio(get("bulk", b6, t, "throughput_per_s"), get("bulk", "pthreadpool", t, "throughput_per_s")), ">=", 1.0)
+        # 7: built in vs module, on 1 and 6
+        split("stealing dynamic", pl, " ")
+        split("empty-T bulk", wl, " ")
+        for (i = 1; i <= 2; i++) for (j = 1; j <= 2; j++) {
+            r = ratio(get(wl[j], "builtin-" pl[i], t, "median_ns"), get(wl[j], pl[i], t, "median_ns"))
+            line("7", sprintf("%s T=%s: builtin:%s vs %s.so, |ratio - 1|", wl[j], t, pl[i], pl[i]),
+                 r == "" ? "" : (r > 1 ? r - 1 : 1 - r), "<=", 0.02)
+        }
+        # 8: tiled-gemm efficiency at the machine thread count
+        if (t == tmax) {
+            b8 = best("tiled-gemm", t)
+            line("8", sprintf("tiled-gemm T=%s: %s efficiency (speedup / T)", t, b8),
+                 get("tiled-gemm", b8, t, "efficiency"), ">=", 0.95)
+        }
+    }
+    if (bad != "") printf "result checks FAILED:%s\n", bad
+    exit missed > 0 ? 1 : 0
+}' "$csv"
+status=$?
+
+if [ $callgrind -eq 1 ]; then
+    echo
+    echo "9   instructions per dispatch at one thread (callgrind, exact):"
+    "$here/callgrind-dispatch.sh" "$build"
+    cg=$?
+    if [ $cg -eq 0 ]; then echo "9   PASS"; elif [ $cg -eq 1 ]; then echo "9   MISS"; status=1
+    else echo "9   not measured (see above)"; [ $status -eq 0 ] && status=2; fi
+fi
+exit $status

@@ -1,0 +1,117 @@
+/*
+ * bulk.c - throughput of many trivial items: `calls` parallel-fors of `n`
+ * items each, where an item is one store (out[i] = i * 3 + call), so what
+ * is measured is how fast an executor hands out items, not their cost
+ * (docs/PERFORMANCE.md, target 6). The pthreadpool baseline gets tiles of
+ * one item, as in every parallel-for workload: that is the API's own
+ * per-item callback, and its cost is part of its throughput.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "bench.h"
+
+static const bench_param_spec params[] = {
+    { "n", "items per call", 1, 1, 1e8, 1000000 },
+    { "calls", "parallel-for calls per run", 1, 1, 1e6, 10 },
+};
+
+typedef struct bulk {
+    size_t n, calls;
+    uint64_t *out;
+    uint64_t call;     /* the call in progress; the body stores i * 3 + call */
+    uint64_t planted;
+} bulk;
+
+static int setup(const double *p, uint64_t seed, void **state, char *err, size_t errsize)
+{
+    (void)seed;
+    bulk *b = calloc(1, sizeof *b);
+    size_t n = (size_t)p[0];
+    uint64_t *out = b ? aligned_alloc(64, (n * sizeof *out + 63) / 64 * 64) : NULL;
+    if (!out) {
+        free(b);
+        snprintf(err, errsize, "out of memory for %zu items", n);
+        return -1;
+    }
+    *b = (bulk){ .n = n, .calls = (size_t)p[1], .out = out };
+    *state = b;
+    return 0;
+}
+
+static void body(void *ctx, size_t begin, size_t end, unsigned slot)
+{
+    bulk *b = ctx;
+    (void)slot;
+    uint64_t c = b->call;
+    for (size_t i = begin; i < end; i++)
+        b->out[i] = (uint64_t)i * 3 + c;
+}
+
+static void prepare(void *state, const bench_exec *ex)
+{
+    bulk *b = state;
+    (void)ex;
+    for (size_t i = 0; i < b->n; i++)
+        b->out[i] = UINT64_MAX;
+    b->planted = 0;
+}
+
+static int run(void *state, const bench_exec *ex)
+{
+    bulk *b = state;
+    for (size_t c = 0; c < b->calls; c++) {
+        b->call = c; /* read by the bodies of this call only: bench_range waits */
+        int rc = bench_range(ex, b->n, body, b);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Every item holds the last call's value: each was visited in that call. */
+static int check(void *state, const bench_exec *ex, char *msg, size_t n)
+{
+    bulk *b = state;
+    (void)ex;
+    uint64_t last = b->calls - 1;
+    for (size_t i = 0; i < b->n; i++) {
+        uint64_t want = (uint64_t)i * 3 + last + (i == 0 ? b->planted : 0);
+        if (b->out[i] != want) {
+            snprintf(msg, n, "item %zu holds %" PRIu64 ", expected %" PRIu64
+                     " (not visited in the last call)", i, b->out[i], want);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void plant(void *state)
+{
+    ((bulk *)state)->planted = 1;
+}
+
+static uint64_t items(void *state, const bench_exec *ex)
+{
+    bulk *b = state;
+    (void)ex;
+    return (uint64_t)b->calls * b->n;
+}
+
+static void teardown(void *state)
+{
+    bulk *b = state;
+    free(b->out);
+    free(b);
+}
+
+const bench_workload bench_wl_bulk = {
+    .name = "bulk",
+    .description = "parallel-for throughput: many trivial items (one store each)",
+    .unit = "items (calls x n)",
+    BENCH_WORKLOAD_PARAMS(params),
+    .size_param = 0,
+    .runs = BENCH_RUNS_PARALLEL_FOR,
+    .records_busy = 0,
+    BENCH_WORKLOAD_CALLBACKS,
+};
