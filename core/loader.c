@@ -363,6 +363,23 @@ void tpool__policy_unload(tpool__policy_handle *h)
     memset(h, 0, sizeof *h);
 }
 
+void tpool__loader_fork_prepare(void)
+{
+    pthread_mutex_lock(&dl_lock);
+}
+
+void tpool__loader_fork_parent(void)
+{
+    pthread_mutex_unlock(&dl_lock);
+}
+
+/* The child has one thread, the one that forked (and took the lock in
+ * prepare): start from a fresh, unlocked mutex. */
+void tpool__loader_fork_child(void)
+{
+    pthread_mutex_init(&dl_lock, NULL);
+}
+
 /* ---- the search path ---------------------------------------------------------- */
 
 void tpool__search_path_free(char **dirs, size_t ndirs)

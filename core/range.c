@@ -194,6 +194,8 @@ int tpool__parallel_range(struct tpool *p, size_t n, size_t work, tpool_range_fn
         return TPOOL_EINVAL;
     if (n == 0)
         return 0;
+    if (p && tpool__forked(p))
+        return TPOOL_ESHUTDOWN; /* inherited through fork(): no workers here */
     uint32_t flags = opts ? opts->flags : 0;
     bool flush = flags & TPOOL_FLAG_DISABLE_DENORMALS;
 

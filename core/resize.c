@@ -69,6 +69,7 @@ static void rec_exit(void *arg)
 
 static void rec_key_create(void)
 {
+    tpool__fork_init(); /* the registry must be reset in a forked child */
     rec_key_made = pthread_key_create(&rec_key, rec_exit) == 0;
 }
 
@@ -99,6 +100,35 @@ void tpool__rec_register(tpool__thread_rec *r)
     registry = r;
     pthread_mutex_unlock(&registry_lock);
     r->registered = true;
+}
+
+/* Around fork(): no thread may be inside the registry while the process is
+ * copied. */
+void tpool__registry_fork_prepare(void)
+{
+    pthread_mutex_lock(&registry_lock);
+}
+
+void tpool__registry_fork_parent(void)
+{
+    pthread_mutex_unlock(&registry_lock);
+}
+
+/* In the child only the forking thread exists. The other records lie in the
+ * TLS of threads that are gone, whose stacks glibc hands to the child's new
+ * threads (it re-initialises their TLS): they must leave the registry, or a
+ * new thread would link a record that is still in the list. Their scratch
+ * buffers are lost. */
+void tpool__registry_fork_child(void)
+{
+    pthread_mutex_init(&registry_lock, NULL);
+    tpool__thread_rec *self = &tpool__tls_rec;
+    registry = NULL;
+    if (self->registered) {
+        self->prev = self->next = NULL;
+        atomic_store_explicit(&self->inside, NULL, memory_order_relaxed);
+        registry = self;
+    }
 }
 
 /* ---- the gate ------------------------------------------------------------- */
@@ -228,6 +258,8 @@ int tpool_set_threads(tpool *p, unsigned threads)
      * the caller's own parallel-for, or join the caller's own thread. */
     if (tpool__tls_pool == p)
         return TPOOL_EDEADLK;
+    if (tpool__forked(p))
+        return TPOOL_ESHUTDOWN; /* inherited through fork(): no workers here */
     if (threads == 0)
         threads = tpool_default_threads();
     unsigned nw = threads > 1 ? threads - 1 : 1;

@@ -23,6 +23,7 @@ void tpool__group_init(struct tpool_group *g, struct tpool *p)
     atomic_init(&g->nwaiters, 0);
     pthread_mutex_init(&g->lock, NULL);
     g->waiters = NULL;
+    g->fork_gen = tpool__fork_gen;
 }
 
 static void wake_waiters(struct tpool_group *g)
@@ -85,6 +86,8 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
     static const tpool_task_attr defaults = TPOOL_TASK_ATTR_INIT;
     if (!p || !fn)
         return TPOOL_EINVAL;
+    if (tpool__forked(p))
+        return TPOOL_ESHUTDOWN; /* inherited through fork(): no workers here */
     if (!attr)
         attr = &defaults;
     if (attr->group && attr->group->pool != p)
@@ -130,6 +133,8 @@ int tpool_group_create(tpool *p, tpool_group **out)
 {
     if (!p || !out)
         return TPOOL_EINVAL;
+    if (tpool__forked(p))
+        return TPOOL_ESHUTDOWN;
     struct tpool_group *g = aligned_alloc(TPOOL__CACHELINE, sizeof *g);
     if (!g)
         return TPOOL_ENOMEM;
@@ -239,13 +244,25 @@ int tpool__group_wait(struct tpool_group *g)
 
 int tpool_group_wait(tpool_group *g)
 {
-    return g ? tpool__group_wait(g) : TPOOL_EINVAL;
+    if (!g)
+        return TPOOL_EINVAL;
+    /* A group inherited through fork(): its tasks will never run here, and
+     * its pool may be freed already (so only the group is looked at). */
+    if (tpool__group_forked(g))
+        return TPOOL_ESHUTDOWN;
+    return tpool__group_wait(g);
 }
 
 void tpool_group_destroy(tpool_group *g)
 {
     if (!g)
         return;
+    if (tpool__group_forked(g)) {
+        /* Inherited through fork(): nothing to wait for, and its lock may
+         * have been held by a thread that is gone, so it is not destroyed. */
+        free(g);
+        return;
+    }
     tpool__group_wait(g);
     pthread_mutex_destroy(&g->lock);
     free(g);
@@ -253,5 +270,7 @@ void tpool_group_destroy(tpool_group *g)
 
 int tpool_wait_all(tpool *p)
 {
-    return p ? tpool__group_wait(&p->root) : TPOOL_EINVAL;
+    if (!p)
+        return TPOOL_EINVAL;
+    return tpool__forked(p) ? TPOOL_ESHUTDOWN : tpool__group_wait(&p->root);
 }
