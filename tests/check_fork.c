@@ -138,11 +138,19 @@ out:
 
 /* ---- the parent's load ------------------------------------------------------------ */
 
+enum { NGATED = 3 };
+
 typedef struct {
     tpool *busy;         /* tasks from one thread, parallel-for from another */
     tpool *resizing;     /* resized back and forth while tasks run on it */
-    tpool_group *gated;  /* tasks that wait on `gate`: pending at every fork */
-    _Atomic unsigned gated_hits[2];
+    /* Tasks that wait on `gate`, pending at every fork: two run on held's
+     * two workers, the third stays queued. They have a pool of their own:
+     * a load thread that helps while it waits (a parallel-for caller, a
+     * group waiter) may run any task of its pool, and one stuck in a gated
+     * task would stop the load that the forks must land in. */
+    tpool *held;
+    tpool_group *gated;
+    _Atomic unsigned gated_hits[NGATED];
     _Atomic int gate;
     _Atomic int stop;
     _Atomic unsigned errors;
@@ -169,7 +177,7 @@ static void *submitter(void *arg)
         for (int i = 0; i < 64; i++, sent++)
             if (tpool_submit(l->busy, busy_task, (void *)&ran, NULL) != 0)
                 atomic_fetch_add(&l->errors, 1);
-        /* Not tpool_wait_all: the gated tasks stay pending until the end. */
+        /* Its own tasks only, keeping a few queued at every fork. */
         while (atomic_load(&ran) + 16 < sent && !atomic_load(&l->stop))
             sched_yield();
         atomic_fetch_add(&l->rounds[0], 1);
@@ -233,20 +241,21 @@ static void *creator(void *arg)
     return NULL;
 }
 
-static void *gated_args[2][2];
+static void *gated_args[NGATED][2];
 
 static void load_start(load *l)
 {
     memset(l, 0, sizeof *l);
     l->busy = tu_pool("fifo", 6, NULL);
     l->resizing = tu_pool("stealing", 3, NULL);
-    ck_assert_int_eq(tpool_group_create(l->busy, &l->gated), 0);
-    for (int i = 0; i < 2; i++) {
+    l->held = tu_pool("fifo", 3, NULL);
+    ck_assert_int_eq(tpool_group_create(l->held, &l->gated), 0);
+    for (int i = 0; i < NGATED; i++) {
         gated_args[i][0] = l;
         gated_args[i][1] = (void *)&l->gated_hits[i];
         tpool_task_attr a = TPOOL_TASK_ATTR_INIT;
         a.group = l->gated;
-        ck_assert_int_eq(tpool_submit(l->busy, gated_task, gated_args[i], &a), 0);
+        ck_assert_int_eq(tpool_submit(l->held, gated_task, gated_args[i], &a), 0);
     }
     void *(*fns[4])(void *) = { submitter, ranger, resizer, creator };
     for (int i = 0; i < 4; i++)
@@ -267,9 +276,10 @@ static void load_finish(load *l)
         ck_assert_int_eq(pthread_join(l->threads[i], NULL), 0);
     ck_assert_uint_eq(atomic_load(&l->errors), 0);
     ck_assert_int_eq(tpool_group_wait(l->gated), 0);
-    ck_assert_uint_eq(atomic_load(&l->gated_hits[0]), 1);
-    ck_assert_uint_eq(atomic_load(&l->gated_hits[1]), 1);
+    for (int i = 0; i < NGATED; i++)
+        ck_assert_uint_eq(atomic_load(&l->gated_hits[i]), 1);
     tpool_group_destroy(l->gated);
+    ck_assert_int_eq(tpool_destroy(l->held), 0);
     const char *why = exercise(l->busy, 2000, 50000);
     ck_assert_msg(!why[0], "parent's fifo pool after fork: %s", why);
     why = exercise(l->resizing, 2000, 50000);
@@ -371,12 +381,15 @@ static int child_main(load *l, const char *const *policies, int npol, bool grand
     for (int i = 0; i < npol; i++)
         if (check_new_pool(policies[i]))
             return 1;
-    if (check_inherited(l->busy, l->gated) || check_inherited(l->resizing, NULL))
+    if (check_inherited(l->busy, NULL) || check_inherited(l->held, l->gated)
+        || check_inherited(l->resizing, NULL))
         return 1;
     int rc = tpool_destroy(l->busy);
     CHILD_CHECK(rc == 0, "destroy of the parent's fifo pool: %d", rc);
     rc = tpool_destroy_ex(l->resizing, TPOOL_CANCEL, NULL);
     CHILD_CHECK(rc == 0, "destroy of the parent's stealing pool: %d", rc);
+    rc = tpool_destroy(l->held); /* its workers were inside gated tasks */
+    CHILD_CHECK(rc == 0, "destroy of the parent's pool with held tasks: %d", rc);
     /* The group outlives its pool, as a finished group may. */
     tpool_group_destroy(l->gated);
     /* The loader still works after the inherited policies were unloaded. */
