@@ -7,6 +7,20 @@
  * waiters. Waiters register (under the group lock, nwaiters seq_cst) before
  * their last look at `pending`, and finishers read nwaiters after their
  * seq_cst decrement, so a waiter is never left asleep.
+ *
+ * Deep nesting. A thread waiting on a group runs other tasks meanwhile, one
+ * stack level deeper each time, and which tasks is the policy's choice: in
+ * FIFO order a waiter takes the oldest task, whose own wait takes the next
+ * oldest, so the nesting grows with the queue (fork-join fib(24) overflowed
+ * an 8 MiB stack). So, for every policy: a thread nested TPOOL__DEEP tasks
+ * deep keeps the group tasks it submits in a private stack (`stash`) instead
+ * of giving them to the policy, and when it waits there it runs only those,
+ * newest first, then sleeps until its group completes. In fork-join code a
+ * deep task's children are all in its own stash, so the deep part of the
+ * tree runs depth-first on that thread, at most one level per tree level,
+ * and never waits for anyone; the stash is given to the policy as soon as
+ * the thread is back above TPOOL__DEEP. Threads above the bound (workers
+ * idle at depth 0 in particular) take work from the policy as before.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -24,6 +38,44 @@ void tpool__group_init(struct tpool_group *g, struct tpool *p)
     pthread_mutex_init(&g->lock, NULL);
     g->waiters = NULL;
     g->fork_gen = tpool__fork_gen;
+}
+
+/* Deep enough that ordinary nesting never reaches it, shallow enough that
+ * TPOOL__DEEP levels of the core's wait frames and a task's own fit in a
+ * small thread stack, sanitizers included. */
+#define TPOOL__DEEP 64
+
+static _Thread_local unsigned tls_depth;            /* tasks running on this stack */
+static _Thread_local tpool__task *tls_stash;        /* newest first, via pub.next */
+static _Thread_local struct tpool *tls_stash_pool;  /* the pool of the stashed tasks */
+
+static tpool__task *stash_pop(void)
+{
+    tpool__task *t = tls_stash;
+    tls_stash = (tpool__task *)t->pub.next;
+    t->pub.next = NULL;
+    if (!tls_stash)
+        tls_stash_pool = NULL;
+    return t;
+}
+
+/* Back above the bound: the stash goes to the policy, oldest first. */
+static void stash_flush(void)
+{
+    struct tpool *p = tls_stash_pool;
+    tpool__task *oldest_first = NULL;
+    while (tls_stash) {
+        tpool__task *t = stash_pop();
+        t->pub.next = &oldest_first->pub;
+        oldest_first = t;
+    }
+    unsigned from = tpool__tls_pool == p ? tpool__tls_slot : TPOOL__OUTSIDE;
+    while (oldest_first) {
+        tpool__task *t = oldest_first;
+        oldest_first = (tpool__task *)t->pub.next;
+        t->pub.next = NULL;
+        tpool__push(p, t, from);
+    }
 }
 
 static void wake_waiters(struct tpool_group *g)
@@ -69,7 +121,10 @@ void tpool__run_task(struct tpool *p, tpool__task *t, unsigned slot)
     free(t);
 
     if (!cancel) {
+        tls_depth++;
         fn(arg);
+        if (--tls_depth < TPOOL__DEEP && tls_stash)
+            stash_flush();
         add_relaxed(&tpool__counters_of(p, slot)->tasks_run, 1);
     } else {
         add_relaxed(&p->cancelled_total, 1);
@@ -121,6 +176,14 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
         group_finish(&p->root, false);
         free(t);
         return TPOOL_ESHUTDOWN;
+    }
+    /* Deep nesting (top of file): one predictable branch on the hot path. */
+    if (tls_depth >= TPOOL__DEEP && t->group && tpool__tls_pool == p
+        && (!tls_stash || tls_stash_pool == p)) {
+        t->pub.next = &tls_stash->pub;
+        tls_stash = t;
+        tls_stash_pool = p;
+        return 0;
     }
     unsigned from = tpool__tls_pool == p ? tpool__tls_slot : TPOOL__OUTSIDE;
     tpool__push(p, t, from);
@@ -208,6 +271,24 @@ static void wait_outside(struct tpool *p, struct tpool_group *g)
     }
 }
 
+/* A waiter at TPOOL__DEEP or deeper (top of file): runs its own stashed
+ * tasks, then sleeps until the group's last task wakes it. */
+static void wait_deep(struct tpool *p, struct tpool_group *g, unsigned slot)
+{
+    while (!group_idle(g)) {
+        if (tls_stash && tls_stash_pool == p) {
+            tpool__run_task(p, stash_pop(), slot);
+            continue;
+        }
+        tpool__waiter wt = { .worker = -1 };
+        atomic_init(&wt.flag, 0);
+        add_waiter(g, &wt);
+        while (!group_idle(g) && atomic_load(&wt.flag) == 0)
+            tpool__futex_wait(&wt.flag, 0);
+        remove_waiter(g, &wt);
+    }
+}
+
 int tpool__group_wait(struct tpool_group *g)
 {
     struct tpool *p = g->pool;
@@ -216,7 +297,13 @@ int tpool__group_wait(struct tpool_group *g)
     /* A worker whose slot a shrink retired waits as an outside thread. */
     bool worker = saved_pool == p && saved_slot < ld_acquire(&p->workers);
 
-    if (!group_idle(g)) {
+    if (!group_idle(g) && tls_depth >= TPOOL__DEEP) {
+        tpool__tls_pool = p;
+        tpool__tls_slot = worker ? saved_slot : TPOOL__OUTSIDE;
+        wait_deep(p, g, tpool__tls_slot);
+        tpool__tls_pool = saved_pool;
+        tpool__tls_slot = saved_slot;
+    } else if (!group_idle(g)) {
         if (worker) {
             tpool__waiter wt = { .worker = (int)saved_slot };
             atomic_init(&wt.flag, 0);

@@ -1,0 +1,8 @@
+# Reliability suites (issue 8): deep fork-join nesting, fault injection,
+# pool lifecycle under load. Included by tests/Makefile.am.
+
+if HAVE_CHECK
+TESTS += check_deep
+check_PROGRAMS += check_deep
+endif
+check_deep_SOURCES = check_deep.c
