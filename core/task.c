@@ -27,6 +27,7 @@
 
 #include "clock.h"
 #include "pool.h"
+#include "fault_alloc.h" /* last: allocations go through the fault point */
 
 void tpool__group_init(struct tpool_group *g, struct tpool *p)
 {
@@ -66,7 +67,7 @@ static void stash_flush(void)
     tpool__task *oldest_first = NULL;
     while (tls_stash) {
         tpool__task *t = stash_pop();
-        t->pub.next = &oldest_first->pub;
+        t->pub.next = oldest_first ? &oldest_first->pub : NULL;
         oldest_first = t;
     }
     unsigned from = tpool__tls_pool == p ? tpool__tls_slot : TPOOL__OUTSIDE;
@@ -180,7 +181,7 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
     /* Deep nesting (top of file): one predictable branch on the hot path. */
     if (tls_depth >= TPOOL__DEEP && t->group && tpool__tls_pool == p
         && (!tls_stash || tls_stash_pool == p)) {
-        t->pub.next = &tls_stash->pub;
+        t->pub.next = tls_stash ? &tls_stash->pub : NULL;
         tls_stash = t;
         tls_stash_pool = p;
         return 0;
