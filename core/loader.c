@@ -22,6 +22,7 @@
 
 #include "elf_check.h"
 #include "error.h"
+#include "fault_alloc.h" /* last: allocations go through the fault point */
 
 #ifndef TPOOL_PKGLIBDIR
 #define TPOOL_PKGLIBDIR "/usr/local/lib/tpool"

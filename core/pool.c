@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "error.h"
+#include "fault_alloc.h" /* last: allocations go through the fault point */
 
 #ifdef TPOOL__TSAN
 tpool__a32 tpool__tsan_fence_word;
@@ -331,7 +332,8 @@ int tpool__start_worker(struct tpool *p, tpool__worker *wk, uint32_t life)
 {
     atomic_store_explicit(&wk->state, WS_RUNNING, memory_order_relaxed);
     atomic_store_explicit(&wk->life, life, memory_order_relaxed);
-    int e = pthread_create(&wk->thread, NULL, worker_main, wk);
+    int e = tpool__fault(TPOOL__FAULT_THREAD) ? EAGAIN
+                                              : pthread_create(&wk->thread, NULL, worker_main, wk);
     wk->has_thread = e == 0;
     return e;
 }
@@ -421,7 +423,11 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
         .workers = workers, .threads = threads, .params = p->params,
         .errbuf = errbuf, .errbuf_size = sizeof errbuf,
     };
-    if (p->policy.ops.create(&env, &p->pstate) != 0 || !p->pstate) {
+    if (tpool__fault(TPOOL__FAULT_ALLOC)) /* as if the policy ran out of memory */
+        snprintf(errbuf, sizeof errbuf, "out of memory (injected fault)");
+    else if (p->policy.ops.create(&env, &p->pstate) != 0)
+        p->pstate = NULL;
+    if (!p->pstate) {
         p->pstate = NULL;
         rc = tpool__error(err, TPOOL_EPOLICY, cfg->source, 0, 0, "params",
                           "policy '%s' refused to start: %s", p->policy_name,

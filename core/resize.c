@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "fault.h"
 #include "pool.h"
 
 _Thread_local tpool__thread_rec tpool__tls_rec;
@@ -297,7 +298,8 @@ int tpool_set_threads(tpool *p, unsigned threads)
         .errbuf = errbuf, .errbuf_size = sizeof errbuf,
     };
     void *fresh = NULL;
-    if (rc == 0 && !ops->resize && (ops->create(&env, &fresh) != 0 || !fresh))
+    if (rc == 0 && !ops->resize
+        && (tpool__fault(TPOOL__FAULT_ALLOC) || ops->create(&env, &fresh) != 0 || !fresh))
         rc = TPOOL_EPOLICY;
     if (rc) {
         retire(p, ow, started, true);

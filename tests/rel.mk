@@ -6,3 +6,9 @@ TESTS += check_deep
 check_PROGRAMS += check_deep
 endif
 check_deep_SOURCES = check_deep.c
+
+if HAVE_CHECK
+TESTS += check_faults
+check_PROGRAMS += check_faults
+endif
+check_faults_SOURCES = check_faults.c
