@@ -12,3 +12,9 @@ TESTS += check_faults
 check_PROGRAMS += check_faults
 endif
 check_faults_SOURCES = check_faults.c
+
+if HAVE_CHECK
+TESTS += check_lifecycle
+check_PROGRAMS += check_lifecycle
+endif
+check_lifecycle_SOURCES = check_lifecycle.c
