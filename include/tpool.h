@@ -131,7 +131,9 @@ TPOOL_API int tpool_config_resolve(const tpool_config *cfg, char **json_out,
 
 typedef struct tpool tpool;
 
-/* Creates a pool from a configuration; the pool copies what it needs. */
+/* Creates a pool from a configuration; the pool copies what it needs. A
+ * worker thread that cannot be created fails the creation (TPOOL_ETHREAD,
+ * naming the thread); any failure frees everything and leaves *out NULL. */
 TPOOL_API int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err);
 /* Shorthands: defaults plus environment (tpool_config_load_env), or a file. */
 TPOOL_API int tpool_create_default(tpool **out, tpool_error *err);
@@ -241,8 +243,11 @@ TPOOL_API int tpool_group_create(tpool *pool, tpool_group **out);
 /*
  * Waits until every task submitted to the group so far has completed or been
  * cancelled. The waiting thread runs tasks of the pool meanwhile (any tasks
- * the policy hands it), so waiting inside a task never deadlocks. Returns 0,
- * or TPOOL_ECANCELED if any task of the group was cancelled.
+ * the policy hands it), so waiting inside a task never deadlocks. Nesting is
+ * bounded: a thread with 64 tasks nested on its stack keeps the grouped tasks
+ * it submits to itself and, waiting, runs only those, then sleeps until the
+ * group completes (docs/api.md, "Deep nesting"). Returns 0, or
+ * TPOOL_ECANCELED if any task of the group was cancelled.
  */
 TPOOL_API int tpool_group_wait(tpool_group *group);
 /* Destroys a group; waits for it first. A group whose tasks have all
