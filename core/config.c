@@ -25,6 +25,7 @@
 
 #include "error.h"
 #include "json_locate.h"
+#include "fault_alloc.h" /* last: allocations go through the fault point */
 
 #define MAX_THREADS 4096
 #define MAX_SPIN_US 1000000

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fault_alloc.h" /* last: allocations go through the fault point */
 
 /* ---- key paths ----------------------------------------------------------- */
 

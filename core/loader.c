@@ -23,6 +23,7 @@
 #include "elf_check.h"
 #include "error.h"
 #include "json_locate.h"
+#include "fault_alloc.h" /* last: allocations go through the fault point */
 
 #ifndef TPOOL_PKGLIBDIR
 #define TPOOL_PKGLIBDIR "/usr/local/lib/tpool"
@@ -407,6 +408,23 @@ void tpool__policy_unload(tpool__policy_handle *h)
     }
     free(h->path);
     memset(h, 0, sizeof *h);
+}
+
+void tpool__loader_fork_prepare(void)
+{
+    pthread_mutex_lock(&dl_lock);
+}
+
+void tpool__loader_fork_parent(void)
+{
+    pthread_mutex_unlock(&dl_lock);
+}
+
+/* The child has one thread, the one that forked (and took the lock in
+ * prepare): start from a fresh, unlocked mutex. */
+void tpool__loader_fork_child(void)
+{
+    pthread_mutex_init(&dl_lock, NULL);
 }
 
 /* ---- the search path ---------------------------------------------------------- */

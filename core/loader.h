@@ -34,6 +34,11 @@ int tpool__policy_load(const tpool_config *cfg, tpool__policy_handle *out,
 int tpool__policy_load_path(const char *path, tpool__policy_handle *out,
                             tpool_error *err);
 void tpool__policy_unload(tpool__policy_handle *h);
+/* The loader's lock around fork(): taken before, released in the parent,
+ * re-initialised in the child (pool.c installs the handlers). */
+void tpool__loader_fork_prepare(void);
+void tpool__loader_fork_parent(void);
+void tpool__loader_fork_child(void);
 
 /* ---- built-in policies (builtin.c) ---------------------------------------- */
 

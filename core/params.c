@@ -18,6 +18,7 @@
 
 #include "error.h"
 #include "json_locate.h"
+#include "fault_alloc.h" /* last: allocations go through the fault point */
 
 #define KEY_SIZE sizeof(((tpool_error *)0)->key)
 

@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "error.h"
+#include "fault_alloc.h" /* last: allocations go through the fault point */
 
 #ifdef TPOOL__TSAN
 tpool__a32 tpool__tsan_fence_word;
@@ -25,6 +26,54 @@ tpool__a32 tpool__tsan_fence_word;
 
 _Thread_local struct tpool *tpool__tls_pool;
 _Thread_local unsigned tpool__tls_slot;
+
+/* ---- fork ------------------------------------------------------------------
+ *
+ * The process-wide locks (the loader's and the thread registry's) are taken
+ * before fork() copies the process, so that the child never inherits one
+ * held by a thread it does not have; the parent releases them, the child
+ * re-initialises them, resets the registry and bumps tpool__fork_gen, which
+ * marks every pool and group that existed at the fork as inherited
+ * (tpool__forked). Pools need no list for it: each compares its own
+ * fork_gen, on a read-mostly line, with that global, which only a forked
+ * child writes (submit does so; the other checks are on slow paths). The
+ * pools'
+ * own locks (job_lock, group locks, the policy's) are not taken in prepare:
+ * an inherited pool is never used in the child, only freed.
+ */
+unsigned tpool__fork_gen;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void fork_prepare(void)
+{
+    tpool__loader_fork_prepare();
+    tpool__registry_fork_prepare();
+}
+
+static void fork_parent(void)
+{
+    tpool__registry_fork_parent();
+    tpool__loader_fork_parent();
+}
+
+static void fork_child(void)
+{
+    tpool__registry_fork_child();
+    tpool__loader_fork_child();
+    tpool__fork_gen++;
+}
+
+static void fork_register(void)
+{
+    /* Fails only without memory; the child then keeps the locks as the
+     * fork found them, as before this handler existed. */
+    (void)pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+void tpool__fork_init(void)
+{
+    pthread_once(&fork_once, fork_register);
+}
 
 enum { GRAB_NONE = 0, GRAB_TASK = 1, GRAB_JOB = 2 };
 
@@ -291,7 +340,8 @@ int tpool__start_worker(struct tpool *p, tpool__worker *wk, uint32_t life)
 {
     atomic_store_explicit(&wk->state, WS_RUNNING, memory_order_relaxed);
     atomic_store_explicit(&wk->life, life, memory_order_relaxed);
-    int e = pthread_create(&wk->thread, NULL, worker_main, wk);
+    int e = tpool__fault(TPOOL__FAULT_THREAD) ? EAGAIN
+                                              : pthread_create(&wk->thread, NULL, worker_main, wk);
     wk->has_thread = e == 0;
     return e;
 }
@@ -336,6 +386,8 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
         tpool_config_free(defaults);
         return tpool__error(err, rc, NULL, 0, 0, NULL, "cannot allocate the pool");
     }
+    tpool__fork_init();
+    p->fork_gen = tpool__fork_gen;
     pthread_mutex_init(&p->job_lock, NULL);
     tpool__group_init(&p->root, p);
 
@@ -388,7 +440,11 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
         .workers = workers, .threads = threads, .params = p->params,
         .errbuf = errbuf, .errbuf_size = sizeof errbuf,
     };
-    if (p->policy.ops.create(&env, &p->pstate) != 0 || !p->pstate) {
+    if (tpool__fault(TPOOL__FAULT_ALLOC)) /* as if the policy ran out of memory */
+        snprintf(errbuf, sizeof errbuf, "out of memory (injected fault)");
+    else if (p->policy.ops.create(&env, &p->pstate) != 0)
+        p->pstate = NULL;
+    if (!p->pstate) {
         p->pstate = NULL;
         rc = tpool__error(err, TPOOL_EPOLICY, cfg->source, 0, 0, "params",
                           "policy '%s' refused to start: %s", p->policy.ops.name,
@@ -457,6 +513,28 @@ int tpool_create_from_text(const char *json, tpool **out, tpool_error *err)
 
 /* ---- destruction ------------------------------------------------------------ */
 
+/*
+ * Destroys a pool inherited through fork(): its workers do not exist in this
+ * process, and its policy state and locks are as other threads left them at
+ * the fork (a queue half-linked, a mutex held). So nothing of the policy's is
+ * touched (no pop, no destroy: its state and the tasks queued in it are
+ * leaked, never run, their on_complete never called) and no lock is taken or
+ * destroyed; what belongs to the core alone is freed.
+ */
+static void free_forked_pool(struct tpool *p)
+{
+    tpool__policy_unload(&p->policy); /* the loader's lock is fresh here */
+    free(p->job.tiles);
+    for (unsigned i = 0, n = ld_relaxed(&p->nalloc); i < n; i++)
+        free(p->w[i]);
+    free(p->w);
+    free(p->params);
+    free(p->el_seen); /* the elastic monitor thread does not exist here */
+    tpool__retired_free(p);
+    tpool_config_free(p->cfg);
+    free(p);
+}
+
 int tpool_destroy_ex(tpool *p, enum tpool_destroy_mode mode, size_t *cancelled)
 {
     if (cancelled)
@@ -465,6 +543,10 @@ int tpool_destroy_ex(tpool *p, enum tpool_destroy_mode mode, size_t *cancelled)
         return TPOOL_EINVAL;
     if (tpool__tls_pool == p)
         return TPOOL_EDEADLK;
+    if (tpool__forked(p)) {
+        free_forked_pool(p);
+        return 0;
+    }
 
     tpool__elastic_stop(p); /* the pool keeps its size while it drains */
     uint64_t before = ld_relaxed(&p->cancelled_total);

@@ -87,6 +87,7 @@ struct tpool_group {
     tpool__a32 nwaiters;  /* registered waiters; read without the lock */
     pthread_mutex_t lock; /* protects `waiters` */
     tpool__waiter *waiters;
+    unsigned fork_gen;    /* tpool__fork_gen at creation (see struct tpool) */
 };
 
 /* The state of the one active parallel-for (callers are serialised). */
@@ -121,6 +122,12 @@ struct tpool {
     tpool__a32 threads;  /* T */
     tpool__a32 workers;  /* W */
     tpool__a32 switching; /* 1 while tpool_set_threads owns the policy; futex */
+    /* tpool__fork_gen when the pool was created: a pool whose value differs
+     * was inherited through fork() and has no workers here (see
+     * tpool__fork_gen below). Written once before the pool is published; read by
+     * the API entry points that would otherwise hang (submit, waits,
+     * parallel-for, resize, stats), on this read-mostly line. */
+    unsigned fork_gen;
     uint64_t spin_ns;
     tpool__asize min_work_size;
     /* TPOOL__MAX_WORKERS entries; entry i is allocated the first time the
@@ -180,6 +187,33 @@ typedef struct tpool__retired {
     struct tpool__retired *next;
     tpool__policy_handle handle;
 } tpool__retired;
+
+/* ---- fork (pool.c) ------------------------------------------------------------
+ *
+ * Incremented in the child of every fork() once the handlers are installed
+ * (pthread_atfork, registered by the first pool creation or thread record),
+ * while the child has a single thread; never written otherwise. Objects
+ * whose fork_gen differs from it belong to an ancestor process: their
+ * workers do not exist here and their locks and queues may be in the state
+ * another thread left them in at the fork. */
+extern unsigned tpool__fork_gen;
+void tpool__fork_init(void);
+
+static inline bool tpool__forked(const struct tpool *p)
+{
+    return p->fork_gen != tpool__fork_gen;
+}
+
+static inline bool tpool__group_forked(const struct tpool_group *g)
+{
+    return g->fork_gen != tpool__fork_gen;
+}
+
+/* resize.c: the registry's lock, around fork(); in the child the registry
+ * keeps only the forking thread's record. */
+void tpool__registry_fork_prepare(void);
+void tpool__registry_fork_parent(void);
+void tpool__registry_fork_child(void);
 
 /* Thread-local: the pool this thread is working for, if any, and its slot
  * (a worker index, or TPOOL__OUTSIDE). */

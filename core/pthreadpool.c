@@ -120,7 +120,9 @@ static void run(pthreadpool_t pool, tpool__nd_invoke invoke, void (*fn)(void), v
     if (flags & PTHREADPOOL_FLAG_YIELD_WORKERS)
         opts.flags |= TPOOL_FLAG_YIELD_WORKERS;
     int rc = tpool__nd_run(as_tpool(pool), &nd, &opts);
-    if (rc == TPOOL_ENOMEM)
+    /* No memory for tiles, or a pool inherited through fork() (no workers
+     * in this process): the caller does the work alone. */
+    if (rc == TPOOL_ENOMEM || rc == TPOOL_ESHUTDOWN)
         rc = tpool__nd_run(NULL, &nd, &opts);
     if (rc)
         fprintf(stderr, "pthreadpool: a %u-d grid was not processed: %s\n", ndim,

@@ -285,6 +285,8 @@ __attribute__((noinline)) static int parallel_range_slow(struct tpool *p, size_t
                                                          const tpool_range_opts *opts,
                                                          void *cost_ctx)
 {
+    if (p && tpool__forked(p))
+        return TPOOL_ESHUTDOWN; /* inherited through fork(): no workers here */
     if (!p || ld_relaxed(&p->threads) == 1 || work < ld_relaxed(&p->min_work_size) || n == 1
         || tpool__tls_pool == p) {
         run_inline(p, n, fn, ctx, opts);

@@ -39,6 +39,7 @@
 #include <stdlib.h>
 
 #include "error.h"
+#include "fault.h"
 #include "pool.h"
 
 _Thread_local tpool__thread_rec tpool__tls_rec;
@@ -75,6 +76,7 @@ static void rec_exit(void *arg)
 
 static void rec_key_create(void)
 {
+    tpool__fork_init(); /* the registry must be reset in a forked child */
     rec_key_made = pthread_key_create(&rec_key, rec_exit) == 0;
 }
 
@@ -105,6 +107,35 @@ void tpool__rec_register(tpool__thread_rec *r)
     registry = r;
     pthread_mutex_unlock(&registry_lock);
     r->registered = true;
+}
+
+/* Around fork(): no thread may be inside the registry while the process is
+ * copied. */
+void tpool__registry_fork_prepare(void)
+{
+    pthread_mutex_lock(&registry_lock);
+}
+
+void tpool__registry_fork_parent(void)
+{
+    pthread_mutex_unlock(&registry_lock);
+}
+
+/* In the child only the forking thread exists. The other records lie in the
+ * TLS of threads that are gone, whose stacks glibc hands to the child's new
+ * threads (it re-initialises their TLS): they must leave the registry, or a
+ * new thread would link a record that is still in the list. Their scratch
+ * buffers are lost. */
+void tpool__registry_fork_child(void)
+{
+    pthread_mutex_init(&registry_lock, NULL);
+    tpool__thread_rec *self = &tpool__tls_rec;
+    registry = NULL;
+    if (self->registered) {
+        self->prev = self->next = NULL;
+        atomic_store_explicit(&self->inside, NULL, memory_order_relaxed);
+        registry = self;
+    }
 }
 
 /* ---- the gate ------------------------------------------------------------- */
@@ -312,7 +343,8 @@ int tpool__resize(struct tpool *p, unsigned threads)
         .errbuf = errbuf, .errbuf_size = sizeof errbuf,
     };
     struct resized r = { &env, NULL };
-    if (rc == 0 && !ops->resize && (ops->create(&env, &r.fresh) != 0 || !r.fresh))
+    if (rc == 0 && !ops->resize
+        && (tpool__fault(TPOOL__FAULT_ALLOC) || ops->create(&env, &r.fresh) != 0 || !r.fresh))
         rc = TPOOL_EPOLICY;
     if (rc) {
         retire(p, ow, started, true);
@@ -345,6 +377,8 @@ int tpool_set_threads(tpool *p, unsigned threads)
      * the caller's own parallel-for, or join the caller's own thread. */
     if (tpool__tls_pool == p)
         return TPOOL_EDEADLK;
+    if (tpool__forked(p))
+        return TPOOL_ESHUTDOWN; /* inherited through fork(): no workers here */
     int rc = tpool__resize(p, threads ? threads : tpool_default_threads());
     if (rc == 0 && p->el_running) {
         /* The elastic monitor may be asleep for good at min: have it look. */
@@ -421,6 +455,10 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
         return tpool__error(err, TPOOL_EDEADLK, NULL, 0, 0, NULL,
                             "tpool_set_policy: called from a task or parallel-for of "
                             "the same pool, which the switch would wait for");
+    if (tpool__forked(p))
+        return tpool__error(err, TPOOL_ESHUTDOWN, NULL, 0, 0, NULL,
+                            "tpool_set_policy: the pool was inherited through fork(); "
+                            "it has no workers in this process");
     if (policy && !*policy)
         return tpool__error(err, TPOOL_EINVAL, NULL, 0, 0, "policy",
                             "expected a policy name or a path containing '/', got \"\"");

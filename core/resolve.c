@@ -15,6 +15,7 @@
 #include "config.h"
 #include "error.h"
 #include "loader.h"
+#include "fault_alloc.h" /* last: allocations go through the fault point */
 
 /* One resolved parameter as JSON: enums by name, bools as true/false. */
 static json_t *param_value(const tpool_param_desc *p, tpool_param_value v)

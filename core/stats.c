@@ -42,6 +42,8 @@ int tpool_stats_get(tpool *p, tpool_stats *out)
     if (!p || !out)
         return TPOOL_EINVAL;
     memset(out, 0, sizeof *out);
+    if (tpool__forked(p))
+        return TPOOL_ESHUTDOWN; /* its policy state may be mid-update */
 
     /* Inside the gate W, the worker structs and the policy state are stable. */
     tpool__enter(p);
@@ -92,7 +94,7 @@ void tpool_stats_free(tpool_stats *stats)
 
 void tpool_stats_reset(tpool *p)
 {
-    if (!p)
+    if (!p || tpool__forked(p))
         return;
     tpool__enter(p);
     for (unsigned s = 0, n = ld_acquire(&p->nalloc); s < n; s++)

@@ -7,12 +7,27 @@
  * waiters. Waiters register (under the group lock, nwaiters seq_cst) before
  * their last look at `pending`, and finishers read nwaiters after their
  * seq_cst decrement, so a waiter is never left asleep.
+ *
+ * Deep nesting. A thread waiting on a group runs other tasks meanwhile, one
+ * stack level deeper each time, and which tasks is the policy's choice: in
+ * FIFO order a waiter takes the oldest task, whose own wait takes the next
+ * oldest, so the nesting grows with the queue (fork-join fib(24) overflowed
+ * an 8 MiB stack). So, for every policy: a thread nested TPOOL__DEEP tasks
+ * deep keeps the group tasks it submits in a private stack (`stash`) instead
+ * of giving them to the policy, and when it waits there it runs only those,
+ * newest first, then sleeps until its group completes. In fork-join code a
+ * deep task's children are all in its own stash, so the deep part of the
+ * tree runs depth-first on that thread, at most one level per tree level,
+ * and never waits for anyone; the stash is given to the policy as soon as
+ * the thread is back above TPOOL__DEEP. Threads above the bound (workers
+ * idle at depth 0 in particular) take work from the policy as before.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
 
 #include "clock.h"
 #include "pool.h"
+#include "fault_alloc.h" /* last: allocations go through the fault point */
 
 void tpool__group_init(struct tpool_group *g, struct tpool *p)
 {
@@ -23,6 +38,45 @@ void tpool__group_init(struct tpool_group *g, struct tpool *p)
     atomic_init(&g->nwaiters, 0);
     pthread_mutex_init(&g->lock, NULL);
     g->waiters = NULL;
+    g->fork_gen = tpool__fork_gen;
+}
+
+/* Deep enough that ordinary nesting never reaches it, shallow enough that
+ * TPOOL__DEEP levels of the core's wait frames and a task's own fit in a
+ * small thread stack, sanitizers included. */
+#define TPOOL__DEEP 64
+
+static _Thread_local unsigned tls_depth;            /* tasks running on this stack */
+static _Thread_local tpool__task *tls_stash;        /* newest first, via pub.next */
+static _Thread_local struct tpool *tls_stash_pool;  /* the pool of the stashed tasks */
+
+static tpool__task *stash_pop(void)
+{
+    tpool__task *t = tls_stash;
+    tls_stash = (tpool__task *)t->pub.next;
+    t->pub.next = NULL;
+    if (!tls_stash)
+        tls_stash_pool = NULL;
+    return t;
+}
+
+/* Back above the bound: the stash goes to the policy, oldest first. */
+static void stash_flush(void)
+{
+    struct tpool *p = tls_stash_pool;
+    tpool__task *oldest_first = NULL;
+    while (tls_stash) {
+        tpool__task *t = stash_pop();
+        t->pub.next = oldest_first ? &oldest_first->pub : NULL;
+        oldest_first = t;
+    }
+    unsigned from = tpool__tls_pool == p ? tpool__tls_slot : TPOOL__OUTSIDE;
+    while (oldest_first) {
+        tpool__task *t = oldest_first;
+        oldest_first = (tpool__task *)t->pub.next;
+        t->pub.next = NULL;
+        tpool__push(p, t, from);
+    }
 }
 
 static void wake_waiters(struct tpool_group *g)
@@ -68,7 +122,10 @@ void tpool__run_task(struct tpool *p, tpool__task *t, unsigned slot)
     free(t);
 
     if (!cancel) {
+        tls_depth++;
         fn(arg);
+        if (--tls_depth < TPOOL__DEEP && tls_stash)
+            stash_flush();
         add_relaxed(&tpool__counters_of(p, slot)->tasks_run, 1);
     } else {
         add_relaxed(&p->cancelled_total, 1);
@@ -85,6 +142,8 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
     static const tpool_task_attr defaults = TPOOL_TASK_ATTR_INIT;
     if (!p || !fn)
         return TPOOL_EINVAL;
+    if (tpool__forked(p))
+        return TPOOL_ESHUTDOWN; /* inherited through fork(): no workers here */
     if (!attr)
         attr = &defaults;
     if (attr->group && attr->group->pool != p)
@@ -119,6 +178,14 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
         free(t);
         return TPOOL_ESHUTDOWN;
     }
+    /* Deep nesting (top of file): one predictable branch on the hot path. */
+    if (tls_depth >= TPOOL__DEEP && t->group && tpool__tls_pool == p
+        && (!tls_stash || tls_stash_pool == p)) {
+        t->pub.next = tls_stash ? &tls_stash->pub : NULL;
+        tls_stash = t;
+        tls_stash_pool = p;
+        return 0;
+    }
     unsigned from = tpool__tls_pool == p ? tpool__tls_slot : TPOOL__OUTSIDE;
     tpool__push(p, t, from);
     return 0;
@@ -130,6 +197,8 @@ int tpool_group_create(tpool *p, tpool_group **out)
 {
     if (!p || !out)
         return TPOOL_EINVAL;
+    if (tpool__forked(p))
+        return TPOOL_ESHUTDOWN;
     struct tpool_group *g = aligned_alloc(TPOOL__CACHELINE, sizeof *g);
     if (!g)
         return TPOOL_ENOMEM;
@@ -203,6 +272,24 @@ static void wait_outside(struct tpool *p, struct tpool_group *g)
     }
 }
 
+/* A waiter at TPOOL__DEEP or deeper (top of file): runs its own stashed
+ * tasks, then sleeps until the group's last task wakes it. */
+static void wait_deep(struct tpool *p, struct tpool_group *g, unsigned slot)
+{
+    while (!group_idle(g)) {
+        if (tls_stash && tls_stash_pool == p) {
+            tpool__run_task(p, stash_pop(), slot);
+            continue;
+        }
+        tpool__waiter wt = { .worker = -1 };
+        atomic_init(&wt.flag, 0);
+        add_waiter(g, &wt);
+        while (!group_idle(g) && atomic_load(&wt.flag) == 0)
+            tpool__futex_wait(&wt.flag, 0);
+        remove_waiter(g, &wt);
+    }
+}
+
 int tpool__group_wait(struct tpool_group *g)
 {
     struct tpool *p = g->pool;
@@ -211,7 +298,13 @@ int tpool__group_wait(struct tpool_group *g)
     /* A worker whose slot a shrink retired waits as an outside thread. */
     bool worker = saved_pool == p && saved_slot < ld_acquire(&p->workers);
 
-    if (!group_idle(g)) {
+    if (!group_idle(g) && tls_depth >= TPOOL__DEEP) {
+        tpool__tls_pool = p;
+        tpool__tls_slot = worker ? saved_slot : TPOOL__OUTSIDE;
+        wait_deep(p, g, tpool__tls_slot);
+        tpool__tls_pool = saved_pool;
+        tpool__tls_slot = saved_slot;
+    } else if (!group_idle(g)) {
         if (worker) {
             tpool__waiter wt = { .worker = (int)saved_slot };
             atomic_init(&wt.flag, 0);
@@ -239,13 +332,25 @@ int tpool__group_wait(struct tpool_group *g)
 
 int tpool_group_wait(tpool_group *g)
 {
-    return g ? tpool__group_wait(g) : TPOOL_EINVAL;
+    if (!g)
+        return TPOOL_EINVAL;
+    /* A group inherited through fork(): its tasks will never run here, and
+     * its pool may be freed already (so only the group is looked at). */
+    if (tpool__group_forked(g))
+        return TPOOL_ESHUTDOWN;
+    return tpool__group_wait(g);
 }
 
 void tpool_group_destroy(tpool_group *g)
 {
     if (!g)
         return;
+    if (tpool__group_forked(g)) {
+        /* Inherited through fork(): nothing to wait for, and its lock may
+         * have been held by a thread that is gone, so it is not destroyed. */
+        free(g);
+        return;
+    }
     tpool__group_wait(g);
     pthread_mutex_destroy(&g->lock);
     free(g);
@@ -253,5 +358,7 @@ void tpool_group_destroy(tpool_group *g)
 
 int tpool_wait_all(tpool *p)
 {
-    return p ? tpool__group_wait(&p->root) : TPOOL_EINVAL;
+    if (!p)
+        return TPOOL_EINVAL;
+    return tpool__forked(p) ? TPOOL_ESHUTDOWN : tpool__group_wait(&p->root);
 }

@@ -45,7 +45,8 @@ enum {
     TPOOL_EABI = -5,       /* the policy was built against an incompatible ABI */
     TPOOL_EPARSE = -6,     /* malformed JSON */
     TPOOL_ETHREAD = -7,    /* a thread could not be created */
-    TPOOL_ESHUTDOWN = -8,  /* the pool is being destroyed */
+    TPOOL_ESHUTDOWN = -8,  /* the pool is being destroyed, or was inherited
+                              through fork() (see "Fork" below) */
     TPOOL_EPOLICY = -9,    /* the policy refused (its message says why) */
     TPOOL_EDEADLK = -10,   /* the call would deadlock (e.g. destroy from a task) */
     TPOOL_ECANCELED = -11, /* a task was cancelled and did not run */
@@ -138,7 +139,9 @@ TPOOL_API int tpool_config_resolve(const tpool_config *cfg, char **json_out,
 
 typedef struct tpool tpool;
 
-/* Creates a pool from a configuration; the pool copies what it needs. */
+/* Creates a pool from a configuration; the pool copies what it needs. A
+ * worker thread that cannot be created fails the creation (TPOOL_ETHREAD,
+ * naming the thread); any failure frees everything and leaves *out NULL. */
 TPOOL_API int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err);
 /* Shorthands: defaults plus environment (tpool_config_load_env), or a file. */
 TPOOL_API int tpool_create_default(tpool **out, tpool_error *err);
@@ -162,6 +165,28 @@ enum tpool_destroy_mode {
 TPOOL_API int tpool_destroy_ex(tpool *pool, enum tpool_destroy_mode mode,
                                size_t *cancelled);
 TPOOL_API int tpool_destroy(tpool *pool); /* TPOOL_DRAIN */
+
+/*
+ * Fork. After fork() only the forking thread exists in the child, so the
+ * pools (and groups) it inherited have no workers there, and their locks and
+ * queues are as other threads left them at the fork. The library registers
+ * pthread_atfork handlers (on the first pool creation) that keep its
+ * process-wide locks consistent, so the child may create and use new pools
+ * freely. On an inherited pool or group the child may only call:
+ * tpool_destroy / tpool_destroy_ex, which return 0 and free the pool's own
+ * memory without touching its policy state: its queued tasks are never run,
+ * their on_complete is never called and their memory is leaked (another
+ * thread may have been changing those queues at the fork, so they cannot be
+ * walked safely); tpool_group_destroy, which frees the group; and the
+ * accessors (tpool_threads, tpool_policy_name, min work size). Every other
+ * call returns TPOOL_ESHUTDOWN at once instead of hanging: tpool_submit,
+ * tpool_parallel_range and tpool_parallel_nd (nothing runs), tpool_wait_all,
+ * tpool_group_wait, tpool_group_create, tpool_set_threads, tpool_stats_get
+ * (tpool_stats_reset does nothing). The parent's pools are not affected.
+ * Calling fork() from inside a task or a parallel-for body is not supported
+ * unless the child only calls async-signal-safe functions and exits with
+ * _exit() or exec()s without returning from that task.
+ */
 
 /* The parallelism T (participants in a parallel-for, the caller included);
  * 1 for a NULL pool. */
@@ -238,7 +263,8 @@ typedef struct tpool_task_attr {
  * Submits fn(arg). `attr` may be NULL for the defaults. Safe from any thread
  * and from inside tasks; never blocks on running tasks. Returns TPOOL_ENOMEM
  * (the task is not queued and on_complete is not called) or TPOOL_ESHUTDOWN
- * when the pool is being destroyed in cancel mode.
+ * when the pool is being destroyed in cancel mode or was inherited through
+ * fork() (see "Fork").
  */
 TPOOL_API int tpool_submit(tpool *pool, tpool_task_fn fn, void *arg,
                            const tpool_task_attr *attr);
@@ -248,8 +274,11 @@ TPOOL_API int tpool_group_create(tpool *pool, tpool_group **out);
 /*
  * Waits until every task submitted to the group so far has completed or been
  * cancelled. The waiting thread runs tasks of the pool meanwhile (any tasks
- * the policy hands it), so waiting inside a task never deadlocks. Returns 0,
- * or TPOOL_ECANCELED if any task of the group was cancelled.
+ * the policy hands it), so waiting inside a task never deadlocks. Nesting is
+ * bounded: a thread with 64 tasks nested on its stack keeps the grouped tasks
+ * it submits to itself and, waiting, runs only those, then sleeps until the
+ * group completes (docs/api.md, "Deep nesting"). Returns 0, or
+ * TPOOL_ECANCELED if any task of the group was cancelled.
  */
 TPOOL_API int tpool_group_wait(tpool_group *group);
 /* Destroys a group; waits for it first. A group whose tasks have all
