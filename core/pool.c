@@ -191,6 +191,25 @@ bool tpool__find_work(struct tpool *p, unsigned slot)
 }
 
 /*
+ * The last spinner leaves without work because ready() holds (its group is
+ * done, or it must exit). A push that saw it spinning skipped its wake
+ * (wake_any), so the task may sit queued while every other worker sleeps.
+ * Its fetch_sub of nspinning is ordered before this look as the pusher's
+ * fence is before its read of nspinning: either the pusher saw no spinner
+ * and woke someone, or this look sees the task. A worker that may still take
+ * work takes it; one on its way out (retired, or the pool is stopping)
+ * passes the wake on instead.
+ */
+static int leave_spin(struct tpool *p, tpool__worker *wk, tpool__task **t)
+{
+    if (ld_acquire(&wk->life) == LIFE_RETIRE || atomic_load(&p->exit_now)) {
+        wake_any(p);
+        return GRAB_NONE;
+    }
+    return grab(p, wk, t);
+}
+
+/*
  * Waits for work as worker `wk`: spins for the spin budget, then parks.
  * Returns GRAB_NONE as soon as ready(arg) holds, else what it grabbed.
  * Accounts the time as idle.
@@ -214,8 +233,11 @@ static int idle_wait(struct tpool *p, tpool__worker *wk, bool (*ready)(void *),
             }
             /* The last spinner to find work wakes a replacement, so that a
              * burst of pushes that each saw a spinner is not left to one. */
-            if (atomic_fetch_sub(&p->nspinning, 1) == 1 && kind == GRAB_TASK)
+            bool last = atomic_fetch_sub(&p->nspinning, 1) == 1;
+            if (last && kind == GRAB_TASK)
                 wake_any(p);
+            if (kind == GRAB_NONE && last && ready(arg))
+                kind = leave_spin(p, wk, t);
             if (kind != GRAB_NONE || ready(arg))
                 break;
         }
