@@ -247,7 +247,12 @@ static int idle_wait(struct tpool *p, tpool__worker *wk, bool (*ready)(void *),
         fence_seq_cst(); /* pairs with the pusher's fence (top of file) */
         kind = grab(p, wk, t);
         if (kind != GRAB_NONE || ready(arg)) {
-            atomic_store(&wk->state, WS_RUNNING);
+            /* A pusher may have moved us to RUNNING meanwhile, meaning a
+             * wake for its own task: this thread is busy now, so pass the
+             * wake on to another worker. */
+            uint32_t parked = WS_PARKED;
+            if (!atomic_compare_exchange_strong(&wk->state, &parked, WS_RUNNING))
+                wake_any(p);
             break;
         }
         add_relaxed(&wk->c.parks, 1);
