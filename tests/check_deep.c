@@ -24,12 +24,6 @@ static int g_npol;
 static _Thread_local unsigned tls_nesting;
 static _Atomic unsigned g_max_nesting;
 
-typedef struct fib_arg {
-    tpool *pool;
-    int n;
-    long result;
-} fib_arg;
-
 static void note_nesting(unsigned depth)
 {
     unsigned seen = atomic_load_explicit(&g_max_nesting, memory_order_relaxed);
@@ -40,40 +34,12 @@ static void note_nesting(unsigned depth)
         ;
 }
 
-/* fib(n) by forking two children in a group and waiting, as tu_fib_task,
- * counting the tasks nested on this thread's stack. */
-static void fib_task(void *arg)
+/* tu_fib_task's hook: counts the tasks nested on this thread's stack. */
+static void nesting_hook(int delta)
 {
-    fib_arg *a = arg;
-    note_nesting(++tls_nesting);
-    if (a->n < 2) {
-        a->result = a->n;
-    } else {
-        fib_arg l = { a->pool, a->n - 1, 0 }, r = { a->pool, a->n - 2, 0 };
-        tpool_group *g;
-        ck_assert_int_eq(tpool_group_create(a->pool, &g), 0);
-        tpool_task_attr attr = TPOOL_TASK_ATTR_INIT;
-        attr.group = g;
-        ck_assert_int_eq(tpool_submit(a->pool, fib_task, &l, &attr), 0);
-        ck_assert_int_eq(tpool_submit(a->pool, fib_task, &r, &attr), 0);
-        ck_assert_int_eq(tpool_group_wait(g), 0);
-        tpool_group_destroy(g);
-        a->result = l.result + r.result;
-    }
-    tls_nesting--;
-}
-
-static long fib_run(tpool *p, int n)
-{
-    fib_arg a = { p, n, 0 };
-    tpool_group *g;
-    ck_assert_int_eq(tpool_group_create(p, &g), 0);
-    tpool_task_attr attr = TPOOL_TASK_ATTR_INIT;
-    attr.group = g;
-    ck_assert_int_eq(tpool_submit(p, fib_task, &a, &attr), 0);
-    ck_assert_int_eq(tpool_group_wait(g), 0);
-    tpool_group_destroy(g);
-    return a.result;
+    tls_nesting += (unsigned)delta;
+    if (delta > 0)
+        note_nesting(tls_nesting);
 }
 
 /* fib(27) at 2 and 4 threads: the right result, no stack overflow, and the
@@ -84,7 +50,7 @@ START_TEST(test_deep_fib)
     for (unsigned threads = 2; threads <= 4; threads += 2) {
         atomic_store(&g_max_nesting, 0);
         tpool *p = tu_pool(pol, threads, NULL);
-        long result = fib_run(p, FIB_N);
+        long result = tu_fib_run_hooked(p, FIB_N, nesting_hook);
         ck_assert_msg(result == FIB_27, "policy '%s', %u threads: fib(%d) = %ld", pol,
                       threads, FIB_N, result);
         ck_assert_int_eq(tpool_destroy(p), 0);

@@ -625,7 +625,7 @@ START_TEST(test_variants_exactly_once)
             a.preferred_worker = (int)(rand_r(&seed) % (threads + 2)) - 1;
             ck_assert_int_eq(tpool_submit(p, tu_hit, (void *)i, &a), 0);
         }
-        tu_fib f = { p, 14, 0 };
+        tu_fib f = { p, 14, 0, NULL };
         ck_assert_int_eq(tpool_submit(p, tu_fib_task, &f, NULL), 0);
         ck_assert_int_eq(tpool_wait_all(p), 0);
         ck_assert_int_eq(f.result, 377);

@@ -178,32 +178,38 @@ typedef struct tu_fib {
     tpool *pool;
     int n;
     long result;
+    void (*hook)(int delta); /* optional: called with +1 on entry, -1 on exit */
 } tu_fib;
 
 /* Task: computes fib(a->n) into a->result by forking two children in a group and waiting. */
 static inline void tu_fib_task(void *arg)
 {
     tu_fib *a = arg;
+    if (a->hook)
+        a->hook(+1);
     if (a->n < 2) {
         a->result = a->n;
-        return;
+    } else {
+        tu_fib l = { a->pool, a->n - 1, 0, a->hook }, r = { a->pool, a->n - 2, 0, a->hook };
+        tpool_group *g;
+        ck_assert_int_eq(tpool_group_create(a->pool, &g), 0);
+        tpool_task_attr attr = TPOOL_TASK_ATTR_INIT;
+        attr.group = g;
+        ck_assert_int_eq(tpool_submit(a->pool, tu_fib_task, &l, &attr), 0);
+        ck_assert_int_eq(tpool_submit(a->pool, tu_fib_task, &r, &attr), 0);
+        ck_assert_int_eq(tpool_group_wait(g), 0);
+        tpool_group_destroy(g);
+        a->result = l.result + r.result;
     }
-    tu_fib l = { a->pool, a->n - 1, 0 }, r = { a->pool, a->n - 2, 0 };
-    tpool_group *g;
-    ck_assert_int_eq(tpool_group_create(a->pool, &g), 0);
-    tpool_task_attr attr = TPOOL_TASK_ATTR_INIT;
-    attr.group = g;
-    ck_assert_int_eq(tpool_submit(a->pool, tu_fib_task, &l, &attr), 0);
-    ck_assert_int_eq(tpool_submit(a->pool, tu_fib_task, &r, &attr), 0);
-    ck_assert_int_eq(tpool_group_wait(g), 0);
-    tpool_group_destroy(g);
-    a->result = l.result + r.result;
+    if (a->hook)
+        a->hook(-1);
 }
 
-/* Runs tu_fib_task(n) on p as a group submitted from outside and waited on; returns fib(n). */
-static inline long tu_fib_run(tpool *p, int n)
+/* Runs tu_fib_task(n) on p as a group submitted from outside and waited on,
+ * each task calling hook (may be NULL); returns fib(n). */
+static inline long tu_fib_run_hooked(tpool *p, int n, void (*hook)(int delta))
 {
-    tu_fib a = { p, n, 0 };
+    tu_fib a = { p, n, 0, hook };
     tpool_group *g;
     ck_assert_int_eq(tpool_group_create(p, &g), 0);
     tpool_task_attr attr = TPOOL_TASK_ATTR_INIT;
@@ -213,6 +219,8 @@ static inline long tu_fib_run(tpool *p, int n)
     tpool_group_destroy(g);
     return a.result;
 }
+
+static inline long tu_fib_run(tpool *p, int n) { return tu_fib_run_hooked(p, n, NULL); }
 
 /* ---- policy suites: resizing and parameters ------------------------------------ */
 
