@@ -35,11 +35,15 @@ if ! "$CC" -fsanitize=fuzzer,address,undefined "$work/probe.c" -o "$work/probe" 
 fi
 
 FLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
-INC="-I$top/include -I$top/core -I$top/harness -I$top/harness/workloads -DTPOOL_PKGLIBDIR=\"/nonexistent\""
+# The fuzzers build without configure: an empty tpool-build.h stands for
+# configure's (so no built-in policies are linked in).
+: > "$work/tpool-build.h"
+INC="-I$work -I$top/include -I$top/core -I$top/harness -I$top/harness/workloads -DTPOOL_PKGLIBDIR=\"/nonexistent\""
 JANSSON=$(pkg-config --cflags --libs jansson)
 
-# The config target needs only the parser, the locator, params and errors.
-CONFIG_SRC="core/config.c core/json_locate.c core/params.c core/error.c"
+# The config target needs only the parser, the locator, params, errors and
+# the fault points (their allocations go through them).
+CONFIG_SRC="core/config.c core/json_locate.c core/params.c core/error.c core/fault.c"
 # The experiment parser refers to the workload table (whose entries point at
 # the workloads' run functions, which use the pool) and the baseline names,
 # so it links the core and those harness files, nothing of the runner.
