@@ -172,6 +172,11 @@ typedef struct bench_exec {
  */
 typedef void (*bench_body_fn)(void *ctx, size_t begin, size_t end, unsigned slot);
 int bench_range(const bench_exec *ex, size_t n, bench_body_fn body, void *ctx);
+/* The same, with tiles of `ptp_tile` items for the pthreadpool baseline
+ * (bench_range gives it 1: the API's per-item callback). tpool and OpenMP
+ * split the range themselves. */
+int bench_range_tiled(const bench_exec *ex, size_t n, size_t ptp_tile, bench_body_fn body,
+                      void *ctx);
 
 /* ---- baselines (baselines.c, baselines_omp.c) ------------------------------------ */
 

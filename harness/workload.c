@@ -186,6 +186,12 @@ static void ptp_body(void *c, size_t start, size_t tile)
 
 int bench_range(const bench_exec *ex, size_t n, bench_body_fn body, void *ctx)
 {
+    return bench_range_tiled(ex, n, 1, body, ctx);
+}
+
+int bench_range_tiled(const bench_exec *ex, size_t n, size_t ptp_tile, bench_body_fn body,
+                      void *ctx)
+{
     wrap w = { body, ctx, ex->record };
     switch (ex->kind) {
     case BENCH_EX_SERIAL:
@@ -199,7 +205,7 @@ int bench_range(const bench_exec *ex, size_t n, bench_body_fn body, void *ctx)
     case BENCH_EX_PTP:
         if (!ex->ptp || !ex->ptp_pool)
             return -1;
-        ex->ptp->parallelize_1d_tile_1d(ex->ptp_pool, ptp_body, &w, n, 1, 0);
+        ex->ptp->parallelize_1d_tile_1d(ex->ptp_pool, ptp_body, &w, n, ptp_tile ? ptp_tile : 1, 0);
         return 0;
     }
     return -1;

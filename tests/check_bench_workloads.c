@@ -27,7 +27,7 @@ static const struct small {
     { "tiled-gemm", { 20, 18, 16, 7, 5 } },
     { "nested", { 4, 3, 100 } },
     { "io-bound", { 8, 50, 10 } },
-    { "bulk", { 1000, 2 } },
+    { "bulk", { 1000, 2, 7 } }, /* pthreadpool tiles of 7: a partial last tile */
 };
 #define NSMALL (sizeof small / sizeof small[0])
 

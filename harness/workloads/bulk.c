@@ -3,8 +3,10 @@
  * items each, where an item is one store (out[i] = i * 3 + call), so what
  * is measured is how fast an executor hands out items, not their cost
  * (docs/PERFORMANCE.md, target 6). The pthreadpool baseline gets tiles of
- * one item, as in every parallel-for workload: that is the API's own
- * per-item callback, and its cost is part of its throughput.
+ * `ptp_tile` items (parallelize_1d_tile_1d): 1 is the API's per-item
+ * callback, as in the other parallel-for workloads; a larger tile is how a
+ * library hands pthreadpool bulk work (XNNPACK tiles its loops), and makes
+ * the comparison one of hand-out cost, not of call overhead per item.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -14,10 +16,11 @@
 static const bench_param_spec params[] = {
     { "n", "items per call", 1, 1, 1e8, 1000000 },
     { "calls", "parallel-for calls per run", 1, 1, 1e6, 10 },
+    { "ptp_tile", "items per tile for the pthreadpool baseline", 1, 1, 1e8, 1 },
 };
 
 typedef struct bulk {
-    size_t n, calls;
+    size_t n, calls, ptp_tile;
     uint64_t *out;
     uint64_t call;     /* the call in progress; the body stores i * 3 + call */
     uint64_t planted;
@@ -34,7 +37,7 @@ static int setup(const double *p, uint64_t seed, void **state, char *err, size_t
         snprintf(err, errsize, "out of memory for %zu items", n);
         return -1;
     }
-    *b = (bulk){ .n = n, .calls = (size_t)p[1], .out = out };
+    *b = (bulk){ .n = n, .calls = (size_t)p[1], .ptp_tile = (size_t)p[2], .out = out };
     *state = b;
     return 0;
 }
@@ -62,7 +65,7 @@ static int run(void *state, const bench_exec *ex)
     bulk *b = state;
     for (size_t c = 0; c < b->calls; c++) {
         b->call = c; /* read by the bodies of this call only: bench_range waits */
-        int rc = bench_range(ex, b->n, body, b);
+        int rc = bench_range_tiled(ex, b->n, b->ptp_tile, body, b);
         if (rc)
             return rc;
     }
