@@ -28,6 +28,36 @@ int bench_omp_range(int sched, int chunk, unsigned threads, size_t n,
                                                    : omp_sched_static;
     if (sched == BENCH_OMP_TASK)
         return -1;
+    /* The body gets each thread's whole share of a static schedule, or each
+     * chunk of a dynamic one, as a compiled `omp for` would run it inline:
+     * calling it once per item would charge OpenMP an indirect call per item
+     * that tpool (which hands out ranges) does not pay. Static without a
+     * chunk is libgomp's split: the first n % T threads get one item more.
+     * Guided hands out chunks of varying size that `omp for` does not
+     * expose, so it stays per item (see docs/harness.md). */
+    if (sched == BENCH_OMP_STATIC && chunk <= 0) {
+#pragma omp parallel num_threads(threads)
+        {
+            size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
+            size_t q = n / nt, r = n % nt;
+            size_t begin = t * q + (t < r ? t : r);
+            size_t end = begin + q + (t < r);
+            if (begin < end)
+                fn(ctx, begin, end, (unsigned)t);
+        }
+        return 0;
+    }
+    if (sched != BENCH_OMP_GUIDED) {
+        size_t c = chunk > 0 ? (size_t)chunk : 1;
+        long long nchunks = (long long)((n + c - 1) / c);
+        omp_set_schedule(kind, 1);
+#pragma omp parallel for num_threads(threads) schedule(runtime)
+        for (long long k = 0; k < nchunks; k++) {
+            size_t begin = (size_t)k * c, end = begin + c < n ? begin + c : n;
+            fn(ctx, begin, end, (unsigned)omp_get_thread_num());
+        }
+        return 0;
+    }
     omp_set_schedule(kind, chunk);
     long long nn = (long long)n;
 #pragma omp parallel for num_threads(threads) schedule(runtime)
