@@ -23,6 +23,8 @@
 
 #define BENCH_SCHEMA "tpool-bench/1"
 #define BENCH_NAME_MAX 64
+/* A policy: a name, "builtin:NAME", or a path to a .so (contains '/'). */
+#define BENCH_POLICY_MAX 512
 
 /* ---- time ----------------------------------------------------------------- */
 
@@ -301,7 +303,7 @@ extern const bench_workload bench_wl_empty, bench_wl_uniform, bench_wl_triangula
  * and a label of its own) or a baseline. */
 typedef struct bench_policy_sel {
     char label[BENCH_NAME_MAX];
-    char policy[BENCH_NAME_MAX];
+    char policy[BENCH_POLICY_MAX];
     char *params_json; /* JSON object text, or NULL */
 } bench_policy_sel;
 
@@ -362,6 +364,13 @@ void bench_experiment_free(bench_experiment *e);
  * runs: an unknown or broken policy or a bad parameter is an error at its
  * place in the file (the loader's message, dlerror text included). */
 int bench_experiment_check_policies(const bench_experiment *e, bench_perror *err);
+
+/* Checks a requested policy (a name, "builtin:NAME" or a path containing
+ * '/') and writes its default label: the name, or for a path the file name
+ * without a "lib" prefix and a ".so" suffix. Returns 0, or -1 with why in
+ * msg. */
+int bench_policy_label(const char *policy, char label[BENCH_NAME_MAX], char *msg,
+                       size_t msgsize);
 /* The experiment as JSON, resolved (defaults filled in), for the results;
  * an experiment file itself: parsing it gives the same experiment. */
 char *bench_experiment_to_json(const bench_experiment *e);
@@ -387,8 +396,8 @@ typedef struct bench_executor {
     char label[BENCH_NAME_MAX];
     enum bench_exec_kind kind;
     int omp_sched;
-    char policy[BENCH_NAME_MAX]; /* BENCH_EX_TPOOL */
-    char path[512];              /* BENCH_EX_TPOOL: the .so */
+    char policy[BENCH_POLICY_MAX]; /* BENCH_EX_TPOOL */
+    char path[BENCH_POLICY_MAX];   /* BENCH_EX_TPOOL: the .so */
     char *params_json;           /* BENCH_EX_TPOOL: given params, or NULL */
 } bench_executor;
 

@@ -184,20 +184,20 @@ static int override_policies(bench_experiment *e, const char *list)
         return -1;
     }
     for (char *save = NULL, *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-        size_t l = strlen(p);
-        if (l == 0 || l >= BENCH_NAME_MAX) {
-            fprintf(stderr, "tpool-bench: --policies: bad name '%s'\n", p);
+        char why[160];
+        char *label = e->policies[e->npolicies].label;
+        if (bench_policy_label(p, label, why, sizeof why)) {
+            fprintf(stderr, "tpool-bench: --policies: %s\n", why);
             free(copy);
             return -1;
         }
         for (size_t j = 0; j < e->npolicies; j++)
-            if (strcmp(e->policies[j].label, p) == 0) {
-                fprintf(stderr, "tpool-bench: --policies: '%s' given twice\n", p);
+            if (strcmp(e->policies[j].label, label) == 0) {
+                fprintf(stderr, "tpool-bench: --policies: '%s' given twice\n", label);
                 free(copy);
                 return -1;
             }
-        snprintf(e->policies[e->npolicies].policy, BENCH_NAME_MAX, "%s", p);
-        snprintf(e->policies[e->npolicies].label, BENCH_NAME_MAX, "%s", p);
+        snprintf(e->policies[e->npolicies].policy, BENCH_POLICY_MAX, "%s", p);
         e->npolicies++;
     }
     free(copy);

@@ -250,22 +250,16 @@ static int parse_policies(pctx *c, const json_t *v, bench_experiment *e)
             return fail(c, p, 0, "expected a policy name or an object, got %s",
                         type_name(it));
         }
-        /* "builtin:NAME" is NAME linked into libtpool (docs/config.md). */
-        size_t pre = strncmp(name, "builtin:", 8) == 0 ? 8 : 0;
-        size_t l = strlen(name);
-        if (l == pre || l >= BENCH_NAME_MAX ||
-            strspn(name + pre, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
-                != l - pre) {
+        char why[160];
+        if (bench_policy_label(name, s->label, why, sizeof why)) {
             char pp[256];
             if (json_is_object(it))
                 key_path(pp, sizeof pp, p, "policy");
             else
                 snprintf(pp, sizeof pp, "%s", p);
-            return fail(c, pp, 0, "\"%s\" is no policy name (letters, digits, '_', '-')",
-                        name);
+            return fail(c, pp, 0, "%s", why);
         }
         snprintf(s->policy, sizeof s->policy, "%s", name);
-        snprintf(s->label, sizeof s->label, "%s", name);
         if (json_is_object(it)) {
             if (get_label(c, it, p, "label", s->label))
                 return -1;
@@ -684,7 +678,7 @@ static const char *error_body(const tpool_error *te)
 static int check_policy(pctx *c, const bench_experiment *e, size_t i)
 {
     const bench_policy_sel *s = &e->policies[i];
-    char p[256], pp[256];
+    char p[BENCH_POLICY_MAX], pp[BENCH_POLICY_MAX + 16];
     if (c->text)
         index_path(p, sizeof p, "policies", i);
     else
@@ -721,6 +715,45 @@ static int check_policy(pctx *c, const bench_experiment *e, size_t i)
         return fail(c, kp, strncmp(body, "unknown parameter", 17) == 0, "%s", body);
     }
     return fail(c, p, 0, "%s", error_body(&te));
+}
+
+int bench_policy_label(const char *policy, char label[BENCH_NAME_MAX], char *msg,
+                       size_t msgsize)
+{
+    static const char word[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+    size_t l = strlen(policy);
+    if (strchr(policy, '/')) {
+        /* A path: loaded as tpool_config's "policy" loads one. */
+        if (l >= BENCH_POLICY_MAX) {
+            snprintf(msg, msgsize, "policy path is longer than %d bytes", BENCH_POLICY_MAX - 1);
+            return -1;
+        }
+        const char *base = strrchr(policy, '/') + 1;
+        size_t n = strlen(base);
+        if (n > 3 && strncmp(base, "lib", 3) == 0)
+            base += 3, n -= 3;
+        if (n > 3 && strcmp(base + n - 3, ".so") == 0)
+            n -= 3;
+        if (n == 0 || n >= BENCH_NAME_MAX || strspn(base, word) < n) {
+            snprintf(msg, msgsize,
+                     "cannot make a label from the file name of \"%s\"; give the entry "
+                     "{\"policy\": ..., \"label\": ...}", policy);
+            return -1;
+        }
+        snprintf(label, BENCH_NAME_MAX, "%.*s", (int)n, base);
+        return 0;
+    }
+    /* "builtin:NAME" is NAME linked into libtpool (docs/config.md). */
+    size_t pre = strncmp(policy, "builtin:", 8) == 0 ? 8 : 0;
+    if (l == pre || l >= BENCH_NAME_MAX || strspn(policy + pre, word) != l - pre) {
+        snprintf(msg, msgsize,
+                 "\"%s\" is no policy name (letters, digits, '_', '-') or path "
+                 "(containing '/')", policy);
+        return -1;
+    }
+    snprintf(label, BENCH_NAME_MAX, "%s", policy);
+    return 0;
 }
 
 int bench_experiment_check_policies(const bench_experiment *e, bench_perror *err)

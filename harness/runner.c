@@ -158,8 +158,10 @@ static int make_executors(bench_report *r, const bench_experiment *e)
     } else {
         for (size_t i = 0; i < e->npolicies; i++) {
             const bench_policy_sel *s = &e->policies[i];
-            const bench_policy_desc *d = find_policy(r, s->policy);
-            if (!d) {
+            /* A path is loaded as given (checked before the run). */
+            const int by_path = strchr(s->policy, '/') != NULL;
+            const bench_policy_desc *d = by_path ? NULL : find_policy(r, s->policy);
+            if (!d && !by_path) {
                 char list[512] = "";
                 for (size_t k = 0; k < r->npolicies; k++) {
                     size_t l = strlen(list);
@@ -176,7 +178,7 @@ static int make_executors(bench_report *r, const bench_experiment *e)
             x.kind = BENCH_EX_TPOOL;
             snprintf(x.label, sizeof x.label, "%s", s->label);
             snprintf(x.policy, sizeof x.policy, "%s", s->policy);
-            snprintf(x.path, sizeof x.path, "%s", d->path);
+            snprintf(x.path, sizeof x.path, "%s", by_path ? s->policy : d->path);
             x.params_json = s->params_json ? strdup(s->params_json) : NULL;
             if (add_exe(r, &x))
                 return -1;

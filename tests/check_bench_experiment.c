@@ -119,6 +119,38 @@ START_TEST(every_key)
 }
 END_TEST
 
+/* A policy may be a path (containing '/'): loaded as given, labelled by its
+ * file name without "lib" and ".so"; a file name that makes no label is an
+ * error that asks for one. */
+START_TEST(policy_paths)
+{
+    bench_experiment e;
+    bench_perror pe;
+    int rc = bench_experiment_parse(
+        "{\"policies\": [\"fifo\", \"./build/liblifo.so\", "
+        "{\"policy\": \"/opt/p/my-pol.so\", \"label\": \"mine\"}, \"../x/rr2\"]}",
+        NULL, &e, &pe);
+    ck_assert_msg(rc == 0, "%s", pe.text);
+    ck_assert_uint_eq(e.npolicies, 4);
+    ck_assert_str_eq(e.policies[1].policy, "./build/liblifo.so");
+    ck_assert_str_eq(e.policies[1].label, "lifo");
+    ck_assert_str_eq(e.policies[2].label, "mine");
+    ck_assert_str_eq(e.policies[3].label, "rr2");
+    bench_experiment_free(&e);
+
+    rc = bench_experiment_parse("{\"policies\": [\"dir/\"]}", NULL, &e, &pe);
+    ck_assert_int_ne(rc, 0);
+    ck_assert_msg(strstr(pe.text, "policies[0]") && strstr(pe.text, "\"label\""), "%s",
+                  pe.text);
+    rc = bench_experiment_parse("{\"policies\": [\"a/x.so\", \"b/x.so\"]}", NULL, &e, &pe);
+    ck_assert_int_ne(rc, 0);
+    ck_assert_msg(strstr(pe.text, "used twice"), "%s", pe.text);
+    rc = bench_experiment_parse("{\"policies\": [\"fi fo\"]}", NULL, &e, &pe);
+    ck_assert_int_ne(rc, 0);
+    ck_assert_msg(strstr(pe.text, "is no policy name"), "%s", pe.text);
+}
+END_TEST
+
 /* "policy_switch": one pool per thread count; kept by the resolved form. */
 START_TEST(policy_switch_key)
 {
@@ -269,6 +301,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, shipped_experiments, 0, (int)(sizeof shipped / sizeof shipped[0]));
     tcase_add_test(tc, every_key);
     tcase_add_test(tc, policy_switch_key);
+    tcase_add_test(tc, policy_paths);
     tcase_add_loop_test(tc, bad_experiments, 0, (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, files);
     tcase_add_test(tc, default_threads);
