@@ -752,7 +752,9 @@ int bench_policy_label(const char *policy, char label[BENCH_NAME_MAX], char *msg
                  "(containing '/')", policy);
         return -1;
     }
-    snprintf(label, BENCH_NAME_MAX, "%s", policy);
+    /* Labels keep to [A-Za-z0-9_.-] (they name files and columns): the
+     * default label of "builtin:NAME" is "builtin-NAME". */
+    snprintf(label, BENCH_NAME_MAX, "%s%s", pre ? "builtin-" : "", policy + pre);
     return 0;
 }
 

@@ -121,17 +121,27 @@ END_TEST
 
 /* A policy may be a path (containing '/'): loaded as given, labelled by its
  * file name without "lib" and ".so"; a file name that makes no label is an
- * error that asks for one. */
+ * error that asks for one. builtin:NAME is labelled builtin-NAME. The
+ * resolved form parses again (the fuzzer's round trip once failed on a
+ * builtin's label). */
 START_TEST(policy_paths)
 {
     bench_experiment e;
     bench_perror pe;
     int rc = bench_experiment_parse(
-        "{\"policies\": [\"fifo\", \"./build/liblifo.so\", "
+        "{\"policies\": [\"builtin:fifo\", \"./build/liblifo.so\", "
         "{\"policy\": \"/opt/p/my-pol.so\", \"label\": \"mine\"}, \"../x/rr2\"]}",
         NULL, &e, &pe);
     ck_assert_msg(rc == 0, "%s", pe.text);
     ck_assert_uint_eq(e.npolicies, 4);
+    ck_assert_str_eq(e.policies[0].label, "builtin-fifo");
+    char *js = bench_experiment_to_json(&e);
+    bench_experiment again;
+    ck_assert_msg(bench_experiment_parse(js, NULL, &again, &pe) == 0, "%s\n%s", pe.text, js);
+    ck_assert_str_eq(again.policies[0].label, "builtin-fifo");
+    ck_assert_str_eq(again.policies[1].label, "lifo");
+    bench_experiment_free(&again);
+    free(js);
     ck_assert_str_eq(e.policies[1].policy, "./build/liblifo.so");
     ck_assert_str_eq(e.policies[1].label, "lifo");
     ck_assert_str_eq(e.policies[2].label, "mine");
