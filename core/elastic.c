@@ -44,7 +44,7 @@ static void forget(struct tpool *p)
 static bool backlog(struct tpool *p)
 {
     unsigned nw = ld_acquire(&p->workers);
-    if (ld_relaxed(&p->root.pending) <= nw)
+    if (tpool__group_pending(&p->root) <= nw)
         return false;
     for (unsigned i = 0; i < nw; i++)
         if (atomic_load(&p->w[i]->state) == WS_PARKED)

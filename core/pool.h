@@ -67,7 +67,9 @@ typedef struct tpool__worker {
     pthread_t thread;
     bool has_thread;                 /* a thread to join; owned by the resizer */
     uint32_t seen_job;               /* the last range job it took part in */
-    tpool__counters c;
+    /* Written by the worker on every task: kept off the line of `state`,
+     * which pushers read on every push. */
+    TPOOL__ALIGNED tpool__counters c;
 } tpool__worker;
 _Static_assert(_Alignof(tpool__worker) == TPOOL__CACHELINE,
                "workers must not share cache lines");
@@ -79,16 +81,42 @@ typedef struct tpool__waiter {
     tpool__a32 flag; /* outside waiters sleep on this; 1 = woken */
 } tpool__waiter;
 
+/*
+ * A group counts its tasks in two words on separate lines, so that one
+ * producer and the workers finishing its tasks do not pull one line back and
+ * forth on every task: `submitted` (written by submitters) and `finished`
+ * (written by finishers). finished holds the count of finished tasks above
+ * TPOOL__FIN_SHIFT and, below it, the finishers of a user group still
+ * touching the group (tpool_group_wait waits for them before it returns, so
+ * the group may be freed). The group is idle when the two counts are equal
+ * (tpool__group_pending): a task is counted submitted before it can finish.
+ */
+#define TPOOL__FIN_SHIFT 24
+#define TPOOL__FIN_ONE ((uint64_t)1 << TPOOL__FIN_SHIFT)
+#define TPOOL__FIN_BUSY ((uint64_t)1)
+
 struct tpool_group {
+    /* Read-mostly: finishers read nwaiters on every task. */
     struct tpool *pool;
-    TPOOL__ALIGNED tpool__a64 pending; /* submitted, not yet finished */
-    tpool__a64 inflight;  /* completers still touching this group */
-    tpool__a64 cancelled; /* tasks of this group that were cancelled */
     tpool__a32 nwaiters;  /* registered waiters; read without the lock */
     pthread_mutex_t lock; /* protects `waiters` */
     tpool__waiter *waiters;
     unsigned fork_gen;    /* tpool__fork_gen at creation (see struct tpool) */
+    TPOOL__ALIGNED tpool__a64 submitted; /* tasks counted in, ever */
+    TPOOL__ALIGNED tpool__a64 finished;  /* see above */
+    tpool__a64 cancelled; /* tasks of this group that were cancelled */
 };
+
+/* Tasks submitted to `g` and not finished yet (a snapshot). finished is read
+ * first: a count of submitted read after it is at least the submissions of
+ * every task it counts finished, so 0 means the group was idle at the time
+ * of the first load. */
+static inline uint64_t tpool__group_pending(struct tpool_group *g)
+{
+    uint64_t f = atomic_load(&g->finished) >> TPOOL__FIN_SHIFT;
+    uint64_t s = atomic_load(&g->submitted);
+    return (s - f) & (UINT64_MAX >> TPOOL__FIN_SHIFT);
+}
 
 /* The state of the one active parallel-for (callers are serialised). */
 typedef struct tpool__job {
@@ -138,18 +166,22 @@ struct tpool {
      * after the entry, read (acquire) by anyone who walks all of them. */
     tpool__a32 nalloc;
     tpool_param_value *params; /* resolved policy parameters, for re-creation */
+
+    /* Read on every task by submitters (cancelling) and workers. */
+    tpool__a32 cancelling;   /* destroy in cancel mode: drop queued tasks */
+    tpool__a32 exit_now;     /* workers leave their loop */
     /* Everything above is read-mostly (`switching` is read by every policy
      * op); the counters below are written by outside threads. */
     TPOOL__ALIGNED tpool__counters outside; /* slot W: every non-worker thread */
 
-    TPOOL__ALIGNED tpool__a32 nspinning; /* workers spinning for work */
-    tpool__a32 wake_cursor;  /* rotates the start of wake-any scans */
-    tpool__a64 seq;          /* submission numbers */
-    tpool__a32 cancelling;   /* destroy in cancel mode: drop queued tasks */
-    tpool__a32 exit_now;     /* workers leave their loop */
+    /* Written by submitters; one producer keeps this line to itself. */
+    TPOOL__ALIGNED tpool__a64 seq; /* submission numbers */
+    tpool__a32 wake_cursor;        /* rotates the start of wake-any scans */
+    /* Written by workers as they start and stop spinning; read by pushers. */
+    TPOOL__ALIGNED tpool__a32 nspinning;
 
     struct tpool_group root; /* every task is counted here too */
-    tpool__a64 submitted, completed, cancelled_total, parallel_calls;
+    TPOOL__ALIGNED tpool__a64 cancelled_total, parallel_calls;
 
     /* Range jobs. job_seq is odd while a job is open, even otherwise. */
     pthread_mutex_t job_lock; /* serialises parallel-for callers and resizes */

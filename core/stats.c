@@ -74,7 +74,7 @@ int tpool_stats_get(tpool *p, tpool_stats *out)
     tpool__leave();
     out->completed = ran;
     out->cancelled = ld_relaxed(&p->cancelled_total);
-    out->submitted = ran + out->cancelled + ld_relaxed(&p->root.pending);
+    out->submitted = ran + out->cancelled + tpool__group_pending(&p->root);
     out->parallel_calls = ld_relaxed(&p->parallel_calls);
     out->threads = ld_acquire(&p->threads); /* first: see resize.c */
     out->peak_threads = ld_relaxed(&p->peak_threads);

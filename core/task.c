@@ -2,11 +2,13 @@
  * task.c - submitting, running and cancelling tasks; groups and waiting.
  *
  * Every task is counted in the pool's root group and, if it has one, in its
- * own group. A group's `pending` drops when a task finishes (ran or was
- * cancelled); the finisher that brings it to zero wakes the registered
- * waiters. Waiters register (under the group lock, nwaiters seq_cst) before
- * their last look at `pending`, and finishers read nwaiters after their
- * seq_cst decrement, so a waiter is never left asleep.
+ * own group: `submitted` before it is queued, `finished` when it finished
+ * (ran or was cancelled; pool.h). The finisher that makes the two equal
+ * wakes the registered waiters. Waiters register (under the group lock,
+ * nwaiters seq_cst) before their last look at the counts, and finishers read
+ * nwaiters after their seq_cst increment, so a waiter is never left asleep;
+ * while no one waits, a finisher does not read `submitted` (the submitter's
+ * line) at all.
  *
  * Deep nesting. A thread waiting on a group runs other tasks meanwhile, one
  * stack level deeper each time, and which tasks is the policy's choice: in
@@ -32,8 +34,8 @@
 void tpool__group_init(struct tpool_group *g, struct tpool *p)
 {
     g->pool = p;
-    atomic_init(&g->pending, 0);
-    atomic_init(&g->inflight, 0);
+    atomic_init(&g->submitted, 0);
+    atomic_init(&g->finished, 0);
     atomic_init(&g->cancelled, 0);
     atomic_init(&g->nwaiters, 0);
     pthread_mutex_init(&g->lock, NULL);
@@ -92,20 +94,22 @@ static void wake_waiters(struct tpool_group *g)
     pthread_mutex_unlock(&g->lock);
 }
 
-/* One task of `g` finished. `inflight` keeps a user group alive until this
- * finisher no longer touches it (tpool_group_wait waits for it to drop).
- * The root group needs no such guard: it lives as long as the workers. */
+/* One task of `g` finished. A finisher of a user group counts itself busy
+ * in the same addition (TPOOL__FIN_BUSY) until it no longer touches the
+ * group: tpool_group_wait waits for that before it returns. The root group
+ * needs no such guard: it lives as long as the workers. */
 static void group_finish(struct tpool_group *g, bool cancelled)
 {
-    bool guard = g != &g->pool->root;
-    if (guard)
-        atomic_fetch_add(&g->inflight, 1);
+    uint64_t busy = g != &g->pool->root ? TPOOL__FIN_BUSY : 0;
     if (cancelled)
         add_relaxed(&g->cancelled, 1);
-    if (atomic_fetch_sub(&g->pending, 1) == 1 && atomic_load(&g->nwaiters) > 0)
+    uint64_t f = atomic_fetch_add(&g->finished, TPOOL__FIN_ONE + busy) + TPOOL__FIN_ONE;
+    if (atomic_load(&g->nwaiters) > 0
+        && (((f >> TPOOL__FIN_SHIFT) ^ atomic_load(&g->submitted))
+            & (UINT64_MAX >> TPOOL__FIN_SHIFT)) == 0)
         wake_waiters(g);
-    if (guard)
-        atomic_fetch_sub_explicit(&g->inflight, 1, memory_order_release);
+    if (busy)
+        atomic_fetch_sub_explicit(&g->finished, busy, memory_order_release);
 }
 
 void tpool__run_task(struct tpool *p, tpool__task *t, unsigned slot)
@@ -168,9 +172,9 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
     /* Count before looking at `cancelling`: destroy sets it and then waits
      * for the root count, so a task counted here is either refused below
      * or seen (and cancelled) by the destroyer's drain. */
-    atomic_fetch_add(&p->root.pending, 1);
+    atomic_fetch_add(&p->root.submitted, 1);
     if (t->group)
-        atomic_fetch_add(&t->group->pending, 1);
+        atomic_fetch_add(&t->group->submitted, 1);
     if (atomic_load(&p->cancelling)) {
         if (t->group)
             group_finish(t->group, false);
@@ -209,8 +213,7 @@ int tpool_group_create(tpool *p, tpool_group **out)
 
 static bool group_idle(void *arg)
 {
-    struct tpool_group *g = arg;
-    return atomic_load(&g->pending) == 0;
+    return tpool__group_pending(arg) == 0;
 }
 
 static void add_waiter(struct tpool_group *g, tpool__waiter *wt)
@@ -325,7 +328,7 @@ int tpool__group_wait(struct tpool_group *g)
         }
     }
     /* The last finisher may still be waking waiters: let it leave first. */
-    while (atomic_load_explicit(&g->inflight, memory_order_acquire) != 0)
+    while ((atomic_load_explicit(&g->finished, memory_order_acquire) & (TPOOL__FIN_ONE - 1)) != 0)
         tpool__cpu_relax();
     return ld_relaxed(&g->cancelled) ? TPOOL_ECANCELED : 0;
 }
