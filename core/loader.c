@@ -175,6 +175,7 @@ static void copy_ops(tpool_policy *dst, const tpool_policy *src)
     CLIP(stat_names);
     CLIP(stats_read);
     CLIP(stats_reset);
+    CLIP(flags);
 #undef CLIP
 }
 

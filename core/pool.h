@@ -167,7 +167,8 @@ struct tpool {
     tpool__a32 nalloc;
     tpool_param_value *params; /* resolved policy parameters, for re-creation */
 
-    /* Read on every task by submitters (cancelling) and workers. */
+    /* Read on every task by submitters (cancelling, stamp_submit) and workers. */
+    tpool__a32 stamp_submit; /* the policy reads submit_ns (no TPOOL_POLICY_NO_SUBMIT_TIME) */
     tpool__a32 cancelling;   /* destroy in cancel mode: drop queued tasks */
     tpool__a32 exit_now;     /* workers leave their loop */
     /* Everything above is read-mostly (`switching` is read by every policy

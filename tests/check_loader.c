@@ -979,6 +979,43 @@ START_TEST(test_resolve_errors)
 }
 END_TEST
 
+/* ABI 1.1's `flags`: a policy that sets TPOOL_POLICY_NO_SUBMIT_TIME gets
+ * tasks without a submission time; a descriptor sized for ABI 1.0 ends
+ * before `flags`, so whatever lies there is ignored and every task is
+ * stamped (statistic "stamped": pushed tasks with submit_ns != 0). */
+static void noop_task(void *arg)
+{
+    (void)arg;
+}
+
+static uint64_t stamped_after(const char *module, int ntasks)
+{
+    char cfg[PATH_MAX + 64];
+    snprintf(cfg, sizeof cfg, "{\"threads\": 2, \"policy\": \"%s\"}", mod(module));
+    tpool *p = NULL;
+    tpool_error err;
+    tpool_error_clear(&err);
+    ck_assert_msg(tpool_create_from_text(cfg, &p, &err) == 0, "%s: %s", module, err.text);
+    for (int i = 0; i < ntasks; i++)
+        ck_assert_int_eq(tpool_submit(p, noop_task, NULL, NULL), 0);
+    ck_assert_int_eq(tpool_wait_all(p), 0);
+    tpool_stats st;
+    ck_assert_int_eq(tpool_stats_get(p, &st), 0);
+    ck_assert_uint_eq(st.npolicy, 1);
+    ck_assert_str_eq(st.policy_names[0], "stamped");
+    uint64_t stamped = st.per_worker[0].policy[0];
+    tpool_stats_free(&st);
+    ck_assert_int_eq(tpool_destroy(p), 0);
+    return stamped;
+}
+
+START_TEST(test_flags_submit_time)
+{
+    ck_assert_uint_eq(stamped_after("mod_nostamp", 100), 0);
+    ck_assert_uint_eq(stamped_after("mod_stamp10", 100), 100);
+}
+END_TEST
+
 static Suite *loader_suite(void)
 {
     Suite *s = suite_create("loader");
@@ -1005,6 +1042,7 @@ static Suite *loader_suite(void)
     tcase_add_loop_test(tc, test_broken, 0,
                         (int)(sizeof broken_cases / sizeof broken_cases[0]));
     tcase_add_test(tc, test_abi_and_size_numbers);
+    tcase_add_test(tc, test_flags_submit_time);
     tcase_add_loop_test(tc, test_bad_params, 0,
                         (int)(sizeof badparams_cases / sizeof badparams_cases[0]));
     tcase_add_loop_test(tc, test_ops_copy, 0,

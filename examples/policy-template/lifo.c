@@ -275,6 +275,7 @@ static const tpool_policy lifo_policy = {
     .stat_names = lifo_stat_names,
     .stats_read = lifo_stats_read,
     .stats_reset = lifo_stats_reset,
+    .flags = TPOOL_POLICY_NO_SUBMIT_TIME,
 };
 
 TPOOL_POLICY_DEFINE(lifo_policy)

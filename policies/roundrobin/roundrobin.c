@@ -490,6 +490,7 @@ static const tpool_policy roundrobin_policy = {
     .stat_names = roundrobin_stat_names,
     .stats_read = roundrobin_stats_read,
     .stats_reset = roundrobin_stats_reset,
+    .flags = TPOOL_POLICY_NO_SUBMIT_TIME,
 };
 
 TPOOL_POLICY_DEFINE(roundrobin_policy)
