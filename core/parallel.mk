@@ -13,5 +13,5 @@ libtpool_core_la_SOURCES += \
 lib_LTLIBRARIES += libpthreadpool.la
 libpthreadpool_la_SOURCES =
 libpthreadpool_la_LIBADD = libtpool_core.la $(JANSSON_LIBS) $(PTHREAD_LIBS)
-libpthreadpool_la_LDFLAGS = -version-info 0:0:0 $(SAN_LDFLAGS) \
+libpthreadpool_la_LDFLAGS = -version-info 0:0:0 $(SAN_LDFLAGS) -Wl,-z,nodelete \
 	-export-symbols-regex '^pthreadpool_'

@@ -352,6 +352,10 @@ static inline void tpool__elastic_kick(struct tpool *p)
         tpool__futex_wake(&p->el_kick, 1);
 }
 
+/* task_cache.c: task structures, recycled per thread (fault point included) */
+tpool__task *tpool__task_alloc(void);
+void tpool__task_free(tpool__task *t);
+
 /* task.c */
 void tpool__run_task(struct tpool *p, tpool__task *t, unsigned slot);
 void tpool__group_init(struct tpool_group *g, struct tpool *p);

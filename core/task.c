@@ -123,7 +123,7 @@ void tpool__run_task(struct tpool *p, tpool__task *t, unsigned slot)
     tpool_task_fn fn = t->fn;
     void *arg = t->arg;
     struct tpool_group *g = t->group;
-    free(t);
+    tpool__task_free(t);
 
     if (!cancel) {
         tls_depth++;
@@ -153,7 +153,7 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
     if (attr->group && attr->group->pool != p)
         return TPOOL_EINVAL;
 
-    tpool__task *t = malloc(sizeof *t);
+    tpool__task *t = tpool__task_alloc();
     if (!t)
         return TPOOL_ENOMEM;
     t->pub.next = NULL;
@@ -181,7 +181,7 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
         if (t->group)
             group_finish(t->group, false);
         group_finish(&p->root, false);
-        free(t);
+        tpool__task_free(t);
         return TPOOL_ESHUTDOWN;
     }
     /* Deep nesting (top of file): one predictable branch on the hot path. */

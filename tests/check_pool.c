@@ -76,6 +76,36 @@ START_TEST(test_concurrent_submitters)
 }
 END_TEST
 
+/* Task structures are recycled per thread (core/task_cache.c): threads that
+ * submit and then exit hand their cached tasks on, and a pool created after
+ * another one reuses that one's tasks. Every task still runs once; under
+ * valgrind (tests/valgrind_check.sh) a cache lost at thread exit would show
+ * as a definite leak. */
+START_TEST(test_short_lived_submitters)
+{
+    /* Few tasks per round too: workers that cache only a handful of tasks
+     * before their pool goes must hand them on as well. */
+    enum { ROUNDS = 6, SUBMITTERS = 8, MAX_EACH = 5000 };
+    for (int r = 0; r < ROUNDS; r++) {
+        size_t each = r % 2 ? 3 : MAX_EACH, n = SUBMITTERS * each;
+        tu_hits_alloc(n);
+        tpool *p = tu_pool("fifo", 1 + (unsigned)r / 2, NULL);
+        pthread_t th[SUBMITTERS];
+        submitter_arg args[SUBMITTERS];
+        for (int i = 0; i < SUBMITTERS; i++) {
+            args[i] = (submitter_arg){ p, i * each, each };
+            ck_assert_int_eq(pthread_create(&th[i], NULL, submitter, &args[i]), 0);
+        }
+        for (int i = 0; i < SUBMITTERS; i++)
+            pthread_join(th[i], NULL);
+        ck_assert_int_eq(tpool_wait_all(p), 0);
+        tu_hits_assert_once(n, "fifo, short-lived submitters, round %d", r);
+        ck_assert_int_eq(tpool_destroy(p), 0);
+        tu_hits_free();
+    }
+}
+END_TEST
+
 /* ---- nested submission: recursive fork-join with groups ------------------- */
 
 START_TEST(test_nested_fork_join)
@@ -275,6 +305,7 @@ static Suite *pool_suite(void)
     tcase_add_loop_test(tc, test_exactly_once, 0,
                         sizeof thread_counts / sizeof thread_counts[0]);
     tcase_add_test(tc, test_concurrent_submitters);
+    tcase_add_test(tc, test_short_lived_submitters);
     tcase_add_test(tc, test_nested_fork_join);
     tcase_add_test(tc, test_destroy_cancel);
     tcase_add_test(tc, test_destroy_drain);

@@ -1,0 +1,194 @@
+/*
+ * task_cache.c - recycles task structures, so that a submission costs no
+ * malloc and a finished task no free.
+ *
+ * Why: a task is usually allocated by one thread (its producer) and freed by
+ * another (the worker that ran it). glibc's per-thread cache then never
+ * refills on the producer's side, so every malloc went to the arena: about
+ * 150 instructions of the ~365 a submission cost, and a lock and lines that
+ * the freeing thread writes too (docs/PERFORMANCE.md, target 4).
+ *
+ * How: each thread keeps a private list of free tasks (`head`, no atomics)
+ * and a private list of whole chains it took from the depot (`chains`). A
+ * thread whose private list reaches 2 x BATCH hands BATCH of them, as one
+ * chain, to a process-wide depot: a lock-free stack of chains, pushed by CAS
+ * and emptied by one exchange (nothing is ever popped singly, so there is no
+ * ABA). A thread with nothing private takes the whole depot at once and
+ * mallocs only when the depot is empty too. The depot keeps at most
+ * DEPOT_MAX tasks (chains beyond are freed), so a burst of a million queued
+ * tasks is not kept for ever. A thread's private tasks go to the depot when
+ * it exits (a pthread key's destructor).
+ *
+ * A free task's fields are the cache's: pub.next links a list, and the first
+ * task of a chain keeps the next chain in `arg` and its length in `begin`.
+ *
+ * Under AddressSanitizer tasks are plain malloc/free, so that a task used
+ * after it finished (a policy that returns one twice) is still reported.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "fault.h"
+#include "pool.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TASK_CACHE 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TASK_CACHE 0
+#endif
+#endif
+#ifndef TASK_CACHE
+#define TASK_CACHE 1
+#endif
+
+#if TASK_CACHE
+
+enum { BATCH = 64, DEPOT_MAX = 16384 };
+
+typedef struct task_cache {
+    tpool__task *head;   /* free tasks, via pub.next */
+    size_t n;            /* tasks on `head` */
+    tpool__task *chains; /* whole chains taken from the depot, via arg */
+    bool keyed;          /* the exit destructor is registered */
+} task_cache;
+
+static _Thread_local task_cache tls_cache;
+static _Atomic(tpool__task *) depot;   /* chains, via arg */
+static _Atomic size_t depot_tasks;     /* tasks in the depot (approximate) */
+static pthread_key_t exit_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static bool key_ok;
+
+static tpool__task *next_of(tpool__task *t)
+{
+    return (tpool__task *)t->pub.next;
+}
+
+static void free_list(tpool__task *t)
+{
+    while (t) {
+        tpool__task *next = next_of(t);
+        free(t);
+        t = next;
+    }
+}
+
+/* Hands the chain starting at `first` (n tasks) to the depot, or frees it
+ * when the depot is full. */
+static void depot_put(tpool__task *first, size_t n)
+{
+    if (atomic_fetch_add_explicit(&depot_tasks, n, memory_order_relaxed) + n > DEPOT_MAX) {
+        atomic_fetch_sub_explicit(&depot_tasks, n, memory_order_relaxed);
+        free_list(first);
+        return;
+    }
+    first->begin = n;
+    tpool__task *old = atomic_load_explicit(&depot, memory_order_relaxed);
+    do
+        first->arg = old;
+    while (!atomic_compare_exchange_weak_explicit(&depot, &old, first, memory_order_release,
+                                                  memory_order_relaxed));
+}
+
+/* At thread exit: everything private goes to the depot. */
+static void thread_exit(void *unused)
+{
+    (void)unused;
+    task_cache *c = &tls_cache;
+    if (c->head)
+        depot_put(c->head, c->n);
+    while (c->chains) {
+        tpool__task *ch = c->chains;
+        c->chains = ch->arg;
+        depot_put(ch, ch->begin);
+    }
+    c->head = NULL;
+    c->n = 0;
+    c->keyed = false; /* a later destructor that submits registers again */
+}
+
+static void make_key(void)
+{
+    key_ok = pthread_key_create(&exit_key, thread_exit) == 0;
+}
+
+/* Once per thread. Should the key be missing (pthread_key_create failed),
+ * an exiting thread's private tasks (at most 2 x BATCH plus the chains it
+ * took) are leaked rather than failing the submission. */
+static void register_exit(task_cache *c)
+{
+    pthread_once(&key_once, make_key);
+    if (key_ok)
+        (void)pthread_setspecific(exit_key, c);
+    c->keyed = true;
+}
+
+static tpool__task *take(task_cache *c)
+{
+    if (!c->chains) {
+        c->chains = atomic_exchange_explicit(&depot, NULL, memory_order_acquire);
+        if (!c->chains)
+            return malloc(sizeof(tpool__task));
+        size_t n = 0;
+        for (tpool__task *ch = c->chains; ch; ch = ch->arg)
+            n += ch->begin;
+        atomic_fetch_sub_explicit(&depot_tasks, n, memory_order_relaxed);
+    }
+    tpool__task *t = c->chains;
+    c->chains = t->arg;
+    c->head = next_of(t);
+    c->n = t->begin - 1;
+    return t;
+}
+
+tpool__task *tpool__task_alloc(void)
+{
+    /* The same fault point as the malloc this replaces: one per task. */
+    if (tpool__fault(TPOOL__FAULT_ALLOC))
+        return NULL;
+    task_cache *c = &tls_cache;
+    tpool__task *t = c->head;
+    if (__builtin_expect(t != NULL, 1)) {
+        c->head = next_of(t);
+        c->n--;
+        return t;
+    }
+    if (!c->keyed)
+        register_exit(c);
+    return take(c);
+}
+
+void tpool__task_free(tpool__task *t)
+{
+    task_cache *c = &tls_cache;
+    if (__builtin_expect(!c->keyed, 0))
+        register_exit(c); /* even one cached task must go on at exit */
+    t->pub.next = c->head ? &c->head->pub : NULL;
+    c->head = t;
+    if (__builtin_expect(++c->n < 2 * BATCH, 1))
+        return;
+    /* Keep the newest BATCH (warm in this cache); the rest is one chain. */
+    tpool__task *last = t;
+    for (unsigned i = 1; i < BATCH; i++)
+        last = next_of(last);
+    tpool__task *chain = next_of(last);
+    last->pub.next = NULL;
+    depot_put(chain, c->n - BATCH);
+    c->n = BATCH;
+}
+
+#else /* !TASK_CACHE */
+
+tpool__task *tpool__task_alloc(void)
+{
+    return tpool__fault(TPOOL__FAULT_ALLOC) ? NULL : malloc(sizeof(tpool__task));
+}
+
+void tpool__task_free(tpool__task *t)
+{
+    free(t);
+}
+
+#endif
