@@ -98,10 +98,12 @@ static void wake_any(struct tpool *p)
 {
     if (atomic_load(&p->nspinning) > 0)
         return;
-    unsigned start = add_relaxed(&p->wake_cursor, 1);
+    /* A plain load and store, not a read-modify-write: pushers that race
+     * here only start their scans at the same worker. */
+    unsigned start = ld_relaxed(&p->wake_cursor);
+    st_relaxed(&p->wake_cursor, start + 1);
     unsigned nw = ld_acquire(&p->workers);
-    for (unsigned k = 0; k < nw; k++) {
-        unsigned w = (start + k) % nw;
+    for (unsigned k = 0, w = start % nw; k < nw; k++, w = w + 1 == nw ? 0 : w + 1) {
         tpool__worker *wk = tpool__worker_at(p, w);
         uint32_t expected = WS_PARKED;
         if (atomic_load(&wk->state) == WS_PARKED
