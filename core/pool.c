@@ -24,8 +24,7 @@
 tpool__a32 tpool__tsan_fence_word;
 #endif
 
-_Thread_local struct tpool *tpool__tls_pool;
-_Thread_local unsigned tpool__tls_slot;
+_Thread_local tpool__tls tpool__tl;
 
 /* ---- fork ------------------------------------------------------------------
  *
@@ -133,18 +132,18 @@ void tpool__wake_target(struct tpool *p, int target)
 void tpool__push(struct tpool *p, tpool__task *t, unsigned from)
 {
     /* The wake stays inside the gate: it reads W, which a resize changes. */
-    tpool__enter(p);
+    tpool__thread_rec *rec = tpool__enter(p);
     int target = p->policy.ops.push(p->pstate, &t->pub, tpool__slot(p, from));
     fence_seq_cst();
     tpool__wake_target(p, target);
-    tpool__leave();
+    tpool__leave(rec);
 }
 
 tpool__task *tpool__pop(struct tpool *p, unsigned idx)
 {
-    tpool__enter(p);
+    tpool__thread_rec *rec = tpool__enter(p);
     tpool__task *t = (tpool__task *)p->policy.ops.pop(p->pstate, tpool__slot(p, idx));
-    tpool__leave();
+    tpool__leave(rec);
     return t;
 }
 
@@ -286,8 +285,8 @@ static void *worker_main(void *arg)
 {
     tpool__worker *wk = arg;
     struct tpool *p = wk->pool;
-    tpool__tls_pool = p;
-    tpool__tls_slot = wk->index;
+    tpool__tl.pool = p;
+    tpool__tl.slot = wk->index;
 
     /* A grow starts its threads before it publishes them (resize.c). */
     uint32_t life;
@@ -571,7 +570,7 @@ int tpool_destroy_ex(tpool *p, enum tpool_destroy_mode mode, size_t *cancelled)
         *cancelled = 0;
     if (!p)
         return TPOOL_EINVAL;
-    if (tpool__tls_pool == p)
+    if (tpool__tl.pool == p)
         return TPOOL_EDEADLK;
     if (tpool__forked(p)) {
         free_forked_pool(p);

@@ -248,11 +248,6 @@ void tpool__registry_fork_prepare(void);
 void tpool__registry_fork_parent(void);
 void tpool__registry_fork_child(void);
 
-/* Thread-local: the pool this thread is working for, if any, and its slot
- * (a worker index, or TPOOL__OUTSIDE). */
-extern _Thread_local struct tpool *tpool__tls_pool;
-extern _Thread_local unsigned tpool__tls_slot;
-
 /* ---- the policy gate (resize.c) ------------------------------------------------
  *
  * Every call into the policy state (push, pop, stats) happens between
@@ -275,25 +270,58 @@ typedef struct tpool__thread_rec {
     size_t scratch_size;
 } tpool__thread_rec;
 
-extern _Thread_local tpool__thread_rec tpool__tls_rec;
+/*
+ * The core's thread-locals, in one object: from libtpool.so each distinct
+ * thread-local costs a call to __tls_get_addr (11 instructions) wherever it
+ * is reached, and one object lets a function reach them all through one
+ * address (submission went from 7 such calls to 3).
+ */
+typedef struct tpool__tls {
+    struct tpool *pool;       /* the pool this thread works for, if any */
+    unsigned slot;            /* its slot index there (a worker index, or
+                                 TPOOL__OUTSIDE) */
+    unsigned depth;           /* tasks running on this stack (task.c) */
+    struct tpool__task *stash;/* deep-nesting stash, newest first (task.c) */
+    struct tpool *stash_pool; /* the pool of the stashed tasks */
+    tpool__thread_rec rec;    /* the gate's record (resize.c) */
+} tpool__tls;
+
+extern _Thread_local tpool__tls tpool__tl;
+
+/* The address of this thread's tpool__tl, computed once per call site: GCC
+ * would rather repeat the __tls_get_addr call at each use than keep the
+ * address in a register across a call; the empty asm makes the value
+ * opaque to it, so it is kept. */
+#define TPOOL__TLS_ONCE(ptr) __asm__("" : "+r"(ptr))
+
+static inline tpool__tls *tpool__tls_get(void)
+{
+    tpool__tls *t = &tpool__tl;
+    TPOOL__TLS_ONCE(t);
+    return t;
+}
+
 void tpool__rec_register(tpool__thread_rec *r);
 void tpool__enter_slow(struct tpool *p, tpool__thread_rec *r);
 
-static inline void tpool__enter(struct tpool *p)
+/* Enters the gate; returns the record to pass to tpool__leave (so that the
+ * pair costs one thread-local lookup). */
+static inline tpool__thread_rec *tpool__enter(struct tpool *p)
 {
-    tpool__thread_rec *r = &tpool__tls_rec;
+    tpool__thread_rec *r = &tpool__tls_get()->rec;
     if (!r->registered)
         tpool__rec_register(r);
     atomic_store(&r->inside, p);
     if (atomic_load(&p->switching))
         tpool__enter_slow(p, r);
+    return r;
 }
 
 /* Release: the resizer that sees the record clear also sees every write the
  * policy op made. */
-static inline void tpool__leave(void)
+static inline void tpool__leave(tpool__thread_rec *r)
 {
-    atomic_store_explicit(&tpool__tls_rec.inside, NULL, memory_order_release);
+    atomic_store_explicit(&r->inside, NULL, memory_order_release);
 }
 
 /* Inside the gate: the policy slot of a thread whose slot index is `idx` (a

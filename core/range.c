@@ -178,7 +178,7 @@ static int run_tile_path(struct tpool *p)
     unsigned P = job->pub.participants;
     size_t early = (size_t)P - 1 < ntiles ? (size_t)P - 1 : ntiles;
     uint64_t now = tpool__now_ns();
-    tpool__enter(p);
+    tpool__thread_rec *rec = tpool__enter(p);
     unsigned from = tpool__slot(p, TPOOL__OUTSIDE);
     for (size_t i = 0; i < ntiles; i++) {
         tpool__task *t = &job->tiles[i];
@@ -207,7 +207,7 @@ static int run_tile_path(struct tpool *p)
     fence_seq_cst();
     for (unsigned part = 1; part < P; part++)
         tpool__wake_worker(p, part - 1);
-    tpool__leave();
+    tpool__leave(rec);
     caller_wait(p, true);
     return 0;
 }
@@ -222,10 +222,11 @@ __attribute__((noinline)) static int run_job(struct tpool *p, size_t n, tpool_ra
     bool flush = flags & TPOOL_FLAG_DISABLE_DENORMALS;
 
     pthread_mutex_lock(&p->job_lock);
-    struct tpool *saved_pool = tpool__tls_pool;
-    unsigned saved_slot = tpool__tls_slot;
-    tpool__tls_pool = p;
-    tpool__tls_slot = TPOOL__OUTSIDE;
+    tpool__tls *tl = tpool__tls_get();
+    struct tpool *saved_pool = tl->pool;
+    unsigned saved_slot = tl->slot;
+    tl->pool = p;
+    tl->slot = TPOOL__OUTSIDE;
     add_relaxed(&p->parallel_calls, 1);
 
     tpool__job *job = &p->job;
@@ -252,8 +253,8 @@ __attribute__((noinline)) static int run_job(struct tpool *p, size_t n, tpool_ra
     tpool__fpu_leave(flush, fpu);
     add_relaxed(&p->outside.busy_ns, tpool__now_ns() - t0);
 
-    tpool__tls_pool = saved_pool;
-    tpool__tls_slot = saved_slot;
+    tl->pool = saved_pool;
+    tl->slot = saved_slot;
     pthread_mutex_unlock(&p->job_lock);
     return rc;
 }
@@ -267,9 +268,9 @@ static void run_inline(struct tpool *p, size_t n, tpool_range_fn fn, void *ctx,
     /* Nested in a worker: report its participant index. Only a pool of
      * several threads has such callers, and the thread-locals (a call into
      * ld.so from a shared library) are read only then. */
-    if (p && ld_relaxed(&p->threads) > 1 && tpool__tls_pool == p
-        && tpool__tls_slot < ld_relaxed(&p->workers))
-        part = tpool__participant_of(tpool__tls_slot);
+    if (p && ld_relaxed(&p->threads) > 1 && tpool__tl.pool == p
+        && tpool__tl.slot < ld_relaxed(&p->workers))
+        part = tpool__participant_of(tpool__tl.slot);
     if (!opts || !(opts->flags & TPOOL_FLAG_DISABLE_DENORMALS)) {
         fn(ctx, 0, n, part);
         return;
@@ -288,7 +289,7 @@ __attribute__((noinline)) static int parallel_range_slow(struct tpool *p, size_t
     if (p && tpool__forked(p))
         return TPOOL_ESHUTDOWN; /* inherited through fork(): no workers here */
     if (!p || ld_relaxed(&p->threads) == 1 || work < ld_relaxed(&p->min_work_size) || n == 1
-        || tpool__tls_pool == p) {
+        || tpool__tl.pool == p) {
         run_inline(p, n, fn, ctx, opts);
         return 0;
     }

@@ -42,7 +42,6 @@
 #include "fault.h"
 #include "pool.h"
 
-_Thread_local tpool__thread_rec tpool__tls_rec;
 
 /* ---- the registry of thread records -------------------------------------- */
 
@@ -129,7 +128,7 @@ void tpool__registry_fork_parent(void)
 void tpool__registry_fork_child(void)
 {
     pthread_mutex_init(&registry_lock, NULL);
-    tpool__thread_rec *self = &tpool__tls_rec;
+    tpool__thread_rec *self = &tpool__tl.rec;
     registry = NULL;
     if (self->registered) {
         self->prev = self->next = NULL;
@@ -375,7 +374,7 @@ int tpool_set_threads(tpool *p, unsigned threads)
         return TPOOL_EINVAL;
     /* From a task or parallel-for of this pool: the resize would wait for
      * the caller's own parallel-for, or join the caller's own thread. */
-    if (tpool__tls_pool == p)
+    if (tpool__tl.pool == p)
         return TPOOL_EDEADLK;
     if (tpool__forked(p))
         return TPOOL_ESHUTDOWN; /* inherited through fork(): no workers here */
@@ -452,7 +451,7 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
     if (!p)
         return tpool__error(err, TPOOL_EINVAL, NULL, 0, 0, NULL,
                             "tpool_set_policy: pool is NULL");
-    if (tpool__tls_pool == p)
+    if (tpool__tl.pool == p)
         return tpool__error(err, TPOOL_EDEADLK, NULL, 0, 0, NULL,
                             "tpool_set_policy: called from a task or parallel-for of "
                             "the same pool, which the switch would wait for");

@@ -46,12 +46,12 @@ int tpool_stats_get(tpool *p, tpool_stats *out)
         return TPOOL_ESHUTDOWN; /* its policy state may be mid-update */
 
     /* Inside the gate W, the worker structs and the policy state are stable. */
-    tpool__enter(p);
+    tpool__thread_rec *rec = tpool__enter(p);
     unsigned nw = ld_relaxed(&p->workers);
     out->workers = nw;
     out->per_worker = calloc(nw + 1, sizeof *out->per_worker);
     if (!out->per_worker) {
-        tpool__leave();
+        tpool__leave(rec);
         return TPOOL_ENOMEM;
     }
 
@@ -71,7 +71,7 @@ int tpool_stats_get(tpool *p, tpool_stats *out)
             ops->stats_read(p->pstate, s, ws->policy);
         ran += ws->tasks_run;
     }
-    tpool__leave();
+    tpool__leave(rec);
     out->completed = ran;
     out->cancelled = ld_relaxed(&p->cancelled_total);
     out->submitted = ran + out->cancelled + tpool__group_pending(&p->root);
@@ -96,7 +96,7 @@ void tpool_stats_reset(tpool *p)
 {
     if (!p || tpool__forked(p))
         return;
-    tpool__enter(p);
+    tpool__thread_rec *rec = tpool__enter(p);
     for (unsigned s = 0, n = ld_acquire(&p->nalloc); s < n; s++)
         zero_counters(&p->w[s]->c);
     zero_counters(&p->outside);
@@ -104,5 +104,5 @@ void tpool_stats_reset(tpool *p)
     st_relaxed(&p->parallel_calls, 0);
     if (p->policy.ops.stats_reset)
         p->policy.ops.stats_reset(p->pstate);
-    tpool__leave();
+    tpool__leave(rec);
 }

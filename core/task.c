@@ -48,31 +48,28 @@ void tpool__group_init(struct tpool_group *g, struct tpool *p)
  * small thread stack, sanitizers included. */
 #define TPOOL__DEEP 64
 
-static _Thread_local unsigned tls_depth;            /* tasks running on this stack */
-static _Thread_local tpool__task *tls_stash;        /* newest first, via pub.next */
-static _Thread_local struct tpool *tls_stash_pool;  /* the pool of the stashed tasks */
 
 static tpool__task *stash_pop(void)
 {
-    tpool__task *t = tls_stash;
-    tls_stash = (tpool__task *)t->pub.next;
+    tpool__task *t = tpool__tl.stash;
+    tpool__tl.stash = (tpool__task *)t->pub.next;
     t->pub.next = NULL;
-    if (!tls_stash)
-        tls_stash_pool = NULL;
+    if (!tpool__tl.stash)
+        tpool__tl.stash_pool = NULL;
     return t;
 }
 
 /* Back above the bound: the stash goes to the policy, oldest first. */
 static void stash_flush(void)
 {
-    struct tpool *p = tls_stash_pool;
+    struct tpool *p = tpool__tl.stash_pool;
     tpool__task *oldest_first = NULL;
-    while (tls_stash) {
+    while (tpool__tl.stash) {
         tpool__task *t = stash_pop();
         t->pub.next = oldest_first ? &oldest_first->pub : NULL;
         oldest_first = t;
     }
-    unsigned from = tpool__tls_pool == p ? tpool__tls_slot : TPOOL__OUTSIDE;
+    unsigned from = tpool__tl.pool == p ? tpool__tl.slot : TPOOL__OUTSIDE;
     while (oldest_first) {
         tpool__task *t = oldest_first;
         oldest_first = (tpool__task *)t->pub.next;
@@ -126,9 +123,10 @@ void tpool__run_task(struct tpool *p, tpool__task *t, unsigned slot)
     tpool__task_free(t);
 
     if (!cancel) {
-        tls_depth++;
+        tpool__tls *tl = tpool__tls_get();
+        tl->depth++;
         fn(arg);
-        if (--tls_depth < TPOOL__DEEP && tls_stash)
+        if (--tl->depth < TPOOL__DEEP && tl->stash)
             stash_flush();
         add_relaxed(&tpool__counters_of(p, slot)->tasks_run, 1);
     } else {
@@ -185,14 +183,14 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
         return TPOOL_ESHUTDOWN;
     }
     /* Deep nesting (top of file): one predictable branch on the hot path. */
-    if (tls_depth >= TPOOL__DEEP && t->group && tpool__tls_pool == p
-        && (!tls_stash || tls_stash_pool == p)) {
-        t->pub.next = tls_stash ? &tls_stash->pub : NULL;
-        tls_stash = t;
-        tls_stash_pool = p;
+    if (tpool__tl.depth >= TPOOL__DEEP && t->group && tpool__tl.pool == p
+        && (!tpool__tl.stash || tpool__tl.stash_pool == p)) {
+        t->pub.next = tpool__tl.stash ? &tpool__tl.stash->pub : NULL;
+        tpool__tl.stash = t;
+        tpool__tl.stash_pool = p;
         return 0;
     }
-    unsigned from = tpool__tls_pool == p ? tpool__tls_slot : TPOOL__OUTSIDE;
+    unsigned from = tpool__tl.pool == p ? tpool__tl.slot : TPOOL__OUTSIDE;
     tpool__push(p, t, from);
     return 0;
 }
@@ -282,7 +280,7 @@ static void wait_outside(struct tpool *p, struct tpool_group *g)
 static void wait_deep(struct tpool *p, struct tpool_group *g, unsigned slot)
 {
     while (!group_idle(g)) {
-        if (tls_stash && tls_stash_pool == p) {
+        if (tpool__tl.stash && tpool__tl.stash_pool == p) {
             tpool__run_task(p, stash_pop(), slot);
             continue;
         }
@@ -298,17 +296,17 @@ static void wait_deep(struct tpool *p, struct tpool_group *g, unsigned slot)
 int tpool__group_wait(struct tpool_group *g)
 {
     struct tpool *p = g->pool;
-    struct tpool *saved_pool = tpool__tls_pool;
-    unsigned saved_slot = tpool__tls_slot;
+    struct tpool *saved_pool = tpool__tl.pool;
+    unsigned saved_slot = tpool__tl.slot;
     /* A worker whose slot a shrink retired waits as an outside thread. */
     bool worker = saved_pool == p && saved_slot < ld_acquire(&p->workers);
 
-    if (!group_idle(g) && tls_depth >= TPOOL__DEEP) {
-        tpool__tls_pool = p;
-        tpool__tls_slot = worker ? saved_slot : TPOOL__OUTSIDE;
-        wait_deep(p, g, tpool__tls_slot);
-        tpool__tls_pool = saved_pool;
-        tpool__tls_slot = saved_slot;
+    if (!group_idle(g) && tpool__tl.depth >= TPOOL__DEEP) {
+        tpool__tl.pool = p;
+        tpool__tl.slot = worker ? saved_slot : TPOOL__OUTSIDE;
+        wait_deep(p, g, tpool__tl.slot);
+        tpool__tl.pool = saved_pool;
+        tpool__tl.slot = saved_slot;
     } else if (!group_idle(g)) {
         if (worker) {
             tpool__waiter wt = { .worker = (int)saved_slot };
@@ -322,11 +320,11 @@ int tpool__group_wait(struct tpool_group *g)
             }
         } else {
             /* Tasks run here count as the pool's (nested calls see it). */
-            tpool__tls_pool = p;
-            tpool__tls_slot = TPOOL__OUTSIDE;
+            tpool__tl.pool = p;
+            tpool__tl.slot = TPOOL__OUTSIDE;
             wait_outside(p, g);
-            tpool__tls_pool = saved_pool;
-            tpool__tls_slot = saved_slot;
+            tpool__tl.pool = saved_pool;
+            tpool__tl.slot = saved_slot;
         }
     }
     /* The last finisher may still be waking waiters: let it leave first. */

@@ -149,6 +149,7 @@ tpool__task *tpool__task_alloc(void)
     if (tpool__fault(TPOOL__FAULT_ALLOC))
         return NULL;
     task_cache *c = &tls_cache;
+    TPOOL__TLS_ONCE(c);
     tpool__task *t = c->head;
     if (__builtin_expect(t != NULL, 1)) {
         c->head = next_of(t);
@@ -163,6 +164,7 @@ tpool__task *tpool__task_alloc(void)
 void tpool__task_free(tpool__task *t)
 {
     task_cache *c = &tls_cache;
+    TPOOL__TLS_ONCE(c);
     if (__builtin_expect(!c->keyed, 0))
         register_exit(c); /* even one cached task must go on at exit */
     t->pub.next = c->head ? &c->head->pub : NULL;

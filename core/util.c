@@ -115,7 +115,7 @@ void tpool_aligned_free(void *ptr)
 void *tpool_scratch(tpool *pool, size_t size)
 {
     (void)pool;
-    tpool__thread_rec *r = &tpool__tls_rec;
+    tpool__thread_rec *r = &tpool__tl.rec;
     if (!r->registered)
         tpool__rec_register(r);
     if (r->scratch && size <= r->scratch_size)
