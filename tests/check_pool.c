@@ -131,8 +131,14 @@ static void count_done(void *arg, int status)
         atomic_fetch_add(&g_ok_cb, 1);
 }
 
-/* Keeps its worker busy by submitting until the pool refuses (which happens
- * once destroy has switched to cancel mode), then returns. */
+/* Keeps its worker busy until destroy has switched to cancel mode, then
+ * checks that the pool refuses it. It submits at most LATE_MAX tasks while
+ * it waits: submitting without bound let the queue grow by millions of tasks
+ * under valgrind, where the destroying thread can be starved for minutes
+ * (CI's memcheck run was killed for memory). Once that budget is spent it
+ * waits for a cancelled task's callback, which destroy's cancel mode alone
+ * produces. */
+enum { LATE_MAX = 1000 };
 static _Atomic int g_late_submitted, g_blocker_started;
 static void blocker(void *arg)
 {
@@ -140,9 +146,14 @@ static void blocker(void *arg)
     atomic_store(&g_blocker_started, 1);
     tpool_task_attr attr = TPOOL_TASK_ATTR_INIT;
     attr.on_complete = count_done;
-    int rc;
-    while ((rc = tpool_submit(p, count_run, NULL, &attr)) == 0)
+    int rc = 0;
+    while (atomic_load(&g_late_submitted) < LATE_MAX
+           && (rc = tpool_submit(p, count_run, NULL, &attr)) == 0)
         atomic_fetch_add(&g_late_submitted, 1);
+    while (rc == 0 && !atomic_load(&g_cancelled_cb))
+        sched_yield();
+    if (rc == 0)
+        rc = tpool_submit(p, count_run, NULL, &attr);
     ck_assert_int_eq(rc, TPOOL_ESHUTDOWN);
 }
 
@@ -195,6 +206,7 @@ END_TEST
 START_TEST(test_group_reports_cancel)
 {
     atomic_store(&g_late_submitted, 0);
+    atomic_store(&g_cancelled_cb, 0);
     tpool *p = tu_pool("fifo", 1, NULL);
     tpool_group *g;
     ck_assert_int_eq(tpool_group_create(p, &g), 0);
