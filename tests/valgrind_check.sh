@@ -8,7 +8,8 @@
 # BUILD_DIR must be a build without --enable-asan/--enable-tsan (a sanitizer
 # runtime and valgrind cannot share a process). The stress suite runs
 # TPOOL_STRESS_TASKS tasks per policy (default here 1e5); VALGRIND_SUITES
-# and VALGRIND_CONFORMANCE_POLICIES (below) choose what runs. Tests run
+# and VALGRIND_CONFORMANCE_POLICIES (below) choose what runs;
+# VALGRIND_TIMEOUT (seconds, default 900) bounds each suite. Tests run
 # through `make check`, so they get the same environment as there (policy
 # path, policy list), with Check's fork mode off
 # (CK_FORK=no: valgrind then follows no child and sees the tests themselves),
@@ -47,6 +48,10 @@ vg="valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite"
 vg="$vg --error-exitcode=1 --num-callers=30"
 [ -f "$supp" ] && vg="$vg --suppressions=$supp"
 
+# A suite that runs past the limit is stopped by timeout(1) and named below,
+# rather than the whole job being killed without a word.
+limit=${VALGRIND_TIMEOUT:-900}
+
 TPOOL_STRESS_TASKS=${TPOOL_STRESS_TASKS:-1e5}
 CK_FORK=no
 export TPOOL_STRESS_TASKS CK_FORK
@@ -55,7 +60,7 @@ start=$(date +%s)
 rc=0
 out=$build/tests/valgrind_check.out
 run() { # make-variable-assignment... : make check under valgrind
-    make -s -C "$build/tests" check LOG_COMPILER="$build/libtool --mode=execute $vg" \
+    make -s -C "$build/tests" check LOG_COMPILER="timeout -k 30 $limit $build/libtool --mode=execute $vg" \
         "$@" >"$out" 2>&1 || rc=1
     grep -E '^(PASS|FAIL|ERROR|SKIP|XPASS|XFAIL):' "$out" || cat "$out"
 }
@@ -73,6 +78,11 @@ for t in $suites; do
     # memcheck's summary lines, so that CI's output shows what was checked.
     [ -f "$log" ] && grep -E '^==[0-9]+== +(ERROR SUMMARY|definitely lost|All heap blocks)' "$log" |
         sed "s/^/$t: /" | tail -n 2
+    case $(sed -n 's/.*(exit status: \([0-9]*\))$/\1/p' "$log" 2>/dev/null) in
+    124) echo "$t: stopped after $limit s under valgrind (VALGRIND_TIMEOUT)" ;;
+    137) echo "$t: killed (SIGKILL): $limit s + 30 s passed (VALGRIND_TIMEOUT)," \
+        "or the system ran out of memory" ;;
+    esac
     if [ "$rc" != 0 ] && [ -f "$log" ]; then
         echo "---- $log"
         cat "$log"
