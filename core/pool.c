@@ -159,15 +159,31 @@ static bool job_waiting(struct tpool *p, tpool__worker *wk)
     return (s & 1u) && s != wk->seen_job;
 }
 
+/* Pops for worker wk unless a shrink has retired it. The look that decides
+ * is inside the gate: a shrink marks the workers it retires while the gate
+ * is closed (resize.c), so a pop that enters after the shrink sees the mark.
+ * Looking only before entering left a window: a worker spinning for work
+ * during a shrink looked, waited at the closed gate, then popped from the
+ * outside slot, taking a task submitted after the shrink. */
+static tpool__task *pop_unless_retired(struct tpool *p, tpool__worker *wk)
+{
+    tpool__thread_rec *rec = tpool__enter(p);
+    tpool__task *t = NULL;
+    if (ld_relaxed(&wk->life) != LIFE_RETIRE)
+        t = (tpool__task *)p->policy.ops.pop(p->pstate, tpool__slot(p, wk->index));
+    tpool__leave(rec);
+    return t;
+}
+
 static int grab(struct tpool *p, tpool__worker *wk, tpool__task **t)
 {
     /* A retired worker takes no new work: it is on its way out, and a grow
-     * that reuses its slot waits for it. */
+     * that reuses its slot waits for it. (A shortcut; see above.) */
     if (ld_acquire(&wk->life) == LIFE_RETIRE)
         return GRAB_NONE;
     if (job_waiting(p, wk))
         return GRAB_JOB;
-    *t = tpool__pop(p, wk->index);
+    *t = pop_unless_retired(p, wk);
     return *t ? GRAB_TASK : GRAB_NONE;
 }
 

@@ -14,10 +14,13 @@
  *      tpool__enter_slow, running tasks keep running;
  *   3. pops every queued task from every slot 0..W (being the only consumer,
  *      popping a worker's slot is legal), resizes the state or replaces it by
- *      the new one, publishes the new T and W, and pushes the tasks again in
- *      submission (seq) order from the new outside slot;
- *   4. opens the gate, lets the new workers in, and retires the workers whose
- *      slot went away: a retired worker finishes the task it is running
+ *      the new one, marks the workers whose slot goes away as retired (a
+ *      worker looks at that mark inside the gate before it pops, so none of
+ *      them takes a task once the gate opens), publishes the new T and W,
+ *      and pushes the tasks again in submission (seq) order from the new
+ *      outside slot;
+ *   4. opens the gate, lets the new workers in, and wakes the retired ones
+ *      so that they leave: a retired worker finishes the task it is running
  *      (acting as an outside thread should that task push, or wait and help
  *      meanwhile), then takes no new work and exits; its thread is joined by
  *      a later grow that reuses the slot (which therefore waits for that
@@ -297,6 +300,11 @@ static int install_resized(struct tpool *p, void *arg)
      * the new T (acquire) sees the change counted. */
     unsigned t = r->env->threads;
     add_relaxed(t > ld_relaxed(&p->threads) ? &p->grows : &p->shrinks, 1);
+    /* Workers a shrink removes are marked while the gate is still closed:
+     * a worker's pop looks at the mark inside the gate (pool.c,
+     * pop_unless_retired), so none takes work queued after the shrink. */
+    for (unsigned i = r->env->workers, ow = ld_relaxed(&p->workers); i < ow; i++)
+        atomic_store(&p->w[i]->life, LIFE_RETIRE);
     if (t > ld_relaxed(&p->peak_threads))
         st_relaxed(&p->peak_threads, t);
     st_release(&p->workers, r->env->workers);

@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "pool.h" /* tpool__tl.slot, TPOOL__OUTSIDE: where a task ran */
 #include "testutil.h"
 
 #define MAXPOL 32
@@ -318,6 +319,55 @@ START_TEST(test_destroy_after_shrink)
 }
 END_TEST
 
+/* ---- a retired worker takes no new work ------------------------------------- */
+
+/* Records the slot index of the thread that runs it: a worker's index, or
+ * TPOOL__OUTSIDE for a thread that helps from outside. */
+static _Atomic unsigned g_slot_seen[64];
+static void record_slot(void *arg)
+{
+    atomic_store(&g_slot_seen[(uintptr_t)arg], tpool__tl.slot);
+}
+
+/*
+ * A shrink must leave the workers it removes without new work: a task they
+ * took after it would make the next grow, which joins their threads, wait
+ * for that task (a test that grew while such a task waited for the test
+ * hung). The window was a worker that looked at its own state just before
+ * the shrink and popped just after: a worker spinning for work during the
+ * shrink waits at the closed gate between the two, and then popped from the
+ * outside slot, where the tasks submitted meanwhile are. Workers spin for
+ * 100 ms here so that they are in that window at every shrink.
+ */
+START_TEST(test_retired_worker_takes_no_new_work)
+{
+    const char *pol = g_pol[_i];
+    enum { ROUNDS = 50, TASKS = 64 };
+    char json[256];
+    snprintf(json, sizeof json, "{\"policy\": \"%s\", \"threads\": 4, \"spin_us\": 100000}",
+             pol);
+    tpool *p = NULL;
+    tpool_error err;
+    ck_assert_msg(tpool_create_from_text(json, &p, &err) == 0, "%s: %s", json, err.text);
+    for (int r = 0; r < ROUNDS; r++) {
+        ck_assert_int_eq(tpool_set_threads(p, 4), 0); /* three workers, spinning */
+        ck_assert_int_eq(tpool_set_threads(p, 2), 0); /* one: slots 1 and 2 retired */
+        for (uintptr_t i = 0; i < TASKS; i++) {
+            atomic_store(&g_slot_seen[i], UINT32_MAX);
+            ck_assert_int_eq(tpool_submit(p, record_slot, (void *)i, NULL), 0);
+        }
+        ck_assert_int_eq(tpool_wait_all(p), 0);
+        for (unsigned i = 0; i < TASKS; i++) {
+            unsigned s = atomic_load(&g_slot_seen[i]);
+            ck_assert_msg(s == 0 || s == TPOOL__OUTSIDE,
+                          "policy '%s', round %d: task %u ran on slot %u, retired by the "
+                          "shrink before it was submitted", pol, r, i, s);
+        }
+    }
+    ck_assert_int_eq(tpool_destroy(p), 0);
+}
+END_TEST
+
 /* ---- the two ways to resize a policy, with the test modules ------------------------ */
 
 static tpool *module_pool(const char *module, unsigned threads, const char *params)
@@ -407,6 +457,7 @@ int main(void)
     tcase_add_loop_test(tc, test_parallel_for_after_resize, 0, g_npol);
     tcase_add_loop_test(tc, test_resize_from_inside, 0, g_npol);
     tcase_add_loop_test(tc, test_destroy_after_shrink, 0, g_npol);
+    tcase_add_loop_test(tc, test_retired_worker_takes_no_new_work, 0, g_npol);
     tcase_add_test(tc, test_policy_resize_op);
     tcase_add_test(tc, test_policy_recreate);
     suite_add_tcase(s, tc);
