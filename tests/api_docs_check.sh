@@ -9,13 +9,15 @@
 #     as `NAME`;
 #   - each macro of tpool.h and pthreadpool.h appears in docs/api.md as
 #     `NAME` (include guards excepted).
-# Fails listing every undocumented name. An automake TESTS script, run from
-# tests/ in the build tree (srcdir set by the driver); usable by hand too:
-#   srcdir=../../tests sh ../../tests/api_docs_check.sh   (from build/tests)
+# Fails listing every undocumented name. An automake TESTS script (the test
+# environment gives srcdir, tests/ of the source tree, and top_builddir);
+# usable by hand too, from the top of the source tree:
+#   srcdir=tests top_builddir=build sh tests/api_docs_check.sh
 set -u
 srcdir=${srcdir:-.}
 top_srcdir="$srcdir/.."
-libdir=../core/.libs
+top_builddir=${top_builddir:-..}
+libdir=$top_builddir/core/.libs
 api="$top_srcdir/docs/api.md"
 abi="$top_srcdir/docs/policy-abi.md"
 missing=0

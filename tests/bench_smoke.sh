@@ -3,13 +3,15 @@
 # ms per cell: every workload, every policy built, every baseline available)
 # and checks what it writes: the JSON against harness/schema.json, the trace
 # against harness/trace.schema.json, the CSV's shape, the table's presence,
-# and that bad input fails with a position. An automake TESTS script: run
-# from tests/ in the build tree, with srcdir set by the test driver.
+# and that bad input fails with a position. An automake TESTS script: the
+# test environment gives srcdir (tests/ of the source tree) and top_builddir
+# (tests/tests.mk).
 set -u
 srcdir=${srcdir:-.}
 top_srcdir="$srcdir/.."
-bench=../harness/tpool-bench
-check=./bench_schema_check
+top_builddir=${top_builddir:-..}
+bench=$top_builddir/harness/tpool-bench
+check=$top_builddir/tests/bench_schema_check
 out=$(mktemp -d "${TMPDIR:-/tmp}/bench_smoke.XXXXXX") || exit 99
 trap 'rm -rf "$out"' EXIT
 

@@ -1,7 +1,7 @@
 /*
  * check_conformance.c - the conformance checks (conformance/, the same code
  * tpool-conformance runs) against each policy in the build tree
- * (TPOOL_TEST_POLICIES, set by tests/Makefile.am): one Check test per policy
+ * (TPOOL_TEST_POLICIES, set by tests/tests.mk): one Check test per policy
  * and check. A policy is tested just by being added to the build. Check
  * forks each test, so the checks run in-process here.
  */

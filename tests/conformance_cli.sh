@@ -4,15 +4,15 @@
 # 1, naming the check it breaks and the fault, with the count), and on usage
 # and load errors (exit 2, with the loader's message).
 #
-# An automake TESTS script: run from tests/ in the build tree, with
-# TPOOL_TEST_POLICIES and TPOOL_TEST_MODULES set by AM_TESTS_ENVIRONMENT.
+# An automake TESTS script: the test environment gives top_builddir,
+# TPOOL_TEST_POLICIES and TPOOL_TEST_MODULES (tests/tests.mk).
 # Prints one line per case and "N passed, N failed"; exits 1 on any failure.
 set -u
 
 top_builddir=${top_builddir:-..}
 cli=$(cd "$top_builddir/conformance" && pwd)/tpool-conformance
 policies_dir=$(cd "$top_builddir/policies" && pwd)
-modules=${TPOOL_TEST_MODULES:-$(pwd)/.libs}
+modules=${TPOOL_TEST_MODULES:-$(cd "$top_builddir/tests/.libs" && pwd)}
 seed=${TPOOL_TEST_SEED:-$(date +%s)}
 echo "conformance_cli: seed $seed (set TPOOL_TEST_SEED to repeat)"
 

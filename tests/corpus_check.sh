@@ -11,8 +11,8 @@
 # Cases named in corpus/known-failures fail because of a known bug: they are
 # reported as "xfail", and as FAIL once they pass (remove them from the list).
 #
-# An automake TESTS script: run from tests/ in the build tree with srcdir set
-# by the test driver and TPOOL_POLICY_PATH set by AM_TESTS_ENVIRONMENT.
+# An automake TESTS script: the test environment gives srcdir (tests/ of the
+# source tree), top_builddir and TPOOL_POLICY_PATH (tests/tests.mk).
 # Prints one line per case and "N passed, N failed"; exits 1 on any failure.
 set -eu
 

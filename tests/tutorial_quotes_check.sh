@@ -5,7 +5,8 @@
 # must occur verbatim in PATH (relative to the top of the source tree), and
 # every C block must be such a quote. So the tutorial cannot drift from
 # examples/policy-template, which make check and CI compile and test.
-# An automake TESTS script, run from tests/ with srcdir set by the driver.
+# An automake TESTS script; the test environment gives srcdir (tests/ of the
+# source tree).
 set -u
 srcdir=${srcdir:-.}
 top_srcdir="$srcdir/.."

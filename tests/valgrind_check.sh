@@ -20,7 +20,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
-if [ ! -f "$build/tests/Makefile" ]; then
+if [ ! -f "$build/Makefile" ]; then
     echo "valgrind_check.sh: $build is not a configured build directory" \
         "(./autogen.sh && mkdir -p build && cd build && ../configure)" >&2
     exit 2
@@ -30,7 +30,7 @@ if ! command -v valgrind >/dev/null 2>&1; then
     echo "valgrind_check.sh: valgrind not found (apt-get install valgrind)" >&2
     exit 2
 fi
-if ! grep -q '^SAN_CFLAGS *= *$' "$build/tests/Makefile"; then
+if ! grep -q '^SAN_CFLAGS *= *$' "$build/Makefile"; then
     echo "valgrind_check.sh: $build is a sanitizer build; use a plain one" >&2
     exit 2
 fi
@@ -60,16 +60,16 @@ start=$(date +%s)
 rc=0
 out=$build/tests/valgrind_check.out
 run() { # make-variable-assignment... : make check under valgrind
-    make -s -C "$build/tests" check LOG_COMPILER="timeout -k 30 $limit $build/libtool --mode=execute $vg" \
+    make -s -C "$build" check LOG_COMPILER="timeout -k 30 $limit $build/libtool --mode=execute $vg" \
         "$@" >"$out" 2>&1 || rc=1
     grep -E '^(PASS|FAIL|ERROR|SKIP|XPASS|XFAIL):' "$out" || cat "$out"
 }
-[ -n "$suites" ] && run TESTS="$suites"
+[ -n "$suites" ] && run TESTS="$(for t in $suites; do printf 'tests/%s ' "$t"; done)"
 if [ -n "$conf_policies" ]; then
     if [ "$conf_policies" = all ]; then
-        run TESTS=check_conformance
+        run TESTS=tests/check_conformance
     else
-        run TESTS=check_conformance TPOOL_POLICIES="$conf_policies"
+        run TESTS=tests/check_conformance TPOOL_POLICIES="$conf_policies"
     fi
     suites="$suites check_conformance"
 fi

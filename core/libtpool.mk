@@ -1,0 +1,56 @@
+# libtpool.so (the native API), libpthreadpool.so.0 (the drop-in) and
+# tpool-info, all from one set of objects: libtpool_core.la, which keeps the
+# internal tpool__ symbols visible so that the unit tests and the tools in
+# the tree can reach them. The installed libraries export only their public
+# names (hidden visibility plus -export-symbols-regex).
+noinst_LTLIBRARIES += core/libtpool_core.la
+core_libtpool_core_la_CPPFLAGS = $(PUBLIC_CPPFLAGS) -DTPOOL_PKGLIBDIR='"$(pkglibdir)"'
+core_libtpool_core_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+core_libtpool_core_la_SOURCES = \
+	core/atomics.h core/clock.h core/fpu.h \
+	core/error.c core/error.h \
+	core/fault.c core/fault.h core/fault_alloc.h \
+	core/config.c core/config.h \
+	core/json_locate.c core/json_locate.h \
+	core/params.c \
+	core/cpu_linux.c core/cpu.h \
+	core/loader.c core/loader.h \
+	core/elf_linux.c core/elf_check.h \
+	core/policy_list.c \
+	core/resolve.c \
+	core/builtin.c \
+	core/pool.c core/pool.h \
+	core/task.c \
+	core/task_cache.c \
+	core/range.c \
+	core/parallel.h core/parallel_nd.c \
+	core/resize.c \
+	core/elastic.c \
+	core/stats.c \
+	core/util.c \
+	core/pthreadpool.c
+core_libtpool_core_la_LIBADD = $(JANSSON_LIBS) $(PTHREAD_LIBS)
+if BUILTIN_POLICIES
+core_libtpool_core_la_LIBADD += $(BUILTIN_POLICY_LIBS)
+endif
+
+# -z nodelete: the task cache's thread-exit destructor and the fork handlers
+# point into the library, so a dlclose must not unmap it.
+lib_LTLIBRARIES += core/libtpool.la
+core_libtpool_la_SOURCES =
+core_libtpool_la_LIBADD = core/libtpool_core.la $(JANSSON_LIBS) $(PTHREAD_LIBS)
+core_libtpool_la_LDFLAGS = -version-info 0:0:0 $(AM_LDFLAGS) -Wl,-z,nodelete \
+	-export-symbols-regex '^(tpool_[a-z]|pthreadpool_)'
+
+# libpthreadpool.so.0: the whole core, exporting exactly the pthreadpool_*
+# functions of Debian's libpthreadpool, so that programs built against it run
+# on tpool when this library comes first on the library path.
+lib_LTLIBRARIES += core/libpthreadpool.la
+core_libpthreadpool_la_SOURCES =
+core_libpthreadpool_la_LIBADD = core/libtpool_core.la $(JANSSON_LIBS) $(PTHREAD_LIBS)
+core_libpthreadpool_la_LDFLAGS = -version-info 0:0:0 $(AM_LDFLAGS) -Wl,-z,nodelete \
+	-export-symbols-regex '^pthreadpool_'
+
+bin_PROGRAMS += core/tpool-info
+core_tpool_info_SOURCES = core/tpool-info.c
+core_tpool_info_LDADD = core/libtpool.la

@@ -1,0 +1,17 @@
+# A small demo of the native API, and the examples installed with the docs.
+noinst_PROGRAMS += examples/tpool-demo
+examples_tpool_demo_SOURCES = examples/demo.c
+examples_tpool_demo_CPPFLAGS = $(PUBLIC_CPPFLAGS)
+examples_tpool_demo_LDADD = core/libtpool.la
+
+exampledir = $(docdir)/examples
+dist_example_DATA = examples/tpool.json examples/demo.c
+
+# The policy template (docs/writing-a-policy.md): an out-of-tree policy with
+# its own Makefile, installed beside the examples so that a student copies
+# it from $(docdir)/examples/policy-template. It is built and tested from
+# tests/ (template-checks.mk, template_check.sh).
+templatedir = $(docdir)/examples/policy-template
+dist_template_DATA = examples/policy-template/README.md examples/policy-template/Makefile \
+	examples/policy-template/lifo.c examples/policy-template/lifo-demo.c \
+	examples/policy-template/lifo.json examples/policy-template/bench.json

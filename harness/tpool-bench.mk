@@ -1,0 +1,76 @@
+# tpool-bench, the benchmark harness (docs/harness.md). Its logic is a
+# convenience library, libbench.la, so that the Check suites in tests/ link
+# the same code as the program; main.c is only the entry point. The OpenMP
+# baselines are a library of their own, the only code compiled with
+# $(OPENMP_CFLAGS). Policies are discovered at run time (tpool_policy_list),
+# so the harness builds whichever of them exist.
+BENCH_CPPFLAGS = $(PUBLIC_CPPFLAGS) -I$(top_srcdir)/core \
+	-I$(top_srcdir)/harness -I$(top_srcdir)/harness/workloads \
+	-DTOP_SRCDIR='"$(abs_top_srcdir)"' \
+	-DBENCH_BUILDDIR='"$(abs_top_builddir)"' \
+	-DBENCH_POLICIES='"$(TPOOL_POLICIES)"' \
+	-DBENCH_CFLAGS='"$(CFLAGS)"'
+BENCH_CFLAGS = $(AM_CFLAGS)
+
+noinst_LTLIBRARIES += harness/libbench.la harness/libbench_omp.la
+harness_libbench_la_CPPFLAGS = $(BENCH_CPPFLAGS)
+harness_libbench_la_CFLAGS = $(BENCH_CFLAGS)
+harness_libbench_la_SOURCES = \
+	harness/bench.h harness/stats.h harness/output.h \
+	harness/cli.c \
+	harness/experiment.c \
+	harness/runner.c \
+	harness/workload.c \
+	harness/stats.c \
+	harness/baselines.c \
+	harness/meta.c \
+	harness/progress.c \
+	harness/trace.c \
+	harness/output_table.c harness/output_csv.c harness/output_json.c \
+	harness/plot.c \
+	harness/advise.c \
+	harness/workloads/costed.h harness/workloads/costed.c \
+	harness/workloads/empty.c \
+	harness/workloads/uniform.c \
+	harness/workloads/triangular.c \
+	harness/workloads/heavytail.c \
+	harness/workloads/tinytasks.c \
+	harness/workloads/prioritymix.c \
+	harness/workloads/gemm.c \
+	harness/workloads/nested.c \
+	harness/workloads/iobound.c \
+	harness/workloads/bulk.c
+
+harness_libbench_omp_la_CPPFLAGS = $(BENCH_CPPFLAGS)
+if HAVE_OPENMP
+harness_libbench_omp_la_SOURCES = harness/baselines_omp.c
+harness_libbench_omp_la_CFLAGS = $(BENCH_CFLAGS) $(OPENMP_CFLAGS)
+else
+harness_libbench_omp_la_SOURCES = harness/baselines_noomp.c
+harness_libbench_omp_la_CFLAGS = $(BENCH_CFLAGS)
+endif
+
+# What a program linking the harness needs, in link order; the harness's
+# Check suites (tests/bench-suites.mk) use it too.
+BENCH_LIBS = harness/libbench.la harness/libbench_omp.la core/libtpool_core.la \
+	$(JANSSON_LIBS) $(PTHREAD_LIBS)
+
+bin_PROGRAMS += harness/tpool-bench
+harness_tpool_bench_CPPFLAGS = $(BENCH_CPPFLAGS)
+harness_tpool_bench_SOURCES = harness/main.c
+harness_tpool_bench_LDADD = $(BENCH_LIBS)
+harness_tpool_bench_LDFLAGS = $(AM_LDFLAGS) $(OPENMP_CFLAGS)
+
+# The driver of callgrind-dispatch.sh (docs/PERFORMANCE.md, target 9): links
+# the installed form of the library, libtpool.so, as a program would.
+noinst_PROGRAMS += harness/dispatch-count
+harness_dispatch_count_SOURCES = harness/dispatch-count.c
+harness_dispatch_count_LDADD = core/libtpool.la $(PTHREAD_LIBS)
+
+experimentsdir = $(pkgdatadir)/experiments
+dist_experiments_DATA = harness/experiments/default.json harness/experiments/quick.json \
+	harness/experiments/policies-params.json harness/experiments/smoke.json \
+	harness/experiments/performance.json
+dist_pkgdata_DATA = harness/schema.json harness/trace.schema.json
+EXTRA_DIST += harness/baselines_omp.c harness/baselines_noomp.c \
+	harness/callgrind-dispatch.sh harness/perf-targets.sh

@@ -1,0 +1,43 @@
+# Checks written as shell scripts: the bad-input corpus, the conformance
+# command line against every policy and the broken modules, the docs
+# against the code, and the policy template built in the tree. The
+# installed-prefix check of the template (template_check.sh) and the
+# libFuzzer targets (fuzz/run.sh) run from CI, outside make check.
+
+# corpus_check.sh runs tpool-info --check-config and tpool-bench on every
+# case of tests/corpus and on cases it makes in a temporary directory.
+TESTS += tests/corpus_check.sh
+EXTRA_DIST += tests/corpus_check.sh tests/corpus
+
+# tpool-conformance on every policy (all must pass) and on the
+# mod_broken_* modules (each must fail the check it breaks).
+TESTS += tests/conformance_cli.sh
+EXTRA_DIST += tests/conformance_cli.sh
+
+# api_docs_check.sh fails naming each exported function, public macro or
+# header-only helper that docs/api.md or docs/policy-abi.md does not
+# document; tutorial_quotes_check.sh fails when a code quote of
+# docs/writing-a-policy.md differs from the template file it quotes.
+TESTS += tests/api_docs_check.sh tests/tutorial_quotes_check.sh
+EXTRA_DIST += tests/api_docs_check.sh tests/tutorial_quotes_check.sh
+
+# The policy template (examples/policy-template) built in the tree with the
+# public header alone and hidden visibility, as out of tree, and checked
+# like a policy of the tree: lifo_tree_check.sh runs the conformance suite
+# and the template's demo against it.
+check_LTLIBRARIES += tests/lifo.la
+tests_lifo_la_SOURCES = examples/policy-template/lifo.c
+tests_lifo_la_CPPFLAGS = $(PUBLIC_CPPFLAGS)
+tests_lifo_la_CFLAGS = $(WARN_CFLAGS) $(SAN_CFLAGS) -fvisibility=hidden
+tests_lifo_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+check_PROGRAMS += tests/lifo_demo
+tests_lifo_demo_SOURCES = examples/policy-template/lifo-demo.c
+tests_lifo_demo_CPPFLAGS = $(PUBLIC_CPPFLAGS)
+tests_lifo_demo_LDADD = core/libtpool.la $(PTHREAD_LIBS)
+if HAVE_CHECK
+TESTS += tests/lifo_tree_check.sh
+endif
+EXTRA_DIST += tests/lifo_tree_check.sh tests/template_check.sh
+
+# The libFuzzer targets and their seed corpora.
+EXTRA_DIST += tests/fuzz

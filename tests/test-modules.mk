@@ -1,0 +1,50 @@
+# Policy modules built for the tests only, each broken or instrumented in
+# one way: the loader suite's (no entry point, a foreign ABI, a descriptor
+# too small, NULL ops...), resizing's (with and without a resize op), the
+# submit-time flag's, and the conformance checker's deliberately wrong
+# policies (a task returned twice, lost tasks, a missed wake, a range item
+# handed out twice). Tests find them through TPOOL_TEST_MODULES.
+TEST_MODULE_LDFLAGS = -module -avoid-version -shared -rpath /nowhere $(SAN_LDFLAGS)
+TEST_MODULES = tests/mod_ok.la tests/mod_noentry.la tests/mod_badabi.la tests/mod_small.la \
+	tests/mod_nullop.la tests/mod_nullname.la tests/mod_badcreate.la tests/mod_prefix.la \
+	tests/mod_badparams.la tests/mod_nostamp.la tests/mod_stamp10.la \
+	tests/mod_resize.la tests/mod_recreate.la \
+	tests/mod_broken_twice.la tests/mod_broken_lose.la tests/mod_broken_range.la \
+	tests/mod_broken_wake.la
+check_LTLIBRARIES += $(TEST_MODULES)
+tests_mod_ok_la_SOURCES = tests/modules/mod_ok.c
+tests_mod_ok_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_noentry_la_SOURCES = tests/modules/mod_noentry.c
+tests_mod_noentry_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_badabi_la_SOURCES = tests/modules/mod_badabi.c
+tests_mod_badabi_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_small_la_SOURCES = tests/modules/mod_small.c
+tests_mod_small_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_nullop_la_SOURCES = tests/modules/mod_nullop.c
+tests_mod_nullop_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_nullname_la_SOURCES = tests/modules/mod_nullname.c
+tests_mod_nullname_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_badcreate_la_SOURCES = tests/modules/mod_badcreate.c
+tests_mod_badcreate_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_prefix_la_SOURCES = tests/modules/mod_prefix.c
+tests_mod_prefix_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_badparams_la_SOURCES = tests/modules/mod_badparams.c
+tests_mod_badparams_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_nostamp_la_SOURCES = tests/modules/mod_stamp.c
+tests_mod_nostamp_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_stamp10_la_SOURCES = tests/modules/mod_stamp.c
+tests_mod_stamp10_la_CPPFLAGS = $(AM_CPPFLAGS) -DMOD_ABI_1_0
+tests_mod_stamp10_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_resize_la_SOURCES = tests/modules/mod_resize.c
+tests_mod_resize_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_recreate_la_SOURCES = tests/modules/mod_recreate.c
+tests_mod_recreate_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_broken_twice_la_SOURCES = tests/modules/mod_broken_twice.c
+tests_mod_broken_twice_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_broken_lose_la_SOURCES = tests/modules/mod_broken_lose.c
+tests_mod_broken_lose_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_broken_range_la_SOURCES = tests/modules/mod_broken_range.c
+tests_mod_broken_range_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_broken_wake_la_SOURCES = tests/modules/mod_broken_wake.c
+tests_mod_broken_wake_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+EXTRA_DIST += tests/modules/mod_common.h
