@@ -14,20 +14,15 @@
 #include "tpool-build.h"
 
 #ifdef TPOOL_BUILTIN_POLICIES
-const tpool_policy *tpool__builtin_fifo(void);
-const tpool_policy *tpool__builtin_roundrobin(void);
-const tpool_policy *tpool__builtin_priority(void);
-const tpool_policy *tpool__builtin_stealing(void);
-const tpool_policy *tpool__builtin_static(void);
-const tpool_policy *tpool__builtin_dynamic(void);
+/* One entry per policy of configure's TPOOL_POLICIES. */
+#define DECLARE(name) const tpool_policy *tpool__builtin_##name(void);
+TPOOL_BUILTIN_LIST(DECLARE)
+#undef DECLARE
 
 static const tpool__builtin_policy table[] = {
-    { "fifo", tpool__builtin_fifo },
-    { "roundrobin", tpool__builtin_roundrobin },
-    { "priority", tpool__builtin_priority },
-    { "stealing", tpool__builtin_stealing },
-    { "static", tpool__builtin_static },
-    { "dynamic", tpool__builtin_dynamic },
+#define ENTRY(name) { #name, tpool__builtin_##name },
+    TPOOL_BUILTIN_LIST(ENTRY)
+#undef ENTRY
 };
 
 size_t tpool__builtin_count(void)

@@ -4,8 +4,8 @@
 # default) each source is compiled once more with
 # -DTPOOL_POLICY_BUILTIN=NAME into a convenience library linked into
 # libtpool as "builtin:NAME" (core/builtin.c). The list of policies is
-# TPOOL_POLICIES in configure.ac; tests/build_lists_check.sh fails when this
-# file and core/builtin.c do not name the same ones.
+# TPOOL_POLICIES in configure.ac: the build fails (policy-list-check below)
+# when this file builds another set.
 POLICY_CPPFLAGS = $(PUBLIC_CPPFLAGS)
 POLICY_CFLAGS = $(WARN_CFLAGS) $(SAN_CFLAGS) -fvisibility=hidden
 POLICY_LDFLAGS = -module -avoid-version -shared $(SAN_LDFLAGS)
@@ -95,3 +95,18 @@ policies_stealing_tune_bench_SOURCES = policies/stealing/tune-bench.c
 policies_stealing_tune_bench_LDADD = core/libtpool.la $(PTHREAD_LIBS)
 CLEANFILES += policies/stealing/tune-bench
 EXTRA_DIST += policies/stealing/tune.sh
+
+# Every policy of TPOOL_POLICIES has its module here, and nothing else is
+# installed as a policy: a policy added to one list and not the other fails
+# the build, naming it.
+policy-list-check:
+	@for p in $(TPOOL_POLICIES); do \
+	  case " $(pkglib_LTLIBRARIES) " in *" policies/$$p/$$p.la "*) ;; \
+	  *) echo "policies/policies.mk: no module for policy '$$p' of TPOOL_POLICIES (configure.ac)" >&2; exit 1 ;; esac; \
+	done; \
+	for m in $(pkglib_LTLIBRARIES); do \
+	  case " $(TPOOL_POLICIES) " in *" `basename $$m .la` "*) ;; \
+	  *) echo "policies/policies.mk: module $$m is not in TPOOL_POLICIES (configure.ac)" >&2; exit 1 ;; esac; \
+	done
+all-local: policy-list-check
+.PHONY: policy-list-check
