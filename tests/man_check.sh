@@ -10,7 +10,7 @@
 # A failure names the page, the option and the help it came from, so adding
 # an option to a program and to its page keeps it passing.
 #
-# An automake TESTS script (tests/packaging.mk sets TPOOL_TOP_SRCDIR and
+# An automake TESTS script (tests/Makefile.am sets TPOOL_TOP_SRCDIR and
 # TPOOL_TOP_BUILDDIR); by hand, from the source tree:
 #   TPOOL_TOP_SRCDIR=. TPOOL_TOP_BUILDDIR=build sh tests/man_check.sh
 # Without groff (Debian: groff-base) the rendering is not checked and the

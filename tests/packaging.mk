@@ -5,8 +5,6 @@
 # policy_abi are the directories the build installs into and the ABI of
 # tpool-policy.h. Included by tests/Makefile.am.
 AM_TESTS_ENVIRONMENT += \
-	TPOOL_TOP_SRCDIR='$(abs_top_srcdir)'; export TPOOL_TOP_SRCDIR; \
-	TPOOL_TOP_BUILDDIR='$(abs_top_builddir)'; export TPOOL_TOP_BUILDDIR; \
 	TPOOL_TEST_PKGLIBDIR='$(pkglibdir)'; export TPOOL_TEST_PKGLIBDIR; \
 	TPOOL_TEST_BINDIR='$(bindir)'; export TPOOL_TEST_BINDIR;
 TESTS += man_check.sh pkgconfig_check.sh

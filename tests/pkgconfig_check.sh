@@ -7,8 +7,8 @@
 #   bindir      where tpool-bench, tpool-info and tpool-conformance go;
 #   policy_abi  MAJOR.MINOR of include/tpool-policy.h (a stale tpool.pc,
 #               made before the header changed, fails here: rerun configure).
-# An automake TESTS script (tests/packaging.mk sets the TPOOL_TOP_* and
-# TPOOL_TEST_* variables from make's).
+# An automake TESTS script (tests/Makefile.am sets TPOOL_TOP_*, and
+# tests/packaging.mk TPOOL_TEST_PKGLIBDIR and TPOOL_TEST_BINDIR, from make's).
 set -u
 src=${TPOOL_TOP_SRCDIR:?}
 build=${TPOOL_TOP_BUILDDIR:?}
