@@ -5,3 +5,7 @@
 # docs/writing-a-policy.md differs from the template file it quotes.
 TESTS += api_docs_check.sh tutorial_quotes_check.sh
 EXTRA_DIST += api_docs_check.sh tutorial_quotes_check.sh
+# harness_analysis_check.sh runs the Python examples of docs/harness.md
+# ("Analysing results") on a small tpool-bench run.
+TESTS += harness_analysis_check.sh
+EXTRA_DIST += harness_analysis_check.sh
