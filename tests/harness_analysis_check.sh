@@ -5,12 +5,14 @@
 # (and the pandas one, when pandas is installed) must run without an error
 # and print the speedup table, the fastest executors and the rounds. So a
 # renamed CSV column or JSON member breaks this test, not a reader's script.
-# An automake TESTS script (tests/Makefile.am sets TPOOL_TOP_SRCDIR and
-# TPOOL_TOP_BUILDDIR). Skipped without python3.
+# An automake TESTS script: the test environment gives srcdir (tests/ of the
+# source tree) and top_builddir. Skipped without python3.
 set -u
-src=${TPOOL_TOP_SRCDIR:?}
-build=${TPOOL_TOP_BUILDDIR:?}
-doc="$src/docs/harness.md"
+srcdir=${srcdir:-.}
+top_srcdir="$srcdir/.."
+top_builddir=${top_builddir:-..}
+doc="$top_srcdir/docs/harness.md"
+bench=$top_builddir/harness/tpool-bench
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/harness_analysis_check.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 
@@ -21,8 +23,7 @@ fail() {
 
 command -v python3 >/dev/null 2>&1 ||
     { echo "harness_analysis_check: python3 not found (Debian: python3); skipped"; exit 77; }
-bench=$(find "$build" -maxdepth 2 -type f -name tpool-bench ! -path '*/.libs/*' | head -n 1)
-[ -n "$bench" ] || fail "tpool-bench is not in the build tree $build"
+[ -x "$bench" ] || fail "$bench not built"
 
 # extract HEADING: the first python block after the line "#### HEADING".
 extract() {
@@ -35,7 +36,7 @@ extract "With pandas" >"$tmp/example_pandas.py"
 [ -s "$tmp/example_stdlib.py" ] || fail "no python block under \"#### With the standard library\" in $doc"
 [ -s "$tmp/example_pandas.py" ] || fail "no python block under \"#### With pandas\" in $doc"
 
-"$bench" "$src/harness/experiments/smoke.json" -w uniform,nested --out "$tmp/results" \
+"$bench" "$top_srcdir/harness/experiments/smoke.json" -w uniform,nested --out "$tmp/results" \
     --progress never -q >"$tmp/bench.txt" 2>&1 || { cat "$tmp/bench.txt"; fail "tpool-bench"; }
 
 # run NAME: runs example_NAME.py (not NAME.py: pandas.py would shadow

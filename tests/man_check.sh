@@ -10,14 +10,18 @@
 # A failure names the page, the option and the help it came from, so adding
 # an option to a program and to its page keeps it passing.
 #
-# An automake TESTS script (tests/Makefile.am sets TPOOL_TOP_SRCDIR and
-# TPOOL_TOP_BUILDDIR); by hand, from the source tree:
-#   TPOOL_TOP_SRCDIR=. TPOOL_TOP_BUILDDIR=build sh tests/man_check.sh
+# An automake TESTS script: the test environment gives srcdir (tests/ of the
+# source tree) and top_builddir; by hand, from the build tree's tests/:
+#   srcdir=../../tests sh ../../tests/man_check.sh
 # Without groff (Debian: groff-base) the rendering is not checked and the
 # test is reported as skipped once the options passed.
 set -u
-src=${TPOOL_TOP_SRCDIR:?set TPOOL_TOP_SRCDIR to the source tree}
-build=${TPOOL_TOP_BUILDDIR:?set TPOOL_TOP_BUILDDIR to the build tree}
+srcdir=${srcdir:-.}
+top_srcdir="$srcdir/.."
+top_builddir=${top_builddir:-..}
+# The program each section-1 page documents, in the build tree.
+programs="tpool-bench:harness/tpool-bench tpool-info:core/tpool-info
+tpool-conformance:conformance/tpool-conformance"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/man_check.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 failed=0
@@ -27,8 +31,8 @@ bad() {
     failed=1
 }
 
-pages=$(ls "$src"/man/*.[1-8] 2>/dev/null)
-[ -n "$pages" ] || { echo "man_check: FAIL: no man pages in $src/man"; exit 1; }
+pages=$(ls "$top_srcdir"/man/*.[1-8] 2>/dev/null)
+[ -n "$pages" ] || { echo "man_check: FAIL: no man pages in $top_srcdir/man"; exit 1; }
 
 # ---- rendering ------------------------------------------------------------
 have_groff=1
@@ -108,11 +112,14 @@ check_help() {
 for page in $pages; do
     case "$page" in *.1) ;; *) continue ;; esac
     prog=$(basename "$page" .1)
-    # The program of the build, wherever its Makefile puts it (not the
-    # libtool objects under .libs).
-    bin=$(find "$build" -maxdepth 2 -type f -name "$prog" ! -path '*/.libs/*' 2>/dev/null | head -n 1)
-    if [ -z "$bin" ] || [ ! -x "$bin" ]; then
-        bad "$page: the program $prog is not in the build tree $build"
+    rel=$(printf '%s\n' $programs | sed -n "s|^$prog:||p")
+    if [ -z "$rel" ]; then
+        bad "$page: no program for it in man_check.sh's list (programs=...)"
+        continue
+    fi
+    bin=$top_builddir/$rel
+    if [ ! -x "$bin" ]; then
+        bad "$page: $bin is not built"
         continue
     fi
     plain "$page" >"$tmp/page.txt"
