@@ -48,7 +48,8 @@ fail() {
 }
 step() {
     now=$(date +%s)
-    [ -z "${step_name:-}" ] || times="$times  $step_name: $((now - step_start)) s\n"
+    [ -z "${step_name:-}" ] || times="$times  $step_name: $((now - step_start)) s
+"
     step_name=$1
     step_start=$now
     echo "== debian_check: $1"
@@ -126,7 +127,7 @@ if ! (cd "$tmp/src" &&
 fi
 ls "$tmp"/*.deb
 for p in $PKGS; do
-    [ -f "$tmp/${p}_"*.deb ] || fail "no package $p was built"
+    ls "$tmp/${p}_"*.deb >/dev/null 2>&1 || fail "no package $p was built"
 done
 
 step "lintian"
@@ -238,4 +239,4 @@ grep -q "^pthreadpool_create: .*nosuch" "$tmp/ptp.out" ||
     { cat "$tmp/ptp.out"; fail "the drop-in did not say why pthreadpool_create failed"; }
 
 step "done"
-printf "debian_check: ok; time per step:\n$times"
+printf 'debian_check: ok; time per step:\n%s' "$times"

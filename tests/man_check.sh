@@ -112,6 +112,7 @@ check_help() {
 for page in $pages; do
     case "$page" in *.1) ;; *) continue ;; esac
     prog=$(basename "$page" .1)
+    # shellcheck disable=SC2086 # one entry per word
     rel=$(printf '%s\n' $programs | sed -n "s|^$prog:||p")
     if [ -z "$rel" ]; then
         bad "$page: no program for it in man_check.sh's list (programs=...)"
@@ -126,7 +127,7 @@ for page in $pages; do
     check_help "$page" "$tmp/page.txt" "$bin"
     # Subcommands: usage lines "PROG WORD [OPTIONS]..." with a lower-case WORD.
     # (The list is read before check_help overwrites $tmp/help.)
-    for sub in $(sed -n "s/^\(Usage:\)\{0,1\}[[:space:]]*$prog[[:space:]]\{1,\}\([a-z][a-z0-9-]*\)\([[:space:]].*\)\{0,1\}\$/\2/p" \
+    for sub in $(sed -n "s/^\(Usage:\)\{0,1\}[[:space:]]*${prog}[[:space:]]\{1,\}\([a-z][a-z0-9-]*\)\([[:space:]].*\)\{0,1\}\$/\2/p" \
         "$tmp/help" 2>/dev/null | sort -u); do
         has_option "$tmp/page.txt" "$sub" || bad "$page: the subcommand '$prog $sub' is not in the page"
         check_help "$page" "$tmp/page.txt" "$bin" "$sub"
