@@ -5,7 +5,8 @@
 # pkg-config, then loads the policy: tpool-info --check-config on its
 # configuration, the demo (a pool running tasks, a parallel-for, a resize),
 # tpool-info --policies and tpool-bench finding it by name, and, after
-# `make install`, in tpool's own policy directory.
+# `make install`, in tpool's own policy directory (pkg-config's policydir);
+# `make check` runs tpool-conformance from pkg-config's bindir.
 #
 # Not part of make check (it installs, and builds the whole tree again);
 # .ci/run calls it. Needs a source tree with ./configure (./autogen.sh).
@@ -36,6 +37,10 @@ PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 export PKG_CONFIG_PATH
 unset TPOOL_CONFIG TPOOL_POLICY TPOOL_THREADS TPOOL_POLICY_PATH
 pkg-config --exists tpool || fail "pkg-config does not find the installed tpool.pc"
+[ "$(pkg-config --variable=policydir tpool)" = "$prefix/lib/tpool" ] ||
+    fail "pkg-config --variable=policydir tpool is not $prefix/lib/tpool"
+[ "$(pkg-config --variable=bindir tpool)" = "$prefix/bin" ] ||
+    fail "pkg-config --variable=bindir tpool is not $prefix/bin"
 
 step "build the template with its own Makefile (pkg-config only)"
 cp -R "$src/examples/policy-template" "$tpl"
@@ -83,10 +88,10 @@ make -C "$tpl" install || fail "make install of the template"
 "$prefix/bin/tpool-info" --policies >"$tmp/policies2.txt" || fail "tpool-info --policies"
 grep -q 'lifo' "$tmp/policies2.txt" || fail "the installed lifo.so is not listed"
 
-# tpool-conformance (the installed conformance checker) runs its checks
-# against any policy .so; it is used when this tpool installs it.
-if [ -x "$prefix/bin/tpool-conformance" ]; then
-    step "tpool-conformance lifo.so"
-    "$prefix/bin/tpool-conformance" "$tpl/lifo.so" || fail "tpool-conformance failed for lifo.so"
-fi
+step "make check: the demo, then tpool-conformance from pkg-config's bindir"
+make -C "$tpl" check || fail "make check of the template (lifo-demo or tpool-conformance)"
+
+step "make uninstall"
+make -C "$tpl" uninstall || fail "make uninstall of the template"
+[ ! -e "$prefix/lib/tpool/lifo.so" ] || fail "lifo.so still in $prefix/lib/tpool"
 echo "template_check: ok"

@@ -19,3 +19,4 @@ include tests/reliability-suites.mk
 include tests/bench-suites.mk
 include tests/test-modules.mk
 include tests/script-checks.mk
+include tests/packaging-checks.mk
