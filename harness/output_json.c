@@ -123,6 +123,27 @@ static json_t *workers_json(const bench_cell *c)
     return a;
 }
 
+/* ---- what the recorder saw (workload.c) ---- */
+
+/* The recorder's own cost per run: its calls and the latency stamps, each
+ * at the calibrated price, and that as a share of the cell's CPU time. */
+static json_t *instrumentation_json(const bench_rec_figures *f)
+{
+    const bench_rec_costs *k = bench_rec_calibrate();
+    json_t *o = json_object();
+    set_real(o, "callbacks", f->calls);
+    set_real(o, "tasks", f->tasks);
+    set_real(o, "clock_reads", f->clock_reads);
+    set_real(o, "ns_per_callback", k->per_call);
+    set_real(o, "ns_per_task", k->per_task);
+    set_real(o, "ns_per_clock_read", k->per_clock);
+    set_real(o, "cost_ns", f->cost_ns);
+    set_real(o, "share", f->cost_share);
+    return o;
+}
+
+/* ---- end of what the recorder saw ---- */
+
 static json_t *cell_json(const bench_report *r, const bench_cell *c)
 {
     json_t *o = json_object();
@@ -159,6 +180,10 @@ static json_t *cell_json(const bench_report *r, const bench_cell *c)
     set_str(ck, "message", c->check_ok ? "" : c->check_msg);
     json_object_set_new(o, "check", ck);
     json_object_set_new(o, "unrecorded_callbacks", json_integer((json_int_t)c->overflow));
+    /* what the recorder saw */
+    bench_rec_figures rf;
+    bench_cell_rec_figures(c, &rf);
+    json_object_set_new(o, "instrumentation", instrumentation_json(&rf));
     return o;
 }
 

@@ -128,6 +128,11 @@ void bench_write_table(FILE *f, const bench_report *r)
             if (!isnan(c->idle_cpu_ns) && c->idle_probe_ns > 0)
                 fprintf(f, " idle CPU %s/%.0fms;", ftime(x, sizeof x, c->idle_cpu_ns),
                         c->idle_probe_ns / 1e6);
+            /* what the recorder saw: its own cost, when it is not negligible */
+            bench_rec_figures rf;
+            bench_cell_rec_figures(c, &rf);
+            if (rf.cost_share >= 0.01)
+                fprintf(f, " recorder %.1f%%;", 100 * rf.cost_share);
             if (!c->check_ok)
                 fprintf(f, " CHECK FAILED: %s", c->check_msg);
             fputc('\n', f);

@@ -1,8 +1,14 @@
 /* check_bench_workloads.c - every workload computes the right result on
  * every executor (the serial loop, each policy in the build tree at 1 and 2
  * threads, OpenMP and Debian's libpthreadpool when available) and its check
- * fails on a planted wrong result; the recorder, latencies and the runner
- * work end to end on a tiny experiment. */
+ * fails on a planted wrong result; no run reads the clock in its timed
+ * part but for the task latency stamps, the same number on every executor;
+ * the recorder, latencies and the runner work end to end on a tiny
+ * experiment.
+ *
+ * Linked with -Wl,--wrap=bench_now_ns: every clock read of the harness is
+ * counted here.
+ */
 #define _GNU_SOURCE
 #include <math.h>
 #include <unistd.h>
@@ -47,14 +53,44 @@ static void *setup_small(size_t i, const bench_workload **w)
     return state;
 }
 
-/* Runs once on ex and returns the check's verdict (message in msg). */
+/* ---- the wrapped functions ---- */
+
+uint64_t __real_bench_now_ns(void);
+uint64_t __wrap_bench_now_ns(void);
+
+static _Atomic int clock_counting;
+static _Atomic uint64_t clock_reads;
+
+uint64_t __wrap_bench_now_ns(void)
+{
+    if (atomic_load_explicit(&clock_counting, memory_order_relaxed))
+        atomic_fetch_add_explicit(&clock_reads, 1, memory_order_relaxed);
+    return __real_bench_now_ns();
+}
+
+static uint64_t tasks_recorded(void)
+{
+    uint64_t t = 0;
+    for (unsigned i = 0; i < BENCH_MAX_SLOTS; i++)
+        t += bench_g_rec.slots[i].tasks;
+    return t;
+}
+
+/* Runs once on ex and returns the check's verdict (message in msg). The
+ * timed part reads the clock only for the latency stamps of its tasks. */
 static int run_once(const bench_workload *w, void *state, const bench_exec *ex, char *msg,
                     size_t n)
 {
     w->prepare(state, ex);
     bench_rec_reset(0, 0, 0);
+    atomic_store(&clock_reads, 0);
+    atomic_store(&clock_counting, 1);
     int rc = w->run(state, ex);
+    atomic_store(&clock_counting, 0);
     ck_assert_msg(rc == 0, "%s: run returned %d", w->name, rc);
+    uint64_t reads = atomic_load(&clock_reads), want = tasks_recorded() * w->clock_reads_per_task;
+    ck_assert_msg(reads == want, "%s: %llu clock reads in the timed run, expected %llu",
+                  w->name, (unsigned long long)reads, (unsigned long long)want);
     return w->check(state, ex, msg, n);
 }
 
@@ -91,7 +127,7 @@ START_TEST(serial_and_planted)
 {
     const bench_workload *w;
     void *state = setup_small((size_t)_i, &w);
-    bench_exec ex = { .kind = BENCH_EX_SERIAL, .threads = 1, .record = 1 };
+    bench_exec ex = { .kind = BENCH_EX_SERIAL, .threads = 1 };
     char msg[256] = "";
     ck_assert_msg(run_once(w, state, &ex, msg, sizeof msg) == 0, "%s: %s", w->name, msg);
     ck_assert_uint_gt(w->items(state, &ex), 0);
@@ -116,8 +152,7 @@ START_TEST(every_policy)
     for (int p = 0; p < np; p++)
         for (unsigned t = 1; t <= 2; t++) {
             tpool *pool = tu_pool(names[p], t, NULL);
-            bench_exec ex = { .kind = BENCH_EX_TPOOL, .threads = t, .pool = pool,
-                              .record = w->records_busy };
+            bench_exec ex = { .kind = BENCH_EX_TPOOL, .threads = t, .pool = pool };
             char msg[256] = "";
             for (int rep = 0; rep < 2; rep++)
                 ck_assert_msg(run_once(w, state, &ex, msg, sizeof msg) == 0,
@@ -154,8 +189,7 @@ START_TEST(baselines)
         unsigned need = sched[k] == BENCH_OMP_TASK ? BENCH_RUNS_OMP_TASK : BENCH_RUNS_OMP_FOR;
         if (!(w->runs & need))
             continue;
-        bench_exec ex = { .kind = BENCH_EX_OMP, .threads = 2, .omp_sched = sched[k],
-                          .record = 1 };
+        bench_exec ex = { .kind = BENCH_EX_OMP, .threads = 2, .omp_sched = sched[k] };
         ck_assert_msg(run_once(w, state, &ex, msg, sizeof msg) == 0, "%s on %s: %s", w->name,
                       bench_base_names[1 + k], msg);
     }
@@ -165,8 +199,7 @@ START_TEST(baselines)
         ck_assert_msg(bench_ptp_load(&api, why, sizeof why) == 0, "%s", why);
         void *pool = api.create(2);
         ck_assert_ptr_nonnull(pool);
-        bench_exec ex = { .kind = BENCH_EX_PTP, .threads = 2, .ptp = &api, .ptp_pool = pool,
-                          .record = 1 };
+        bench_exec ex = { .kind = BENCH_EX_PTP, .threads = 2, .ptp = &api, .ptp_pool = pool };
         ck_assert_msg(run_once(w, state, &ex, msg, sizeof msg) == 0, "%s on pthreadpool: %s",
                       w->name, msg);
         api.destroy(pool);
@@ -208,14 +241,16 @@ static void count_body(void *ctx, size_t b, size_t e, unsigned slot)
 START_TEST(recorder_and_range)
 {
     tpool *pool = tu_pool("fifo", 2, NULL);
-    bench_exec ex = { .kind = BENCH_EX_TPOOL, .threads = 2, .pool = pool, .record = 1 };
+    bench_exec ex = { .kind = BENCH_EX_TPOOL, .threads = 2, .pool = pool, .trace = 1 };
     _Atomic size_t n = 0;
     ck_assert_int_eq(bench_rec_reset(1, 4, 1000), 0);
-    ck_assert_int_eq(bench_range(&ex, 1000, count_body, (void *)&n), 0);
+    ck_assert_int_eq(bench_range(&ex, 1000, count_body, (void *)&n, NULL), 0);
     ck_assert_uint_eq(atomic_load(&n), 1000);
+    char msg[256];
+    ck_assert_msg(bench_rec_check_items(1000, msg, sizeof msg) == 0, "%s", msg);
     uint64_t units = 0, evs = 0;
     for (unsigned s = 0; s < BENCH_MAX_SLOTS; s++) {
-        units += bench_g_rec.slots[s].units;
+        units += bench_g_rec.slots[s].calls;
         evs += bench_g_rec.slots[s].nev;
         for (uint32_t k = 0; k < bench_g_rec.slots[s].nev; k++)
             ck_assert(bench_g_rec.slots[s].ev[k].t1 >= bench_g_rec.slots[s].ev[k].t0);
@@ -225,8 +260,8 @@ START_TEST(recorder_and_range)
     ck_assert(bench_rec_imbalance(2) >= 1);
     /* serial and zero-length ranges */
     bench_exec se = { .kind = BENCH_EX_SERIAL, .threads = 1 };
-    ck_assert_int_eq(bench_range(&se, 0, count_body, (void *)&n), 0);
-    ck_assert_int_eq(bench_range(&ex, 0, count_body, (void *)&n), 0);
+    ck_assert_int_eq(bench_range(&se, 0, count_body, (void *)&n, NULL), 0);
+    ck_assert_int_eq(bench_range(&ex, 0, count_body, (void *)&n, NULL), 0);
     ck_assert_uint_eq(atomic_load(&n), 1000);
     bench_rec_free();
     tpool_destroy(pool);

@@ -65,14 +65,16 @@ static int run(void *state, const bench_exec *ex)
     bulk *b = state;
     for (size_t c = 0; c < b->calls; c++) {
         b->call = c; /* read by the bodies of this call only: bench_range waits */
-        int rc = bench_range_tiled(ex, b->n, b->ptp_tile, body, b);
+        bench_range_opts o = { .ptp_tile = b->ptp_tile };
+        int rc = bench_range(ex, b->n, body, b, &o);
         if (rc)
             return rc;
     }
     return 0;
 }
 
-/* Every item holds the last call's value: each was visited in that call. */
+/* Every item holds the last call's value, and the recorder saw every item
+ * of every call run exactly once. */
 static int check(void *state, const bench_exec *ex, char *msg, size_t n)
 {
     bulk *b = state;
@@ -86,7 +88,7 @@ static int check(void *state, const bench_exec *ex, char *msg, size_t n)
             return -1;
         }
     }
-    return 0;
+    return bench_rec_check_items((uint64_t)b->calls * b->n, msg, n);
 }
 
 static void plant(void *state)
@@ -115,6 +117,5 @@ const bench_workload bench_wl_bulk = {
     BENCH_WORKLOAD_PARAMS(params),
     .size_param = 0,
     .runs = BENCH_RUNS_PARALLEL_FOR,
-    .records_busy = 0,
     BENCH_WORKLOAD_CALLBACKS,
 };
