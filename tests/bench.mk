@@ -31,14 +31,23 @@ check_bench_output_LDFLAGS = $(BENCH_LINK_OPTS)
 check_bench_workloads_SOURCES = check_bench_workloads.c
 check_bench_workloads_CPPFLAGS = $(BENCH_INCLUDES)
 check_bench_workloads_LDADD = $(BENCH_LINK)
-# It counts the harness's clock reads (see the file).
-check_bench_workloads_LDFLAGS = $(BENCH_LINK_OPTS) -Wl,--wrap=bench_now_ns
+# It counts the harness's clock reads and makes a submission run twice or
+# never (see the file).
+check_bench_workloads_LDFLAGS = $(BENCH_LINK_OPTS) -Wl,--wrap=bench_now_ns \
+	-Wl,--wrap=tpool_submit
 
 check_bench_recorder_SOURCES = check_bench_recorder.c
 check_bench_recorder_CPPFLAGS = $(BENCH_INCLUDES)
 check_bench_recorder_LDADD = $(BENCH_LINK)
 check_bench_recorder_LDFLAGS = $(BENCH_LINK_OPTS)
 
+# Policies that run the wrong items, for the workloads' checks.
+check_LTLIBRARIES += mod_bench_twice.la mod_bench_skip.la
+mod_bench_twice_la_SOURCES = modules/mod_bench_wrong.c
+mod_bench_twice_la_LDFLAGS = $(MODFLAGS)
+mod_bench_skip_la_SOURCES = modules/mod_bench_wrong.c
+mod_bench_skip_la_CPPFLAGS = $(AM_CPPFLAGS) -DWRONG_SKIP
+mod_bench_skip_la_LDFLAGS = $(MODFLAGS)
 
 # The smoke test runs ../harness/tpool-bench on harness/experiments/smoke.json
 # and checks its JSON, CSV and trace with this validator.

@@ -1,13 +1,14 @@
 /* check_bench_workloads.c - every workload computes the right result on
  * every executor (the serial loop, each policy in the build tree at 1 and 2
  * threads, OpenMP and Debian's libpthreadpool when available) and its check
- * fails on a planted wrong result; no run reads the clock in its timed
- * part but for the task latency stamps, the same number on every executor;
- * the recorder, latencies and the runner work end to end on a tiny
- * experiment.
+ * fails on a planted wrong result and on a wrong schedule (an item or a
+ * task run twice or never); no run reads the clock in its timed part but
+ * for the task latency stamps, the same number on every executor; the
+ * recorder, latencies and the runner work end to end on a tiny experiment.
  *
- * Linked with -Wl,--wrap=bench_now_ns: every clock read of the harness is
- * counted here.
+ * Linked with -Wl,--wrap=bench_now_ns (every clock read of the harness is
+ * counted here) and -Wl,--wrap=tpool_submit (a submission can be made to
+ * run twice or never).
  */
 #define _GNU_SOURCE
 #include <math.h>
@@ -57,6 +58,8 @@ static void *setup_small(size_t i, const bench_workload **w)
 
 uint64_t __real_bench_now_ns(void);
 uint64_t __wrap_bench_now_ns(void);
+int __real_tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *attr);
+int __wrap_tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *attr);
 
 static _Atomic int clock_counting;
 static _Atomic uint64_t clock_reads;
@@ -66,6 +69,25 @@ uint64_t __wrap_bench_now_ns(void)
     if (atomic_load_explicit(&clock_counting, memory_order_relaxed))
         atomic_fetch_add_explicit(&clock_reads, 1, memory_order_relaxed);
     return __real_bench_now_ns();
+}
+
+/* What happens to the SUBMIT_NTH-th submission of a run. */
+enum { SUBMIT_RIGHT, SUBMIT_TWICE, SUBMIT_NEVER };
+#define SUBMIT_NTH 2
+static _Atomic int submit_mode;
+static _Atomic uint64_t submits;
+
+int __wrap_tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *attr)
+{
+    int mode = atomic_load(&submit_mode);
+    if (mode != SUBMIT_RIGHT && atomic_fetch_add(&submits, 1) + 1 == SUBMIT_NTH) {
+        if (mode == SUBMIT_NEVER)
+            return 0;
+        /* Once now, on the submitting thread, so that the two runs never
+         * overlap, and once more from the pool. */
+        fn(arg);
+    }
+    return __real_tpool_submit(p, fn, arg, attr);
 }
 
 static uint64_t tasks_recorded(void)
@@ -232,6 +254,42 @@ START_TEST(system_pthreadpool_not_shadowed)
 }
 END_TEST
 
+/* A policy whose range path runs an item twice and another never
+ * (tests/modules/mod_bench_wrong.c), with a task submitted twice or never:
+ * every workload's check fails, whether it runs parallel-fors or tasks. */
+START_TEST(wrong_schedules)
+{
+    const bench_workload *w;
+    void *state = setup_small((size_t)_i, &w);
+    static const struct { const char *module; int submit; } wrong[] = {
+        { "mod_bench_twice", SUBMIT_TWICE },
+        { "mod_bench_skip", SUBMIT_NEVER },
+    };
+    const char *dir = getenv("TPOOL_TEST_MODULES");
+    ck_assert_msg(dir && *dir, "TPOOL_TEST_MODULES is not set");
+    for (size_t k = 0; k < sizeof wrong / sizeof wrong[0]; k++) {
+        char path[512];
+        snprintf(path, sizeof path, "%.400s/%s.so", dir, wrong[k].module);
+        tpool *pool = tu_pool(path, 2, NULL);
+        bench_exec ex = { .kind = BENCH_EX_TPOOL, .threads = 2, .pool = pool };
+        w->prepare(state, &ex);
+        bench_rec_reset(0, 0, 0);
+        atomic_store(&submits, 0);
+        atomic_store(&submit_mode, wrong[k].submit);
+        int rc = w->run(state, &ex);
+        atomic_store(&submit_mode, SUBMIT_RIGHT);
+        ck_assert_msg(rc == 0, "%s on %s: run returned %d", w->name, wrong[k].module, rc);
+        char msg[256] = "";
+        ck_assert_msg(w->check(state, &ex, msg, sizeof msg) != 0,
+                      "%s on %s (a task %s): the wrong schedule passed the check", w->name,
+                      wrong[k].module, wrong[k].submit == SUBMIT_TWICE ? "twice" : "never");
+        printf("wrong_schedules: %s on %s: %s\n", w->name, wrong[k].module, msg);
+        tpool_destroy(pool);
+    }
+    w->teardown(state);
+}
+END_TEST
+
 static void count_body(void *ctx, size_t b, size_t e, unsigned slot)
 {
     (void)slot;
@@ -338,6 +396,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, serial_and_planted, 0, (int)NSMALL);
     tcase_add_loop_test(tc, every_policy, 0, (int)NSMALL);
     tcase_add_loop_test(tc, baselines, 0, (int)NSMALL);
+    tcase_add_loop_test(tc, wrong_schedules, 0, (int)NSMALL);
     tcase_add_test(tc, system_pthreadpool_not_shadowed);
     tcase_add_test(tc, recorder_and_range);
     tcase_add_test(tc, runner_end_to_end);
