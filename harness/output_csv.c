@@ -47,7 +47,7 @@ static const char *const columns[] = {
     "high_lat_p99_ns", "high_lat_max_ns", "low_wait_max_ns", "idle_cpu_ns", "idle_window_ns",
     "busy_ns", "idle_ns", "parks", "wakes", "steals",
     /* what the recorder saw */
-    "recorder_cost_ns", "recorder_share",
+    "recorder_cost_ns", "recorder_share", "participants",
     "check_ok", "check_message",
 };
 
@@ -117,6 +117,7 @@ int bench_write_csv(FILE *f, const bench_report *r)
         bench_cell_rec_figures(c, &rf);
         num(f, rf.cost_ns);
         num(f, rf.cost_share);
+        num(f, c->part_share ? (double)c->nparts : NAN);
         fprintf(f, "%d,", c->check_ok ? 1 : 0);
         field(f, c->check_ok ? "" : c->check_msg, 1);
     }

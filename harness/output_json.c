@@ -142,6 +142,22 @@ static json_t *instrumentation_json(const bench_rec_figures *f)
     return o;
 }
 
+/* Who ran the work: the most participants that ran something in a round,
+ * and each one's share of the work, busiest first, averaged over the
+ * rounds (for every executor: the recorder counts every participant). */
+static json_t *participants_json(const bench_cell *c)
+{
+    if (!c->part_share || c->nrounds == 0)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "count", json_integer(c->nparts));
+    json_t *a = json_array();
+    for (unsigned k = 0; k < c->nparts && k < BENCH_MAX_SLOTS; k++)
+        json_array_append_new(a, real(c->part_share[k] / c->nrounds));
+    json_object_set_new(o, "work_share", a);
+    return o;
+}
+
 /* ---- end of what the recorder saw ---- */
 
 static json_t *cell_json(const bench_report *r, const bench_cell *c)
@@ -184,6 +200,7 @@ static json_t *cell_json(const bench_report *r, const bench_cell *c)
     bench_rec_figures rf;
     bench_cell_rec_figures(c, &rf);
     json_object_set_new(o, "instrumentation", instrumentation_json(&rf));
+    json_object_set_new(o, "participants", participants_json(c));
     return o;
 }
 

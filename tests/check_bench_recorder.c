@@ -1,9 +1,10 @@
 /* check_bench_recorder.c - tpool-bench's recorder (harness/workload.c): the
  * index sums and the item check (every wrong pattern of up to four items is
  * caught, as docs/harness.md says, and the smallest pattern that escapes has
- * five), imbalance from the recorded work over every participant, tasks run
- * by their producer, a cell's figures from its rounds, the trace buffers and
- * the calibration of the recorder's own cost. */
+ * five), imbalance from the recorded work over every participant (a
+ * balanced task workload on a pool is balanced), tasks run by their
+ * producer, a cell's figures from its rounds, the trace buffers and the
+ * calibration of the recorder's own cost. */
 #define _GNU_SOURCE
 #include <math.h>
 
@@ -238,6 +239,63 @@ START_TEST(producer_share_and_cell)
 }
 END_TEST
 
+/* Two tasks, each waiting until the other has started: on a pool of two
+ * (a worker and the caller, which runs tasks while it waits for the group)
+ * each participant runs one, so the harness's imbalance of this balanced
+ * task workload is 1, not the 2.00 that per-worker busy time reported when
+ * the caller's tasks went uncounted. */
+typedef struct pair {
+    _Atomic unsigned started;
+    unsigned producer;
+    _Atomic int timed_out;
+} pair;
+
+static void pair_task(void *arg)
+{
+    pair *p = arg;
+    unsigned i = atomic_fetch_add(&p->started, 1);
+    bench_rec_task(p->producer, i, 1, 1000);
+    /* No sleep: the other task's start is the signal; the deadline only
+     * turns a pool that never runs the second task into a failure. */
+    uint64_t deadline = bench_now_ns() + 60000000000u;
+    while (atomic_load(&p->started) < 2)
+        if (bench_now_ns() > deadline) {
+            atomic_store(&p->timed_out, 1);
+            break;
+        }
+}
+
+START_TEST(balanced_tasks)
+{
+    bench_rec_calibrate(); /* between runs */
+    tpool *pool = tu_pool("fifo", 2, NULL);
+    double imb[1];
+    bench_cell c;
+    memset(&c, 0, sizeof c);
+    c.threads = 2;
+    c.imbalance = imb;
+    bench_rec_reset(0, 0, 0);
+    pair p = { 0, bench_rec_slot(), 0 };
+    tpool_group *g;
+    ck_assert_int_eq(tpool_group_create(pool, &g), 0);
+    tpool_task_attr a = TPOOL_TASK_ATTR_INIT;
+    a.group = g;
+    ck_assert_int_eq(tpool_submit(pool, pair_task, &p, &a), 0);
+    ck_assert_int_eq(tpool_submit(pool, pair_task, &p, &a), 0);
+    ck_assert_int_eq(tpool_group_wait(g), 0);
+    tpool_group_destroy(g);
+    ck_assert_msg(!atomic_load(&p.timed_out), "the second task never started");
+    ck_assert_int_eq(bench_cell_record_round(&c, 0, bench_workload_find("priority-mix")), 0);
+    NEAR(imb[0], 1);
+    ck_assert_uint_eq(c.nparts, 2);
+    NEAR(c.part_share[0], 0.5);
+    NEAR(c.part_share[1], 0.5);
+    ck_assert_uint_eq(c.rec_tasks, 2);
+    free(c.part_share);
+    tpool_destroy(pool);
+}
+END_TEST
+
 /* The calibration gives a finite, non-negative cost per operation, and
  * leaves the recorder empty. */
 START_TEST(calibration)
@@ -266,6 +324,7 @@ static Suite *suite(void)
     tcase_add_test(tc, imbalance_from_work);
     tcase_add_test(tc, trace_slices);
     tcase_add_test(tc, producer_share_and_cell);
+    tcase_add_test(tc, balanced_tasks);
     tcase_add_test(tc, calibration);
     suite_add_tcase(s, tc);
     return s;
