@@ -370,6 +370,9 @@ typedef struct bench_workload {
     unsigned runs;         /* BENCH_RUNS_* mask */
     int is_tasks;          /* reports submit-to-start latency */
     unsigned clock_reads_per_task; /* the latency stamps each task costs (timed) */
+    int ptp_2d;            /* the pthreadpool baseline runs compute_2d_tiled, not
+                              parallelize_1d_tile_1d (whose tile is the param
+                              "ptp_tile" when the workload has one, else 1) */
     /* Allocates the workload's data for params p[] (nparams values, checked
      * against the specs) and computes the expected result. */
     int (*setup)(const double *p, uint64_t seed, void **state, char *err, size_t errsize);
@@ -512,6 +515,10 @@ typedef struct bench_executor {
     char policy[BENCH_POLICY_MAX]; /* BENCH_EX_TPOOL */
     char path[BENCH_POLICY_MAX];   /* BENCH_EX_TPOOL: the .so */
     char *params_json;           /* BENCH_EX_TPOOL: given params, or NULL */
+    /* Baselines (bench_baselines_pair): the OpenMP chunk, and the tpool
+     * cell the baseline is compared with, in words. */
+    int omp_chunk;
+    char peer[192];
 } bench_executor;
 
 typedef struct bench_cell {
@@ -677,6 +684,21 @@ void bench_policies_free(bench_policy_desc *p, size_t n);
 void bench_policy_path_default(void);
 /* Baseline availability, for reports and --list-policies. */
 void bench_baselines_probe(bench_baseline_status st[BENCH_NBASE], unsigned requested);
+/*
+ * Gives each baseline the parameters of the tpool cell it is compared with
+ * and says which (exes[i].omp_chunk, .peer): omp-static takes the chunk of
+ * the first `static` executor of the run, omp-dynamic the chunk of the first
+ * `dynamic` one in fixed mode, omp-guided the min_chunk of the first
+ * `dynamic` one in guided mode; without such an executor, the policy's
+ * defaults from its parameter table (pol), and the peer says the cell is
+ * not in this run.
+ */
+void bench_baselines_pair(bench_executor *exes, size_t nexes, const bench_policy_desc *pol,
+                          size_t npol);
+/* How a baseline ran the cells of workload w ("" for tpool and serial): the
+ * OpenMP schedule or task construct, the pthreadpool call and its tile. */
+void bench_baseline_setup(const bench_executor *x, const bench_wl_inst *w, char *buf,
+                          size_t n);
 
 /* Creates a tpool pool for an executor; message in err on failure. */
 int bench_pool_create(const bench_executor *x, unsigned threads, unsigned spin_us,

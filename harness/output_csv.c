@@ -47,7 +47,8 @@ static const char *const columns[] = {
     "high_lat_p99_ns", "high_lat_max_ns", "low_wait_max_ns", "idle_cpu_ns", "idle_window_ns",
     "busy_ns", "idle_ns", "parks", "wakes", "steals",
     /* what the recorder saw */
-    "recorder_cost_ns", "recorder_share", "participants",
+    "recorder_cost_ns", "recorder_share", "participants", "producer_share",
+    "baseline_setup", "compare_with",
     "check_ok", "check_message",
 };
 
@@ -118,6 +119,11 @@ int bench_write_csv(FILE *f, const bench_report *r)
         num(f, rf.cost_ns);
         num(f, rf.cost_share);
         num(f, c->part_share ? (double)c->nparts : NAN);
+        num(f, rf.producer_share);
+        char setup[192];
+        bench_baseline_setup(x, wi, setup, sizeof setup);
+        field(f, setup, 0);
+        field(f, setup[0] ? x->peer : "", 0);
         fprintf(f, "%d,", c->check_ok ? 1 : 0);
         field(f, c->check_ok ? "" : c->check_msg, 1);
     }

@@ -158,6 +158,21 @@ static json_t *participants_json(const bench_cell *c)
     return o;
 }
 
+/* A baseline's setup and the tpool cell it is compared with; null for
+ * tpool and the serial loop. */
+static json_t *baseline_json(const bench_report *r, const bench_cell *c)
+{
+    const bench_executor *x = &r->exes[c->exe];
+    char setup[192];
+    bench_baseline_setup(x, &r->exp->workloads[c->wl], setup, sizeof setup);
+    if (!setup[0])
+        return json_null();
+    json_t *o = json_object();
+    set_str(o, "setup", setup);
+    set_str(o, "compare_with", x->peer);
+    return o;
+}
+
 /* ---- end of what the recorder saw ---- */
 
 static json_t *cell_json(const bench_report *r, const bench_cell *c)
@@ -201,6 +216,8 @@ static json_t *cell_json(const bench_report *r, const bench_cell *c)
     bench_cell_rec_figures(c, &rf);
     json_object_set_new(o, "instrumentation", instrumentation_json(&rf));
     json_object_set_new(o, "participants", participants_json(c));
+    set_real(o, "producer_share", rf.producer_share);
+    json_object_set_new(o, "baseline", baseline_json(r, c));
     return o;
 }
 

@@ -459,6 +459,7 @@ int bench_run(const bench_experiment *exp, const bench_options *o, bench_report 
             fprintf(stderr, "tpool-bench: out of memory\n");
         return -1;
     }
+    bench_baselines_pair(r->exes, r->nexes, r->policies, r->npolicies);
     if (r->nexes == 0) {
         fprintf(stderr, "tpool-bench: nothing to run: no policy found and no baseline "
                         "available (set TPOOL_POLICY_PATH; see --list-policies)\n");
@@ -525,6 +526,7 @@ int bench_run(const bench_experiment *exp, const bench_options *o, bench_report 
                 c->ex.kind = x->kind;
                 c->ex.threads = cell->threads;
                 c->ex.omp_sched = x->omp_sched;
+                c->ex.omp_chunk = x->omp_chunk;
                 r->ncells++;
             }
         }

@@ -296,6 +296,132 @@ static void count_body(void *ctx, size_t b, size_t e, unsigned slot)
     atomic_fetch_add((_Atomic size_t *)ctx, e - b);
 }
 
+/* Each baseline takes the parameters of the tpool cell it is compared with,
+ * from the run's executors or else from the policy's parameter table, and
+ * says which. */
+START_TEST(baseline_pairing)
+{
+    static const char dyn_table[] =
+        "[{\"name\": \"mode\", \"type\": \"enum\", \"default\": \"guided\"},"
+        " {\"name\": \"chunk\", \"type\": \"int\", \"default\": 64},"
+        " {\"name\": \"min_chunk\", \"type\": \"int\", \"default\": 1}]";
+    static const char static_table[] = "[{\"name\": \"chunk\", \"type\": \"int\", \"default\": 0}]";
+    bench_policy_desc pol[2];
+    memset(pol, 0, sizeof pol);
+    strcpy(pol[0].name, "dynamic");
+    pol[0].params_json = (char *)dyn_table;
+    strcpy(pol[1].name, "static");
+    pol[1].params_json = (char *)static_table;
+
+    bench_executor x[9];
+    memset(x, 0, sizeof x);
+    for (int i = 0; i < 4; i++)
+        x[i].kind = BENCH_EX_TPOOL;
+    strcpy(x[0].label, "dynamic");
+    strcpy(x[0].policy, "dynamic"); /* guided, by default */
+    strcpy(x[1].label, "dyn-c16");
+    strcpy(x[1].policy, "dynamic");
+    x[1].params_json = "{\"mode\": \"fixed\", \"chunk\": 16}";
+    strcpy(x[2].label, "dyn-g4");
+    strcpy(x[2].policy, "builtin:dynamic");
+    x[2].params_json = "{\"min_chunk\": 4}";
+    strcpy(x[3].label, "static-c8");
+    strcpy(x[3].policy, "static");
+    x[3].params_json = "{\"chunk\": 8}";
+    static const int sched[] = { BENCH_OMP_STATIC, BENCH_OMP_DYNAMIC, BENCH_OMP_GUIDED,
+                                 BENCH_OMP_TASK };
+    for (int i = 0; i < 4; i++) {
+        x[4 + i].kind = BENCH_EX_OMP;
+        x[4 + i].omp_sched = sched[i];
+        strcpy(x[4 + i].label, bench_base_names[1 + i]);
+    }
+    x[8].kind = BENCH_EX_PTP;
+    strcpy(x[8].label, "pthreadpool");
+
+    bench_baselines_pair(x, 9, pol, 2);
+    ck_assert_int_eq(x[4].omp_chunk, 8);
+    ck_assert_msg(strstr(x[4].peer, "static {chunk: 8} (executor static-c8)"), "%s", x[4].peer);
+    ck_assert_int_eq(x[5].omp_chunk, 16);
+    ck_assert_msg(strstr(x[5].peer, "mode: fixed, chunk: 16} (executor dyn-c16)"), "%s",
+                  x[5].peer);
+    ck_assert_int_eq(x[6].omp_chunk, 1); /* the first guided one: "dynamic" */
+    ck_assert_msg(strstr(x[6].peer, "min_chunk: 1} (executor dynamic)"), "%s", x[6].peer);
+    ck_assert_msg(strstr(x[7].peer, "task path"), "%s", x[7].peer);
+    ck_assert_msg(strstr(x[8].peer, "tpool_parallel_range"), "%s", x[8].peer);
+
+    /* no peer in the run: the policy's defaults, and the peer says so */
+    bench_baselines_pair(x + 4, 5, pol, 2);
+    ck_assert_int_eq(x[4].omp_chunk, 0);
+    ck_assert_int_eq(x[5].omp_chunk, 64);
+    ck_assert_int_eq(x[6].omp_chunk, 1);
+    ck_assert_msg(strstr(x[5].peer, "{mode: fixed, chunk: 64} (its defaults; not in this run)"),
+                  "%s", x[5].peer);
+    /* no such policy at all */
+    bench_baselines_pair(x + 4, 5, NULL, 0);
+    ck_assert_msg(strstr(x[5].peer, "none: policy dynamic not found"), "%s", x[5].peer);
+    ck_assert_int_eq(x[6].omp_chunk, 1); /* guided: at least 1 */
+
+    /* how each ran a workload */
+    bench_baselines_pair(x, 9, pol, 2);
+    char buf[192];
+    bench_wl_inst bulk = { "bulk", bench_workload_find("bulk"), { 0 } };
+    bench_workload_defaults(bulk.wl, bulk.p);
+    bench_baseline_setup(&x[8], &bulk, buf, sizeof buf);
+    ck_assert_str_eq(buf, "pthreadpool_parallelize_1d_tile_1d, tile 1024");
+    bench_wl_inst uni = { "uniform", bench_workload_find("uniform"), { 0 } };
+    bench_baseline_setup(&x[8], &uni, buf, sizeof buf);
+    ck_assert_str_eq(buf, "pthreadpool_parallelize_1d_tile_1d, tile 1");
+    bench_wl_inst gemm = { "tiled-gemm", bench_workload_find("tiled-gemm"), { 0 } };
+    bench_baseline_setup(&x[8], &gemm, buf, sizeof buf);
+    ck_assert_msg(strstr(buf, "compute_2d_tiled"), "%s", buf);
+    bench_baseline_setup(&x[5], &uni, buf, sizeof buf);
+    ck_assert_str_eq(buf, "schedule(dynamic, 16)");
+    bench_baseline_setup(&x[4], &uni, buf, sizeof buf);
+    ck_assert_str_eq(buf, "schedule(static, 8)");
+    bench_baseline_setup(&x[6], &uni, buf, sizeof buf);
+    ck_assert_str_eq(buf, "schedule(guided, 1)");
+    bench_baseline_setup(&x[0], &uni, buf, sizeof buf);
+    ck_assert_str_eq(buf, "");
+}
+END_TEST
+
+/* OpenMP hands the body the chunks of its schedule: T blocks for static,
+ * ceil(n / c) chunks for dynamic with chunk c, and for guided no more
+ * chunks than items, every one of them once. */
+START_TEST(omp_chunks)
+{
+    bench_baseline_status st[BENCH_NBASE];
+    bench_baselines_probe(st, BENCH_BASE_ALL);
+    if (!st[1].available) {
+        printf("omp_chunks: skipped: %s\n", st[1].reason);
+        return;
+    }
+    static const struct { int sched, chunk; uint64_t calls; } want[] = {
+        { BENCH_OMP_STATIC, 0, 2 }, { BENCH_OMP_STATIC, 100, 10 },
+        { BENCH_OMP_DYNAMIC, 64, 16 }, { BENCH_OMP_DYNAMIC, 1, 1000 },
+        { BENCH_OMP_GUIDED, 1, 0 },
+    };
+    _Atomic size_t n = 0;
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+        bench_exec ex = { .kind = BENCH_EX_OMP, .threads = 2, .omp_sched = want[k].sched,
+                          .omp_chunk = want[k].chunk };
+        bench_rec_reset(0, 0, 0);
+        ck_assert_int_eq(bench_range(&ex, 1000, count_body, (void *)&n, NULL), 0);
+        char msg[256];
+        ck_assert_msg(bench_rec_check_items(1000, msg, sizeof msg) == 0, "%s", msg);
+        uint64_t calls = 0;
+        for (unsigned s = 0; s < BENCH_MAX_SLOTS; s++)
+            calls += bench_g_rec.slots[s].calls;
+        if (want[k].calls)
+            ck_assert_msg(calls == want[k].calls, "schedule %d chunk %d: %llu callbacks",
+                          want[k].sched, want[k].chunk, (unsigned long long)calls);
+        else /* guided: decreasing chunks, far fewer than items */
+            ck_assert_msg(calls >= 2 && calls < 100, "guided: %llu callbacks",
+                          (unsigned long long)calls);
+    }
+}
+END_TEST
+
 START_TEST(recorder_and_range)
 {
     tpool *pool = tu_pool("fifo", 2, NULL);
@@ -374,6 +500,16 @@ START_TEST(runner_end_to_end)
             ck_assert_ptr_nonnull(c->ws);
         if (c->wl == 1)
             ck_assert(c->lat_med.valid);
+        /* what the recorder saw: every task, who ran it, the recorder's cost */
+        bench_rec_figures f;
+        bench_cell_rec_figures(c, &f);
+        ck_assert(f.calls >= 1 && f.cost_ns > 0 && f.cost_share > 0);
+        ck_assert_str_eq(c->imbalance_src, "work");
+        ck_assert(c->imbalance_med >= 1 && c->imbalance_med <= c->nparts);
+        if (c->wl == 1)
+            ck_assert(f.tasks == 200 && f.producer_share >= 0 && f.producer_share <= 1);
+        else
+            ck_assert(f.tasks == 0 && isnan(f.producer_share));
     }
     ck_assert_str_eq(r.meta.experiment_source, "<unit>");
     bench_report_free(&r);
@@ -399,6 +535,8 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, wrong_schedules, 0, (int)NSMALL);
     tcase_add_test(tc, system_pthreadpool_not_shadowed);
     tcase_add_test(tc, recorder_and_range);
+    tcase_add_test(tc, baseline_pairing);
+    tcase_add_test(tc, omp_chunks);
     tcase_add_test(tc, runner_end_to_end);
     suite_add_tcase(s, tc);
     return s;

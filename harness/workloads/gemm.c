@@ -219,5 +219,6 @@ const bench_workload bench_wl_gemm = {
     BENCH_WORKLOAD_PARAMS(params),
     .size_param = 0,
     .runs = BENCH_RUNS_PARALLEL_FOR,
+    .ptp_2d = 1,
     BENCH_WORKLOAD_CALLBACKS,
 };
