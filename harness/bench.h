@@ -674,6 +674,20 @@ int bench_run(const bench_experiment *exp, const bench_options *o, bench_report 
               int argc, char **argv);
 void bench_report_free(bench_report *r);
 int bench_advise(int argc, char **argv);
+/* One thread count of `tpool-bench advise` and its measured times; the
+ * other fields are filled by bench_advise_pick. */
+typedef struct bench_advise_row {
+    unsigned threads;
+    const double *times;
+    size_t n;                         /* 0: the count could not run */
+    double median, ci_lo, ci_hi, ci_level;
+    int beaten_by;                    /* a row significantly faster, or -1 */
+} bench_advise_row;
+/* The smallest count no other count beats significantly: 95% confidence
+ * intervals of the medians apart (both at 95% at least: 6 times or more)
+ * and at least min_gain (a fraction) faster. Returns its index, or n when
+ * no count ran. */
+size_t bench_advise_pick(bench_advise_row *rows, size_t n, double min_gain);
 int bench_main(int argc, char **argv);
 
 /* Policies on the search path (tpool_policy_list), warnings on stderr. */

@@ -8,7 +8,7 @@ BENCH_LINK_OPTS = $(AM_LDFLAGS) $(OPENMP_CFLAGS)
 
 if HAVE_CHECK
 BENCH_TESTS = check_bench_stats check_bench_experiment check_bench_output \
-	check_bench_workloads check_bench_recorder
+	check_bench_workloads check_bench_recorder check_bench_advise
 TESTS += $(BENCH_TESTS)
 check_PROGRAMS += $(BENCH_TESTS)
 endif
@@ -40,6 +40,11 @@ check_bench_recorder_SOURCES = check_bench_recorder.c
 check_bench_recorder_CPPFLAGS = $(BENCH_INCLUDES)
 check_bench_recorder_LDADD = $(BENCH_LINK)
 check_bench_recorder_LDFLAGS = $(BENCH_LINK_OPTS)
+
+check_bench_advise_SOURCES = check_bench_advise.c
+check_bench_advise_CPPFLAGS = $(BENCH_INCLUDES)
+check_bench_advise_LDADD = $(BENCH_LINK)
+check_bench_advise_LDFLAGS = $(BENCH_LINK_OPTS)
 
 # Policies that run the wrong items, for the workloads' checks.
 check_LTLIBRARIES += mod_bench_twice.la mod_bench_skip.la

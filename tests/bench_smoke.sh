@@ -62,13 +62,16 @@ rows=$(($(wc -l <"$csv") - 1))
 [ -f "$out/res/plots/plots.gp" ] || fail "no plot script"
 
 # The sizing advisor, tiny: it prints the estimate and the measured best.
-"$bench" advise --items 16 --max-threads 4 -r 1 --wait-us 100 --compute-us 20 \
+"$bench" advise --items 16 --max-threads 4 -r 6 --wait-us 100 --compute-us 20 \
     >"$out/advise.txt" 2>&1
 rc=$?
 cat "$out/advise.txt"
 [ $rc -eq 0 ] || fail "advise exited with $rc"
 grep -q "Nthreads = Ncpu x Ucpu x (1 + W/C)" "$out/advise.txt" || fail "advise: no estimate"
-grep -q "measured:  best" "$out/advise.txt" || fail "advise: no measured best"
+grep -q "^measured:  [0-9]* threads*: no count is significantly faster" "$out/advise.txt" ||
+    fail "advise: no measured pick"
+grep -q '^config:    "threads": [0-9]*  (a config.s threads is the worker count plus the calling thread' \
+    "$out/advise.txt" || fail "advise: no config advice"
 
 # Errors: a bad experiment names file, line, column and key; exit status 2.
 printf '{\n  "workloads": ["uniform"],\n  "repetitions": 0\n}\n' >"$out/bad.json"
