@@ -220,10 +220,11 @@ double bench_rec_imbalance(unsigned participants);
  */
 int bench_rec_check_items(uint64_t n, char *msg, size_t msgsize);
 
-/* What the recorder costs, calibrated once per process (ns per call, best
- * of several tries of a tight loop, less the loop's own cost): one
- * bench_rec_items with a slot lookup, one bench_rec_task without items
- * (its items are a bench_rec_items of their own), and one bench_now_ns. */
+/* What the recorder costs, calibrated once per process (ns, best of several
+ * tries of a tight loop, less the same loop calling an empty body
+ * directly): a callback through bench_range's wrapper (its extra call, a
+ * slot lookup, bench_rec_items), one bench_rec_task without items (its
+ * items are a bench_rec_items of their own), and one bench_now_ns. */
 typedef struct bench_rec_costs {
     double per_call, per_task, per_clock;
 } bench_rec_costs;

@@ -171,69 +171,6 @@ int bench_rec_check_items(uint64_t n, char *msg, size_t msgsize)
     return 0;
 }
 
-/* ---- what the recorder costs --------------------------------------------------------- */
-
-/* Out of line, so that the loops below time one call each, as a callback
- * pays it; the empty twin times the loop and the call alone. */
-__attribute__((noinline)) static void probe_items(uint64_t g)
-{
-    bench_rec_items(bench_rec_slot(), g, 1, 1);
-}
-__attribute__((noinline)) static void probe_task(uint64_t g)
-{
-    bench_rec_task(0, g, 0, 0); /* its items, if any, are a call of their own */
-}
-__attribute__((noinline)) static void probe_clock(uint64_t g)
-{
-    volatile uint64_t t = bench_now_ns();
-    (void)t;
-    (void)g;
-}
-__attribute__((noinline)) static void probe_none(uint64_t g)
-{
-    __asm__ volatile("" : : "r"(g) : "memory");
-}
-
-/* Best of several tries of k calls of fn: ns per call. */
-static double time_calls(void (*fn)(uint64_t))
-{
-    const uint64_t k = 1u << 14;
-    double best = INFINITY;
-    for (int t = 0; t < 9; t++) {
-        uint64_t t0 = bench_now_ns();
-        for (uint64_t i = 0; i < k; i++)
-            fn(i);
-        double per = (double)(bench_now_ns() - t0) / (double)k;
-        if (per < best)
-            best = per;
-    }
-    return best;
-}
-
-static bench_rec_costs rec_costs;
-static pthread_once_t rec_costs_once = PTHREAD_ONCE_INIT;
-
-static void calibrate_recorder(void)
-{
-    /* On the real recorder, between runs: the slots are zeroed again
-     * before the next run (bench_rec_reset). */
-    bench_rec_reset(0, 0, 0);
-    double none = time_calls(probe_none);
-    double items = time_calls(probe_items) - none;
-    double task = time_calls(probe_task) - none;
-    double clock = time_calls(probe_clock) - none;
-    rec_costs.per_call = items > 0 ? items : 0;
-    rec_costs.per_task = task > 0 ? task : 0;
-    rec_costs.per_clock = clock > 0 ? clock : 0;
-    bench_rec_reset(0, 0, 0);
-}
-
-const bench_rec_costs *bench_rec_calibrate(void)
-{
-    pthread_once(&rec_costs_once, calibrate_recorder);
-    return &rec_costs;
-}
-
 /* ---- running a range body anywhere ------------------------------------------------ */
 
 typedef struct wrap {
@@ -293,6 +230,81 @@ int bench_range(const bench_exec *ex, size_t n, bench_body_fn body, void *ctx,
         return 0;
     }
     return -1;
+}
+
+/* ---- what the recorder costs --------------------------------------------------------- */
+
+/* An empty body, out of line: the work of a callback without the work. */
+__attribute__((noinline)) static void probe_body(void *ctx, size_t begin, size_t end,
+                                                 unsigned slot)
+{
+    __asm__ volatile("" : : "r"(ctx), "r"(begin), "r"(end), "r"(slot) : "memory");
+}
+
+/* One callback as an executor makes it: through the recorder's wrapper
+ * (the extra call, the slot lookup a pthreadpool tile pays, the record),
+ * or straight to the body, the cost the wrapper adds to. */
+static void probe_wrapped(uint64_t g)
+{
+    static const wrap w = { probe_body, NULL, NULL, 0, 0 };
+    ptp_body((void *)&w, (size_t)g, 1);
+}
+static void probe_bare(uint64_t g)
+{
+    probe_body(NULL, (size_t)g, (size_t)g + 1, 0);
+}
+static void probe_task(uint64_t g)
+{
+    bench_rec_task(0, g, 0, 0); /* its items, if any, are a call of their own */
+    probe_bare(g);
+}
+static void probe_clock(uint64_t g)
+{
+    volatile uint64_t t = bench_now_ns();
+    (void)t;
+    probe_bare(g);
+}
+
+/* Best of several tries of k calls of fn, through a pointer the compiler
+ * cannot see through: ns per call. */
+static double time_calls(void (*fn)(uint64_t))
+{
+    void (*volatile call)(uint64_t) = fn;
+    const uint64_t k = 1u << 14;
+    double best = INFINITY;
+    for (int t = 0; t < 9; t++) {
+        uint64_t t0 = bench_now_ns();
+        for (uint64_t i = 0; i < k; i++)
+            call(i);
+        double per = (double)(bench_now_ns() - t0) / (double)k;
+        if (per < best)
+            best = per;
+    }
+    return best;
+}
+
+static bench_rec_costs rec_costs;
+static pthread_once_t rec_costs_once = PTHREAD_ONCE_INIT;
+
+static void calibrate_recorder(void)
+{
+    /* On the real recorder, between runs: the slots are zeroed again
+     * before the next run (bench_rec_reset). */
+    bench_rec_reset(0, 0, 0);
+    double bare = time_calls(probe_bare);
+    double items = time_calls(probe_wrapped) - bare;
+    double task = time_calls(probe_task) - bare;
+    double clock = time_calls(probe_clock) - bare;
+    rec_costs.per_call = items > 0 ? items : 0;
+    rec_costs.per_task = task > 0 ? task : 0;
+    rec_costs.per_clock = clock > 0 ? clock : 0;
+    bench_rec_reset(0, 0, 0);
+}
+
+const bench_rec_costs *bench_rec_calibrate(void)
+{
+    pthread_once(&rec_costs_once, calibrate_recorder);
+    return &rec_costs;
 }
 
 /* ---- a cell's figures from the recorder ------------------------------------------ */
