@@ -46,7 +46,7 @@ static const char *const columns[] = {
     "lat_p90_ns", "lat_p99_ns", "lat_max_ns", "high_lat_p50_ns", "high_lat_p90_ns",
     "high_lat_p99_ns", "high_lat_max_ns", "low_wait_max_ns", "idle_cpu_ns", "idle_window_ns",
     "busy_ns", "idle_ns", "parks", "wakes", "steals",
-    /* what the recorder saw */
+    /* what the recorder saw, and how a baseline ran */
     "recorder_cost_ns", "recorder_share", "participants", "producer_share",
     "baseline_setup", "compare_with",
     "check_ok", "check_message",
@@ -113,7 +113,7 @@ int bench_write_csv(FILE *f, const bench_report *r)
         num(f, t.parks);
         num(f, t.wakes);
         num(f, t.steals);
-        /* what the recorder saw */
+        /* what the recorder saw, and how a baseline ran */
         bench_rec_figures rf;
         bench_cell_rec_figures(c, &rf);
         num(f, rf.cost_ns);

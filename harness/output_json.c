@@ -123,7 +123,7 @@ static json_t *workers_json(const bench_cell *c)
     return a;
 }
 
-/* ---- what the recorder saw (workload.c) ---- */
+/* ---- what the recorder saw (workload.c), and how a baseline ran ---- */
 
 /* The recorder's own cost per run: its calls and the latency stamps, each
  * at the calibrated price, and that as a share of the cell's CPU time. */
@@ -173,7 +173,7 @@ static json_t *baseline_json(const bench_report *r, const bench_cell *c)
     return o;
 }
 
-/* ---- end of what the recorder saw ---- */
+/* ---- end of what the recorder saw, and how a baseline ran ---- */
 
 static json_t *cell_json(const bench_report *r, const bench_cell *c)
 {
@@ -211,7 +211,7 @@ static json_t *cell_json(const bench_report *r, const bench_cell *c)
     set_str(ck, "message", c->check_ok ? "" : c->check_msg);
     json_object_set_new(o, "check", ck);
     json_object_set_new(o, "unrecorded_callbacks", json_integer((json_int_t)c->overflow));
-    /* what the recorder saw */
+    /* what the recorder saw, and how a baseline ran */
     bench_rec_figures rf;
     bench_cell_rec_figures(c, &rf);
     json_object_set_new(o, "instrumentation", instrumentation_json(&rf));

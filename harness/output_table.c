@@ -175,7 +175,8 @@ void bench_write_table(FILE *f, const bench_report *r)
             if (!isnan(c->idle_cpu_ns) && c->idle_probe_ns > 0)
                 fprintf(f, " idle CPU %s/%.0fms;", ftime(x, sizeof x, c->idle_cpu_ns),
                         c->idle_probe_ns / 1e6);
-            /* what the recorder saw: its own cost, when it is not negligible */
+            /* what the recorder saw: who ran the tasks, and its own cost when it
+             * is not negligible */
             bench_rec_figures rf;
             bench_cell_rec_figures(c, &rf);
             if (!isnan(rf.producer_share) && r->exes[c->exe].kind != BENCH_EX_SERIAL)
