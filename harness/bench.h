@@ -370,7 +370,9 @@ typedef struct bench_workload {
     int size_param;        /* the param --scale multiplies, -1 for none */
     unsigned runs;         /* BENCH_RUNS_* mask */
     int is_tasks;          /* reports submit-to-start latency */
-    unsigned clock_reads_per_task; /* the latency stamps each task costs (timed) */
+    /* Clock reads in the timed part of one run: the latency stamps of the
+     * task workloads. NULL: none. */
+    uint64_t (*clock_reads)(void *state, const bench_exec *ex);
     int ptp_2d;            /* the pthreadpool baseline runs compute_2d_tiled, not
                               parallelize_1d_tile_1d (whose tile is the param
                               "ptp_tile" when the workload has one, else 1) */
@@ -602,7 +604,8 @@ void bench_meta_collect(bench_meta *m, int argc, char **argv);
 /* After measured round k of a cell: its imbalance (from the recorder's work
  * over max(T, participants that ran something)), and the recorder's sums.
  * Returns 0, or -1 out of memory. */
-int bench_cell_record_round(bench_cell *c, unsigned k, const bench_workload *w);
+int bench_cell_record_round(bench_cell *c, unsigned k, const bench_workload *w, void *state,
+                            const bench_exec *ex);
 /* The recorder's figures of a cell, per run: callbacks and tasks recorded,
  * clock reads of the latency stamps, their estimated CPU time (each at the
  * calibrated cost, bench_rec_calibrate: call it between runs), and that as

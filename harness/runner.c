@@ -370,7 +370,7 @@ static void run_cell(runctx *c, size_t ci, int round, int measured)
     if (measured && cell->nrounds < c->exp->repetitions) {
         unsigned k = cell->nrounds++;
         cell->times_ns[k] = t1 - t0;
-        if (bench_cell_record_round(cell, k, w) != 0 && cell->check_ok) {
+        if (bench_cell_record_round(cell, k, w, rt->state, &ex) != 0 && cell->check_ok) {
             cell->check_ok = 0;
             snprintf(cell->check_msg, sizeof cell->check_msg, "out of memory");
         }

@@ -315,7 +315,8 @@ static int cmp_desc_u64(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-int bench_cell_record_round(bench_cell *c, unsigned k, const bench_workload *w)
+int bench_cell_record_round(bench_cell *c, unsigned k, const bench_workload *w, void *state,
+                            const bench_exec *ex)
 {
     const bench_rec *r = &bench_g_rec;
     uint64_t work[BENCH_MAX_SLOTS], total = 0, calls = 0, tasks = 0, own = 0;
@@ -337,7 +338,7 @@ int bench_cell_record_round(bench_cell *c, unsigned k, const bench_workload *w)
     c->rec_calls += calls;
     c->rec_tasks += tasks;
     c->rec_own += own;
-    c->rec_clock_reads += tasks * w->clock_reads_per_task;
+    c->rec_clock_reads += w->clock_reads ? w->clock_reads(state, ex) : 0;
     if (!total)
         return 0;
     if (!c->part_share) {
