@@ -265,15 +265,16 @@ int bench_advise(int argc, char **argv)
     fflush(stdout);
 
     io_job job;
-    if (io_init(&job, (size_t)items, (uint64_t)(wait_us * 1000), citers) != 0) {
+    double *times = calloc(nth * (size_t)reps, sizeof *times);
+    if (!times || io_init(&job, (size_t)items, (uint64_t)(wait_us * 1000), citers) != 0) {
         fprintf(stderr, "tpool-bench advise: out of memory\n");
+        free(times);
         return 1;
     }
     /* One pool per count, all alive, and the counts interleaved: each round
      * runs every count once, in an order shuffled with a fixed seed, so a
      * drift of the machine falls on every count rather than on the last. */
     tpool *pools[64] = { NULL };
-    double *times = calloc(nth * (size_t)reps, sizeof *times);
     bench_advise_row rows[64];
     size_t order[64];
     int status = 0;
@@ -287,7 +288,7 @@ int bench_advise(int argc, char **argv)
         }
     }
     uint64_t rng = 0x5EEDA5A1u;
-    for (long r = -1; times && r < reps; r++) {
+    for (long r = -1; r < reps; r++) {
         for (size_t i = 0; i < nth; i++)
             order[i] = i;
         for (size_t i = nth; i > 1; i--) {
@@ -314,10 +315,6 @@ int bench_advise(int argc, char **argv)
         if (pools[i])
             tpool_destroy(pools[i]);
     io_free(&job);
-    if (!times) {
-        fprintf(stderr, "tpool-bench advise: out of memory\n");
-        return 1;
-    }
 
     size_t pick = bench_advise_pick(rows, nth, min_gain / 100);
     double t1 = NAN;
