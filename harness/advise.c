@@ -2,8 +2,10 @@
  * advise.c - `tpool-bench advise`: how many threads for blocking work?
  * Measures the wait time W and the compute time C of one io-bound item,
  * prints the classic estimate Nthreads = Ncpu x Ucpu x (1 + W/C) (Goetz,
- * "Java Concurrency in Practice", 8.2) and, next to it, the thread count
- * that measured best running such items as tasks over a sweep of counts.
+ * "Java Concurrency in Practice", 8.2) and, next to it, the thread count it
+ * measured to be enough: the counts of a sweep run such items as tasks in
+ * interleaved rounds, and the pick is the smallest count that no other
+ * count beats significantly (bench_advise_pick).
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -23,8 +25,11 @@ static void usage(FILE *f)
 "\n"
 "Measures W (blocking) and C (computing) of an io-bound item, prints\n"
 "Nthreads = Ncpu x Ucpu x (1 + W/C), then runs such items as tasks on pools\n"
-"of 1, 2, 4, ... worker threads (the caller only submits and sleeps) and\n"
-"prints the count that measured best.\n"
+"of 1, 2, 4, ... worker threads (the caller only submits and sleeps), in\n"
+"interleaved rounds, and picks the smallest count that no other count beats\n"
+"significantly: 95%% confidence intervals of the medians apart, and faster\n"
+"by at least --min-gain. A pool config's \"threads\" is that count of\n"
+"workers plus the calling thread.\n"
 "\n"
 "  --wait-us W        blocking time per item (default 200)\n"
 "  --compute-us C     computing time per item (default 50)\n"
@@ -33,7 +38,9 @@ static void usage(FILE *f)
 "  --max-threads N    largest count tried (default: max(4 Ncpu, 2 x estimate), <= 254)\n"
 "  --policy NAME      policy to run (default: fifo, else dynamic, else stealing,\n"
 "                     else the first found)\n"
-"  -r, --repetitions N  measured runs per count (default 5)\n"
+"  -r, --repetitions N  measured rounds (default 7: fewer than 6 cannot\n"
+"                     reach 95%% confidence)\n"
+"  --min-gain PCT     the least gain that counts, in per cent (default 5)\n"
 "  -h, --help\n");
 }
 
@@ -140,11 +147,12 @@ int bench_advise(int argc, char **argv)
         { "max-threads", required_argument, NULL, 'm' },
         { "policy", required_argument, NULL, 'p' },
         { "repetitions", required_argument, NULL, 'r' },
+        { "min-gain", required_argument, NULL, 'g' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    double wait_us = 200, compute_us = 50, ucpu = 1;
-    long items = 0, maxt = 0, reps = 5;
+    double wait_us = 200, compute_us = 50, ucpu = 1, min_gain = 5;
+    long items = 0, maxt = 0, reps = 7;
     const char *policy = NULL;
     int c;
     optind = 1;
@@ -157,6 +165,7 @@ int bench_advise(int argc, char **argv)
         case 'n': items = strtol(optarg, &end, 10); break;
         case 'm': maxt = strtol(optarg, &end, 10); break;
         case 'r': reps = strtol(optarg, &end, 10); break;
+        case 'g': min_gain = strtod(optarg, &end); break;
         case 'p': policy = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -168,7 +177,8 @@ int bench_advise(int argc, char **argv)
     }
     if (optind < argc || !(wait_us >= 0) || wait_us > 1e6 || !(compute_us > 0) ||
         compute_us > 1e6 || !(ucpu > 0) || ucpu > 1 || items < 0 || maxt < 0 ||
-        maxt > BENCH_MAX_SLOTS - 2 || reps < 1 || reps > 1000) {
+        maxt > BENCH_MAX_SLOTS - 2 || reps < 1 || reps > 1000 || !(min_gain >= 0) ||
+        min_gain >= 100) {
         fprintf(stderr, "tpool-bench advise: an option is out of range (see --help)\n");
         return 2;
     }
@@ -252,64 +262,149 @@ int bench_advise(int argc, char **argv)
     printf("tpool-bench advise: policy %s; %ld tasks of W = %.0f us blocking + C = %.0f us "
            "computing (asked: %.0f + %.0f)\n\n",
            x.label, items, W / 1e3, C / 1e3, wait_us, compute_us);
-    printf("%8s %12s %10s %14s\n", "threads", "median ms", "speedup", "tasks/s");
+    fflush(stdout);
 
     io_job job;
-    if (io_init(&job, (size_t)items, (uint64_t)(wait_us * 1000), citers) != 0) {
+    double *times = calloc(nth * (size_t)reps, sizeof *times);
+    if (!times || io_init(&job, (size_t)items, (uint64_t)(wait_us * 1000), citers) != 0) {
         fprintf(stderr, "tpool-bench advise: out of memory\n");
+        free(times);
         return 1;
     }
-    double best = INFINITY, t1 = NAN;
-    unsigned best_t = 0;
-    double med[64];
+    /* One pool per count, all alive, and the counts interleaved: each round
+     * runs every count once, in an order shuffled with a fixed seed, so a
+     * drift of the machine falls on every count rather than on the last. */
+    tpool *pools[64] = { NULL };
+    bench_advise_row rows[64];
+    size_t order[64];
     int status = 0;
     char err[256];
     for (size_t i = 0; i < nth; i++) {
-        tpool *pool;
+        rows[i] = (bench_advise_row){ .threads = th[i], .times = times + i * (size_t)reps };
         /* th[i] workers run the tasks; the caller only submits and sleeps */
-        if (bench_pool_create(&x, th[i] + 1, 200, &pool, err, sizeof err) != 0) {
+        if (bench_pool_create(&x, th[i] + 1, 200, &pools[i], err, sizeof err) != 0) {
             fprintf(stderr, "tpool-bench advise: %u threads: %s\n", th[i], err);
             status = 1;
-            med[i] = NAN;
-            continue;
         }
-        double times[1000];
-        for (long r = -1; r < reps; r++) {
+    }
+    uint64_t rng = 0x5EEDA5A1u;
+    for (long r = -1; r < reps; r++) {
+        for (size_t i = 0; i < nth; i++)
+            order[i] = i;
+        for (size_t i = nth; i > 1; i--) {
+            size_t j = (size_t)(bench_rand(&rng) % i), t = order[i - 1];
+            order[i - 1] = order[j];
+            order[j] = t;
+        }
+        for (size_t k = 0; k < nth; k++) {
+            size_t i = order[k];
+            if (!pools[i])
+                continue;
             uint64_t a = bench_now_ns();
-            int rc = io_run(&job, pool);
+            int rc = io_run(&job, pools[i]);
             uint64_t b = bench_now_ns();
             if (rc || io_check(&job) != 0) {
                 fprintf(stderr, "tpool-bench advise: %u threads: wrong result\n", th[i]);
                 status = 1;
             }
-            if (r >= 0)
-                times[r] = (double)(b - a);
+            if (r >= 0) /* round -1 warms every pool up */
+                times[i * (size_t)reps + (size_t)rows[i].n++] = (double)(b - a);
         }
-        tpool_destroy(pool);
-        med[i] = bench_median(times, (size_t)reps);
-        if (th[i] == 1)
-            t1 = med[i];
-        if (med[i] < best) {
-            best = med[i];
-            best_t = th[i];
-        }
-        printf("%8u %12.2f %10.2f %14.0f\n", th[i], med[i] / 1e6, t1 / med[i],
-               (double)items / (med[i] * 1e-9));
-        fflush(stdout);
     }
-    io_free(&job);
-    /* the smallest count within 5% of the best: more threads buy nothing */
-    unsigned enough = best_t;
     for (size_t i = 0; i < nth; i++)
-        if (!isnan(med[i]) && med[i] <= best * 1.05) {
-            enough = th[i];
-            break;
+        if (pools[i])
+            tpool_destroy(pools[i]);
+    io_free(&job);
+
+    size_t pick = bench_advise_pick(rows, nth, min_gain / 100);
+    double t1 = NAN;
+    for (size_t i = 0; i < nth; i++)
+        if (rows[i].threads == 1)
+            t1 = rows[i].median;
+    printf("%8s %12s %23s %9s %12s\n", "threads", "median ms", "95% CI of median, ms",
+           "speedup", "tasks/s");
+    size_t fastest = nth;
+    for (size_t i = 0; i < nth; i++) {
+        const bench_advise_row *row = &rows[i];
+        if (row->n == 0) {
+            printf("%8u %12s\n", row->threads, "failed");
+            continue;
         }
+        if (fastest == nth || row->median < rows[fastest].median)
+            fastest = i;
+        char ci[48];
+        snprintf(ci, sizeof ci, "[%.2f, %.2f]", row->ci_lo / 1e6, row->ci_hi / 1e6);
+        printf("%8u %12.2f %23s %9.2f %12.0f", row->threads, row->median / 1e6, ci, t1 / row->median,
+               (double)items / (row->median * 1e-9));
+        if (i == pick)
+            printf("  <- pick");
+        else if (row->beaten_by >= 0)
+            printf("  (%u is significantly faster)", rows[row->beaten_by].threads);
+        putchar('\n');
+    }
+    free(times);
     printf("\nW/C = %.0f us / %.0f us = %.2f; Ncpu = %u (tpool_default_threads), Ucpu = %.2f\n",
            W / 1e3, C / 1e3, W / C, ncpu, ucpu);
     printf("estimate:  Nthreads = Ncpu x Ucpu x (1 + W/C) = %u x %.2f x %.2f = %.1f -> %u\n",
            ncpu, ucpu, 1 + W / C, est, est_n);
-    printf("measured:  best %u threads (%.2f ms); within 5%% of it from %u threads\n", best_t,
-           best / 1e6, enough);
+    if (pick == nth) {
+        printf("measured:  no count ran\n");
+        return 1;
+    }
+    const bench_advise_row *p = &rows[pick];
+    if (p->ci_level < 0.95) {
+        printf("measured:  no pick: with %ld round%s the intervals of the medians reach only "
+               "%.1f%% coverage, not 95%%; run with -r 6 or more\n",
+               reps, reps == 1 ? "" : "s", 100 * p->ci_level);
+        return status;
+    }
+    printf("measured:  %u thread%s: no count is significantly faster (95%% CIs of the medians "
+           "apart and at least %.0f%% faster; coverage %.1f%% with %ld rounds)",
+           p->threads, p->threads == 1 ? "" : "s", min_gain, 100 * p->ci_level, reps);
+    if (fastest != pick)
+        printf("; the fastest median, at %u threads, is not significantly faster",
+               rows[fastest].threads);
+    printf("\nconfig:    \"threads\": %u  (a config's threads is the worker count plus the "
+           "calling thread: %u worker%s ran these tasks while the caller only waited)\n",
+           p->threads + 1, p->threads, p->threads == 1 ? "" : "s");
     return status;
+}
+
+/*
+ * The pick: the smallest count that no other count beats significantly,
+ * where b beats a when b's whole 95% confidence interval for the median
+ * lies below a's (b.ci_hi < a.ci_lo: at these sample sizes, every time of
+ * b below most of a's; with fewer than 6 times no interval reaches 95%,
+ * and nothing beats anything) and b's median is at least min_gain faster. The
+ * fastest median is never beaten (an interval entirely below its lower
+ * bound would put that count's median below it), so a pick exists
+ * whenever a count ran. A noisy plateau yields its smallest count, run
+ * after run, instead of whichever count the noise made fastest.
+ */
+size_t bench_advise_pick(bench_advise_row *rows, size_t n, double min_gain)
+{
+    for (size_t i = 0; i < n; i++) {
+        bench_summary s;
+        bench_summarise(rows[i].times, rows[i].n, &s);
+        rows[i].median = s.median;
+        rows[i].ci_lo = s.ci_lo;
+        rows[i].ci_hi = s.ci_hi;
+        rows[i].ci_level = s.ci_level;
+        rows[i].beaten_by = -1;
+    }
+    size_t pick = n;
+    for (size_t i = 0; i < n; i++) {
+        bench_advise_row *a = &rows[i];
+        if (a->n == 0)
+            continue;
+        for (size_t j = 0; j < n && a->beaten_by < 0; j++) {
+            const bench_advise_row *b = &rows[j];
+            if (j != i && b->n && b->ci_level >= 0.95 && a->ci_level >= 0.95 &&
+                b->ci_hi < a->ci_lo && b->median <= (1 - min_gain) * a->median)
+                a->beaten_by = (int)j;
+        }
+        if (a->beaten_by < 0 && (pick == n || a->threads < rows[pick].threads))
+            pick = i;
+    }
+    return pick;
 }

@@ -4,11 +4,15 @@
  * found (TPOOL_SYSTEM_PTHREADPOOL) and never linked, so that tpool's own
  * compatible libpthreadpool cannot shadow it; and OpenMP (baselines_omp.c).
  * A baseline that is missing is reported with the reason, not an error.
+ * Each baseline runs with the parameters of the tpool cell it is compared
+ * with, and says which (bench_baselines_pair, bench_baseline_setup).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #ifdef HAVE_CONFIG_H
 #include "tpool-build.h"
@@ -131,5 +135,158 @@ void bench_baselines_probe(bench_baseline_status st[BENCH_NBASE], unsigned reque
             else
                 bench_ptp_unload(&api);
         }
+    }
+}
+
+/* ---- like for like: each baseline with the parameters of its tpool cell ---- */
+
+/* Integer or string parameter `key` of a policy: from the executor's params
+ * (JSON object text) when given, else the default in the policy's parameter
+ * table. Returns 1 when found. */
+static int policy_param(const bench_executor *x, const bench_policy_desc *d, const char *key,
+                        long long *ival, char *sval, size_t slen)
+{
+    json_t *given = x && x->params_json ? json_loads(x->params_json, 0, NULL) : NULL;
+    json_t *v = given ? json_object_get(given, key) : NULL;
+    json_t *table = NULL;
+    if (!v && d && d->params_json) {
+        table = json_loads(d->params_json, 0, NULL);
+        size_t i;
+        json_t *it;
+        json_array_foreach(table, i, it)
+            if (json_is_string(json_object_get(it, "name"))
+                && strcmp(json_string_value(json_object_get(it, "name")), key) == 0)
+                v = json_object_get(it, "default");
+    }
+    int found = 0;
+    if (json_is_integer(v) && ival) {
+        *ival = json_integer_value(v);
+        found = 1;
+    } else if (json_is_string(v) && sval) {
+        snprintf(sval, slen, "%s", json_string_value(v));
+        found = 1;
+    }
+    json_decref(given);
+    json_decref(table);
+    return found;
+}
+
+static int runs_policy(const bench_executor *x, const char *name)
+{
+    return x->kind == BENCH_EX_TPOOL
+           && (strcmp(x->policy, name) == 0
+               || (strncmp(x->policy, "builtin:", 8) == 0 && strcmp(x->policy + 8, name) == 0));
+}
+
+static const bench_policy_desc *find_desc(const bench_policy_desc *pol, size_t npol,
+                                          const char *name)
+{
+    for (size_t i = 0; i < npol; i++)
+        if (strcmp(pol[i].name, name) == 0)
+            return &pol[i];
+    return NULL;
+}
+
+/* The first executor running `policy` whose parameter `mode_key` is
+ * `mode` (mode_key NULL: any), or NULL. */
+static const bench_executor *find_peer(const bench_executor *exes, size_t nexes,
+                                       const bench_policy_desc *d, const char *policy,
+                                       const char *mode_key, const char *mode)
+{
+    for (size_t i = 0; i < nexes; i++) {
+        if (!runs_policy(&exes[i], policy))
+            continue;
+        char m[64] = "";
+        if (!mode_key || (policy_param(&exes[i], d, mode_key, NULL, m, sizeof m)
+                          && strcmp(m, mode) == 0))
+            return &exes[i];
+    }
+    return NULL;
+}
+
+/* Sets x's chunk from parameter `key` of the peer (or the policy's default)
+ * and describes the peer. */
+static void pair_omp(bench_executor *x, const bench_executor *exes, size_t nexes,
+                     const bench_policy_desc *pol, size_t npol, const char *policy,
+                     const char *mode, const char *key)
+{
+    const bench_policy_desc *d = find_desc(pol, npol, policy);
+    const bench_executor *peer = find_peer(exes, nexes, d, policy, mode ? "mode" : NULL, mode);
+    long long c = 0;
+    if (!d && !peer) {
+        x->omp_chunk = 0;
+        snprintf(x->peer, sizeof x->peer, "none: policy %s not found", policy);
+        return;
+    }
+    policy_param(peer, d, key, &c, NULL, 0);
+    x->omp_chunk = c > 0 && c < 1 << 30 ? (int)c : 0;
+    char what[96];
+    if (mode)
+        snprintf(what, sizeof what, "%s {mode: %s, %s: %lld}", policy, mode, key, c);
+    else
+        snprintf(what, sizeof what, "%s {%s: %lld}", policy, key, c);
+    if (peer)
+        snprintf(x->peer, sizeof x->peer, "%s (executor %s)", what, peer->label);
+    else
+        snprintf(x->peer, sizeof x->peer, "%s (its defaults; not in this run)", what);
+}
+
+void bench_baselines_pair(bench_executor *exes, size_t nexes, const bench_policy_desc *pol,
+                          size_t npol)
+{
+    for (size_t i = 0; i < nexes; i++) {
+        bench_executor *x = &exes[i];
+        if (x->kind == BENCH_EX_OMP) {
+            switch (x->omp_sched) {
+            case BENCH_OMP_STATIC:
+                pair_omp(x, exes, nexes, pol, npol, "static", NULL, "chunk");
+                break;
+            case BENCH_OMP_DYNAMIC:
+                pair_omp(x, exes, nexes, pol, npol, "dynamic", "fixed", "chunk");
+                break;
+            case BENCH_OMP_GUIDED:
+                pair_omp(x, exes, nexes, pol, npol, "dynamic", "guided", "min_chunk");
+                if (x->omp_chunk <= 0)
+                    x->omp_chunk = 1;
+                break;
+            default:
+                snprintf(x->peer, sizeof x->peer, "every policy's task path (tpool_submit)");
+                break;
+            }
+        } else if (x->kind == BENCH_EX_PTP) {
+            snprintf(x->peer, sizeof x->peer,
+                     "every policy's tpool_parallel_range (tiled-gemm: the same "
+                     "pthreadpool_compute_2d_tiled on tpool's drop-in)");
+        }
+    }
+}
+
+/* The pthreadpool tile a workload gives: its parameter "ptp_tile", else 1. */
+static size_t ptp_tile(const bench_wl_inst *w)
+{
+    for (unsigned k = 0; k < w->wl->nparams; k++)
+        if (strcmp(w->wl->params[k].name, "ptp_tile") == 0)
+            return (size_t)w->p[k];
+    return 1;
+}
+
+void bench_baseline_setup(const bench_executor *x, const bench_wl_inst *w, char *buf,
+                          size_t n)
+{
+    buf[0] = '\0';
+    if (x->kind == BENCH_EX_OMP && x->omp_sched == BENCH_OMP_TASK) {
+        snprintf(buf, n, "omp task");
+    } else if (x->kind == BENCH_EX_OMP) {
+        static const char *const kind[] = { "static", "dynamic", "guided" };
+        const char *k = x->omp_sched >= 0 && x->omp_sched < 3 ? kind[x->omp_sched] : "?";
+        if (x->omp_chunk > 0)
+            snprintf(buf, n, "schedule(%s, %d)", k, x->omp_chunk);
+        else
+            snprintf(buf, n, "schedule(%s)", k);
+    } else if (x->kind == BENCH_EX_PTP) {
+        if (w->wl->ptp_2d)
+            snprintf(buf, n, "pthreadpool_compute_2d_tiled, the workload's tiles");
+        else
+            snprintf(buf, n, "pthreadpool_parallelize_1d_tile_1d, tile %zu", ptp_tile(w));
     }
 }

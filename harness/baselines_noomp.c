@@ -20,7 +20,8 @@ int bench_omp_range(int sched, int chunk, unsigned threads, size_t n,
 }
 
 int bench_omp_tasks(unsigned threads, unsigned producers, size_t n,
-                    void (*before)(void *ctx, size_t i), void (*task)(void *ctx, size_t i),
+                    void (*before)(void *ctx, size_t i, unsigned producer),
+                    void (*task)(void *ctx, size_t i),
                     void *ctx)
 {
     (void)threads, (void)producers, (void)n, (void)before, (void)task, (void)ctx;

@@ -4,6 +4,7 @@
  * schedule chosen at run time; task workloads use `omp task`.
  */
 #include <omp.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "bench.h"
@@ -20,63 +21,76 @@ const char *bench_omp_version(void)
     return STR(_OPENMP);
 }
 
+/*
+ * libgomp's loop ABI: what gcc emits for `#pragma omp for schedule(dynamic,
+ * c)` and `schedule(guided, c)` inside a parallel region (libgomp manual,
+ * "The libgomp ABI"). Called directly, it hands this thread its next chunk
+ * [*istart, *iend), so the body runs once per chunk, as the compiled loop
+ * would run it inline, instead of once per item. libomp exports the same
+ * entry points for gcc-compiled code.
+ */
+bool GOMP_loop_dynamic_start(long start, long end, long incr, long chunk, long *istart,
+                             long *iend);
+bool GOMP_loop_dynamic_next(long *istart, long *iend);
+bool GOMP_loop_guided_start(long start, long end, long incr, long chunk, long *istart,
+                            long *iend);
+bool GOMP_loop_guided_next(long *istart, long *iend);
+void GOMP_loop_end_nowait(void);
+
 int bench_omp_range(int sched, int chunk, unsigned threads, size_t n,
                     void (*fn)(void *ctx, size_t begin, size_t end, unsigned slot), void *ctx)
 {
-    omp_sched_t kind = sched == BENCH_OMP_DYNAMIC  ? omp_sched_dynamic
-                       : sched == BENCH_OMP_GUIDED ? omp_sched_guided
-                                                   : omp_sched_static;
     if (sched == BENCH_OMP_TASK)
         return -1;
+    long nn = (long)n, c = chunk > 0 ? chunk : 1;
     /* The body gets each thread's whole share of a static schedule, or each
-     * chunk of a dynamic one, as a compiled `omp for` would run it inline:
-     * calling it once per item would charge OpenMP an indirect call per item
-     * that tpool (which hands out ranges) does not pay. Static without a
-     * chunk is libgomp's split: the first n % T threads get one item more.
-     * Guided hands out chunks of varying size that `omp for` does not
-     * expose, so it stays per item (see docs/harness.md). */
-    if (sched == BENCH_OMP_STATIC && chunk <= 0) {
+     * chunk of a dynamic or guided one: calling it once per item would
+     * charge OpenMP an indirect call (and the recorder) per item that tpool,
+     * which hands out ranges, does not pay. Static without a chunk is
+     * libgomp's split: the first n % T threads get one item more; with a
+     * chunk c, chunk j goes to thread j % T. */
 #pragma omp parallel num_threads(threads)
-        {
-            size_t t = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
-            size_t q = n / nt, r = n % nt;
-            size_t begin = t * q + (t < r ? t : r);
-            size_t end = begin + q + (t < r);
+    {
+        unsigned me = (unsigned)omp_get_thread_num();
+        long nt = omp_get_num_threads();
+        if (sched == BENCH_OMP_STATIC && chunk <= 0) {
+            long q = nn / nt, r = nn % nt;
+            long begin = me * q + ((long)me < r ? (long)me : r);
+            long end = begin + q + ((long)me < r);
             if (begin < end)
-                fn(ctx, begin, end, (unsigned)t);
+                fn(ctx, (size_t)begin, (size_t)end, me);
+        } else if (sched == BENCH_OMP_STATIC) {
+            for (long b = (long)me * c; b < nn; b += nt * c)
+                fn(ctx, (size_t)b, (size_t)(b + c < nn ? b + c : nn), me);
+        } else {
+            long b, e;
+            bool guided = sched == BENCH_OMP_GUIDED;
+            bool more = guided ? GOMP_loop_guided_start(0, nn, 1, c, &b, &e)
+                               : GOMP_loop_dynamic_start(0, nn, 1, c, &b, &e);
+            while (more) {
+                fn(ctx, (size_t)b, (size_t)e, me);
+                more = guided ? GOMP_loop_guided_next(&b, &e) : GOMP_loop_dynamic_next(&b, &e);
+            }
+            GOMP_loop_end_nowait();
         }
-        return 0;
     }
-    if (sched != BENCH_OMP_GUIDED) {
-        size_t c = chunk > 0 ? (size_t)chunk : 1;
-        long long nchunks = (long long)((n + c - 1) / c);
-        omp_set_schedule(kind, 1);
-#pragma omp parallel for num_threads(threads) schedule(runtime)
-        for (long long k = 0; k < nchunks; k++) {
-            size_t begin = (size_t)k * c, end = begin + c < n ? begin + c : n;
-            fn(ctx, begin, end, (unsigned)omp_get_thread_num());
-        }
-        return 0;
-    }
-    omp_set_schedule(kind, chunk);
-    long long nn = (long long)n;
-#pragma omp parallel for num_threads(threads) schedule(runtime)
-    for (long long i = 0; i < nn; i++)
-        fn(ctx, (size_t)i, (size_t)i + 1, (unsigned)omp_get_thread_num());
     return 0;
 }
 
 int bench_omp_tasks(unsigned threads, unsigned producers, size_t n,
-                    void (*before)(void *ctx, size_t i), void (*task)(void *ctx, size_t i),
-                    void *ctx)
+                    void (*before)(void *ctx, size_t i, unsigned producer),
+                    void (*task)(void *ctx, size_t i), void *ctx)
 {
     if (producers <= 1) {
 #pragma omp parallel num_threads(threads)
 #pragma omp single
-        for (size_t i = 0; i < n; i++) {
-            before(ctx, i);
+        {
+            unsigned me = bench_rec_slot();
+            for (size_t i = 0; i < n; i++) {
+                before(ctx, i, me);
 #pragma omp task firstprivate(i)
-            task(ctx, i);
+                task(ctx, i);
+            }
         }
         return 0;
     }
@@ -85,8 +99,9 @@ int bench_omp_tasks(unsigned threads, unsigned producers, size_t n,
 #pragma omp for schedule(static, 1)
     for (long long p = 0; p < np; p++) {
         size_t lo = n * (size_t)p / (size_t)np, hi = n * (size_t)(p + 1) / (size_t)np;
+        unsigned me = bench_rec_slot();
         for (size_t i = lo; i < hi; i++) {
-            before(ctx, i);
+            before(ctx, i, me);
 #pragma omp task firstprivate(i)
             task(ctx, i);
         }
@@ -94,15 +109,21 @@ int bench_omp_tasks(unsigned threads, unsigned producers, size_t n,
     return 0;
 }
 
+/* Each child task records itself (bench_rec_task) with the slot of the
+ * thread that created it, as tpool's nested workload does. */
 static uint64_t tree(unsigned depth, unsigned fanout, uint64_t index,
                      uint64_t (*leaf)(void *, uint64_t), void *ctx)
 {
     if (depth == 0)
         return leaf(ctx, index);
     uint64_t v[16] = { 0 };
+    unsigned me = bench_rec_slot();
     for (unsigned k = 1; k < fanout && k < 16; k++) {
-#pragma omp task shared(v) firstprivate(k)
-        v[k] = tree(depth - 1, fanout, index * fanout + k, leaf, ctx);
+#pragma omp task shared(v) firstprivate(k, me)
+        {
+            bench_rec_task(me, 0, 0, 0);
+            v[k] = tree(depth - 1, fanout, index * fanout + k, leaf, ctx);
+        }
     }
     v[0] = tree(depth - 1, fanout, index * fanout, leaf, ctx);
 #pragma omp taskwait

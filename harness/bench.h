@@ -59,7 +59,22 @@ static inline double bench_rand_unit(uint64_t *state)
     return ((double)(bench_rand(state) >> 11) + 1.0) * (1.0 / 9007199254740992.0);
 }
 
-/* ---- the recorder: per-participant busy time and trace slices ---------------- */
+/* ---- the recorder: what each participant ran ------------------------------------ */
+
+/*
+ * Inside the timed region the recorder reads no clock. Every callback of a
+ * workload (a range chunk, a tile, a task) adds, to the slot of the
+ * participant that ran it, what it covered: one call, its items, their
+ * known cost ("work", in the workload's own unit: nominal ns, multiply-adds
+ * or items) and two sums of the items' run-wide indices (see
+ * bench_rec_check_items), and, for a task, whether the participant that ran
+ * it is the one that submitted it. That costs the same few integer
+ * operations per callback on every executor, with no shared write; the
+ * cost per callback is calibrated once (bench_rec_costs) and each cell
+ * reports its estimated total. Imbalance is computed from the work, so it
+ * is what the schedule gave each participant, whichever executor ran it.
+ * Clock reads happen only in the traced run (untimed), for the slices.
+ */
 
 #define BENCH_MAX_SLOTS 256
 #define BENCH_NO_SLOT 0xFFFFFFFFu
@@ -74,11 +89,15 @@ typedef struct bench_event {
  * read by the control thread after the run has completed, which the
  * executor's own completion orders after the writes. */
 typedef struct bench_slot {
-    _Alignas(64) uint64_t busy_ns;
-    uint64_t units;        /* callbacks (tiles, items or tasks) it ran */
-    bench_event *ev;       /* trace buffer (trace runs only) */
+    _Alignas(64) uint64_t calls; /* callbacks recorded: chunks, tiles, tasks */
+    uint64_t items;              /* items they covered (leaves, tiles, tasks) */
+    uint64_t work;               /* the items' known cost */
+    uint64_t isum, isq;          /* sums of the items' indices and their squares, mod 2^64 */
+    uint64_t tasks;              /* tasks run (bench_rec_task) */
+    uint64_t own;                /* of those, tasks this participant had submitted */
+    bench_event *ev;             /* trace buffer (trace runs only) */
     uint32_t nev, evcap;
-    uint64_t dropped;      /* events that did not fit */
+    uint64_t dropped;            /* events that did not fit */
 } bench_slot;
 
 typedef struct bench_rec {
@@ -89,6 +108,9 @@ typedef struct bench_rec {
     _Atomic uint32_t epoch;
     _Atomic uint32_t next_slot; /* slots claimed this run */
     _Atomic uint64_t overflow;  /* callbacks of threads beyond the last slot */
+    /* What those threads ran, so that the item check stays exact. */
+    _Atomic uint64_t ovf_items, ovf_isum, ovf_isq;
+    uint64_t dispatched;        /* items handed to bench_range this run (control thread) */
     int trace;                  /* record events this run (set between runs) */
 } bench_rec;
 
@@ -105,27 +127,110 @@ void bench_rec_free(void);
 /* This thread's slot for the current run: the first call of a thread in a
  * run claims the next free slot. BENCH_NO_SLOT past the last one. */
 unsigned bench_rec_slot(void);
-/* Adds a span of work [t0, t1) to `slot` (and a trace event when tracing). */
-static inline void bench_rec_span(unsigned slot, uint64_t t0, uint64_t t1, uint64_t tag)
+
+/* Sum of k for k in [0, n), and of k^2, mod 2^64 (for n < 2^63: far more
+ * items than a run has). */
+static inline uint64_t bench_sum1(uint64_t n)
+{
+    return n % 2 ? n * ((n - 1) / 2) : (n / 2) * (n - 1);
+}
+static inline uint64_t bench_sum2(uint64_t n)
+{
+    /* (n-1) n (2n-1) / 6, dividing the factors exactly before the
+     * multiplications wrap: one of n-1, n is even, and one of n-1, n, 2n-1
+     * is a multiple of 3. */
+    uint64_t a = n ? n - 1 : 0, b = n, c = n ? 2 * n - 1 : 0;
+    if (a % 2 == 0)
+        a /= 2;
+    else
+        b /= 2;
+    if (a % 3 == 0)
+        a /= 3;
+    else if (b % 3 == 0)
+        b /= 3;
+    else
+        c /= 3;
+    return a * b * c;
+}
+
+void bench_rec_overflow(uint64_t first, uint64_t n);
+
+/* Records, for `slot`, one callback that ran the n items first..first+n-1
+ * (run-wide indices) of known cost `work`. */
+static inline void bench_rec_items(unsigned slot, uint64_t first, uint64_t n, uint64_t work)
 {
     if (slot >= BENCH_MAX_SLOTS) {
-        atomic_fetch_add_explicit(&bench_g_rec.overflow, 1, memory_order_relaxed);
+        bench_rec_overflow(first, n);
         return;
     }
     bench_slot *s = &bench_g_rec.slots[slot];
-    s->busy_ns += t1 - t0;
-    s->units++;
-    if (bench_g_rec.trace) {
-        if (s->nev < s->evcap)
-            s->ev[s->nev++] = (bench_event){ t0, t1, tag };
-        else
-            s->dropped++;
-    }
+    s->calls++;
+    s->items += n;
+    s->work += work;
+    /* sum over g in [f, f+n) of g = n f + S1(n); of g^2 = n f^2 + 2 f S1(n) + S2(n) */
+    uint64_t s1 = bench_sum1(n);
+    s->isum += n * first + s1;
+    s->isq += n * first * first + 2 * first * s1 + bench_sum2(n);
 }
-/* Imbalance of the last run over `participants`: max busy / mean busy,
+
+/* Records a task at its start: run by this thread, submitted by the thread
+ * whose slot is `producer`, covering items first..first+n-1 of cost `work`
+ * (n = 0: a task without items of its own, e.g. an inner node of a tree).
+ * Returns this thread's slot. */
+static inline unsigned bench_rec_task(unsigned producer, uint64_t first, uint64_t n,
+                                      uint64_t work)
+{
+    unsigned slot = bench_rec_slot();
+    if (slot < BENCH_MAX_SLOTS) {
+        bench_slot *s = &bench_g_rec.slots[slot];
+        s->tasks++;
+        s->own += slot == producer;
+    }
+    if (n)
+        bench_rec_items(slot, first, n, work);
+    return slot;
+}
+
+/* Adds a trace slice [t0, t1) to `slot` (traced runs only). */
+static inline void bench_rec_span(unsigned slot, uint64_t t0, uint64_t t1, uint64_t tag)
+{
+    if (slot >= BENCH_MAX_SLOTS || !bench_g_rec.trace)
+        return;
+    bench_slot *s = &bench_g_rec.slots[slot];
+    if (s->nev < s->evcap)
+        s->ev[s->nev++] = (bench_event){ t0, t1, tag };
+    else
+        s->dropped++;
+}
+
+/* Imbalance of the last run over `participants`: max work / mean work,
  * where the mean divides by `participants` (a participant that got nothing
  * counts as 0). NaN when nothing was recorded. */
 double bench_rec_imbalance(unsigned participants);
+/*
+ * The item check: every item 0..n-1 of the last run was recorded exactly
+ * once. Compares the count and the two index sums with those of [0, n): an
+ * item run twice or never changes the count, and one run twice with
+ * another never changes the sum of indices. Any wrong pattern of at most
+ * four items (indices below 2^31) is caught for certain: the runs of the
+ * extra and of the missing items would need equal counts, sums and sums of
+ * squares, which takes at least five items (item 2 three times and 9 twice
+ * for 0, 5 and 8 never). A larger pattern escapes only if its indices
+ * balance in all three. Returns 0, or -1 with what differs in msg.
+ */
+int bench_rec_check_items(uint64_t n, char *msg, size_t msgsize);
+
+/* What the recorder costs, calibrated once per process (ns, best of several
+ * tries of a tight loop, less the same loop calling an empty body
+ * directly): a callback through bench_range's wrapper (its extra call, a
+ * slot lookup, bench_rec_items), one bench_rec_task without items (its
+ * items are a bench_rec_items of their own), and one bench_now_ns. */
+typedef struct bench_rec_costs {
+    double per_call, per_task, per_clock;
+} bench_rec_costs;
+/* The first call measures, on the recorder itself, and leaves it reset:
+ * make it between runs. */
+const bench_rec_costs *bench_rec_calibrate(void);
 
 /* ---- executors ------------------------------------------------------------------ */
 
@@ -164,21 +269,28 @@ typedef struct bench_exec {
     int omp_chunk;           /* BENCH_EX_OMP: 0 = the schedule's default */
     const struct bench_ptp_api *ptp; /* BENCH_EX_PTP */
     void *ptp_pool;          /* BENCH_EX_PTP: a pthreadpool_t of that library */
-    int record;              /* record busy time (and trace) in the bodies */
+    int trace;               /* the traced run: bodies also read the clock for slices */
 } bench_exec;
 
 /*
  * A range body: items [begin, end) run by participant `slot` (a recorder
- * slot). bench_range runs one over [0, n) on any executor, wrapping each
- * callback with the recorder when ex->record is set.
+ * slot). bench_range runs one over [0, n) on any executor and records each
+ * callback (bench_rec_items) after the body returns; the items' run-wide
+ * indices continue from the previous bench_range of the same run, so that
+ * bench_rec_check_items covers every call of a run.
  */
 typedef void (*bench_body_fn)(void *ctx, size_t begin, size_t end, unsigned slot);
-int bench_range(const bench_exec *ex, size_t n, bench_body_fn body, void *ctx);
-/* The same, with tiles of `ptp_tile` items for the pthreadpool baseline
- * (bench_range gives it 1: the API's per-item callback). tpool and OpenMP
- * split the range themselves. */
-int bench_range_tiled(const bench_exec *ex, size_t n, size_t ptp_tile, bench_body_fn body,
-                      void *ctx);
+typedef struct bench_range_opts {
+    /* n + 1 prefix sums of the items' known costs (the work of [b, e) is
+     * cost[e] - cost[b]); NULL: every item costs 1. */
+    const uint64_t *cost;
+    /* Items per tile for the pthreadpool baseline (parallelize_1d_tile_1d);
+     * 0 means 1, the API's per-item callback. tpool and OpenMP cut the
+     * range themselves. */
+    size_t ptp_tile;
+} bench_range_opts;
+int bench_range(const bench_exec *ex, size_t n, bench_body_fn body, void *ctx,
+                const bench_range_opts *opts);
 
 /* ---- baselines (baselines.c, baselines_omp.c) ------------------------------------ */
 
@@ -208,19 +320,22 @@ const char *bench_ptp_path(void);
  * nothing and return -1 without it. */
 int bench_omp_available(void);
 const char *bench_omp_version(void); /* e.g. "201511", or "" */
-/* #pragma omp parallel for schedule(sched, chunk) over [0, n), one callback
- * per item; `slot` is omp_get_thread_num(). */
+/* An OpenMP parallel loop over [0, n) with schedule(sched, chunk) (chunk 0:
+ * the schedule's default), calling fn once per thread share (static) or
+ * chunk (dynamic, guided), as the compiled loop runs its body; `slot` is
+ * omp_get_thread_num(). */
 int bench_omp_range(int sched, int chunk, unsigned threads, size_t n,
                     void (*fn)(void *ctx, size_t begin, size_t end, unsigned slot),
                     void *ctx);
 /* `producers` threads (1 = omp single) each submit their share of tasks
- * 0..n-1 with `omp task`: before(ctx, i) runs at submission, task(ctx, i) in
- * the task. */
+ * 0..n-1 with `omp task`: before(ctx, i, producer) runs at submission, with
+ * the producer's recorder slot, task(ctx, i) in the task. */
 int bench_omp_tasks(unsigned threads, unsigned producers, size_t n,
-                    void (*before)(void *ctx, size_t i), void (*task)(void *ctx, size_t i),
-                    void *ctx);
+                    void (*before)(void *ctx, size_t i, unsigned producer),
+                    void (*task)(void *ctx, size_t i), void *ctx);
 /* A fork-join tree with `omp task` + `taskwait`: every inner node spawns
- * `fanout` children; a leaf at path index `index` returns leaf(ctx, index);
+ * `fanout` children (fanout - 1 of them as tasks, recorded with
+ * bench_rec_task); a leaf at path index `index` returns leaf(ctx, index);
  * inner nodes return the sum of their children. */
 int bench_omp_tree(unsigned threads, unsigned depth, unsigned fanout,
                    uint64_t (*leaf)(void *ctx, uint64_t index), void *ctx,
@@ -254,9 +369,13 @@ typedef struct bench_workload {
     unsigned nparams;
     int size_param;        /* the param --scale multiplies, -1 for none */
     unsigned runs;         /* BENCH_RUNS_* mask */
-    int records_busy;      /* bodies record busy time (else imbalance comes
-                              from the pool's statistics) */
     int is_tasks;          /* reports submit-to-start latency */
+    /* Clock reads in the timed part of one run: the latency stamps of the
+     * task workloads. NULL: none. */
+    uint64_t (*clock_reads)(void *state, const bench_exec *ex);
+    int ptp_2d;            /* the pthreadpool baseline runs compute_2d_tiled, not
+                              parallelize_1d_tile_1d (whose tile is the param
+                              "ptp_tile" when the workload has one, else 1) */
     /* Allocates the workload's data for params p[] (nparams values, checked
      * against the specs) and computes the expected result. */
     int (*setup)(const double *p, uint64_t seed, void **state, char *err, size_t errsize);
@@ -399,6 +518,10 @@ typedef struct bench_executor {
     char policy[BENCH_POLICY_MAX]; /* BENCH_EX_TPOOL */
     char path[BENCH_POLICY_MAX];   /* BENCH_EX_TPOOL: the .so */
     char *params_json;           /* BENCH_EX_TPOOL: given params, or NULL */
+    /* Baselines (bench_baselines_pair): the OpenMP chunk, and the tpool
+     * cell the baseline is compared with, in words. */
+    int omp_chunk;
+    char peer[192];
 } bench_executor;
 
 typedef struct bench_cell {
@@ -419,12 +542,18 @@ typedef struct bench_cell {
     int check_ok;
     char check_msg[256];
     uint64_t overflow;       /* recorder overflow (callbacks not recorded) */
+    /* What the recorder saw (bench_cell_record_round): sums over the
+     * measured rounds. */
+    uint64_t rec_calls, rec_tasks, rec_own, rec_clock_reads;
+    double *part_share;      /* [BENCH_MAX_SLOTS]: share of the run's work of the
+                                k-th busiest participant, summed over rounds */
+    unsigned nparts;         /* most participants that ran something in a round */
     /* derived by bench_cell_summarise / bench_report_derive */
     bench_summary t;
     double throughput;       /* items per second at the median time */
     double speedup_serial, speedup_1t, efficiency;
     double imbalance_med;
-    const char *imbalance_src; /* "body", "stats" or NULL */
+    const char *imbalance_src; /* "work" (the recorder, in the bodies) or NULL */
     bench_latency lat_med;   /* each figure the median over rounds */
 } bench_cell;
 
@@ -472,6 +601,21 @@ typedef struct bench_report {
 } bench_report;
 
 void bench_meta_collect(bench_meta *m, int argc, char **argv);
+/* After measured round k of a cell: its imbalance (from the recorder's work
+ * over max(T, participants that ran something)), and the recorder's sums.
+ * Returns 0, or -1 out of memory. */
+int bench_cell_record_round(bench_cell *c, unsigned k, const bench_workload *w, void *state,
+                            const bench_exec *ex);
+/* The recorder's figures of a cell, per run: callbacks and tasks recorded,
+ * clock reads of the latency stamps, their estimated CPU time (each at the
+ * calibrated cost, bench_rec_calibrate: call it between runs), and that as
+ * a share of the cell's CPU time (median x T); NaN when not measured. And
+ * the share of tasks run by the thread that submitted them (NaN without
+ * tasks). */
+typedef struct bench_rec_figures {
+    double calls, tasks, clock_reads, cost_ns, cost_share, producer_share;
+} bench_rec_figures;
+void bench_cell_rec_figures(const bench_cell *c, bench_rec_figures *f);
 /* Summaries, throughput and the derived ratios of every cell. */
 void bench_report_derive(bench_report *r);
 
@@ -534,6 +678,20 @@ int bench_run(const bench_experiment *exp, const bench_options *o, bench_report 
               int argc, char **argv);
 void bench_report_free(bench_report *r);
 int bench_advise(int argc, char **argv);
+/* One thread count of `tpool-bench advise` and its measured times; the
+ * other fields are filled by bench_advise_pick. */
+typedef struct bench_advise_row {
+    unsigned threads;
+    const double *times;
+    size_t n;                         /* 0: the count could not run */
+    double median, ci_lo, ci_hi, ci_level;
+    int beaten_by;                    /* a row significantly faster, or -1 */
+} bench_advise_row;
+/* The smallest count no other count beats significantly: 95% confidence
+ * intervals of the medians apart (both at 95% at least: 6 times or more)
+ * and at least min_gain (a fraction) faster. Returns its index, or n when
+ * no count ran. */
+size_t bench_advise_pick(bench_advise_row *rows, size_t n, double min_gain);
 int bench_main(int argc, char **argv);
 
 /* Policies on the search path (tpool_policy_list), warnings on stderr. */
@@ -544,6 +702,21 @@ void bench_policies_free(bench_policy_desc *p, size_t n);
 void bench_policy_path_default(void);
 /* Baseline availability, for reports and --list-policies. */
 void bench_baselines_probe(bench_baseline_status st[BENCH_NBASE], unsigned requested);
+/*
+ * Gives each baseline the parameters of the tpool cell it is compared with
+ * and says which (exes[i].omp_chunk, .peer): omp-static takes the chunk of
+ * the first `static` executor of the run, omp-dynamic the chunk of the first
+ * `dynamic` one in fixed mode, omp-guided the min_chunk of the first
+ * `dynamic` one in guided mode; without such an executor, the policy's
+ * defaults from its parameter table (pol), and the peer says the cell is
+ * not in this run.
+ */
+void bench_baselines_pair(bench_executor *exes, size_t nexes, const bench_policy_desc *pol,
+                          size_t npol);
+/* How a baseline ran the cells of workload w ("" for tpool and serial): the
+ * OpenMP schedule or task construct, the pthreadpool call and its tile. */
+void bench_baseline_setup(const bench_executor *x, const bench_wl_inst *w, char *buf,
+                          size_t n);
 
 /* Creates a tpool pool for an executor; message in err on failure. */
 int bench_pool_create(const bench_executor *x, unsigned threads, unsigned spin_us,

@@ -45,7 +45,11 @@ static const char *const columns[] = {
     "speedup_vs_1thread", "efficiency", "imbalance", "imbalance_source", "lat_p50_ns",
     "lat_p90_ns", "lat_p99_ns", "lat_max_ns", "high_lat_p50_ns", "high_lat_p90_ns",
     "high_lat_p99_ns", "high_lat_max_ns", "low_wait_max_ns", "idle_cpu_ns", "idle_window_ns",
-    "busy_ns", "idle_ns", "parks", "wakes", "steals", "check_ok", "check_message",
+    "busy_ns", "idle_ns", "parks", "wakes", "steals",
+    /* what the recorder saw, and how a baseline ran */
+    "recorder_cost_ns", "recorder_share", "participants", "producer_share",
+    "baseline_setup", "compare_with",
+    "check_ok", "check_message",
 };
 
 size_t bench_csv_ncolumns(void)
@@ -109,6 +113,17 @@ int bench_write_csv(FILE *f, const bench_report *r)
         num(f, t.parks);
         num(f, t.wakes);
         num(f, t.steals);
+        /* what the recorder saw, and how a baseline ran */
+        bench_rec_figures rf;
+        bench_cell_rec_figures(c, &rf);
+        num(f, rf.cost_ns);
+        num(f, rf.cost_share);
+        num(f, c->part_share ? (double)c->nparts : NAN);
+        num(f, rf.producer_share);
+        char setup[192];
+        bench_baseline_setup(x, wi, setup, sizeof setup);
+        field(f, setup, 0);
+        field(f, setup[0] ? x->peer : "", 0);
         fprintf(f, "%d,", c->check_ok ? 1 : 0);
         field(f, c->check_ok ? "" : c->check_msg, 1);
     }

@@ -123,6 +123,58 @@ static json_t *workers_json(const bench_cell *c)
     return a;
 }
 
+/* ---- what the recorder saw (workload.c), and how a baseline ran ---- */
+
+/* The recorder's own cost per run: its calls and the latency stamps, each
+ * at the calibrated price, and that as a share of the cell's CPU time. */
+static json_t *instrumentation_json(const bench_rec_figures *f)
+{
+    const bench_rec_costs *k = bench_rec_calibrate();
+    json_t *o = json_object();
+    set_real(o, "callbacks", f->calls);
+    set_real(o, "tasks", f->tasks);
+    set_real(o, "clock_reads", f->clock_reads);
+    set_real(o, "ns_per_callback", k->per_call);
+    set_real(o, "ns_per_task", k->per_task);
+    set_real(o, "ns_per_clock_read", k->per_clock);
+    set_real(o, "cost_ns", f->cost_ns);
+    set_real(o, "share", f->cost_share);
+    return o;
+}
+
+/* Who ran the work: the most participants that ran something in a round,
+ * and each one's share of the work, busiest first, averaged over the
+ * rounds (for every executor: the recorder counts every participant). */
+static json_t *participants_json(const bench_cell *c)
+{
+    if (!c->part_share || c->nrounds == 0)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "count", json_integer(c->nparts));
+    json_t *a = json_array();
+    for (unsigned k = 0; k < c->nparts && k < BENCH_MAX_SLOTS; k++)
+        json_array_append_new(a, real(c->part_share[k] / c->nrounds));
+    json_object_set_new(o, "work_share", a);
+    return o;
+}
+
+/* A baseline's setup and the tpool cell it is compared with; null for
+ * tpool and the serial loop. */
+static json_t *baseline_json(const bench_report *r, const bench_cell *c)
+{
+    const bench_executor *x = &r->exes[c->exe];
+    char setup[192];
+    bench_baseline_setup(x, &r->exp->workloads[c->wl], setup, sizeof setup);
+    if (!setup[0])
+        return json_null();
+    json_t *o = json_object();
+    set_str(o, "setup", setup);
+    set_str(o, "compare_with", x->peer);
+    return o;
+}
+
+/* ---- end of what the recorder saw, and how a baseline ran ---- */
+
 static json_t *cell_json(const bench_report *r, const bench_cell *c)
 {
     json_t *o = json_object();
@@ -159,6 +211,13 @@ static json_t *cell_json(const bench_report *r, const bench_cell *c)
     set_str(ck, "message", c->check_ok ? "" : c->check_msg);
     json_object_set_new(o, "check", ck);
     json_object_set_new(o, "unrecorded_callbacks", json_integer((json_int_t)c->overflow));
+    /* what the recorder saw, and how a baseline ran */
+    bench_rec_figures rf;
+    bench_cell_rec_figures(c, &rf);
+    json_object_set_new(o, "instrumentation", instrumentation_json(&rf));
+    json_object_set_new(o, "participants", participants_json(c));
+    set_real(o, "producer_share", rf.producer_share);
+    json_object_set_new(o, "baseline", baseline_json(r, c));
     return o;
 }
 

@@ -83,6 +83,53 @@ static const char *fnum(char *buf, size_t n, double v)
     return buf;
 }
 
+/* Each baseline that ran: how (per workload where that differs) and the
+ * tpool cell it is compared with. */
+static void baselines_legend(FILE *f, const bench_report *r)
+{
+    for (size_t xi = 0; xi < r->nexes; xi++) {
+        const bench_executor *x = &r->exes[xi];
+        if (x->kind != BENCH_EX_OMP && x->kind != BENCH_EX_PTP)
+            continue;
+        char seen[8][192];
+        unsigned nseen = 0;
+        for (size_t i = 0; i < r->ncells; i++) {
+            const bench_cell *c = &r->cells[i];
+            if (c->exe != xi)
+                continue;
+            char setup[192];
+            bench_baseline_setup(x, &r->exp->workloads[c->wl], setup, sizeof setup);
+            unsigned k = 0;
+            while (k < nseen && strcmp(seen[k], setup) != 0)
+                k++;
+            if (k == nseen && nseen < 8)
+                snprintf(seen[nseen++], sizeof seen[0], "%s", setup);
+        }
+        if (!nseen)
+            continue;
+        fprintf(f, "%s: ", x->label);
+        for (unsigned k = 0; k < nseen; k++) {
+            fprintf(f, "%s%s", k ? "; " : "", seen[k]);
+            if (nseen > 1) { /* which workloads */
+                const char *sep = " (";
+                for (size_t wi = 0; wi < r->exp->nworkloads; wi++) {
+                    char setup[192];
+                    bench_baseline_setup(x, &r->exp->workloads[wi], setup, sizeof setup);
+                    int ran = 0;
+                    for (size_t i = 0; i < r->ncells && !ran; i++)
+                        ran = r->cells[i].exe == xi && r->cells[i].wl == wi;
+                    if (ran && strcmp(setup, seen[k]) == 0) {
+                        fprintf(f, "%s%s", sep, r->exp->workloads[wi].label);
+                        sep = ", ";
+                    }
+                }
+                fputc(')', f);
+            }
+        }
+        fprintf(f, "; compared with %s\n", x->peer);
+    }
+}
+
 void bench_write_table(FILE *f, const bench_report *r)
 {
     const bench_experiment *e = r->exp;
@@ -128,6 +175,14 @@ void bench_write_table(FILE *f, const bench_report *r)
             if (!isnan(c->idle_cpu_ns) && c->idle_probe_ns > 0)
                 fprintf(f, " idle CPU %s/%.0fms;", ftime(x, sizeof x, c->idle_cpu_ns),
                         c->idle_probe_ns / 1e6);
+            /* what the recorder saw: who ran the tasks, and its own cost when it
+             * is not negligible */
+            bench_rec_figures rf;
+            bench_cell_rec_figures(c, &rf);
+            if (!isnan(rf.producer_share) && r->exes[c->exe].kind != BENCH_EX_SERIAL)
+                fprintf(f, " producer ran %.0f%%;", 100 * rf.producer_share);
+            if (rf.cost_share >= 0.01)
+                fprintf(f, " recorder %.1f%%;", 100 * rf.cost_share);
             if (!c->check_ok)
                 fprintf(f, " CHECK FAILED: %s", c->check_msg);
             fputc('\n', f);
@@ -139,4 +194,5 @@ void bench_write_table(FILE *f, const bench_report *r)
     for (int i = 0; i < BENCH_NBASE; i++)
         if (r->base[i].requested && !r->base[i].available)
             fprintf(f, "baseline %s not run: %s\n", r->base[i].name, r->base[i].reason);
+    baselines_legend(f, r);
 }

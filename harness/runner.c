@@ -283,20 +283,6 @@ static void ws_sub(bench_wstats *acc, const tpool_stats *a, const tpool_stats *b
     }
 }
 
-static double stats_imbalance(const bench_wstats *d, unsigned nws)
-{
-    uint64_t max = 0, sum = 0;
-    for (unsigned w = 0; w < nws; w++) {
-        sum += d[w].busy_ns;
-        if (d[w].busy_ns > max)
-            max = d[w].busy_ns;
-    }
-    if (!sum)
-        return NAN;
-    double r = (double)max / ((double)sum / nws);
-    return r < 1 ? 1 : r;
-}
-
 typedef struct runctx {
     const bench_experiment *exp;
     const bench_options *opt;
@@ -317,7 +303,7 @@ static void run_cell(runctx *c, size_t ci, int round, int measured)
     const bench_workload *w = wi->wl;
     int tracing = round < 0 && c->trace != NULL;
     bench_exec ex = rt->ex;
-    ex.record = w->records_busy || tracing;
+    ex.trace = tracing;
     if (rt->on_pool && *rt->on_pool != cell->exe) {
         /* A shared pool: switch it to this cell's policy (not timed). */
         const bench_executor *x = &c->r->exes[cell->exe];
@@ -384,15 +370,9 @@ static void run_cell(runctx *c, size_t ci, int round, int measured)
     if (measured && cell->nrounds < c->exp->repetitions) {
         unsigned k = cell->nrounds++;
         cell->times_ns[k] = t1 - t0;
-        if (w->records_busy) {
-            unsigned used = atomic_load_explicit(&bench_g_rec.next_slot, memory_order_relaxed);
-            /* tasks may also run on a waiting caller: count who took part */
-            unsigned parts = cell->threads > used ? cell->threads : used;
-            cell->imbalance[k] = bench_rec_imbalance(parts);
-        } else if (nws) {
-            cell->imbalance[k] = stats_imbalance(delta, nws);
-        } else {
-            cell->imbalance[k] = NAN;
+        if (bench_cell_record_round(cell, k, w, rt->state, &ex) != 0 && cell->check_ok) {
+            cell->check_ok = 0;
+            snprintf(cell->check_msg, sizeof cell->check_msg, "out of memory");
         }
         if (w->latency)
             w->latency(rt->state, &cell->lat[k]);
@@ -463,6 +443,7 @@ int bench_run(const bench_experiment *exp, const bench_options *o, bench_report 
     uint64_t wall0 = bench_now_ns();
     bench_meta_collect(&r->meta, argc, argv);
     r->meta.spin_iters_per_ns = bench_calibrate();
+    bench_rec_calibrate();
     snprintf(r->meta.experiment_source, sizeof r->meta.experiment_source, "%s",
              exp->source ? exp->source : "");
 
@@ -478,6 +459,7 @@ int bench_run(const bench_experiment *exp, const bench_options *o, bench_report 
             fprintf(stderr, "tpool-bench: out of memory\n");
         return -1;
     }
+    bench_baselines_pair(r->exes, r->nexes, r->policies, r->npolicies);
     if (r->nexes == 0) {
         fprintf(stderr, "tpool-bench: nothing to run: no policy found and no baseline "
                         "available (set TPOOL_POLICY_PATH; see --list-policies)\n");
@@ -544,6 +526,7 @@ int bench_run(const bench_experiment *exp, const bench_options *o, bench_report 
                 c->ex.kind = x->kind;
                 c->ex.threads = cell->threads;
                 c->ex.omp_sched = x->omp_sched;
+                c->ex.omp_chunk = x->omp_chunk;
                 r->ncells++;
             }
         }
@@ -694,6 +677,7 @@ void bench_report_free(bench_report *r)
         free(r->cells[i].imbalance);
         free(r->cells[i].lat);
         free(r->cells[i].ws);
+        free(r->cells[i].part_share);
     }
     free(r->cells);
     for (size_t i = 0; i < r->nexes; i++)

@@ -193,9 +193,7 @@ void bench_report_derive(bench_report *r)
         free(t);
         c->throughput = c->t.median > 0 ? (double)c->items / (c->t.median * 1e-9) : NAN;
         c->imbalance_med = bench_median_nan(c->imbalance, c->nrounds);
-        c->imbalance_src = isnan(c->imbalance_med) ? NULL
-                           : r->exp && r->exp->workloads[c->wl].wl->records_busy ? "body"
-                                                                                  : "stats";
+        c->imbalance_src = isnan(c->imbalance_med) ? NULL : "work";
         /* latency: each figure's median over the rounds */
         memset(&c->lat_med, 0, sizeof c->lat_med);
         double v[6][1024];

@@ -21,6 +21,7 @@ harness_libbench_la_SOURCES = \
 	harness/experiment.c \
 	harness/runner.c \
 	harness/workload.c \
+	harness/clock.c \
 	harness/stats.c \
 	harness/baselines.c \
 	harness/meta.c \

@@ -4,7 +4,8 @@
 # harness/trace.schema.json.
 if HAVE_CHECK
 BENCH_SUITES = tests/check_bench_stats tests/check_bench_experiment \
-	tests/check_bench_output tests/check_bench_workloads
+	tests/check_bench_output tests/check_bench_workloads tests/check_bench_recorder \
+	tests/check_bench_advise
 TESTS += $(BENCH_SUITES)
 check_PROGRAMS += $(BENCH_SUITES)
 endif
@@ -23,7 +24,16 @@ tests_check_bench_output_LDADD = $(BENCH_TEST_LDADD)
 tests_check_bench_output_LDFLAGS = $(BENCH_TEST_LINKFLAGS)
 tests_check_bench_workloads_CPPFLAGS = $(BENCH_TEST_CPPFLAGS)
 tests_check_bench_workloads_LDADD = $(BENCH_TEST_LDADD)
-tests_check_bench_workloads_LDFLAGS = $(BENCH_TEST_LINKFLAGS)
+# It counts the harness's clock reads and makes a submission run twice or
+# never (see the file).
+tests_check_bench_workloads_LDFLAGS = $(BENCH_TEST_LINKFLAGS) -Wl,--wrap=bench_now_ns \
+	-Wl,--wrap=tpool_submit
+tests_check_bench_recorder_CPPFLAGS = $(BENCH_TEST_CPPFLAGS)
+tests_check_bench_recorder_LDADD = $(BENCH_TEST_LDADD)
+tests_check_bench_recorder_LDFLAGS = $(BENCH_TEST_LINKFLAGS)
+tests_check_bench_advise_CPPFLAGS = $(BENCH_TEST_CPPFLAGS)
+tests_check_bench_advise_LDADD = $(BENCH_TEST_LDADD)
+tests_check_bench_advise_LDFLAGS = $(BENCH_TEST_LINKFLAGS)
 
 check_PROGRAMS += tests/bench_schema_check
 tests_bench_schema_check_LDADD = $(JANSSON_LIBS)

@@ -1,6 +1,6 @@
 /* check_bench_stats.c - the harness's statistics on data whose answers are
  * known: type-7 percentiles, the order-statistic CI of the median (checked
- * against published ranks), summaries, imbalance and the derived ratios. */
+ * against published ranks), summaries and the derived ratios. */
 #include <math.h>
 
 #include "bench.h"
@@ -117,38 +117,6 @@ START_TEST(summary)
 }
 END_TEST
 
-START_TEST(imbalance_from_recorder)
-{
-    ck_assert_int_eq(bench_rec_reset(0, 0, 0), 0);
-    ck_assert(isnan(bench_rec_imbalance(4)));
-    bench_rec_span(0, 100, 400, 0); /* 300 */
-    bench_rec_span(1, 0, 100, 0);   /* 100 */
-    bench_rec_span(1, 0, 100, 0);   /* 200 in all */
-    NEAR(bench_rec_imbalance(2), 300.0 / 250.0);
-    NEAR(bench_rec_imbalance(4), 300.0 / 125.0); /* idle participants count */
-    ck_assert_uint_eq(bench_g_rec.slots[1].units, 2);
-    bench_rec_span(BENCH_NO_SLOT, 0, 1, 0);
-    ck_assert_uint_eq(atomic_load(&bench_g_rec.overflow), 1);
-    /* equal work is 1, never below */
-    bench_rec_reset(0, 0, 0);
-    bench_rec_span(0, 0, 7, 0);
-    bench_rec_span(1, 0, 7, 0);
-    bench_rec_span(2, 0, 7, 0);
-    NEAR(bench_rec_imbalance(3), 1);
-    /* the slot of this thread is stable within a run, fresh after a reset */
-    unsigned a = bench_rec_slot(), b = bench_rec_slot();
-    ck_assert_uint_eq(a, b);
-    ck_assert_uint_eq(a, 0);
-    bench_rec_reset(1, 2, 4);
-    ck_assert_uint_eq(bench_rec_slot(), 0);
-    for (int i = 0; i < 6; i++)
-        bench_rec_span(0, (uint64_t)i, (uint64_t)i + 1, (uint64_t)i);
-    ck_assert_uint_eq(bench_g_rec.slots[0].nev, 4);
-    ck_assert_uint_eq(bench_g_rec.slots[0].dropped, 2);
-    bench_rec_free();
-}
-END_TEST
-
 /* bench_report_derive on a hand-made report: serial 100, policy at 1 and 2
  * threads 110 and 60: speedups and efficiency follow. */
 START_TEST(derived_ratios)
@@ -197,7 +165,7 @@ START_TEST(derived_ratios)
     NEAR(cells[1].speedup_1t, 1);
     ck_assert(fabs(cells[2].throughput / (1000 / 60e-9) - 1) < 1e-12);
     NEAR(cells[2].imbalance_med, 1.3);
-    ck_assert_str_eq(cells[2].imbalance_src, "body");
+    ck_assert_str_eq(cells[2].imbalance_src, "work");
     ck_assert(!cells[2].lat_med.valid);
     bench_experiment_free(&e);
 }
@@ -212,7 +180,6 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, median_ci_ranks, 0, (int)(sizeof ci_table / sizeof ci_table[0]));
     tcase_add_test(tc, median_ci_small);
     tcase_add_test(tc, summary);
-    tcase_add_test(tc, imbalance_from_recorder);
     tcase_add_test(tc, derived_ratios);
     suite_add_tcase(s, tc);
     return s;

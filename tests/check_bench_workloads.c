@@ -1,8 +1,15 @@
 /* check_bench_workloads.c - every workload computes the right result on
  * every executor (the serial loop, each policy in the build tree at 1 and 2
  * threads, OpenMP and Debian's libpthreadpool when available) and its check
- * fails on a planted wrong result; the recorder, latencies and the runner
- * work end to end on a tiny experiment. */
+ * fails on a planted wrong result and on a wrong schedule (an item or a
+ * task run twice or never); no run reads the clock in its timed part but
+ * for the latency stamps of its tasks, as many on every executor; the
+ * recorder, latencies and the runner work end to end on a tiny experiment.
+ *
+ * Linked with -Wl,--wrap=bench_now_ns (every clock read of the harness is
+ * counted here) and -Wl,--wrap=tpool_submit (a submission can be made to
+ * run twice or never).
+ */
 #define _GNU_SOURCE
 #include <math.h>
 #include <unistd.h>
@@ -22,7 +29,7 @@ static const struct small {
     { "uniform", { 200, 200 } },
     { "triangular", { 200, 400 } },
     { "heavy-tailed", { 200, 100, 1.5, 1e5 } },
-    { "tiny-tasks", { 1000, 1 } },
+    { "tiny-tasks", { 1000, 1, 4 } },
     { "priority-mix", { 300, 10, 200, 10 } },
     { "tiled-gemm", { 20, 18, 16, 7, 5 } },
     { "nested", { 4, 3, 100 } },
@@ -47,14 +54,58 @@ static void *setup_small(size_t i, const bench_workload **w)
     return state;
 }
 
-/* Runs once on ex and returns the check's verdict (message in msg). */
+/* ---- the wrapped functions ---- */
+
+uint64_t __real_bench_now_ns(void);
+uint64_t __wrap_bench_now_ns(void);
+int __real_tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *attr);
+int __wrap_tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *attr);
+
+static _Atomic int clock_counting;
+static _Atomic uint64_t clock_reads;
+
+uint64_t __wrap_bench_now_ns(void)
+{
+    if (atomic_load_explicit(&clock_counting, memory_order_relaxed))
+        atomic_fetch_add_explicit(&clock_reads, 1, memory_order_relaxed);
+    return __real_bench_now_ns();
+}
+
+/* What happens to the SUBMIT_NTH-th submission of a run. */
+enum { SUBMIT_RIGHT, SUBMIT_TWICE, SUBMIT_NEVER };
+#define SUBMIT_NTH 2
+static _Atomic int submit_mode;
+static _Atomic uint64_t submits;
+
+int __wrap_tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *attr)
+{
+    int mode = atomic_load(&submit_mode);
+    if (mode != SUBMIT_RIGHT && atomic_fetch_add(&submits, 1) + 1 == SUBMIT_NTH) {
+        if (mode == SUBMIT_NEVER)
+            return 0;
+        /* Once now, on the submitting thread, so that the two runs never
+         * overlap, and once more from the pool. */
+        fn(arg);
+    }
+    return __real_tpool_submit(p, fn, arg, attr);
+}
+
+/* Runs once on ex and returns the check's verdict (message in msg). The
+ * timed part reads the clock only for the latency stamps of its tasks. */
 static int run_once(const bench_workload *w, void *state, const bench_exec *ex, char *msg,
                     size_t n)
 {
     w->prepare(state, ex);
     bench_rec_reset(0, 0, 0);
+    atomic_store(&clock_reads, 0);
+    atomic_store(&clock_counting, 1);
     int rc = w->run(state, ex);
+    atomic_store(&clock_counting, 0);
     ck_assert_msg(rc == 0, "%s: run returned %d", w->name, rc);
+    uint64_t reads = atomic_load(&clock_reads);
+    uint64_t want = w->clock_reads ? w->clock_reads(state, ex) : 0;
+    ck_assert_msg(reads == want, "%s: %llu clock reads in the timed run, expected %llu",
+                  w->name, (unsigned long long)reads, (unsigned long long)want);
     return w->check(state, ex, msg, n);
 }
 
@@ -91,7 +142,7 @@ START_TEST(serial_and_planted)
 {
     const bench_workload *w;
     void *state = setup_small((size_t)_i, &w);
-    bench_exec ex = { .kind = BENCH_EX_SERIAL, .threads = 1, .record = 1 };
+    bench_exec ex = { .kind = BENCH_EX_SERIAL, .threads = 1 };
     char msg[256] = "";
     ck_assert_msg(run_once(w, state, &ex, msg, sizeof msg) == 0, "%s: %s", w->name, msg);
     ck_assert_uint_gt(w->items(state, &ex), 0);
@@ -116,8 +167,7 @@ START_TEST(every_policy)
     for (int p = 0; p < np; p++)
         for (unsigned t = 1; t <= 2; t++) {
             tpool *pool = tu_pool(names[p], t, NULL);
-            bench_exec ex = { .kind = BENCH_EX_TPOOL, .threads = t, .pool = pool,
-                              .record = w->records_busy };
+            bench_exec ex = { .kind = BENCH_EX_TPOOL, .threads = t, .pool = pool };
             char msg[256] = "";
             for (int rep = 0; rep < 2; rep++)
                 ck_assert_msg(run_once(w, state, &ex, msg, sizeof msg) == 0,
@@ -154,8 +204,7 @@ START_TEST(baselines)
         unsigned need = sched[k] == BENCH_OMP_TASK ? BENCH_RUNS_OMP_TASK : BENCH_RUNS_OMP_FOR;
         if (!(w->runs & need))
             continue;
-        bench_exec ex = { .kind = BENCH_EX_OMP, .threads = 2, .omp_sched = sched[k],
-                          .record = 1 };
+        bench_exec ex = { .kind = BENCH_EX_OMP, .threads = 2, .omp_sched = sched[k] };
         ck_assert_msg(run_once(w, state, &ex, msg, sizeof msg) == 0, "%s on %s: %s", w->name,
                       bench_base_names[1 + k], msg);
     }
@@ -165,8 +214,7 @@ START_TEST(baselines)
         ck_assert_msg(bench_ptp_load(&api, why, sizeof why) == 0, "%s", why);
         void *pool = api.create(2);
         ck_assert_ptr_nonnull(pool);
-        bench_exec ex = { .kind = BENCH_EX_PTP, .threads = 2, .ptp = &api, .ptp_pool = pool,
-                          .record = 1 };
+        bench_exec ex = { .kind = BENCH_EX_PTP, .threads = 2, .ptp = &api, .ptp_pool = pool };
         ck_assert_msg(run_once(w, state, &ex, msg, sizeof msg) == 0, "%s on pthreadpool: %s",
                       w->name, msg);
         api.destroy(pool);
@@ -199,23 +247,187 @@ START_TEST(system_pthreadpool_not_shadowed)
 }
 END_TEST
 
+/* A policy whose range path runs an item twice and another never
+ * (tests/modules/mod_bench_wrong.c), with a task submitted twice or never:
+ * every workload's check fails, whether it runs parallel-fors or tasks. */
+START_TEST(wrong_schedules)
+{
+    const bench_workload *w;
+    void *state = setup_small((size_t)_i, &w);
+    static const struct { const char *module; int submit; } wrong[] = {
+        { "mod_bench_twice", SUBMIT_TWICE },
+        { "mod_bench_skip", SUBMIT_NEVER },
+    };
+    const char *dir = getenv("TPOOL_TEST_MODULES");
+    ck_assert_msg(dir && *dir, "TPOOL_TEST_MODULES is not set");
+    for (size_t k = 0; k < sizeof wrong / sizeof wrong[0]; k++) {
+        char path[512];
+        snprintf(path, sizeof path, "%.400s/%s.so", dir, wrong[k].module);
+        tpool *pool = tu_pool(path, 2, NULL);
+        bench_exec ex = { .kind = BENCH_EX_TPOOL, .threads = 2, .pool = pool };
+        w->prepare(state, &ex);
+        bench_rec_reset(0, 0, 0);
+        atomic_store(&submits, 0);
+        atomic_store(&submit_mode, wrong[k].submit);
+        int rc = w->run(state, &ex);
+        atomic_store(&submit_mode, SUBMIT_RIGHT);
+        ck_assert_msg(rc == 0, "%s on %s: run returned %d", w->name, wrong[k].module, rc);
+        char msg[256] = "";
+        ck_assert_msg(w->check(state, &ex, msg, sizeof msg) != 0,
+                      "%s on %s (a task %s): the wrong schedule passed the check", w->name,
+                      wrong[k].module, wrong[k].submit == SUBMIT_TWICE ? "twice" : "never");
+        printf("wrong_schedules: %s on %s: %s\n", w->name, wrong[k].module, msg);
+        tpool_destroy(pool);
+    }
+    w->teardown(state);
+}
+END_TEST
+
 static void count_body(void *ctx, size_t b, size_t e, unsigned slot)
 {
     (void)slot;
     atomic_fetch_add((_Atomic size_t *)ctx, e - b);
 }
 
+/* Each baseline takes the parameters of the tpool cell it is compared with,
+ * from the run's executors or else from the policy's parameter table, and
+ * says which. */
+START_TEST(baseline_pairing)
+{
+    static const char dyn_table[] =
+        "[{\"name\": \"mode\", \"type\": \"enum\", \"default\": \"guided\"},"
+        " {\"name\": \"chunk\", \"type\": \"int\", \"default\": 64},"
+        " {\"name\": \"min_chunk\", \"type\": \"int\", \"default\": 1}]";
+    static const char static_table[] = "[{\"name\": \"chunk\", \"type\": \"int\", \"default\": 0}]";
+    bench_policy_desc pol[2];
+    memset(pol, 0, sizeof pol);
+    strcpy(pol[0].name, "dynamic");
+    pol[0].params_json = (char *)dyn_table;
+    strcpy(pol[1].name, "static");
+    pol[1].params_json = (char *)static_table;
+
+    bench_executor x[9];
+    memset(x, 0, sizeof x);
+    for (int i = 0; i < 4; i++)
+        x[i].kind = BENCH_EX_TPOOL;
+    strcpy(x[0].label, "dynamic");
+    strcpy(x[0].policy, "dynamic"); /* guided, by default */
+    strcpy(x[1].label, "dyn-c16");
+    strcpy(x[1].policy, "dynamic");
+    x[1].params_json = "{\"mode\": \"fixed\", \"chunk\": 16}";
+    strcpy(x[2].label, "dyn-g4");
+    strcpy(x[2].policy, "builtin:dynamic");
+    x[2].params_json = "{\"min_chunk\": 4}";
+    strcpy(x[3].label, "static-c8");
+    strcpy(x[3].policy, "static");
+    x[3].params_json = "{\"chunk\": 8}";
+    static const int sched[] = { BENCH_OMP_STATIC, BENCH_OMP_DYNAMIC, BENCH_OMP_GUIDED,
+                                 BENCH_OMP_TASK };
+    for (int i = 0; i < 4; i++) {
+        x[4 + i].kind = BENCH_EX_OMP;
+        x[4 + i].omp_sched = sched[i];
+        strcpy(x[4 + i].label, bench_base_names[1 + i]);
+    }
+    x[8].kind = BENCH_EX_PTP;
+    strcpy(x[8].label, "pthreadpool");
+
+    bench_baselines_pair(x, 9, pol, 2);
+    ck_assert_int_eq(x[4].omp_chunk, 8);
+    ck_assert_msg(strstr(x[4].peer, "static {chunk: 8} (executor static-c8)"), "%s", x[4].peer);
+    ck_assert_int_eq(x[5].omp_chunk, 16);
+    ck_assert_msg(strstr(x[5].peer, "mode: fixed, chunk: 16} (executor dyn-c16)"), "%s",
+                  x[5].peer);
+    ck_assert_int_eq(x[6].omp_chunk, 1); /* the first guided one: "dynamic" */
+    ck_assert_msg(strstr(x[6].peer, "min_chunk: 1} (executor dynamic)"), "%s", x[6].peer);
+    ck_assert_msg(strstr(x[7].peer, "task path"), "%s", x[7].peer);
+    ck_assert_msg(strstr(x[8].peer, "tpool_parallel_range"), "%s", x[8].peer);
+
+    /* no peer in the run: the policy's defaults, and the peer says so */
+    bench_baselines_pair(x + 4, 5, pol, 2);
+    ck_assert_int_eq(x[4].omp_chunk, 0);
+    ck_assert_int_eq(x[5].omp_chunk, 64);
+    ck_assert_int_eq(x[6].omp_chunk, 1);
+    ck_assert_msg(strstr(x[5].peer, "{mode: fixed, chunk: 64} (its defaults; not in this run)"),
+                  "%s", x[5].peer);
+    /* no such policy at all */
+    bench_baselines_pair(x + 4, 5, NULL, 0);
+    ck_assert_msg(strstr(x[5].peer, "none: policy dynamic not found"), "%s", x[5].peer);
+    ck_assert_int_eq(x[6].omp_chunk, 1); /* guided: at least 1 */
+
+    /* how each ran a workload */
+    bench_baselines_pair(x, 9, pol, 2);
+    char buf[192];
+    bench_wl_inst bulk = { "bulk", bench_workload_find("bulk"), { 0 } };
+    bench_workload_defaults(bulk.wl, bulk.p);
+    bench_baseline_setup(&x[8], &bulk, buf, sizeof buf);
+    ck_assert_str_eq(buf, "pthreadpool_parallelize_1d_tile_1d, tile 1024");
+    bench_wl_inst uni = { "uniform", bench_workload_find("uniform"), { 0 } };
+    bench_baseline_setup(&x[8], &uni, buf, sizeof buf);
+    ck_assert_str_eq(buf, "pthreadpool_parallelize_1d_tile_1d, tile 1");
+    bench_wl_inst gemm = { "tiled-gemm", bench_workload_find("tiled-gemm"), { 0 } };
+    bench_baseline_setup(&x[8], &gemm, buf, sizeof buf);
+    ck_assert_msg(strstr(buf, "compute_2d_tiled"), "%s", buf);
+    bench_baseline_setup(&x[5], &uni, buf, sizeof buf);
+    ck_assert_str_eq(buf, "schedule(dynamic, 16)");
+    bench_baseline_setup(&x[4], &uni, buf, sizeof buf);
+    ck_assert_str_eq(buf, "schedule(static, 8)");
+    bench_baseline_setup(&x[6], &uni, buf, sizeof buf);
+    ck_assert_str_eq(buf, "schedule(guided, 1)");
+    bench_baseline_setup(&x[0], &uni, buf, sizeof buf);
+    ck_assert_str_eq(buf, "");
+}
+END_TEST
+
+/* OpenMP hands the body the chunks of its schedule: T blocks for static,
+ * ceil(n / c) chunks for dynamic with chunk c, and for guided no more
+ * chunks than items, every one of them once. */
+START_TEST(omp_chunks)
+{
+    bench_baseline_status st[BENCH_NBASE];
+    bench_baselines_probe(st, BENCH_BASE_ALL);
+    if (!st[1].available) {
+        printf("omp_chunks: skipped: %s\n", st[1].reason);
+        return;
+    }
+    static const struct { int sched, chunk; uint64_t calls; } want[] = {
+        { BENCH_OMP_STATIC, 0, 2 }, { BENCH_OMP_STATIC, 100, 10 },
+        { BENCH_OMP_DYNAMIC, 64, 16 }, { BENCH_OMP_DYNAMIC, 1, 1000 },
+        { BENCH_OMP_GUIDED, 1, 0 },
+    };
+    _Atomic size_t n = 0;
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+        bench_exec ex = { .kind = BENCH_EX_OMP, .threads = 2, .omp_sched = want[k].sched,
+                          .omp_chunk = want[k].chunk };
+        bench_rec_reset(0, 0, 0);
+        ck_assert_int_eq(bench_range(&ex, 1000, count_body, (void *)&n, NULL), 0);
+        char msg[256];
+        ck_assert_msg(bench_rec_check_items(1000, msg, sizeof msg) == 0, "%s", msg);
+        uint64_t calls = 0;
+        for (unsigned s = 0; s < BENCH_MAX_SLOTS; s++)
+            calls += bench_g_rec.slots[s].calls;
+        if (want[k].calls)
+            ck_assert_msg(calls == want[k].calls, "schedule %d chunk %d: %llu callbacks",
+                          want[k].sched, want[k].chunk, (unsigned long long)calls);
+        else /* guided: decreasing chunks, far fewer than items */
+            ck_assert_msg(calls >= 2 && calls < 100, "guided: %llu callbacks",
+                          (unsigned long long)calls);
+    }
+}
+END_TEST
+
 START_TEST(recorder_and_range)
 {
     tpool *pool = tu_pool("fifo", 2, NULL);
-    bench_exec ex = { .kind = BENCH_EX_TPOOL, .threads = 2, .pool = pool, .record = 1 };
+    bench_exec ex = { .kind = BENCH_EX_TPOOL, .threads = 2, .pool = pool, .trace = 1 };
     _Atomic size_t n = 0;
     ck_assert_int_eq(bench_rec_reset(1, 4, 1000), 0);
-    ck_assert_int_eq(bench_range(&ex, 1000, count_body, (void *)&n), 0);
+    ck_assert_int_eq(bench_range(&ex, 1000, count_body, (void *)&n, NULL), 0);
     ck_assert_uint_eq(atomic_load(&n), 1000);
+    char msg[256];
+    ck_assert_msg(bench_rec_check_items(1000, msg, sizeof msg) == 0, "%s", msg);
     uint64_t units = 0, evs = 0;
     for (unsigned s = 0; s < BENCH_MAX_SLOTS; s++) {
-        units += bench_g_rec.slots[s].units;
+        units += bench_g_rec.slots[s].calls;
         evs += bench_g_rec.slots[s].nev;
         for (uint32_t k = 0; k < bench_g_rec.slots[s].nev; k++)
             ck_assert(bench_g_rec.slots[s].ev[k].t1 >= bench_g_rec.slots[s].ev[k].t0);
@@ -225,8 +437,8 @@ START_TEST(recorder_and_range)
     ck_assert(bench_rec_imbalance(2) >= 1);
     /* serial and zero-length ranges */
     bench_exec se = { .kind = BENCH_EX_SERIAL, .threads = 1 };
-    ck_assert_int_eq(bench_range(&se, 0, count_body, (void *)&n), 0);
-    ck_assert_int_eq(bench_range(&ex, 0, count_body, (void *)&n), 0);
+    ck_assert_int_eq(bench_range(&se, 0, count_body, (void *)&n, NULL), 0);
+    ck_assert_int_eq(bench_range(&ex, 0, count_body, (void *)&n, NULL), 0);
     ck_assert_uint_eq(atomic_load(&n), 1000);
     bench_rec_free();
     tpool_destroy(pool);
@@ -281,6 +493,16 @@ START_TEST(runner_end_to_end)
             ck_assert_ptr_nonnull(c->ws);
         if (c->wl == 1)
             ck_assert(c->lat_med.valid);
+        /* what the recorder saw: every task, who ran it, the recorder's cost */
+        bench_rec_figures f;
+        bench_cell_rec_figures(c, &f);
+        ck_assert(f.calls >= 1 && f.cost_ns > 0 && f.cost_share > 0);
+        ck_assert_str_eq(c->imbalance_src, "work");
+        ck_assert(c->imbalance_med >= 1 && c->imbalance_med <= c->nparts);
+        if (c->wl == 1)
+            ck_assert(f.tasks == 200 && f.producer_share >= 0 && f.producer_share <= 1);
+        else
+            ck_assert(f.tasks == 0 && isnan(f.producer_share));
     }
     ck_assert_str_eq(r.meta.experiment_source, "<unit>");
     bench_report_free(&r);
@@ -303,8 +525,11 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, serial_and_planted, 0, (int)NSMALL);
     tcase_add_loop_test(tc, every_policy, 0, (int)NSMALL);
     tcase_add_loop_test(tc, baselines, 0, (int)NSMALL);
+    tcase_add_loop_test(tc, wrong_schedules, 0, (int)NSMALL);
     tcase_add_test(tc, system_pthreadpool_not_shadowed);
     tcase_add_test(tc, recorder_and_range);
+    tcase_add_test(tc, baseline_pairing);
+    tcase_add_test(tc, omp_chunks);
     tcase_add_test(tc, runner_end_to_end);
     suite_add_tcase(s, tc);
     return s;

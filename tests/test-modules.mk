@@ -10,7 +10,7 @@ TEST_MODULES = tests/mod_ok.la tests/mod_noentry.la tests/mod_badabi.la tests/mo
 	tests/mod_badparams.la tests/mod_nostamp.la tests/mod_stamp10.la \
 	tests/mod_resize.la tests/mod_recreate.la \
 	tests/mod_broken_twice.la tests/mod_broken_lose.la tests/mod_broken_range.la \
-	tests/mod_broken_wake.la
+	tests/mod_broken_wake.la tests/mod_bench_twice.la tests/mod_bench_skip.la
 check_LTLIBRARIES += $(TEST_MODULES)
 tests_mod_ok_la_SOURCES = tests/modules/mod_ok.c
 tests_mod_ok_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
@@ -47,4 +47,10 @@ tests_mod_broken_range_la_SOURCES = tests/modules/mod_broken_range.c
 tests_mod_broken_range_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 tests_mod_broken_wake_la_SOURCES = tests/modules/mod_broken_wake.c
 tests_mod_broken_wake_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+# Policies that run the wrong items, for the harness workloads' checks.
+tests_mod_bench_twice_la_SOURCES = tests/modules/mod_bench_wrong.c
+tests_mod_bench_twice_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_bench_skip_la_SOURCES = tests/modules/mod_bench_wrong.c
+tests_mod_bench_skip_la_CPPFLAGS = $(AM_CPPFLAGS) -DWRONG_SKIP
+tests_mod_bench_skip_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 EXTRA_DIST += tests/modules/mod_common.h

@@ -16,8 +16,8 @@ costed *costed_new(size_t n, uint64_t seed, uint64_t sleep_ns)
     c->iters = calloc(n ? n : 1, sizeof *c->iters);
     c->out = calloc(n ? n : 1, sizeof *c->out);
     c->expect = calloc(n ? n : 1, sizeof *c->expect);
-    c->visits = calloc(n ? n : 1, sizeof *c->visits);
-    if (!c->iters || !c->out || !c->expect || !c->visits) {
+    c->cost = calloc(n + 1, sizeof *c->cost);
+    if (!c->iters || !c->out || !c->expect || !c->cost) {
         costed_teardown(c);
         return NULL;
     }
@@ -26,8 +26,11 @@ costed *costed_new(size_t n, uint64_t seed, uint64_t sleep_ns)
 
 void costed_finish(costed *c)
 {
-    for (size_t i = 0; i < c->n; i++)
+    uint64_t sleep_iters = bench_ns_to_iters((double)c->sleep_ns);
+    for (size_t i = 0; i < c->n; i++) {
         c->expect[i] = bench_spin(c->iters[i], c->seed + i);
+        c->cost[i + 1] = c->cost[i] + c->iters[i] + sleep_iters;
+    }
 }
 
 int costed_setup(const double *p, uint64_t seed, costed_fill_fn fill, void **state, char *err,
@@ -52,7 +55,6 @@ static void body(void *ctx, size_t begin, size_t end, unsigned slot)
         if (c->sleep_ns)
             bench_sleep_ns(c->sleep_ns);
         c->out[i] = bench_spin(c->iters[i], c->seed + i);
-        atomic_fetch_add_explicit(&c->visits[i], 1, memory_order_relaxed);
     }
 }
 
@@ -60,15 +62,15 @@ void costed_prepare(void *state, const bench_exec *ex)
 {
     costed *c = state;
     (void)ex;
-    memset(c->out, 0, c->n * sizeof *c->out);
     for (size_t i = 0; i < c->n; i++)
-        atomic_store_explicit(&c->visits[i], 0, memory_order_relaxed);
+        c->out[i] = ~c->expect[i];
 }
 
 int costed_run(void *state, const bench_exec *ex)
 {
     costed *c = state;
-    return bench_range(ex, c->n, body, c);
+    bench_range_opts o = { .cost = c->cost };
+    return bench_range(ex, c->n, body, c, &o);
 }
 
 int costed_check(void *state, const bench_exec *ex, char *msg, size_t n)
@@ -76,9 +78,8 @@ int costed_check(void *state, const bench_exec *ex, char *msg, size_t n)
     costed *c = state;
     (void)ex;
     for (size_t i = 0; i < c->n; i++) {
-        uint32_t v = atomic_load_explicit(&c->visits[i], memory_order_relaxed);
-        if (v != 1) {
-            snprintf(msg, n, "item %zu was run %" PRIu32 " times", i, v);
+        if (c->out[i] == ~c->expect[i]) {
+            snprintf(msg, n, "item %zu never ran", i);
             return -1;
         }
         if (c->out[i] != c->expect[i]) {
@@ -87,7 +88,7 @@ int costed_check(void *state, const bench_exec *ex, char *msg, size_t n)
             return -1;
         }
     }
-    return 0;
+    return bench_rec_check_items(c->n, msg, n);
 }
 
 void costed_plant(void *state)
@@ -111,6 +112,6 @@ void costed_teardown(void *state)
     free(c->iters);
     free(c->out);
     free(c->expect);
-    free((void *)c->visits);
+    free(c->cost);
     free(c);
 }

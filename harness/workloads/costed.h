@@ -3,8 +3,9 @@
  * known cost (uniform, triangular, heavy-tailed, io-bound): item i blocks
  * sleep_ns (io-bound only), then spins iters[i] iterations seeded with
  * seed + i and stores the value. setup computes the expected values once, so
- * each run's check is a comparison, and counts visits to catch an item run
- * twice or never.
+ * each run's check is a comparison: an item that never ran still holds the
+ * sentinel prepare wrote (the complement of its expected value), and the
+ * recorder's item count then catches one that ran twice.
  */
 #ifndef TPOOL_BENCH_COSTED_H
 #define TPOOL_BENCH_COSTED_H
@@ -18,7 +19,8 @@ typedef struct costed {
     uint64_t *iters;   /* per item */
     uint64_t *out;     /* per item, written by the run */
     uint64_t *expect;  /* per item */
-    _Atomic uint32_t *visits;
+    uint64_t *cost;    /* n + 1 prefix sums of the items' nominal costs, in spin
+                          iterations (sleeping counted at the calibrated rate) */
 } costed;
 
 /* Allocates n items (iters zeroed); the caller fills iters[] and then calls
@@ -42,11 +44,11 @@ uint64_t costed_items(void *state, const bench_exec *ex);
 void costed_teardown(void *state);
 
 /* The fields every costed workload's table shares: a parallel-for over p[0]
- * items on every executor, busy time recorded by the bodies, the costed_*
- * callbacks and the workload's own setup. */
+ * items on every executor, the costed_* callbacks and the workload's own
+ * setup. */
 #define COSTED_WORKLOAD(ps, setup_fn)                                                    \
     .unit = "items", BENCH_WORKLOAD_PARAMS(ps), .size_param = 0,                         \
-    .runs = BENCH_RUNS_PARALLEL_FOR, .records_busy = 1, .setup = (setup_fn),              \
+    .runs = BENCH_RUNS_PARALLEL_FOR, .setup = (setup_fn),                                 \
     .prepare = costed_prepare, .run = costed_run, .check = costed_check,                 \
     .plant = costed_plant, .items = costed_items, .teardown = costed_teardown
 

@@ -4,7 +4,9 @@
  * drop-in's pthreadpool_compute_2d_tiled (a tpool pool is a pthreadpool_t),
  * so every policy schedules the tiles its own way; Debian's libpthreadpool
  * runs the same call; OpenMP and the serial loop walk the same tiles. The
- * result is compared with a naive product computed once at setup.
+ * result is compared with a naive product computed once at setup (C starts
+ * as NaN, so a tile never computed fails), and every tile is recorded by
+ * its number, so one computed twice fails the recorder's item check.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -33,7 +35,9 @@ typedef struct gemm {
     double *bt;  /* B transposed: n x k, row-major, so dot products are contiguous */
     double *c;   /* m x n */
     double *ref; /* m x n */
-    int record;
+    size_t ntj, ntiles;  /* tile columns; tiles */
+    uint64_t *cost;      /* ntiles + 1 prefix sums of the tiles' multiply-adds */
+    int trace;
 } gemm;
 
 static void tile(gemm *g, size_t i0, size_t j0, size_t ti, size_t tj)
@@ -50,33 +54,30 @@ static void tile(gemm *g, size_t i0, size_t j0, size_t ti, size_t tj)
     }
 }
 
-static void tile_rec(gemm *g, size_t i0, size_t j0, size_t ti, size_t tj, unsigned slot)
-{
-    if (!g->record) {
-        tile(g, i0, j0, ti, tj);
-        return;
-    }
-    uint64_t t0 = bench_now_ns();
-    tile(g, i0, j0, ti, tj);
-    bench_rec_span(slot, t0, bench_now_ns(), i0 * g->n + j0);
-}
-
-/* pthreadpool_function_2d_tiled_t */
+/* pthreadpool_function_2d_tiled_t: one tile, recorded by its number. */
 static void tile_2d(void *ctx, size_t i, size_t j, size_t ti, size_t tj)
 {
-    tile_rec(ctx, i, j, ti, tj, bench_rec_slot());
+    gemm *g = ctx;
+    uint64_t t0 = g->trace ? bench_now_ns() : 0;
+    tile(g, i, j, ti, tj);
+    unsigned slot = bench_rec_slot();
+    uint64_t t = (uint64_t)(i / g->tm) * g->ntj + j / g->tn;
+    bench_rec_items(slot, t, 1, (uint64_t)ti * tj * g->k);
+    if (g->trace)
+        bench_rec_span(slot, t0, bench_now_ns(), t);
 }
 
-/* Tiles by linear number, for the serial loop and OpenMP. */
+/* Tiles by number, for the serial loop and OpenMP (through bench_range,
+ * which records them). */
 static void tiles_linear(void *ctx, size_t begin, size_t end, unsigned slot)
 {
     gemm *g = ctx;
-    size_t ntj = (g->n + g->tn - 1) / g->tn;
+    (void)slot;
     for (size_t t = begin; t < end; t++) {
-        size_t i = (t / ntj) * g->tm, j = (t % ntj) * g->tn;
+        size_t i = (t / g->ntj) * g->tm, j = (t % g->ntj) * g->tn;
         size_t ti = g->m - i < g->tm ? g->m - i : g->tm;
         size_t tj = g->n - j < g->tn ? g->n - j : g->tn;
-        tile_rec(g, i, j, ti, tj, slot);
+        tile(g, i, j, ti, tj);
     }
 }
 
@@ -93,13 +94,17 @@ static int setup(const double *p, uint64_t seed, void **state, char *err, size_t
         g->bt = malloc(g->n * g->k * sizeof *g->bt);
         g->c = malloc(g->m * g->n * sizeof *g->c);
         g->ref = malloc(g->m * g->n * sizeof *g->ref);
+        g->ntj = (g->n + g->tn - 1) / g->tn;
+        g->ntiles = ((g->m + g->tm - 1) / g->tm) * g->ntj;
+        g->cost = malloc((g->ntiles + 1) * sizeof *g->cost);
     }
-    if (!g || !g->a || !g->bt || !g->c || !g->ref) {
+    if (!g || !g->a || !g->bt || !g->c || !g->ref || !g->cost) {
         if (g) {
             free(g->a);
             free(g->bt);
             free(g->c);
             free(g->ref);
+            free(g->cost);
         }
         free(g);
         snprintf(err, errsize, "out of memory");
@@ -118,6 +123,13 @@ static int setup(const double *p, uint64_t seed, void **state, char *err, size_t
                 s += g->a[i * g->k + q] * g->bt[j * g->k + q];
             g->ref[i * g->n + j] = s;
         }
+    g->cost[0] = 0;
+    for (size_t t = 0; t < g->ntiles; t++) {
+        size_t i = (t / g->ntj) * g->tm, j = (t % g->ntj) * g->tn;
+        size_t ti = g->m - i < g->tm ? g->m - i : g->tm;
+        size_t tj = g->n - j < g->tn ? g->n - j : g->tn;
+        g->cost[t + 1] = g->cost[t] + (uint64_t)ti * tj * g->k;
+    }
     *state = g;
     return 0;
 }
@@ -127,20 +139,17 @@ static void prepare(void *state, const bench_exec *ex)
     gemm *g = state;
     for (size_t i = 0; i < g->m * g->n; i++)
         g->c[i] = NAN;
-    g->record = ex->record;
+    g->trace = ex->trace;
 }
 
 static int run(void *state, const bench_exec *ex)
 {
     gemm *g = state;
-    size_t ntiles = ((g->m + g->tm - 1) / g->tm) * ((g->n + g->tn - 1) / g->tn);
+    bench_range_opts o = { .cost = g->cost };
     switch (ex->kind) {
     case BENCH_EX_SERIAL:
-        tiles_linear(g, 0, ntiles, 0);
-        return 0;
     case BENCH_EX_OMP:
-        return bench_omp_range(ex->omp_sched, ex->omp_chunk, ex->threads, ntiles,
-                               tiles_linear, g);
+        return bench_range(ex, g->ntiles, tiles_linear, g, &o);
     case BENCH_EX_PTP:
         ex->ptp->compute_2d_tiled(ex->ptp_pool, tile_2d, g, g->m, g->n, g->tm, g->tn);
         return 0;
@@ -163,14 +172,18 @@ static int check(void *state, const bench_exec *ex, char *msg, size_t n)
     (void)ex;
     for (size_t i = 0; i < g->m * g->n; i++) {
         double d = fabs(g->c[i] - g->ref[i]);
-        /* NaN (an element never written) fails this test too. */
+        if (isnan(g->c[i])) {
+            snprintf(msg, n, "C[%zu][%zu] was never computed (its tile never ran)", i / g->n,
+                     i % g->n);
+            return -1;
+        }
         if (!(d <= 1e-12 * (double)g->k * (1 + fabs(g->ref[i])))) {
             snprintf(msg, n, "C[%zu][%zu] = %.17g, expected %.17g", i / g->n, i % g->n,
                      g->c[i], g->ref[i]);
             return -1;
         }
     }
-    return 0;
+    return bench_rec_check_items(g->ntiles, msg, n);
 }
 
 static void plant(void *state)
@@ -195,6 +208,7 @@ static void teardown(void *state)
     free(g->bt);
     free(g->c);
     free(g->ref);
+    free(g->cost);
     free(g);
 }
 
@@ -205,6 +219,6 @@ const bench_workload bench_wl_gemm = {
     BENCH_WORKLOAD_PARAMS(params),
     .size_param = 0,
     .runs = BENCH_RUNS_PARALLEL_FOR,
-    .records_busy = 1,
+    .ptp_2d = 1,
     BENCH_WORKLOAD_CALLBACKS,
 };
