@@ -31,6 +31,8 @@ typedef struct tpc_options {
     unsigned seed;
     size_t tasks;            /* tasks per task-path case */
     int verbose;             /* print each case as it passes */
+    int no_fork;             /* load the policy and run the checks in this
+                                process (a crash then ends the program) */
 } tpc_options;
 
 /* A loaded policy plus its resolved parameters. */
@@ -65,8 +67,10 @@ extern const size_t tpc_nchecks;
 
 void tpc_options_init(tpc_options *o);
 
-/* Loads the policy and resolves its parameters; on error fills err (the
- * loader's message: file, problem, dlerror text) and returns its code. */
+/* Loads the policy (first in a child process, unless opt->no_fork, so that
+ * a .so that crashes its loader is reported with the signal) and resolves
+ * its parameters; on error fills err (the loader's message: file, problem,
+ * dlerror text) and returns its code. */
 int tpc_session_open(tpc_session *s, const tpc_options *opt, tpool_error *err);
 void tpc_session_close(tpc_session *s);
 

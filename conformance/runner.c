@@ -75,7 +75,8 @@ int tpc_session_open(tpc_session *s, const tpc_options *opt, tpool_error *err)
         rc = tpool_config_set_policy(s->cfg, opt->policy);
     if (rc)
         return tpool__error(err, rc, "", 0, 0, "", "out of memory");
-    rc = tpool__policy_load(s->cfg, &s->h, err);
+    rc = opt->no_fork ? tpool__policy_load(s->cfg, &s->h, err)
+                      : tpool__policy_load_isolated(s->cfg, &s->h, NULL, NULL, NULL, err);
     /* From here on every pool loads exactly the file the direct checks use. */
     if (rc == 0)
         rc = tpool_config_set_policy(s->cfg, s->h.path);

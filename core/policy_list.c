@@ -242,7 +242,9 @@ int tpool_policy_list(const tpool_config *cfg, tpool_policy_info **out,
             tpool__policy_handle h;
             tpool_error e;
             tpool_error_clear(&e);
-            int lrc = tpool__policy_load_path(path, &h, &e);
+            /* A scan opens every .so it finds: one that crashes its loader
+             * is reported like any broken file, not the end of the scan. */
+            int lrc = tpool__policy_load_path_isolated(path, &h, NULL, NULL, NULL, &e);
             if (lrc) {
                 if (lrc == TPOOL_ENOMEM)
                     rc = lrc;

@@ -89,6 +89,17 @@ check "unknown check" 2 "no check named 'nope'" -- "$cli" -c nope "$modules/mod_
 check "missing file" 2 "no-such.so': no such file" -- "$cli" "$tmp/no-such.so"
 check "not a policy" 2 "mod_noentry.so|not a tpool policy|dlerror" -- \
     "$cli" "$modules/mod_noentry.so"
+# Modules that would crash a loader that trusted them: refused with the
+# loader's message (exit 2), or, where nothing can tell beforehand (an entry
+# returning the descriptor by value), loaded in a child that is reported.
+check "entry is data" 2 "mod_entry_data.so': not a tpool policy: symbol tpool_policy_entry is a data object" -- \
+    "$cli" "$modules/mod_entry_data.so"
+check "entry returns a number" 2 "mod_entry_int.so': tpool_policy_entry() returned 0x2a|wrong signature" -- \
+    "$cli" "$modules/mod_entry_int.so"
+check "entry returns a struct" 2 "mod_entry_struct.so': loading it " -- \
+    "$cli" "$modules/mod_entry_struct.so"
+check "10^8 parameters" 2 "mod_hugeparams.so': nparams is 100000000, more than the 256" -- \
+    "$cli" "$modules/mod_hugeparams.so"
 check "bad params" 2 "params.mode" -- \
     "$cli" -p '{"mode": "sideways"}' "$modules/mod_broken_range.so"
 check "malformed params" 2 "<params>:1:" -- \

@@ -218,6 +218,31 @@ done
 [ -f "$d/mod_badabi.json" ] &&
     ci config_policy_mod_badabi "mod_badabi.so': built for policy ABI 99.0, but this tpool speaks ABI 1.1" "$d/mod_badabi.json"
 
+# Modules that crash a loader that trusts them: --check-config names the file
+# and the fault, and --policies (which opens every .so on the path) lists the
+# others and warns about each of these.
+mkdir -p "$d/crashing"
+for m in entry_data entry_struct entry_int hugeparams; do
+    if [ ! -f "$modules/mod_$m.so" ]; then
+        fail=$((fail + 1))
+        echo "FAIL dynamic/config_policy_mod_$m: $modules/mod_$m.so not built"
+        continue
+    fi
+    cfg "mod_$m.json" "{\"policy\": \"$modules/mod_$m.so\"}"
+    cp "$modules/mod_$m.so" "$d/crashing/"
+done
+ci config_policy_mod_entry_data "mod_entry_data.so': not a tpool policy: symbol tpool_policy_entry is a data object (STT_OBJECT), not a function" "$d/mod_entry_data.json"
+ci config_policy_mod_entry_int "mod_entry_int.so': tpool_policy_entry() returned 0x2a, which is not a descriptor in the policy's .so" "$d/mod_entry_int.json"
+ci config_policy_mod_entry_struct "mod_entry_struct.so': loading it " "$d/mod_entry_struct.json"
+ci config_policy_mod_hugeparams "mod_hugeparams.so': nparams is 100000000, more than the 256 parameters" "$d/mod_hugeparams.json"
+[ -n "$real_so" ] && cp "$real_so" "$d/crashing/survivor.so"
+check dynamic/policies_crashing_modules 0 "warning: policy '$d/crashing/mod_entry_data.so': not a tpool policy${tab}warning: policy '$d/crashing/mod_entry_struct.so': loading it ${tab}warning: policy '$d/crashing/mod_entry_int.so': tpool_policy_entry() returned${tab}warning: policy '$d/crashing/mod_hugeparams.so': nparams is 100000000" \
+    env TPOOL_POLICY_PATH="$d/crashing" "$info" --policies
+grep -q "^survivor$" "$tmp/out" || {
+    fail=$((fail + 1))
+    echo "FAIL dynamic/policies_crashing_modules: the policy beside them is not listed"
+}
+
 ci config_file_missing "nosuch.json: cannot open configuration file: No such file or directory" "$d/nosuch.json"
 ci config_file_directory "cfgdir: cannot read configuration file: Is a directory" "$d/cfgdir"
 printf '{\n  "threads":\000 4\n}\n' >"$d/nul.json"
