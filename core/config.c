@@ -359,14 +359,20 @@ static int key_params(struct ctx *c, const char *key, json_t *v)
     return 0;
 }
 
-static int add_dir(struct ctx *c, char ***dirs, size_t *n, const char *entry)
+/* Appends entry (resolved against the file's directory); the array grows
+ * geometrically, so a path of any length is read in linear time. */
+static int add_dir(struct ctx *c, char ***dirs, size_t *n, size_t *cap, const char *entry)
 {
-    char **grown = realloc(*dirs, (*n + 1) * sizeof **dirs);
-    if (!grown)
-        return nomem(c);
-    *dirs = grown;
-    grown[*n] = resolve(c->base_dir, entry);
-    if (!grown[*n])
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 8;
+        char **grown = realloc(*dirs, ncap * sizeof **dirs);
+        if (!grown)
+            return nomem(c);
+        *dirs = grown;
+        *cap = ncap;
+    }
+    (*dirs)[*n] = resolve(c->base_dir, entry);
+    if (!(*dirs)[*n])
         return nomem(c);
     (*n)++;
     return 0;
@@ -375,7 +381,7 @@ static int add_dir(struct ctx *c, char ***dirs, size_t *n, const char *entry)
 static int key_policy_path(struct ctx *c, const char *key, json_t *v)
 {
     char **dirs = NULL;
-    size_t n = 0;
+    size_t n = 0, cap = 0;
     int rc = 0;
     if (json_is_string(v)) {
         const char *s = json_string_value(v);
@@ -400,7 +406,7 @@ static int key_policy_path(struct ctx *c, const char *key, json_t *v)
                 rc = nomem(c);
                 goto fail;
             }
-            rc = add_dir(c, &dirs, &n, entry);
+            rc = add_dir(c, &dirs, &n, &cap, entry);
             free(entry);
             if (rc)
                 goto fail;
@@ -416,7 +422,7 @@ static int key_policy_path(struct ctx *c, const char *key, json_t *v)
                 rc = bad(c, sub, e, "a non-empty string (a directory)");
                 goto fail;
             }
-            rc = add_dir(c, &dirs, &n, json_string_value(e));
+            rc = add_dir(c, &dirs, &n, &cap, json_string_value(e));
             if (rc)
                 goto fail;
         }

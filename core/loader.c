@@ -23,6 +23,7 @@
 #include "elf_check.h"
 #include "error.h"
 #include "json_locate.h"
+#include "strset.h"
 #include "fault_alloc.h" /* last: allocations go through the fault point */
 
 #ifndef TPOOL_PKGLIBDIR
@@ -519,15 +520,14 @@ void tpool__search_path_free(char **dirs, size_t ndirs)
     free(dirs);
 }
 
-/* Appends a copy of dir[0..len) unless it is empty or already listed:
- * searching a directory twice finds nothing new. */
-static int push_dir(char ***dirs, size_t *n, size_t *cap, const char *dir, size_t len)
+/* Appends a copy of dir[0..len) unless it is empty or already listed
+ * (`seen` holds the directories listed): searching a directory twice finds
+ * nothing new. The set keeps a search path of any length linear to build. */
+static int push_dir(char ***dirs, size_t *n, size_t *cap, tpool__strset *seen,
+                    const char *dir, size_t len)
 {
-    if (len == 0)
+    if (len == 0 || tpool__strset_has(seen, dir, len))
         return 0;
-    for (size_t i = 0; i < *n; i++)
-        if (strlen((*dirs)[i]) == len && memcmp((*dirs)[i], dir, len) == 0)
-            return 0;
     if (*n == *cap) {
         size_t ncap = *cap ? *cap * 2 : 8;
         char **d = realloc(*dirs, ncap * sizeof *d);
@@ -539,6 +539,10 @@ static int push_dir(char ***dirs, size_t *n, size_t *cap, const char *dir, size_
     char *s = strndup(dir, len);
     if (!s)
         return TPOOL_ENOMEM;
+    if (tpool__strset_add(seen, s) < 0) {
+        free(s);
+        return TPOOL_ENOMEM;
+    }
     (*dirs)[(*n)++] = s;
     return 0;
 }
@@ -548,25 +552,27 @@ int tpool__search_path(const tpool_config *cfg, char ***dirs_out, size_t *n_out,
 {
     char **dirs = NULL;
     size_t n = 0, cap = 0;
+    tpool__strset seen = { 0 };
     int rc = 0;
 
     if (cfg)
         for (size_t i = 0; rc == 0 && i < cfg->npolicy_path; i++)
             if (cfg->policy_path[i])
-                rc = push_dir(&dirs, &n, &cap, cfg->policy_path[i],
+                rc = push_dir(&dirs, &n, &cap, &seen, cfg->policy_path[i],
                               strlen(cfg->policy_path[i]));
 
     const char *env = getenv("TPOOL_POLICY_PATH");
     while (rc == 0 && env && *env) {
         size_t len = strcspn(env, ":");
-        rc = push_dir(&dirs, &n, &cap, env, len);
+        rc = push_dir(&dirs, &n, &cap, &seen, env, len);
         env += len;
         if (*env == ':')
             env++;
     }
 
     if (rc == 0)
-        rc = push_dir(&dirs, &n, &cap, TPOOL_PKGLIBDIR, strlen(TPOOL_PKGLIBDIR));
+        rc = push_dir(&dirs, &n, &cap, &seen, TPOOL_PKGLIBDIR, strlen(TPOOL_PKGLIBDIR));
+    tpool__strset_free(&seen);
 
     if (rc) {
         tpool__search_path_free(dirs, n);

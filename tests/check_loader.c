@@ -307,6 +307,50 @@ START_TEST(test_search_path_dedup)
 }
 END_TEST
 
+/*
+ * A policy_path of 400000 entries, each directory listed twice (the second
+ * copies in reverse order) and the modules directory last: the search path
+ * keeps the first of each in order, and a name is found in the last one.
+ * Building it compared every entry with every earlier one, which took
+ * minutes here (and days for a 64 MiB configuration); the tcase's time
+ * limit turns such a regression into a failure.
+ */
+START_TEST(test_search_path_long)
+{
+    enum { DISTINCT = 200000 };
+    char **path = malloc((2 * DISTINCT + 1) * sizeof *path);
+    ck_assert_ptr_nonnull(path);
+    for (size_t i = 0; i < DISTINCT; i++) {
+        char d[64];
+        snprintf(d, sizeof d, "/nonexistent/tpool/%zu", i);
+        path[i] = strdup(d);
+        path[2 * DISTINCT - 1 - i] = strdup(d);
+        ck_assert(path[i] && path[2 * DISTINCT - 1 - i]);
+    }
+    path[2 * DISTINCT] = strdup(mods());
+    tpool_config cfg = { .policy = (char *)"mod_ok", .policy_path = path,
+                         .npolicy_path = 2 * DISTINCT + 1 };
+    char **dirs;
+    size_t n;
+    tpool_error err;
+    tpool_error_clear(&err);
+    ck_assert_int_eq(tpool__search_path(&cfg, &dirs, &n, &err), 0);
+    ck_assert_uint_eq(n, DISTINCT + 2); /* and the install directory */
+    for (size_t i = 0; i < DISTINCT; i++)
+        ck_assert_str_eq(dirs[i], path[i]);
+    ck_assert_str_eq(dirs[DISTINCT], mods());
+    tpool__search_path_free(dirs, n);
+
+    tpool__policy_handle h;
+    ck_assert_int_eq(tpool__policy_load(&cfg, &h, &err), 0);
+    ck_assert_str_eq(h.path, mod("mod_ok"));
+    tpool__policy_unload(&h);
+    for (size_t i = 0; i <= 2 * DISTINCT; i++)
+        free(path[i]);
+    free(path);
+}
+END_TEST
+
 /* The current directory is searched only when a path says so. */
 START_TEST(test_current_directory)
 {
@@ -1178,6 +1222,12 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, test_search_path_dedup);
     tcase_add_test(tc, test_current_directory);
     tcase_add_test(tc, test_concurrent_load);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("long_path");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_search_path_long);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("refuse");

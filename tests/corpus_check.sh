@@ -243,6 +243,15 @@ grep -q "^survivor$" "$tmp/out" || {
     echo "FAIL dynamic/policies_crashing_modules: the policy beside them is not listed"
 }
 
+# A 1 MB configuration: 10^5 policy_path entries before the path where fifo
+# is. Building the search path compared each entry with every earlier one
+# (69 s for this file); it must now take no time worth the name (the case's
+# 60 s limit makes a regression a failure).
+awk 'BEGIN { printf "{\"policy\": \"fifo\", \"policy_path\": ["
+             for (i = 0; i < 100000; i++) printf "%s\"/nonexistent/tpool/dir%06d\"", i ? ", " : "", i
+             print "]}" }' >"$d/long_path.json"
+check dynamic/config_policy_path_100000 0 "" "$info" --check-config "$d/long_path.json"
+
 ci config_file_missing "nosuch.json: cannot open configuration file: No such file or directory" "$d/nosuch.json"
 ci config_file_directory "cfgdir: cannot read configuration file: Is a directory" "$d/cfgdir"
 printf '{\n  "threads":\000 4\n}\n' >"$d/nul.json"
