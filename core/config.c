@@ -14,17 +14,16 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "json_locate.h"
+#include "textfile.h"
 #include "fault_alloc.h" /* last: allocations go through the fault point */
 
 #define MAX_THREADS 4096
@@ -604,75 +603,19 @@ int tpool_config_load_text(const char *json, const char *source,
     return parse(json, strlen(json), source, NULL, out, err);
 }
 
-/* Reads a whole file into a NUL-terminated malloc'd buffer. Regular files,
- * pipes and /proc files alike: the size is not trusted, only EOF. */
+/* Reads the configuration file whole; regular files only (textfile.h). */
 static int read_file(const char *path, char **buf_out, size_t *len_out,
                      tpool_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        int code = e == ENOENT ? TPOOL_ENOENT : TPOOL_EIO;
-        tpool__error(err, code, path, 0, 0, NULL,
-                     "cannot open configuration file: %s", strerror(e));
-        return code;
-    }
-    /* open() succeeds on a directory; read() would then fail with a less
-     * helpful story. */
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        close(fd);
-        tpool__error(err, TPOOL_EIO, path, 0, 0, NULL,
-                     "cannot read configuration file: %s", strerror(EISDIR));
-        return TPOOL_EIO;
-    }
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    int rc = 0; /* set before reporting, so the flow does not hinge on it */
-    while (buf) {
-        if (len + 1 >= cap) {
-            if (cap >= MAX_FILE_SIZE) {
-                rc = TPOOL_EIO;
-                tpool__error(err, rc, path, 0, 0, NULL,
-                             "cannot read configuration file: larger than %u MiB, "
-                             "not a configuration", MAX_FILE_SIZE >> 20);
-                break;
-            }
-            char *grown = realloc(buf, cap * 2);
-            if (!grown) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = grown;
-            cap *= 2;
-        }
-        ssize_t n = read(fd, buf + len, cap - 1 - len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = TPOOL_EIO;
-            tpool__error(err, rc, path, 0, 0, NULL,
-                         "cannot read configuration file: %s", strerror(errno));
-            break;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    close(fd);
-    if (!buf && !rc) {
-        rc = TPOOL_ENOMEM;
-        tpool__error(err, rc, path, 0, 0, NULL,
-                     "out of memory while reading the configuration");
-    }
-    if (rc) {
-        free(buf);
-        return rc;
-    }
-    buf[len] = '\0';
-    *buf_out = buf;
-    *len_out = len;
+    tpool__file_error fe;
+    int rc = tpool__read_text_file(path, MAX_FILE_SIZE, buf_out, len_out, &fe);
+    if (rc == TPOOL_ENOMEM)
+        return tpool__error(err, rc, path, 0, 0, NULL,
+                            "out of memory while reading the configuration");
+    if (rc)
+        return tpool__error(err, rc, path, 0, 0, NULL, "cannot %s configuration file: %s%s",
+                            fe.opening ? "open" : "read", fe.why,
+                            fe.too_large ? ", not a configuration" : "");
     return 0;
 }
 

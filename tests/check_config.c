@@ -588,6 +588,46 @@ START_TEST(test_file_directory)
 }
 END_TEST
 
+/*
+ * What is not a regular file is refused at once, without reading: a FIFO
+ * with no writer made open() (and so every pool of a program whose
+ * TPOOL_CONFIG named it) wait forever; a device has no end to read to. The
+ * tcase's time limit turns a wait into a failure.
+ */
+START_TEST(test_file_not_regular)
+{
+    char fifo[4200];
+    snprintf(fifo, sizeof fifo, "%s/fifo.json", tmpdir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    static const struct {
+        const char *path, *what;
+    } cases[] = { { NULL, "it is a FIFO (named pipe), not a regular file" },
+                  { "/dev/null", "it is a character device, not a regular file" } };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *path = cases[i].path ? cases[i].path : fifo;
+        tpool_error err;
+        tpool_config *cfg = (tpool_config *)&err;
+        tpool_error_clear(&err);
+        ck_assert_int_eq(tpool_config_load_file(path, &cfg, &err), TPOOL_EIO);
+        ck_assert_ptr_null(cfg);
+        ck_assert_str_eq(err.source, path);
+        char want[4400];
+        snprintf(want, sizeof want, "%s: cannot read configuration file: %s", path,
+                 cases[i].what);
+        ck_assert_msg(strncmp(err.text, want, strlen(want)) == 0, "%s", err.text);
+        ck_assert_ptr_nonnull(strstr(err.text, "name a regular file"));
+    }
+    /* Through the environment, as pthreadpool_create reads it. */
+    setenv("TPOOL_CONFIG", fifo, 1);
+    tpool_error err;
+    tpool_config *cfg = NULL;
+    tpool_error_clear(&err);
+    ck_assert_int_eq(tpool_config_load_env(&cfg, &err), TPOOL_EIO);
+    ck_assert_ptr_nonnull(strstr(err.text, "it is a FIFO"));
+    unsetenv("TPOOL_CONFIG");
+}
+END_TEST
+
 START_TEST(test_file_unreadable)
 {
     if (geteuid() == 0)
@@ -1242,6 +1282,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_file_errors_positions);
     tcase_add_test(tc, test_file_missing);
     tcase_add_test(tc, test_file_directory);
+    tcase_add_test(tc, test_file_not_regular);
     tcase_add_test(tc, test_file_unreadable);
     tcase_add_test(tc, test_file_ok);
     suite_add_tcase(s, tc);

@@ -254,6 +254,13 @@ check dynamic/config_policy_path_100000 0 "" "$info" --check-config "$d/long_pat
 
 ci config_file_missing "nosuch.json: cannot open configuration file: No such file or directory" "$d/nosuch.json"
 ci config_file_directory "cfgdir: cannot read configuration file: Is a directory" "$d/cfgdir"
+# Not regular files: refused at once (open() on a FIFO waited for a writer
+# forever; the case's time limit makes a wait a failure).
+mkfifo "$d/fifo.json"
+ci config_file_fifo "fifo.json: cannot read configuration file: it is a FIFO (named pipe), not a regular file" "$d/fifo.json"
+ci config_file_device "/dev/null: cannot read configuration file: it is a character device, not a regular file" /dev/null
+check dynamic/env_config_fifo 1 "fifo.json: cannot read configuration file: it is a FIFO" \
+    env TPOOL_CONFIG="$d/fifo.json" "$info" --policy-path
 printf '{\n  "threads":\000 4\n}\n' >"$d/nul.json"
 ci config_nul_byte "nul.json:2:13: NUL byte in the file" "$d/nul.json"
 printf '{\n  "policy": "fi\377"\n}\n' >"$d/utf8.json"
@@ -281,6 +288,7 @@ check dynamic/env_policy_text_file 1 "text.so': cannot load it (dlerror: " \
 cb() { check "dynamic/$1" 2 "$2" "$bench" "$3" --no-files --progress never; }
 cb bench_file_missing "nosuch.json: No such file or directory" "$d/nosuch.json"
 cb bench_file_directory "cfgdir: cannot read the experiment file: Is a directory" "$d/cfgdir"
+cb bench_file_fifo "fifo.json: cannot read the experiment file: it is a FIFO (named pipe)" "$d/fifo.json"
 cb bench_nul_byte "nul.json:2:13: contains a NUL byte" "$d/nul.json"
 cb bench_too_large "big.json: too large" "$d/big.json"
 cb bench_bad_utf8 "utf8.json:2:15: unable to decode byte 0xff" "$d/utf8.json"
