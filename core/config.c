@@ -168,20 +168,34 @@ static int bad(struct ctx *c, const char *key, const json_t *v, const char *what
 static int get_int(struct ctx *c, const char *key, const json_t *v,
                    json_int_t lo, json_int_t hi, json_int_t *out)
 {
-    if (json_is_integer(v)) {
+    int negative_zero = json_is_integer(v) && json_integer_value(v) == 0
+                        && tpool__json_negative_zero(c->text, key);
+    if (json_is_integer(v) && !negative_zero) {
         json_int_t i = json_integer_value(v);
         if (i >= lo && i <= hi) {
             *out = i;
             return 0;
         }
     }
-    char what[96];
+    char what[160];
     if (hi == JINT_MAX)
         snprintf(what, sizeof what, "an integer >= %" JSON_INTEGER_FORMAT, lo);
     else
         snprintf(what, sizeof what,
                  "an integer in [%" JSON_INTEGER_FORMAT ", %" JSON_INTEGER_FORMAT "]",
                  lo, hi);
+    if (negative_zero) {
+        /* The sign says a negative number was meant; as 0 it would quietly
+         * mean something else (for "threads", every CPU). */
+        int line = 0, column = 0;
+        tpool__json_locate(c->text, key, &line, &column);
+        return tpool__error(c->err, TPOOL_EINVAL, c->source, line, column, key,
+                            "expected %s, got -0: a negative zero reads as 0%s; write "
+                            "0 if that is meant", what,
+                            strcmp(key, "threads") == 0
+                                ? ", the default (as many threads as CPUs available)"
+                                : "");
+    }
     return bad(c, key, v, what);
 }
 

@@ -139,6 +139,10 @@ static const struct bad_case {
     { "{\"threads\": null}", TPOOL_EINVAL, "threads", 1, 13, "got null" },
     { "{\"threads\": [4]}", TPOOL_EINVAL, "threads", 1, 13, "got [4]" },
     { "{\"threads\": 9223372036854775807}", TPOOL_EINVAL, "threads", 1, 13, "got 9223372036854775807" },
+    /* -0 reads as 0 (every CPU), but the sign says a negative count was meant. */
+    { "{\"threads\": -0}", TPOOL_EINVAL, "threads", 1, 13, "expected an integer in [0, 4096], got -0: a negative zero reads as 0, the default (as many threads as CPUs available); write 0 if that is meant" },
+    { "{\"threads\": {\"min\": 1, \"max\": 2, \"idle_ms\": -0}}", TPOOL_EINVAL, "threads.idle_ms", 1, 45, "got -0: a negative zero reads as 0; write 0" },
+    { "{\"spin_us\": -0}", TPOOL_EINVAL, "spin_us", 1, 13, "expected an integer in [0, 1000000], got -0: a negative zero" },
     { "{\"policy\": \"\"}", TPOOL_EINVAL, "policy", 1, 12, "expected a non-empty string (a policy name, or a path containing '/'), got \"\"" },
     { "{\"policy\": 3}", TPOOL_EINVAL, "policy", 1, 12, "got 3" },
     { "{\"policy\": null}", TPOOL_EINVAL, "policy", 1, 12, "got null" },

@@ -236,6 +236,10 @@ ci config_policy_mod_entry_int "mod_entry_int.so': tpool_policy_entry() returned
 ci config_policy_mod_entry_struct "mod_entry_struct.so': loading it " "$d/mod_entry_struct.json"
 ci config_policy_mod_hugeparams "mod_hugeparams.so': nparams is 100000000, more than the 256 parameters" "$d/mod_hugeparams.json"
 [ -n "$real_so" ] && cp "$real_so" "$d/crashing/survivor.so"
+# Parameters each valid that create refuses together: the check creates a
+# state as the pool does (it passed before, and every pool then failed).
+cfg picky.json "{\"policy\": \"$modules/mod_picky.so\", \"params\": {\"lo\": 5, \"hi\": 3}}"
+ci config_params_create_refuses "picky.json: params: policy 'mod_picky' refused to start: lo (5) must not exceed hi (3)" "$d/picky.json"
 check dynamic/policies_crashing_modules 0 "warning: policy '$d/crashing/mod_entry_data.so': not a tpool policy${tab}warning: policy '$d/crashing/mod_entry_struct.so': loading it ${tab}warning: policy '$d/crashing/mod_entry_int.so': tpool_policy_entry() returned${tab}warning: policy '$d/crashing/mod_hugeparams.so': nparams is 100000000" \
     env TPOOL_POLICY_PATH="$d/crashing" "$info" --policies
 grep -q "^survivor$" "$tmp/out" || {
@@ -288,6 +292,10 @@ check dynamic/env_policy_text_file 1 "text.so': cannot load it (dlerror: " \
 cb() { check "dynamic/$1" 2 "$2" "$bench" "$3" --no-files --progress never; }
 cb bench_file_missing "nosuch.json: No such file or directory" "$d/nosuch.json"
 cb bench_file_directory "cfgdir: cannot read the experiment file: Is a directory" "$d/cfgdir"
+check dynamic/bench_scale_huge 2 "tpool-bench: --scale: expected a number > 0 and <= 1e6, got '1e300'" \
+    "$bench" --scale 1e300 --no-files --progress never
+check dynamic/bench_scale_zero 2 "tpool-bench: --scale: expected a number > 0 and <= 1e6, got '0'" \
+    "$bench" --scale 0 --no-files --progress never
 cb bench_file_fifo "fifo.json: cannot read the experiment file: it is a FIFO (named pipe)" "$d/fifo.json"
 cb bench_nul_byte "nul.json:2:13: contains a NUL byte" "$d/nul.json"
 cb bench_too_large "big.json: too large" "$d/big.json"
