@@ -115,6 +115,8 @@ unsigned tpc_max_threads(const tpc_session *s);
 /* Creates a pool of `threads` on the session's policy; fails the check
  * (returning NULL) with the library's message otherwise. */
 tpool *tpc_pool(tpc_ctx *ctx, unsigned threads);
+/* The same with the workers' spin budget set to spin_us (-1: the default). */
+tpool *tpc_pool_spin(tpc_ctx *ctx, unsigned threads, long spin_us);
 
 /* The check functions, one per file of checks. */
 enum tpc_status tpc_check_create(tpc_ctx *ctx);
@@ -124,6 +126,7 @@ enum tpc_status tpc_check_wake(tpc_ctx *ctx);
 enum tpc_status tpc_check_range(tpc_ctx *ctx);
 enum tpc_status tpc_check_resize(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_tasks(tpc_ctx *ctx);
+enum tpc_status tpc_check_pool_wake(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_nested(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_fork_join(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_range(tpc_ctx *ctx);
