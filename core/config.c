@@ -28,6 +28,7 @@
 
 #define MAX_THREADS 4096
 #define MAX_SPIN_US 1000000
+#define MAX_STACK_KB (1u << 20) /* 1 GiB: more is a mistake, not a stack */
 #define MAX_IDLE_MS 86400000 /* a day */
 /* A configuration is a few hundred bytes; refusing huge inputs keeps a
  * mistaken TPOOL_CONFIG=/dev/zero from eating the memory. */
@@ -108,6 +109,7 @@ int tpool__config_copy(const tpool_config *src, tpool_config **out)
     c->threads_max = src->threads_max;
     c->idle_ms = src->idle_ms;
     c->spin_us = src->spin_us;
+    c->stack_kb = src->stack_kb;
     c->min_work_size = src->min_work_size;
     c->policy = dup_or_null(src->policy, &failed);
     c->policy_line = src->policy_line;
@@ -332,6 +334,41 @@ static int key_spin_us(struct ctx *c, const char *key, json_t *v)
     return rc;
 }
 
+/* The smallest stack pthread_attr_setstacksize accepts, in KiB (rounded up). */
+static unsigned min_stack_kb(void)
+{
+    long m = sysconf(_SC_THREAD_STACK_MIN);
+    if (m < PTHREAD_STACK_MIN)
+        m = PTHREAD_STACK_MIN;
+    return (unsigned)((m + 1023) / 1024);
+}
+
+static int key_stack_kb(struct ctx *c, const char *key, json_t *v)
+{
+    json_int_t i = 0;
+    int rc = get_int(c, key, v, 0, MAX_STACK_KB, &i);
+    if (rc == 0 && i != 0 && i < (json_int_t)min_stack_kb()) {
+        char what[96];
+        snprintf(what, sizeof what, "0 (the default) or an integer in [%u, %u]",
+                 min_stack_kb(), MAX_STACK_KB);
+        return bad(c, key, v, what);
+    }
+    if (rc == 0)
+        c->cfg->stack_kb = (unsigned)i;
+    return rc;
+}
+
+pthread_attr_t *tpool__worker_attr(const tpool_config *cfg, pthread_attr_t *attr)
+{
+    if (!cfg || !cfg->stack_kb || pthread_attr_init(attr) != 0)
+        return NULL;
+    if (pthread_attr_setstacksize(attr, (size_t)cfg->stack_kb * 1024) != 0) {
+        pthread_attr_destroy(attr);
+        return NULL;
+    }
+    return attr;
+}
+
 static int key_min_work_size(struct ctx *c, const char *key, json_t *v)
 {
     json_int_t i = 0;
@@ -463,6 +500,7 @@ static const struct {
     { "policy_path", key_policy_path },
     { "spin_us", key_spin_us },
     { "min_work_size", key_min_work_size },
+    { "stack_kb", key_stack_kb },
 };
 #define NKNOWN (sizeof handlers / sizeof handlers[0])
 

@@ -67,6 +67,7 @@ static json_t *build(const tpool_config *cfg, const tpool__policy_handle *h,
         bad |= json_object_set_new(o, "elastic", el);
     }
     bad |= json_object_set_new(o, "spin_us", json_integer(cfg->spin_us));
+    bad |= json_object_set_new(o, "stack_kb", json_integer(cfg->stack_kb));
     bad |= json_object_set_new(o, "min_work_size",
                                json_integer((json_int_t)cfg->min_work_size));
     if (bad) {

@@ -162,14 +162,19 @@ static const struct bad_case {
     { "{\"spin_us\": -5}", TPOOL_EINVAL, "spin_us", 1, 13, "expected an integer in [0, 1000000], got -5" },
     { "{\"spin_us\": 1000001}", TPOOL_EINVAL, "spin_us", 1, 13, "got 1000001" },
     { "{\"spin_us\": 1.5}", TPOOL_EINVAL, "spin_us", 1, 13, "got 1.5" },
+    { "{\"stack_kb\": -1}", TPOOL_EINVAL, "stack_kb", 1, 14, "expected an integer in [0, 1048576], got -1" },
+    { "{\"stack_kb\": 1048577}", TPOOL_EINVAL, "stack_kb", 1, 14, "got 1048577" },
+    { "{\"stack_kb\": 1}", TPOOL_EINVAL, "stack_kb", 1, 14, "expected 0 (the default) or an integer in [" },
+    { "{\"stack_kb\": \"64k\"}", TPOOL_EINVAL, "stack_kb", 1, 14, "got \"64k\"" },
+    { "{\"stack_kb\": -0}", TPOOL_EINVAL, "stack_kb", 1, 14, "got -0" },
     { "{\"min_work_size\": 0}", TPOOL_EINVAL, "min_work_size", 1, 19, "expected an integer >= 1, got 0" },
     { "{\"min_work_size\": -3}", TPOOL_EINVAL, "min_work_size", 1, 19, "got -3" },
     { "{\"min_work_size\": \"big\"}", TPOOL_EINVAL, "min_work_size", 1, 19, "got \"big\"" },
-    { "{\"spin\": 10}", TPOOL_EINVAL, "spin", 1, 2, "unknown key (known: threads, policy, params, policy_path, spin_us, min_work_size; did you mean 'spin_us'?)" },
+    { "{\"spin\": 10}", TPOOL_EINVAL, "spin", 1, 2, "unknown key (known: threads, policy, params, policy_path, spin_us, min_work_size, stack_kb; did you mean 'spin_us'?)" },
     { "{\"thread\": 4}", TPOOL_EINVAL, "thread", 1, 2, "did you mean 'threads'?" },
     { "{\"Threads\": 4}", TPOOL_EINVAL, "Threads", 1, 2, "did you mean 'threads'?" },
     { "{\"policypath\": \"/a\"}", TPOOL_EINVAL, "policypath", 1, 2, "did you mean 'policy_path'?" },
-    { "{\"zzz\": 1}", TPOOL_EINVAL, "zzz", 1, 2, "unknown key (known: threads, policy, params, policy_path, spin_us, min_work_size)" },
+    { "{\"zzz\": 1}", TPOOL_EINVAL, "zzz", 1, 2, "unknown key (known: threads, policy, params, policy_path, spin_us, min_work_size, stack_kb)" },
     { "{\"a\\\"b\": 1}", TPOOL_EINVAL, "a\"b", 1, 2, "unknown key" },
     { "{\"x.y\": 1}", TPOOL_EINVAL, "x.y", 1, 2, "unknown key" },
     { "{\"params\": {\"threads\": -1}, \"bogus\": 1}", TPOOL_EINVAL, "bogus", 1, 29, "unknown key" },
@@ -237,7 +242,7 @@ START_TEST(test_invalid_message_exact)
     ck_assert_int_eq(tpool_config_load_text("{\n  \"threads\": 4,\n  \"spin\": 10\n}",
                                             "cfg.json", &cfg, &err), TPOOL_EINVAL);
     ck_assert_str_eq(err.text, "cfg.json:3:3: spin: unknown key (known: threads, policy, "
-                     "params, policy_path, spin_us, min_work_size; did you mean 'spin_us'?)");
+                     "params, policy_path, spin_us, min_work_size, stack_kb; did you mean 'spin_us'?)");
     tpool_error_clear(&err);
     ck_assert_int_eq(tpool_config_load_text("{\"threads\": \"x\"}", NULL, &cfg, &err),
                      TPOOL_EINVAL);
@@ -313,6 +318,7 @@ static void assert_defaults(const tpool_config *cfg)
     ck_assert_ptr_null(cfg->params);
     ck_assert_uint_eq(cfg->npolicy_path, 0);
     ck_assert_uint_eq(cfg->spin_us, TPOOL_DEFAULT_SPIN_US);
+    ck_assert_uint_eq(cfg->stack_kb, 0);
     ck_assert_uint_eq(cfg->min_work_size, TPOOL_DEFAULT_MIN_WORK_SIZE);
     ck_assert_uint_eq(tpool_config_threads(cfg), 0);
     ck_assert_str_eq(tpool_config_policy(cfg), "fifo");
@@ -343,7 +349,8 @@ START_TEST(test_all_keys)
         "  \"params\": {\"chunk\": 64, \"mode\": \"guided\"},\n"
         "  \"policy_path\": [\"/opt/tpool\", \"lib/tpool\"],\n"
         "  \"spin_us\": 50,\n"
-        "  \"min_work_size\": 4096\n"
+        "  \"min_work_size\": 4096,\n"
+        "  \"stack_kb\": 512\n"
         "}\n";
     tpool_error err;
     tpool_config *cfg;
@@ -361,6 +368,7 @@ START_TEST(test_all_keys)
     ck_assert_str_eq(cfg->policy_path[1], "lib/tpool"); /* text: kept as given */
     ck_assert_uint_eq(cfg->spin_us, 50);
     ck_assert_uint_eq(cfg->min_work_size, 4096);
+    ck_assert_uint_eq(cfg->stack_kb, 512);
     ck_assert_str_eq(cfg->source, "svc.json");
     ck_assert_str_eq(cfg->text, json);
     tpool_config_free(cfg);
@@ -370,13 +378,16 @@ END_TEST
 START_TEST(test_boundaries)
 {
     tpool_config *cfg = load_ok("{\"threads\": 4096, \"spin_us\": 1000000, "
-                                "\"min_work_size\": 9223372036854775807}");
+                                "\"min_work_size\": 9223372036854775807, \"stack_kb\": 1048576}");
+    ck_assert_uint_eq(cfg->stack_kb, 1048576);
     ck_assert_uint_eq(cfg->threads, 4096);
     ck_assert_uint_eq(cfg->spin_us, 1000000);
     ck_assert_uint_eq(cfg->min_work_size, (size_t)9223372036854775807ull);
     tpool_config_free(cfg);
 
-    cfg = load_ok("{\"threads\": 0, \"spin_us\": 0, \"min_work_size\": 1, \"params\": {}}");
+    cfg = load_ok("{\"threads\": 0, \"spin_us\": 0, \"min_work_size\": 1, \"params\": {},"
+                  " \"stack_kb\": 1024}");
+    ck_assert_uint_eq(cfg->stack_kb, 1024);
     ck_assert_uint_eq(cfg->threads, 0);
     ck_assert_uint_eq(cfg->spin_us, 0);
     ck_assert_uint_eq(cfg->min_work_size, 1);
@@ -930,7 +941,8 @@ END_TEST
 START_TEST(test_copy)
 {
     tpool_config *cfg = load_ok("{\"threads\": 3, \"policy\": \"stealing\", \"spin_us\": 9,"
-                                " \"min_work_size\": 17, \"policy_path\": [\"/p\", \"q\"],"
+                                " \"min_work_size\": 17, \"stack_kb\": 300,"
+                                " \"policy_path\": [\"/p\", \"q\"],"
                                 " \"params\": {\"k\": [1, {\"z\": true}]}}");
     tpool_config *copy = NULL;
     ck_assert_int_eq(tpool__config_copy(cfg, &copy), 0);
@@ -939,6 +951,7 @@ START_TEST(test_copy)
     ck_assert_uint_eq(copy->threads, 3);
     ck_assert_uint_eq(copy->spin_us, 9);
     ck_assert_uint_eq(copy->min_work_size, 17);
+    ck_assert_uint_eq(copy->stack_kb, 300);
     ck_assert_str_eq(copy->policy, "stealing");
     ck_assert_ptr_ne(copy->policy, cfg->policy);
     ck_assert_uint_eq(copy->npolicy_path, 2);
