@@ -711,7 +711,7 @@ int tpool_config_load_file(const char *path, tpool_config **out, tpool_error *er
 
 /* Quotes an environment value for a message: escapes what would garble the
  * line, cuts long values. */
-static char *quote(const char *s, char *buf, size_t size)
+char *tpool__env_quote(const char *s, char *buf, size_t size)
 {
     size_t n = 0;
     buf[n++] = '"';
@@ -749,6 +749,62 @@ static int parse_threads(const char *s, unsigned *out)
     return 0;
 }
 
+/* Checks TPOOL_THREADS's value; *out is the count. */
+static int env_threads(const char *value, unsigned *out, tpool_error *err)
+{
+    char q[64];
+    if (parse_threads(value, out) != 0)
+        return tpool__error(err, TPOOL_EINVAL, "<env TPOOL_THREADS>", 0, 0, NULL,
+                            "expected an integer in [0, %d], got %s", MAX_THREADS,
+                            tpool__env_quote(value, q, sizeof q));
+    return 0;
+}
+
+/* Checks TPOOL_POLICY's value. */
+static int env_policy(const char *value, tpool_error *err)
+{
+    if (!*value)
+        return tpool__error(err, TPOOL_EINVAL, "<env TPOOL_POLICY>", 0, 0, NULL,
+                            "expected a policy name or a path containing '/', "
+                            "got \"\" (unset it to keep the configured policy)");
+    return 0;
+}
+
+/* TPOOL_THREADS fixes the thread count: an elastic range from the
+ * configuration gives way to it entirely. */
+static void set_env_threads(tpool_config *cfg, unsigned t)
+{
+    cfg->threads_max = 0;
+    cfg->threads = t;
+}
+
+static int set_env_policy(tpool_config *cfg, const char *value, tpool_error *err)
+{
+    char *p = strdup(value);
+    if (!p)
+        return tpool__error(err, TPOOL_ENOMEM, "<env TPOOL_POLICY>", 0, 0, NULL,
+                            "out of memory");
+    free(cfg->policy);
+    cfg->policy = p;
+    cfg->policy_line = cfg->policy_column = 0;
+    return 0;
+}
+
+int tpool__config_env_threads(tpool_config *cfg, const char *value, tpool_error *err)
+{
+    unsigned t = 0;
+    int rc = env_threads(value, &t, err);
+    if (rc == 0)
+        set_env_threads(cfg, t);
+    return rc;
+}
+
+int tpool__config_env_policy(tpool_config *cfg, const char *value, tpool_error *err)
+{
+    int rc = env_policy(value, err);
+    return rc ? rc : set_env_policy(cfg, value, err);
+}
+
 int tpool_config_apply_env(tpool_config *cfg, tpool_error *err)
 {
     if (!cfg)
@@ -756,33 +812,17 @@ int tpool_config_apply_env(tpool_config *cfg, tpool_error *err)
                             "tpool_config_apply_env: cfg is NULL");
     const char *threads = getenv("TPOOL_THREADS");
     const char *policy = getenv("TPOOL_POLICY");
-    char q[64];
     unsigned t = cfg->threads;
     /* Check both before changing anything, so a bad value leaves the
      * configuration as it was. */
-    if (threads && parse_threads(threads, &t) != 0)
-        return tpool__error(err, TPOOL_EINVAL, "<env TPOOL_THREADS>", 0, 0, NULL,
-                            "expected an integer in [0, %d], got %s", MAX_THREADS,
-                            quote(threads, q, sizeof q));
-    if (policy && !*policy)
-        return tpool__error(err, TPOOL_EINVAL, "<env TPOOL_POLICY>", 0, 0, NULL,
-                            "expected a policy name or a path containing '/', "
-                            "got \"\" (unset it to keep the configured policy)");
-    /* TPOOL_THREADS fixes the thread count: an elastic range from the
-     * configuration gives way to it entirely. */
-    if (threads)
-        cfg->threads_max = 0;
-    if (policy) {
-        char *p = strdup(policy);
-        if (!p)
-            return tpool__error(err, TPOOL_ENOMEM, "<env TPOOL_POLICY>", 0, 0, NULL,
-                                "out of memory");
-        free(cfg->policy);
-        cfg->policy = p;
-        cfg->policy_line = cfg->policy_column = 0;
-    }
-    cfg->threads = t;
-    return 0;
+    int rc = threads ? env_threads(threads, &t, err) : 0;
+    if (rc == 0 && policy)
+        rc = env_policy(policy, err);
+    if (rc == 0 && policy)
+        rc = set_env_policy(cfg, policy, err);
+    if (rc == 0 && threads)
+        set_env_threads(cfg, t);
+    return rc;
 }
 
 int tpool_config_load_env(tpool_config **out, tpool_error *err)

@@ -54,6 +54,20 @@ int tpool__params_resolve(const tpool_config *cfg, const tpool_policy *pol,
  */
 int tpool__json_locate(const char *text, const char *path, int *line, int *column);
 
+/*
+ * One environment variable of tpool_config_apply_env at a time, with its
+ * checks and messages: TPOOL_THREADS's and TPOOL_POLICY's `value` applied to
+ * cfg, or an error (source "<env NAME>") leaving cfg as it was. The
+ * pthreadpool drop-in uses them to tell which variable is wrong.
+ */
+int tpool__config_env_threads(tpool_config *cfg, const char *value, tpool_error *err);
+int tpool__config_env_policy(tpool_config *cfg, const char *value, tpool_error *err);
+
+/* An environment value quoted for a message ("\"x\\\"y\"", control
+ * characters escaped, long values cut): into buf (at least 16 bytes), which
+ * is returned. */
+char *tpool__env_quote(const char *s, char *buf, size_t size);
+
 /* Duplicates a config (deep copy). */
 int tpool__config_copy(const tpool_config *src, tpool_config **out);
 

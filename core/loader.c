@@ -688,6 +688,22 @@ static void list_available(strbuf *b, char **dirs, size_t ndirs, const char *wan
     free(names);
 }
 
+void tpool__policy_names(const tpool_config *cfg, const char *wanted, char *buf, size_t size)
+{
+    snprintf(buf, size, "?");
+    char **dirs;
+    size_t ndirs;
+    if (tpool__search_path(cfg, &dirs, &ndirs, NULL) != 0)
+        return;
+    strbuf names = { 0 };
+    list_available(&names, dirs, ndirs, wanted ? wanted : "");
+    tpool__search_path_free(dirs, ndirs);
+    char builtin[256];
+    list_builtin(builtin, sizeof builtin);
+    snprintf(buf, size, "%s; built in: %s", names.s ? names.s : "?", builtin);
+    free(names.s);
+}
+
 /* How tpool__policy_load_isolated loads a file: first in a child. */
 struct isolation {
     tpool__policy_probe probe;

@@ -73,6 +73,14 @@ int tpool__policy_check_in_child(const char *path, tpool__policy_probe probe,
                                  tpool_error *err);
 
 /*
+ * The policies that could be loaded by name for cfg (may be NULL), without
+ * loading any: "a, b, c" (the *.so names on the search path, or "none"),
+ * " (did you mean 'x'?)" when one is close to `wanted` (may be NULL), then
+ * "; built in: builtin:a, ...". Into buf, cut to size.
+ */
+void tpool__policy_names(const tpool_config *cfg, const char *wanted, char *buf, size_t size);
+
+/*
  * Records an error about policy `source` (a file or name; may be NULL) in
  * err, key "policy", unless err already holds one; returns code. The
  * message starts with "policy '<source>'" by convention.
