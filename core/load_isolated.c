@@ -25,7 +25,6 @@
 
 #include "error.h"
 #include "loader.h"
-#include "pool.h"
 
 /* Loading a policy takes milliseconds; a loaded machine or a sanitizer build
  * makes it seconds at worst. */
@@ -59,6 +58,11 @@ static void write_all(int fd, const void *buf, size_t len)
  * the verdict, and a .so that corrupted the loader could hang dlclose. */
 static void child(int fd, const char *path, tpool__policy_probe probe, const void *arg)
 {
+    /* Another thread of the parent may have held the loader's lock at the
+     * fork (the core's fork handlers reset it only once a pool was made):
+     * this process has one thread, so start from a fresh lock. */
+    tpool__loader_fork_child();
+
     /* A fault must end the child with its signal, whatever handler the
      * program installed, so that the parent can name it. */
     static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
@@ -122,9 +126,6 @@ int tpool__policy_check_in_child(const char *path, tpool__policy_probe probe,
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0)
         return TPOOL__NO_CHILD;
-    /* The core's fork handlers keep the loader's lock consistent in the
-     * child even when another thread is loading a policy right now. */
-    tpool__fork_init();
     pid_t pid = fork();
     if (pid < 0) {
         close(fds[0]);
