@@ -57,7 +57,7 @@ enum env_var { ENV_CONFIG, ENV_THREADS, ENV_POLICY, NENV, ENV_NONE = NENV };
 
 static const char *const env_names[NENV] = { "TPOOL_CONFIG", "TPOOL_THREADS", "TPOOL_POLICY" };
 
-/* Warnings printed per variable; the first increment prints. */
+/* 1 once the variable's warning was printed (the thread that sets it prints). */
 static tpool__a32 env_warned[NENV];
 
 /* The configuration the environment asks for; env[v] NULL leaves variable v
@@ -116,7 +116,8 @@ static enum env_var create_blame(int rc, const char *const env[NENV])
 static void warn_ignored(enum env_var v, const char *value, const tpool_error *err,
                          const char *const env[NENV], size_t threads_count)
 {
-    if (add_relaxed(&env_warned[v], 1) != 0)
+    uint32_t not_yet = 0;
+    if (!atomic_compare_exchange_strong(&env_warned[v], &not_yet, 1))
         return;
     char q[64], instead[96];
     if (v == ENV_THREADS && threads_count)
