@@ -621,14 +621,6 @@ static void *range_main(void *arg)
     return NULL;
 }
 
-/* The cost estimate a caller may give (tpool_range_opts.cost): the item
- * count. A policy must hand out every item whether or not there is one. */
-static uint64_t item_cost(void *cost_ctx, size_t begin, size_t end)
-{
-    (void)cost_ctx;
-    return end - begin;
-}
-
 /* Runs one job of n items on P participants, from one thread (round-robin
  * over the participants) or from a thread per participant, with or without
  * a cost function in the job. */
@@ -645,7 +637,7 @@ static int range_job_run(tpc_ctx *ctx, dstate *d, size_t n, unsigned parts, int 
     if (!r.hits)
         return tpc_fail(ctx, "out of memory for %zu items", n), -1;
     tpool_range_job job = { .n = n, .participants = parts,
-                            .cost = with_cost ? item_cost : NULL };
+                            .cost = with_cost ? tpc_item_cost : NULL };
     if (d->ops->range_begin)
         d->ops->range_begin(d->state, &job);
     if (!threaded) {

@@ -379,13 +379,6 @@ static void visit(void *arg, size_t begin, size_t end, unsigned thread)
             atomic_fetch_add_explicit(&c->hits[i], 1, memory_order_relaxed);
 }
 
-/* A cost estimate, as a caller may pass one (tpool_range_opts.cost). */
-static uint64_t item_cost(void *ctx, size_t begin, size_t end)
-{
-    (void)ctx;
-    return end - begin;
-}
-
 /* One parallel-for of n items on p (with opts, may be NULL); fails the
  * check unless each ran once. */
 static int range_once(tpc_ctx *ctx, tpool *p, unsigned T, size_t n,
@@ -419,7 +412,7 @@ enum tpc_status tpc_check_pool_range(tpc_ctx *ctx)
     static const size_t sizes[] = { 0, 1, 2, 5, 13, 101, 4099, 100003 };
     /* The third call of each size passes a cost function: policies see it
      * in their job and may use it (priority orders tiles by it). */
-    static const tpool_range_opts with_cost = { .cost = item_cost };
+    static const tpool_range_opts with_cost = { .cost = tpc_item_cost };
     for (unsigned k = 0; k < s->opt->nthreads; k++) {
         unsigned T = s->opt->threads[k];
         char what[64], what_cost[96];

@@ -12,6 +12,7 @@
 #define TPOOL_CONFORMANCE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "loader.h"
@@ -108,6 +109,11 @@ static inline const char *tpc_params_text(const tpc_session *s)
 {
     return s->opt->params_json ? s->opt->params_json : "{}";
 }
+
+/* A cost estimate of items [begin, end) (their number), as a caller may pass
+ * one (tpool_range_opts.cost, tpool_range_job.cost): a policy must hand out
+ * every item whether or not the call has one. */
+uint64_t tpc_item_cost(void *ctx, size_t begin, size_t end);
 
 /* The largest thread count of the list (at least 2, so pools have workers). */
 unsigned tpc_max_threads(const tpc_session *s);
