@@ -79,25 +79,13 @@ static tpool *pool(unsigned threads, unsigned stack_kb)
     return p;
 }
 
-#if defined(__SANITIZE_THREAD__)
-#define UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define UNDER_TSAN 1
-#endif
-#endif
-
 /* What pthread_getattr_np reports for a stack of `kb` KiB: the size given,
  * rounded up to whole pages. ThreadSanitizer raises small stacks to a
  * minimum of its own (about 900 KiB), still far below the default. */
 static void assert_stack(size_t got, unsigned kb, const char *what)
 {
     size_t want = (size_t)kb * 1024;
-#ifdef UNDER_TSAN
-    size_t most = 2048 * 1024;
-#else
-    size_t most = want + 64 * 1024;
-#endif
+    size_t most = TU_UNDER_TSAN ? 2048 * 1024 : want + 64 * 1024;
     ck_assert_msg(got >= want && got < most, "%s: stack of %zu bytes, want %zu", what, got,
                   want);
 }
