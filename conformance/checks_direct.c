@@ -56,6 +56,8 @@ typedef struct {
     size_t n;
     pthread_mutex_t lock;     /* serialises tpc_fail from several threads */
     _Atomic int failed;
+    int threaded;             /* several threads push and pop at once */
+    _Atomic int duplicate;    /* the failure is a task popped twice */
 } taskset;
 
 static int tasks_init(taskset *ts, size_t n, unsigned workers, unsigned *seed)
@@ -142,10 +144,17 @@ static int ts_popped(tpc_ctx *ctx, taskset *ts, tpool_task *p, unsigned slot, co
         return ts_fail(ctx, ts, "pop on slot %u returned task %zu, which was never pushed "
                        "(%s)", slot, i, what);
     unsigned before = atomic_fetch_add(&ts->popped[i], 1);
-    if (before >= 1)
+    if (before >= 1) {
+        atomic_store(&ts->duplicate, 1);
+        /* With several threads the cause may be a race rather than a pop that
+         * never unlinks: the caller finds out which (race_or_unlink). */
+        if (ts->threaded)
+            return ts_fail(ctx, ts, "task %zu was returned by pop twice (the second time on "
+                           "slot %u, %s)", i, slot, what);
         return ts_fail(ctx, ts, "task %zu was returned by pop twice (the second time on slot "
                        "%u, %s): a pop must remove the task it returns; check that your pop "
                        "unlinks it (updates the head) before returning it", i, slot, what);
+    }
     const tpool_task *o = &ts->orig[i];
     const char *field = p->priority != o->priority ? "priority"
         : p->preferred_worker != o->preferred_worker ? "preferred_worker"
@@ -365,6 +374,34 @@ static void *slot_main(void *arg)
     return NULL;
 }
 
+/*
+ * After a task popped twice with several threads at once: the same number
+ * of pushes and pops from one thread, on a fresh state, tells a race (that
+ * passes) from a pop that never unlinks (that fails too). Appends the
+ * verdict to ctx's message.
+ */
+static void race_or_unlink(tpc_ctx *ctx, unsigned threads, size_t n)
+{
+    tpc_ctx solo = *ctx;
+    solo.failed = 0;
+    solo.msg[0] = '\0';
+    dstate d;
+    if (dcreate(&solo, threads, &d) != 0)
+        return;
+    int alone_ok = exercise(&solo, &d, n, "one thread") == 0;
+    d.ops->destroy(d.state);
+    size_t len = strlen(ctx->msg);
+    snprintf(ctx->msg + len, sizeof ctx->msg - len, "%s",
+             alone_ok ? ": a race. The same pushes and pops from one thread pass, so two "
+                        "threads popped this task at once: pop must read the shared head "
+                        "and unlink it in one atomic step (both under the lock that push "
+                        "takes, or a compare-and-swap that fails when another pop got there "
+                        "first), never read it before taking the lock"
+                      : ": pop returns tasks twice from one thread too (see push-pop): a "
+                        "pop must remove the task it returns; check that your pop unlinks "
+                        "it (updates the head) before returning it");
+}
+
 enum tpc_status tpc_check_push_pop_threads(tpc_ctx *ctx)
 {
     const tpc_session *s = ctx->s;
@@ -382,6 +419,7 @@ enum tpc_status tpc_check_push_pop_threads(tpc_ctx *ctx)
             d.ops->destroy(d.state);
             return tpc_fail(ctx, "out of memory for %zu tasks", n);
         }
+        ts.threaded = 1;
         unsigned nt = d.workers + OUTSIDE_THREADS;
         shared_run r = { ctx, &ts, &d, nt, 0, what };
         slot_thread *st = calloc(nt, sizeof *st);
@@ -402,10 +440,13 @@ enum tpc_status tpc_check_push_pop_threads(tpc_ctx *ctx)
             pthread_join(th[t], NULL);
         if (!ctx->failed && !ts_drain(ctx, &ts, &d, what))
             ts_lost(ctx, &ts, &d, what);
+        int duplicate = atomic_load(&ts.duplicate);
         free(st);
         free(th);
         tasks_free(&ts);
         d.ops->destroy(d.state);
+        if (duplicate)
+            race_or_unlink(ctx, s->opt->threads[k], n);
         if (ctx->failed)
             return TPC_FAIL;
         tpc_note(ctx, "%s: %zu tasks, each popped once", what, n);
@@ -581,18 +622,22 @@ static void *range_main(void *arg)
 }
 
 /* Runs one job of n items on P participants, from one thread (round-robin
- * over the participants) or from a thread per participant. */
-static int range_job_run(tpc_ctx *ctx, dstate *d, size_t n, unsigned parts, int threaded)
+ * over the participants) or from a thread per participant, with or without
+ * a cost function in the job. */
+static int range_job_run(tpc_ctx *ctx, dstate *d, size_t n, unsigned parts, int threaded,
+                         int with_cost)
 {
-    char mode[96];
-    snprintf(mode, sizeof mode, "T=%u, %s", d->threads,
-             threaded ? "a thread per participant" : "one thread calling in turn");
+    char mode[128];
+    snprintf(mode, sizeof mode, "T=%u, %s%s", d->threads,
+             threaded ? "a thread per participant" : "one thread calling in turn",
+             with_cost ? ", job with a cost function" : "");
     range_run r = { .ctx = ctx, .d = d, .n = n, .parts = parts, .mode = mode };
     r.hits = calloc(n, 1);
     pthread_mutex_init(&r.lock, NULL);
     if (!r.hits)
         return tpc_fail(ctx, "out of memory for %zu items", n), -1;
-    tpool_range_job job = { .n = n, .participants = parts };
+    tpool_range_job job = { .n = n, .participants = parts,
+                            .cost = with_cost ? tpc_item_cost : NULL };
     if (d->ops->range_begin)
         d->ops->range_begin(d->state, &job);
     if (!threaded) {
@@ -675,13 +720,14 @@ enum tpc_status tpc_check_range(tpc_ctx *ctx)
             unsigned parts[] = { 1, all };
             for (unsigned q = 0; rc == 0 && q < 2; q++)
                 for (int threaded = 0; rc == 0 && threaded < 2; threaded++)
-                    rc = range_job_run(ctx, &d, n, parts[q], threaded);
+                    for (int cost = 0; rc == 0 && cost < 2; cost++)
+                        rc = range_job_run(ctx, &d, n, parts[q], threaded, cost);
         }
         d.ops->destroy(d.state);
         if (rc)
             return TPC_FAIL;
-        tpc_note(ctx, "T=%u: jobs of 1..100003 items on 1 and %u participants", d.threads,
-                 d.workers + 1);
+        tpc_note(ctx, "T=%u: jobs of 1..100003 items on 1 and %u participants, with and "
+                 "without a cost function", d.threads, d.workers + 1);
     }
     return TPC_PASS;
 }

@@ -8,11 +8,14 @@
  * tpc_run_isolated) and only after the direct checks passed.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "conformance.h"
 
@@ -114,6 +117,115 @@ enum tpc_status tpc_check_pool_tasks(tpc_ctx *ctx)
         if (ctx->failed)
             return TPC_FAIL;
         tpc_note(ctx, "%s: %zu tasks ran once each", what, n);
+    }
+    return TPC_PASS;
+}
+
+/* ---- pool-wake ---------------------------------------------------------------------- */
+
+/* A pool check that waits with tpool_wait_all helps: it pops and runs the
+ * queued work itself, so a policy whose push never wakes a sleeping worker
+ * passes every such check. Here nothing waits on the pool: a task
+ * submitted from outside while every worker sleeps must start because push
+ * named a worker to wake. */
+enum { PARK_WAIT_S = 30, WAKE_WAIT_S = 10 };
+
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond; /* on CLOCK_MONOTONIC */
+    int ran;
+} run_flag;
+
+static void flag_task(void *arg)
+{
+    run_flag *f = arg;
+    pthread_mutex_lock(&f->lock);
+    f->ran = 1;
+    pthread_cond_broadcast(&f->cond);
+    pthread_mutex_unlock(&f->lock);
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* True once every worker has parked at least once. Nothing was submitted,
+ * so a worker that has parked is asleep until a push wakes it. */
+static int all_parked(tpool *p)
+{
+    tpool_stats st;
+    if (tpool_stats_get(p, &st) != 0)
+        return 0;
+    int all = 1;
+    for (unsigned w = 0; w < st.workers; w++)
+        all &= st.per_worker[w].parks > 0;
+    tpool_stats_free(&st);
+    return all;
+}
+
+/* Waits up to WAKE_WAIT_S for the flag; returns whether the task ran. */
+static int flag_wait(run_flag *f)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += WAKE_WAIT_S;
+    pthread_mutex_lock(&f->lock);
+    int e = 0;
+    while (!f->ran && e != ETIMEDOUT)
+        e = pthread_cond_timedwait(&f->cond, &f->lock, &until);
+    int ran = f->ran;
+    pthread_mutex_unlock(&f->lock);
+    return ran;
+}
+
+enum tpc_status tpc_check_pool_wake(tpc_ctx *ctx)
+{
+    const tpc_session *s = ctx->s;
+    for (unsigned k = 0; k < s->opt->nthreads; k++) {
+        unsigned T = s->opt->threads[k], W = tpc_workers(T);
+        char what[64];
+        snprintf(what, sizeof what, "T=%u (W=%u)", T, W);
+        /* No spinning: a worker that finds nothing parks at once. */
+        tpool *p = tpc_pool_spin(ctx, T, 0);
+        if (!p)
+            return TPC_FAIL;
+        double deadline = mono_s() + PARK_WAIT_S;
+        while (!all_parked(p) && mono_s() < deadline)
+            sched_yield();
+        if (!all_parked(p)) {
+            tpool_destroy(p);
+            return tpc_fail(ctx, "%s: with nothing queued, the workers did not all go to "
+                            "sleep within %d s: every worker's pop must return NULL when "
+                            "there is no task for it", what, PARK_WAIT_S);
+        }
+        run_flag f = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&f.cond, &ca);
+        pthread_condattr_destroy(&ca);
+        int ran = 0;
+        if (api(ctx, tpool_submit(p, flag_task, &f, NULL), "tpool_submit", what) == 0) {
+            ran = flag_wait(&f);
+            /* Helps, so the task has run before its flag goes away. */
+            api(ctx, tpool_wait_all(p), "tpool_wait_all", what);
+        }
+        api(ctx, tpool_destroy(p), "tpool_destroy", what);
+        pthread_cond_destroy(&f.cond);
+        pthread_mutex_destroy(&f.lock);
+        if (!ctx->failed && !ran)
+            tpc_fail(ctx, "%s: a task submitted from outside while every worker slept did "
+                     "not start within %d s, and no thread was waiting on the pool to run it: "
+                     "push did not wake a worker that can pop it. push must return that "
+                     "worker, or TPOOL_WAKE_ANY when any idle worker can take it; "
+                     "TPOOL_WAKE_NONE only when no sleeping worker could (the direct check "
+                     "'wake' pins the push)", what, WAKE_WAIT_S);
+        if (ctx->failed)
+            return TPC_FAIL;
+        tpc_note(ctx, "%s: a task submitted to sleeping workers ran unaided", what);
     }
     return TPC_PASS;
 }
@@ -267,14 +379,16 @@ static void visit(void *arg, size_t begin, size_t end, unsigned thread)
             atomic_fetch_add_explicit(&c->hits[i], 1, memory_order_relaxed);
 }
 
-/* One parallel-for of n items on p; fails the check unless each ran once. */
-static int range_once(tpc_ctx *ctx, tpool *p, unsigned T, size_t n, const char *what)
+/* One parallel-for of n items on p (with opts, may be NULL); fails the
+ * check unless each ran once. */
+static int range_once(tpc_ctx *ctx, tpool *p, unsigned T, size_t n,
+                      const tpool_range_opts *opts, const char *what)
 {
     range_ctx c = { .threads = T };
     c.hits = calloc(n + 1, 1);
     if (!c.hits)
         return tpc_fail(ctx, "out of memory for %zu items", n), -1;
-    int rc = api(ctx, tpool_parallel_range(p, n, visit, &c, NULL), "tpool_parallel_range", what);
+    int rc = api(ctx, tpool_parallel_range(p, n, visit, &c, opts), "tpool_parallel_range", what);
     size_t twice = 0, never = 0, first = 0;
     for (size_t i = n; rc == 0 && i-- > 0;) {
         twice += c.hits[i] > 1;
@@ -296,20 +410,26 @@ enum tpc_status tpc_check_pool_range(tpc_ctx *ctx)
 {
     const tpc_session *s = ctx->s;
     static const size_t sizes[] = { 0, 1, 2, 5, 13, 101, 4099, 100003 };
+    /* The third call of each size passes a cost function: policies see it
+     * in their job and may use it (priority orders tiles by it). */
+    static const tpool_range_opts with_cost = { .cost = tpc_item_cost };
     for (unsigned k = 0; k < s->opt->nthreads; k++) {
         unsigned T = s->opt->threads[k];
-        char what[64];
+        char what[64], what_cost[96];
         snprintf(what, sizeof what, "T=%u", T);
+        snprintf(what_cost, sizeof what_cost, "T=%u, with a cost function", T);
         tpool *p = tpc_pool(ctx, T);
         if (!p)
             return TPC_FAIL;
         for (size_t z = 0; !ctx->failed && z < sizeof sizes / sizeof sizes[0]; z++)
             for (int rep = 0; !ctx->failed && rep < 3; rep++)
-                range_once(ctx, p, T, sizes[z], what);
+                range_once(ctx, p, T, sizes[z], rep == 2 ? &with_cost : NULL,
+                           rep == 2 ? what_cost : what);
         api(ctx, tpool_destroy(p), "tpool_destroy", what);
         if (ctx->failed)
             return TPC_FAIL;
-        tpc_note(ctx, "%s: parallel-for of 0..100003 items, each index once", what);
+        tpc_note(ctx, "%s: parallel-for of 0..100003 items, with and without a cost "
+                 "function, each index once", what);
     }
     return TPC_PASS;
 }
@@ -330,7 +450,7 @@ static void *mixed_caller(void *arg)
         tpc_ctx local = { .s = m->ctx->s };
         char what[64];
         snprintf(what, sizeof what, "T=%u, parallel-for from 3 threads", m->threads);
-        if (range_once(&local, m->p, m->threads, 2003, what)) {
+        if (range_once(&local, m->p, m->threads, 2003, NULL, what)) {
             pthread_mutex_lock(m->lock);
             tpc_fail(m->ctx, "%s", local.msg);
             pthread_mutex_unlock(m->lock);

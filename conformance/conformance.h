@@ -12,6 +12,7 @@
 #define TPOOL_CONFORMANCE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "loader.h"
@@ -31,6 +32,8 @@ typedef struct tpc_options {
     unsigned seed;
     size_t tasks;            /* tasks per task-path case */
     int verbose;             /* print each case as it passes */
+    int no_fork;             /* load the policy and run the checks in this
+                                process (a crash then ends the program) */
 } tpc_options;
 
 /* A loaded policy plus its resolved parameters. */
@@ -65,8 +68,10 @@ extern const size_t tpc_nchecks;
 
 void tpc_options_init(tpc_options *o);
 
-/* Loads the policy and resolves its parameters; on error fills err (the
- * loader's message: file, problem, dlerror text) and returns its code. */
+/* Loads the policy (first in a child process, unless opt->no_fork, so that
+ * a .so that crashes its loader is reported with the signal) and resolves
+ * its parameters; on error fills err (the loader's message: file, problem,
+ * dlerror text) and returns its code. */
 int tpc_session_open(tpc_session *s, const tpc_options *opt, tpool_error *err);
 void tpc_session_close(tpc_session *s);
 
@@ -105,12 +110,19 @@ static inline const char *tpc_params_text(const tpc_session *s)
     return s->opt->params_json ? s->opt->params_json : "{}";
 }
 
+/* A cost estimate of items [begin, end) (their number), as a caller may pass
+ * one (tpool_range_opts.cost, tpool_range_job.cost): a policy must hand out
+ * every item whether or not the call has one. */
+uint64_t tpc_item_cost(void *ctx, size_t begin, size_t end);
+
 /* The largest thread count of the list (at least 2, so pools have workers). */
 unsigned tpc_max_threads(const tpc_session *s);
 
 /* Creates a pool of `threads` on the session's policy; fails the check
  * (returning NULL) with the library's message otherwise. */
 tpool *tpc_pool(tpc_ctx *ctx, unsigned threads);
+/* The same with the workers' spin budget set to spin_us (-1: the default). */
+tpool *tpc_pool_spin(tpc_ctx *ctx, unsigned threads, long spin_us);
 
 /* The check functions, one per file of checks. */
 enum tpc_status tpc_check_create(tpc_ctx *ctx);
@@ -120,6 +132,7 @@ enum tpc_status tpc_check_wake(tpc_ctx *ctx);
 enum tpc_status tpc_check_range(tpc_ctx *ctx);
 enum tpc_status tpc_check_resize(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_tasks(tpc_ctx *ctx);
+enum tpc_status tpc_check_pool_wake(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_nested(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_fork_join(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_range(tpc_ctx *ctx);

@@ -28,17 +28,20 @@ const tpc_check tpc_checks[] = {
     { "wake", TPC_DIRECT, "a worker whose pop returned NULL is woken by the push that "
       "gives it work (push's answer names it, or is TPOOL_WAKE_ANY)", tpc_check_wake },
     { "range", TPC_DIRECT, "range_begin/range_next/range_end hand out every item "
-      "exactly once, alone and with a thread per participant", tpc_check_range },
+      "exactly once, alone and with a thread per participant, with and without a cost "
+      "function in the job", tpc_check_range },
     { "resize", TPC_DIRECT, "after resize, push and pop work on the new slots "
       "(or the refused state keeps the old ones)", tpc_check_resize },
     { "pool-tasks", TPC_POOL, "a pool runs every submitted task exactly once, "
       "with varied attributes", tpc_check_pool_tasks },
+    { "pool-wake", TPC_POOL, "a task submitted while every worker sleeps starts "
+      "without anyone waiting on the pool", tpc_check_pool_wake },
     { "pool-nested", TPC_POOL, "submits from outside threads and from inside "
       "tasks at once all run once", tpc_check_pool_nested },
     { "pool-fork-join", TPC_POOL, "recursive fork-join (tasks waiting on groups) "
       "completes", tpc_check_pool_fork_join },
-    { "pool-range", TPC_POOL, "parallel-for visits every index exactly once, "
-      "thread indices in range", tpc_check_pool_range },
+    { "pool-range", TPC_POOL, "parallel-for, with and without a cost function, "
+      "visits every index exactly once, thread indices in range", tpc_check_pool_range },
     { "pool-mixed", TPC_POOL, "tasks and parallel-for calls from several threads "
       "on one pool", tpc_check_pool_mixed },
     { "pool-cancel", TPC_POOL, "destroy in cancel mode: every task ran or was "
@@ -75,7 +78,8 @@ int tpc_session_open(tpc_session *s, const tpc_options *opt, tpool_error *err)
         rc = tpool_config_set_policy(s->cfg, opt->policy);
     if (rc)
         return tpool__error(err, rc, "", 0, 0, "", "out of memory");
-    rc = tpool__policy_load(s->cfg, &s->h, err);
+    rc = opt->no_fork ? tpool__policy_load(s->cfg, &s->h, err)
+                      : tpool__policy_load_isolated(s->cfg, &s->h, NULL, NULL, NULL, err);
     /* From here on every pool loads exactly the file the direct checks use. */
     if (rc == 0)
         rc = tpool_config_set_policy(s->cfg, s->h.path);
@@ -141,6 +145,12 @@ void tpc_note(const tpc_ctx *ctx, const char *fmt, ...)
     va_end(ap);
 }
 
+uint64_t tpc_item_cost(void *ctx, size_t begin, size_t end)
+{
+    (void)ctx;
+    return end - begin;
+}
+
 unsigned tpc_max_threads(const tpc_session *s)
 {
     unsigned m = 2;
@@ -152,6 +162,11 @@ unsigned tpc_max_threads(const tpc_session *s)
 
 tpool *tpc_pool(tpc_ctx *ctx, unsigned threads)
 {
+    return tpc_pool_spin(ctx, threads, -1);
+}
+
+tpool *tpc_pool_spin(tpc_ctx *ctx, unsigned threads, long spin_us)
+{
     tpool_config *cfg = NULL;
     tpool_error err;
     tpool_error_clear(&err);
@@ -159,6 +174,8 @@ tpool *tpc_pool(tpc_ctx *ctx, unsigned threads)
     int rc = tpool__config_copy(ctx->s->cfg, &cfg);
     if (rc == 0)
         rc = tpool_config_set_threads(cfg, threads);
+    if (rc == 0 && spin_us >= 0)
+        cfg->spin_us = (unsigned)spin_us;
     if (rc == 0)
         rc = tpool_create(cfg, &p, &err);
     tpool_config_free(cfg);
@@ -266,9 +283,10 @@ enum tpc_status tpc_run_isolated(const tpc_session *s, size_t i, unsigned timeou
     if (timed_out)
         return tpc_fail(ctx, "did not finish within %u s (--timeout): the pool was most "
                         "likely waiting for a task the policy never returned by pop (lost), "
-                        "or a worker slept through queued work (check push's wake target: a "
-                        "worker whose pop returned NULL must be named, or TPOOL_WAKE_ANY "
-                        "returned, when work it can pop is pushed)", timeout_s);
+                        "for a parallel-for item range_next never handed out, or a worker "
+                        "slept through queued work (check push's wake target: a worker whose "
+                        "pop returned NULL must be named, or TPOOL_WAKE_ANY returned, when "
+                        "work it can pop is pushed)", timeout_s);
     if (got >= 1 && WIFEXITED(wst) && WEXITSTATUS(wst) == 0) {
         snprintf(ctx->msg, sizeof ctx->msg, "%s", buf + 1);
         ctx->failed = buf[0] == TPC_FAIL;

@@ -53,8 +53,9 @@ static void usage(FILE *f)
             "  -a, --all            run the pool checks even when a direct check failed\n"
             "      --timeout SEC    give up on a check after SEC seconds (default 120;\n"
             "                       0: wait forever)\n"
-            "      --no-fork        run the checks in this process (for a debugger);\n"
-            "                       a crash then ends the program, and no --timeout\n"
+            "      --no-fork        load the policy and run the checks in this process\n"
+            "                       (for a debugger); a crash then ends the program,\n"
+            "                       and no --timeout\n"
             "  -v, --verbose        print each case that passed, and the check summaries\n"
             "  -l, --list           list the checks and exit\n"
             "  -h, --help           print this help and exit\n"
@@ -173,7 +174,7 @@ int main(int argc, char **argv)
             timeout = v;
             break;
         case OPT_NOFORK:
-            no_fork = 1;
+            no_fork = o.no_fork = 1;
             break;
         case 'v':
             o.verbose = 1;

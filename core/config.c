@@ -14,21 +14,21 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "json_locate.h"
+#include "textfile.h"
 #include "fault_alloc.h" /* last: allocations go through the fault point */
 
 #define MAX_THREADS 4096
 #define MAX_SPIN_US 1000000
+#define MAX_STACK_KB (1u << 20) /* 1 GiB: more is a mistake, not a stack */
 #define MAX_IDLE_MS 86400000 /* a day */
 /* A configuration is a few hundred bytes; refusing huge inputs keeps a
  * mistaken TPOOL_CONFIG=/dev/zero from eating the memory. */
@@ -109,6 +109,7 @@ int tpool__config_copy(const tpool_config *src, tpool_config **out)
     c->threads_max = src->threads_max;
     c->idle_ms = src->idle_ms;
     c->spin_us = src->spin_us;
+    c->stack_kb = src->stack_kb;
     c->min_work_size = src->min_work_size;
     c->policy = dup_or_null(src->policy, &failed);
     c->policy_line = src->policy_line;
@@ -169,20 +170,34 @@ static int bad(struct ctx *c, const char *key, const json_t *v, const char *what
 static int get_int(struct ctx *c, const char *key, const json_t *v,
                    json_int_t lo, json_int_t hi, json_int_t *out)
 {
-    if (json_is_integer(v)) {
+    int negative_zero = json_is_integer(v) && json_integer_value(v) == 0
+                        && tpool__json_negative_zero(c->text, key);
+    if (json_is_integer(v) && !negative_zero) {
         json_int_t i = json_integer_value(v);
         if (i >= lo && i <= hi) {
             *out = i;
             return 0;
         }
     }
-    char what[96];
+    char what[160];
     if (hi == JINT_MAX)
         snprintf(what, sizeof what, "an integer >= %" JSON_INTEGER_FORMAT, lo);
     else
         snprintf(what, sizeof what,
                  "an integer in [%" JSON_INTEGER_FORMAT ", %" JSON_INTEGER_FORMAT "]",
                  lo, hi);
+    if (negative_zero) {
+        /* The sign says a negative number was meant; as 0 it would quietly
+         * mean something else (for "threads", every CPU). */
+        int line = 0, column = 0;
+        tpool__json_locate(c->text, key, &line, &column);
+        return tpool__error(c->err, TPOOL_EINVAL, c->source, line, column, key,
+                            "expected %s, got -0: a negative zero reads as 0%s; write "
+                            "0 if that is meant", what,
+                            strcmp(key, "threads") == 0
+                                ? ", the default (as many threads as CPUs available)"
+                                : "");
+    }
     return bad(c, key, v, what);
 }
 
@@ -319,6 +334,41 @@ static int key_spin_us(struct ctx *c, const char *key, json_t *v)
     return rc;
 }
 
+/* The smallest stack pthread_attr_setstacksize accepts, in KiB (rounded up). */
+static unsigned min_stack_kb(void)
+{
+    long m = sysconf(_SC_THREAD_STACK_MIN);
+    if (m < PTHREAD_STACK_MIN)
+        m = PTHREAD_STACK_MIN;
+    return (unsigned)((m + 1023) / 1024);
+}
+
+static int key_stack_kb(struct ctx *c, const char *key, json_t *v)
+{
+    json_int_t i = 0;
+    int rc = get_int(c, key, v, 0, MAX_STACK_KB, &i);
+    if (rc == 0 && i != 0 && i < (json_int_t)min_stack_kb()) {
+        char what[96];
+        snprintf(what, sizeof what, "0 (the default) or an integer in [%u, %u]",
+                 min_stack_kb(), MAX_STACK_KB);
+        return bad(c, key, v, what);
+    }
+    if (rc == 0)
+        c->cfg->stack_kb = (unsigned)i;
+    return rc;
+}
+
+pthread_attr_t *tpool__worker_attr(const tpool_config *cfg, pthread_attr_t *attr)
+{
+    if (!cfg || !cfg->stack_kb || pthread_attr_init(attr) != 0)
+        return NULL;
+    if (pthread_attr_setstacksize(attr, (size_t)cfg->stack_kb * 1024) != 0) {
+        pthread_attr_destroy(attr);
+        return NULL;
+    }
+    return attr;
+}
+
 static int key_min_work_size(struct ctx *c, const char *key, json_t *v)
 {
     json_int_t i = 0;
@@ -359,14 +409,20 @@ static int key_params(struct ctx *c, const char *key, json_t *v)
     return 0;
 }
 
-static int add_dir(struct ctx *c, char ***dirs, size_t *n, const char *entry)
+/* Appends entry (resolved against the file's directory); the array grows
+ * geometrically, so a path of any length is read in linear time. */
+static int add_dir(struct ctx *c, char ***dirs, size_t *n, size_t *cap, const char *entry)
 {
-    char **grown = realloc(*dirs, (*n + 1) * sizeof **dirs);
-    if (!grown)
-        return nomem(c);
-    *dirs = grown;
-    grown[*n] = resolve(c->base_dir, entry);
-    if (!grown[*n])
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 8;
+        char **grown = realloc(*dirs, ncap * sizeof **dirs);
+        if (!grown)
+            return nomem(c);
+        *dirs = grown;
+        *cap = ncap;
+    }
+    (*dirs)[*n] = resolve(c->base_dir, entry);
+    if (!(*dirs)[*n])
         return nomem(c);
     (*n)++;
     return 0;
@@ -375,7 +431,7 @@ static int add_dir(struct ctx *c, char ***dirs, size_t *n, const char *entry)
 static int key_policy_path(struct ctx *c, const char *key, json_t *v)
 {
     char **dirs = NULL;
-    size_t n = 0;
+    size_t n = 0, cap = 0;
     int rc = 0;
     if (json_is_string(v)) {
         const char *s = json_string_value(v);
@@ -400,7 +456,7 @@ static int key_policy_path(struct ctx *c, const char *key, json_t *v)
                 rc = nomem(c);
                 goto fail;
             }
-            rc = add_dir(c, &dirs, &n, entry);
+            rc = add_dir(c, &dirs, &n, &cap, entry);
             free(entry);
             if (rc)
                 goto fail;
@@ -416,7 +472,7 @@ static int key_policy_path(struct ctx *c, const char *key, json_t *v)
                 rc = bad(c, sub, e, "a non-empty string (a directory)");
                 goto fail;
             }
-            rc = add_dir(c, &dirs, &n, json_string_value(e));
+            rc = add_dir(c, &dirs, &n, &cap, json_string_value(e));
             if (rc)
                 goto fail;
         }
@@ -444,6 +500,7 @@ static const struct {
     { "policy_path", key_policy_path },
     { "spin_us", key_spin_us },
     { "min_work_size", key_min_work_size },
+    { "stack_kb", key_stack_kb },
 };
 #define NKNOWN (sizeof handlers / sizeof handlers[0])
 
@@ -598,75 +655,19 @@ int tpool_config_load_text(const char *json, const char *source,
     return parse(json, strlen(json), source, NULL, out, err);
 }
 
-/* Reads a whole file into a NUL-terminated malloc'd buffer. Regular files,
- * pipes and /proc files alike: the size is not trusted, only EOF. */
+/* Reads the configuration file whole; regular files only (textfile.h). */
 static int read_file(const char *path, char **buf_out, size_t *len_out,
                      tpool_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        int code = e == ENOENT ? TPOOL_ENOENT : TPOOL_EIO;
-        tpool__error(err, code, path, 0, 0, NULL,
-                     "cannot open configuration file: %s", strerror(e));
-        return code;
-    }
-    /* open() succeeds on a directory; read() would then fail with a less
-     * helpful story. */
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        close(fd);
-        tpool__error(err, TPOOL_EIO, path, 0, 0, NULL,
-                     "cannot read configuration file: %s", strerror(EISDIR));
-        return TPOOL_EIO;
-    }
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    int rc = 0; /* set before reporting, so the flow does not hinge on it */
-    while (buf) {
-        if (len + 1 >= cap) {
-            if (cap >= MAX_FILE_SIZE) {
-                rc = TPOOL_EIO;
-                tpool__error(err, rc, path, 0, 0, NULL,
-                             "cannot read configuration file: larger than %u MiB, "
-                             "not a configuration", MAX_FILE_SIZE >> 20);
-                break;
-            }
-            char *grown = realloc(buf, cap * 2);
-            if (!grown) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = grown;
-            cap *= 2;
-        }
-        ssize_t n = read(fd, buf + len, cap - 1 - len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = TPOOL_EIO;
-            tpool__error(err, rc, path, 0, 0, NULL,
-                         "cannot read configuration file: %s", strerror(errno));
-            break;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    close(fd);
-    if (!buf && !rc) {
-        rc = TPOOL_ENOMEM;
-        tpool__error(err, rc, path, 0, 0, NULL,
-                     "out of memory while reading the configuration");
-    }
-    if (rc) {
-        free(buf);
-        return rc;
-    }
-    buf[len] = '\0';
-    *buf_out = buf;
-    *len_out = len;
+    tpool__file_error fe;
+    int rc = tpool__read_text_file(path, MAX_FILE_SIZE, buf_out, len_out, &fe);
+    if (rc == TPOOL_ENOMEM)
+        return tpool__error(err, rc, path, 0, 0, NULL,
+                            "out of memory while reading the configuration");
+    if (rc)
+        return tpool__error(err, rc, path, 0, 0, NULL, "cannot %s configuration file: %s%s",
+                            fe.opening ? "open" : "read", fe.why,
+                            fe.too_large ? ", not a configuration" : "");
     return 0;
 }
 
@@ -710,7 +711,7 @@ int tpool_config_load_file(const char *path, tpool_config **out, tpool_error *er
 
 /* Quotes an environment value for a message: escapes what would garble the
  * line, cuts long values. */
-static char *quote(const char *s, char *buf, size_t size)
+char *tpool__env_quote(const char *s, char *buf, size_t size)
 {
     size_t n = 0;
     buf[n++] = '"';
@@ -748,6 +749,62 @@ static int parse_threads(const char *s, unsigned *out)
     return 0;
 }
 
+/* Checks TPOOL_THREADS's value; *out is the count. */
+static int env_threads(const char *value, unsigned *out, tpool_error *err)
+{
+    char q[64];
+    if (parse_threads(value, out) != 0)
+        return tpool__error(err, TPOOL_EINVAL, "<env TPOOL_THREADS>", 0, 0, NULL,
+                            "expected an integer in [0, %d], got %s", MAX_THREADS,
+                            tpool__env_quote(value, q, sizeof q));
+    return 0;
+}
+
+/* Checks TPOOL_POLICY's value. */
+static int env_policy(const char *value, tpool_error *err)
+{
+    if (!*value)
+        return tpool__error(err, TPOOL_EINVAL, "<env TPOOL_POLICY>", 0, 0, NULL,
+                            "expected a policy name or a path containing '/', "
+                            "got \"\" (unset it to keep the configured policy)");
+    return 0;
+}
+
+/* TPOOL_THREADS fixes the thread count: an elastic range from the
+ * configuration gives way to it entirely. */
+static void set_env_threads(tpool_config *cfg, unsigned t)
+{
+    cfg->threads_max = 0;
+    cfg->threads = t;
+}
+
+static int set_env_policy(tpool_config *cfg, const char *value, tpool_error *err)
+{
+    char *p = strdup(value);
+    if (!p)
+        return tpool__error(err, TPOOL_ENOMEM, "<env TPOOL_POLICY>", 0, 0, NULL,
+                            "out of memory");
+    free(cfg->policy);
+    cfg->policy = p;
+    cfg->policy_line = cfg->policy_column = 0;
+    return 0;
+}
+
+int tpool__config_env_threads(tpool_config *cfg, const char *value, tpool_error *err)
+{
+    unsigned t = 0;
+    int rc = env_threads(value, &t, err);
+    if (rc == 0)
+        set_env_threads(cfg, t);
+    return rc;
+}
+
+int tpool__config_env_policy(tpool_config *cfg, const char *value, tpool_error *err)
+{
+    int rc = env_policy(value, err);
+    return rc ? rc : set_env_policy(cfg, value, err);
+}
+
 int tpool_config_apply_env(tpool_config *cfg, tpool_error *err)
 {
     if (!cfg)
@@ -755,33 +812,17 @@ int tpool_config_apply_env(tpool_config *cfg, tpool_error *err)
                             "tpool_config_apply_env: cfg is NULL");
     const char *threads = getenv("TPOOL_THREADS");
     const char *policy = getenv("TPOOL_POLICY");
-    char q[64];
     unsigned t = cfg->threads;
     /* Check both before changing anything, so a bad value leaves the
      * configuration as it was. */
-    if (threads && parse_threads(threads, &t) != 0)
-        return tpool__error(err, TPOOL_EINVAL, "<env TPOOL_THREADS>", 0, 0, NULL,
-                            "expected an integer in [0, %d], got %s", MAX_THREADS,
-                            quote(threads, q, sizeof q));
-    if (policy && !*policy)
-        return tpool__error(err, TPOOL_EINVAL, "<env TPOOL_POLICY>", 0, 0, NULL,
-                            "expected a policy name or a path containing '/', "
-                            "got \"\" (unset it to keep the configured policy)");
-    /* TPOOL_THREADS fixes the thread count: an elastic range from the
-     * configuration gives way to it entirely. */
-    if (threads)
-        cfg->threads_max = 0;
-    if (policy) {
-        char *p = strdup(policy);
-        if (!p)
-            return tpool__error(err, TPOOL_ENOMEM, "<env TPOOL_POLICY>", 0, 0, NULL,
-                                "out of memory");
-        free(cfg->policy);
-        cfg->policy = p;
-        cfg->policy_line = cfg->policy_column = 0;
-    }
-    cfg->threads = t;
-    return 0;
+    int rc = threads ? env_threads(threads, &t, err) : 0;
+    if (rc == 0 && policy)
+        rc = env_policy(policy, err);
+    if (rc == 0 && policy)
+        rc = set_env_policy(cfg, policy, err);
+    if (rc == 0 && threads)
+        set_env_threads(cfg, t);
+    return rc;
 }
 
 int tpool_config_load_env(tpool_config **out, tpool_error *err)

@@ -3,6 +3,7 @@
 #define TPOOL_CORE_CONFIG_H
 
 #include <jansson.h>
+#include <pthread.h>
 
 #include "tpool-policy.h"
 #include "tpool.h"
@@ -17,6 +18,8 @@ struct tpool_config {
                               relative to the config file's directory */
     size_t npolicy_path;
     unsigned spin_us;      /* spin budget before parking */
+    unsigned stack_kb;     /* worker thread stack size in KiB; 0 = the
+                              system's default (RLIMIT_STACK) */
     size_t min_work_size;  /* parallel-for ranges below this run inline */
     /* Where values came from, for error messages about params (which are
      * validated later, when the policy is loaded). */
@@ -51,7 +54,30 @@ int tpool__params_resolve(const tpool_config *cfg, const tpool_policy *pol,
  */
 int tpool__json_locate(const char *text, const char *path, int *line, int *column);
 
+/*
+ * One environment variable of tpool_config_apply_env at a time, with its
+ * checks and messages: TPOOL_THREADS's and TPOOL_POLICY's `value` applied to
+ * cfg, or an error (source "<env NAME>") leaving cfg as it was. The
+ * pthreadpool drop-in uses them to tell which variable is wrong.
+ */
+int tpool__config_env_threads(tpool_config *cfg, const char *value, tpool_error *err);
+int tpool__config_env_policy(tpool_config *cfg, const char *value, tpool_error *err);
+
+/* An environment value quoted for a message ("\"x\\\"y\"", control
+ * characters escaped, long values cut): into buf (at least 16 bytes), which
+ * is returned. */
+char *tpool__env_quote(const char *s, char *buf, size_t size);
+
 /* Duplicates a config (deep copy). */
 int tpool__config_copy(const tpool_config *src, tpool_config **out);
+
+/*
+ * The attributes of a worker thread of a pool made from cfg: with a
+ * stack_kb, initialises *attr with that stack size and returns attr (the
+ * caller destroys it after pthread_create); otherwise returns NULL, for the
+ * system's default. Returns NULL as well when attr cannot be set up, so a
+ * thread is still started.
+ */
+pthread_attr_t *tpool__worker_attr(const tpool_config *cfg, pthread_attr_t *attr);
 
 #endif

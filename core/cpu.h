@@ -5,10 +5,15 @@
 /* CPUs in the affinity mask (at least 1). */
 unsigned tpool__cpu_affinity_count(void);
 /*
- * The cgroup v2 CPU quota of this process as a CPU count rounded up, read
- * from cpu.max under the cgroup named in `proc_self_cgroup` (a path to a file
- * in /proc/self/cgroup format) below `cgroup_root`; 0 when there is none.
- * Parameters exist so tests can point at fixture files.
+ * The CPU quota of this process's cgroup as a CPU count rounded up, the
+ * tightest on the way from its cgroup up to the root; 0 when there is none.
+ * `proc_self_cgroup` is a file in /proc/self/cgroup format, `cgroup_root`
+ * where the hierarchies are mounted (/sys/fs/cgroup). cgroup v2 (the
+ * "0::PATH" entry): ROOT/PATH/cpu.max, or ROOT/unified/PATH/cpu.max in
+ * hybrid mode. cgroup v1 (an entry whose controllers include "cpu"):
+ * cpu.cfs_quota_us / cpu.cfs_period_us under ROOT/CONTROLLERS (e.g.
+ * "cpu,cpuacct"), or ROOT/cpu. With both, the smaller. Parameters exist so
+ * tests can point at fixture files.
  */
 unsigned tpool__cgroup_cpu_limit(const char *proc_self_cgroup, const char *cgroup_root);
 

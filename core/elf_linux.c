@@ -1,8 +1,12 @@
-/* elf_linux.c - ELF segment bounds, checked before dlopen (see elf_check.h). */
+/* elf_linux.c - ELF checks of a policy file and of the loaded object (see
+ * elf_check.h). */
 #define _GNU_SOURCE
 #include "elf_check.h"
 
+#include <dlfcn.h>
 #include <elf.h>
+#include <link.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -46,4 +50,58 @@ int tpool__elf_check(const char *path, char *why, size_t why_size)
     }
     fclose(f);
     return rc;
+}
+
+int tpool__elf_symbol_is_code(const void *sym, char *why, size_t why_size)
+{
+    Dl_info info;
+    const ElfW(Sym) *es = NULL;
+    if (!dladdr1(sym, &info, (void **)&es, RTLD_DL_SYMENT) || !es)
+        return 0; /* no symbol table entry to judge by */
+    const char *kind;
+    switch (ELF64_ST_TYPE(es->st_info)) { /* the same in ELF32 */
+    case STT_OBJECT: kind = "a data object (STT_OBJECT)"; break;
+    case STT_COMMON: kind = "a common data block (STT_COMMON)"; break;
+    case STT_TLS: kind = "thread-local data (STT_TLS)"; break;
+    default: return 0; /* STT_FUNC, STT_GNU_IFUNC, or untyped assembly */
+    }
+    snprintf(why, why_size, "%s", kind);
+    return -1;
+}
+
+struct span {
+    uintptr_t anchor, begin, end;
+    bool inside;
+};
+
+static int find_span(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    struct span *s = arg;
+    bool owner = false;
+    for (int pass = 0; pass < 2; pass++) {
+        for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+            const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+            if (ph->p_type != PT_LOAD)
+                continue;
+            uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
+            if (pass == 0 && s->anchor >= lo && s->anchor < hi)
+                owner = true;
+            if (pass == 1 && (ph->p_flags & PF_R) && s->begin >= lo && s->end <= hi)
+                s->inside = true;
+        }
+        if (!owner)
+            return 0; /* not the anchor's object: look at the next one */
+    }
+    return 1; /* the anchor's object was found: stop */
+}
+
+bool tpool__elf_in_object(const void *anchor, const void *p, size_t len)
+{
+    uintptr_t b = (uintptr_t)p;
+    if (!p || b + len < b)
+        return false;
+    struct span s = { (uintptr_t)anchor, b, b + len, false };
+    dl_iterate_phdr(find_span, &s);
+    return s.inside;
 }

@@ -404,6 +404,23 @@ static int locate(const char *text, const char *path, int want_key, int *line,
     return 0;
 }
 
+int tpool__json_negative_zero(const char *text, const char *path)
+{
+    if (!text || !path)
+        return 0;
+    struct path pa;
+    if (path_parse(path, &pa) != 0)
+        return 0;
+    const char *value = NULL, *key = NULL;
+    int rc = walk(text, &pa, &value, &key);
+    path_free(&pa);
+    /* JSON allows no leading zeros: "-0" followed by a digit cannot occur,
+     * and "-0.0" or "-0e1" is a real, which jansson does not call an
+     * integer. */
+    return rc == 0 && value[0] == '-' && value[1] == '0'
+           && !(value[2] == '.' || value[2] == 'e' || value[2] == 'E');
+}
+
 void tpool__json_position(const char *text, size_t offset, int *line, int *column)
 {
     position(text, text + offset, line, column);

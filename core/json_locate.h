@@ -37,6 +37,13 @@
 int tpool__json_locate_key(const char *text, const char *path, int *line,
                            int *column);
 
+/*
+ * True when the value at `path` (tpool__json_locate's syntax) is written as
+ * the integer -0 in `text`. jansson reads it as 0, so the sign, which says
+ * a negative number was meant, is seen only in the text.
+ */
+int tpool__json_negative_zero(const char *text, const char *path);
+
 /* The line and column of byte `offset` of `text` (which is at least that
  * long), counted as above. */
 void tpool__json_position(const char *text, size_t offset, int *line, int *column);

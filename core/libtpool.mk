@@ -15,6 +15,10 @@ core_libtpool_core_la_SOURCES = \
 	core/params.c \
 	core/cpu_linux.c core/cpu.h \
 	core/loader.c core/loader.h \
+	core/load_isolated.c \
+	core/strset.c core/strset.h \
+	core/textfile.c core/textfile.h \
+	core/worker_guard.c core/worker_guard.h \
 	core/elf_linux.c core/elf_check.h \
 	core/policy_list.c \
 	core/resolve.c \

@@ -23,6 +23,7 @@
 #include "elf_check.h"
 #include "error.h"
 #include "json_locate.h"
+#include "strset.h"
 #include "fault_alloc.h" /* last: allocations go through the fault point */
 
 #ifndef TPOOL_PKGLIBDIR
@@ -37,10 +38,7 @@
  * "policy '/x/y.so': not a tpool policy: ..." rather than
  * "/x/y.so: policy: policy '/x/y.so': ...".
  */
-static int fail(tpool_error *err, int code, const char *source, const char *fmt, ...)
-    TPOOL__PRINTF(4, 5);
-
-static int fail(tpool_error *err, int code, const char *source, const char *fmt, ...)
+int tpool__policy_fail(tpool_error *err, int code, const char *source, const char *fmt, ...)
 {
     if (!err || err->code != 0)
         return code;
@@ -54,6 +52,9 @@ static int fail(tpool_error *err, int code, const char *source, const char *fmt,
     snprintf(err->key, sizeof err->key, "policy");
     return code;
 }
+
+/* The short name, inside this file. */
+#define fail tpool__policy_fail
 
 /* dlerror() text, never NULL (dlerror may return NULL when a symbol's value
  * simply is NULL). dlerror state is thread-local in glibc. */
@@ -76,7 +77,13 @@ static const char *type_name(enum tpool_param_type t)
     return NULL;
 }
 
-static int check_params(const char *path, const tpool_policy *d, tpool_error *err)
+/*
+ * `anchor` is an address in the policy's .so (its entry point), or NULL for
+ * a built-in policy: a .so's table must lie in the .so, so that a count
+ * larger than the table is refused before anything past it is read.
+ */
+static int check_params(const char *path, const tpool_policy *d, const void *anchor,
+                        tpool_error *err)
 {
     if (d->nparams == 0)
         return 0;
@@ -84,6 +91,19 @@ static int check_params(const char *path, const tpool_policy *d, tpool_error *er
         return fail(err, TPOOL_EPOLICY, path,
                     "policy '%s': nparams is %u but params is NULL; fix the "
                     "policy's parameter table", path, d->nparams);
+    if (d->nparams > TPOOL_POLICY_MAX_PARAMS)
+        return fail(err, TPOOL_EPOLICY, path,
+                    "policy '%s': nparams is %u, more than the %d parameters a "
+                    "policy may declare (TPOOL_POLICY_MAX_PARAMS); set it to the "
+                    "number of entries in the parameter table", path, d->nparams,
+                    TPOOL_POLICY_MAX_PARAMS);
+    if (anchor && !tpool__elf_in_object(anchor, d->params, d->nparams * sizeof *d->params))
+        return fail(err, TPOOL_EPOLICY, path,
+                    "policy '%s': nparams is %u, but no table of %u parameters lies "
+                    "at params in the policy's .so (a count larger than the table, "
+                    "or a table outside the .so); declare the table as static data "
+                    "and set nparams to its number of entries", path, d->nparams,
+                    d->nparams);
     for (unsigned i = 0; i < d->nparams; i++) {
         const tpool_param_desc *p = &d->params[i];
         if (!p->name || !p->name[0])
@@ -102,6 +122,11 @@ static int check_params(const char *path, const tpool_policy *d, tpool_error *er
                         "a TPOOL_PARAM_* type", path, p->name, (int)p->type);
         switch (p->type) {
         case TPOOL_PARAM_INT:
+            if (p->imin > p->imax)
+                return fail(err, TPOOL_EPOLICY, path,
+                            "policy '%s': parameter '%s': min %lld is greater "
+                            "than max %lld; fix the policy's parameter table",
+                            path, p->name, (long long)p->imin, (long long)p->imax);
             if (!(p->imin <= p->idefault && p->idefault <= p->imax))
                 return fail(err, TPOOL_EPOLICY, path,
                             "policy '%s': parameter '%s': default %lld is not "
@@ -117,6 +142,11 @@ static int check_params(const char *path, const tpool_policy *d, tpool_error *er
                             path, p->name, (long long)p->idefault);
             break;
         case TPOOL_PARAM_DOUBLE:
+            if (p->dmin > p->dmax)
+                return fail(err, TPOOL_EPOLICY, path,
+                            "policy '%s': parameter '%s': min %g is greater "
+                            "than max %g; fix the policy's parameter table",
+                            path, p->name, p->dmin, p->dmax);
             /* Written so that a NaN anywhere fails too. */
             if (!(p->dmin <= p->ddefault && p->ddefault <= p->dmax))
                 return fail(err, TPOOL_EPOLICY, path,
@@ -179,13 +209,28 @@ static void copy_ops(tpool_policy *dst, const tpool_policy *src)
 #undef CLIP
 }
 
-static int check_descriptor(const char *path, const tpool_policy *d,
+/* `anchor`: as for check_params. */
+static int check_descriptor(const char *path, const tpool_policy *d, const void *anchor,
                             unsigned *nstats, tpool_error *err)
 {
     if (!d)
         return fail(err, TPOOL_EPOLICY, path,
                     "policy '%s': %s() returned NULL instead of a descriptor; "
                     "fix the policy", path, TPOOL_POLICY_ENTRY_NAME);
+    /* The versions first, then as much as the descriptor says it has. */
+    size_t head = offsetof(tpool_policy, name);
+    if (anchor
+        && (!tpool__elf_in_object(anchor, d, head)
+            || !tpool__elf_in_object(anchor, d, d->struct_size < sizeof *d
+                                                     ? d->struct_size : sizeof *d)))
+        return fail(err, TPOOL_EPOLICY, path,
+                    "policy '%s': %s() returned %p, which is not a descriptor in "
+                    "the policy's .so: the entry point must be "
+                    "'const tpool_policy *%s(void)' returning the address of a "
+                    "static descriptor, as TPOOL_POLICY_DEFINE writes it (one "
+                    "returning a number, or the struct by value, has the wrong "
+                    "signature)", path, TPOOL_POLICY_ENTRY_NAME, (const void *)d,
+                    TPOOL_POLICY_ENTRY_NAME);
 
     unsigned major = d->abi_version >> 16, minor = d->abi_version & 0xffffu;
     if (major != TPOOL_POLICY_ABI_MAJOR)
@@ -217,7 +262,7 @@ static int check_descriptor(const char *path, const tpool_policy *d,
                     "policy '%s' (%s): mandatory op '%s' is NULL; implement it",
                     path, d->name, missing);
 
-    int rc = check_params(path, d, err);
+    int rc = check_params(path, d, anchor, err);
     if (rc)
         return rc;
 
@@ -232,7 +277,33 @@ static int check_descriptor(const char *path, const tpool_policy *d,
                         "(or lacks its NULL terminator); report at most %d "
                         "counters", path, d->name, TPOOL_STAT_POLICY_MAX,
                         TPOOL_STAT_POLICY_MAX);
+        if (n && !(COVERS(d->struct_size, stats_read) && d->stats_read))
+            return fail(err, TPOOL_EPOLICY, path,
+                        "policy '%s' (%s): stat_names lists %u counter(s) but "
+                        "stats_read is NULL; implement stats_read or drop the "
+                        "names", path, d->name, n);
         *nstats = n;
+    }
+    return 0;
+}
+
+/* ---- creating a state -------------------------------------------------------- */
+
+int tpool__policy_create_state(const tpool_policy *ops, unsigned threads,
+                               const tpool_param_value *params, const char *source,
+                               void **state, tpool_error *err)
+{
+    char errbuf[512] = "";
+    tpool_policy_env env = {
+        .workers = threads > 1 ? threads - 1 : 1, .threads = threads, .params = params,
+        .errbuf = errbuf, .errbuf_size = sizeof errbuf,
+    };
+    *state = NULL;
+    if (ops->create(&env, state) != 0 || !*state) {
+        *state = NULL;
+        return tpool__error(err, TPOOL_EPOLICY, source, 0, 0, "params",
+                            "policy '%s' refused to start: %s", ops->name,
+                            errbuf[0] ? errbuf : "create failed without a message");
     }
     return 0;
 }
@@ -279,6 +350,16 @@ static int open_checked(const char *path, char *file, tpool__policy_handle *out,
         return rc;
     }
 
+    if (tpool__elf_symbol_is_code(sym, why, sizeof why) != 0) {
+        int rc = fail(err, TPOOL_ELOAD, path,
+                      "policy '%s': not a tpool policy: symbol %s is %s, not a "
+                      "function; define it with TPOOL_POLICY_DEFINE(descriptor), "
+                      "which exports 'const tpool_policy *%s(void)'", path,
+                      TPOOL_POLICY_ENTRY_NAME, why, TPOOL_POLICY_ENTRY_NAME);
+        dlclose(dl);
+        return rc;
+    }
+
     /* Converting void * to a function pointer is what POSIX dlsym requires;
      * going through memcpy keeps -Wpedantic quiet. */
     tpool_policy_entry_fn entry;
@@ -286,7 +367,7 @@ static int open_checked(const char *path, char *file, tpool__policy_handle *out,
     const tpool_policy *d = entry();
 
     unsigned nstats = 0;
-    int rc = check_descriptor(path, d, &nstats, err);
+    int rc = check_descriptor(path, d, sym, &nstats, err);
     if (rc) {
         dlclose(dl);
         return rc;
@@ -387,7 +468,7 @@ int tpool__policy_load_builtin(const char *spec, tpool__policy_handle *out,
                     "policy '%s': no such built-in policy; built in: %s", spec, avail);
     }
     unsigned nstats = 0;
-    int rc = check_descriptor(spec, b->entry(), &nstats, err);
+    int rc = check_descriptor(spec, b->entry(), NULL, &nstats, err);
     if (rc)
         return rc;
     out->path = strdup(spec);
@@ -439,15 +520,14 @@ void tpool__search_path_free(char **dirs, size_t ndirs)
     free(dirs);
 }
 
-/* Appends a copy of dir[0..len) unless it is empty or already listed:
- * searching a directory twice finds nothing new. */
-static int push_dir(char ***dirs, size_t *n, size_t *cap, const char *dir, size_t len)
+/* Appends a copy of dir[0..len) unless it is empty or already listed
+ * (`seen` holds the directories listed): searching a directory twice finds
+ * nothing new. The set keeps a search path of any length linear to build. */
+static int push_dir(char ***dirs, size_t *n, size_t *cap, tpool__strset *seen,
+                    const char *dir, size_t len)
 {
-    if (len == 0)
+    if (len == 0 || tpool__strset_has(seen, dir, len))
         return 0;
-    for (size_t i = 0; i < *n; i++)
-        if (strlen((*dirs)[i]) == len && memcmp((*dirs)[i], dir, len) == 0)
-            return 0;
     if (*n == *cap) {
         size_t ncap = *cap ? *cap * 2 : 8;
         char **d = realloc(*dirs, ncap * sizeof *d);
@@ -459,6 +539,10 @@ static int push_dir(char ***dirs, size_t *n, size_t *cap, const char *dir, size_
     char *s = strndup(dir, len);
     if (!s)
         return TPOOL_ENOMEM;
+    if (tpool__strset_add(seen, s) < 0) {
+        free(s);
+        return TPOOL_ENOMEM;
+    }
     (*dirs)[(*n)++] = s;
     return 0;
 }
@@ -468,25 +552,27 @@ int tpool__search_path(const tpool_config *cfg, char ***dirs_out, size_t *n_out,
 {
     char **dirs = NULL;
     size_t n = 0, cap = 0;
+    tpool__strset seen = { 0 };
     int rc = 0;
 
     if (cfg)
         for (size_t i = 0; rc == 0 && i < cfg->npolicy_path; i++)
             if (cfg->policy_path[i])
-                rc = push_dir(&dirs, &n, &cap, cfg->policy_path[i],
+                rc = push_dir(&dirs, &n, &cap, &seen, cfg->policy_path[i],
                               strlen(cfg->policy_path[i]));
 
     const char *env = getenv("TPOOL_POLICY_PATH");
     while (rc == 0 && env && *env) {
         size_t len = strcspn(env, ":");
-        rc = push_dir(&dirs, &n, &cap, env, len);
+        rc = push_dir(&dirs, &n, &cap, &seen, env, len);
         env += len;
         if (*env == ':')
             env++;
     }
 
     if (rc == 0)
-        rc = push_dir(&dirs, &n, &cap, TPOOL_PKGLIBDIR, strlen(TPOOL_PKGLIBDIR));
+        rc = push_dir(&dirs, &n, &cap, &seen, TPOOL_PKGLIBDIR, strlen(TPOOL_PKGLIBDIR));
+    tpool__strset_free(&seen);
 
     if (rc) {
         tpool__search_path_free(dirs, n);
@@ -602,35 +688,117 @@ static void list_available(strbuf *b, char **dirs, size_t ndirs, const char *wan
     free(names);
 }
 
-static int load_configured(const tpool_config *cfg, tpool__policy_handle *out,
-                           tpool_error *err);
+void tpool__policy_names(const tpool_config *cfg, const char *wanted, char *buf, size_t size)
+{
+    snprintf(buf, size, "?");
+    char **dirs;
+    size_t ndirs;
+    if (tpool__search_path(cfg, &dirs, &ndirs, NULL) != 0)
+        return;
+    strbuf names = { 0 };
+    list_available(&names, dirs, ndirs, wanted ? wanted : "");
+    tpool__search_path_free(dirs, ndirs);
+    char builtin[256];
+    list_builtin(builtin, sizeof builtin);
+    snprintf(buf, size, "%s; built in: %s", names.s ? names.s : "?", builtin);
+    free(names.s);
+}
 
-int tpool__policy_load(const tpool_config *cfg, tpool__policy_handle *out,
-                       tpool_error *err)
+/* How tpool__policy_load_isolated loads a file: first in a child. */
+struct isolation {
+    tpool__policy_probe probe;
+    const void *arg;
+    const char *what;
+    int probe_error; /* out: the error is the probe's, not the loader's */
+};
+
+static int run_probe(const tpool__policy_handle *h, struct isolation *iso, tpool_error *err)
+{
+    int rc = iso->probe ? iso->probe(h, iso->arg, err) : 0;
+    iso->probe_error = rc != 0;
+    return rc;
+}
+
+/* Loads the file at `path`, in this process or (iso != NULL) after a child
+ * has loaded and probed it. */
+static int load_file(const char *path, tpool__policy_handle *out, struct isolation *iso,
+                     tpool_error *err)
+{
+    if (!iso)
+        return tpool__policy_load_path(path, out, err);
+    int rc = tpool__policy_check_in_child(path, iso->probe, iso->arg, iso->what,
+                                          &iso->probe_error, err);
+    if (rc != 0 && rc != TPOOL__NO_CHILD) {
+        memset(out, 0, sizeof *out);
+        return rc;
+    }
+    bool probed = rc == 0;
+    rc = tpool__policy_load_path(path, out, err);
+    if (rc == 0 && !probed && (rc = run_probe(out, iso, err)) != 0)
+        tpool__policy_unload(out);
+    return rc;
+}
+
+int tpool__policy_load_path_isolated(const char *path, tpool__policy_handle *out,
+                                     tpool__policy_probe probe, const void *arg,
+                                     const char *probe_what, tpool_error *err)
+{
+    memset(out, 0, sizeof *out);
+    struct isolation iso = { probe, arg, probe_what, 0 };
+    return load_file(path, out, &iso, err);
+}
+
+static int load_configured(const tpool_config *cfg, tpool__policy_handle *out,
+                           struct isolation *iso, tpool_error *err);
+
+static int load_at(const tpool_config *cfg, tpool__policy_handle *out,
+                   struct isolation *iso, tpool_error *err)
 {
     if (!cfg || !cfg->policy_line || !err || err->code)
-        return load_configured(cfg, out, err);
+        return load_configured(cfg, out, iso, err);
     /* The policy named in a configuration file: say where, as for its other
-     * values ("tpool.json:3:13: policy: '/x/p.so': cannot load it ..."). */
+     * values ("tpool.json:3:13: policy: '/x/p.so': cannot load it ..."). A
+     * probe's error says its own where. */
     tpool_error le;
     tpool_error_clear(&le);
-    int rc = load_configured(cfg, out, &le);
-    if (rc)
+    int rc = load_configured(cfg, out, iso, &le);
+    if (rc && iso && iso->probe_error)
+        *err = le;
+    else if (rc)
         tpool__error(err, rc, cfg->source, cfg->policy_line, cfg->policy_column, "policy",
                      "%s", le.text);
     return rc;
 }
 
+int tpool__policy_load(const tpool_config *cfg, tpool__policy_handle *out,
+                       tpool_error *err)
+{
+    return load_at(cfg, out, NULL, err);
+}
+
+int tpool__policy_load_isolated(const tpool_config *cfg, tpool__policy_handle *out,
+                                tpool__policy_probe probe, const void *arg,
+                                const char *probe_what, tpool_error *err)
+{
+    struct isolation iso = { probe, arg, probe_what, 0 };
+    return load_at(cfg, out, &iso, err);
+}
+
 static int load_configured(const tpool_config *cfg, tpool__policy_handle *out,
-                           tpool_error *err)
+                           struct isolation *iso, tpool_error *err)
 {
     memset(out, 0, sizeof *out);
     const char *policy = cfg && cfg->policy ? cfg->policy : TPOOL_DEFAULT_POLICY;
 
-    if (strncmp(policy, TPOOL__BUILTIN_PREFIX, strlen(TPOOL__BUILTIN_PREFIX)) == 0)
-        return tpool__policy_load_builtin(policy, out, err);
+    if (strncmp(policy, TPOOL__BUILTIN_PREFIX, strlen(TPOOL__BUILTIN_PREFIX)) == 0) {
+        /* Linked into the library: nothing a child could catch. */
+        int rc = tpool__policy_load_builtin(policy, out, err);
+        if (rc == 0 && iso && (rc = run_probe(out, iso, err)) != 0)
+            tpool__policy_unload(out);
+        return rc;
+    }
     if (strchr(policy, '/'))
-        return tpool__policy_load_path(policy, out, err);
+        return load_file(policy, out, iso, err);
 
     if (!valid_name(policy))
         return fail(err, TPOOL_EINVAL, NULL,
@@ -658,7 +826,7 @@ static int load_configured(const tpool_config *cfg, tpool__policy_handle *out,
         if (stat(file, &st) == 0) {
             /* The first file found is the policy, broken or not: skipping a
              * broken one would silently run a different policy. */
-            rc = tpool__policy_load_path(file, out, err);
+            rc = load_file(file, out, iso, err);
             free(file);
             tpool__search_path_free(dirs, ndirs);
             return rc;

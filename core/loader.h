@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "error.h"
 #include "tpool-policy.h"
 
 /* A loaded policy. `ops` is a full-size copy of the descriptor in which every
@@ -33,12 +34,75 @@ int tpool__policy_load(const tpool_config *cfg, tpool__policy_handle *out,
 /* Loads a policy from an explicit path (used by the loader and the tests). */
 int tpool__policy_load_path(const char *path, tpool__policy_handle *out,
                             tpool_error *err);
+
+/*
+ * Work a tool wants done on a freshly loaded policy before it trusts it
+ * (such as creating and destroying a state); returns 0 or an error.
+ */
+typedef int (*tpool__policy_probe)(const tpool__policy_handle *h, const void *arg,
+                                   tpool_error *err);
+
+/*
+ * Like tpool__policy_load, for the tools that scan or check policies: a
+ * policy from a file is first loaded in a child process, and `probe` (may be
+ * NULL) run on it there, so that a .so that crashes or hangs while loading
+ * is reported (its file and the signal, or the time limit) instead of ending
+ * this process; it is loaded here only when the child saw it load. On
+ * success `probe` has returned 0 for the policy: in the child, or here for a
+ * built-in policy or when no child could be started. `probe_what` names the
+ * probe in messages ("creating a state for 4 threads").
+ */
+int tpool__policy_load_isolated(const tpool_config *cfg, tpool__policy_handle *out,
+                                tpool__policy_probe probe, const void *arg,
+                                const char *probe_what, tpool_error *err);
+/* The same for an explicit path. */
+int tpool__policy_load_path_isolated(const char *path, tpool__policy_handle *out,
+                                     tpool__policy_probe probe, const void *arg,
+                                     const char *probe_what, tpool_error *err);
+
+/*
+ * The child's part (load_isolated.c): loads `path` in a forked child and
+ * runs `probe` there. Returns 0 when both succeeded, the child's error (in
+ * err; *probe_error is set when it is the probe's own), TPOOL_ELOAD when it
+ * crashed, hung or exited early, or TPOOL__NO_CHILD when no child could be
+ * started or reaped.
+ */
+#define TPOOL__NO_CHILD 1
+int tpool__policy_check_in_child(const char *path, tpool__policy_probe probe,
+                                 const void *arg, const char *probe_what, int *probe_error,
+                                 tpool_error *err);
+
+/*
+ * The policies that could be loaded by name for cfg (may be NULL), without
+ * loading any: "a, b, c" (the *.so names on the search path, or "none"),
+ * " (did you mean 'x'?)" when one is close to `wanted` (may be NULL), then
+ * "; built in: builtin:a, ...". Into buf, cut to size.
+ */
+void tpool__policy_names(const tpool_config *cfg, const char *wanted, char *buf, size_t size);
+
+/*
+ * Records an error about policy `source` (a file or name; may be NULL) in
+ * err, key "policy", unless err already holds one; returns code. The
+ * message starts with "policy '<source>'" by convention.
+ */
+int tpool__policy_fail(tpool_error *err, int code, const char *source, const char *fmt, ...)
+    TPOOL__PRINTF(4, 5);
 void tpool__policy_unload(tpool__policy_handle *h);
 /* The loader's lock around fork(): taken before, released in the parent,
  * re-initialised in the child (pool.c installs the handlers). */
 void tpool__loader_fork_prepare(void);
 void tpool__loader_fork_parent(void);
 void tpool__loader_fork_child(void);
+
+/*
+ * Calls ops->create for a pool of `threads` (W = max(T - 1, 1)) with the
+ * resolved `params`, storing the state in *state. A refusal (non-zero, or
+ * no state) is TPOOL_EPOLICY: "policy 'NAME' refused to start: <the
+ * policy's errbuf>", with key "params" and `source` (the configuration).
+ */
+int tpool__policy_create_state(const tpool_policy *ops, unsigned threads,
+                               const tpool_param_value *params, const char *source,
+                               void **state, tpool_error *err);
 
 /* ---- built-in policies (builtin.c) ---------------------------------------- */
 

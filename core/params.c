@@ -33,16 +33,22 @@ static const char *source(const struct ctx *c)
     return c->cfg->source;
 }
 
+/* The key path of member `name` of params in the text (malloc'd), or NULL. */
+static char *member_path(const struct ctx *c, const char *name)
+{
+    if (!c->cfg->text)
+        return NULL;
+    /* After tpool_config_set_params the text is the params object alone. */
+    int alone = c->cfg->source && strcmp(c->cfg->source, TPOOL__PARAMS_SOURCE) == 0;
+    return tpool__json_path_key(alone ? NULL : "params", name);
+}
+
 /* Where member `name` of params (its key or its value) is in the text. */
 static void where(const struct ctx *c, const char *name, int want_key, int *line,
                   int *column)
 {
     *line = *column = 0;
-    if (!c->cfg->text)
-        return;
-    /* After tpool_config_set_params the text is the params object alone. */
-    int alone = c->cfg->source && strcmp(c->cfg->source, TPOOL__PARAMS_SOURCE) == 0;
-    char *path = tpool__json_path_key(alone ? NULL : "params", name);
+    char *path = member_path(c, name);
     if (!path)
         return;
     if (want_key)
@@ -50,6 +56,15 @@ static void where(const struct ctx *c, const char *name, int want_key, int *line
     else
         tpool__json_locate(c->cfg->text, path, line, column);
     free(path);
+}
+
+/* True when member `name` is written as -0, which jansson reads as 0. */
+static int negative_zero(const struct ctx *c, const char *name)
+{
+    char *path = member_path(c, name);
+    int nz = path && tpool__json_negative_zero(c->cfg->text, path);
+    free(path);
+    return nz;
 }
 
 static const char *policy_name(const struct ctx *c)
@@ -140,7 +155,9 @@ static int unknown(const struct ctx *c, const char *name)
 static int check_int(const struct ctx *c, const tpool_param_desc *d,
                      const json_t *v, tpool_param_value *out)
 {
-    if (json_is_integer(v)) {
+    /* -0 reads as 0, but its sign says a negative number was meant. */
+    int nz = json_is_integer(v) && json_integer_value(v) == 0 && negative_zero(c, d->name);
+    if (json_is_integer(v) && !nz) {
         /* json_int_t is long long: as wide as int64_t wherever jansson
          * builds, so nothing is lost comparing. */
         int64_t i = (int64_t)json_integer_value(v);
@@ -149,14 +166,25 @@ static int check_int(const struct ctx *c, const tpool_param_desc *d,
             return 0;
         }
     }
+    char what[96];
     if (d->imin == INT64_MIN && d->imax == INT64_MAX)
-        return bad_value(c, d->name, v, "an integer");
-    if (d->imax == INT64_MAX)
-        return bad_value(c, d->name, v, "an integer >= %" PRId64, d->imin);
-    if (d->imin == INT64_MIN)
-        return bad_value(c, d->name, v, "an integer <= %" PRId64, d->imax);
-    return bad_value(c, d->name, v, "an integer in [%" PRId64 ", %" PRId64 "]",
-                     d->imin, d->imax);
+        snprintf(what, sizeof what, "an integer");
+    else if (d->imax == INT64_MAX)
+        snprintf(what, sizeof what, "an integer >= %" PRId64, d->imin);
+    else if (d->imin == INT64_MIN)
+        snprintf(what, sizeof what, "an integer <= %" PRId64, d->imax);
+    else
+        snprintf(what, sizeof what, "an integer in [%" PRId64 ", %" PRId64 "]", d->imin,
+                 d->imax);
+    if (!nz)
+        return bad_value(c, d->name, v, "%s", what);
+    char key[KEY_SIZE];
+    snprintf(key, sizeof key, "params.%s", d->name);
+    int line, column;
+    where(c, d->name, 0, &line, &column);
+    return tpool__error(c->err, TPOOL_EINVAL, source(c), line, column, key,
+                        "expected %s, got -0: a negative zero reads as 0; write 0 if that "
+                        "is meant", what);
 }
 
 static int check_double(const struct ctx *c, const tpool_param_desc *d,

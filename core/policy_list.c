@@ -14,6 +14,7 @@
 
 #include "error.h"
 #include "loader.h"
+#include "strset.h"
 
 int tpool_policy_search_path(const tpool_config *cfg, char ***dirs, size_t *count,
                              tpool_error *err)
@@ -142,15 +143,6 @@ void tpool_policy_list_free(tpool_policy_info *list, size_t count)
     free(list);
 }
 
-/* Has a policy of this name (file stem) been seen already? */
-static bool seen(char **stems, size_t n, const char *stem)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(stems[i], stem) == 0)
-            return true;
-    return false;
-}
-
 /* Appends the description of a loaded policy to *list. */
 static int add_info(tpool_policy_info **list, size_t *n, size_t *cap, const char *name,
                     const char *path, const tpool_policy *ops)
@@ -200,6 +192,7 @@ int tpool_policy_list(const tpool_config *cfg, tpool_policy_info **out,
      * used and is not listed. */
     char **stems = NULL;
     size_t nstems = 0, stems_cap = 0;
+    tpool__strset seen = { 0 }; /* the stems, for a lookup in constant time */
 
     for (size_t i = 0; rc == 0 && i < ndirs; i++) {
         char **files;
@@ -214,7 +207,7 @@ int tpool_policy_list(const tpool_config *cfg, tpool_policy_info **out,
             /* Only names that tpool__policy_load would accept count. */
             if (strspn(stem, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                              "0123456789_-") != strlen(stem)
-                || seen(stems, nstems, stem)) {
+                || tpool__strset_has(&seen, stem, strlen(stem))) {
                 free(stem);
                 continue;
             }
@@ -230,6 +223,10 @@ int tpool_policy_list(const tpool_config *cfg, tpool_policy_info **out,
                 stems_cap = ncap;
             }
             stems[nstems++] = stem;
+            if (tpool__strset_add(&seen, stem) < 0) {
+                rc = TPOOL_ENOMEM;
+                break;
+            }
 
             size_t plen = strlen(dirs[i]) + 1 + strlen(files[j]) + 1;
             char *path = malloc(plen);
@@ -242,7 +239,9 @@ int tpool_policy_list(const tpool_config *cfg, tpool_policy_info **out,
             tpool__policy_handle h;
             tpool_error e;
             tpool_error_clear(&e);
-            int lrc = tpool__policy_load_path(path, &h, &e);
+            /* A scan opens every .so it finds: one that crashes its loader
+             * is reported like any broken file, not the end of the scan. */
+            int lrc = tpool__policy_load_path_isolated(path, &h, NULL, NULL, NULL, &e);
             if (lrc) {
                 if (lrc == TPOOL_ENOMEM)
                     rc = lrc;
@@ -278,6 +277,7 @@ int tpool_policy_list(const tpool_config *cfg, tpool_policy_info **out,
         tpool__policy_unload(&h);
     }
 
+    tpool__strset_free(&seen);
     tpool__search_path_free(stems, nstems);
     tpool__search_path_free(dirs, ndirs);
     if (rc) {

@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "error.h"
+#include "worker_guard.h"
 #include "fault_alloc.h" /* last: allocations go through the fault point */
 
 #ifdef TPOOL__TSAN
@@ -310,6 +311,7 @@ static void *worker_main(void *arg)
         tpool__futex_wait(&wk->life, LIFE_PENDING);
     if (life == LIFE_RETIRE)
         return NULL;
+    tpool__worker_guard_arm(wk->index); /* a task that ends this thread aborts */
 
     uint64_t since = tpool__now_ns();
     bool skip_spin = false;
@@ -328,6 +330,7 @@ static void *worker_main(void *arg)
         skip_spin = (do_grabbed(p, wk, kind, t) & TPOOL_FLAG_YIELD_WORKERS) != 0;
     }
     account(wk, &since, &wk->c.busy_ns);
+    tpool__worker_guard_disarm();
     return NULL;
 }
 
@@ -384,8 +387,12 @@ int tpool__start_worker(struct tpool *p, tpool__worker *wk, uint32_t life)
 {
     atomic_store_explicit(&wk->state, WS_RUNNING, memory_order_relaxed);
     atomic_store_explicit(&wk->life, life, memory_order_relaxed);
+    /* The configuration's stack_kb, for every worker, grown ones too. */
+    pthread_attr_t attr_mem, *attr = tpool__worker_attr(p->cfg, &attr_mem);
     int e = tpool__fault(TPOOL__FAULT_THREAD) ? EAGAIN
-                                              : pthread_create(&wk->thread, NULL, worker_main, wk);
+                                              : pthread_create(&wk->thread, attr, worker_main, wk);
+    if (attr)
+        pthread_attr_destroy(attr);
     wk->has_thread = e == 0;
     return e;
 }

@@ -13,7 +13,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "config.h"
+#include "error.h"
+#include "loader.h"
 #include "parallel.h"
 #include "pool.h"
 #include "tpool.h"
@@ -40,37 +44,141 @@ static tpool *as_tpool(pthreadpool_t pool)
 
 /* ---- pools ---------------------------------------------------------------- */
 
-static bool env_set(const char *name)
+/*
+ * The environment variables the drop-in reads. A program written for
+ * pthreadpool cannot be told about a bad one (pthreadpool_create has no
+ * error to return but NULL, and a NULL pool means "run on the caller": a
+ * framework silently serialises every operator). So a bad setting is
+ * reported on stderr, once per process and variable, and ignored: the pool
+ * is made as if the variable were unset. The native API stays strict
+ * (tpool_config_load_env returns the error).
+ */
+enum env_var { ENV_CONFIG, ENV_THREADS, ENV_POLICY, NENV, ENV_NONE = NENV };
+
+static const char *const env_names[NENV] = { "TPOOL_CONFIG", "TPOOL_THREADS", "TPOOL_POLICY" };
+
+/* 1 once the variable's warning was printed (the thread that sets it prints). */
+static tpool__a32 env_warned[NENV];
+
+/* The configuration the environment asks for; env[v] NULL leaves variable v
+ * out. Sets *blame to the variable a failure comes from. */
+static int env_config(const char *const env[NENV], size_t threads_count, tpool_config **out,
+                      enum env_var *blame, tpool_error *err)
 {
-    const char *v = getenv(name);
-    return v != NULL;
+    tpool_config *cfg = NULL;
+    *blame = ENV_CONFIG;
+    int rc = env[ENV_CONFIG] ? tpool_config_load_file(env[ENV_CONFIG], &cfg, err)
+                             : tpool_config_new(&cfg);
+    if (rc == 0 && !env[ENV_CONFIG] && !env[ENV_POLICY])
+        rc = tpool_config_set_policy(cfg, TPOOL_PTHREADPOOL_DEFAULT_POLICY);
+    if (rc && !env[ENV_CONFIG]) {
+        *blame = ENV_NONE;
+        tpool__error(err, rc, NULL, 0, 0, NULL, "%s", tpool_strerror(rc));
+    }
+    if (rc == 0 && env[ENV_THREADS]) {
+        *blame = ENV_THREADS;
+        rc = tpool__config_env_threads(cfg, env[ENV_THREADS], err);
+    }
+    if (rc == 0 && env[ENV_POLICY]) {
+        *blame = ENV_POLICY;
+        rc = tpool__config_env_policy(cfg, env[ENV_POLICY], err);
+    }
+    if (rc == 0 && threads_count != 0) {
+        *blame = ENV_NONE;
+        rc = tpool_config_set_threads(cfg, (unsigned)threads_count);
+        if (rc)
+            tpool__error(err, rc, NULL, 0, 0, NULL, "threads_count %zu is out of range",
+                         threads_count);
+    }
+    if (rc) {
+        tpool_config_free(cfg);
+        return rc;
+    }
+    *out = cfg;
+    return 0;
+}
+
+/* Which variable a failing tpool_create is blamed on: the policy's, when
+ * the policy cannot be loaded or started (or its params are wrong for it),
+ * else the configuration file's. Threads and memory are nobody's setting. */
+static enum env_var create_blame(int rc, const char *const env[NENV])
+{
+    switch (rc) {
+    case TPOOL_ENOENT: case TPOOL_ELOAD: case TPOOL_EABI: case TPOOL_EPOLICY:
+    case TPOOL_EINVAL: case TPOOL_EPARSE: case TPOOL_EIO:
+        return env[ENV_POLICY] ? ENV_POLICY : env[ENV_CONFIG] ? ENV_CONFIG : ENV_NONE;
+    default:
+        return ENV_NONE;
+    }
+}
+
+/* The warning for variable v, once per process. */
+static void warn_ignored(enum env_var v, const char *value, const tpool_error *err,
+                         const char *const env[NENV], size_t threads_count)
+{
+    uint32_t not_yet = 0;
+    if (!atomic_compare_exchange_strong(&env_warned[v], &not_yet, 1))
+        return;
+    char q[64], instead[96];
+    if (v == ENV_THREADS && threads_count)
+        snprintf(instead, sizeof instead, "%zu threads, as pthreadpool_create was asked",
+                 threads_count);
+    else if (v == ENV_THREADS)
+        snprintf(instead, sizeof instead, "the default thread count (%u, the CPUs available)",
+                 tpool_default_threads());
+    else
+        snprintf(instead, sizeof instead, "%s",
+                 v == ENV_CONFIG ? "the defaults"
+                 : env[ENV_CONFIG] ? "the policy of TPOOL_CONFIG's file"
+                                   : "the default policy '" TPOOL_PTHREADPOOL_DEFAULT_POLICY "'");
+    /* The loader's "not found" names the policies available already. */
+    char avail[512] = "";
+    if (v == ENV_POLICY && !strstr(err->text, "available: ")) {
+        memcpy(avail, "; policies available: ", sizeof "; policies available: ");
+        tpool__policy_names(NULL, value, avail + strlen(avail), sizeof avail - strlen(avail));
+    }
+    fprintf(stderr,
+            "pthreadpool_create: ignoring %s=%s: %s%s; instead using %s (this warning "
+            "is printed once)\n",
+            env_names[v], tpool__env_quote(value, q, sizeof q),
+            err->text[0] ? err->text : tpool_strerror(err->code), avail, instead);
 }
 
 pthreadpool_t pthreadpool_create(size_t threads_count)
 {
-    tpool_error err;
-    tpool_error_clear(&err);
-    tpool_config *cfg = NULL;
-    tpool *pool = NULL;
-    int rc = tpool_config_load_env(&cfg, &err);
-    if (rc == 0 && !env_set("TPOOL_CONFIG") && !env_set("TPOOL_POLICY"))
-        rc = tpool_config_set_policy(cfg, TPOOL_PTHREADPOOL_DEFAULT_POLICY);
-    if (rc == 0 && threads_count != 0) {
-        rc = threads_count <= 4096 ? tpool_config_set_threads(cfg, (unsigned)threads_count)
-                                   : TPOOL_EINVAL;
-        if (rc)
-            snprintf(err.text, sizeof err.text,
-                     "threads_count %zu is out of range [0, 4096]", threads_count);
-    }
-    if (rc == 0)
-        rc = tpool_create(cfg, &pool, &err);
-    tpool_config_free(cfg);
-    if (rc) {
-        fprintf(stderr, "pthreadpool_create: %s\n",
-                err.text[0] ? err.text : tpool_strerror(rc));
+    if (threads_count > 4096) {
+        fprintf(stderr, "pthreadpool_create: threads_count %zu is out of range [0, 4096]\n",
+                threads_count);
         return NULL;
     }
-    return (pthreadpool_t)pool;
+    const char *env[NENV];
+    for (int v = 0; v < NENV; v++)
+        env[v] = getenv(env_names[v]);
+    /* Each round leaves out the variable the last one failed on: at most
+     * one round per variable, then the defaults, which fail only for want
+     * of threads, memory or the default policy. */
+    for (;;) {
+        tpool_error err;
+        tpool_error_clear(&err);
+        tpool_config *cfg = NULL;
+        tpool *pool = NULL;
+        enum env_var blame;
+        int rc = env_config(env, threads_count, &cfg, &blame, &err);
+        if (rc == 0) {
+            rc = tpool_create(cfg, &pool, &err);
+            blame = rc ? create_blame(rc, env) : ENV_NONE;
+            tpool_config_free(cfg);
+        }
+        if (rc == 0)
+            return (pthreadpool_t)pool;
+        if (blame == ENV_NONE) {
+            fprintf(stderr, "pthreadpool_create: %s\n",
+                    err.text[0] ? err.text : tpool_strerror(rc));
+            return NULL;
+        }
+        warn_ignored(blame, env[blame], &err, env, threads_count);
+        env[blame] = NULL;
+    }
 }
 
 size_t pthreadpool_get_threads_count(pthreadpool_t pool)

@@ -3,8 +3,11 @@
  * configuration would really use, as JSON (`tpool-info --check-config`).
  *
  * It goes through the same steps as pool creation (load the policy, validate
- * the params against its table) so that a configuration that resolves here
- * is one that tpool_create accepts, short of thread creation.
+ * the params against its table, create and destroy a policy state for the
+ * thread count) so that a configuration that resolves here is one that
+ * tpool_create accepts, short of thread creation. The policy is loaded and
+ * its state created first in a child process (tpool__policy_load_isolated),
+ * so that a module that crashes is reported rather than ending the checker.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -64,6 +67,7 @@ static json_t *build(const tpool_config *cfg, const tpool__policy_handle *h,
         bad |= json_object_set_new(o, "elastic", el);
     }
     bad |= json_object_set_new(o, "spin_us", json_integer(cfg->spin_us));
+    bad |= json_object_set_new(o, "stack_kb", json_integer(cfg->stack_kb));
     bad |= json_object_set_new(o, "min_work_size",
                                json_integer((json_int_t)cfg->min_work_size));
     if (bad) {
@@ -71,6 +75,39 @@ static json_t *build(const tpool_config *cfg, const tpool__policy_handle *h,
         return NULL;
     }
     return o;
+}
+
+/* The thread counts a pool of cfg creates a policy state for: where it
+ * starts and, for an elastic pool, the most it grows to. */
+static unsigned state_threads(const tpool_config *cfg, unsigned out[2])
+{
+    out[0] = cfg->threads ? cfg->threads : tpool_default_threads();
+    if (cfg->threads_max > out[0]) {
+        out[1] = cfg->threads_max;
+        return 2;
+    }
+    return 1;
+}
+
+/* The probe: params valid, and create accepts them at every thread count
+ * the pool would use (a combination create refuses fails every pool). */
+static int try_create(const tpool__policy_handle *h, const void *arg, tpool_error *err)
+{
+    const tpool_config *cfg = arg;
+    tpool_param_value *values = calloc(h->ops.nparams + 1, sizeof *values);
+    if (!values)
+        return tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL, "out of memory");
+    int rc = tpool__params_resolve(cfg, &h->ops, values, err);
+    unsigned threads[2];
+    unsigned n = state_threads(cfg, threads);
+    for (unsigned i = 0; rc == 0 && i < n; i++) {
+        void *state;
+        rc = tpool__policy_create_state(&h->ops, threads[i], values, cfg->source, &state, err);
+        if (rc == 0)
+            h->ops.destroy(state);
+    }
+    free(values);
+    return rc;
 }
 
 int tpool_config_resolve(const tpool_config *cfg, char **json_out, tpool_error *err)
@@ -81,7 +118,9 @@ int tpool_config_resolve(const tpool_config *cfg, char **json_out, tpool_error *
     *json_out = NULL;
 
     tpool__policy_handle h;
-    int rc = tpool__policy_load(cfg, &h, err);
+    int rc = tpool__policy_load_isolated(cfg, &h, try_create, cfg,
+                                         "creating and destroying a state of it with "
+                                         "the configured params", err);
     if (rc)
         return rc;
 

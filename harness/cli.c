@@ -44,7 +44,7 @@ static void usage(FILE *f)
 "  -r, --repetitions N     measured rounds\n"
 "      --warmup N          unmeasured rounds first\n"
 "  -s, --seed N            seed of the workloads' data and of the shuffles\n"
-"      --scale F           multiply each workload's size by F (e.g. 0.1)\n"
+"      --scale F           multiply each workload's size by F, 0 < F <= 1e6 (e.g. 0.1)\n"
 "\n"
 "Output (the table goes to stdout):\n"
 "  -o, --out DIR           results directory (default: results); receives\n"
@@ -441,7 +441,8 @@ int bench_main(int argc, char **argv)
             char *end;
             o.scale = strtod(optarg, &end);
             if (*end || !(o.scale > 0) || o.scale > 1e6) {
-                fprintf(stderr, "tpool-bench: --scale: expected a number > 0\n");
+                fprintf(stderr, "tpool-bench: --scale: expected a number > 0 and <= 1e6, "
+                                "got '%s'\n", optarg);
                 return 2;
             }
             break;

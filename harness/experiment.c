@@ -18,6 +18,10 @@
 
 #include "bench.h"
 #include "json_locate.h"
+#include "textfile.h"
+
+/* An experiment is a few kilobytes: a huge file is a mistake. */
+#define EXPERIMENT_MAX_SIZE (64u << 20)
 
 /* The built-in default experiment; harness/experiments/default.json is the
  * same text (check_bench_experiment compares them). Sized to take about two
@@ -598,45 +602,23 @@ out:
 
 int bench_experiment_load(const char *path, bench_experiment *out, bench_perror *err)
 {
-    FILE *f = fopen(path, "rb");
     if (err)
         memset(err, 0, sizeof *err);
     memset(out, 0, sizeof *out);
-    if (!f) {
-        if (err)
-            snprintf(err->text, sizeof err->text, "%s: %s", path, strerror(errno));
+    /* The configuration's reader: regular files only, so that a FIFO is
+     * refused instead of blocking the harness forever. */
+    char *buf = NULL;
+    size_t len = 0;
+    tpool__file_error fe;
+    int frc = tpool__read_text_file(path, EXPERIMENT_MAX_SIZE, &buf, &len, &fe);
+    if (frc && err && fe.too_large)
+        snprintf(err->text, sizeof err->text, "%s: too large (%s), not an experiment file",
+                 path, fe.why);
+    else if (frc && err)
+        snprintf(err->text, sizeof err->text, "%s: %s%s", path,
+                 fe.opening ? "" : "cannot read the experiment file: ", fe.why);
+    if (frc)
         return -1;
-    }
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (len + 1 == cap) {
-            char *nb = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    int ioerr = ferror(f) ? errno : 0; /* EISDIR for a directory */
-    fclose(f);
-    if (!buf || ioerr) {
-        if (err)
-            snprintf(err->text, sizeof err->text, "%s: %s", path,
-                     buf ? "cannot read the experiment file: " : "too large or out of memory");
-        if (err && buf) {
-            size_t l = strlen(err->text);
-            snprintf(err->text + l, sizeof err->text - l, "%s", strerror(ioerr));
-        }
-        free(buf);
-        return -1;
-    }
-    buf[len] = '\0';
     const char *nul = memchr(buf, '\0', len);
     if (nul) {
         if (err) {

@@ -3,7 +3,9 @@
  *
  * This is the only header a policy needs. A policy is a shared object that
  * exports one function, TPOOL_POLICY_ENTRY, returning a pointer to a constant
- * struct tpool_policy. The core owns threads, parking, waking, timing,
+ * struct tpool_policy that is static data of the .so (TPOOL_POLICY_DEFINE
+ * writes both; the loader refuses a descriptor or a parameter table that does
+ * not lie in the .so). The core owns threads, parking, waking, timing,
  * statistics and errors; the policy only decides which task or which range of
  * items a worker gets next.
  *
@@ -87,6 +89,10 @@ typedef struct tpool_param_desc {
     int edefault;                   /* TPOOL_PARAM_ENUM: index of the default */
 } tpool_param_desc;
 
+/* The most entries a parameter table may have: the loader refuses a larger
+ * nparams (a stale or mistyped count) before it reads the table. */
+#define TPOOL_POLICY_MAX_PARAMS 256
+
 /* A validated parameter value, defaults filled in; one per desc entry. */
 typedef union tpool_param_value {
     int64_t i; /* INT, BOOL (0/1), ENUM (index into choices) */
@@ -125,7 +131,9 @@ typedef struct tpool_policy {
     const char *name;        /* mandatory, e.g. "fifo" */
     const char *description; /* one line; NULL allowed */
 
-    const tpool_param_desc *params; /* may be NULL when nparams == 0 */
+    /* Static data of the .so, nparams entries (at most
+     * TPOOL_POLICY_MAX_PARAMS); may be NULL when nparams == 0. */
+    const tpool_param_desc *params;
     unsigned nparams;
 
     /* Mandatory. Creates the per-pool state in *out. Returns 0, or non-zero

@@ -235,7 +235,8 @@ TPOOL_API int tpool_set_policy(tpool *pool, const char *policy, const char *para
 
 /*
  * The default thread count: the CPUs in this process's affinity mask, capped
- * by the cgroup v2 CPU quota (cpu.max) when one is set; at least 1.
+ * by the cgroup CPU quota when one is set (v2 cpu.max; v1 cpu.cfs_quota_us /
+ * cpu.cfs_period_us, also in hybrid mode), rounded up; at least 1.
  */
 TPOOL_API unsigned tpool_default_threads(void);
 
@@ -261,10 +262,13 @@ typedef struct tpool_task_attr {
 
 /*
  * Submits fn(arg). `attr` may be NULL for the defaults. Safe from any thread
- * and from inside tasks; never blocks on running tasks. Returns TPOOL_ENOMEM
- * (the task is not queued and on_complete is not called) or TPOOL_ESHUTDOWN
- * when the pool is being destroyed in cancel mode or was inherited through
- * fork() (see "Fork").
+ * and from inside tasks; never blocks on running tasks. Not
+ * async-signal-safe: it allocates and takes locks, so calling it from a
+ * signal handler can deadlock (docs/api.md, "Limits"). fn must return: a
+ * task that ends its thread (pthread_exit) aborts the process. Returns
+ * TPOOL_ENOMEM (the task is not queued and on_complete is not called) or
+ * TPOOL_ESHUTDOWN when the pool is being destroyed in cancel mode or was
+ * inherited through fork() (see "Fork").
  */
 TPOOL_API int tpool_submit(tpool *pool, tpool_task_fn fn, void *arg,
                            const tpool_task_attr *attr);
@@ -314,7 +318,9 @@ typedef struct tpool_range_opts {
  * pool's min_work_size, or the call comes from inside a task or another
  * parallel-for of the same pool (so nesting never deadlocks nor
  * oversubscribes). Calls from several outside threads at once are
- * serialised: each gets the whole pool in turn. `opts` may be NULL.
+ * serialised: each gets the whole pool in turn. `opts` may be NULL. fn must
+ * return: leaving it by longjmp (or a C++ exception) leaves the pool's job
+ * unfinished and its lock held (docs/api.md, "Limits").
  */
 TPOOL_API int tpool_parallel_range(tpool *pool, size_t n, tpool_range_fn fn,
                                    void *ctx, const tpool_range_opts *opts);

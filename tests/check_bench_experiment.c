@@ -3,6 +3,7 @@
  * back as the same experiment, and bad experiments are refused with the
  * line, column and key of what is wrong. */
 #define _GNU_SOURCE
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -287,6 +288,21 @@ START_TEST(files)
     snprintf(want, sizeof want, "%s:3:13: warmup: ", path);
     ck_assert_msg(strncmp(pe.text, want, strlen(want)) == 0, "%s", pe.text);
     unlink(path);
+
+    /* A FIFO is refused at once (reading it waited forever for a writer). */
+    char dir[] = "/tmp/check_bench_fifoXXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "%s/exp.json", dir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    ck_assert_int_ne(bench_experiment_load(fifo, &e, &pe), 0);
+    snprintf(want, sizeof want, "%s: cannot read the experiment file: it is a FIFO", fifo);
+    ck_assert_msg(strncmp(pe.text, want, strlen(want)) == 0, "%s", pe.text);
+    unlink(fifo);
+    rmdir(dir);
+    ck_assert_int_ne(bench_experiment_load("/dev/null", &e, &pe), 0);
+    ck_assert_msg(strstr(pe.text, "/dev/null: cannot read the experiment file: it is a "
+                                  "character device"), "%s", pe.text);
 }
 END_TEST
 

@@ -139,6 +139,10 @@ static const struct bad_case {
     { "{\"threads\": null}", TPOOL_EINVAL, "threads", 1, 13, "got null" },
     { "{\"threads\": [4]}", TPOOL_EINVAL, "threads", 1, 13, "got [4]" },
     { "{\"threads\": 9223372036854775807}", TPOOL_EINVAL, "threads", 1, 13, "got 9223372036854775807" },
+    /* -0 reads as 0 (every CPU), but the sign says a negative count was meant. */
+    { "{\"threads\": -0}", TPOOL_EINVAL, "threads", 1, 13, "expected an integer in [0, 4096], got -0: a negative zero reads as 0, the default (as many threads as CPUs available); write 0 if that is meant" },
+    { "{\"threads\": {\"min\": 1, \"max\": 2, \"idle_ms\": -0}}", TPOOL_EINVAL, "threads.idle_ms", 1, 45, "got -0: a negative zero reads as 0; write 0" },
+    { "{\"spin_us\": -0}", TPOOL_EINVAL, "spin_us", 1, 13, "expected an integer in [0, 1000000], got -0: a negative zero" },
     { "{\"policy\": \"\"}", TPOOL_EINVAL, "policy", 1, 12, "expected a non-empty string (a policy name, or a path containing '/'), got \"\"" },
     { "{\"policy\": 3}", TPOOL_EINVAL, "policy", 1, 12, "got 3" },
     { "{\"policy\": null}", TPOOL_EINVAL, "policy", 1, 12, "got null" },
@@ -158,14 +162,19 @@ static const struct bad_case {
     { "{\"spin_us\": -5}", TPOOL_EINVAL, "spin_us", 1, 13, "expected an integer in [0, 1000000], got -5" },
     { "{\"spin_us\": 1000001}", TPOOL_EINVAL, "spin_us", 1, 13, "got 1000001" },
     { "{\"spin_us\": 1.5}", TPOOL_EINVAL, "spin_us", 1, 13, "got 1.5" },
+    { "{\"stack_kb\": -1}", TPOOL_EINVAL, "stack_kb", 1, 14, "expected an integer in [0, 1048576], got -1" },
+    { "{\"stack_kb\": 1048577}", TPOOL_EINVAL, "stack_kb", 1, 14, "got 1048577" },
+    { "{\"stack_kb\": 1}", TPOOL_EINVAL, "stack_kb", 1, 14, "expected 0 (the default) or an integer in [" },
+    { "{\"stack_kb\": \"64k\"}", TPOOL_EINVAL, "stack_kb", 1, 14, "got \"64k\"" },
+    { "{\"stack_kb\": -0}", TPOOL_EINVAL, "stack_kb", 1, 14, "got -0" },
     { "{\"min_work_size\": 0}", TPOOL_EINVAL, "min_work_size", 1, 19, "expected an integer >= 1, got 0" },
     { "{\"min_work_size\": -3}", TPOOL_EINVAL, "min_work_size", 1, 19, "got -3" },
     { "{\"min_work_size\": \"big\"}", TPOOL_EINVAL, "min_work_size", 1, 19, "got \"big\"" },
-    { "{\"spin\": 10}", TPOOL_EINVAL, "spin", 1, 2, "unknown key (known: threads, policy, params, policy_path, spin_us, min_work_size; did you mean 'spin_us'?)" },
+    { "{\"spin\": 10}", TPOOL_EINVAL, "spin", 1, 2, "unknown key (known: threads, policy, params, policy_path, spin_us, min_work_size, stack_kb; did you mean 'spin_us'?)" },
     { "{\"thread\": 4}", TPOOL_EINVAL, "thread", 1, 2, "did you mean 'threads'?" },
     { "{\"Threads\": 4}", TPOOL_EINVAL, "Threads", 1, 2, "did you mean 'threads'?" },
     { "{\"policypath\": \"/a\"}", TPOOL_EINVAL, "policypath", 1, 2, "did you mean 'policy_path'?" },
-    { "{\"zzz\": 1}", TPOOL_EINVAL, "zzz", 1, 2, "unknown key (known: threads, policy, params, policy_path, spin_us, min_work_size)" },
+    { "{\"zzz\": 1}", TPOOL_EINVAL, "zzz", 1, 2, "unknown key (known: threads, policy, params, policy_path, spin_us, min_work_size, stack_kb)" },
     { "{\"a\\\"b\": 1}", TPOOL_EINVAL, "a\"b", 1, 2, "unknown key" },
     { "{\"x.y\": 1}", TPOOL_EINVAL, "x.y", 1, 2, "unknown key" },
     { "{\"params\": {\"threads\": -1}, \"bogus\": 1}", TPOOL_EINVAL, "bogus", 1, 29, "unknown key" },
@@ -233,7 +242,7 @@ START_TEST(test_invalid_message_exact)
     ck_assert_int_eq(tpool_config_load_text("{\n  \"threads\": 4,\n  \"spin\": 10\n}",
                                             "cfg.json", &cfg, &err), TPOOL_EINVAL);
     ck_assert_str_eq(err.text, "cfg.json:3:3: spin: unknown key (known: threads, policy, "
-                     "params, policy_path, spin_us, min_work_size; did you mean 'spin_us'?)");
+                     "params, policy_path, spin_us, min_work_size, stack_kb; did you mean 'spin_us'?)");
     tpool_error_clear(&err);
     ck_assert_int_eq(tpool_config_load_text("{\"threads\": \"x\"}", NULL, &cfg, &err),
                      TPOOL_EINVAL);
@@ -309,6 +318,7 @@ static void assert_defaults(const tpool_config *cfg)
     ck_assert_ptr_null(cfg->params);
     ck_assert_uint_eq(cfg->npolicy_path, 0);
     ck_assert_uint_eq(cfg->spin_us, TPOOL_DEFAULT_SPIN_US);
+    ck_assert_uint_eq(cfg->stack_kb, 0);
     ck_assert_uint_eq(cfg->min_work_size, TPOOL_DEFAULT_MIN_WORK_SIZE);
     ck_assert_uint_eq(tpool_config_threads(cfg), 0);
     ck_assert_str_eq(tpool_config_policy(cfg), "fifo");
@@ -339,7 +349,8 @@ START_TEST(test_all_keys)
         "  \"params\": {\"chunk\": 64, \"mode\": \"guided\"},\n"
         "  \"policy_path\": [\"/opt/tpool\", \"lib/tpool\"],\n"
         "  \"spin_us\": 50,\n"
-        "  \"min_work_size\": 4096\n"
+        "  \"min_work_size\": 4096,\n"
+        "  \"stack_kb\": 512\n"
         "}\n";
     tpool_error err;
     tpool_config *cfg;
@@ -357,6 +368,7 @@ START_TEST(test_all_keys)
     ck_assert_str_eq(cfg->policy_path[1], "lib/tpool"); /* text: kept as given */
     ck_assert_uint_eq(cfg->spin_us, 50);
     ck_assert_uint_eq(cfg->min_work_size, 4096);
+    ck_assert_uint_eq(cfg->stack_kb, 512);
     ck_assert_str_eq(cfg->source, "svc.json");
     ck_assert_str_eq(cfg->text, json);
     tpool_config_free(cfg);
@@ -366,13 +378,16 @@ END_TEST
 START_TEST(test_boundaries)
 {
     tpool_config *cfg = load_ok("{\"threads\": 4096, \"spin_us\": 1000000, "
-                                "\"min_work_size\": 9223372036854775807}");
+                                "\"min_work_size\": 9223372036854775807, \"stack_kb\": 1048576}");
+    ck_assert_uint_eq(cfg->stack_kb, 1048576);
     ck_assert_uint_eq(cfg->threads, 4096);
     ck_assert_uint_eq(cfg->spin_us, 1000000);
     ck_assert_uint_eq(cfg->min_work_size, (size_t)9223372036854775807ull);
     tpool_config_free(cfg);
 
-    cfg = load_ok("{\"threads\": 0, \"spin_us\": 0, \"min_work_size\": 1, \"params\": {}}");
+    cfg = load_ok("{\"threads\": 0, \"spin_us\": 0, \"min_work_size\": 1, \"params\": {},"
+                  " \"stack_kb\": 1024}");
+    ck_assert_uint_eq(cfg->stack_kb, 1024);
     ck_assert_uint_eq(cfg->threads, 0);
     ck_assert_uint_eq(cfg->spin_us, 0);
     ck_assert_uint_eq(cfg->min_work_size, 1);
@@ -585,6 +600,46 @@ START_TEST(test_file_directory)
     ck_assert_str_eq(err.source, tmpdir);
     ck_assert_ptr_nonnull(strstr(err.text, strerror(EISDIR)));
     ck_assert_int_eq(strncmp(err.text, tmpdir, strlen(tmpdir)), 0);
+}
+END_TEST
+
+/*
+ * What is not a regular file is refused at once, without reading: a FIFO
+ * with no writer made open() (and so every pool of a program whose
+ * TPOOL_CONFIG named it) wait forever; a device has no end to read to. The
+ * tcase's time limit turns a wait into a failure.
+ */
+START_TEST(test_file_not_regular)
+{
+    char fifo[4200];
+    snprintf(fifo, sizeof fifo, "%s/fifo.json", tmpdir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    static const struct {
+        const char *path, *what;
+    } cases[] = { { NULL, "it is a FIFO (named pipe), not a regular file" },
+                  { "/dev/null", "it is a character device, not a regular file" } };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *path = cases[i].path ? cases[i].path : fifo;
+        tpool_error err;
+        tpool_config *cfg = (tpool_config *)&err;
+        tpool_error_clear(&err);
+        ck_assert_int_eq(tpool_config_load_file(path, &cfg, &err), TPOOL_EIO);
+        ck_assert_ptr_null(cfg);
+        ck_assert_str_eq(err.source, path);
+        char want[4400];
+        snprintf(want, sizeof want, "%s: cannot read configuration file: %s", path,
+                 cases[i].what);
+        ck_assert_msg(strncmp(err.text, want, strlen(want)) == 0, "%s", err.text);
+        ck_assert_ptr_nonnull(strstr(err.text, "name a regular file"));
+    }
+    /* Through the environment, as pthreadpool_create reads it. */
+    setenv("TPOOL_CONFIG", fifo, 1);
+    tpool_error err;
+    tpool_config *cfg = NULL;
+    tpool_error_clear(&err);
+    ck_assert_int_eq(tpool_config_load_env(&cfg, &err), TPOOL_EIO);
+    ck_assert_ptr_nonnull(strstr(err.text, "it is a FIFO"));
+    unsetenv("TPOOL_CONFIG");
 }
 END_TEST
 
@@ -886,7 +941,8 @@ END_TEST
 START_TEST(test_copy)
 {
     tpool_config *cfg = load_ok("{\"threads\": 3, \"policy\": \"stealing\", \"spin_us\": 9,"
-                                " \"min_work_size\": 17, \"policy_path\": [\"/p\", \"q\"],"
+                                " \"min_work_size\": 17, \"stack_kb\": 300,"
+                                " \"policy_path\": [\"/p\", \"q\"],"
                                 " \"params\": {\"k\": [1, {\"z\": true}]}}");
     tpool_config *copy = NULL;
     ck_assert_int_eq(tpool__config_copy(cfg, &copy), 0);
@@ -895,6 +951,7 @@ START_TEST(test_copy)
     ck_assert_uint_eq(copy->threads, 3);
     ck_assert_uint_eq(copy->spin_us, 9);
     ck_assert_uint_eq(copy->min_work_size, 17);
+    ck_assert_uint_eq(copy->stack_kb, 300);
     ck_assert_str_eq(copy->policy, "stealing");
     ck_assert_ptr_ne(copy->policy, cfg->policy);
     ck_assert_uint_eq(copy->npolicy_path, 2);
@@ -1242,6 +1299,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_file_errors_positions);
     tcase_add_test(tc, test_file_missing);
     tcase_add_test(tc, test_file_directory);
+    tcase_add_test(tc, test_file_not_regular);
     tcase_add_test(tc, test_file_unreadable);
     tcase_add_test(tc, test_file_ok);
     suite_add_tcase(s, tc);

@@ -1,6 +1,7 @@
 /*
- * check_cpu.c - the default thread count: cgroup v2 quota parsing against
- * fixture files, and tpool_default_threads against the affinity mask.
+ * check_cpu.c - the default thread count: cgroup quota parsing (v2, v1,
+ * hybrid) against fixture files, and tpool_default_threads against the
+ * affinity mask.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -15,42 +16,70 @@
 #include "tpool.h"
 
 /*
- * One fixture: the /proc/self/cgroup text, and cpu.max contents for
- * directories below the fake cgroup root ("" is the root itself). NULL
- * proc text means the file does not exist.
+ * One fixture: the /proc/self/cgroup text, and files in directories below
+ * the fake cgroup root ("" is the root itself): cpu.max (v2) unless `name`
+ * says otherwise (v1: cpu.cfs_quota_us, cpu.cfs_period_us). NULL proc text
+ * means the file does not exist.
  */
 typedef struct {
     const char *dir;
-    const char *cpu_max;
+    const char *cpu_max; /* the file's text */
+    const char *name;    /* NULL: cpu.max */
 } cg_file;
+
+#define V1(dir, quota, period) \
+    { dir, quota "\n", "cpu.cfs_quota_us" }, { dir, period "\n", "cpu.cfs_period_us" }
 
 static const struct {
     const char *what;
     const char *proc;
-    cg_file files[4];
+    cg_file files[8];
     unsigned want;
 } cases[] = {
-    { "no quota", "0::/a\n", { { "a", "max 100000\n" } }, 0 },
-    { "quota 1.5 CPUs rounds up", "0::/a\n", { { "a", "150000 100000\n" } }, 2 },
-    { "quota exactly 3 CPUs", "0::/a\n", { { "a", "300000 100000\n" } }, 3 },
-    { "quota below one CPU", "0::/a\n", { { "a", "5000 100000\n" } }, 1 },
+    { "no quota", "0::/a\n", { { "a", "max 100000\n", NULL } }, 0 },
+    { "quota 1.5 CPUs rounds up", "0::/a\n", { { "a", "150000 100000\n", NULL } }, 2 },
+    { "quota exactly 3 CPUs", "0::/a\n", { { "a", "300000 100000\n", NULL } }, 3 },
+    { "quota below one CPU", "0::/a\n", { { "a", "5000 100000\n", NULL } }, 1 },
     { "parent tighter than child", "0::/a/b\n",
-      { { "a", "100000 100000\n" }, { "a/b", "400000 100000\n" } }, 1 },
+      { { "a", "100000 100000\n", NULL }, { "a/b", "400000 100000\n", NULL } }, 1 },
     { "child tighter than parent", "0::/a/b\n",
-      { { "a", "400000 100000\n" }, { "a/b", "200000 100000\n" } }, 2 },
+      { { "a", "400000 100000\n", NULL }, { "a/b", "200000 100000\n", NULL } }, 2 },
     { "grandparent limits, parent unlimited", "0::/a/b/c\n",
-      { { "", "max 100000\n" }, { "a", "300000 100000\n" }, { "a/b", "max 100000\n" } }, 3 },
-    { "quota on the root", "0::/\n", { { "", "200000 100000\n" } }, 2 },
-    { "no cpu.max files", "0::/a/b\n", { { NULL, NULL } }, 0 },
-    { "missing /proc/self/cgroup", NULL, { { "a", "100000 100000\n" } }, 0 },
-    { "cgroup v1 only", "12:cpu,cpuacct:/a\n4:memory:/a\n",
-      { { "a", "100000 100000\n" } }, 0 },
+      { { "", "max 100000\n", NULL },
+        { "a", "300000 100000\n", NULL },
+        { "a/b", "max 100000\n", NULL } }, 3 },
+    { "quota on the root", "0::/\n", { { "", "200000 100000\n", NULL } }, 2 },
+    { "no cpu.max files", "0::/a/b\n", { { NULL, NULL, NULL } }, 0 },
+    { "missing /proc/self/cgroup", NULL, { { "a", "100000 100000\n", NULL } }, 0 },
+    { "cgroup v1 only, no v1 files", "12:cpu,cpuacct:/a\n4:memory:/a\n",
+      { { "a", "100000 100000\n", NULL } }, 0 },
     { "hybrid v1 and v2", "12:cpu,cpuacct:/x\n0::/a\n",
-      { { "a", "200000 100000\n" } }, 2 },
-    { "malformed quota", "0::/a\n", { { "a", "lots 100000\n" } }, 0 },
-    { "zero period", "0::/a\n", { { "a", "100000 0\n" } }, 0 },
-    { "empty cpu.max", "0::/a\n", { { "a", "" } }, 0 },
-    { "empty /proc/self/cgroup", "", { { "a", "100000 100000\n" } }, 0 },
+      { { "a", "200000 100000\n", NULL } }, 2 },
+    /* cgroup v1: cpu.cfs_quota_us / cpu.cfs_period_us. */
+    { "cgroup v1 quota 1.5 CPUs", "12:cpu,cpuacct:/a\n4:memory:/a\n",
+      { V1("cpu,cpuacct/a", "150000", "100000") }, 2 },
+    { "cgroup v1 no quota", "12:cpu,cpuacct:/a\n", { V1("cpu,cpuacct/a", "-1", "100000") }, 0 },
+    { "cgroup v1 parent tighter", "12:cpu,cpuacct:/a/b\n",
+      { V1("cpu,cpuacct/a", "100000", "100000"), V1("cpu,cpuacct/a/b", "400000", "100000") },
+      1 },
+    { "cgroup v1 through the cpu link", "12:cpu,cpuacct:/a\n",
+      { V1("cpu/a", "300000", "100000") }, 3 },
+    { "cgroup v1 cpu alone", "3:cpu:/a\n", { V1("cpu/a", "250000", "100000") }, 3 },
+    { "cgroup v1 cpuacct is not cpu", "3:cpuacct:/a\n",
+      { V1("cpuacct/a", "100000", "100000") }, 0 },
+    { "cgroup v1 container (host path absent, quota on the mount's root)",
+      "12:cpu,cpuacct:/docker/0123abcd\n", { V1("cpu,cpuacct", "200000", "100000") }, 2 },
+    { "cgroup v1 zero period", "12:cpu,cpuacct:/a\n", { V1("cpu,cpuacct/a", "100000", "0") }, 0 },
+    /* Hybrid: v1 holds the cpu controller, v2 is mounted at ROOT/unified. */
+    { "hybrid, quota in v1", "12:cpu,cpuacct:/x\n0::/a\n",
+      { V1("cpu,cpuacct/x", "300000", "100000"), { "unified/a", "max 100000\n", NULL } }, 3 },
+    { "hybrid, the tighter of v1 and v2", "12:cpu,cpuacct:/x\n0::/a\n",
+      { V1("cpu,cpuacct/x", "300000", "100000"), { "unified/a", "100000 100000\n", NULL } },
+      1 },
+    { "malformed quota", "0::/a\n", { { "a", "lots 100000\n", NULL } }, 0 },
+    { "zero period", "0::/a\n", { { "a", "100000 0\n", NULL } }, 0 },
+    { "empty cpu.max", "0::/a\n", { { "a", "", NULL } }, 0 },
+    { "empty /proc/self/cgroup", "", { { "a", "100000 100000\n", NULL } }, 0 },
 };
 
 static char *tmpdir_new(void)
@@ -95,12 +124,13 @@ START_TEST(test_cgroup_limit)
     make_dirs(root);
     if (cases[_i].proc)
         write_file(proc, cases[_i].proc);
-    for (int k = 0; k < 4 && cases[_i].files[k].dir; k++) {
-        char dir[PATH_MAX + 64], file[PATH_MAX + 80];
-        snprintf(dir, sizeof dir, "%s/%s", root, cases[_i].files[k].dir);
+    for (int k = 0; k < 8 && cases[_i].files[k].dir; k++) {
+        const cg_file *cf = &cases[_i].files[k];
+        char dir[PATH_MAX + 64], file[PATH_MAX + 96];
+        snprintf(dir, sizeof dir, "%s/%s", root, cf->dir);
         make_dirs(dir);
-        snprintf(file, sizeof file, "%s/cpu.max", dir);
-        write_file(file, cases[_i].files[k].cpu_max);
+        snprintf(file, sizeof file, "%s/%s", dir, cf->name ? cf->name : "cpu.max");
+        write_file(file, cf->cpu_max);
     }
 
     unsigned got = tpool__cgroup_cpu_limit(proc, root);

@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,6 +307,50 @@ START_TEST(test_search_path_dedup)
 }
 END_TEST
 
+/*
+ * A policy_path of 400000 entries, each directory listed twice (the second
+ * copies in reverse order) and the modules directory last: the search path
+ * keeps the first of each in order, and a name is found in the last one.
+ * Building it compared every entry with every earlier one, which took
+ * minutes here (and days for a 64 MiB configuration); the tcase's time
+ * limit turns such a regression into a failure.
+ */
+START_TEST(test_search_path_long)
+{
+    enum { DISTINCT = 200000 };
+    char **path = malloc((2 * DISTINCT + 1) * sizeof *path);
+    ck_assert_ptr_nonnull(path);
+    for (size_t i = 0; i < DISTINCT; i++) {
+        char d[64];
+        snprintf(d, sizeof d, "/nonexistent/tpool/%zu", i);
+        path[i] = strdup(d);
+        path[2 * DISTINCT - 1 - i] = strdup(d);
+        ck_assert(path[i] && path[2 * DISTINCT - 1 - i]);
+    }
+    path[2 * DISTINCT] = strdup(mods());
+    tpool_config cfg = { .policy = (char *)"mod_ok", .policy_path = path,
+                         .npolicy_path = 2 * DISTINCT + 1 };
+    char **dirs;
+    size_t n;
+    tpool_error err;
+    tpool_error_clear(&err);
+    ck_assert_int_eq(tpool__search_path(&cfg, &dirs, &n, &err), 0);
+    ck_assert_uint_eq(n, DISTINCT + 2); /* and the install directory */
+    for (size_t i = 0; i < DISTINCT; i++)
+        ck_assert_str_eq(dirs[i], path[i]);
+    ck_assert_str_eq(dirs[DISTINCT], mods());
+    tpool__search_path_free(dirs, n);
+
+    tpool__policy_handle h;
+    ck_assert_int_eq(tpool__policy_load(&cfg, &h, &err), 0);
+    ck_assert_str_eq(h.path, mod("mod_ok"));
+    tpool__policy_unload(&h);
+    for (size_t i = 0; i <= 2 * DISTINCT; i++)
+        free(path[i]);
+    free(path);
+}
+END_TEST
+
 /* The current directory is searched only when a path says so. */
 START_TEST(test_current_directory)
 {
@@ -472,6 +518,18 @@ static const struct {
     { "mod_small", TPOOL_EABI, { "descriptor is 16 bytes", "mandatory", NULL } },
     { "mod_nullop", TPOOL_EPOLICY, { "mandatory op 'pop' is NULL", "(mod_nullop)", NULL } },
     { "mod_nullname", TPOOL_EPOLICY, { "has no name", NULL, NULL } },
+    /* Refused before the call: calling a data object would jump into data. */
+    { "mod_entry_data", TPOOL_ELOAD,
+      { "symbol tpool_policy_entry is a data object (STT_OBJECT)", "TPOOL_POLICY_DEFINE",
+        NULL } },
+    /* A number where a pointer belongs: refused before it is read. */
+    { "mod_entry_int", TPOOL_EPOLICY,
+      { "tpool_policy_entry() returned 0x2a", "not a descriptor in the policy's .so",
+        "wrong signature" } },
+    /* A count of 10^8 for a table of one: refused before the table is read. */
+    { "mod_hugeparams", TPOOL_EPOLICY,
+      { "nparams is 100000000", "more than the 256 parameters",
+        "TPOOL_POLICY_MAX_PARAMS" } },
 };
 
 START_TEST(test_broken)
@@ -490,6 +548,88 @@ START_TEST(test_broken)
     ck_assert_ptr_null(h.dl);
     ck_assert_ptr_null(h.path);
     ck_assert_msg(unloaded(p), "%s stays loaded after its refusal", p);
+}
+END_TEST
+
+/*
+ * An entry point that returns the descriptor by value writes it through
+ * whatever the return register holds: it crashes (or corrupts and hangs) the
+ * process that calls it, so nothing can refuse it beforehand. The isolated
+ * load calls it in a child and reports the file and what became of the
+ * child; this process is left alone and the module is never loaded here.
+ */
+START_TEST(test_isolated_crash)
+{
+    const char *p = mod("mod_entry_struct");
+    tpool__policy_handle h;
+    tpool_error err;
+    tpool_error_clear(&err);
+    ck_assert_int_eq(tpool__policy_load_path_isolated(p, &h, NULL, NULL, NULL, &err),
+                     TPOOL_ELOAD);
+    ck_assert_has(err.text, p);
+    ck_assert_msg(strstr(err.text, "loading it crashed the process doing it (signal ")
+                      || strstr(err.text, "loading it did not finish within"),
+                  "%s", err.text);
+    ck_assert_str_eq(err.source, p);
+    ck_assert_str_eq(err.key, "policy");
+    ck_assert_ptr_null(h.dl);
+    ck_assert_msg(unloaded(p), "%s was loaded in this process", p);
+}
+END_TEST
+
+/* A probe that fails or crashes in the child is reported the same way; one
+ * that passes leaves the policy loaded here. */
+static int probe_refuse(const tpool__policy_handle *h, const void *arg, tpool_error *err)
+{
+    return tpool__error(err, TPOOL_EPOLICY, NULL, 0, 0, NULL, "probe says no to %s (%s)",
+                        h->ops.name, (const char *)arg);
+}
+
+static int probe_crash(const tpool__policy_handle *h, const void *arg, tpool_error *err)
+{
+    (void)h;
+    (void)arg;
+    (void)err;
+    raise(SIGSEGV);
+    return 0;
+}
+
+static int probe_count(const tpool__policy_handle *h, const void *arg, tpool_error *err)
+{
+    (void)h;
+    (void)err;
+    /* In a child this write is lost: the parent's count stays. */
+    ++*(int *)(uintptr_t)arg;
+    return 0;
+}
+
+START_TEST(test_isolated_probe)
+{
+    const char *p = mod("mod_ok");
+    tpool__policy_handle h;
+    tpool_error err;
+    tpool_error_clear(&err);
+    ck_assert_int_eq(tpool__policy_load_path_isolated(p, &h, probe_refuse, "x", "probing",
+                                                      &err), TPOOL_EPOLICY);
+    ck_assert_str_eq(err.text, "probe says no to mod_ok (x)");
+    ck_assert_ptr_null(h.dl);
+
+    tpool_error_clear(&err);
+    ck_assert_int_eq(tpool__policy_load_path_isolated(p, &h, probe_crash, NULL,
+                                                      "creating a state", &err),
+                     TPOOL_ELOAD);
+    ck_assert_has(err.text, p);
+    ck_assert_has(err.text, "creating a state crashed the process doing it (signal 11");
+    ck_assert_ptr_null(h.dl);
+
+    int count = 0;
+    tpool_error_clear(&err);
+    ck_assert_int_eq(tpool__policy_load_path_isolated(p, &h, probe_count, &count, "counting",
+                                                      &err), 0);
+    ck_assert_int_eq(count, 0); /* it ran in the child */
+    ck_assert_ptr_nonnull(h.dl);
+    ck_assert_str_eq(h.ops.name, "mod_ok");
+    tpool__policy_unload(&h);
 }
 END_TEST
 
@@ -529,6 +669,9 @@ static const struct {
     { { "enum parameter 'x' has no choices", NULL } },
     { { "default index 2 is not within its 2 choices", NULL } },
     { { "stat_names has more than 8 entries", NULL } },
+    { { "parameter 'x': min 10 is greater than max 1", NULL } },
+    { { "parameter 'x': min 1 is greater than max 0", NULL } },
+    { { "stat_names lists 1 counter(s) but stats_read is NULL", NULL } },
 };
 
 START_TEST(test_bad_params)
@@ -563,7 +706,6 @@ static const struct {
     { offsetof(tpool_policy, range_begin) + 4, 0 }, /* half a pointer: none */
     { offsetof(tpool_policy, range_next), RB },
     { offsetof(tpool_policy, resize) + sizeof(void *), RB | RN | RE | RG | RS },
-    { offsetof(tpool_policy, stat_names) + sizeof(void *), RB | RN | RE | RG | RS | SN },
     { sizeof(tpool_policy), RB | RN | RE | RG | RS | SN | SR | SS },
     /* A newer minor version with members this core does not know. */
     { sizeof(tpool_policy) + 64, RB | RN | RE | RG | RS | SN | SR | SS },
@@ -591,6 +733,21 @@ START_TEST(test_ops_copy)
     ck_assert_int_eq(h.ops.stats_reset != NULL, !!(want & SS));
     ck_assert_uint_eq(h.nstats, (want & SN) ? 1 : 0);
     tpool__policy_unload(&h);
+}
+END_TEST
+
+/* A descriptor that ends after stat_names names counters with no stats_read
+ * to read them: refused, as a full one without stats_read is. */
+START_TEST(test_ops_copy_names_without_read)
+{
+    char v[32];
+    snprintf(v, sizeof v, "%zu", offsetof(tpool_policy, stat_names) + sizeof(void *));
+    setenv("MOD_PREFIX_SIZE", v, 1);
+    tpool__policy_handle h;
+    tpool_error err;
+    tpool_error_clear(&err);
+    ck_assert_int_eq(tpool__policy_load_path(mod("mod_prefix"), &h, &err), TPOOL_EPOLICY);
+    ck_assert_has(err.text, "stat_names lists 1 counter(s) but stats_read is NULL");
 }
 END_TEST
 
@@ -736,16 +893,18 @@ END_TEST
 
 /* ---- tpool_policy_list ------------------------------------------------------------------ */
 
+enum { MAX_ERRORS = 32 };
+
 typedef struct {
     int n;
-    char text[16][768];
-    int codes[16];
+    char text[MAX_ERRORS][768];
+    int codes[MAX_ERRORS];
 } errors;
 
 static void collect(void *ud, const tpool_error *e)
 {
     errors *es = ud;
-    if (es->n < 16) {
+    if (es->n < MAX_ERRORS) {
         snprintf(es->text[es->n], sizeof es->text[0], "%s", e->text);
         es->codes[es->n] = e->code;
     }
@@ -763,7 +922,7 @@ static const tpool_policy_info *find_info(const tpool_policy_info *l, size_t n,
 
 static int find_error(const errors *es, const char *path, int code)
 {
-    for (int i = 0; i < es->n && i < 16; i++)
+    for (int i = 0; i < es->n && i < MAX_ERRORS; i++)
         if (strstr(es->text[i], path) && es->codes[i] == code)
             return 1;
     return 0;
@@ -781,13 +940,17 @@ START_TEST(test_policy_list)
         { "mod_noentry", TPOOL_ELOAD }, { "mod_badabi", TPOOL_EABI },
         { "mod_small", TPOOL_EABI },    { "mod_nullop", TPOOL_EPOLICY },
         { "mod_nullname", TPOOL_EPOLICY }, { "mod_badparams", TPOOL_EPOLICY },
+        { "mod_entry_data", TPOOL_ELOAD }, { "mod_entry_int", TPOOL_EPOLICY },
+        { "mod_hugeparams", TPOOL_EPOLICY },
+        /* It crashes whoever calls it: the listing survives and says so. */
+        { "mod_entry_struct", TPOOL_ELOAD },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ck_assert_msg(find_error(&es, mod(bad[i].m), bad[i].code),
                       "%s not reported as broken (%d reports)", bad[i].m, es.n);
         ck_assert_ptr_null(find_info(list, n, bad[i].m));
     }
-    ck_assert_int_ge(es.n, 6);
+    ck_assert_int_ge(es.n, (int)(sizeof bad / sizeof bad[0]));
 
     ck_assert_ptr_nonnull(find_info(list, n, "mod_badcreate"));
     ck_assert_ptr_nonnull(find_info(list, n, "mod_prefix"));
@@ -935,11 +1098,11 @@ START_TEST(test_resolve)
                      4);
     json_decref(o);
 
-    o = resolve_text("{\"threads\": 1, \"policy\": \"mod_badcreate\", \"policy_path\": \"@\"}",
+    o = resolve_text("{\"threads\": 1, \"policy\": \"mod_picky\", \"policy_path\": \"@\"}",
                      &err, &rc);
     ck_assert_int_eq(rc, 0);
     ck_assert_int_eq(json_integer_value(json_object_get(o, "workers")), 1);
-    ck_assert_uint_eq(json_object_size(json_object_get(o, "params")), 0);
+    ck_assert_uint_eq(json_object_size(json_object_get(o, "params")), 3);
     json_decref(o);
 }
 END_TEST
@@ -971,6 +1134,34 @@ START_TEST(test_resolve_errors)
                                     &err, &rc));
     ck_assert_int_eq(rc, TPOOL_EABI);
     ck_assert_has(err.text, "99.0");
+
+    /* Valid params that create refuses: resolving creates a state, as the
+     * pool does, and passes the policy's refusal on with the pool's words. */
+    ck_assert_ptr_null(resolve_text("{\"policy\": \"mod_picky\", \"policy_path\": \"@\","
+                                    " \"params\": {\"lo\": 5, \"hi\": 3}}", &err, &rc));
+    ck_assert_int_eq(rc, TPOOL_EPOLICY);
+    ck_assert_str_eq(err.text, "t.json: params: policy 'mod_picky' refused to start: "
+                               "lo (5) must not exceed hi (3)");
+    ck_assert_ptr_null(resolve_text("{\"threads\": 1, \"policy\": \"mod_badcreate\", "
+                                    "\"policy_path\": \"@\"}", &err, &rc));
+    ck_assert_int_eq(rc, TPOOL_EPOLICY);
+    ck_assert_has(err.text, "policy 'mod_badcreate' refused to start: chunk too large");
+    /* An elastic pool grows to max: create must accept that many too. */
+    ck_assert_ptr_null(resolve_text("{\"threads\": {\"min\": 1, \"max\": 6}, "
+                                    "\"policy\": \"mod_picky\", \"policy_path\": \"@\","
+                                    " \"params\": {\"max_threads\": 4}}", &err, &rc));
+    ck_assert_int_eq(rc, TPOOL_EPOLICY);
+    ck_assert_has(err.text, "refused to start: 6 threads, more than max_threads (4)");
+
+    /* The same refusal from tpool_create: the check said what the pool says. */
+    tpool *p = NULL;
+    char text[PATH_MAX + 128];
+    snprintf(text, sizeof text, "{\"policy\": \"%s\", \"params\": {\"lo\": 5, \"hi\": 3}}",
+             mod("mod_picky"));
+    tpool_error_clear(&err);
+    ck_assert_int_eq(tpool_create_from_text(text, &p, &err), TPOOL_EPOLICY);
+    ck_assert_has(err.text, "params: policy 'mod_picky' refused to start: "
+                            "lo (5) must not exceed hi (3)");
 
     char *s = NULL;
     tpool_error_clear(&err);
@@ -1033,6 +1224,12 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, test_concurrent_load);
     suite_add_tcase(s, tc);
 
+    tc = tcase_create("long_path");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_search_path_long);
+    suite_add_tcase(s, tc);
+
     tc = tcase_create("refuse");
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, test_missing_file);
@@ -1041,10 +1238,13 @@ static Suite *loader_suite(void)
     tcase_add_test(tc, test_foreign_so);
     tcase_add_loop_test(tc, test_broken, 0,
                         (int)(sizeof broken_cases / sizeof broken_cases[0]));
+    tcase_add_test(tc, test_isolated_crash);
+    tcase_add_test(tc, test_isolated_probe);
     tcase_add_test(tc, test_abi_and_size_numbers);
     tcase_add_test(tc, test_flags_submit_time);
     tcase_add_loop_test(tc, test_bad_params, 0,
                         (int)(sizeof badparams_cases / sizeof badparams_cases[0]));
+    tcase_add_test(tc, test_ops_copy_names_without_read);
     tcase_add_loop_test(tc, test_ops_copy, 0,
                         (int)(sizeof prefix_cases / sizeof prefix_cases[0]));
     suite_add_tcase(s, tc);

@@ -216,6 +216,9 @@ static const struct bad_case {
     { "{\"policy\": \"dynamic\",\n \"params\": {\"min_chunk\": 0}}", TPOOL_EINVAL, "params.min_chunk", 2, 26, "expected an integer >= 1, got 0" },
     { "{\"policy\": \"dynamic\",\n \"params\": {\"offset\": 11}}", TPOOL_EINVAL, "params.offset", 2, 23, "expected an integer <= 10, got 11" },
     { "{\"policy\": \"dynamic\",\n \"params\": {\"any\": \"x\"}}", TPOOL_EINVAL, "params.any", 2, 20, "expected an integer, got \"x\"" },
+    /* -0 reads as 0, which is in range: refused, the sign says otherwise. */
+    { "{\"policy\": \"dynamic\",\n \"params\": {\"offset\": -0}}", TPOOL_EINVAL, "params.offset", 2, 23, "expected an integer <= 10, got -0: a negative zero reads as 0; write 0 if that is meant" },
+    { "{\"policy\": \"dynamic\",\n \"params\": {\"any\": -0}}", TPOOL_EINVAL, "params.any", 2, 20, "expected an integer, got -0" },
     { "{\"policy\": \"dynamic\",\n \"params\": {\"pin\": 1}}", TPOOL_EINVAL, "params.pin", 2, 20, "expected true or false, got 1" },
     { "{\"policy\": \"dynamic\",\n \"params\": {\"pin\": \"true\"}}", TPOOL_EINVAL, "params.pin", 2, 20, "expected true or false, got \"true\"" },
     { "{\"policy\": \"dynamic\",\n \"params\": {\"pin\": null}}", TPOOL_EINVAL, "params.pin", 2, 20, "got null" },

@@ -78,6 +78,25 @@ check "range skips" 1 "FAIL  range|never handed out" -- \
     "$cli" $quick -p '{"mode": "skip"}' "$modules/mod_broken_range.so"
 check "never wakes a worker" 1 "PASS  push-pop|FAIL  wake|that worker is asleep|answered TPOOL_WAKE_NONE" -- \
     "$cli" $quick "$modules/mod_broken_wake.so"
+# A range policy that drops an item only when the call passes a cost
+# function: the checks pass one, directly and through a pool (where the
+# parallel-for waits forever for the item: the time limit reports it).
+check "range drops an item given a cost" 1 \
+    "PASS  push-pop|FAIL  range|job with a cost function|never handed out" -- \
+    "$cli" $quick -p '{"mode": "cost"}' "$modules/mod_broken_range.so"
+check "range cost hangs the pool" 1 "FAIL  pool-range|did not finish within 3 s|range_next never handed out" -- \
+    "$cli" $quick -t 2 --all -c pool-range --timeout 3 -p '{"mode": "cost"}' \
+    "$modules/mod_broken_range.so"
+# A policy that never wakes a worker: every pool check that waits on the
+# pool helps and passes; pool-wake does not wait, and says so.
+check "never wakes a worker (pool)" 1 \
+    "FAIL  wake|PASS  pool-tasks|FAIL  pool-wake|did not start within 10 s|push did not wake a worker" -- \
+    "$cli" $quick --all -c wake,pool-tasks,pool-wake "$modules/mod_broken_wake.so"
+# A pop that reads the shared head outside its lock: right from one thread,
+# so the report must call it a race.
+check "pop race" 1 \
+    "PASS  push-pop|FAIL  push-pop-threads|returned by pop twice|a race. The same pushes and pops from one thread pass" -- \
+    "$cli" $quick "$modules/mod_broken_race.so"
 # Through a pool, a lost task is waited for forever: the time limit reports it.
 check "lost task hangs the pool" 1 "FAIL  pool-tasks|did not finish within 3 s" -- \
     "$cli" $quick -t 1 --all -c pool-tasks --timeout 3 "$modules/mod_broken_lose.so"
@@ -89,6 +108,17 @@ check "unknown check" 2 "no check named 'nope'" -- "$cli" -c nope "$modules/mod_
 check "missing file" 2 "no-such.so': no such file" -- "$cli" "$tmp/no-such.so"
 check "not a policy" 2 "mod_noentry.so|not a tpool policy|dlerror" -- \
     "$cli" "$modules/mod_noentry.so"
+# Modules that would crash a loader that trusted them: refused with the
+# loader's message (exit 2), or, where nothing can tell beforehand (an entry
+# returning the descriptor by value), loaded in a child that is reported.
+check "entry is data" 2 "mod_entry_data.so': not a tpool policy: symbol tpool_policy_entry is a data object" -- \
+    "$cli" "$modules/mod_entry_data.so"
+check "entry returns a number" 2 "mod_entry_int.so': tpool_policy_entry() returned 0x2a|wrong signature" -- \
+    "$cli" "$modules/mod_entry_int.so"
+check "entry returns a struct" 2 "mod_entry_struct.so': loading it " -- \
+    "$cli" "$modules/mod_entry_struct.so"
+check "10^8 parameters" 2 "mod_hugeparams.so': nparams is 100000000, more than the 256" -- \
+    "$cli" "$modules/mod_hugeparams.so"
 check "bad params" 2 "params.mode" -- \
     "$cli" -p '{"mode": "sideways"}' "$modules/mod_broken_range.so"
 check "malformed params" 2 "<params>:1:" -- \

@@ -218,8 +218,53 @@ done
 [ -f "$d/mod_badabi.json" ] &&
     ci config_policy_mod_badabi "mod_badabi.so': built for policy ABI 99.0, but this tpool speaks ABI 1.1" "$d/mod_badabi.json"
 
+# Modules that crash a loader that trusts them: --check-config names the file
+# and the fault, and --policies (which opens every .so on the path) lists the
+# others and warns about each of these.
+mkdir -p "$d/crashing"
+for m in entry_data entry_struct entry_int hugeparams; do
+    if [ ! -f "$modules/mod_$m.so" ]; then
+        fail=$((fail + 1))
+        echo "FAIL dynamic/config_policy_mod_$m: $modules/mod_$m.so not built"
+        continue
+    fi
+    cfg "mod_$m.json" "{\"policy\": \"$modules/mod_$m.so\"}"
+    cp "$modules/mod_$m.so" "$d/crashing/"
+done
+ci config_policy_mod_entry_data "mod_entry_data.so': not a tpool policy: symbol tpool_policy_entry is a data object (STT_OBJECT), not a function" "$d/mod_entry_data.json"
+ci config_policy_mod_entry_int "mod_entry_int.so': tpool_policy_entry() returned 0x2a, which is not a descriptor in the policy's .so" "$d/mod_entry_int.json"
+ci config_policy_mod_entry_struct "mod_entry_struct.so': loading it " "$d/mod_entry_struct.json"
+ci config_policy_mod_hugeparams "mod_hugeparams.so': nparams is 100000000, more than the 256 parameters" "$d/mod_hugeparams.json"
+[ -n "$real_so" ] && cp "$real_so" "$d/crashing/survivor.so"
+# Parameters each valid that create refuses together: the check creates a
+# state as the pool does (it passed before, and every pool then failed).
+cfg picky.json "{\"policy\": \"$modules/mod_picky.so\", \"params\": {\"lo\": 5, \"hi\": 3}}"
+ci config_params_create_refuses "picky.json: params: policy 'mod_picky' refused to start: lo (5) must not exceed hi (3)" "$d/picky.json"
+check dynamic/policies_crashing_modules 0 "warning: policy '$d/crashing/mod_entry_data.so': not a tpool policy${tab}warning: policy '$d/crashing/mod_entry_struct.so': loading it ${tab}warning: policy '$d/crashing/mod_entry_int.so': tpool_policy_entry() returned${tab}warning: policy '$d/crashing/mod_hugeparams.so': nparams is 100000000" \
+    env TPOOL_POLICY_PATH="$d/crashing" "$info" --policies
+grep -q "^survivor$" "$tmp/out" || {
+    fail=$((fail + 1))
+    echo "FAIL dynamic/policies_crashing_modules: the policy beside them is not listed"
+}
+
+# A 1 MB configuration: 10^5 policy_path entries before the path where fifo
+# is. Building the search path compared each entry with every earlier one
+# (69 s for this file); it must now take no time worth the name (the case's
+# 60 s limit makes a regression a failure).
+awk 'BEGIN { printf "{\"policy\": \"fifo\", \"policy_path\": ["
+             for (i = 0; i < 100000; i++) printf "%s\"/nonexistent/tpool/dir%06d\"", i ? ", " : "", i
+             print "]}" }' >"$d/long_path.json"
+check dynamic/config_policy_path_100000 0 "" "$info" --check-config "$d/long_path.json"
+
 ci config_file_missing "nosuch.json: cannot open configuration file: No such file or directory" "$d/nosuch.json"
 ci config_file_directory "cfgdir: cannot read configuration file: Is a directory" "$d/cfgdir"
+# Not regular files: refused at once (open() on a FIFO waited for a writer
+# forever; the case's time limit makes a wait a failure).
+mkfifo "$d/fifo.json"
+ci config_file_fifo "fifo.json: cannot read configuration file: it is a FIFO (named pipe), not a regular file" "$d/fifo.json"
+ci config_file_device "/dev/null: cannot read configuration file: it is a character device, not a regular file" /dev/null
+check dynamic/env_config_fifo 1 "fifo.json: cannot read configuration file: it is a FIFO" \
+    env TPOOL_CONFIG="$d/fifo.json" "$info" --policy-path
 printf '{\n  "threads":\000 4\n}\n' >"$d/nul.json"
 ci config_nul_byte "nul.json:2:13: NUL byte in the file" "$d/nul.json"
 printf '{\n  "policy": "fi\377"\n}\n' >"$d/utf8.json"
@@ -247,6 +292,11 @@ check dynamic/env_policy_text_file 1 "text.so': cannot load it (dlerror: " \
 cb() { check "dynamic/$1" 2 "$2" "$bench" "$3" --no-files --progress never; }
 cb bench_file_missing "nosuch.json: No such file or directory" "$d/nosuch.json"
 cb bench_file_directory "cfgdir: cannot read the experiment file: Is a directory" "$d/cfgdir"
+check dynamic/bench_scale_huge 2 "tpool-bench: --scale: expected a number > 0 and <= 1e6, got '1e300'" \
+    "$bench" --scale 1e300 --no-files --progress never
+check dynamic/bench_scale_zero 2 "tpool-bench: --scale: expected a number > 0 and <= 1e6, got '0'" \
+    "$bench" --scale 0 --no-files --progress never
+cb bench_file_fifo "fifo.json: cannot read the experiment file: it is a FIFO (named pipe)" "$d/fifo.json"
 cb bench_nul_byte "nul.json:2:13: contains a NUL byte" "$d/nul.json"
 cb bench_too_large "big.json: too large" "$d/big.json"
 cb bench_bad_utf8 "utf8.json:2:15: unable to decode byte 0xff" "$d/utf8.json"

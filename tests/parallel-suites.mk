@@ -1,6 +1,6 @@
 # Check suites of the N-d parallel-for and the pthreadpool drop-in.
 if HAVE_CHECK
-PARALLEL_SUITES = tests/check_parallel_nd tests/check_pthreadpool
+PARALLEL_SUITES = tests/check_parallel_nd tests/check_pthreadpool tests/check_pthreadpool_env
 TESTS += $(PARALLEL_SUITES)
 check_PROGRAMS += $(PARALLEL_SUITES)
 endif

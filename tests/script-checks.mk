@@ -21,6 +21,12 @@ EXTRA_DIST += tests/conformance_cli.sh
 TESTS += tests/api_docs_check.sh tests/tutorial_quotes_check.sh
 EXTRA_DIST += tests/api_docs_check.sh tests/tutorial_quotes_check.sh
 
+# installed_docs_check.sh: the documents make install puts in $(docdir)
+# stand alone (no build-machine path, no file outside the project, no issue
+# numbers, links only to installed documents, source files named as such).
+TESTS += tests/installed_docs_check.sh
+EXTRA_DIST += tests/installed_docs_check.sh
+
 # The policy template (examples/policy-template) built in the tree with the
 # public header alone and hidden visibility, as out of tree, and checked
 # like a policy of the tree: lifo_tree_check.sh runs the conformance suite

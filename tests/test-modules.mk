@@ -10,7 +10,10 @@ TEST_MODULES = tests/mod_ok.la tests/mod_noentry.la tests/mod_badabi.la tests/mo
 	tests/mod_badparams.la tests/mod_nostamp.la tests/mod_stamp10.la \
 	tests/mod_resize.la tests/mod_recreate.la \
 	tests/mod_broken_twice.la tests/mod_broken_lose.la tests/mod_broken_range.la \
-	tests/mod_broken_wake.la tests/mod_bench_twice.la tests/mod_bench_skip.la
+	tests/mod_broken_wake.la tests/mod_broken_race.la \
+	tests/mod_entry_data.la tests/mod_entry_struct.la tests/mod_entry_int.la \
+	tests/mod_hugeparams.la tests/mod_picky.la \
+	tests/mod_bench_twice.la tests/mod_bench_skip.la
 check_LTLIBRARIES += $(TEST_MODULES)
 tests_mod_ok_la_SOURCES = tests/modules/mod_ok.c
 tests_mod_ok_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
@@ -47,6 +50,22 @@ tests_mod_broken_range_la_SOURCES = tests/modules/mod_broken_range.c
 tests_mod_broken_range_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 tests_mod_broken_wake_la_SOURCES = tests/modules/mod_broken_wake.c
 tests_mod_broken_wake_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_broken_race_la_SOURCES = tests/modules/mod_broken_race.c
+tests_mod_broken_race_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+# Modules whose entry point or parameter count would crash a loader that
+# trusted them (the loader and the tools that scan modules must not).
+tests_mod_entry_data_la_SOURCES = tests/modules/mod_entry_data.c
+tests_mod_entry_data_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_entry_struct_la_SOURCES = tests/modules/mod_entry_struct.c
+tests_mod_entry_struct_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_entry_int_la_SOURCES = tests/modules/mod_entry_int.c
+tests_mod_entry_int_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_hugeparams_la_SOURCES = tests/modules/mod_hugeparams.c
+tests_mod_hugeparams_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+# Valid params that create refuses together (tpool-info --check-config runs
+# create, so it must say so).
+tests_mod_picky_la_SOURCES = tests/modules/mod_picky.c
+tests_mod_picky_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 # Policies that run the wrong items, for the harness workloads' checks.
 tests_mod_bench_twice_la_SOURCES = tests/modules/mod_bench_wrong.c
 tests_mod_bench_twice_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)

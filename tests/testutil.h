@@ -13,6 +13,18 @@
 
 #include "tpool.h"
 
+/* 1 in a ThreadSanitizer build (GCC's macro, or Clang's feature test). */
+#if defined(__SANITIZE_THREAD__)
+#define TU_UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TU_UNDER_TSAN 1
+#endif
+#endif
+#ifndef TU_UNDER_TSAN
+#define TU_UNDER_TSAN 0
+#endif
+
 /* Creates a pool of `threads` running `policy` with `params` (a JSON object
  * text, or NULL); fails the test with the library's message otherwise. */
 static inline tpool *tu_pool(const char *policy, unsigned threads, const char *params)

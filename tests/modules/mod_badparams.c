@@ -45,6 +45,13 @@ static const tpool_param_desc p_emptychoices[] = {
 static const tpool_param_desc p_enumdefault[] = {
     { .name = "x", .type = TPOOL_PARAM_ENUM, .choices = ab, .edefault = 2 },
 };
+static const tpool_param_desc p_int_minmax[] = {
+    { .name = "x", .type = TPOOL_PARAM_INT, .imin = 10, .imax = 1, .idefault = 5 },
+};
+static const tpool_param_desc p_double_minmax[] = {
+    { .name = "x", .type = TPOOL_PARAM_DOUBLE, .dmin = 1.0, .dmax = 0.0, .ddefault = 0.5 },
+};
+static const char *const one[] = { "s1", NULL };
 
 /* Keep in step with the table in tests/check_loader.c. */
 static const struct {
@@ -64,6 +71,9 @@ static const struct {
     { p_emptychoices, 1, NULL }, /* 9 */
     { p_enumdefault, 1, NULL },  /* 10 */
     { NULL, 0, nine },           /* 11: nine statistics */
+    { p_int_minmax, 1, NULL },   /* 12 */
+    { p_double_minmax, 1, NULL },/* 13 */
+    { NULL, 0, one },            /* 14: a statistic, no stats_read */
 };
 
 static tpool_policy badparams_policy = {
