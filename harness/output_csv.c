@@ -38,14 +38,24 @@ static void num(FILE *f, double v)
         fprintf(f, "%.6g,", v);
 }
 
+/* Every column that holds a quantity says its unit: _ns_per_run is the
+ * time of one whole run of the workload (all its calls, items or tasks),
+ * _per_call one parallel-for call, _per_item one item (what an item is,
+ * is `unit`), task_ a figure over the tasks of a run. */
 static const char *const columns[] = {
-    "workload", "workload_type", "executor", "executor_kind", "policy", "threads", "items",
-    "unit", "repetitions", "median_ns", "ci_low_ns", "ci_high_ns", "ci_level", "min_ns",
-    "max_ns", "mean_ns", "stddev_ns", "throughput_per_s", "speedup_vs_serial",
-    "speedup_vs_1thread", "efficiency", "imbalance", "imbalance_source", "lat_p50_ns",
-    "lat_p90_ns", "lat_p99_ns", "lat_max_ns", "high_lat_p50_ns", "high_lat_p90_ns",
-    "high_lat_p99_ns", "high_lat_max_ns", "low_wait_max_ns", "idle_cpu_ns", "idle_window_ns",
-    "busy_ns", "idle_ns", "parks", "wakes", "steals", "check_ok", "check_message",
+    "workload", "workload_type", "executor", "executor_kind", "policy", "threads",
+    "items_per_run", "unit", "calls_per_run", "rounds",
+    "median_ns_per_run", "ci_low_ns_per_run", "ci_high_ns_per_run", "ci_level",
+    "min_ns_per_run", "max_ns_per_run", "mean_ns_per_run", "stddev_ns_per_run",
+    "median_ns_per_call", "ci_low_ns_per_call", "ci_high_ns_per_call", "min_ns_per_call",
+    "median_ns_per_item", "throughput_items_per_s",
+    "speedup_vs_serial", "speedup_vs_1thread", "efficiency", "imbalance", "imbalance_source",
+    "task_lat_p50_ns", "task_lat_p90_ns", "task_lat_p99_ns", "task_lat_max_ns",
+    "high_task_lat_p50_ns", "high_task_lat_p90_ns", "high_task_lat_p99_ns",
+    "high_task_lat_max_ns", "low_task_wait_max_ns",
+    "idle_cpu_ns_per_window", "idle_window_ns",
+    "busy_ns_per_run", "idle_ns_per_run", "parks_per_run", "wakes_per_run", "steals_per_run",
+    "check_ok", "check_message",
 };
 
 size_t bench_csv_ncolumns(void)
@@ -74,6 +84,7 @@ int bench_write_csv(FILE *f, const bench_report *r)
         field(f, x->kind == BENCH_EX_TPOOL ? x->policy : "", 0);
         fprintf(f, "%u,%" PRIu64 ",", c->threads, c->items);
         field(f, wi->wl->unit, 0);
+        num(f, c->calls);
         fprintf(f, "%u,", c->nrounds);
         num(f, c->t.median);
         num(f, c->t.ci_lo);
@@ -83,6 +94,12 @@ int bench_write_csv(FILE *f, const bench_report *r)
         num(f, c->t.max);
         num(f, c->t.mean);
         num(f, c->t.stddev);
+        int per_call = !isnan(c->calls);
+        num(f, per_call ? c->t_call.median : NAN);
+        num(f, per_call ? c->t_call.ci_lo : NAN);
+        num(f, per_call ? c->t_call.ci_hi : NAN);
+        num(f, per_call ? c->t_call.min : NAN);
+        num(f, c->ns_per_item);
         num(f, c->throughput);
         num(f, c->speedup_serial);
         num(f, c->speedup_1t);

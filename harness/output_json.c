@@ -123,6 +123,9 @@ static json_t *workers_json(const bench_cell *c)
     return a;
 }
 
+/* Every field that holds a quantity says its unit (docs/harness.md,
+ * "Units"): _per_run is one whole run of the workload, _per_call one
+ * parallel-for call, _per_item one item, task_ a figure over tasks. */
 static json_t *cell_json(const bench_report *r, const bench_cell *c)
 {
     json_t *o = json_object();
@@ -130,21 +133,25 @@ static json_t *cell_json(const bench_report *r, const bench_cell *c)
     set_str(o, "workload", wi->label);
     set_str(o, "executor", r->exes[c->exe].label);
     json_object_set_new(o, "threads", json_integer(c->threads));
-    json_object_set_new(o, "items", json_integer((json_int_t)c->items));
-    json_object_set_new(o, "repetitions", json_integer(c->nrounds));
+    json_object_set_new(o, "items_per_run", json_integer((json_int_t)c->items));
+    set_real(o, "calls_per_run", c->calls);
+    json_object_set_new(o, "rounds", json_integer(c->nrounds));
     json_t *t = json_array();
     for (unsigned k = 0; k < c->nrounds; k++)
         json_array_append_new(t, json_integer((json_int_t)c->times_ns[k]));
-    json_object_set_new(o, "times_ns", t);
-    json_object_set_new(o, "time_ns", summary_json(&c->t));
-    set_real(o, "throughput_per_s", c->throughput);
+    json_object_set_new(o, "times_ns_per_run", t);
+    json_object_set_new(o, "time_ns_per_run", summary_json(&c->t));
+    json_object_set_new(o, "time_ns_per_call",
+                        isnan(c->calls) ? json_null() : summary_json(&c->t_call));
+    set_real(o, "time_ns_per_item", c->ns_per_item);
+    set_real(o, "throughput_items_per_s", c->throughput);
     set_real(o, "speedup_vs_serial", c->speedup_serial);
     set_real(o, "speedup_vs_1thread", c->speedup_1t);
     set_real(o, "efficiency", c->efficiency);
     set_real(o, "imbalance", c->imbalance_med);
     json_object_set_new(o, "imbalance_source",
                         c->imbalance_src ? json_string(c->imbalance_src) : json_null());
-    json_object_set_new(o, "latency_ns", latency_json(&c->lat_med));
+    json_object_set_new(o, "task_latency_ns", latency_json(&c->lat_med));
     if (isnan(c->idle_cpu_ns)) {
         json_object_set_new(o, "idle_cpu", json_null());
     } else {
@@ -153,7 +160,7 @@ static json_t *cell_json(const bench_report *r, const bench_cell *c)
         set_real(i, "window_ns", c->idle_probe_ns);
         json_object_set_new(o, "idle_cpu", i);
     }
-    json_object_set_new(o, "workers", workers_json(c));
+    json_object_set_new(o, "workers_per_run", workers_json(c));
     json_t *ck = json_object();
     json_object_set_new(ck, "ok", json_boolean(c->check_ok));
     set_str(ck, "message", c->check_ok ? "" : c->check_msg);

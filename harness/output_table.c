@@ -83,6 +83,46 @@ static const char *fnum(char *buf, size_t n, double v)
     return buf;
 }
 
+/* 1 when the workload repeats parallel-for calls (a "calls" parameter). */
+static int repeats_calls(const bench_wl_inst *w)
+{
+    for (unsigned k = 0; k < w->wl->nparams; k++)
+        if (strcmp(w->wl->params[k].name, "calls") == 0)
+            return 1;
+    return 0;
+}
+
+/* The block's heading: the workload, its parameters and what one run is. */
+static void block_head(FILE *f, const bench_report *r, size_t wi)
+{
+    const bench_wl_inst *w = &r->exp->workloads[wi];
+    fprintf(f, "\n== %s (%s", w->label, w->wl->name);
+    for (unsigned p = 0; p < w->wl->nparams; p++)
+        fprintf(f, "%s%s=%.10g", p ? ", " : ": ", w->wl->params[p].name, w->p[p]);
+    fprintf(f, ") ==\n");
+    /* items per run may depend on T (empty with range 0) */
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (size_t i = 0; i < r->ncells; i++)
+        if (r->cells[i].wl == wi && r->cells[i].items) {
+            lo = r->cells[i].items < lo ? r->cells[i].items : lo;
+            hi = r->cells[i].items > hi ? r->cells[i].items : hi;
+        }
+    char items[64];
+    if (hi == 0)
+        snprintf(items, sizeof items, "?");
+    else if (lo == hi)
+        snprintf(items, sizeof items, "%" PRIu64, hi);
+    else
+        snprintf(items, sizeof items, "%" PRIu64 " to %" PRIu64, lo, hi);
+    if (repeats_calls(w))
+        fprintf(f, "one run = %.0f calls, %s %s; times per run, and per call in "
+                   "median/call\n", bench_wl_calls(w), items, w->wl->unit);
+    else
+        fprintf(f, "one run = %s %s; times per run, and per %s in median/%s\n", items,
+                w->wl->unit, w->wl->is_tasks ? "task" : "item",
+                w->wl->is_tasks ? "task" : "item");
+}
+
 void bench_write_table(FILE *f, const bench_report *r)
 {
     const bench_experiment *e = r->exp;
@@ -94,37 +134,37 @@ void bench_write_table(FILE *f, const bench_report *r)
                 any = 1;
         if (!any)
             continue;
-        fprintf(f, "\n== %s (%s", w->label, w->wl->name);
-        for (unsigned p = 0; p < w->wl->nparams; p++)
-            fprintf(f, "%s%s=%.10g", p ? ", " : ": ", w->wl->params[p].name, w->p[p]);
-        fprintf(f, ") ==\n");
-        fprintf(f, "%-16s %4s %9s %21s %9s %8s %7s %6s %6s  %s\n", "executor", "T", "median",
-                "95% CI of median", "min", "speedup", "vs 1T", "eff", "imbal", "notes");
+        block_head(f, r, wi);
+        int per_call = repeats_calls(w);
+        fprintf(f, "%-16s %4s %10s %23s %10s %11s %8s %7s %6s %6s  %s\n", "executor", "T",
+                "median/run", "95% CI of median/run", "min/run",
+                per_call ? "median/call" : w->wl->is_tasks ? "median/task" : "median/item",
+                "speedup", "vs 1T", "eff", "imbal", "notes");
         for (size_t i = 0; i < r->ncells; i++) {
             const bench_cell *c = &r->cells[i];
             if (c->wl != wi)
                 continue;
-            char a[32], b[32], d[32], m[32], s1[16], s2[16], ef[16], im[16], ci[48];
+            char a[32], b[32], d[32], m[32], pc[32], s1[16], s2[16], ef[16], im[16], ci[48];
             snprintf(ci, sizeof ci, "[%s, %s]", ftime(b, sizeof b, c->t.ci_lo),
                      ftime(d, sizeof d, c->t.ci_hi));
-            fprintf(f, "%-16s %4u %9s %21s %9s %8s %7s %6s %6s ", r->exes[c->exe].label,
+            fprintf(f, "%-16s %4u %10s %23s %10s %11s %8s %7s %6s %6s ", r->exes[c->exe].label,
                     c->threads, ftime(a, sizeof a, c->t.median), ci,
-                    ftime(m, sizeof m, c->t.min), fnum(s1, sizeof s1, c->speedup_serial),
-                    fnum(s2, sizeof s2, c->speedup_1t),
-                    fnum(ef, sizeof ef, c->efficiency),
-                    fnum(im, sizeof im, c->imbalance_med));
+                    ftime(m, sizeof m, c->t.min),
+                    ftime(pc, sizeof pc, per_call ? c->t_call.median : c->ns_per_item),
+                    fnum(s1, sizeof s1, c->speedup_serial), fnum(s2, sizeof s2, c->speedup_1t),
+                    fnum(ef, sizeof ef, c->efficiency), fnum(im, sizeof im, c->imbalance_med));
             char x[32], y[32];
             if (c->lat_med.valid && c->lat_med.has_prio)
-                fprintf(f, " hi-prio p99 %s, low max wait %s;",
+                fprintf(f, " hi-prio task latency p99 %s, low max wait %s;",
                         ftime(x, sizeof x, c->lat_med.hi_p99),
                         ftime(y, sizeof y, c->lat_med.lo_max));
             else if (c->lat_med.valid)
-                fprintf(f, " latency p50 %s p99 %s;", ftime(x, sizeof x, c->lat_med.p50),
+                fprintf(f, " task latency p50 %s p99 %s;", ftime(x, sizeof x, c->lat_med.p50),
                         ftime(y, sizeof y, c->lat_med.p99));
             bench_totals t;
             bench_cell_totals(c, &t);
             if (!isnan(t.steals))
-                fprintf(f, " steals %.0f;", t.steals);
+                fprintf(f, " steals %.0f/run;", t.steals);
             if (!isnan(c->idle_cpu_ns) && c->idle_probe_ns > 0)
                 fprintf(f, " idle CPU %s/%.0fms;", ftime(x, sizeof x, c->idle_cpu_ns),
                         c->idle_probe_ns / 1e6);
@@ -133,8 +173,10 @@ void bench_write_table(FILE *f, const bench_report *r)
             fputc('\n', f);
         }
     }
-    fprintf(f, "\nmedian of %u runs per cell after %u warm-up round(s); 95%% CI: "
-               "order statistics; speedup: serial median / median; eff: speedup / T\n",
+    fprintf(f, "\nmedian/run: median time of one run of the workload over %u round(s) after "
+               "%u warm-up round(s); 95%% CI: order statistics;\nmedian/call, median/item, "
+               "median/task: median/run divided by the calls, items or tasks of a run; "
+               "speedup: serial median / median; eff: speedup / T\n",
             e->repetitions, e->warmup);
     for (int i = 0; i < BENCH_NBASE; i++)
         if (r->base[i].requested && !r->base[i].available)

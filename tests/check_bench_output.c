@@ -167,21 +167,21 @@ START_TEST(csv)
             ck_assert_str_eq(fields[col("executor")], "fifo");
             ck_assert_str_eq(fields[col("executor_kind")], "policy");
             ck_assert_str_eq(fields[col("threads")], "2");
-            ck_assert_str_eq(fields[col("median_ns")], "2010");
-            ck_assert_str_eq(fields[col("min_ns")], "2000");
+            ck_assert_str_eq(fields[col("median_ns_per_run")], "2010");
+            ck_assert_str_eq(fields[col("min_ns_per_run")], "2000");
             ck_assert_str_eq(fields[col("speedup_vs_serial")], "0.502488");
             ck_assert_str_eq(fields[col("imbalance")], "1.25");
-            ck_assert_str_eq(fields[col("lat_p99_ns")], ""); /* does not apply */
-            ck_assert_str_eq(fields[col("idle_cpu_ns")], "2500");
+            ck_assert_str_eq(fields[col("task_lat_p99_ns")], ""); /* does not apply */
+            ck_assert_str_eq(fields[col("idle_cpu_ns_per_window")], "2500");
             ck_assert_str_eq(fields[col("check_ok")], "1");
         }
         if (rows == 3) { /* tiny-tasks on fifo */
             ck_assert_str_eq(fields[col("workload")], "tiny");
             ck_assert_str_eq(fields[col("workload_type")], "tiny-tasks");
-            ck_assert_str_eq(fields[col("lat_p99_ns")], "301");
-            ck_assert_str_eq(fields[col("steals")], "4"); /* (9 + 3) / 3 rounds */
-            ck_assert_str_eq(fields[col("parks")], "1");
-            ck_assert_str_eq(fields[col("busy_ns")], "300");
+            ck_assert_str_eq(fields[col("task_lat_p99_ns")], "301");
+            ck_assert_str_eq(fields[col("steals_per_run")], "4"); /* (9 + 3) / 3 rounds */
+            ck_assert_str_eq(fields[col("parks_per_run")], "1");
+            ck_assert_str_eq(fields[col("busy_ns_per_run")], "300");
             ck_assert_str_eq(fields[col("check_ok")], "0");
             ck_assert_str_eq(fields[col("check_message")], "task 7 ran twice, said \"the pool\"");
         }
@@ -224,22 +224,22 @@ START_TEST(json)
     ck_assert_uint_eq(json_array_size(cells), 4);
     json_t *c1 = json_array_get(cells, 1);
     ck_assert_str_eq(json_string_value(json_object_get(c1, "executor")), "fifo");
-    ck_assert_uint_eq(json_array_size(json_object_get(c1, "times_ns")), 3);
-    ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(c1, "times_ns"), 2)), 2020);
-    json_t *t = json_object_get(c1, "time_ns");
+    ck_assert_uint_eq(json_array_size(json_object_get(c1, "times_ns_per_run")), 3);
+    ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(c1, "times_ns_per_run"), 2)), 2020);
+    json_t *t = json_object_get(c1, "time_ns_per_run");
     ck_assert(json_real_value(json_object_get(t, "median")) == 2010);
-    ck_assert(json_is_null(json_object_get(c1, "latency_ns")));
-    ck_assert(json_is_null(json_object_get(c1, "workers")));
+    ck_assert(json_is_null(json_object_get(c1, "task_latency_ns")));
+    ck_assert(json_is_null(json_object_get(c1, "workers_per_run")));
     ck_assert(json_number_value(json_object_get(json_object_get(c1, "idle_cpu"), "cpu_ns")) == 2500);
     /* the serial cell has no 1-thread... it is its own reference: 1 */
     json_t *c0 = json_array_get(cells, 0);
     ck_assert(json_real_value(json_object_get(c0, "speedup_vs_serial")) == 1);
     ck_assert(json_is_null(json_object_get(c0, "idle_cpu")));
     json_t *c3 = json_array_get(cells, 3);
-    json_t *lat = json_object_get(c3, "latency_ns");
+    json_t *lat = json_object_get(c3, "task_latency_ns");
     ck_assert(json_real_value(json_object_get(lat, "p99")) == 301);
     ck_assert(json_is_null(json_object_get(lat, "high")));
-    json_t *w = json_object_get(c3, "workers");
+    json_t *w = json_object_get(c3, "workers_per_run");
     ck_assert_uint_eq(json_array_size(w), 3);
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(w, 2), "worker")), "outside");
     ck_assert(json_real_value(json_object_get(json_object_get(json_array_get(w, 0), "policy"),
@@ -269,11 +269,142 @@ START_TEST(table)
     ck_assert_msg(strstr(buf, "== uniform (uniform: n=10000, item_ns=2000) =="), "%s", buf);
     ck_assert(strstr(buf, "== tiny (tiny-tasks"));
     ck_assert(strstr(buf, "CHECK FAILED: task 7 ran twice"));
-    ck_assert(strstr(buf, "latency p50 100ns p99 301ns"));
-    ck_assert(strstr(buf, "steals 4;"));
+    ck_assert(strstr(buf, "task latency p50 100ns p99 301ns"));
+    ck_assert(strstr(buf, "steals 4/run;"));
     ck_assert(strstr(buf, "omp-static"));
     free(buf);
     teardown();
+}
+END_TEST
+
+/* A report of one executor on three workloads: a parallel-for of one call
+ * (uniform), one that repeats 500 calls (empty) and tasks (tiny-tasks). */
+static struct {
+    bench_experiment e;
+    bench_executor x;
+    bench_cell cells[3];
+    uint64_t times[3][7];
+    double imb[3][7];
+    bench_latency lat[3][7];
+    bench_report r;
+} ux;
+
+static void build_units(void)
+{
+    memset(&ux, 0, sizeof ux);
+    bench_perror pe;
+    ck_assert_int_eq(bench_experiment_parse(
+                         "{\"workloads\": [\"uniform\", {\"workload\": \"empty\", \"label\": \"e\", "
+                         "\"params\": {\"calls\": 500}}, \"tiny-tasks\"]}",
+                         "units.json", &ux.e, &pe),
+                     0);
+    ux.x.kind = BENCH_EX_TPOOL;
+    strcpy(ux.x.label, "fifo");
+    strcpy(ux.x.policy, "fifo");
+    for (unsigned i = 0; i < 3; i++) {
+        bench_cell *c = &ux.cells[i];
+        c->wl = i;
+        c->threads = 2;
+        c->items = 1000;
+        c->nrounds = 7;
+        for (int k = 0; k < 7; k++) {
+            ux.times[i][k] = 500000 + 1000 * (uint64_t)k; /* median 503000 */
+            ux.imb[i][k] = NAN;
+        }
+        c->times_ns = ux.times[i];
+        c->imbalance = ux.imb[i];
+        c->lat = ux.lat[i];
+        c->check_ok = 1;
+        c->idle_cpu_ns = c->idle_probe_ns = NAN;
+    }
+    ux.r.exp = &ux.e;
+    ux.r.exes = &ux.x;
+    ux.r.nexes = 1;
+    ux.r.cells = ux.cells;
+    ux.r.ncells = 3;
+    bench_report_derive(&ux.r);
+}
+
+/* Every column with a time or count names its unit: per run, per call,
+ * per item, per window, or a figure over tasks. */
+START_TEST(units_csv)
+{
+    static const char *const units[] = { "_per_run", "_per_call", "_per_item", "_per_window",
+                                         "_per_s" };
+    for (size_t i = 0; i < bench_csv_ncolumns(); i++) {
+        const char *n = bench_csv_column(i);
+        if (!strstr(n, "_ns") && !strstr(n, "throughput") && !strstr(n, "parks") &&
+            !strstr(n, "wakes") && !strstr(n, "steals"))
+            continue;
+        int ok = strncmp(n, "task_", 5) == 0 || strncmp(n, "high_task_", 10) == 0 ||
+                 strncmp(n, "low_task_", 9) == 0 || strcmp(n, "idle_window_ns") == 0;
+        for (size_t k = 0; k < sizeof units / sizeof units[0]; k++)
+            ok |= strstr(n, units[k]) != NULL;
+        ck_assert_msg(ok, "CSV column %s does not say per what", n);
+    }
+    build_units();
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_int_eq(bench_write_csv(f, &ux.r), 0);
+    fclose(f);
+    static char fields[64][256];
+    char *save = NULL;
+    strtok_r(buf, "\n", &save);
+    const char *want_calls[] = { "1", "500", "" }, *want_call[] = { "503000", "1006", "" };
+    for (int row = 0; row < 3; row++) {
+        char *line = strtok_r(NULL, "\n", &save);
+        ck_assert_ptr_nonnull(line);
+        csv_split(line, fields, 64);
+        ck_assert_str_eq(fields[col("median_ns_per_run")], "503000");
+        ck_assert_str_eq(fields[col("calls_per_run")], want_calls[row]);
+        ck_assert_str_eq(fields[col("median_ns_per_call")], want_call[row]);
+        ck_assert_str_eq(fields[col("median_ns_per_item")], "503");
+        ck_assert_str_eq(fields[col("items_per_run")], "1000");
+    }
+    free(buf);
+    bench_experiment_free(&ux.e);
+}
+END_TEST
+
+START_TEST(units_json_and_table)
+{
+    build_units();
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_int_eq(bench_write_json(f, &ux.r), 0);
+    fclose(f);
+    json_error_t je;
+    json_t *root = json_loads(buf, 0, &je);
+    ck_assert_msg(root != NULL, "%s", je.text);
+    free(buf);
+    json_t *cells = json_object_get(root, "cells");
+    json_t *e = json_array_get(cells, 1), *tiny = json_array_get(cells, 2);
+    ck_assert(json_number_value(json_object_get(e, "calls_per_run")) == 500);
+    json_t *pc = json_object_get(e, "time_ns_per_call");
+    ck_assert(json_number_value(json_object_get(pc, "median")) == 1006);
+    ck_assert(json_number_value(json_object_get(pc, "min")) == 1000);
+    ck_assert(json_number_value(json_object_get(json_object_get(e, "time_ns_per_run"),
+                                                "median")) == 503000);
+    ck_assert(json_number_value(json_object_get(e, "time_ns_per_item")) == 503);
+    ck_assert(json_is_null(json_object_get(tiny, "time_ns_per_call")));
+    ck_assert(json_is_null(json_object_get(tiny, "calls_per_run")));
+    /* no unit-less time field is left */
+    ck_assert_ptr_null(json_object_get(e, "times_ns"));
+    ck_assert_ptr_null(json_object_get(e, "time_ns"));
+    json_decref(root);
+
+    f = open_memstream(&buf, &len);
+    bench_write_table(f, &ux.r);
+    fclose(f);
+    ck_assert_msg(strstr(buf, "one run = 500 calls, 1000 items (calls x range)"), "%s", buf);
+    ck_assert(strstr(buf, "median/run"));
+    ck_assert(strstr(buf, "median/call"));
+    ck_assert(strstr(buf, "median/task"));
+    ck_assert(strstr(buf, "1.01us")); /* 503 us per run / 500 calls */
+    free(buf);
+    bench_experiment_free(&ux.e);
 }
 END_TEST
 
@@ -419,6 +550,8 @@ static Suite *suite(void)
     tcase_add_test(tc, csv);
     tcase_add_test(tc, json);
     tcase_add_test(tc, table);
+    tcase_add_test(tc, units_csv);
+    tcase_add_test(tc, units_json_and_table);
     tcase_add_test(tc, trace);
     tcase_add_test(tc, steals_total);
     tcase_add_test(tc, plots_without_gnuplot);
