@@ -341,7 +341,6 @@ typedef struct bench_experiment {
      * gets min_rounds measured rounds, then more until the half-width of
      * its 95% CI is within ci_target of its median (0: never), max_rounds
      * are reached, or budget_s of measuring has passed. */
-    unsigned repetitions;
     unsigned min_rounds;
     unsigned max_rounds;
     double ci_target;         /* a fraction of the median, e.g. 0.02 */
@@ -690,14 +689,18 @@ typedef struct bench_options {
 int bench_run(const bench_experiment *exp, const bench_options *o, bench_report *r,
               int argc, char **argv);
 void bench_report_free(bench_report *r);
-/* Asks a running measurement to stop after the cell in progress
- * (async-signal-safe); bench_run installs it for SIGINT and SIGTERM. */
+/* Asks a running measurement to stop after the cell in progress, for
+ * signal signo (async-signal-safe); 0 withdraws the request. bench_run
+ * installs it for SIGINT and SIGTERM. */
 void bench_request_stop(int signo);
 /* The signal that asked to stop, or 0. */
 int bench_stop_requested(void);
 /* tpool-bench compare A.json B.json (compare.c). */
 int bench_compare_main(int argc, char **argv);
 int bench_advise(int argc, char **argv);
+/* Parses a fraction given as "0.02" or "2%" (a bare number must be below
+ * 1), at most max. 0, or -1 when it is none. */
+int bench_parse_fraction(const char *s, double max, double *out);
 int bench_main(int argc, char **argv);
 
 /* Policies on the search path (tpool_policy_list), warnings on stderr. */

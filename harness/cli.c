@@ -41,7 +41,13 @@ static void usage(FILE *f)
 "                          omp-dynamic, omp-guided, omp-task, pthreadpool\n"
 "  -t, --threads LIST      thread counts: default, or e.g. 1,2,4 or 1-8\n"
 "  -w, --workloads LIST    workload labels or names to keep, comma-separated\n"
-"  -r, --repetitions N     measured rounds\n"
+"  -r, --repetitions N     exactly N measured rounds per cell (no stopping rule)\n"
+"      --min-rounds N      measured rounds every cell gets (default 10)\n"
+"      --max-rounds N      measured rounds no cell exceeds (default 100)\n"
+"      --ci-target F       stop a cell once the half-width of its 95%% CI is\n"
+"                          within F of its median: 0.02 or 2%% (0: never)\n"
+"      --budget S          stop measuring after S seconds, once every cell\n"
+"                          has its minimum rounds (default 150)\n"
 "      --warmup N          unmeasured rounds first\n"
 "  -s, --seed N            seed of the workloads' data and of the shuffles\n"
 "      --scale F           multiply each workload's size by F (e.g. 0.1)\n"
@@ -102,6 +108,23 @@ void bench_policy_path_default(void)
     }
     if (path[0])
         setenv("TPOOL_POLICY_PATH", path, 0);
+}
+
+int bench_parse_fraction(const char *s, double max, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s)
+        return -1;
+    if (*end == '%' && end[1] == '\0')
+        v /= 100;
+    else if (*end != '\0' || v >= 1)
+        return -1; /* a bare 2 is ambiguous: 2% or 200%? */
+    if (!(v >= 0) || v > max)
+        return -1;
+    *out = v;
+    return 0;
 }
 
 /* ---- listings ---------------------------------------------------------------------- */
@@ -360,7 +383,7 @@ static int ensure_dir(const char *d)
 /* ---- main ----------------------------------------------------------------------------- */
 
 enum {
-    OPT_WARMUP = 256, OPT_SCALE, OPT_CSV, OPT_JSON, OPT_PLOT, OPT_TRACE, OPT_TRACE_CAP,
+    OPT_WARMUP = 256, OPT_MIN_ROUNDS, OPT_MAX_ROUNDS, OPT_CI_TARGET, OPT_BUDGET, OPT_SCALE, OPT_CSV, OPT_JSON, OPT_PLOT, OPT_TRACE, OPT_TRACE_CAP,
     OPT_NO_FILES, OPT_PROGRESS, OPT_LIST_POLICIES, OPT_LIST_WORKLOADS, OPT_PRINT_DEFAULT,
     OPT_VERSION,
 };
@@ -378,6 +401,10 @@ int bench_main(int argc, char **argv)
         { "workloads", required_argument, NULL, 'w' },
         { "repetitions", required_argument, NULL, 'r' },
         { "warmup", required_argument, NULL, OPT_WARMUP },
+        { "min-rounds", required_argument, NULL, OPT_MIN_ROUNDS },
+        { "max-rounds", required_argument, NULL, OPT_MAX_ROUNDS },
+        { "ci-target", required_argument, NULL, OPT_CI_TARGET },
+        { "budget", required_argument, NULL, OPT_BUDGET },
         { "seed", required_argument, NULL, 's' },
         { "scale", required_argument, NULL, OPT_SCALE },
         { "out", required_argument, NULL, 'o' },
@@ -398,7 +425,8 @@ int bench_main(int argc, char **argv)
     };
     bench_options o;
     memset(&o, 0, sizeof o);
-    o.repetitions = o.warmup = -1;
+    o.repetitions = o.warmup = o.min_rounds = o.max_rounds = -1;
+    o.ci_target = o.budget_s = -1;
     o.scale = 1;
     o.progress = -1;
     o.trace_cap = 2000;
@@ -418,6 +446,31 @@ int bench_main(int argc, char **argv)
             }
             o.repetitions = (int)ul;
             break;
+        case OPT_MIN_ROUNDS:
+        case OPT_MAX_ROUNDS:
+            if (parse_uint(optarg, 100000, &ul) || ul == 0) {
+                fprintf(stderr, "tpool-bench: --%s: expected 1 to 100000\n",
+                        c == OPT_MIN_ROUNDS ? "min-rounds" : "max-rounds");
+                return 2;
+            }
+            *(c == OPT_MIN_ROUNDS ? &o.min_rounds : &o.max_rounds) = (int)ul;
+            break;
+        case OPT_CI_TARGET:
+            if (bench_parse_fraction(optarg, 0.5, &o.ci_target) != 0) {
+                fprintf(stderr, "tpool-bench: --ci-target: expected a fraction like 0.02 or a "
+                                "percentage like 2%%, at most 50%%\n");
+                return 2;
+            }
+            break;
+        case OPT_BUDGET: {
+            char *end;
+            o.budget_s = strtod(optarg, &end);
+            if (*end || end == optarg || !(o.budget_s >= 0) || o.budget_s > 1e6) {
+                fprintf(stderr, "tpool-bench: --budget: expected seconds, 0 to 1e6\n");
+                return 2;
+            }
+            break;
+        }
         case OPT_WARMUP:
             if (parse_uint(optarg, 1000, &ul)) {
                 fprintf(stderr, "tpool-bench: --warmup: expected 0 to 1000\n");
@@ -507,8 +560,36 @@ int bench_main(int argc, char **argv)
         bench_experiment_free(&e);
         return 2;
     }
-    if (o.repetitions > 0)
-        e.repetitions = (unsigned)o.repetitions;
+    if (o.repetitions > 0) {
+        if (o.min_rounds > 0 || o.max_rounds > 0) {
+            fprintf(stderr, "tpool-bench: give either --repetitions or --min-rounds/"
+                            "--max-rounds, not both\n");
+            bench_experiment_free(&e);
+            return 2;
+        }
+        e.min_rounds = e.max_rounds = (unsigned)o.repetitions;
+    }
+    if (o.min_rounds > 0)
+        e.min_rounds = (unsigned)o.min_rounds;
+    if (o.max_rounds > 0)
+        e.max_rounds = (unsigned)o.max_rounds;
+    if (e.max_rounds < e.min_rounds) {
+        if (o.min_rounds > 0 && o.max_rounds > 0) {
+            fprintf(stderr, "tpool-bench: --max-rounds %d is below --min-rounds %d\n",
+                    o.max_rounds, o.min_rounds);
+            bench_experiment_free(&e);
+            return 2;
+        }
+        /* one given alone moves the other out of its way */
+        if (o.min_rounds > 0)
+            e.max_rounds = e.min_rounds;
+        else
+            e.min_rounds = e.max_rounds;
+    }
+    if (o.ci_target >= 0)
+        e.ci_target = o.ci_target;
+    if (o.budget_s >= 0)
+        e.budget_s = o.budget_s;
     if (o.warmup >= 0)
         e.warmup = (unsigned)o.warmup;
     if (o.have_seed)

@@ -15,6 +15,11 @@ typedef struct bench_totals {
 } bench_totals;
 void bench_cell_totals(const bench_cell *c, bench_totals *t);
 
+/* Why the cell's runs stopped: one name when every run stopped alike,
+ * else each run's, '/'-separated. `brief`: the table's short names (ci,
+ * max, budget, failed, intr). */
+void bench_cell_stops(const bench_cell *c, int brief, char *buf, size_t size);
+
 /* The CSV's columns, in order. */
 size_t bench_csv_ncolumns(void);
 const char *bench_csv_column(size_t i);

@@ -44,7 +44,7 @@ static void num(FILE *f, double v)
  * is `unit`), task_ a figure over the tasks of a run. */
 static const char *const columns[] = {
     "workload", "workload_type", "executor", "executor_kind", "policy", "threads",
-    "items_per_run", "unit", "calls_per_run", "rounds",
+    "items_per_run", "unit", "calls_per_run", "rounds", "stop",
     "median_ns_per_run", "ci_low_ns_per_run", "ci_high_ns_per_run", "ci_level",
     "min_ns_per_run", "max_ns_per_run", "mean_ns_per_run", "stddev_ns_per_run",
     "median_ns_per_call", "ci_low_ns_per_call", "ci_high_ns_per_call", "min_ns_per_call",
@@ -86,6 +86,9 @@ int bench_write_csv(FILE *f, const bench_report *r)
         field(f, wi->wl->unit, 0);
         num(f, c->calls);
         fprintf(f, "%u,", c->nrounds);
+        char st[256];
+        bench_cell_stops(c, 0, st, sizeof st);
+        field(f, st, 0);
         num(f, c->t.median);
         num(f, c->t.ci_lo);
         num(f, c->t.ci_hi);

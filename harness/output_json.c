@@ -136,6 +136,10 @@ static json_t *cell_json(const bench_report *r, const bench_cell *c)
     json_object_set_new(o, "items_per_run", json_integer((json_int_t)c->items));
     set_real(o, "calls_per_run", c->calls);
     json_object_set_new(o, "rounds", json_integer(c->nrounds));
+    json_t *st = json_array();
+    for (unsigned k = 0; k < (c->nruns ? c->nruns : 1); k++)
+        json_array_append_new(st, json_string(bench_stop_name(c->run_stop[k])));
+    json_object_set_new(o, "stop", st);
     json_t *t = json_array();
     for (unsigned k = 0; k < c->nrounds; k++)
         json_array_append_new(t, json_integer((json_int_t)c->times_ns[k]));

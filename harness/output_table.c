@@ -58,6 +58,22 @@ void bench_cell_totals(const bench_cell *c, bench_totals *t)
     t->steals = steals >= 0 ? s / n : NAN;
 }
 
+void bench_cell_stops(const bench_cell *c, int brief, char *buf, size_t size)
+{
+    static const char *const shortname[] = { "", "ci", "max", "budget", "failed", "intr" };
+    unsigned nruns = c->nruns ? c->nruns : 1;
+    int same = 1;
+    for (unsigned k = 1; k < nruns; k++)
+        same &= c->run_stop[k] == c->run_stop[0];
+    size_t l = 0;
+    buf[0] = '\0';
+    for (unsigned k = 0; k < (same ? 1 : nruns) && l < size; k++) {
+        int st = c->run_stop[k] <= BENCH_STOP_INTERRUPTED ? c->run_stop[k] : 0;
+        l += (size_t)snprintf(buf + l, size - l, "%s%s", k ? "/" : "",
+                              brief ? shortname[st] : bench_stop_name(st));
+    }
+}
+
 /* A time in the unit that suits it, three or four significant digits. */
 static const char *ftime(char *buf, size_t n, double ns)
 {
@@ -136,8 +152,9 @@ void bench_write_table(FILE *f, const bench_report *r)
             continue;
         block_head(f, r, wi);
         int per_call = repeats_calls(w);
-        fprintf(f, "%-16s %4s %10s %23s %10s %11s %8s %7s %6s %6s  %s\n", "executor", "T",
-                "median/run", "95% CI of median/run", "min/run",
+        fprintf(f, "%-16s %4s %6s %-6s %10s %23s %10s %11s %8s %7s %6s %6s  %s\n",
+                "executor", "T", "rounds", "stop", "median/run", "95% CI of median/run",
+                "min/run",
                 per_call ? "median/call" : w->wl->is_tasks ? "median/task" : "median/item",
                 "speedup", "vs 1T", "eff", "imbal", "notes");
         for (size_t i = 0; i < r->ncells; i++) {
@@ -145,10 +162,13 @@ void bench_write_table(FILE *f, const bench_report *r)
             if (c->wl != wi)
                 continue;
             char a[32], b[32], d[32], m[32], pc[32], s1[16], s2[16], ef[16], im[16], ci[48];
+            char st[64];
             snprintf(ci, sizeof ci, "[%s, %s]", ftime(b, sizeof b, c->t.ci_lo),
                      ftime(d, sizeof d, c->t.ci_hi));
-            fprintf(f, "%-16s %4u %10s %23s %10s %11s %8s %7s %6s %6s ", r->exes[c->exe].label,
-                    c->threads, ftime(a, sizeof a, c->t.median), ci,
+            bench_cell_stops(c, 1, st, sizeof st);
+            fprintf(f, "%-16s %4u %6u %-6s %10s %23s %10s %11s %8s %7s %6s %6s ",
+                    r->exes[c->exe].label, c->threads, c->nrounds, st,
+                    ftime(a, sizeof a, c->t.median), ci,
                     ftime(m, sizeof m, c->t.min),
                     ftime(pc, sizeof pc, per_call ? c->t_call.median : c->ns_per_item),
                     fnum(s1, sizeof s1, c->speedup_serial), fnum(s2, sizeof s2, c->speedup_1t),
@@ -173,11 +193,18 @@ void bench_write_table(FILE *f, const bench_report *r)
             fputc('\n', f);
         }
     }
-    fprintf(f, "\nmedian/run: median time of one run of the workload over %u round(s) after "
-               "%u warm-up round(s); 95%% CI: order statistics;\nmedian/call, median/item, "
-               "median/task: median/run divided by the calls, items or tasks of a run; "
-               "speedup: serial median / median; eff: speedup / T\n",
-            e->repetitions, e->warmup);
+    if (e->min_rounds == e->max_rounds)
+        fprintf(f, "\nrounds: %u measured per cell after %u warm-up round(s)", e->min_rounds,
+                e->warmup);
+    else
+        fprintf(f, "\nrounds: measured per cell after %u warm-up round(s), at least %u, at "
+                   "most %u, until the 95%% CI's half-width is within %.3g%% of the median "
+                   "(stop: ci) or %.0f s of measuring are spent (budget)",
+                e->warmup, e->min_rounds, e->max_rounds, e->ci_target * 100, e->budget_s);
+    fprintf(f, "\nmedian/run: median time of one run of the workload over its rounds; 95%% CI "
+               "of the median: order statistics;\nmedian/call, median/item, median/task: "
+               "median/run divided by the calls, items or tasks of a run; speedup: serial "
+               "median / median; eff: speedup / T\n");
     for (int i = 0; i < BENCH_NBASE; i++)
         if (r->base[i].requested && !r->base[i].available)
             fprintf(f, "baseline %s not run: %s\n", r->base[i].name, r->base[i].reason);

@@ -1,8 +1,9 @@
 /*
  * progress.c - a one-line progress bar on stderr while measuring: a bar,
- * the current cell and an estimate of the time left (the runner's, from
- * each cell's last run time, or else from the mean time per step so far). Only when stderr is a terminal; silent otherwise, so logs
- * and pipes get no control characters.
+ * the current cell and an estimate of the time left (the runner's, or
+ * else from the mean time per step so far, when the steps are known). Only
+ * when stderr is a terminal; silent otherwise, so logs and pipes get no
+ * control characters.
  */
 #include <stdio.h>
 #include <string.h>
@@ -40,8 +41,12 @@ void bench_progress_step(bench_progress *p, const char *what, double left_s)
     if (done && now - p->last_ns < 100000000u)
         return;
     p->last_ns = now;
-    double frac = (double)done / (double)p->total;
     double el = (double)(now - p->start_ns) * 1e-9;
+    /* the caller's estimate of the time left, when it has one, says how far
+     * along the run is; otherwise the steps done of those announced */
+    double frac = left_s >= 0 ? el / (el + left_s + 1e-9) : (double)done / (double)p->total;
+    if (frac > 1)
+        frac = 1;
     char left[32] = "?";
     if (left_s >= 0)
         fmt_time(left, sizeof left, left_s);

@@ -8,7 +8,7 @@ BENCH_LINK_OPTS = $(AM_LDFLAGS) $(OPENMP_CFLAGS)
 
 if HAVE_CHECK
 BENCH_TESTS = check_bench_stats check_bench_experiment check_bench_output \
-	check_bench_workloads
+	check_bench_workloads check_bench_runner
 TESTS += $(BENCH_TESTS)
 check_PROGRAMS += $(BENCH_TESTS)
 endif
@@ -27,6 +27,11 @@ check_bench_output_SOURCES = check_bench_output.c
 check_bench_output_CPPFLAGS = $(BENCH_INCLUDES)
 check_bench_output_LDADD = $(BENCH_LINK)
 check_bench_output_LDFLAGS = $(BENCH_LINK_OPTS)
+
+check_bench_runner_SOURCES = check_bench_runner.c
+check_bench_runner_CPPFLAGS = $(BENCH_INCLUDES)
+check_bench_runner_LDADD = $(BENCH_LINK)
+check_bench_runner_LDFLAGS = $(BENCH_LINK_OPTS)
 
 check_bench_workloads_SOURCES = check_bench_workloads.c
 check_bench_workloads_CPPFLAGS = $(BENCH_INCLUDES)
