@@ -461,6 +461,8 @@ typedef struct bench_cell {
     bench_summary run_t[BENCH_MAX_RUNS]; /* each run's own, ns per run */
     double runs_lo, runs_hi;       /* lowest and highest run median; NaN with one run */
     double runs_ci_lo, runs_ci_hi; /* 95% CI of the median, runs and rounds resampled */
+    double within_rel;       /* median over runs of each run's CI half-width / its median */
+    double between_rel;      /* (runs_hi - runs_lo) / 2 / median; NaN with one run */
     unsigned noutliers;
     unsigned flags;          /* BENCH_FLAG_* */
     double speedup_serial, speedup_1t, efficiency;

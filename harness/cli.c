@@ -20,6 +20,7 @@
 #endif
 
 #include "bench.h"
+#include "session.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -49,6 +50,9 @@ static void usage(FILE *f)
 "      --budget S          stop measuring after S seconds, once every cell\n"
 "                          has its minimum rounds (default 150)\n"
 "      --warmup N          unmeasured rounds first\n"
+"      --runs N            run the experiment in N separate processes, taking\n"
+"                          turns round by round, and report the spread\n"
+"                          between them (default: the experiment's)\n"
 "  -s, --seed N            seed of the workloads' data and of the shuffles\n"
 "      --scale F           multiply each workload's size by F (e.g. 0.1)\n"
 "\n"
@@ -383,7 +387,7 @@ static int ensure_dir(const char *d)
 /* ---- main ----------------------------------------------------------------------------- */
 
 enum {
-    OPT_WARMUP = 256, OPT_MIN_ROUNDS, OPT_MAX_ROUNDS, OPT_CI_TARGET, OPT_BUDGET, OPT_SCALE, OPT_CSV, OPT_JSON, OPT_PLOT, OPT_TRACE, OPT_TRACE_CAP,
+    OPT_WARMUP = 256, OPT_RUNS, OPT_MIN_ROUNDS, OPT_MAX_ROUNDS, OPT_CI_TARGET, OPT_BUDGET, OPT_SCALE, OPT_CSV, OPT_JSON, OPT_PLOT, OPT_TRACE, OPT_TRACE_CAP,
     OPT_NO_FILES, OPT_PROGRESS, OPT_LIST_POLICIES, OPT_LIST_WORKLOADS, OPT_PRINT_DEFAULT,
     OPT_VERSION,
 };
@@ -393,6 +397,8 @@ int bench_main(int argc, char **argv)
     bench_policy_path_default();
     if (argc > 1 && strcmp(argv[1], "advise") == 0)
         return bench_advise(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "__run") == 0)
+        return bench_run_child(argc - 1, argv + 1);
 
     static const struct option longopts[] = {
         { "policies", required_argument, NULL, 'p' },
@@ -401,6 +407,7 @@ int bench_main(int argc, char **argv)
         { "workloads", required_argument, NULL, 'w' },
         { "repetitions", required_argument, NULL, 'r' },
         { "warmup", required_argument, NULL, OPT_WARMUP },
+        { "runs", required_argument, NULL, OPT_RUNS },
         { "min-rounds", required_argument, NULL, OPT_MIN_ROUNDS },
         { "max-rounds", required_argument, NULL, OPT_MAX_ROUNDS },
         { "ci-target", required_argument, NULL, OPT_CI_TARGET },
@@ -445,6 +452,13 @@ int bench_main(int argc, char **argv)
                 return 2;
             }
             o.repetitions = (int)ul;
+            break;
+        case OPT_RUNS:
+            if (parse_uint(optarg, BENCH_MAX_RUNS, &ul) || ul == 0) {
+                fprintf(stderr, "tpool-bench: --runs: expected 1 to %d\n", BENCH_MAX_RUNS);
+                return 2;
+            }
+            o.runs = (int)ul;
             break;
         case OPT_MIN_ROUNDS:
         case OPT_MAX_ROUNDS:
@@ -586,6 +600,8 @@ int bench_main(int argc, char **argv)
         else
             e.min_rounds = e.max_rounds;
     }
+    if (o.runs > 0)
+        e.runs = (unsigned)o.runs;
     if (o.ci_target >= 0)
         e.ci_target = o.ci_target;
     if (o.budget_s >= 0)

@@ -21,13 +21,14 @@
 
 /* The built-in default experiment; harness/experiments/default.json is the
  * same text (check_bench_experiment compares them). Sized to take a few
- * minutes on a 2-core machine with every policy and baseline: tiny-tasks
- * runs 1e5 tasks per run here instead of 1e6, and the measuring stops after
- * budget_s once every cell has its minimum rounds. */
+ * minutes on a 2-core machine with every policy and baseline in three
+ * separate runs: tiny-tasks runs 1e5 tasks per run here instead of 1e6, and
+ * the measuring stops after budget_s once every cell has its minimum
+ * rounds. */
 const char bench_default_experiment[] =
     "{\n"
     "  \"name\": \"default\",\n"
-    "  \"description\": \"every policy and baseline on every workload, threads 1 up to the default; a few minutes on 2 cores, so tiny-tasks submits 1e5 tasks per run, not 1e6\",\n"
+    "  \"description\": \"every policy and baseline on every workload, threads 1 up to the default, in 3 separate runs; a few minutes on 2 cores, so tiny-tasks submits 1e5 tasks per run, not 1e6\",\n"
     "  \"seed\": 1,\n"
     "  \"policies\": \"all\",\n"
     "  \"baselines\": \"all\",\n"
@@ -36,6 +37,7 @@ const char bench_default_experiment[] =
     "  \"max_rounds\": 100,\n"
     "  \"ci_target\": 0.02,\n"
     "  \"budget_s\": 150,\n"
+    "  \"runs\": 3,\n"
     "  \"warmup\": 1,\n"
     "  \"cooldown_us\": 2000,\n"
     "  \"spin_us\": 200,\n"
@@ -257,9 +259,12 @@ static int parse_rounds(pctx *c, const json_t *root, bench_experiment *e)
         else
             e->min_rounds = e->max_rounds;
     }
+    long long runs = e->runs;
     if (get_number(c, root, "", "ci_target", 0, 0.5, &e->ci_target) ||
-        get_number(c, root, "", "budget_s", 0, 1e6, &e->budget_s))
+        get_number(c, root, "", "budget_s", 0, 1e6, &e->budget_s) ||
+        get_int(c, root, "", "runs", 1, BENCH_MAX_RUNS, &runs))
         return -1;
+    e->runs = (unsigned)runs;
     return 0;
 }
 
@@ -596,7 +601,7 @@ int bench_experiment_parse(const char *text, const char *source, bench_experimen
     int rc = -1;
     static const char *const keys[] = {
         "name", "description", "seed", "policies", "baselines", "threads",
-        "repetitions", "min_rounds", "max_rounds", "ci_target", "budget_s", "warmup",
+        "repetitions", "min_rounds", "max_rounds", "ci_target", "budget_s", "runs", "warmup",
         "cooldown_us", "spin_us", "idle_probe_ms", "workloads", "policy_switch",
     };
     if (!json_is_object(root)) {
@@ -912,6 +917,7 @@ char *bench_experiment_to_json(const bench_experiment *e)
     json_object_set_new(o, "max_rounds", json_integer(e->max_rounds));
     json_object_set_new(o, "ci_target", json_real(e->ci_target));
     json_object_set_new(o, "budget_s", json_real(e->budget_s));
+    json_object_set_new(o, "runs", json_integer(e->runs));
     json_object_set_new(o, "warmup", json_integer(e->warmup));
     json_object_set_new(o, "cooldown_us", json_integer(e->cooldown_us));
     json_object_set_new(o, "spin_us", json_integer(e->spin_us));

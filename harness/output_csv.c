@@ -44,8 +44,10 @@ static void num(FILE *f, double v)
  * is `unit`), task_ a figure over the tasks of a run. */
 static const char *const columns[] = {
     "workload", "workload_type", "executor", "executor_kind", "policy", "threads",
-    "items_per_run", "unit", "calls_per_run", "rounds", "stop",
-    "median_ns_per_run", "ci_low_ns_per_run", "ci_high_ns_per_run", "ci_level",
+    "items_per_run", "unit", "calls_per_run", "runs", "rounds", "stop",
+    "median_ns_per_run", "ci_low_ns_per_run", "ci_high_ns_per_run", "ci_level", "ci_method",
+    "within_run_ci_halfwidth", "between_runs_spread", "runs_median_min_ns_per_run",
+    "runs_median_max_ns_per_run",
     "min_ns_per_run", "max_ns_per_run", "mean_ns_per_run", "stddev_ns_per_run",
     "median_ns_per_call", "ci_low_ns_per_call", "ci_high_ns_per_call", "min_ns_per_call",
     "median_ns_per_item", "throughput_items_per_s",
@@ -85,7 +87,7 @@ int bench_write_csv(FILE *f, const bench_report *r)
         fprintf(f, "%u,%" PRIu64 ",", c->threads, c->items);
         field(f, wi->wl->unit, 0);
         num(f, c->calls);
-        fprintf(f, "%u,", c->nrounds);
+        fprintf(f, "%u,%u,", c->nruns ? c->nruns : 1, c->nrounds);
         char st[256];
         bench_cell_stops(c, 0, st, sizeof st);
         field(f, st, 0);
@@ -93,6 +95,11 @@ int bench_write_csv(FILE *f, const bench_report *r)
         num(f, c->t.ci_lo);
         num(f, c->t.ci_hi);
         num(f, c->t.ci_level);
+        field(f, isnan(c->runs_ci_lo) ? "order_statistics" : "bootstrap_runs_rounds", 0);
+        num(f, c->within_rel);
+        num(f, c->between_rel);
+        num(f, c->runs_lo);
+        num(f, c->runs_hi);
         num(f, c->t.min);
         num(f, c->t.max);
         num(f, c->t.mean);

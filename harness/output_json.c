@@ -44,8 +44,9 @@ static void set_quantiles(json_t *o, double p50, double p90, double p99, double 
     set_real(o, "max", max);
 }
 
-static json_t *meta_json(const bench_meta *m)
+static json_t *meta_json(const bench_report *r)
 {
+    const bench_meta *m = &r->meta;
     json_t *o = json_object();
     set_str(o, "cpu_model", m->cpu_model);
     json_object_set_new(o, "nproc", json_integer(m->nproc));
@@ -62,6 +63,11 @@ static json_t *meta_json(const bench_meta *m)
     set_str(o, "command", m->command);
     set_str(o, "experiment_source", m->experiment_source);
     set_real(o, "wall_s", m->wall_s);
+    json_object_set_new(o, "runs", json_integer(r->nruns ? r->nruns : 1));
+    json_t *sp = json_array();
+    for (unsigned k = 0; k < (r->nruns ? r->nruns : 1); k++)
+        json_array_append_new(sp, real(r->run_spin[k] ? r->run_spin[k] : NAN));
+    json_object_set_new(o, "run_spin_iters_per_ns", sp);
     return o;
 }
 
@@ -123,6 +129,27 @@ static json_t *workers_json(const bench_cell *c)
     return a;
 }
 
+/* Each run of a cell: its rounds (a slice of times_ns_per_run, in order),
+ * why it stopped and its own median and CI. */
+static json_t *runs_json(const bench_cell *c)
+{
+    json_t *a = json_array();
+    unsigned nruns = c->nruns ? c->nruns : 1;
+    for (unsigned k = 0; k < nruns; k++) {
+        const bench_summary *t = &c->run_t[k];
+        json_t *o = json_object();
+        json_object_set_new(o, "run", json_integer(k + 1));
+        json_object_set_new(o, "rounds", json_integer(c->nruns ? c->run_rounds[k] : c->nrounds));
+        set_str(o, "stop", bench_stop_name(c->run_stop[k]));
+        set_real(o, "median_ns_per_run", t->median);
+        set_real(o, "ci_low_ns_per_run", t->ci_lo);
+        set_real(o, "ci_high_ns_per_run", t->ci_hi);
+        set_real(o, "ci_level", t->ci_level);
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
 /* Every field that holds a quantity says its unit (docs/harness.md,
  * "Units"): _per_run is one whole run of the workload, _per_call one
  * parallel-for call, _per_item one item, task_ a figure over tasks. */
@@ -136,15 +163,15 @@ static json_t *cell_json(const bench_report *r, const bench_cell *c)
     json_object_set_new(o, "items_per_run", json_integer((json_int_t)c->items));
     set_real(o, "calls_per_run", c->calls);
     json_object_set_new(o, "rounds", json_integer(c->nrounds));
-    json_t *st = json_array();
-    for (unsigned k = 0; k < (c->nruns ? c->nruns : 1); k++)
-        json_array_append_new(st, json_string(bench_stop_name(c->run_stop[k])));
-    json_object_set_new(o, "stop", st);
+    json_object_set_new(o, "runs", runs_json(c));
     json_t *t = json_array();
     for (unsigned k = 0; k < c->nrounds; k++)
         json_array_append_new(t, json_integer((json_int_t)c->times_ns[k]));
     json_object_set_new(o, "times_ns_per_run", t);
     json_object_set_new(o, "time_ns_per_run", summary_json(&c->t));
+    set_str(o, "ci_method", isnan(c->runs_ci_lo) ? "order_statistics" : "bootstrap_runs_rounds");
+    set_real(o, "within_run_ci_halfwidth", c->within_rel);
+    set_real(o, "between_runs_spread", c->between_rel);
     json_object_set_new(o, "time_ns_per_call",
                         isnan(c->calls) ? json_null() : summary_json(&c->t_call));
     set_real(o, "time_ns_per_item", c->ns_per_item);
@@ -177,7 +204,7 @@ static json_t *report_json(const bench_report *r)
 {
     json_t *root = json_object();
     set_str(root, "schema", BENCH_SCHEMA);
-    json_object_set_new(root, "meta", meta_json(&r->meta));
+    json_object_set_new(root, "meta", meta_json(r));
     char *ex = bench_experiment_to_json(r->exp);
     json_t *exj = ex ? json_loads(ex, 0, NULL) : NULL;
     free(ex);

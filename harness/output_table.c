@@ -67,6 +67,17 @@ void bench_cell_stops(const bench_cell *c, int brief, char *buf, size_t size)
         same &= c->run_stop[k] == c->run_stop[0];
     size_t l = 0;
     buf[0] = '\0';
+    if (brief && !same && nruns > 3) {
+        /* many runs: how many stopped each way, e.g. "5ci/3max" */
+        unsigned count[BENCH_STOP_INTERRUPTED + 1] = { 0 };
+        for (unsigned k = 0; k < nruns; k++)
+            count[c->run_stop[k] <= BENCH_STOP_INTERRUPTED ? c->run_stop[k] : 0]++;
+        for (int st = 0; st <= BENCH_STOP_INTERRUPTED && l < size; st++)
+            if (count[st])
+                l += (size_t)snprintf(buf + l, size - l, "%s%u%s", l ? "/" : "", count[st],
+                                      st ? shortname[st] : "-");
+        return;
+    }
     for (unsigned k = 0; k < (same ? 1 : nruns) && l < size; k++) {
         int st = c->run_stop[k] <= BENCH_STOP_INTERRUPTED ? c->run_stop[k] : 0;
         l += (size_t)snprintf(buf + l, size - l, "%s%s", k ? "/" : "",
@@ -87,6 +98,16 @@ static const char *ftime(char *buf, size_t n, double ns)
         snprintf(buf, n, "%.*fms", ns < 1e8 ? 2 : 1, ns / 1e6);
     else
         snprintf(buf, n, "%.2fs", ns / 1e9);
+    return buf;
+}
+
+/* A fraction as a percentage, "1.2%". */
+static const char *fpct(char *buf, size_t n, double v)
+{
+    if (isnan(v))
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%.*f%%", v < 0.1 ? 1 : 0, v * 100);
     return buf;
 }
 
@@ -142,6 +163,7 @@ static void block_head(FILE *f, const bench_report *r, size_t wi)
 void bench_write_table(FILE *f, const bench_report *r)
 {
     const bench_experiment *e = r->exp;
+    int runs = r->nruns > 1;
     for (size_t wi = 0; wi < e->nworkloads; wi++) {
         const bench_wl_inst *w = &e->workloads[wi];
         int any = 0;
@@ -152,9 +174,11 @@ void bench_write_table(FILE *f, const bench_report *r)
             continue;
         block_head(f, r, wi);
         int per_call = repeats_calls(w);
-        fprintf(f, "%-16s %4s %6s %-6s %10s %23s %10s %11s %8s %7s %6s %6s  %s\n",
-                "executor", "T", "rounds", "stop", "median/run", "95% CI of median/run",
-                "min/run",
+        fprintf(f, "%-16s %4s %6s %-8s %10s %23s ", "executor", "T", "rounds", "stop",
+                "median/run", "95% CI of median/run");
+        if (runs)
+            fprintf(f, "%7s %7s ", "within", "between");
+        fprintf(f, "%10s %11s %8s %7s %6s %6s  %s\n", "min/run",
                 per_call ? "median/call" : w->wl->is_tasks ? "median/task" : "median/item",
                 "speedup", "vs 1T", "eff", "imbal", "notes");
         for (size_t i = 0; i < r->ncells; i++) {
@@ -166,10 +190,14 @@ void bench_write_table(FILE *f, const bench_report *r)
             snprintf(ci, sizeof ci, "[%s, %s]", ftime(b, sizeof b, c->t.ci_lo),
                      ftime(d, sizeof d, c->t.ci_hi));
             bench_cell_stops(c, 1, st, sizeof st);
-            fprintf(f, "%-16s %4u %6u %-6s %10s %23s %10s %11s %8s %7s %6s %6s ",
-                    r->exes[c->exe].label, c->threads, c->nrounds, st,
-                    ftime(a, sizeof a, c->t.median), ci,
-                    ftime(m, sizeof m, c->t.min),
+            fprintf(f, "%-16s %4u %6u %-8s %10s %23s ", r->exes[c->exe].label, c->threads,
+                    c->nrounds, st, ftime(a, sizeof a, c->t.median), ci);
+            if (runs) {
+                char wr[16], br[16];
+                fprintf(f, "%7s %7s ", fpct(wr, sizeof wr, c->within_rel),
+                        fpct(br, sizeof br, c->between_rel));
+            }
+            fprintf(f, "%10s %11s %8s %7s %6s %6s ", ftime(m, sizeof m, c->t.min),
                     ftime(pc, sizeof pc, per_call ? c->t_call.median : c->ns_per_item),
                     fnum(s1, sizeof s1, c->speedup_serial), fnum(s2, sizeof s2, c->speedup_1t),
                     fnum(ef, sizeof ef, c->efficiency), fnum(im, sizeof im, c->imbalance_med));
@@ -201,10 +229,17 @@ void bench_write_table(FILE *f, const bench_report *r)
                    "most %u, until the 95%% CI's half-width is within %.3g%% of the median "
                    "(stop: ci) or %.0f s of measuring are spent (budget)",
                 e->warmup, e->min_rounds, e->max_rounds, e->ci_target * 100, e->budget_s);
-    fprintf(f, "\nmedian/run: median time of one run of the workload over its rounds; 95%% CI "
-               "of the median: order statistics;\nmedian/call, median/item, median/task: "
-               "median/run divided by the calls, items or tasks of a run; speedup: serial "
-               "median / median; eff: speedup / T\n");
+    if (runs)
+        fprintf(f, "\nruns: %u separate processes taking turns round by round; median/run: "
+                   "median of all their rounds; 95%% CI of the median: bootstrap over runs and "
+                   "rounds;\nwithin: half-width of a run's own CI, median over the runs; "
+                   "between: half the range of the runs' medians (both %% of the median)",
+                r->nruns);
+    else
+        fprintf(f, "\nmedian/run: median time of one run of the workload over its rounds; "
+                   "95%% CI of the median: order statistics");
+    fprintf(f, ";\nmedian/call, median/item, median/task: median/run divided by the calls, "
+               "items or tasks of a run; speedup: serial median / median; eff: speedup / T\n");
     for (int i = 0; i < BENCH_NBASE; i++)
         if (r->base[i].requested && !r->base[i].available)
             fprintf(f, "baseline %s not run: %s\n", r->base[i].name, r->base[i].reason);

@@ -370,6 +370,13 @@ static void derive_runs(bench_cell *c, const double *t)
     free(out);
     if (c->noutliers)
         c->flags |= BENCH_FLAG_OUTLIERS;
+    double rel[BENCH_MAX_RUNS];
+    unsigned nrel = 0;
+    for (unsigned k = 0; k < nruns; k++)
+        if (groups[k] && c->run_t[k].median > 0)
+            rel[nrel++] = (c->run_t[k].ci_hi - c->run_t[k].ci_lo) / 2 / c->run_t[k].median;
+    c->within_rel = bench_median(rel, nrel);
+    c->between_rel = NAN;
     if (with_data < 2) {
         c->runs_lo = c->runs_hi = NAN;
         return;
@@ -432,6 +439,8 @@ void bench_report_derive(bench_report *r)
             c->t.ci_hi = c->runs_ci_hi;
             c->t.ci_level = 0.95;
         }
+        if (!isnan(c->runs_lo) && c->t.median > 0)
+            c->between_rel = (c->runs_hi - c->runs_lo) / 2 / c->t.median;
         if (c->t.median > 0 && c->t.ci_hi - c->t.ci_lo > BENCH_WIDE_CI * c->t.median)
             c->flags |= BENCH_FLAG_WIDE_CI;
         c->calls = r->exp ? bench_wl_calls(&r->exp->workloads[c->wl]) : NAN;

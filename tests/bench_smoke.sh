@@ -51,6 +51,26 @@ rows=$(($(wc -l <"$csv") - 1))
 [ "$rows" -ge 11 ] || fail "only $rows CSV rows"
 [ -f "$out/res/plots/plots.gp" ] || fail "no plot script"
 
+# --runs 2: two processes taking turns; every cell reports both runs (a
+# schema of the expected shape checks it, beside the main schema).
+"$bench" "$top_srcdir/harness/experiments/smoke.json" -w uniform,tiny-1p -p fifo \
+    -b serial --runs 2 --no-files --json "$out/runs.json" -q --progress never \
+    2>"$out/runs.err"
+rc=$?
+cat "$out/runs.err"
+[ $rc -eq 0 ] || fail "--runs 2 exited with $rc"
+"$check" "$top_srcdir/harness/schema.json" "$out/runs.json" || fail "--runs 2: JSON does not match the schema"
+cat >"$out/runs.schema.json" <<'EOF'
+{"type": "object", "required": ["meta", "cells"],
+ "properties": {
+  "meta": {"type": "object", "required": ["runs"], "properties": {"runs": {"enum": [2]}}},
+  "cells": {"type": "array", "minItems": 5, "items": {"type": "object",
+    "required": ["runs", "ci_method"],
+    "properties": {"runs": {"type": "array", "minItems": 2},
+                   "ci_method": {"enum": ["bootstrap_runs_rounds"]}}}}}}
+EOF
+"$check" "$out/runs.schema.json" "$out/runs.json" || fail "--runs 2: not every cell has two runs"
+
 # The sizing advisor, tiny: it prints the estimate and the measured best.
 "$bench" advise --items 16 --max-threads 4 -r 1 --wait-us 100 --compute-us 20 \
     >"$out/advise.txt" 2>&1
