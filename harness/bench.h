@@ -625,6 +625,9 @@ FILE *bench_out_open(const char *path, char *tmp, size_t tmpsize);
 int bench_out_commit(FILE *f, const char *tmp, const char *path);
 /* Closes f and removes tmp. */
 void bench_out_discard(FILE *f, const char *tmp);
+/* Creates an empty temporary file beside path for a writer that opens it
+ * by name (the trace); rename it over path when complete. 0 or -1. */
+int bench_out_tmpname(const char *path, char *tmp, size_t tmpsize);
 /* Checks that a file can be created at path (its directory exists and is
  * writable; path is no directory). 0, or -1 with why. */
 int bench_out_check_file(const char *path, char *why, size_t whysize);

@@ -7,10 +7,12 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -77,7 +79,9 @@ static void usage(FILE *f)
 "\n"
 "Policies are looked up on TPOOL_POLICY_PATH, then the install directory; run\n"
 "from the build tree, the build tree's policies are used when it is unset.\n"
-"Exit status: 0, 1 when a result check failed or a run failed, 2 on bad usage.\n");
+"Exit status: 0; 1 when a result check or a run failed; 2 on bad usage; 130\n"
+"(SIGINT) or 143 (SIGTERM) when stopped early: the results so far are written,\n"
+"marked incomplete.\n");
 }
 
 #ifndef BENCH_BUILDDIR
@@ -370,18 +374,28 @@ static void scale_workloads(bench_experiment *e, double f)
     }
 }
 
-static int ensure_dir(const char *d)
+/* The first SIGINT or SIGTERM asks the measurement to stop after the
+ * cell in progress. Another one more than half a second later ends the
+ * program at once; one sooner is the same request delivered twice (timeout(1)
+ * signals the process and its group, a terminal the whole group). */
+static void on_stop_signal(int signo)
 {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", d);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+    static const char msg[] = "\ntpool-bench: stopping after the cell in progress; the "
+                              "results so far are written, marked incomplete (interrupt "
+                              "again to quit at once)\n";
+    static struct timespec first;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!bench_stop_requested()) {
+        first = now;
+        bench_request_stop(signo);
+        ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)w;
+    } else if ((now.tv_sec - first.tv_sec) * 1000000000L + (now.tv_nsec - first.tv_nsec) >
+               500000000L) {
+        signal(signo, SIG_DFL);
+        raise(signo);
+    }
 }
 
 /* ---- main ----------------------------------------------------------------------------- */
@@ -613,13 +627,12 @@ int bench_main(int argc, char **argv)
     if (o.scale != 1)
         scale_workloads(&e, o.scale);
 
-    /* where the results go */
+    /* where the results go: checked now, not after minutes of measuring */
     const char *out = o.out_dir ? o.out_dir : "results";
-    char csv[4096], js[4096], plots[4096];
+    char csv[4096], js[4096], plots[4096], why[4400];
     int want_dir = !o.no_files && (!o.csv || !o.json || !o.plot_dir);
-    if (want_dir && ensure_dir(out) != 0) {
-        fprintf(stderr, "tpool-bench: cannot create the results directory %s: %s\n", out,
-                strerror(errno));
+    if (want_dir && bench_out_check_dir(out, why, sizeof why) != 0) {
+        fprintf(stderr, "tpool-bench: the results directory: %s\n", why);
         bench_experiment_free(&e);
         return 2;
     }
@@ -634,10 +647,33 @@ int bench_main(int argc, char **argv)
         if (!o.plot_dir)
             snprintf(plots, sizeof plots, "%s/plots", out);
     }
+    const struct { const char *path, *what; int dir; } dest[] = {
+        { csv, "--csv", 0 }, { js, "--json", 0 }, { plots, "--plot", 1 },
+        { o.trace ? o.trace : "", "--trace", 0 },
+    };
+    for (size_t i = 0; i < sizeof dest / sizeof dest[0]; i++) {
+        if (!dest[i].path[0])
+            continue;
+        if ((dest[i].dir ? bench_out_check_dir(dest[i].path, why, sizeof why)
+                         : bench_out_check_file(dest[i].path, why, sizeof why)) != 0) {
+            fprintf(stderr, "tpool-bench: %s %s: %s\n", dest[i].what, dest[i].path, why);
+            bench_experiment_free(&e);
+            return 2;
+        }
+    }
 
+    /* SIGINT or SIGTERM: stop after the cell in progress and write what was
+     * measured (on_stop_signal) */
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
     bench_report r;
     rc = bench_run(&e, &o, &r, argc, argv);
-    if (rc) {
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (rc < 0) {
         bench_report_free(&r);
         bench_experiment_free(&e);
         return 1;
@@ -669,7 +705,7 @@ int bench_main(int argc, char **argv)
         else
             status = 1;
     }
-    if (o.trace)
+    if (o.trace && access(o.trace, F_OK) == 0 && !r.incomplete)
         fprintf(stderr, "tpool-bench: wrote %s (open it in https://ui.perfetto.dev)\n", o.trace);
     size_t bad = 0;
     for (size_t i = 0; i < r.ncells; i++)
@@ -685,6 +721,14 @@ int bench_main(int argc, char **argv)
         status = 1;
     }
     fprintf(stderr, "tpool-bench: %zu cells in %.1f s\n", r.ncells, r.meta.wall_s);
+    if (r.incomplete) {
+        fprintf(stderr, "tpool-bench: INCOMPLETE: %s; the results written say so\n",
+                r.incomplete_why);
+        if (status == 0)
+            status = 1;
+    }
+    if (rc == 1) /* stopped by a signal: the shell's convention */
+        status = 128 + bench_stop_requested();
     bench_report_free(&r);
     bench_experiment_free(&e);
     return status;

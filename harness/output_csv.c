@@ -144,15 +144,15 @@ int bench_write_csv(FILE *f, const bench_report *r)
 
 int bench_write_csv_file(const char *path, const bench_report *r)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        perror(path);
+    char tmp[4200];
+    FILE *f = bench_out_open(path, tmp, sizeof tmp);
+    if (!f)
+        return -1;
+    if (bench_write_csv(f, r) != 0) {
+        fprintf(stderr, "tpool-bench: writing %s failed; the previous file, if any, is "
+                        "unchanged\n", path);
+        bench_out_discard(f, tmp);
         return -1;
     }
-    int rc = bench_write_csv(f, r);
-    if (fclose(f) != 0)
-        rc = -1;
-    if (rc)
-        fprintf(stderr, "tpool-bench: writing %s failed\n", path);
-    return rc;
+    return bench_out_commit(f, tmp, path);
 }

@@ -63,6 +63,9 @@ static json_t *meta_json(const bench_report *r)
     set_str(o, "command", m->command);
     set_str(o, "experiment_source", m->experiment_source);
     set_real(o, "wall_s", m->wall_s);
+    json_object_set_new(o, "incomplete", json_boolean(r->incomplete));
+    json_object_set_new(o, "incomplete_reason",
+                        r->incomplete ? json_string(r->incomplete_why) : json_null());
     json_object_set_new(o, "runs", json_integer(r->nruns ? r->nruns : 1));
     json_t *sp = json_array();
     for (unsigned k = 0; k < (r->nruns ? r->nruns : 1); k++)
@@ -291,15 +294,15 @@ int bench_write_json(FILE *f, const bench_report *r)
 
 int bench_write_json_file(const char *path, const bench_report *r)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        perror(path);
+    char tmp[4200];
+    FILE *f = bench_out_open(path, tmp, sizeof tmp);
+    if (!f)
+        return -1;
+    if (bench_write_json(f, r) != 0) {
+        fprintf(stderr, "tpool-bench: writing %s failed; the previous file, if any, is "
+                        "unchanged\n", path);
+        bench_out_discard(f, tmp);
         return -1;
     }
-    int rc = bench_write_json(f, r);
-    if (fclose(f) != 0)
-        rc = -1;
-    if (rc)
-        fprintf(stderr, "tpool-bench: writing %s failed\n", path);
-    return rc;
+    return bench_out_commit(f, tmp, path);
 }

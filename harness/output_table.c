@@ -164,6 +164,9 @@ void bench_write_table(FILE *f, const bench_report *r)
 {
     const bench_experiment *e = r->exp;
     int runs = r->nruns > 1;
+    if (r->incomplete)
+        fprintf(f, "INCOMPLETE: %s; cells that did not finish say \"intr\" under stop\n",
+                r->incomplete_why);
     for (size_t wi = 0; wi < e->nworkloads; wi++) {
         const bench_wl_inst *w = &e->workloads[wi];
         int any = 0;
@@ -240,6 +243,8 @@ void bench_write_table(FILE *f, const bench_report *r)
                    "95%% CI of the median: order statistics");
     fprintf(f, ";\nmedian/call, median/item, median/task: median/run divided by the calls, "
                "items or tasks of a run; speedup: serial median / median; eff: speedup / T\n");
+    if (r->incomplete)
+        fprintf(f, "INCOMPLETE: %s\n", r->incomplete_why);
     for (int i = 0; i < BENCH_NBASE; i++)
         if (r->base[i].requested && !r->base[i].available)
             fprintf(f, "baseline %s not run: %s\n", r->base[i].name, r->base[i].reason);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -145,12 +146,124 @@ static FILE *open_in(const char *dir, const char *name)
     return f;
 }
 
-int bench_write_plots(const char *dir, const bench_report *r)
+/* The files this writer makes: plots.gp, gnuplot.log and
+ * {speedup,makespan,dispatch}_*.{dat,svg}. */
+static int is_ours(const char *name)
 {
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "tpool-bench: cannot create %s: %s\n", dir, strerror(errno));
+    static const char *const prefix[] = { "speedup_", "makespan_", "dispatch_" };
+    if (strcmp(name, "plots.gp") == 0 || strcmp(name, "gnuplot.log") == 0)
+        return 1;
+    size_t l = strlen(name);
+    if (l < 4 || (strcmp(name + l - 4, ".dat") != 0 && strcmp(name + l - 4, ".svg") != 0))
+        return 0;
+    for (size_t i = 0; i < sizeof prefix / sizeof prefix[0]; i++)
+        if (strncmp(name, prefix[i], strlen(prefix[i])) == 0)
+            return 1;
+    return 0;
+}
+
+/* The names of the files in dir (only is_ours when asked), malloc'd. */
+static char **list_dir(const char *dir, int ours_only, size_t *n)
+{
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    size_t cap = 16;
+    char **v = malloc(cap * sizeof *v);
+    struct dirent *e;
+    while (v && (e = readdir(d))) {
+        if (e->d_name[0] == '.' || (ours_only && !is_ours(e->d_name)))
+            continue;
+        if (*n == cap) {
+            char **nv = realloc(v, (cap *= 2) * sizeof *v);
+            if (!nv)
+                break;
+            v = nv;
+        }
+        v[(*n)++] = strdup(e->d_name);
+    }
+    closedir(d);
+    return v;
+}
+
+static void free_list(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/*
+ * Moves every file of tmp into dir (each rename atomic, so a reader sees the
+ * old file or the new one), then removes the plots of an earlier run that
+ * this one did not make: dir then holds this run's plots and whatever else
+ * the user keeps there.
+ */
+static int publish(const char *tmp, const char *dir)
+{
+    int rc = 0;
+    size_t nnew = 0, nold = 0;
+    char **fresh = list_dir(tmp, 0, &nnew);
+    for (size_t i = 0; i < nnew; i++) {
+        char from[4096], to[4096];
+        if (!fresh[i] || snprintf(from, sizeof from, "%s/%s", tmp, fresh[i]) >= (int)sizeof from ||
+            snprintf(to, sizeof to, "%s/%s", dir, fresh[i]) >= (int)sizeof to)
+            continue;
+        if (rename(from, to) != 0) {
+            fprintf(stderr, "tpool-bench: cannot move %s to %s: %s\n", from, to,
+                    strerror(errno));
+            unlink(from);
+            rc = -1;
+        }
+    }
+    if (rmdir(tmp) != 0)
+        rc = -1;
+    char **old = fresh ? list_dir(dir, 1, &nold) : NULL;
+    for (size_t i = 0; i < nold; i++) {
+        int keep = !old[i];
+        for (size_t k = 0; k < nnew && !keep; k++)
+            keep = fresh[k] && strcmp(fresh[k], old[i]) == 0;
+        char path[4096];
+        if (!keep && snprintf(path, sizeof path, "%s/%s", dir, old[i]) < (int)sizeof path)
+            unlink(path);
+    }
+    free_list(old, nold);
+    free_list(fresh, nnew);
+    return fresh ? rc : -1;
+}
+
+static int write_plots(const char *dir, const bench_report *r);
+
+int bench_write_plots(const char *dest, const bench_report *r)
+{
+    if (mkdir(dest, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "tpool-bench: cannot create %s: %s\n", dest, strerror(errno));
         return -1;
     }
+    /* everything is made in a directory of its own, then published */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/.plots.tmp-XXXXXX", dest);
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "tpool-bench: cannot write plots into %s: %s\n", dest,
+                strerror(errno));
+        return -1;
+    }
+    int rc = write_plots(dir, r);
+    if (rc == -2) {
+        fprintf(stderr, "tpool-bench: gnuplot failed on %s/plots.gp; see %s/gnuplot.log\n",
+                dest, dest);
+        rc = -1;
+    }
+    if (publish(dir, dest) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* Writes the data, the script and the SVGs into dir: 1, 0 without gnuplot,
+ * -1 when a file could not be written, -2 when gnuplot failed. */
+static int write_plots(const char *dir, const bench_report *r)
+{
     unsigned th[256];
     size_t nth = thread_counts(r, th, 256);
     FILE *gp = open_in(dir, "plots.gp");
@@ -285,10 +398,5 @@ int bench_write_plots(const char *dir, const bench_report *r)
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR)
             return -1;
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        fprintf(stderr, "tpool-bench: gnuplot failed on %s/plots.gp; see %s/gnuplot.log\n", dir,
-                dir);
-        return -1;
-    }
-    return 1;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 1 : -2;
 }

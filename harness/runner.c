@@ -15,6 +15,7 @@
  * idle-CPU probe.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -411,7 +412,9 @@ struct bench_session {
     void **states;
     cellrt *rt;
     pools P;
-    bench_trace *trace;
+    bench_trace *trace;     /* written to trace_tmp, renamed to trace_path when complete */
+    char trace_path[4096], trace_tmp[4200];
+    int final_done;
     unsigned trace_cap;
     size_t *order;
     uint64_t rng;
@@ -736,9 +739,13 @@ bench_session *bench_session_open(bench_report *r, unsigned run, const char *tra
         }
     }
     if (!failed && trace) {
-        S->trace = bench_trace_open(trace);
-        if (!S->trace)
+        snprintf(S->trace_path, sizeof S->trace_path, "%s", trace);
+        if (bench_out_tmpname(trace, S->trace_tmp, sizeof S->trace_tmp) != 0)
             failed = 1;
+        else if (!(S->trace = bench_trace_open(S->trace_tmp))) {
+            unlink(S->trace_tmp);
+            failed = 1;
+        }
     }
     if (failed) {
         bench_session_close(S);
@@ -825,6 +832,7 @@ int bench_session_final(bench_session *S)
             S->hook(S->ud, S->r, ci, 0);
         run_cell(S, ci, 0, 1);
     }
+    S->final_done = 1;
     return 0;
 }
 
@@ -833,8 +841,21 @@ int bench_session_close(bench_session *S)
     if (!S)
         return 0;
     int rc = 0;
-    if (S->trace && bench_trace_close(S->trace, &S->r->meta) != 0)
-        rc = -1;
+    if (S->trace) {
+        /* a trace without its traced runs would only mislead */
+        if (bench_trace_close(S->trace, &S->r->meta) != 0) {
+            rc = -1;
+            unlink(S->trace_tmp);
+        } else if (!S->final_done) {
+            fprintf(stderr, "tpool-bench: no trace written: stopped before the traced runs\n");
+            unlink(S->trace_tmp);
+        } else if (rename(S->trace_tmp, S->trace_path) != 0) {
+            fprintf(stderr, "tpool-bench: cannot write %s: %s\n", S->trace_path,
+                    strerror(errno));
+            unlink(S->trace_tmp);
+            rc = -1;
+        }
+    }
     pools *P = &S->P;
     for (size_t i = 0; P->pool && i < S->r->nexes * P->nthreads; i++)
         if (P->pool[i])

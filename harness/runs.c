@@ -615,6 +615,17 @@ int bench_run(const bench_experiment *exp, const bench_options *o, bench_report 
             }
     }
 
+    if (!failed) {
+        char rule[160];
+        if (exp->min_rounds == exp->max_rounds)
+            snprintf(rule, sizeof rule, "%u rounds each", exp->min_rounds);
+        else
+            snprintf(rule, sizeof rule, "%u to %u rounds each, until the CI is within %.3g%% "
+                     "or %.0f s are spent", exp->min_rounds, exp->max_rounds,
+                     exp->ci_target * 100, exp->budget_s);
+        fprintf(stderr, "tpool-bench: measuring %zu cells in %u run%s, %s\n", r->ncells, nruns,
+                nruns > 1 ? "s" : "", rule);
+    }
     int stopped = 0;
     /* warm-up, run after run */
     for (unsigned k = 0; k < nruns && !failed && !stopped; k++) {

@@ -71,6 +71,55 @@ cat >"$out/runs.schema.json" <<'EOF'
 EOF
 "$check" "$out/runs.schema.json" "$out/runs.json" || fail "--runs 2: not every cell has two runs"
 
+# SIGINT stops after the cell in progress: what was measured is written,
+# marked incomplete, and the exit status is 130. Once it has said it is
+# measuring (waited for, boundedly), an experiment that would run for hours
+# is interrupted; timeout(1) turns a run that does not stop into a failure.
+interrupt() { # NAME ARGS...: run, interrupt, check
+    name=$1
+    shift
+    timeout 300 "$bench" "$top_srcdir/harness/experiments/smoke.json" -w uniform,tiny-1p \
+        -p fifo -b serial -r 100000 --progress never --out "$out/$name" "$@" \
+        >"$out/$name.txt" 2>"$out/$name.err" &
+    pid=$!
+    i=0
+    until grep -q "measuring" "$out/$name.err"; do
+        i=$((i + 1))
+        [ $i -le 1200 ] || fail "$name: never started measuring"
+        sleep 0.1
+    done
+    kill -INT $pid
+    wait $pid
+    rc=$?
+    cat "$out/$name.err"
+    [ $rc -eq 130 ] || fail "$name: exit status $rc after SIGINT, expected 130"
+    grep -q "^INCOMPLETE: interrupted by signal 2" "$out/$name.txt" || fail "$name: table not marked"
+    "$check" "$top_srcdir/harness/schema.json" "$out/$name/tpool-bench.json" ||
+        fail "$name: JSON after SIGINT does not match the schema"
+    grep -q '"incomplete": true' "$out/$name/tpool-bench.json" || fail "$name: JSON not marked"
+    grep -q ',interrupted,' "$out/$name/tpool-bench.csv" || fail "$name: no cell stopped as interrupted"
+    ls -A "$out/$name" | grep -q '^\.' && fail "$name: temporary files left in $out/$name"
+    [ -f "$out/$name/plots/plots.gp" ] || fail "$name: no plots"
+}
+interrupt sigint
+interrupt sigint-runs --runs 2
+
+# Destinations are checked before anything runs: a results directory that
+# cannot be made (a file in the way) is exit status 2 at once.
+: >"$out/afile"
+"$bench" "$top_srcdir/harness/experiments/smoke.json" --out "$out/afile/res" \
+    >/dev/null 2>"$out/dest.err"
+rc=$?
+cat "$out/dest.err"
+[ $rc -eq 2 ] || fail "unwritable --out: exit status $rc, expected 2"
+grep -q "results directory: cannot create $out/afile/res" "$out/dest.err" || fail "unwritable --out message"
+grep -q "measuring" "$out/dest.err" && fail "unwritable --out: measured anyway"
+"$bench" "$top_srcdir/harness/experiments/smoke.json" --no-files --json "$out/nodir/x.json" \
+    >/dev/null 2>"$out/dest.err"
+[ $? -eq 2 ] || fail "--json into a missing directory accepted"
+grep -q -- "--json $out/nodir/x.json: cannot create files in $out/nodir" "$out/dest.err" ||
+    fail "--json message: $(cat "$out/dest.err")"
+
 # The sizing advisor, tiny: it prints the estimate and the measured best.
 "$bench" advise --items 16 --max-threads 4 -r 1 --wait-us 100 --compute-us 20 \
     >"$out/advise.txt" 2>&1

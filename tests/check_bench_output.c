@@ -5,7 +5,10 @@
  * their data and script with or without gnuplot. */
 #define _GNU_SOURCE
 #include <math.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -543,6 +546,140 @@ START_TEST(plots_with_gnuplot)
 }
 END_TEST
 
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* Files in dir whose name starts with a dot (temporary files). */
+static int hidden_files(const char *dir)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "ls -A '%s' | grep -q '^\\.'", dir);
+    return system(cmd) == 0;
+}
+
+/* A write that fails half-way (a file size limit stands in for a full
+ * disk or an interrupted run) leaves the previous result file whole, and
+ * no temporary file behind; one that succeeds replaces it. */
+START_TEST(atomic_result_files)
+{
+    build();
+    char dir[] = "/tmp/check_bench_atomicXXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[1100];
+    snprintf(path, sizeof path, "%s/tpool-bench.json", dir);
+    FILE *f = fopen(path, "w");
+    fputs("{\"old\": true}\n", f);
+    fclose(f);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = { 200, 200 };
+        setrlimit(RLIMIT_FSIZE, &rl);
+        _exit(bench_write_json_file(path, &fx.r) == 0 ? 0 : 3);
+    }
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 3, "the limited write did not fail");
+    ck_assert_str_eq(slurp(path), "{\"old\": true}\n");
+    ck_assert_msg(!hidden_files(dir), "a temporary file was left in %s", dir);
+    /* unlimited, it replaces the file */
+    ck_assert_int_eq(bench_write_json_file(path, &fx.r), 0);
+    ck_assert_ptr_nonnull(strstr(slurp(path), "\"schema\": \"tpool-bench/"));
+    ck_assert(!hidden_files(dir));
+    snprintf(path, sizeof path, "%s/t.csv", dir);
+    ck_assert_int_eq(bench_write_csv_file(path, &fx.r), 0);
+    ck_assert_ptr_nonnull(strstr(slurp(path), "workload,workload_type,"));
+    struct stat sb;
+    ck_assert_int_eq(stat(path, &sb), 0);
+    mode_t mask = umask(0);
+    umask(mask);
+    ck_assert_uint_eq(sb.st_mode & 0777, 0666 & ~mask); /* as fopen would make it */
+    /* a directory in the way: an error, nothing written */
+    snprintf(path, sizeof path, "%s/sub", dir);
+    ck_assert_int_eq(mkdir(path, 0777), 0);
+    ck_assert_int_ne(bench_write_csv_file(path, &fx.r), 0);
+    rm_dir(dir);
+    teardown();
+}
+END_TEST
+
+/* Destinations are checked before a run: a directory is made with its
+ * parents; a file in the way, or a missing directory for a file, is an
+ * error that says where. */
+START_TEST(destination_checks)
+{
+    char dir[] = "/tmp/check_bench_destXXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char p[1100], why[1400];
+    snprintf(p, sizeof p, "%s/a/b/c", dir);
+    ck_assert_int_eq(bench_out_check_dir(p, why, sizeof why), 0);
+    struct stat st;
+    ck_assert_int_eq(stat(p, &st), 0);
+    ck_assert(S_ISDIR(st.st_mode));
+    ck_assert(!hidden_files(p)); /* the probe file is gone */
+    snprintf(p, sizeof p, "%s/file", dir);
+    FILE *f = fopen(p, "w");
+    fclose(f);
+    snprintf(p, sizeof p, "%s/file/sub", dir);
+    ck_assert_int_ne(bench_out_check_dir(p, why, sizeof why), 0);
+    ck_assert_msg(strstr(why, "cannot create") && strstr(why, "file/sub"), "%s", why);
+    snprintf(p, sizeof p, "%s/none/x.json", dir);
+    ck_assert_int_ne(bench_out_check_file(p, why, sizeof why), 0);
+    ck_assert_msg(strstr(why, "cannot create files in") && strstr(why, "/none"), "%s", why);
+    snprintf(p, sizeof p, "%s/a", dir);
+    ck_assert_int_ne(bench_out_check_file(p, why, sizeof why), 0);
+    ck_assert_msg(strstr(why, "is a directory"), "%s", why);
+    snprintf(p, sizeof p, "%s/ok.json", dir);
+    ck_assert_int_eq(bench_out_check_file(p, why, sizeof why), 0);
+    ck_assert_int_ne(access(p, F_OK), 0); /* checked, not created */
+    rm_dir(dir);
+}
+END_TEST
+
+/* The plots directory ends with this run's plots only: an earlier run's
+ * plot that this run does not make is removed, other files are kept. */
+START_TEST(plots_replace_old)
+{
+    build();
+    char dir[] = "/tmp/check_bench_plotXXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char p[1100];
+    const char *old[] = { "speedup_gone.svg", "speedup_gone.dat", "notes.txt",
+                          "speedup_uniform.dat" };
+    for (int i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, old[i]);
+        FILE *f = fopen(p, "w");
+        fputs("old\n", f);
+        fclose(f);
+    }
+    char *path = strdup(getenv("PATH") ? getenv("PATH") : "");
+    setenv("PATH", "/nonexistent", 1);
+    int rc = bench_write_plots(dir, &fx.r);
+    setenv("PATH", path, 1);
+    free(path);
+    ck_assert_int_eq(rc, 0);
+    ck_assert(!exists(dir, "speedup_gone.svg"));
+    ck_assert(!exists(dir, "speedup_gone.dat"));
+    ck_assert(exists(dir, "notes.txt"));
+    snprintf(p, sizeof p, "%s/speedup_uniform.dat", dir);
+    ck_assert_str_ne(slurp(p), "old\n");
+    ck_assert(exists(dir, "plots.gp"));
+    ck_assert_msg(!hidden_files(dir), "the temporary plot directory was left");
+    rm_dir(dir);
+    teardown();
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("bench_output");
@@ -556,6 +693,9 @@ static Suite *suite(void)
     tcase_add_test(tc, steals_total);
     tcase_add_test(tc, plots_without_gnuplot);
     tcase_add_test(tc, plots_with_gnuplot);
+    tcase_add_test(tc, atomic_result_files);
+    tcase_add_test(tc, destination_checks);
+    tcase_add_test(tc, plots_replace_old);
     suite_add_tcase(s, tc);
     return s;
 }
