@@ -525,7 +525,7 @@ typedef struct bench_machine {
     uint64_t m_busy, m_total, m_own, m_wall;
     double own_load;             /* this experiment's share of the load, decayed
                                     as the kernel's 1-minute average is */
-    uint64_t own_at_ns;
+    uint64_t own_at_ns, own_ticks_at;
 } bench_machine;
 
 /* Thresholds of the warnings (docs/harness.md, "Warnings"). */

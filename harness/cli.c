@@ -720,6 +720,10 @@ int bench_main(int argc, char **argv)
                 bad);
         status = 1;
     }
+    if (o.quiet) /* the table, which lists them, was not printed */
+        for (unsigned i = 0; i < r.nwarnings; i++)
+            if (strcmp(r.warnings[i].kind, "incomplete") != 0)
+                fprintf(stderr, "tpool-bench: warning: %s\n", r.warnings[i].text);
     fprintf(stderr, "tpool-bench: %zu cells in %.1f s\n", r.ncells, r.meta.wall_s);
     if (r.incomplete) {
         fprintf(stderr, "tpool-bench: INCOMPLETE: %s; the results written say so\n",

@@ -20,6 +20,9 @@ void bench_cell_totals(const bench_cell *c, bench_totals *t);
  * max, budget, failed, intr). */
 void bench_cell_stops(const bench_cell *c, int brief, char *buf, size_t size);
 
+/* The flags of a cell as words ("wide_ci outliers runs_disagree"), or "". */
+void bench_cell_flags(const bench_cell *c, char *buf, size_t size);
+
 /* The CSV's columns, in order. */
 size_t bench_csv_ncolumns(void);
 const char *bench_csv_column(size_t i);

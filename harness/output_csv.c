@@ -57,7 +57,7 @@ static const char *const columns[] = {
     "high_task_lat_max_ns", "low_task_wait_max_ns",
     "idle_cpu_ns_per_window", "idle_window_ns",
     "busy_ns_per_run", "idle_ns_per_run", "parks_per_run", "wakes_per_run", "steals_per_run",
-    "check_ok", "check_message",
+    "outliers", "warnings", "check_ok", "check_message",
 };
 
 size_t bench_csv_ncolumns(void)
@@ -136,6 +136,10 @@ int bench_write_csv(FILE *f, const bench_report *r)
         num(f, t.parks);
         num(f, t.wakes);
         num(f, t.steals);
+        fprintf(f, "%u,", c->noutliers);
+        char flags[128];
+        bench_cell_flags(c, flags, sizeof flags);
+        field(f, flags, 0);
         fprintf(f, "%d,", c->check_ok ? 1 : 0);
         field(f, c->check_ok ? "" : c->check_msg, 1);
     }

@@ -13,6 +13,7 @@
 
 #include "bench.h"
 #include "output.h"
+#include "stats.h"
 
 static json_t *real(double v)
 {
@@ -138,8 +139,23 @@ static json_t *runs_json(const bench_cell *c)
 {
     json_t *a = json_array();
     unsigned nruns = c->nruns ? c->nruns : 1;
+    size_t at = 0;
     for (unsigned k = 0; k < nruns; k++) {
         const bench_summary *t = &c->run_t[k];
+        unsigned n = c->nruns ? c->run_rounds[k] : c->nrounds;
+        /* the rounds of this run beyond Tukey's outer fences, by index */
+        json_t *out = json_array();
+        double *v = malloc((n ? n : 1) * sizeof *v);
+        unsigned char *flag = malloc(n ? n : 1);
+        for (unsigned i = 0; v && flag && i < n; i++)
+            v[i] = (double)c->times_ns[at + i];
+        if (v && flag && bench_outliers(v, n, flag))
+            for (unsigned i = 0; i < n; i++)
+                if (flag[i])
+                    json_array_append_new(out, json_integer(i));
+        free(v);
+        free(flag);
+        at += n;
         json_t *o = json_object();
         json_object_set_new(o, "run", json_integer(k + 1));
         json_object_set_new(o, "rounds", json_integer(c->nruns ? c->run_rounds[k] : c->nrounds));
@@ -148,6 +164,7 @@ static json_t *runs_json(const bench_cell *c)
         set_real(o, "ci_low_ns_per_run", t->ci_lo);
         set_real(o, "ci_high_ns_per_run", t->ci_hi);
         set_real(o, "ci_level", t->ci_level);
+        json_object_set_new(o, "outliers", out);
         json_array_append_new(a, o);
     }
     return a;
@@ -200,6 +217,33 @@ static json_t *cell_json(const bench_report *r, const bench_cell *c)
     set_str(ck, "message", c->check_ok ? "" : c->check_msg);
     json_object_set_new(o, "check", ck);
     json_object_set_new(o, "unrecorded_callbacks", json_integer((json_int_t)c->overflow));
+    json_t *w = json_array();
+    char flags[128];
+    bench_cell_flags(c, flags, sizeof flags);
+    for (char *save = NULL, *f = strtok_r(flags, " ", &save); f; f = strtok_r(NULL, " ", &save))
+        json_array_append_new(w, json_string(f));
+    json_object_set_new(o, "warnings", w);
+    return o;
+}
+
+static json_t *machine_json(const bench_machine *m)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "cpus", json_integer(m->ncpu));
+    set_str(o, "affinity", m->affinity);
+    json_object_set_new(o, "affinity_cpus", json_integer(m->affinity_cpus));
+    set_str_or_null(o, "governors", m->governors);
+    set_real(o, "cpu_mhz", m->cpu_mhz);
+    set_real(o, "cpu_max_mhz", m->cpu_max_mhz);
+    json_t *l = json_array();
+    for (int i = 0; i < 3; i++)
+        json_array_append_new(l, real(m->load_before[i]));
+    json_object_set_new(o, "load_before", l);
+    set_real(o, "load_max_during", m->load_max);
+    set_real(o, "others_before", m->others_before);
+    set_real(o, "others_during", m->others_cap > 0 ? m->others_busy / m->others_cap : NAN);
+    set_real(o, "others_max_round", m->others_max);
+    json_object_set_new(o, "samples", json_integer(m->nsamples));
     return o;
 }
 
@@ -273,6 +317,16 @@ static json_t *report_json(const bench_report *r)
         json_array_append_new(wls, o);
     }
     json_object_set_new(root, "workloads", wls);
+
+    json_object_set_new(root, "machine", machine_json(&r->machine));
+    json_t *warn = json_array();
+    for (unsigned i = 0; i < r->nwarnings; i++) {
+        json_t *w = json_object();
+        set_str(w, "kind", r->warnings[i].kind);
+        set_str(w, "message", r->warnings[i].text);
+        json_array_append_new(warn, w);
+    }
+    json_object_set_new(root, "warnings", warn);
 
     json_t *cells = json_array();
     for (size_t i = 0; i < r->ncells; i++)

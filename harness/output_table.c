@@ -85,6 +85,20 @@ void bench_cell_stops(const bench_cell *c, int brief, char *buf, size_t size)
     }
 }
 
+void bench_cell_flags(const bench_cell *c, char *buf, size_t size)
+{
+    static const struct { unsigned bit; const char *word; } f[] = {
+        { BENCH_FLAG_WIDE_CI, "wide_ci" },
+        { BENCH_FLAG_OUTLIERS, "outliers" },
+        { BENCH_FLAG_RUNS_DISAGREE, "runs_disagree" },
+    };
+    size_t l = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof f / sizeof f[0] && l < size; i++)
+        if (c->flags & f[i].bit)
+            l += (size_t)snprintf(buf + l, size - l, "%s%s", l ? " " : "", f[i].word);
+}
+
 /* A time in the unit that suits it, three or four significant digits. */
 static const char *ftime(char *buf, size_t n, double ns)
 {
@@ -219,6 +233,13 @@ void bench_write_table(FILE *f, const bench_report *r)
             if (!isnan(c->idle_cpu_ns) && c->idle_probe_ns > 0)
                 fprintf(f, " idle CPU %s/%.0fms;", ftime(x, sizeof x, c->idle_cpu_ns),
                         c->idle_probe_ns / 1e6);
+            if (c->flags & BENCH_FLAG_WIDE_CI)
+                fprintf(f, " WIDE CI (%.0f%% of the median);",
+                        (c->t.ci_hi - c->t.ci_lo) / c->t.median * 100);
+            if (c->flags & BENCH_FLAG_OUTLIERS)
+                fprintf(f, " %u outlier round%s;", c->noutliers, c->noutliers > 1 ? "s" : "");
+            if (c->flags & BENCH_FLAG_RUNS_DISAGREE)
+                fprintf(f, " RUNS DISAGREE;");
             if (!c->check_ok)
                 fprintf(f, " CHECK FAILED: %s", c->check_msg);
             fputc('\n', f);
@@ -243,6 +264,21 @@ void bench_write_table(FILE *f, const bench_report *r)
                    "95%% CI of the median: order statistics");
     fprintf(f, ";\nmedian/call, median/item, median/task: median/run divided by the calls, "
                "items or tasks of a run; speedup: serial median / median; eff: speedup / T\n");
+    const bench_machine *m = &r->machine;
+    if (m->ncpu) {
+        char lb[16], ld[16], ob[16], od[16];
+        double during = m->others_cap > 0 ? m->others_busy / m->others_cap : NAN;
+        fprintf(f, "machine: %u CPUs, this run on %s (governor %s); load average %s before, "
+                   "at most %s during (less this run's own); other processes took %s of "
+                   "these CPUs before measuring, %s during\n",
+                m->ncpu, m->affinity[0] ? m->affinity : "?",
+                m->governors[0] ? m->governors : "unknown", fnum(lb, sizeof lb, m->load_before[0]),
+                fnum(ld, sizeof ld, m->load_max), fpct(ob, sizeof ob, m->others_before),
+                fpct(od, sizeof od, during));
+    }
+    for (unsigned i = 0; i < r->nwarnings; i++)
+        if (strcmp(r->warnings[i].kind, "incomplete") != 0)
+            fprintf(f, "WARNING: %s\n", r->warnings[i].text);
     if (r->incomplete)
         fprintf(f, "INCOMPLETE: %s\n", r->incomplete_why);
     for (int i = 0; i < BENCH_NBASE; i++)

@@ -354,6 +354,7 @@ int bench_plan(const bench_experiment *exp, bench_report *r, int collect_meta, i
     r->resolved = bench_experiment_to_json(exp);
     if (!r->resolved)
         return -1;
+    bench_machine_init(&r->machine);
     return 0;
 }
 

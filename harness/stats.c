@@ -423,6 +423,7 @@ static void latency_medians(bench_cell *c)
 
 void bench_report_derive(bench_report *r)
 {
+    r->nwarnings = 0;
     for (size_t i = 0; i < r->ncells; i++) {
         bench_cell *c = &r->cells[i];
         c->flags = 0;
@@ -462,4 +463,5 @@ void bench_report_derive(bench_report *r)
         double sp = !isnan(c->speedup_serial) ? c->speedup_serial : c->speedup_1t;
         c->efficiency = c->threads ? sp / c->threads : NAN;
     }
+    bench_machine_warnings(r);
 }

@@ -680,6 +680,127 @@ START_TEST(plots_replace_old)
 }
 END_TEST
 
+/* The machine's warnings: each condition past its threshold gives one,
+ * in the table and the JSON; below it, none. */
+START_TEST(machine_warnings)
+{
+    build();
+    bench_machine *m = &fx.r.machine;
+    memset(m, 0, sizeof *m);
+    m->ncpu = 4;
+    snprintf(m->affinity, sizeof m->affinity, "0-3");
+    m->load_before[0] = 1.9; /* 0.475 per CPU: below 0.5 */
+    m->load_max = NAN;
+    m->others_before = 0.04;
+    m->others_busy = 1;
+    m->others_cap = 100;
+    m->others_max = 0.02;
+    snprintf(m->governors, sizeof m->governors, "performance");
+    bench_report_derive(&fx.r);
+    for (unsigned i = 0; i < fx.r.nwarnings; i++)
+        ck_assert_msg(strcmp(fx.r.warnings[i].kind, "load") != 0 &&
+                          strcmp(fx.r.warnings[i].kind, "governor") != 0 &&
+                          strcmp(fx.r.warnings[i].kind, "not_alone") != 0,
+                      "warned: %s", fx.r.warnings[i].text);
+    m->load_before[0] = 2.1;
+    m->load_max = 3;
+    m->others_busy = 8; /* 8% during */
+    snprintf(m->governors, sizeof m->governors, "powersave");
+    bench_report_derive(&fx.r);
+    int load = 0, gov = 0, alone = 0;
+    for (unsigned i = 0; i < fx.r.nwarnings; i++) {
+        const bench_warning *w = &fx.r.warnings[i];
+        load += strcmp(w->kind, "load") == 0;
+        gov += strcmp(w->kind, "governor") == 0 && strstr(w->text, "powersave");
+        alone += strcmp(w->kind, "not_alone") == 0 && strstr(w->text, "8% while measuring");
+    }
+    ck_assert_int_eq(load, 2); /* before and during */
+    ck_assert_int_eq(gov, 1);
+    ck_assert_int_eq(alone, 1);
+
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    bench_write_table(f, &fx.r);
+    fclose(f);
+    ck_assert_msg(strstr(buf, "WARNING: the CPU frequency governor is powersave"), "%s", buf);
+    ck_assert(strstr(buf, "WARNING: the load average was 2.10 before the run"));
+    free(buf);
+    f = open_memstream(&buf, &len);
+    ck_assert_int_eq(bench_write_json(f, &fx.r), 0);
+    fclose(f);
+    json_t *root = json_loads(buf, 0, NULL);
+    free(buf);
+    ck_assert_ptr_nonnull(root);
+    json_t *w = json_object_get(root, "warnings");
+    ck_assert_uint_ge(json_array_size(w), 4);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(w, 0), "kind")), "load");
+    json_t *mj = json_object_get(root, "machine");
+    ck_assert_str_eq(json_string_value(json_object_get(mj, "governors")), "powersave");
+    ck_assert(json_real_value(json_object_get(mj, "others_during")) == 0.08);
+    json_decref(root);
+    teardown();
+}
+END_TEST
+
+/* A cell whose CI is wider than 10% of its median, or that has an outlier
+ * round, says so in its notes, its CSV row and its JSON warnings. */
+START_TEST(cell_flags)
+{
+    build();
+    /* fifo on uniform: 10 rounds, one of them 50 times slower */
+    static uint64_t t[10] = { 2000, 2010, 2020, 2005, 2015, 2008, 2012, 100000, 2003, 2018 };
+    static double imb[10];
+    static bench_latency lat[10];
+    bench_cell *c = &fx.cells[1];
+    c->times_ns = t;
+    c->imbalance = imb;
+    c->lat = lat;
+    c->nrounds = 10;
+    /* omp-static: 7 rounds spread over a factor 2 */
+    static uint64_t u[7] = { 1000, 1300, 1600, 1900, 2000, 1100, 1700 };
+    fx.cells[2].times_ns = u;
+    fx.cells[2].nrounds = 7;
+    fx.cells[2].imbalance = imb;
+    fx.cells[2].lat = lat;
+    bench_report_derive(&fx.r);
+    ck_assert(c->flags & BENCH_FLAG_OUTLIERS);
+    ck_assert_uint_eq(c->noutliers, 1);
+    ck_assert(!(c->flags & BENCH_FLAG_WIDE_CI)); /* ranks 2..9 leave the slow round out */
+    ck_assert(fx.cells[2].flags & BENCH_FLAG_WIDE_CI);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    bench_write_table(f, &fx.r);
+    fclose(f);
+    ck_assert_msg(strstr(buf, "1 outlier round;"), "%s", buf);
+    ck_assert(strstr(buf, "WIDE CI ("));
+    ck_assert(strstr(buf, "WARNING: 1 of 4 cells have a 95% CI wider than 10%"));
+    free(buf);
+    f = open_memstream(&buf, &len);
+    ck_assert_int_eq(bench_write_json(f, &fx.r), 0);
+    fclose(f);
+    json_t *root = json_loads(buf, 0, NULL);
+    free(buf);
+    json_t *cells = json_object_get(root, "cells");
+    json_t *c1 = json_array_get(cells, 1), *c2 = json_array_get(cells, 2);
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(c1, "warnings"), 0)),
+                     "outliers");
+    json_t *run = json_array_get(json_object_get(c1, "runs"), 0);
+    ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(run, "outliers"), 0)), 7);
+    ck_assert_str_eq(json_string_value(json_array_get(json_object_get(c2, "warnings"), 0)),
+                     "wide_ci");
+    json_decref(root);
+    f = open_memstream(&buf, &len);
+    ck_assert_int_eq(bench_write_csv(f, &fx.r), 0);
+    fclose(f);
+    ck_assert_msg(strstr(buf, ",1,outliers,1,"), "%s", buf);
+    ck_assert(strstr(buf, ",0,wide_ci,1,"));
+    free(buf);
+    teardown();
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("bench_output");
@@ -696,6 +817,8 @@ static Suite *suite(void)
     tcase_add_test(tc, atomic_result_files);
     tcase_add_test(tc, destination_checks);
     tcase_add_test(tc, plots_replace_old);
+    tcase_add_test(tc, machine_warnings);
+    tcase_add_test(tc, cell_flags);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -7,6 +7,8 @@
 #define _GNU_SOURCE
 #include <math.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "stats.h"
@@ -144,6 +146,63 @@ START_TEST(stop_request)
 }
 END_TEST
 
+/* The sampler counts another process's CPU time on our CPUs as others',
+ * and this experiment's own as not: a child spins while we sleep. */
+START_TEST(machine_sampler)
+{
+    bench_machine m;
+    bench_machine_init(&m);
+    ck_assert_uint_ge(m.ncpu, 1);
+    ck_assert_uint_ge(m.affinity_cpus, 1);
+    ck_assert(m.affinity[0]);
+    ck_assert(!isnan(m.load_before[0]));
+    int self = (int)getpid();
+    bench_machine_before(&m, &self, 1, 20);
+    ck_assert(m.others_before >= 0 && m.others_before <= 1);
+    int go[2];
+    ck_assert_int_eq(pipe(go), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        char c;
+        if (read(go[0], &c, 1) != 1)
+            _exit(1);
+        uint64_t end = bench_now_ns() + 300000000u;
+        volatile uint64_t x = 0;
+        while (bench_now_ns() < end)
+            x++;
+        _exit(0);
+    }
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    bench_machine_mark(&m, &self, 1);
+    ck_assert_int_eq(write(go[1], "g", 1), 1);
+    int st;
+    siginfo_t si;
+    ck_assert_int_eq(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
+    /* the child's CPU time, read before it is reaped */
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(fgets(buf, sizeof buf, f));
+    fclose(f);
+    unsigned long long ut = 0, stt = 0;
+    ck_assert_int_eq(sscanf(strrchr(buf, ')') + 2,
+                            "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &stt),
+                     2);
+    bench_machine_sample(&m, &self, 1);
+    waitpid(pid, &st, 0);
+    ck_assert_uint_eq(m.nsamples, 1);
+    ck_assert(m.others_cap > 0);
+    printf("machine_sampler: the child used %llu ticks; others %.0f of %.0f ticks\n", ut + stt,
+           m.others_busy, m.others_cap);
+    /* tick accounting of /proc/stat and of the process differ by a tick or two */
+    ck_assert_msg(m.others_busy + 3 >= (double)(ut + stt), "others %.0f < the child's %llu",
+                  m.others_busy, ut + stt);
+    ck_assert(m.others_busy <= m.others_cap);
+    ck_assert(!isnan(m.load_max) && m.load_max >= 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("bench_runner");
@@ -154,6 +213,7 @@ static Suite *suite(void)
     tcase_add_test(tc, fixed_repetitions);
     tcase_add_test(tc, failed_cells_stop);
     tcase_add_test(tc, stop_request);
+    tcase_add_test(tc, machine_sampler);
     suite_add_tcase(s, tc);
     return s;
 }
