@@ -382,6 +382,15 @@ int bench_policy_label(const char *policy, char label[BENCH_NAME_MAX], char *msg
 /* The experiment as JSON, resolved (defaults filled in), for the results;
  * an experiment file itself: parsing it gives the same experiment. */
 char *bench_experiment_to_json(const bench_experiment *e);
+struct bench_executor;
+/* The experiment as it ran, an experiment file that repeats exactly these
+ * cells: the thread counts given, the policies of the executors (a policy
+ * loaded by path by its absolute path) with their labels and params, and
+ * the baselines of `baselines` (those that ran). malloc'd; NULL when out of
+ * memory. */
+char *bench_experiment_resolved_json(const bench_experiment *e, const unsigned *threads,
+                                     size_t nthreads, const struct bench_executor *exes,
+                                     size_t nexes, unsigned baselines);
 /* Default thread list: 1, 2, 4, ... below max, then max. */
 size_t bench_default_threads(unsigned max, unsigned *out, size_t cap);
 
@@ -500,7 +509,7 @@ typedef struct bench_meta {
     double wall_s;             /* the whole run */
     bench_lib libs[BENCH_MAX_LIBS];
     unsigned nlibs;
-    char env[BENCH_MAX_ENV][256]; /* NAME=VALUE of OMP_*, GOMP_*, TPOOL_* */
+    char env[BENCH_MAX_ENV][1024]; /* NAME=VALUE of OMP_*, GOMP_*, TPOOL_* */
     unsigned nenv;
 } bench_meta;
 

@@ -32,11 +32,17 @@ static void usage(FILE *f)
 {
     fprintf(f,
 "Usage: tpool-bench [OPTIONS] [EXPERIMENT.json]\n"
+"       tpool-bench [OPTIONS] --replay RESULTS.json\n"
+"       tpool-bench compare [OPTIONS] A.json B.json  (tpool-bench compare --help)\n"
 "       tpool-bench advise [OPTIONS]     (tpool-bench advise --help)\n"
 "\n"
 "Runs workloads under every scheduling policy found and the baselines, and\n"
 "reports times, speedups, imbalance and latencies. Without EXPERIMENT.json it\n"
-"runs the default experiment (about two minutes on a 2-core machine).\n"
+"runs the default experiment (a few minutes on a 2-core machine).\n"
+"\n"
+"      --replay FILE       run the experiment recorded in a results file: the\n"
+"                          same cells (thread counts, policies and their\n"
+"                          parameters, baselines, workloads, seed, rounds)\n"
 "\n"
 "Selection (each overrides the experiment):\n"
 "  -p, --policies LIST     policies to run: all, none or a comma list of names\n"
@@ -398,10 +404,68 @@ static void on_stop_signal(int signo)
     }
 }
 
+/* ---- replay ------------------------------------------------------------------------------ */
+
+/*
+ * The experiment of a results file (its "experiment" member, the resolved
+ * experiment: concrete thread counts and policies), parsed as an experiment
+ * file. A policy given by name that the search path now resolves to another
+ * file than the one recorded is warned about: the cells are the same, the
+ * code may not be.
+ */
+static int replay_load(const char *path, bench_experiment *e, bench_perror *pe)
+{
+    memset(pe, 0, sizeof *pe);
+    memset(e, 0, sizeof *e);
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        snprintf(pe->text, sizeof pe->text, "--replay %s:%d:%d: %s", path, je.line, je.column,
+                 je.text);
+        return -1;
+    }
+    const char *schema = json_string_value(json_object_get(root, "schema"));
+    json_t *exj = json_object_get(root, "experiment");
+    char *text = json_is_object(exj) ? json_dumps(exj, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    if (!schema || strncmp(schema, "tpool-bench/", 12) != 0 || !text) {
+        snprintf(pe->text, sizeof pe->text,
+                 "--replay %s: not a tpool-bench results file (no \"schema\": \"tpool-bench/N\" "
+                 "and \"experiment\" object)", path);
+        free(text);
+        json_decref(root);
+        return -1;
+    }
+    char source[512];
+    snprintf(source, sizeof source, "%s (its experiment)", path);
+    int rc = bench_experiment_parse(text, source, e, pe);
+    free(text);
+    if (rc == 0) {
+        /* the files the results came from, against those found now */
+        bench_policy_desc *found = NULL;
+        size_t nfound = 0;
+        json_t *pol = json_object_get(root, "policies"), *it;
+        size_t i;
+        if (bench_policies_find(&found, &nfound) == 0)
+            json_array_foreach(pol, i, it) {
+                const char *name = json_string_value(json_object_get(it, "policy"));
+                const char *was = json_string_value(json_object_get(it, "path"));
+                if (!name || !was || strchr(name, '/'))
+                    continue;
+                for (size_t k = 0; k < nfound; k++)
+                    if (strcmp(found[k].name, name) == 0 && strcmp(found[k].path, was) != 0)
+                        fprintf(stderr, "tpool-bench: warning: --replay: policy %s is now %s; "
+                                        "the results used %s\n", name, found[k].path, was);
+            }
+        bench_policies_free(found, nfound);
+    }
+    json_decref(root);
+    return rc;
+}
+
 /* ---- main ----------------------------------------------------------------------------- */
 
 enum {
-    OPT_WARMUP = 256, OPT_RUNS, OPT_MIN_ROUNDS, OPT_MAX_ROUNDS, OPT_CI_TARGET, OPT_BUDGET, OPT_SCALE, OPT_CSV, OPT_JSON, OPT_PLOT, OPT_TRACE, OPT_TRACE_CAP,
+    OPT_WARMUP = 256, OPT_RUNS, OPT_REPLAY, OPT_MIN_ROUNDS, OPT_MAX_ROUNDS, OPT_CI_TARGET, OPT_BUDGET, OPT_SCALE, OPT_CSV, OPT_JSON, OPT_PLOT, OPT_TRACE, OPT_TRACE_CAP,
     OPT_NO_FILES, OPT_PROGRESS, OPT_LIST_POLICIES, OPT_LIST_WORKLOADS, OPT_PRINT_DEFAULT,
     OPT_VERSION,
 };
@@ -422,6 +486,7 @@ int bench_main(int argc, char **argv)
         { "repetitions", required_argument, NULL, 'r' },
         { "warmup", required_argument, NULL, OPT_WARMUP },
         { "runs", required_argument, NULL, OPT_RUNS },
+        { "replay", required_argument, NULL, OPT_REPLAY },
         { "min-rounds", required_argument, NULL, OPT_MIN_ROUNDS },
         { "max-rounds", required_argument, NULL, OPT_MAX_ROUNDS },
         { "ci-target", required_argument, NULL, OPT_CI_TARGET },
@@ -467,6 +532,7 @@ int bench_main(int argc, char **argv)
             }
             o.repetitions = (int)ul;
             break;
+        case OPT_REPLAY: o.replay = optarg; break;
         case OPT_RUNS:
             if (parse_uint(optarg, BENCH_MAX_RUNS, &ul) || ul == 0) {
                 fprintf(stderr, "tpool-bench: --runs: expected 1 to %d\n", BENCH_MAX_RUNS);
@@ -567,11 +633,17 @@ int bench_main(int argc, char **argv)
         return 2;
     }
     o.experiment = optind < argc ? argv[optind] : NULL;
+    if (o.experiment && o.replay) {
+        fprintf(stderr, "tpool-bench: give an experiment file or --replay, not both\n");
+        return 2;
+    }
 
     bench_experiment e;
     bench_perror pe;
-    int rc = o.experiment ? bench_experiment_load(o.experiment, &e, &pe)
-                          : bench_experiment_parse(bench_default_experiment, "<default>", &e, &pe);
+    int rc = o.replay ? replay_load(o.replay, &e, &pe)
+             : o.experiment
+                 ? bench_experiment_load(o.experiment, &e, &pe)
+                 : bench_experiment_parse(bench_default_experiment, "<default>", &e, &pe);
     if (rc) {
         fprintf(stderr, "tpool-bench: %s\n", pe.text);
         return 2;

@@ -937,3 +937,32 @@ char *bench_experiment_to_json(const bench_experiment *e)
     json_decref(o);
     return s;
 }
+
+char *bench_experiment_resolved_json(const bench_experiment *e, const unsigned *threads,
+                                     size_t nthreads, const bench_executor *exes, size_t nexes,
+                                     unsigned baselines)
+{
+    bench_experiment x = *e; /* shallow: nothing of it is freed here */
+    bench_policy_sel *sel = calloc(nexes ? nexes : 1, sizeof *sel);
+    if (!sel)
+        return NULL;
+    x.all_policies = 0;
+    x.npolicies = 0;
+    for (size_t i = 0; i < nexes; i++) {
+        const bench_executor *ex = &exes[i];
+        if (ex->kind != BENCH_EX_TPOOL)
+            continue;
+        bench_policy_sel *p = &sel[x.npolicies++];
+        snprintf(p->label, sizeof p->label, "%s", ex->label);
+        snprintf(p->policy, sizeof p->policy, "%s",
+                 strchr(ex->policy, '/') ? ex->path : ex->policy);
+        p->params_json = ex->params_json;
+    }
+    x.policies = sel;
+    x.threads = (unsigned *)threads;
+    x.nthreads = nthreads;
+    x.baselines = baselines;
+    char *s = bench_experiment_to_json(&x);
+    free(sel);
+    return s;
+}

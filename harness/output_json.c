@@ -64,6 +64,28 @@ static json_t *meta_json(const bench_report *r)
     set_str(o, "command", m->command);
     set_str(o, "experiment_source", m->experiment_source);
     set_real(o, "wall_s", m->wall_s);
+    json_t *libs = json_array();
+    for (unsigned i = 0; i < m->nlibs; i++) {
+        const bench_lib *l = &m->libs[i];
+        json_t *x = json_object();
+        set_str(x, "name", l->name);
+        set_str_or_null(x, "version", l->version);
+        set_str_or_null(x, "path", l->path);
+        set_str_or_null(x, "package", l->package);
+        json_array_append_new(libs, x);
+    }
+    json_object_set_new(o, "libraries", libs);
+    json_t *env = json_object();
+    for (unsigned i = 0; i < m->nenv; i++) {
+        char name[256];
+        snprintf(name, sizeof name, "%s", m->env[i]);
+        char *eq = strchr(name, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        set_str(env, name, eq + 1);
+    }
+    json_object_set_new(o, "environment", env);
     json_object_set_new(o, "incomplete", json_boolean(r->incomplete));
     json_object_set_new(o, "incomplete_reason",
                         r->incomplete ? json_string(r->incomplete_why) : json_null());
@@ -252,20 +274,32 @@ static json_t *report_json(const bench_report *r)
     json_t *root = json_object();
     set_str(root, "schema", BENCH_SCHEMA);
     json_object_set_new(root, "meta", meta_json(r));
-    char *ex = bench_experiment_to_json(r->exp);
-    json_t *exj = ex ? json_loads(ex, 0, NULL) : NULL;
+    /* the experiment as it ran: concrete threads, the policies run */
+    char *ex = r->resolved ? NULL : bench_experiment_to_json(r->exp);
+    json_t *exj = json_loads(r->resolved ? r->resolved : ex ? ex : "null", JSON_DECODE_ANY,
+                             NULL);
     free(ex);
     json_object_set_new(root, "experiment", exj ? exj : json_null());
 
+    /* the policies that ran, one per executor: where each came from and
+     * with which parameters */
     json_t *pol = json_array();
-    for (size_t i = 0; i < r->npolicies; i++) {
-        const bench_policy_desc *p = &r->policies[i];
+    for (size_t i = 0; i < r->nexes; i++) {
+        const bench_executor *x = &r->exes[i];
+        if (x->kind != BENCH_EX_TPOOL)
+            continue;
+        const bench_policy_desc *d =
+            x->desc >= 0 && (size_t)x->desc < r->npolicies ? &r->policies[x->desc] : NULL;
         json_t *o = json_object();
-        set_str(o, "name", p->name);
-        set_str(o, "path", p->path);
-        set_str(o, "description", p->description);
-        json_t *pa = p->params_json ? json_loads(p->params_json, 0, NULL) : NULL;
-        json_object_set_new(o, "params", pa ? pa : json_array());
+        set_str(o, "label", x->label);
+        set_str(o, "policy", x->policy);
+        set_str_or_null(o, "name", d ? d->name : "");
+        set_str(o, "path", x->path);
+        set_str_or_null(o, "description", d ? d->description : "");
+        json_t *given = x->params_json ? json_loads(x->params_json, 0, NULL) : NULL;
+        json_object_set_new(o, "params", given ? given : json_null());
+        json_t *pa = d && d->params_json ? json_loads(d->params_json, 0, NULL) : NULL;
+        json_object_set_new(o, "parameters", pa ? pa : json_array());
         json_array_append_new(pol, o);
     }
     json_object_set_new(root, "policies", pol);

@@ -351,7 +351,21 @@ int bench_plan(const bench_experiment *exp, bench_report *r, int collect_meta, i
             }
         }
     r->nruns = 1;
-    r->resolved = bench_experiment_to_json(exp);
+    unsigned ran = 0; /* the baselines that run: requested and available */
+    for (size_t i = 0; i < r->nexes; i++) {
+        const bench_executor *x = &r->exes[i];
+        if (x->kind == BENCH_EX_SERIAL)
+            ran |= BENCH_BASE_SERIAL;
+        else if (x->kind == BENCH_EX_PTP)
+            ran |= BENCH_BASE_PTP;
+        else if (x->kind == BENCH_EX_OMP)
+            ran |= x->omp_sched == BENCH_OMP_STATIC    ? BENCH_BASE_OMP_STATIC
+                   : x->omp_sched == BENCH_OMP_DYNAMIC ? BENCH_BASE_OMP_DYNAMIC
+                   : x->omp_sched == BENCH_OMP_GUIDED  ? BENCH_BASE_OMP_GUIDED
+                                                       : BENCH_BASE_OMP_TASK;
+    }
+    r->resolved = bench_experiment_resolved_json(exp, r->threads, r->nthreads, r->exes,
+                                                 r->nexes, ran);
     if (!r->resolved)
         return -1;
     bench_machine_init(&r->machine);

@@ -24,7 +24,7 @@ fail() {
 "$bench" --list-policies >"$out/policies.txt" 2>&1 || fail "--list-policies"
 cat "$out/policies.txt"
 "$bench" --list-workloads >"$out/workloads.txt" || fail "--list-workloads"
-for w in empty uniform triangular heavy-tailed tiny-tasks priority-mix tiled-gemm nested io-bound; do
+for w in empty uniform triangular heavy-tailed tiny-tasks priority-mix tiled-gemm nested io-bound bulk; do
     grep -q "^  $w " "$out/workloads.txt" || fail "--list-workloads lacks $w"
 done
 
@@ -48,7 +48,8 @@ awk -F, 'NR == 1 { n = NF; next } NF != n { bad = 1 } END { exit bad || NR < 2 }
     fail "CSV rows do not match the header"
 cells=$(grep -c '"executor":' "$out/res/tpool-bench.json")
 rows=$(($(wc -l <"$csv") - 1))
-[ "$rows" -ge 11 ] || fail "only $rows CSV rows"
+[ "$rows" -ge 12 ] || fail "only $rows CSV rows"
+grep -q '^bulk,bulk,' "$csv" || fail "no bulk cells"
 [ -f "$out/res/plots/plots.gp" ] || fail "no plot script"
 
 # --runs 2: two processes taking turns; every cell reports both runs (a
@@ -70,6 +71,24 @@ cat >"$out/runs.schema.json" <<'EOF'
                    "ci_method": {"enum": ["bootstrap_runs_rounds"]}}}}}}
 EOF
 "$check" "$out/runs.schema.json" "$out/runs.json" || fail "--runs 2: not every cell has two runs"
+
+# --replay runs the cells a results file recorded: the same resolved
+# experiment (compared as text), and a valid results file again.
+"$bench" --replay "$out/runs.json" --no-files --json "$out/replay.json" -q --progress never \
+    2>"$out/replay.err"
+rc=$?
+cat "$out/replay.err"
+[ $rc -eq 0 ] || fail "--replay exited with $rc"
+"$check" "$top_srcdir/harness/schema.json" "$out/replay.json" || fail "--replay: JSON does not match the schema"
+experiment_of() { awk '/^ "experiment": /{p=1} p{print} p && /^ },?$/{exit}' "$1"; }
+experiment_of "$out/runs.json" >"$out/exp.a"
+experiment_of "$out/replay.json" >"$out/exp.b"
+[ -s "$out/exp.a" ] || fail "no experiment in the results"
+grep -q '"threads": \[' "$out/exp.a" || fail "the recorded experiment has no concrete thread counts"
+grep -q '"policies": \[' "$out/exp.a" || fail "the recorded experiment has no concrete policies"
+cmp -s "$out/exp.a" "$out/exp.b" || { diff "$out/exp.a" "$out/exp.b"; fail "--replay ran another experiment"; }
+"$bench" --replay "$out/table.txt" --no-files >/dev/null 2>"$out/replay.err" && fail "--replay of a non-results file accepted"
+grep -q "replay" "$out/replay.err" || fail "--replay error message"
 
 # SIGINT stops after the cell in progress: what was measured is written,
 # marked incomplete, and the exit status is 130. Once it has said it is

@@ -55,6 +55,24 @@ START_TEST(shipped_experiments)
 }
 END_TEST
 
+/* The smoke experiment (whose results make check validates against the
+ * schema) has every workload, so that no workload's results go unchecked. */
+START_TEST(smoke_has_every_workload)
+{
+    bench_experiment e;
+    bench_perror pe;
+    int rc = bench_experiment_load(TOP_SRCDIR "/harness/experiments/smoke.json", &e, &pe);
+    ck_assert_msg(rc == 0, "%s", pe.text);
+    for (size_t i = 0; i < bench_nworkloads; i++) {
+        int found = 0;
+        for (size_t k = 0; k < e.nworkloads; k++)
+            found |= e.workloads[k].wl == bench_workloads[i];
+        ck_assert_msg(found, "workload %s missing from smoke.json", bench_workloads[i]->name);
+    }
+    bench_experiment_free(&e);
+}
+END_TEST
+
 static const char full[] =
     "{\n"
     "  \"name\": \"full.1\",\n"
@@ -367,6 +385,7 @@ static Suite *suite(void)
     tcase_add_test(tc, default_experiment);
     tcase_add_loop_test(tc, shipped_experiments, 0, (int)(sizeof shipped / sizeof shipped[0]));
     tcase_add_test(tc, every_key);
+    tcase_add_test(tc, smoke_has_every_workload);
     tcase_add_test(tc, policy_switch_key);
     tcase_add_test(tc, rounds_keys);
     tcase_add_test(tc, policy_paths);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "session.h"
 #include "stats.h"
 #include "testutil.h"
 
@@ -203,6 +204,50 @@ START_TEST(machine_sampler)
 }
 END_TEST
 
+/* The resolved experiment of a plan names concrete thread counts and the
+ * policies that run (not "default" and "all"), only the baselines that
+ * run, and planned again gives the same cells: what --replay relies on. */
+START_TEST(resolved_replays_the_cells)
+{
+    bench_experiment e;
+    bench_perror pe;
+    ck_assert_int_eq(bench_experiment_parse(bench_default_experiment, "<default>", &e, &pe), 0);
+    bench_report r;
+    ck_assert_int_eq(bench_plan(&e, &r, 0, 0, NULL), 0);
+    ck_assert_ptr_nonnull(r.resolved);
+    ck_assert_msg(!strstr(r.resolved, "\"threads\": \"default\"") &&
+                      !strstr(r.resolved, "\"policies\": \"all\""),
+                  "%s", r.resolved);
+    bench_experiment g;
+    ck_assert_msg(bench_experiment_parse(r.resolved, "<resolved>", &g, &pe) == 0, "%s\n%s",
+                  pe.text, r.resolved);
+    ck_assert(!g.all_policies);
+    ck_assert_ptr_nonnull(g.threads);
+    ck_assert_uint_eq(g.nthreads, r.nthreads);
+    size_t npol = 0;
+    for (size_t i = 0; i < r.nexes; i++)
+        npol += r.exes[i].kind == BENCH_EX_TPOOL;
+    ck_assert_uint_eq(g.npolicies, npol);
+    ck_assert_uint_gt(npol, 0);
+    bench_report q;
+    ck_assert_int_eq(bench_plan(&g, &q, 0, 0, NULL), 0);
+    ck_assert_uint_eq(q.ncells, r.ncells);
+    ck_assert_uint_eq(q.nexes, r.nexes);
+    for (size_t i = 0; i < r.ncells; i++) {
+        ck_assert_str_eq(q.exes[q.cells[i].exe].label, r.exes[r.cells[i].exe].label);
+        ck_assert_str_eq(q.exes[q.cells[i].exe].path, r.exes[r.cells[i].exe].path);
+        ck_assert_uint_eq(q.cells[i].wl, r.cells[i].wl);
+        ck_assert_uint_eq(q.cells[i].threads, r.cells[i].threads);
+    }
+    /* and its own resolved form is the same text */
+    ck_assert_str_eq(q.resolved, r.resolved);
+    bench_report_free(&q);
+    bench_report_free(&r);
+    bench_experiment_free(&g);
+    bench_experiment_free(&e);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("bench_runner");
@@ -214,6 +259,7 @@ static Suite *suite(void)
     tcase_add_test(tc, failed_cells_stop);
     tcase_add_test(tc, stop_request);
     tcase_add_test(tc, machine_sampler);
+    tcase_add_test(tc, resolved_replays_the_cells);
     suite_add_tcase(s, tc);
     return s;
 }
