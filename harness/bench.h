@@ -710,6 +710,16 @@ void bench_request_stop(int signo);
 /* The signal that asked to stop, or 0. */
 int bench_stop_requested(void);
 /* tpool-bench compare A.json B.json (compare.c). */
+typedef struct bench_compare_opts {
+    double threshold;   /* a change smaller than this fraction is no change */
+    double level;       /* of the confidence interval, e.g. 0.95 */
+    unsigned resamples; /* bootstrap replicates */
+    uint64_t seed;
+} bench_compare_opts;
+/* Compares results files a and b cell by cell, printing to out. Returns 0,
+ * 1 when a cell of b is slower beyond the threshold or failed its check, 2
+ * when a file cannot be read (why on stderr). */
+int bench_compare(FILE *out, const char *a, const char *b, const bench_compare_opts *o);
 int bench_compare_main(int argc, char **argv);
 int bench_advise(int argc, char **argv);
 /* Parses a fraction given as "0.02" or "2%" (a bare number must be below

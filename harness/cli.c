@@ -475,6 +475,8 @@ int bench_main(int argc, char **argv)
     bench_policy_path_default();
     if (argc > 1 && strcmp(argv[1], "advise") == 0)
         return bench_advise(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "compare") == 0)
+        return bench_compare_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "__run") == 0)
         return bench_run_child(argc - 1, argv + 1);
 

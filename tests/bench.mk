@@ -8,7 +8,7 @@ BENCH_LINK_OPTS = $(AM_LDFLAGS) $(OPENMP_CFLAGS)
 
 if HAVE_CHECK
 BENCH_TESTS = check_bench_stats check_bench_experiment check_bench_output \
-	check_bench_workloads check_bench_runner
+	check_bench_workloads check_bench_runner check_bench_compare
 TESTS += $(BENCH_TESTS)
 check_PROGRAMS += $(BENCH_TESTS)
 endif
@@ -32,6 +32,11 @@ check_bench_runner_SOURCES = check_bench_runner.c
 check_bench_runner_CPPFLAGS = $(BENCH_INCLUDES)
 check_bench_runner_LDADD = $(BENCH_LINK)
 check_bench_runner_LDFLAGS = $(BENCH_LINK_OPTS)
+
+check_bench_compare_SOURCES = check_bench_compare.c
+check_bench_compare_CPPFLAGS = $(BENCH_INCLUDES)
+check_bench_compare_LDADD = $(BENCH_LINK)
+check_bench_compare_LDFLAGS = $(BENCH_LINK_OPTS)
 
 check_bench_workloads_SOURCES = check_bench_workloads.c
 check_bench_workloads_CPPFLAGS = $(BENCH_INCLUDES)
