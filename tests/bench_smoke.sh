@@ -90,6 +90,15 @@ cmp -s "$out/exp.a" "$out/exp.b" || { diff "$out/exp.a" "$out/exp.b"; fail "--re
 "$bench" --replay "$out/table.txt" --no-files >/dev/null 2>"$out/replay.err" && fail "--replay of a non-results file accepted"
 grep -q "replay" "$out/replay.err" || fail "--replay error message"
 
+# compare on real results: both files read, every cell paired; the verdicts
+# depend on the machine, so only the status (0 or 1, not 2) is checked.
+"$bench" compare "$out/runs.json" "$out/replay.json" >"$out/cmp.txt" 2>&1
+rc=$?
+cat "$out/cmp.txt"
+[ $rc -le 1 ] || fail "compare exited with $rc"
+grep -q "95% CI of B/A" "$out/cmp.txt" || fail "compare printed no table"
+grep -q "only in" "$out/cmp.txt" && fail "compare did not pair the cells of a replay"
+
 # SIGINT stops after the cell in progress: what was measured is written,
 # marked incomplete, and the exit status is 130. Once it has said it is
 # measuring (waited for, boundedly), an experiment that would run for hours
