@@ -55,7 +55,7 @@ grep -q '^bulk,bulk,' "$csv" || fail "no bulk cells"
 # --runs 2: two processes taking turns; every cell reports both runs (a
 # schema of the expected shape checks it, beside the main schema).
 "$bench" "$top_srcdir/harness/experiments/smoke.json" -w uniform,tiny-1p -p fifo \
-    -b serial --runs 2 --no-files --json "$out/runs.json" -q --progress never \
+    -b serial --runs 2 -r 3 --no-files --json "$out/runs.json" -q --progress never \
     2>"$out/runs.err"
 rc=$?
 cat "$out/runs.err"
@@ -90,7 +90,8 @@ cmp -s "$out/exp.a" "$out/exp.b" || { diff "$out/exp.a" "$out/exp.b"; fail "--re
 "$bench" --replay "$out/table.txt" --no-files >/dev/null 2>"$out/replay.err" && fail "--replay of a non-results file accepted"
 grep -q "replay" "$out/replay.err" || fail "--replay error message"
 
-# compare on real results: both files read, every cell paired; the verdicts
+# compare on real results (6 rounds a cell: 2 runs of 3): both files read,
+# every cell paired and given a verdict; the verdicts
 # depend on the machine, so only the status (0 or 1, not 2) is checked.
 "$bench" compare "$out/runs.json" "$out/replay.json" >"$out/cmp.txt" 2>&1
 rc=$?
@@ -98,6 +99,7 @@ cat "$out/cmp.txt"
 [ $rc -le 1 ] || fail "compare exited with $rc"
 grep -q "95% CI of B/A" "$out/cmp.txt" || fail "compare printed no table"
 grep -q "only in" "$out/cmp.txt" && fail "compare did not pair the cells of a replay"
+grep -q "not compared" "$out/cmp.txt" && fail "compare gave a cell no verdict"
 
 # SIGINT stops after the cell in progress: what was measured is written,
 # marked incomplete, and the exit status is 130. Once it has said it is
