@@ -801,6 +801,74 @@ START_TEST(cell_flags)
 }
 END_TEST
 
+static int file_has(const char *dir, const char *name, const char *text)
+{
+    char p[1100];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    const char *s = slurp(p);
+    return s && strstr(s, text) != NULL;
+}
+
+/* Every point has its interval (value, low, high columns, drawn as error
+ * bars), every executor its own colour and marker in every plot, and the
+ * micro-benchmarks are plotted apart from the real workloads. */
+START_TEST(plots_with_uncertainty)
+{
+    build();
+    char dir[] = "/tmp/check_bench_plotXXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char *path = strdup(getenv("PATH") ? getenv("PATH") : "");
+    setenv("PATH", "/nonexistent", 1);
+    ck_assert_int_eq(bench_write_plots(dir, &fx.r), 0);
+    setenv("PATH", path, 1);
+    free(path);
+    /* speedup: threads, then value, low and high per executor */
+    char p[1100];
+    snprintf(p, sizeof p, "%s/speedup_uniform.dat", dir);
+    char *dat = strdup(slurp(p));
+    ck_assert_msg(strstr(dat, "# threads fifo fifo_lo fifo_hi omp-static omp-static_lo "
+                              "omp-static_hi"),
+                  "%s", dat);
+    double t, v[6];
+    const char *row = strchr(strchr(dat, '\n') + 1, '\n') + 1; /* T = 2 */
+    ck_assert_int_eq(sscanf(row, "%lf %lf %lf %lf %lf %lf %lf", &t, &v[0], &v[1], &v[2], &v[3],
+                            &v[4], &v[5]),
+                     7);
+    ck_assert(v[1] <= v[0] && v[0] <= v[2] && v[1] < v[2]); /* fifo: low <= speedup <= high */
+    ck_assert(v[4] <= v[3] && v[3] <= v[5]);
+    free(dat);
+    snprintf(p, sizeof p, "%s/plots.gp", dir);
+    char *gp = strdup(slurp(p));
+    ck_assert_msg(strstr(gp, "with yerrorlines ls 2 title 'fifo'"), "%s", gp);
+    ck_assert(strstr(gp, "with yerrorlines ls 3 title 'omp-static'"));
+    ck_assert(strstr(gp, "set style histogram errorbars"));
+    /* one style per executor, no two alike */
+    char style[3][128];
+    for (int x = 0; x < 3; x++) {
+        char key[32];
+        snprintf(key, sizeof key, "set style line %d ", x + 1);
+        const char *l = strstr(gp, key);
+        ck_assert_msg(l, "no style %d", x + 1);
+        snprintf(style[x], sizeof style[x], "%.*s", (int)strcspn(l + strlen(key), "\n"),
+                 l + strlen(key));
+    }
+    ck_assert_str_ne(style[1], style[2]);
+    ck_assert_str_ne(style[0], style[1]);
+    free(gp);
+    /* micro-benchmarks (tiny-tasks here) apart from the real workloads */
+    ck_assert(file_has(dir, "makespan_fifo.dat", "uniform"));
+    ck_assert(!file_has(dir, "makespan_fifo.dat", "tiny"));
+    ck_assert(file_has(dir, "makespan_fifo_micro.dat", "tiny"));
+    ck_assert(!file_has(dir, "makespan_fifo_micro.dat", "uniform"));
+    ck_assert(!exists(dir, "makespan_omp-static_micro.dat")); /* no micro cells */
+    ck_assert(bench_wl_is_micro(bench_workload_find("bulk")));
+    ck_assert(bench_wl_is_micro(bench_workload_find("empty")));
+    ck_assert(!bench_wl_is_micro(bench_workload_find("tiled-gemm")));
+    rm_dir(dir);
+    teardown();
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("bench_output");
@@ -819,6 +887,7 @@ static Suite *suite(void)
     tcase_add_test(tc, plots_replace_old);
     tcase_add_test(tc, machine_warnings);
     tcase_add_test(tc, cell_flags);
+    tcase_add_test(tc, plots_with_uncertainty);
     suite_add_tcase(s, tc);
     return s;
 }
