@@ -269,15 +269,17 @@ void bench_machine_warnings(bench_report *r)
                    "under the measurement",
                    m->governors);
     double during = m->others_cap > 0 ? m->others_busy / m->others_cap : NAN;
-    if (m->others_before > BENCH_WARN_OTHERS || during > BENCH_WARN_OTHERS)
-        bench_warn(r, "not_alone",
-                   "not alone on its CPUs (%s): other processes used %.0f%% of their time "
-                   "just before measuring and %.0f%% while measuring (%.0f%% in the worst "
-                   "round)",
-                   m->affinity[0] ? m->affinity : "?",
-                   isnan(m->others_before) ? 0 : m->others_before * 100,
-                   isnan(during) ? 0 : during * 100,
-                   isnan(m->others_max) ? 0 : m->others_max * 100);
+    if (m->others_before > BENCH_WARN_OTHERS || during > BENCH_WARN_OTHERS) {
+        char before[64] = "", while_[96] = "";
+        if (!isnan(m->others_before))
+            snprintf(before, sizeof before, "%.0f%% of their time just before measuring",
+                     m->others_before * 100);
+        if (!isnan(during))
+            snprintf(while_, sizeof while_, "%s%.0f%% while measuring (%.0f%% in the worst round)",
+                     before[0] ? " and " : "", during * 100, m->others_max * 100);
+        bench_warn(r, "not_alone", "not alone on its CPUs (%s): other processes used %s%s",
+                   m->affinity[0] ? m->affinity : "?", before, while_);
+    }
     /* the cells */
     unsigned wide = 0, outl = 0, disagree = 0, few = 0;
     for (size_t i = 0; i < r->ncells; i++) {

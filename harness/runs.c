@@ -23,6 +23,7 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,6 +424,7 @@ int bench_run_child(int argc, char **argv)
 /* ---- the parent's view of one run --------------------------------------------------------- */
 
 typedef struct run_slot {
+    unsigned index;       /* 0-based; run index + 1 in messages */
     bench_session *local; /* runs == 1: the session in this process */
     pid_t pid;            /* else the child */
     int to, from;
@@ -443,6 +445,8 @@ static int ask(run_slot *rs, char cmd, int why, reply *rep)
     if (put(rs->to, buf, cmd == CMD_STOP ? 2 : 1) != 0 ||
         (cmd != CMD_STOP && cmd != CMD_DATA && get(rs->from, rep, sizeof *rep) != 0)) {
         rs->lost = 1;
+        fprintf(stderr, "tpool-bench: run %u stopped answering; going on without it\n",
+                rs->index + 1);
         return -1;
     }
     return 0;
@@ -486,10 +490,27 @@ static int spawn(run_slot *rs, unsigned k, const char *self, const char *exp_pat
     }
     close(cmd[0]);
     close(rep[1]);
+    rs->index = k;
     rs->pid = pid;
     rs->to = cmd[1];
     rs->from = rep[0];
     return 0;
+}
+
+/* Says why the results are incomplete (each reason after the last). */
+__attribute__((format(printf, 2, 3))) static void mark_incomplete(bench_report *r,
+                                                                   const char *fmt, ...)
+{
+    size_t l = r->incomplete ? strlen(r->incomplete_why) : 0;
+    if (l && l + 2 < sizeof r->incomplete_why) {
+        memcpy(r->incomplete_why + l, "; ", 3);
+        l += 2;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->incomplete_why + l, sizeof r->incomplete_why - l, fmt, ap);
+    va_end(ap);
+    r->incomplete = 1;
 }
 
 /* Why run k ended, for a warning. */
@@ -509,9 +530,7 @@ static void reap(run_slot *rs, unsigned k, bench_report *r)
         else
             snprintf(how, sizeof how, "exit status %d", WEXITSTATUS(st));
         fprintf(stderr, "tpool-bench: run %u failed (%s); its figures are lost\n", k + 1, how);
-        r->incomplete = 1;
-        snprintf(r->incomplete_why, sizeof r->incomplete_why, "run %u failed (%s)", k + 1,
-                 how);
+        mark_incomplete(r, "run %u failed (%s)", k + 1, how);
     }
     rs->pid = 0;
 }
@@ -580,6 +599,7 @@ int bench_run(const bench_experiment *exp, const bench_options *o, bench_report 
 
     run_slot runs[BENCH_MAX_RUNS];
     memset(runs, 0, sizeof runs);
+    struct sigaction old_pipe;
     char exp_path[PATH_MAX] = "";
     int failed = 0;
     nchildren = 0;
@@ -588,12 +608,19 @@ int bench_run(const bench_experiment *exp, const bench_options *o, bench_report 
         runs[0].local = bench_session_open(r, 0, o->trace, o->trace_cap, on_cell, &pc);
         failed = !runs[0].local;
     } else {
+        /* a run that dies must not take this process with it: a write to
+         * its pipe fails with EPIPE instead of raising SIGPIPE */
+        struct sigaction ign;
+        memset(&ign, 0, sizeof ign);
+        ign.sa_handler = SIG_IGN;
+        sigaction(SIGPIPE, &ign, &old_pipe);
         char self[PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
         if (n <= 0 || write_experiment(r, exp_path, sizeof exp_path) != 0) {
             fprintf(stderr, "tpool-bench: --runs: cannot %s: %s\n",
                     n <= 0 ? "find this program" : "write the experiment for the runs",
                     strerror(errno));
+            sigaction(SIGPIPE, &old_pipe, NULL);
             return -1;
         }
         self[n] = '\0';
@@ -641,17 +668,20 @@ int bench_run(const bench_experiment *exp, const bench_options *o, bench_report 
         r->nwarnings = 0;
     }
     int stopped = 0;
-    /* warm-up, run after run */
+    /* warm-up, run after run; a run lost here is lost, not the measurement */
+    unsigned alive = nruns;
     for (unsigned k = 0; k < nruns && !failed && !stopped; k++) {
         if (runs[k].local) {
             stopped = bench_session_warmup(runs[k].local) != 0;
         } else {
             reply rep;
             if (ask(&runs[k], CMD_WARMUP, 0, &rep) != 0)
-                failed = 1;
+                alive--;
             stopped = rep.status == 1;
         }
     }
+    if (!alive)
+        failed = 1;
     /* measured rounds: one of each run in turn, the first rotating */
     pc.measure_t0 = bench_now_ns();
     for (unsigned cycle = 0; !failed && !stopped; cycle++) {
@@ -695,14 +725,20 @@ int bench_run(const bench_experiment *exp, const bench_options *o, bench_report 
         for (unsigned k = 0; k < nruns; k++)
             stop_run(&runs[k], BENCH_STOP_INTERRUPTED);
     } else if (!failed) {
-        /* the idle probe and the trace: the first run's */
+        /* the idle probe and the trace: the first run's (the idle probe of
+         * the first run still there, if that one was lost) */
         pc.final = 1;
         if (runs[0].local) {
             stopped = bench_session_final(runs[0].local) != 0;
         } else {
+            unsigned k = 0;
+            while (k + 1 < nruns && runs[k].lost)
+                k++;
+            char what[64];
+            snprintf(what, sizeof what, "run %u: trace and idle probe", k + 1);
+            on_cell_text(&pc, what);
             reply rep;
-            on_cell_text(&pc, "run 1: trace and idle probe");
-            if (ask(&runs[0], CMD_FINAL, 0, &rep) == 0)
+            if (ask(&runs[k], CMD_FINAL, 0, &rep) == 0)
                 stopped = rep.status == 1;
         }
         if (stopped)
@@ -735,17 +771,15 @@ int bench_run(const bench_experiment *exp, const bench_options *o, bench_report 
         nchildren = 0;
         if (exp_path[0])
             unlink(exp_path);
+        sigaction(SIGPIPE, &old_pipe, NULL);
         if (!failed && slot == 0)
             failed = 1;
     }
     if (failed)
         return -1;
-    if (stopped) {
-        r->incomplete = 1;
-        snprintf(r->incomplete_why, sizeof r->incomplete_why,
-                 "interrupted by signal %d after %u measured round(s)", bench_stop_requested(),
-                 pc.round);
-    }
+    if (stopped)
+        mark_incomplete(r, "interrupted by signal %d after %u measured round(s)",
+                        bench_stop_requested(), pc.round);
     r->meta.wall_s = (double)(bench_now_ns() - wall0) * 1e-9;
     bench_report_derive(r);
     if (rc)

@@ -134,6 +134,38 @@ interrupt() { # NAME ARGS...: run, interrupt, check
 interrupt sigint
 interrupt sigint-runs --runs 2
 
+# A run that dies (killed here) loses only its own figures: the other run's
+# are written, and the results say which run failed and why.
+timeout 300 "$bench" "$top_srcdir/harness/experiments/smoke.json" -w uniform -p fifo -b serial \
+    -r 100000 --runs 2 --progress never --out "$out/lost" >"$out/lost.txt" 2>"$out/lost.err" &
+pid=$!
+i=0
+until grep -q "measuring" "$out/lost.err"; do
+    i=$((i + 1))
+    [ $i -le 1200 ] || fail "lost run: never started measuring"
+    sleep 0.1
+done
+parent=$(pgrep -P $pid | head -n 1)
+run1=$(pgrep -P "$parent" | head -n 1)
+[ -n "$run1" ] || fail "lost run: no child process found"
+kill -KILL "$run1"
+i=0
+until grep -q "run 1 stopped answering" "$out/lost.err"; do
+    i=$((i + 1))
+    [ $i -le 1200 ] || { kill -INT $pid; fail "lost run: the loss was not noticed"; }
+    sleep 0.1
+done
+kill -INT $pid
+wait $pid
+rc=$?
+cat "$out/lost.err"
+[ $rc -eq 130 ] || fail "lost run: exit status $rc, expected 130"
+"$check" "$top_srcdir/harness/schema.json" "$out/lost/tpool-bench.json" ||
+    fail "lost run: JSON does not match the schema"
+grep -q '"incomplete_reason": "run 1 failed (killed by signal 9); interrupted' \
+    "$out/lost/tpool-bench.json" || fail "lost run: the JSON does not say which run failed"
+grep -q '"runs": 1,' "$out/lost/tpool-bench.json" || fail "lost run: the other run's figures are missing"
+
 # Destinations are checked before anything runs: a results directory that
 # cannot be made (a file in the way) is exit status 2 at once.
 : >"$out/afile"
