@@ -637,6 +637,10 @@ void bench_out_discard(FILE *f, const char *tmp);
 /* Creates an empty temporary file beside path for a writer that opens it
  * by name (the trace); rename it over path when complete. 0 or -1. */
 int bench_out_tmpname(const char *path, char *tmp, size_t tmpsize);
+/* Writes r to path with `writer` (bench_write_csv, bench_write_json) through
+ * a temporary file: bench_out_open, then bench_out_commit. 0 or -1. */
+int bench_out_write(const char *path, int (*writer)(FILE *, const bench_report *),
+                    const bench_report *r);
 /* Checks that a file can be created at path (its directory exists and is
  * writable; path is no directory). 0, or -1 with why. */
 int bench_out_check_file(const char *path, char *why, size_t whysize);

@@ -465,7 +465,8 @@ static int replay_load(const char *path, bench_experiment *e, bench_perror *pe)
 /* ---- main ----------------------------------------------------------------------------- */
 
 enum {
-    OPT_WARMUP = 256, OPT_RUNS, OPT_REPLAY, OPT_MIN_ROUNDS, OPT_MAX_ROUNDS, OPT_CI_TARGET, OPT_BUDGET, OPT_SCALE, OPT_CSV, OPT_JSON, OPT_PLOT, OPT_TRACE, OPT_TRACE_CAP,
+    OPT_WARMUP = 256, OPT_RUNS, OPT_REPLAY, OPT_MIN_ROUNDS, OPT_MAX_ROUNDS, OPT_CI_TARGET,
+    OPT_BUDGET, OPT_SCALE, OPT_CSV, OPT_JSON, OPT_PLOT, OPT_TRACE, OPT_TRACE_CAP,
     OPT_NO_FILES, OPT_PROGRESS, OPT_LIST_POLICIES, OPT_LIST_WORKLOADS, OPT_PRINT_DEFAULT,
     OPT_VERSION,
 };

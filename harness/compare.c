@@ -15,8 +15,9 @@
  * interval lies above 1 + t (B is slower by more than t, with 95%
  * confidence), "faster" when it lies below 1 - t, and otherwise "no
  * significant difference". A cell whose check failed in B is "check
- * failed"; one with fewer than 6 rounds on either side gets no verdict. The exit status is 1 when a cell is slower or failed, so that CI
- * can use it; 2 on bad usage or an unreadable file.
+ * failed"; one with fewer than 6 rounds on either side gets no verdict.
+ * The exit status is 1 when a cell is slower or failed, so that CI can use
+ * it; 2 on bad usage or an unreadable file.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +30,7 @@
 #include <jansson.h>
 
 #include "bench.h"
+#include "output.h"
 #include "stats.h"
 
 /* Fewer rounds than this on either side: no verdict. */
@@ -157,22 +159,6 @@ static double median_of(const cmp_cell *c)
     return bench_median(c->t, c->n);
 }
 
-/* A time in the unit that suits it. */
-static const char *ftime(char *buf, size_t n, double ns)
-{
-    if (isnan(ns))
-        snprintf(buf, n, "-");
-    else if (ns < 1e3)
-        snprintf(buf, n, "%.0fns", ns);
-    else if (ns < 1e6)
-        snprintf(buf, n, "%.2fus", ns / 1e3);
-    else if (ns < 1e9)
-        snprintf(buf, n, "%.2fms", ns / 1e6);
-    else
-        snprintf(buf, n, "%.2fs", ns / 1e9);
-    return buf;
-}
-
 /* "REV, DATE" of a file, for the heading. */
 static void describe(const cmp_file *f, char *buf, size_t n)
 {
@@ -204,8 +190,10 @@ int bench_compare(FILE *out, const char *a_path, const char *b_path,
     describe(&A, da, sizeof da);
     describe(&B, db, sizeof db);
     fprintf(out, "A = %s\nB = %s\n", da, db);
-    const char *ca = json_string_value(json_object_get(json_object_get(A.root, "meta"), "cpu_model"));
-    const char *cb = json_string_value(json_object_get(json_object_get(B.root, "meta"), "cpu_model"));
+    const char *ca =
+        json_string_value(json_object_get(json_object_get(A.root, "meta"), "cpu_model"));
+    const char *cb =
+        json_string_value(json_object_get(json_object_get(B.root, "meta"), "cpu_model"));
     if (ca && cb && strcmp(ca, cb) != 0)
         fprintf(out, "warning: A and B were measured on different CPUs\n");
     fprintf(out, "B/A: ratio of the median times per run; 95%% CI by a bootstrap over runs and "
@@ -277,14 +265,16 @@ int bench_compare(FILE *out, const char *a_path, const char *b_path,
             }
         }
         fprintf(out, "%-16s %-16s %4u %11s %11s %7s %19s  %s\n", b->workload, b->executor,
-                b->threads, ftime(x, sizeof x, ma), ftime(y, sizeof y, mb), rt, ci, verdict);
+                b->threads, bench_format_ns(x, sizeof x, ma), bench_format_ns(y, sizeof y, mb),
+                rt, ci, verdict);
     }
     for (size_t i = 0; i < A.ncells; i++)
         if (!find(&B, &A.cells[i])) {
             const cmp_cell *a = &A.cells[i];
             char x[32];
             fprintf(out, "%-16s %-16s %4u %11s %11s %7s %19s  %s\n", a->workload, a->executor,
-                    a->threads, ftime(x, sizeof x, median_of(a)), "-", "-", "", "only in A");
+                    a->threads, bench_format_ns(x, sizeof x, median_of(a)), "-", "-", "",
+                    "only in A");
             only_a++;
         }
     fprintf(out, "\n%u faster, %u slower, %u no significant difference (threshold %.3g%%)",

@@ -102,6 +102,22 @@ void bench_out_discard(FILE *f, const char *tmp)
     unlink(tmp);
 }
 
+int bench_out_write(const char *path, int (*writer)(FILE *, const bench_report *),
+                    const bench_report *r)
+{
+    char tmp[PATH_MAX + 32];
+    FILE *f = bench_out_open(path, tmp, sizeof tmp);
+    if (!f)
+        return -1;
+    if (writer(f, r) != 0) {
+        fprintf(stderr, "tpool-bench: writing %s failed; the previous file, if any, is "
+                        "unchanged\n", path);
+        bench_out_discard(f, tmp);
+        return -1;
+    }
+    return bench_out_commit(f, tmp, path);
+}
+
 int bench_out_check_file(const char *path, char *why, size_t whysize)
 {
     struct stat st;

@@ -23,6 +23,10 @@ void bench_cell_stops(const bench_cell *c, int brief, char *buf, size_t size);
 /* The flags of a cell as words ("wide_ci outliers runs_disagree"), or "". */
 void bench_cell_flags(const bench_cell *c, char *buf, size_t size);
 
+/* A time in ns written in the unit that suits it (ns, us, ms, s) with
+ * three or four significant digits; "-" for NaN. Returns buf. */
+const char *bench_format_ns(char *buf, size_t n, double ns);
+
 /* The CSV's columns, in order. */
 size_t bench_csv_ncolumns(void);
 const char *bench_csv_column(size_t i);

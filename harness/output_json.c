@@ -382,15 +382,5 @@ int bench_write_json(FILE *f, const bench_report *r)
 
 int bench_write_json_file(const char *path, const bench_report *r)
 {
-    char tmp[4200];
-    FILE *f = bench_out_open(path, tmp, sizeof tmp);
-    if (!f)
-        return -1;
-    if (bench_write_json(f, r) != 0) {
-        fprintf(stderr, "tpool-bench: writing %s failed; the previous file, if any, is "
-                        "unchanged\n", path);
-        bench_out_discard(f, tmp);
-        return -1;
-    }
-    return bench_out_commit(f, tmp, path);
+    return bench_out_write(path, bench_write_json, r);
 }

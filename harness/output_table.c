@@ -99,8 +99,7 @@ void bench_cell_flags(const bench_cell *c, char *buf, size_t size)
             l += (size_t)snprintf(buf + l, size - l, "%s%s", l ? " " : "", f[i].word);
 }
 
-/* A time in the unit that suits it, three or four significant digits. */
-static const char *ftime(char *buf, size_t n, double ns)
+const char *bench_format_ns(char *buf, size_t n, double ns)
 {
     if (isnan(ns))
         snprintf(buf, n, "-");
@@ -204,34 +203,35 @@ void bench_write_table(FILE *f, const bench_report *r)
                 continue;
             char a[32], b[32], d[32], m[32], pc[32], s1[16], s2[16], ef[16], im[16], ci[48];
             char st[64];
-            snprintf(ci, sizeof ci, "[%s, %s]", ftime(b, sizeof b, c->t.ci_lo),
-                     ftime(d, sizeof d, c->t.ci_hi));
+            snprintf(ci, sizeof ci, "[%s, %s]", bench_format_ns(b, sizeof b, c->t.ci_lo),
+                     bench_format_ns(d, sizeof d, c->t.ci_hi));
             bench_cell_stops(c, 1, st, sizeof st);
             fprintf(f, "%-16s %4u %6u %-8s %10s %23s ", r->exes[c->exe].label, c->threads,
-                    c->nrounds, st, ftime(a, sizeof a, c->t.median), ci);
+                    c->nrounds, st, bench_format_ns(a, sizeof a, c->t.median), ci);
             if (runs) {
                 char wr[16], br[16];
                 fprintf(f, "%7s %7s ", fpct(wr, sizeof wr, c->within_rel),
                         fpct(br, sizeof br, c->between_rel));
             }
-            fprintf(f, "%10s %11s %8s %7s %6s %6s ", ftime(m, sizeof m, c->t.min),
-                    ftime(pc, sizeof pc, per_call ? c->t_call.median : c->ns_per_item),
+            fprintf(f, "%10s %11s %8s %7s %6s %6s ", bench_format_ns(m, sizeof m, c->t.min),
+                    bench_format_ns(pc, sizeof pc, per_call ? c->t_call.median : c->ns_per_item),
                     fnum(s1, sizeof s1, c->speedup_serial), fnum(s2, sizeof s2, c->speedup_1t),
                     fnum(ef, sizeof ef, c->efficiency), fnum(im, sizeof im, c->imbalance_med));
             char x[32], y[32];
             if (c->lat_med.valid && c->lat_med.has_prio)
                 fprintf(f, " hi-prio task latency p99 %s, low max wait %s;",
-                        ftime(x, sizeof x, c->lat_med.hi_p99),
-                        ftime(y, sizeof y, c->lat_med.lo_max));
+                        bench_format_ns(x, sizeof x, c->lat_med.hi_p99),
+                        bench_format_ns(y, sizeof y, c->lat_med.lo_max));
             else if (c->lat_med.valid)
-                fprintf(f, " task latency p50 %s p99 %s;", ftime(x, sizeof x, c->lat_med.p50),
-                        ftime(y, sizeof y, c->lat_med.p99));
+                fprintf(f, " task latency p50 %s p99 %s;",
+                        bench_format_ns(x, sizeof x, c->lat_med.p50),
+                        bench_format_ns(y, sizeof y, c->lat_med.p99));
             bench_totals t;
             bench_cell_totals(c, &t);
             if (!isnan(t.steals))
                 fprintf(f, " steals %.0f/run;", t.steals);
             if (!isnan(c->idle_cpu_ns) && c->idle_probe_ns > 0)
-                fprintf(f, " idle CPU %s/%.0fms;", ftime(x, sizeof x, c->idle_cpu_ns),
+                fprintf(f, " idle CPU %s/%.0fms;", bench_format_ns(x, sizeof x, c->idle_cpu_ns),
                         c->idle_probe_ns / 1e6);
             if (c->flags & BENCH_FLAG_WIDE_CI)
                 fprintf(f, " WIDE CI (%.0f%% of the median);",

@@ -476,12 +476,14 @@ static double stats_imbalance(const bench_wstats *d, unsigned nws)
     return r < 1 ? 1 : r;
 }
 
-/* Room for one more measured round. */
-static int cell_grow(bench_cell *c)
+int bench_cell_reserve(bench_cell *c, unsigned more)
 {
-    if (c->nrounds < c->cap)
+    if (c->nrounds + more <= c->cap)
         return 0;
-    unsigned cap = c->cap ? c->cap * 2 : 16;
+    unsigned cap = c->cap ? c->cap : 16;
+    while (cap < c->nrounds + more)
+        cap *= 2;
+    /* each array grown on its own: what succeeded is kept, bigger is fine */
     uint64_t *t = realloc(c->times_ns, cap * sizeof *t);
     if (t)
         c->times_ns = t;
@@ -553,7 +555,7 @@ static void run_cell(bench_session *S, size_t ci, int measured, int final)
         }
         *rt->on_pool = cell->exe;
     }
-    if (measured && cell_grow(cell) != 0) {
+    if (measured && bench_cell_reserve(cell, 1) != 0) {
         fail_cell(cell, rt, "out of memory for the rounds' figures", NULL);
         return;
     }
@@ -780,6 +782,21 @@ static void shuffle(bench_session *S, size_t n)
     }
 }
 
+/* One round: the n cells of order[] once each, in a shuffled order. 0, or
+ * -1 when a stop was requested (after the cell in progress). */
+static int run_round(bench_session *S, size_t n, int measured)
+{
+    shuffle(S, n);
+    for (size_t k = 0; k < n; k++) {
+        if (bench_stop_requested())
+            return -1;
+        if (S->hook)
+            S->hook(S->ud, S->r, S->order[k], !measured);
+        run_cell(S, S->order[k], measured, 0);
+    }
+    return 0;
+}
+
 int bench_session_warmup(bench_session *S)
 {
     for (unsigned round = 0; round < S->exp->warmup; round++) {
@@ -787,14 +804,8 @@ int bench_session_warmup(bench_session *S)
         for (size_t i = 0; i < S->r->ncells; i++)
             if (!S->rt[i].dead)
                 S->order[n++] = i;
-        shuffle(S, n);
-        for (size_t k = 0; k < n; k++) {
-            if (bench_stop_requested())
-                return -1;
-            if (S->hook)
-                S->hook(S->ud, S->r, S->order[k], 1);
-            run_cell(S, S->order[k], 0, 0);
-        }
+        if (run_round(S, n, 0) != 0)
+            return -1;
     }
     return 0;
 }
@@ -809,14 +820,8 @@ int bench_session_round(bench_session *S)
         if (!c->run_stop[0])
             S->order[n++] = i;
     }
-    shuffle(S, n);
-    for (size_t k = 0; k < n; k++) {
-        if (bench_stop_requested())
-            return -1;
-        if (S->hook)
-            S->hook(S->ud, S->r, S->order[k], 0);
-        run_cell(S, S->order[k], 1, 0);
-    }
+    if (run_round(S, n, 1) != 0)
+        return -1;
     S->rounds++;
     int left = 0;
     for (size_t i = 0; i < S->r->ncells; i++)

@@ -224,27 +224,6 @@ static int send_data(int fd, const bench_report *r)
     return 0;
 }
 
-/* Appends n more rounds to cell c. */
-static int cell_reserve(bench_cell *c, unsigned n)
-{
-    unsigned need = c->nrounds + n;
-    if (need <= c->cap)
-        return 0;
-    uint64_t *t = realloc(c->times_ns, need * sizeof *t);
-    if (t)
-        c->times_ns = t;
-    double *im = realloc(c->imbalance, need * sizeof *im);
-    if (im)
-        c->imbalance = im;
-    bench_latency *l = realloc(c->lat, need * sizeof *l);
-    if (l)
-        c->lat = l;
-    if (!t || !im || !l)
-        return -1;
-    c->cap = need;
-    return 0;
-}
-
 /* Reads one run's figures and merges them into run slot `slot` of r. */
 static int receive_data(int fd, bench_report *r, unsigned slot, char *why, size_t whysize)
 {
@@ -271,7 +250,7 @@ static int receive_data(int fd, bench_report *r, unsigned slot, char *why, size_
             snprintf(why, whysize, "its cell %zu is not this process's", i);
             return -1;
         }
-        if (cell_reserve(c, w.nrounds) != 0) {
+        if (bench_cell_reserve(c, w.nrounds) != 0) {
             snprintf(why, whysize, "out of memory");
             return -1;
         }

@@ -55,6 +55,10 @@ int bench_session_final(bench_session *s);
  * into place when complete). 0, or -1 when the trace could not be written. */
 int bench_session_close(bench_session *s);
 
+/* Room for `more` rounds in the per-round arrays of c. 0, or -1 when out
+ * of memory. */
+int bench_cell_reserve(bench_cell *c, unsigned more);
+
 /* Child side of --runs: `tpool-bench __run IN_FD OUT_FD RUN EXPERIMENT
  * TRACE|- TRACE_CAP`, driven over the two pipes by runs.c. */
 int bench_run_child(int argc, char **argv);

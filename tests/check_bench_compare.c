@@ -59,6 +59,13 @@ static char *write_file(const spec *sp, size_t n, unsigned nrounds, uint64_t *rn
     return path;
 }
 
+/* Removes a file write_file made, and frees its name. */
+static void discard(char *path)
+{
+    unlink(path);
+    free(path);
+}
+
 /* Runs compare on a and b; returns its status and its output in *text. */
 static int compare(const char *a, const char *b, double threshold, char **text)
 {
@@ -113,10 +120,8 @@ START_TEST(known_shifts)
     ck_assert_int_eq(rc, 0);
     ck_assert(strstr(verdict(text, "up10"), "no significant difference"));
     free(text);
-    unlink(pa);
-    unlink(pb);
-    free(pa);
-    free(pb);
+    discard(pa);
+    discard(pb);
 }
 END_TEST
 
@@ -134,10 +139,8 @@ START_TEST(runs_are_the_unit)
     ck_assert_int_eq(rc, 0);
     ck_assert_msg(strstr(verdict(text, "x"), "no significant difference"), "%s", text);
     free(text);
-    unlink(pa);
-    unlink(pb);
-    free(pa);
-    free(pb);
+    discard(pa);
+    discard(pb);
 }
 END_TEST
 
@@ -179,12 +182,9 @@ START_TEST(failures_and_gaps)
     char *argv2[] = { "compare", pa, NULL };
     ck_assert_int_eq(bench_compare_main(2, argv2), 2);
     unlink(bad);
-    unlink(pa);
-    unlink(pb);
-    unlink(pc);
-    free(pa);
-    free(pb);
-    free(pc);
+    discard(pa);
+    discard(pb);
+    discard(pc);
 }
 END_TEST
 

@@ -105,6 +105,42 @@ static void teardown(void)
     bench_experiment_free(&fx.e);
 }
 
+/* What each writer makes of r: the table and the CSV as text (free them),
+ * the JSON parsed (json_decref it). */
+static char *table_of(const bench_report *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    bench_write_table(f, r);
+    fclose(f);
+    return buf;
+}
+
+static char *csv_of(const bench_report *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_int_eq(bench_write_csv(f, r), 0);
+    fclose(f);
+    return buf;
+}
+
+static json_t *json_of(const bench_report *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_int_eq(bench_write_json(f, r), 0);
+    fclose(f);
+    json_error_t je;
+    json_t *root = json_loads(buf, JSON_REJECT_DUPLICATES, &je);
+    ck_assert_msg(root != NULL, "%d:%d: %s", je.line, je.column, je.text);
+    free(buf);
+    return root;
+}
+
 /* Splits one CSV record (RFC 4180) into fields; returns the count. */
 static size_t csv_split(const char *line, char fields[][256], size_t max)
 {
@@ -150,11 +186,7 @@ static int col(const char *name)
 START_TEST(csv)
 {
     build();
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ck_assert_int_eq(bench_write_csv(f, &fx.r), 0);
-    fclose(f);
+    char *buf = csv_of(&fx.r);
     static char fields[64][256];
     char *save = NULL;
     char *line = strtok_r(buf, "\n", &save);
@@ -199,14 +231,7 @@ END_TEST
 START_TEST(json)
 {
     build();
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ck_assert_int_eq(bench_write_json(f, &fx.r), 0);
-    fclose(f);
-    json_error_t je;
-    json_t *root = json_loads(buf, JSON_REJECT_DUPLICATES, &je);
-    ck_assert_msg(root != NULL, "%d:%d: %s", je.line, je.column, je.text);
+    json_t *root = json_of(&fx.r);
     ck_assert_str_eq(json_string_value(json_object_get(root, "schema")), BENCH_SCHEMA);
     json_t *meta = json_object_get(root, "meta");
     ck_assert_str_eq(json_string_value(json_object_get(meta, "cpu_model")), "Test CPU");
@@ -256,7 +281,6 @@ START_TEST(json)
     ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(wl, "params"), "n")),
                      1000000);
     json_decref(root);
-    free(buf);
     teardown();
 }
 END_TEST
@@ -264,11 +288,7 @@ END_TEST
 START_TEST(table)
 {
     build();
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    bench_write_table(f, &fx.r);
-    fclose(f);
+    char *buf = table_of(&fx.r);
     ck_assert_msg(strstr(buf, "== uniform (uniform: n=10000, item_ns=2000) =="), "%s", buf);
     ck_assert(strstr(buf, "== tiny (tiny-tasks"));
     ck_assert(strstr(buf, "CHECK FAILED: task 7 ran twice"));
@@ -346,11 +366,7 @@ START_TEST(units_csv)
         ck_assert_msg(ok, "CSV column %s does not say per what", n);
     }
     build_units();
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ck_assert_int_eq(bench_write_csv(f, &ux.r), 0);
-    fclose(f);
+    char *buf = csv_of(&ux.r);
     static char fields[64][256];
     char *save = NULL;
     strtok_r(buf, "\n", &save);
@@ -373,15 +389,7 @@ END_TEST
 START_TEST(units_json_and_table)
 {
     build_units();
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ck_assert_int_eq(bench_write_json(f, &ux.r), 0);
-    fclose(f);
-    json_error_t je;
-    json_t *root = json_loads(buf, 0, &je);
-    ck_assert_msg(root != NULL, "%s", je.text);
-    free(buf);
+    json_t *root = json_of(&ux.r);
     json_t *cells = json_object_get(root, "cells");
     json_t *e = json_array_get(cells, 1), *tiny = json_array_get(cells, 2);
     ck_assert(json_number_value(json_object_get(e, "calls_per_run")) == 500);
@@ -398,9 +406,7 @@ START_TEST(units_json_and_table)
     ck_assert_ptr_null(json_object_get(e, "time_ns"));
     json_decref(root);
 
-    f = open_memstream(&buf, &len);
-    bench_write_table(f, &ux.r);
-    fclose(f);
+    char *buf = table_of(&ux.r);
     ck_assert_msg(strstr(buf, "one run = 500 calls, 1000 items (calls x range)"), "%s", buf);
     ck_assert(strstr(buf, "median/run"));
     ck_assert(strstr(buf, "median/call"));
@@ -718,20 +724,11 @@ START_TEST(machine_warnings)
     ck_assert_int_eq(gov, 1);
     ck_assert_int_eq(alone, 1);
 
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    bench_write_table(f, &fx.r);
-    fclose(f);
+    char *buf = table_of(&fx.r);
     ck_assert_msg(strstr(buf, "WARNING: the CPU frequency governor is powersave"), "%s", buf);
     ck_assert(strstr(buf, "WARNING: the load average was 2.10 before the run"));
     free(buf);
-    f = open_memstream(&buf, &len);
-    ck_assert_int_eq(bench_write_json(f, &fx.r), 0);
-    fclose(f);
-    json_t *root = json_loads(buf, 0, NULL);
-    free(buf);
-    ck_assert_ptr_nonnull(root);
+    json_t *root = json_of(&fx.r);
     json_t *w = json_object_get(root, "warnings");
     ck_assert_uint_ge(json_array_size(w), 4);
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(w, 0), "kind")), "load");
@@ -768,20 +765,12 @@ START_TEST(cell_flags)
     ck_assert_uint_eq(c->noutliers, 1);
     ck_assert(!(c->flags & BENCH_FLAG_WIDE_CI)); /* ranks 2..9 leave the slow round out */
     ck_assert(fx.cells[2].flags & BENCH_FLAG_WIDE_CI);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    bench_write_table(f, &fx.r);
-    fclose(f);
+    char *buf = table_of(&fx.r);
     ck_assert_msg(strstr(buf, "1 outlier round;"), "%s", buf);
     ck_assert(strstr(buf, "WIDE CI ("));
     ck_assert(strstr(buf, "WARNING: 1 of 4 cells have a 95% CI wider than 10%"));
     free(buf);
-    f = open_memstream(&buf, &len);
-    ck_assert_int_eq(bench_write_json(f, &fx.r), 0);
-    fclose(f);
-    json_t *root = json_loads(buf, 0, NULL);
-    free(buf);
+    json_t *root = json_of(&fx.r);
     json_t *cells = json_object_get(root, "cells");
     json_t *c1 = json_array_get(cells, 1), *c2 = json_array_get(cells, 2);
     ck_assert_str_eq(json_string_value(json_array_get(json_object_get(c1, "warnings"), 0)),
@@ -791,9 +780,7 @@ START_TEST(cell_flags)
     ck_assert_str_eq(json_string_value(json_array_get(json_object_get(c2, "warnings"), 0)),
                      "wide_ci");
     json_decref(root);
-    f = open_memstream(&buf, &len);
-    ck_assert_int_eq(bench_write_csv(f, &fx.r), 0);
-    fclose(f);
+    buf = csv_of(&fx.r);
     ck_assert_msg(strstr(buf, ",1,outliers,1,"), "%s", buf);
     ck_assert(strstr(buf, ",0,wide_ci,1,"));
     free(buf);

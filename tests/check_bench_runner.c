@@ -32,6 +32,15 @@ static int run(const char *text, bench_experiment *e, bench_report *r)
     " \"workloads\": [{\"workload\": \"uniform\", \"params\": {\"n\": 40, \"item_ns\": 200}},"  \
     " {\"workload\": \"empty\", \"params\": {\"calls\": 5}}]}"
 
+/* Every cell of r took `rounds` rounds and stopped for `stop`. */
+static void every_cell(const bench_report *r, unsigned rounds, int stop)
+{
+    for (size_t i = 0; i < r->ncells; i++) {
+        ck_assert_uint_eq(r->cells[i].nrounds, rounds);
+        ck_assert_int_eq(r->cells[i].run_stop[0], stop);
+    }
+}
+
 /* ci_target: each cell stops at the first round from min_rounds on whose CI
  * is within the target, else at max_rounds. */
 START_TEST(stops_at_ci_target)
@@ -80,10 +89,7 @@ START_TEST(budget_after_minimum)
                              "\"budget_s\": 0"),
                          &e, &r),
                      0);
-    for (size_t i = 0; i < r.ncells; i++) {
-        ck_assert_uint_eq(r.cells[i].nrounds, 3);
-        ck_assert_int_eq(r.cells[i].run_stop[0], BENCH_STOP_BUDGET);
-    }
+    every_cell(&r, 3, BENCH_STOP_BUDGET);
     bench_report_free(&r);
     bench_experiment_free(&e);
 }
@@ -95,10 +101,7 @@ START_TEST(fixed_repetitions)
     bench_experiment e;
     bench_report r;
     ck_assert_int_eq(run(EXP("\"repetitions\": 4"), &e, &r), 0);
-    for (size_t i = 0; i < r.ncells; i++) {
-        ck_assert_uint_eq(r.cells[i].nrounds, 4);
-        ck_assert_int_eq(r.cells[i].run_stop[0], BENCH_STOP_MAX);
-    }
+    every_cell(&r, 4, BENCH_STOP_MAX);
     bench_report_free(&r);
     bench_experiment_free(&e);
 }
@@ -138,10 +141,7 @@ START_TEST(stop_request)
     bench_request_stop(0);
     ck_assert(r.incomplete);
     ck_assert_msg(strstr(r.incomplete_why, "signal 2"), "%s", r.incomplete_why);
-    for (size_t i = 0; i < r.ncells; i++) {
-        ck_assert_uint_eq(r.cells[i].nrounds, 0);
-        ck_assert_int_eq(r.cells[i].run_stop[0], BENCH_STOP_INTERRUPTED);
-    }
+    every_cell(&r, 0, BENCH_STOP_INTERRUPTED);
     bench_report_free(&r);
     bench_experiment_free(&e);
 }
