@@ -666,7 +666,8 @@ typedef struct bench_progress {
     uint64_t start_ns, last_ns;
     uint64_t total, done;
 } bench_progress;
-/* Draws on stderr only when f is a terminal (f NULL: never). */
+/* Draws on stderr only when f is a terminal (f NULL: never). total: the
+ * steps expected, 0 when unknown (the caller then gives the time left). */
 void bench_progress_init(bench_progress *p, FILE *f, uint64_t total);
 /* One more step starts; left_s is the caller's estimate of the time left,
  * or negative to extrapolate from the steps done so far. */
@@ -708,8 +709,8 @@ int bench_run(const bench_experiment *exp, const bench_options *o, bench_report 
               int argc, char **argv);
 void bench_report_free(bench_report *r);
 /* Asks a running measurement to stop after the cell in progress, for
- * signal signo (async-signal-safe); 0 withdraws the request. bench_run
- * installs it for SIGINT and SIGTERM. */
+ * signal signo (async-signal-safe); 0 withdraws the request. The program's
+ * SIGINT and SIGTERM handlers call it (cli.c; a run of --runs too). */
 void bench_request_stop(int signo);
 /* The signal that asked to stop, or 0. */
 int bench_stop_requested(void);

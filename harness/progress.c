@@ -16,7 +16,7 @@ void bench_progress_init(bench_progress *p, FILE *f, uint64_t total)
 {
     memset(p, 0, sizeof *p);
     p->enabled = f != NULL && isatty(fileno(f));
-    p->total = total ? total : 1;
+    p->total = total; /* 0: unknown */
     p->start_ns = bench_now_ns();
 }
 
@@ -44,13 +44,15 @@ void bench_progress_step(bench_progress *p, const char *what, double left_s)
     double el = (double)(now - p->start_ns) * 1e-9;
     /* the caller's estimate of the time left, when it has one, says how far
      * along the run is; otherwise the steps done of those announced */
-    double frac = left_s >= 0 ? el / (el + left_s + 1e-9) : (double)done / (double)p->total;
+    double frac = left_s >= 0  ? el / (el + left_s + 1e-9)
+                  : p->total ? (double)done / (double)p->total
+                             : 0;
     if (frac > 1)
         frac = 1;
     char left[32] = "?";
     if (left_s >= 0)
         fmt_time(left, sizeof left, left_s);
-    else if (done)
+    else if (done && p->total > done)
         fmt_time(left, sizeof left, el / (double)done * (double)(p->total - done));
     char bar[21];
     int fill = (int)(frac * 20);
@@ -73,5 +75,5 @@ void bench_progress_end(bench_progress *p)
         return;
     char el[32];
     fmt_time(el, sizeof el, (double)(bench_now_ns() - p->start_ns) * 1e-9);
-    fprintf(stderr, "\r\033[K%llu runs in %s\n", (unsigned long long)p->total, el);
+    fprintf(stderr, "\r\033[Kmeasured in %s\n", el);
 }

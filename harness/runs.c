@@ -69,21 +69,23 @@ typedef struct progress_ctx {
     int final;
 } progress_ctx;
 
-/* Seconds left: the minimum rounds, or else the budget at most, then the
- * final runs (a probe window each); negative before the measured rounds. */
+/* Seconds left: the rounds up to the minimum, and after it up to the
+ * budget but no more than the rounds up to the maximum, then the final
+ * runs (a probe window each); negative while unknown (before the measured
+ * rounds, or before one has been timed). */
 static double left_estimate(const progress_ctx *p)
 {
     const bench_experiment *e = p->exp;
-    double left = -1;
-    if (p->measure_t0 && !p->final) {
-        double el = (double)(bench_now_ns() - p->measure_t0) * 1e-9;
-        double min_left = e->min_rounds > p->round ? (e->min_rounds - p->round) * p->round_s : 0;
-        left = e->budget_s > el ? e->budget_s - el : 0;
-        if (min_left > left)
-            left = min_left;
-        left += (double)p->ncells * e->idle_probe_ms * 1e-3;
-    }
-    return left;
+    if (!p->measure_t0 || p->final || !(p->round_s > 0))
+        return -1;
+    double el = (double)(bench_now_ns() - p->measure_t0) * 1e-9;
+    double to_min = e->min_rounds > p->round ? (e->min_rounds - p->round) * p->round_s : 0;
+    double to_max = e->max_rounds > p->round ? (e->max_rounds - p->round) * p->round_s : 0;
+    double budget = e->budget_s > el ? e->budget_s - el : 0;
+    double left = budget < to_max ? budget : to_max;
+    if (to_min > left)
+        left = to_min;
+    return left + (double)p->ncells * e->idle_probe_ms * 1e-3;
 }
 
 /* Progress of the runs taking turns (the parent sees rounds, not cells). */
