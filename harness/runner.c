@@ -463,6 +463,20 @@ static void ws_sub(bench_wstats *acc, const tpool_stats *a, const tpool_stats *b
     }
 }
 
+void bench_wstats_add(bench_wstats *acc, const bench_wstats *d, unsigned n)
+{
+    for (unsigned w = 0; w < n; w++) {
+        acc[w].tasks_run += d[w].tasks_run;
+        acc[w].items_run += d[w].items_run;
+        acc[w].busy_ns += d[w].busy_ns;
+        acc[w].idle_ns += d[w].idle_ns;
+        acc[w].parks += d[w].parks;
+        acc[w].wakes += d[w].wakes;
+        for (unsigned k = 0; k < TPOOL_STAT_POLICY_MAX; k++)
+            acc[w].policy[k] += d[w].policy[k];
+    }
+}
+
 int bench_cell_reserve(bench_cell *c, unsigned more)
 {
     if (c->nrounds + more <= c->cap)
@@ -603,17 +617,7 @@ static void run_cell(bench_session *S, size_t ci, int measured, int final)
         if (w->latency)
             w->latency(rt->state, &cell->lat[k]);
         if (nws && cell->ws)
-            for (unsigned i = 0; i < nws && i <= cell->nworkers; i++) {
-                bench_wstats *a = &cell->ws[i];
-                a->tasks_run += delta[i].tasks_run;
-                a->items_run += delta[i].items_run;
-                a->busy_ns += delta[i].busy_ns;
-                a->idle_ns += delta[i].idle_ns;
-                a->parks += delta[i].parks;
-                a->wakes += delta[i].wakes;
-                for (unsigned q = 0; q < TPOOL_STAT_POLICY_MAX; q++)
-                    a->policy[q] += delta[i].policy[q];
-            }
+            bench_wstats_add(cell->ws, delta, nws <= cell->nworkers ? nws : cell->nworkers + 1);
         apply_rule(S->exp, cell, rt);
     }
     if (tracing) {

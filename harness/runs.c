@@ -341,17 +341,7 @@ static int receive_data(int fd, bench_report *r, unsigned slot, char *why, size_
                 c->npolicy = w.npolicy;
                 memcpy(c->policy_names, names, sizeof names);
             }
-            for (unsigned k = 0; k <= w.nworkers; k++) {
-                bench_wstats *a = &c->ws[k];
-                a->tasks_run += ws[k].tasks_run;
-                a->items_run += ws[k].items_run;
-                a->busy_ns += ws[k].busy_ns;
-                a->idle_ns += ws[k].idle_ns;
-                a->parks += ws[k].parks;
-                a->wakes += ws[k].wakes;
-                for (unsigned q = 0; q < TPOOL_STAT_POLICY_MAX; q++)
-                    a->policy[q] += ws[k].policy[q];
-            }
+            bench_wstats_add(c->ws, ws, w.nworkers + 1);
         }
     }
     return 0;

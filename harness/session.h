@@ -55,6 +55,10 @@ int bench_session_final(bench_session *s);
  * into place when complete). 0, or -1 when the trace could not be written. */
 int bench_session_close(bench_session *s);
 
+/* Adds the n per-worker statistics d to acc (a round's to a cell's, or a
+ * run's to the merged cell's). */
+void bench_wstats_add(bench_wstats *acc, const bench_wstats *d, unsigned n);
+
 /* Room for `more` rounds in the per-round arrays of c. 0, or -1 when out
  * of memory. */
 int bench_cell_reserve(bench_cell *c, unsigned more);
