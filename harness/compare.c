@@ -45,6 +45,7 @@ typedef struct cmp_cell {
     unsigned ngroups;
     int ok;            /* its result check passed */
     const json_t *params; /* its workload's definition, for pairing */
+    const char *setup; /* a baseline's setup (schedule, call, tile), or NULL */
 } cmp_cell;
 
 typedef struct cmp_file {
@@ -140,6 +141,7 @@ static int file_load(cmp_file *f, const char *path)
             x->groups[0] = x->n;
         }
         x->params = workload_of(f->root, x->workload);
+        x->setup = json_string_value(json_object_get(json_object_get(c, "baseline"), "setup"));
         f->ncells++;
     }
     return 0;
@@ -228,6 +230,10 @@ int bench_compare(FILE *out, const char *a_path, const char *b_path,
             differ++;
         } else if (a->params && b->params && !json_equal(a->params, b->params)) {
             verdict = "different workload: not compared";
+            differ++;
+        } else if (a->setup && b->setup && strcmp(a->setup, b->setup) != 0) {
+            /* e.g. omp-dynamic paired with another chunk: another baseline */
+            verdict = "different baseline setup: not compared";
             differ++;
         } else if (a->n < COMPARE_MIN_ROUNDS || b->n < COMPARE_MIN_ROUNDS) {
             /* a bootstrap of a handful of times has far less spread than

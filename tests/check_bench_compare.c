@@ -15,13 +15,15 @@
 static uint64_t seed;
 
 /* A results file with one cell per entry of spec: its executor label, the
- * median of each run, and whether its check passed; nrounds per run, the
- * times uniform within +-3% of the run's median. */
+ * median of each run, whether its check passed, and a baseline's setup
+ * (NULL: not a baseline); nrounds per run, the times uniform within +-3% of
+ * the run's median. */
 typedef struct spec {
     const char *executor;
     double run_median[2];
     unsigned nruns;
     int ok;
+    const char *setup;
 } spec;
 
 static char *write_file(const spec *sp, size_t n, unsigned nrounds, uint64_t *rng)
@@ -42,11 +44,14 @@ static char *write_file(const spec *sp, size_t n, unsigned nrounds, uint64_t *rn
             json_array_append_new(runs, json_pack("{s:i, s:i}", "run", r + 1, "rounds",
                                                   (int)nrounds));
         }
+        json_t *base = sp[i].setup ? json_pack("{s:s, s:s}", "setup", sp[i].setup,
+                                               "compare_with", "dynamic")
+                                   : json_null();
         json_array_append_new(cells,
-                              json_pack("{s:s, s:s, s:i, s:o, s:o, s:{s:b, s:s}}", "workload",
-                                        "w", "executor", sp[i].executor, "threads", 2,
-                                        "times_ns_per_run", t, "runs", runs, "check", "ok",
-                                        sp[i].ok, "message", ""));
+                              json_pack("{s:s, s:s, s:i, s:o, s:o, s:{s:b, s:s}, s:o}",
+                                        "workload", "w", "executor", sp[i].executor, "threads",
+                                        2, "times_ns_per_run", t, "runs", runs, "check", "ok",
+                                        sp[i].ok, "message", "", "baseline", base));
     }
     json_object_set_new(root, "cells", cells);
     static int serial;
@@ -95,10 +100,10 @@ static const char *verdict(const char *text, const char *executor)
 START_TEST(known_shifts)
 {
     uint64_t rng = seed;
-    spec a[] = { { "same", { 1000 }, 1, 1 },  { "up10", { 1000 }, 1, 1 },
-                 { "down10", { 1000 }, 1, 1 }, { "up1", { 1000 }, 1, 1 } };
-    spec b[] = { { "same", { 1000 }, 1, 1 },  { "up10", { 1100 }, 1, 1 },
-                 { "down10", { 900 }, 1, 1 },  { "up1", { 1010 }, 1, 1 } };
+    spec a[] = { { "same", { 1000 }, 1, 1, NULL },  { "up10", { 1000 }, 1, 1, NULL },
+                 { "down10", { 1000 }, 1, 1, NULL }, { "up1", { 1000 }, 1, 1, NULL } };
+    spec b[] = { { "same", { 1000 }, 1, 1, NULL },  { "up10", { 1100 }, 1, 1, NULL },
+                 { "down10", { 900 }, 1, 1, NULL },  { "up1", { 1010 }, 1, 1, NULL } };
     char *pa = write_file(a, 4, 30, &rng), *pb = write_file(b, 4, 30, &rng);
     char *text;
     int rc = compare(pa, pb, 0.02, &text);
@@ -131,8 +136,8 @@ END_TEST
 START_TEST(runs_are_the_unit)
 {
     uint64_t rng = seed;
-    spec a[] = { { "x", { 1000, 1100 }, 2, 1 } };
-    spec b[] = { { "x", { 1100, 1200 }, 2, 1 } };
+    spec a[] = { { "x", { 1000, 1100 }, 2, 1, NULL } };
+    spec b[] = { { "x", { 1100, 1200 }, 2, 1, NULL } };
     char *pa = write_file(a, 1, 15, &rng), *pb = write_file(b, 1, 15, &rng);
     char *text;
     int rc = compare(pa, pb, 0.02, &text);
@@ -149,8 +154,8 @@ END_TEST
 START_TEST(failures_and_gaps)
 {
     uint64_t rng = seed;
-    spec a[] = { { "ok", { 1000 }, 1, 1 }, { "gone", { 1000 }, 1, 1 } };
-    spec b[] = { { "ok", { 1000 }, 1, 0 }, { "new", { 1000 }, 1, 1 } };
+    spec a[] = { { "ok", { 1000 }, 1, 1, NULL }, { "gone", { 1000 }, 1, 1, NULL } };
+    spec b[] = { { "ok", { 1000 }, 1, 0, NULL }, { "new", { 1000 }, 1, 1, NULL } };
     char *pa = write_file(a, 2, 10, &rng), *pb = write_file(b, 2, 10, &rng);
     char *text;
     int rc = compare(pa, pb, 0.02, &text);
@@ -159,7 +164,7 @@ START_TEST(failures_and_gaps)
     ck_assert(strstr(verdict(text, "new"), "only in B"));
     ck_assert(strstr(verdict(text, "gone"), "only in A"));
     free(text);
-    spec c[] = { { "few", { 1000 }, 1, 1 } };
+    spec c[] = { { "few", { 1000 }, 1, 1, NULL } };
     char *pc = write_file(c, 1, 3, &rng);
     rc = compare(pc, pc, 0.02, &text);
     ck_assert_int_eq(rc, 0);
@@ -188,6 +193,29 @@ START_TEST(failures_and_gaps)
 }
 END_TEST
 
+/* A baseline cell whose setup differs between the files (omp-dynamic
+ * paired with another chunk) measured another thing: no verdict, however
+ * far apart the times; the same setup is compared as any cell. */
+START_TEST(baseline_setup_differs)
+{
+    uint64_t rng = seed;
+    spec a[] = { { "omp-dynamic", { 1000 }, 1, 1, "schedule(dynamic, 64)" },
+                 { "omp-guided", { 1000 }, 1, 1, "schedule(guided, 1)" } };
+    spec b[] = { { "omp-dynamic", { 1500 }, 1, 1, "schedule(dynamic, 8)" },
+                 { "omp-guided", { 1500 }, 1, 1, "schedule(guided, 1)" } };
+    char *pa = write_file(a, 2, 10, &rng), *pb = write_file(b, 2, 10, &rng);
+    char *text;
+    int rc = compare(pa, pb, 0.02, &text);
+    ck_assert_int_eq(rc, 1); /* omp-guided regressed */
+    ck_assert_msg(strstr(verdict(text, "omp-dynamic"), "different baseline setup: not compared"),
+                  "%s", text);
+    ck_assert_msg(strstr(verdict(text, "omp-guided"), "slower"), "%s", text);
+    free(text);
+    discard(pa);
+    discard(pb);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("bench_compare");
@@ -196,6 +224,7 @@ static Suite *suite(void)
     tcase_add_test(tc, known_shifts);
     tcase_add_test(tc, runs_are_the_unit);
     tcase_add_test(tc, failures_and_gaps);
+    tcase_add_test(tc, baseline_setup_differs);
     suite_add_tcase(s, tc);
     return s;
 }
