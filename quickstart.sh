@@ -53,9 +53,10 @@ export TPOOL_POLICY_PATH
 
 case "$mode" in
 run)
-    # Every policy on the default workloads, side by side; results in
+    # Every policy on the default workloads, side by side, in three
+    # separate runs (the default experiment's "runs"); results in
     # build/results (table, CSV, JSON, plots). See docs/harness.md.
-    exec ./harness/tpool-bench --out results
+    exec ./harness/tpool-bench --runs 3 --out results
     ;;
 test)
     if ! make -j"$jobs" check; then

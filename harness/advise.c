@@ -321,20 +321,21 @@ int bench_advise(int argc, char **argv)
     for (size_t i = 0; i < nth; i++)
         if (rows[i].threads == 1)
             t1 = rows[i].median;
-    printf("%8s %12s %23s %9s %12s\n", "threads", "median ms", "95% CI of median, ms",
+    /* a run is all `items` tasks (said above), as in the experiment's table */
+    printf("%8s %13s %27s %9s %12s\n", "threads", "median ms/run", "95% CI of median, ms/run",
            "speedup", "tasks/s");
     size_t fastest = nth;
     for (size_t i = 0; i < nth; i++) {
         const bench_advise_row *row = &rows[i];
         if (row->n == 0) {
-            printf("%8u %12s\n", row->threads, "failed");
+            printf("%8u %13s\n", row->threads, "failed");
             continue;
         }
         if (fastest == nth || row->median < rows[fastest].median)
             fastest = i;
         char ci[48];
         snprintf(ci, sizeof ci, "[%.2f, %.2f]", row->ci_lo / 1e6, row->ci_hi / 1e6);
-        printf("%8u %12.2f %23s %9.2f %12.0f", row->threads, row->median / 1e6, ci, t1 / row->median,
+        printf("%8u %13.2f %27s %9.2f %12.0f", row->threads, row->median / 1e6, ci, t1 / row->median,
                (double)items / (row->median * 1e-9));
         if (i == pick)
             printf("  <- pick");

@@ -21,7 +21,7 @@
 
 #include "tpool.h"
 
-#define BENCH_SCHEMA "tpool-bench/1"
+#define BENCH_SCHEMA "tpool-bench/2"
 #define BENCH_NAME_MAX 64
 /* A policy: a name, "builtin:NAME", or a path to a .so (contains '/'). */
 #define BENCH_POLICY_MAX 512
@@ -456,7 +456,15 @@ typedef struct bench_experiment {
     unsigned baselines;       /* BENCH_BASE_* mask */
     unsigned *threads;        /* NULL: 1, 2, 4, ... up to the default */
     size_t nthreads;
-    unsigned repetitions;
+    /* Rounds and the stopping rule (docs/harness.md, "Rounds"): every cell
+     * gets min_rounds measured rounds, then more until the half-width of
+     * its 95% CI is within ci_target of its median (0: never), max_rounds
+     * are reached, or budget_s of measuring has passed. */
+    unsigned min_rounds;
+    unsigned max_rounds;
+    double ci_target;         /* a fraction of the median, e.g. 0.02 */
+    double budget_s;          /* all runs together; the minimum always runs */
+    unsigned runs;            /* separate processes, interleaved round by round */
     unsigned warmup;
     unsigned cooldown_us;     /* pause before each run */
     unsigned spin_us;         /* the pools' spin budget */
@@ -493,13 +501,22 @@ int bench_policy_label(const char *policy, char label[BENCH_NAME_MAX], char *msg
 /* The experiment as JSON, resolved (defaults filled in), for the results;
  * an experiment file itself: parsing it gives the same experiment. */
 char *bench_experiment_to_json(const bench_experiment *e);
+struct bench_executor;
+/* The experiment as it ran, an experiment file that repeats exactly these
+ * cells: the thread counts given, the policies of the executors (a policy
+ * loaded by path by its absolute path) with their labels and params, and
+ * the baselines of `baselines` (those that ran). malloc'd; NULL when out of
+ * memory. */
+char *bench_experiment_resolved_json(const bench_experiment *e, const unsigned *threads,
+                                     size_t nthreads, const struct bench_executor *exes,
+                                     size_t nexes, unsigned baselines);
 /* Default thread list: 1, 2, 4, ... below max, then max. */
 size_t bench_default_threads(unsigned max, unsigned *out, size_t cap);
 
 /* ---- results ---------------------------------------------------------------------- */
 
 /* Statistics of one worker over the measured rounds (sums; the writers
- * divide by the repetitions). Index W stands for the outside threads. */
+ * divide by the rounds). Index W stands for the outside threads. */
 typedef struct bench_wstats {
     uint64_t tasks_run, items_run, busy_ns, idle_ns, parks, wakes;
     uint64_t policy[TPOOL_STAT_POLICY_MAX];
@@ -515,23 +532,48 @@ typedef struct bench_executor {
     char label[BENCH_NAME_MAX];
     enum bench_exec_kind kind;
     int omp_sched;
-    char policy[BENCH_POLICY_MAX]; /* BENCH_EX_TPOOL */
-    char path[BENCH_POLICY_MAX];   /* BENCH_EX_TPOOL: the .so */
+    char policy[BENCH_POLICY_MAX]; /* BENCH_EX_TPOOL: as requested (name or path) */
+    char path[BENCH_POLICY_MAX];   /* BENCH_EX_TPOOL: the .so, or builtin:NAME */
     char *params_json;           /* BENCH_EX_TPOOL: given params, or NULL */
+    int desc;                    /* BENCH_EX_TPOOL: index in bench_report.policies, or -1 */
     /* Baselines (bench_baselines_pair): the OpenMP chunk, and the tpool
      * cell the baseline is compared with, in words. */
     int omp_chunk;
     char peer[192];
 } bench_executor;
 
+/* The most separate processes one experiment runs in (--runs). */
+#define BENCH_MAX_RUNS 32
+
+/* Why a cell stopped taking measured rounds, in one run. */
+enum bench_stop {
+    BENCH_STOP_NONE = 0,        /* still measuring */
+    BENCH_STOP_CI = 1,          /* its CI half-width reached ci_target */
+    BENCH_STOP_MAX = 2,         /* max_rounds */
+    BENCH_STOP_BUDGET = 3,      /* budget_s was spent */
+    BENCH_STOP_FAILED = 4,      /* a run or its result check failed */
+    BENCH_STOP_INTERRUPTED = 5, /* SIGINT or SIGTERM */
+};
+/* "ci_target", "max_rounds", "budget", "failed", "interrupted"; "" for NONE. */
+const char *bench_stop_name(int stop);
+
+/* What a reader should know about a cell (bench_cell.flags). */
+#define BENCH_FLAG_WIDE_CI 0x1u       /* 95% CI wider than BENCH_WIDE_CI of the median */
+#define BENCH_FLAG_OUTLIERS 0x2u      /* rounds beyond Tukey's outer fences */
+#define BENCH_FLAG_RUNS_DISAGREE 0x4u /* two runs' 95% CIs do not overlap */
+#define BENCH_WIDE_CI 0.10
+
 typedef struct bench_cell {
     unsigned wl, exe, threads;
     uint64_t items;          /* work items per run */
-    /* raw, one per measured round */
-    unsigned nrounds;
-    uint64_t *times_ns;
+    /* raw, one per measured round; with several runs, run after run */
+    unsigned nrounds, cap;   /* rounds kept; entries allocated */
+    uint64_t *times_ns;      /* time of one run of the workload */
     double *imbalance;       /* NaN where unknown */
     bench_latency *lat;
+    unsigned nruns;                         /* runs merged; 1 in one process */
+    unsigned run_rounds[BENCH_MAX_RUNS];    /* measured rounds of each run */
+    unsigned char run_stop[BENCH_MAX_RUNS]; /* enum bench_stop of each run */
     /* pool statistics (BENCH_EX_TPOOL): sums over the rounds */
     unsigned nworkers;       /* W; ws has W + 1 entries */
     bench_wstats *ws;
@@ -543,19 +585,41 @@ typedef struct bench_cell {
     char check_msg[256];
     uint64_t overflow;       /* recorder overflow (callbacks not recorded) */
     /* What the recorder saw (bench_cell_record_round): sums over the
-     * measured rounds. */
+     * measured rounds, of every run with several (runs.c adds them up). */
     uint64_t rec_calls, rec_tasks, rec_own, rec_clock_reads;
     double *part_share;      /* [BENCH_MAX_SLOTS]: share of the run's work of the
                                 k-th busiest participant, summed over rounds */
-    unsigned nparts;         /* most participants that ran something in a round */
-    /* derived by bench_cell_summarise / bench_report_derive */
-    bench_summary t;
+    unsigned nparts;         /* most participants that ran something in a round
+                                (of any run) */
+    /* derived by bench_report_derive */
+    bench_summary t;         /* ns per run, every run's rounds pooled */
+    double calls;            /* calls per run (bench_wl_calls); NaN for tasks */
+    bench_summary t_call;    /* t / calls: ns per call */
+    double ns_per_item;      /* median / items */
     double throughput;       /* items per second at the median time */
+    bench_summary run_t[BENCH_MAX_RUNS]; /* each run's own, ns per run */
+    double runs_lo, runs_hi;       /* lowest and highest run median; NaN with one run */
+    double runs_ci_lo, runs_ci_hi; /* 95% CI of the median, runs and rounds resampled */
+    double within_rel;       /* median over runs of each run's CI half-width / its median */
+    double between_rel;      /* (runs_hi - runs_lo) / 2 / median; NaN with one run */
+    unsigned noutliers;
+    unsigned flags;          /* BENCH_FLAG_* */
     double speedup_serial, speedup_1t, efficiency;
     double imbalance_med;
     const char *imbalance_src; /* "work" (the recorder, in the bodies) or NULL */
     bench_latency lat_med;   /* each figure the median over rounds */
 } bench_cell;
+
+/* A library the results depend on, and where it came from. */
+typedef struct bench_lib {
+    char name[32];       /* "tpool", "jansson", "libgomp", "pthreadpool" */
+    char version[64];    /* its own version string, or "" */
+    char path[512];      /* the file loaded, or "" */
+    char package[160];   /* "PACKAGE VERSION" of the Debian package owning it, or "" */
+} bench_lib;
+
+#define BENCH_MAX_LIBS 4
+#define BENCH_MAX_ENV 32
 
 typedef struct bench_meta {
     char cpu_model[256];
@@ -569,11 +633,49 @@ typedef struct bench_meta {
     char build_cflags[512];
     char openmp[32];           /* _OPENMP, or "" */
     char pthreadpool[512];     /* system library path, or "" */
-    double spin_iters_per_ns;
+    double spin_iters_per_ns;  /* of the first run */
     char command[1024];
     char experiment_source[256]; /* the experiment file, or "<default>" */
     double wall_s;             /* the whole run */
+    bench_lib libs[BENCH_MAX_LIBS];
+    unsigned nlibs;
+    char env[BENCH_MAX_ENV][1024]; /* NAME=VALUE of OMP_*, GOMP_*, TPOOL_* */
+    unsigned nenv;
 } bench_meta;
+
+/* The machine while measuring (machine.c): load, frequency governors, and
+ * how much of the CPUs this process may use other processes took. */
+typedef struct bench_machine {
+    unsigned ncpu;               /* online CPUs */
+    char affinity[256];          /* the CPUs this process may use, e.g. "0-3,8" */
+    unsigned affinity_cpus;
+    char governors[128];         /* their scaling governors, distinct; "" unreadable */
+    double cpu_mhz, cpu_max_mhz; /* current (first allowed CPU) and maximum; NaN unknown */
+    double load_before[3];       /* 1, 5 and 15 minute load averages at the start */
+    double load_max;             /* highest 1-minute load during the measuring, less
+                                    this experiment's own share; NaN before a sample */
+    double others_before;        /* share of the allowed CPUs' time others used in a
+                                    quiet window before measuring; NaN unknown */
+    double others_busy, others_cap; /* clock ticks others used / ticks available,
+                                       summed over the measured stretches */
+    double others_max;           /* the highest share of one stretch */
+    unsigned nsamples;
+    /* sampler state between bench_machine_mark and bench_machine_sample */
+    uint64_t m_busy, m_total, m_own, m_wall;
+    double own_load;             /* this experiment's share of the load, decayed
+                                    as the kernel's 1-minute average is */
+    uint64_t own_at_ns, own_ticks_at;
+} bench_machine;
+
+/* Thresholds of the warnings (docs/harness.md, "Warnings"). */
+#define BENCH_WARN_LOAD_PER_CPU 0.5
+#define BENCH_WARN_OTHERS 0.05
+
+typedef struct bench_warning {
+    char kind[24];   /* "load", "governor", "not_alone", "wide_ci", ... */
+    char text[320];
+} bench_warning;
+#define BENCH_MAX_WARNINGS 16
 
 typedef struct bench_baseline_status {
     char name[BENCH_NAME_MAX];
@@ -591,13 +693,29 @@ typedef struct bench_policy_desc {
 typedef struct bench_report {
     bench_meta meta;
     const bench_experiment *exp;
+    char *resolved;              /* the experiment as run: concrete threads and
+                                    policies (an experiment file) */
+    unsigned *threads;           /* the thread counts run */
+    size_t nthreads;
     bench_executor *exes;
     size_t nexes;
     bench_cell *cells;
     size_t ncells;
-    bench_policy_desc *policies; /* every policy found */
+    bench_policy_desc *policies; /* every policy found, and those loaded by path */
     size_t npolicies;
     bench_baseline_status base[BENCH_NBASE];
+    bench_machine machine;
+    unsigned nruns;              /* runs that reported */
+    double run_spin[BENCH_MAX_RUNS]; /* each run's calibration (iterations per ns) */
+    /* The recorder's prices: each run's own calibration (bench_rec_calibrate
+     * in that process), and their mean over the runs, which the cells'
+     * figures use (bench_cell_rec_figures). */
+    bench_rec_costs run_rec[BENCH_MAX_RUNS];
+    bench_rec_costs rec_costs;
+    int incomplete;              /* interrupted, or a run was lost */
+    char incomplete_why[160];
+    bench_warning warnings[BENCH_MAX_WARNINGS];
+    unsigned nwarnings;
 } bench_report;
 
 void bench_meta_collect(bench_meta *m, int argc, char **argv);
@@ -606,28 +724,80 @@ void bench_meta_collect(bench_meta *m, int argc, char **argv);
  * Returns 0, or -1 out of memory. */
 int bench_cell_record_round(bench_cell *c, unsigned k, const bench_workload *w, void *state,
                             const bench_exec *ex);
-/* The recorder's figures of a cell, per run: callbacks and tasks recorded,
- * clock reads of the latency stamps, their estimated CPU time (each at the
- * calibrated cost, bench_rec_calibrate: call it between runs), and that as
- * a share of the cell's CPU time (median x T); NaN when not measured. And
- * the share of tasks run by the thread that submitted them (NaN without
- * tasks). */
+/* The recorder's figures of a cell, per run of the workload (averages over
+ * the measured rounds): callbacks and tasks recorded, clock reads of the
+ * latency stamps, their estimated CPU time at the prices k (the report's
+ * rec_costs), and that as a share of the cell's CPU time (median x T); NaN
+ * when not measured. And the share of tasks run by the thread that
+ * submitted them (NaN without tasks). */
 typedef struct bench_rec_figures {
     double calls, tasks, clock_reads, cost_ns, cost_share, producer_share;
 } bench_rec_figures;
-void bench_cell_rec_figures(const bench_cell *c, bench_rec_figures *f);
-/* Summaries, throughput and the derived ratios of every cell. */
+void bench_cell_rec_figures(const bench_cell *c, const bench_rec_costs *k,
+                            bench_rec_figures *f);
+/* Summaries, throughput, the derived ratios and the flags of every cell,
+ * and the report's warnings. */
 void bench_report_derive(bench_report *r);
+/* Parallel-for calls per run of a workload instance: its "calls" parameter,
+ * else 1 for a parallel-for workload, NaN for a task workload. */
+double bench_wl_calls(const bench_wl_inst *w);
+/* 1 for the micro-benchmarks (empty, bulk, tiny-tasks), plotted apart. */
+int bench_wl_is_micro(const bench_workload *w);
+
+/* ---- the machine (machine.c) ------------------------------------------------------- */
+
+/* Reads what is static (CPUs, affinity, governors, frequency, load). */
+void bench_machine_init(bench_machine *m);
+/* Measures, over `window_ms` while the processes `pids` sleep, the share of
+ * the allowed CPUs others use. */
+void bench_machine_before(bench_machine *m, const int *pids, size_t npids, unsigned window_ms);
+/* Brackets a measured stretch (a round); `pids` are this experiment's
+ * processes, whose CPU time is not counted as others'. */
+void bench_machine_mark(bench_machine *m, const int *pids, size_t npids);
+void bench_machine_sample(bench_machine *m, const int *pids, size_t npids);
+/* Adds the machine's warnings to r (bench_report_derive calls it). */
+void bench_machine_warnings(bench_report *r);
+/* Appends a warning to r (dropped past BENCH_MAX_WARNINGS). */
+void bench_warn(bench_report *r, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* writers: 0 or -1 with a message on stderr */
 void bench_write_table(FILE *f, const bench_report *r);
 int bench_write_csv(FILE *f, const bench_report *r);
 int bench_write_json(FILE *f, const bench_report *r);
+/* Write to a temporary file beside path and rename it over path when
+ * complete: an interrupted or failed write leaves the old file as it was. */
 int bench_write_csv_file(const char *path, const bench_report *r);
 int bench_write_json_file(const char *path, const bench_report *r);
-/* Writes data, gnuplot scripts and (when gnuplot is found) SVGs into dir.
- * Returns 1 when SVGs were made, 0 when gnuplot is missing, -1 on error. */
+/* Writes data, gnuplot scripts and (when gnuplot is found) SVGs into dir,
+ * each file complete or not at all, and removes the plots of an earlier
+ * run that this one did not make. Returns 1 when SVGs were made, 0 when
+ * gnuplot is missing, -1 on error. */
 int bench_write_plots(const char *dir, const bench_report *r);
+
+/* ---- result files (outfile.c) ---------------------------------------------------- */
+
+/* Opens a temporary file beside `path` (its name in tmp); NULL with a
+ * message on stderr. */
+FILE *bench_out_open(const char *path, char *tmp, size_t tmpsize);
+/* Flushes, syncs and closes f, then renames tmp to path; on any failure
+ * removes tmp and says why on stderr. 0 or -1. */
+int bench_out_commit(FILE *f, const char *tmp, const char *path);
+/* Closes f and removes tmp. */
+void bench_out_discard(FILE *f, const char *tmp);
+/* Creates an empty temporary file beside path for a writer that opens it
+ * by name (the trace); rename it over path when complete. 0 or -1. */
+int bench_out_tmpname(const char *path, char *tmp, size_t tmpsize);
+/* Writes r to path with `writer` (bench_write_csv, bench_write_json) through
+ * a temporary file: bench_out_open, then bench_out_commit. 0 or -1. */
+int bench_out_write(const char *path, int (*writer)(FILE *, const bench_report *),
+                    const bench_report *r);
+/* Checks that a file can be created at path (its directory exists and is
+ * writable; path is no directory). 0, or -1 with why. */
+int bench_out_check_file(const char *path, char *why, size_t whysize);
+/* Creates dir and its parents as needed, and checks that files can be
+ * created in it. 0, or -1 with why. */
+int bench_out_check_dir(const char *dir, char *why, size_t whysize);
 
 /* ---- trace (trace.c) ---------------------------------------------------------------- */
 
@@ -647,7 +817,8 @@ typedef struct bench_progress {
     uint64_t start_ns, last_ns;
     uint64_t total, done;
 } bench_progress;
-/* Draws on stderr only when f is a terminal (f NULL: never). */
+/* Draws on stderr only when f is a terminal (f NULL: never). total: the
+ * steps expected, 0 when unknown (the caller then gives the time left). */
 void bench_progress_init(bench_progress *p, FILE *f, uint64_t total);
 /* One more step starts; left_s is the caller's estimate of the time left,
  * or negative to extrapolate from the steps done so far. */
@@ -658,11 +829,15 @@ void bench_progress_end(bench_progress *p);
 
 typedef struct bench_options {
     const char *experiment;   /* file, or NULL for the default */
+    const char *replay;       /* --replay: a results file whose experiment runs */
     const char *policies;     /* comma list, overrides the experiment */
     const char *baselines;
     const char *threads;
     const char *workloads;
     int repetitions, warmup;  /* -1 = the experiment's */
+    int min_rounds, max_rounds; /* -1 = the experiment's */
+    double ci_target, budget_s; /* negative = the experiment's */
+    int runs;                 /* 0 = the experiment's */
     int have_seed;
     uint64_t seed;
     double scale;             /* multiplies each workload's size */
@@ -674,9 +849,34 @@ typedef struct bench_options {
     unsigned trace_cap;       /* events per participant per cell */
 } bench_options;
 
+/*
+ * Measures exp into r: plans the cells, then runs them in rounds (in this
+ * process, or with exp->runs > 1 in that many child processes taking turns
+ * round by round) until the stopping rule or a stop request ends them, and
+ * derives the statistics. Returns 0, 1 when stopped by a signal (r holds
+ * what was measured, r->incomplete set), or -1 when nothing could run.
+ */
 int bench_run(const bench_experiment *exp, const bench_options *o, bench_report *r,
               int argc, char **argv);
 void bench_report_free(bench_report *r);
+/* Asks a running measurement to stop after the cell in progress, for
+ * signal signo (async-signal-safe); 0 withdraws the request. The program's
+ * SIGINT and SIGTERM handlers call it (cli.c; a run of --runs too). */
+void bench_request_stop(int signo);
+/* The signal that asked to stop, or 0. */
+int bench_stop_requested(void);
+/* tpool-bench compare A.json B.json (compare.c). */
+typedef struct bench_compare_opts {
+    double threshold;   /* a change smaller than this fraction is no change */
+    double level;       /* of the confidence interval, e.g. 0.95 */
+    unsigned resamples; /* bootstrap replicates */
+    uint64_t seed;
+} bench_compare_opts;
+/* Compares results files a and b cell by cell, printing to out. Returns 0,
+ * 1 when a cell of b is slower beyond the threshold or failed its check, 2
+ * when a file cannot be read (why on stderr). */
+int bench_compare(FILE *out, const char *a, const char *b, const bench_compare_opts *o);
+int bench_compare_main(int argc, char **argv);
 int bench_advise(int argc, char **argv);
 /* One thread count of `tpool-bench advise` and its measured times; the
  * other fields are filled by bench_advise_pick. */
@@ -692,6 +892,9 @@ typedef struct bench_advise_row {
  * and at least min_gain (a fraction) faster. Returns its index, or n when
  * no count ran. */
 size_t bench_advise_pick(bench_advise_row *rows, size_t n, double min_gain);
+/* Parses a fraction given as "0.02" or "2%" (a bare number must be below
+ * 1), at most max. 0, or -1 when it is none. */
+int bench_parse_fraction(const char *s, double max, double *out);
 int bench_main(int argc, char **argv);
 
 /* Policies on the search path (tpool_policy_list), warnings on stderr. */

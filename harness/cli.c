@@ -7,10 +7,12 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -20,6 +22,7 @@
 #endif
 
 #include "bench.h"
+#include "session.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -29,11 +32,17 @@ static void usage(FILE *f)
 {
     fprintf(f,
 "Usage: tpool-bench [OPTIONS] [EXPERIMENT.json]\n"
+"       tpool-bench [OPTIONS] --replay RESULTS.json\n"
+"       tpool-bench compare [OPTIONS] A.json B.json  (tpool-bench compare --help)\n"
 "       tpool-bench advise [OPTIONS]     (tpool-bench advise --help)\n"
 "\n"
 "Runs workloads under every scheduling policy found and the baselines, and\n"
 "reports times, speedups, imbalance and latencies. Without EXPERIMENT.json it\n"
-"runs the default experiment (about two minutes on a 2-core machine).\n"
+"runs the default experiment (a few minutes on a 2-core machine).\n"
+"\n"
+"      --replay FILE       run the experiment recorded in a results file: the\n"
+"                          same cells (thread counts, policies and their\n"
+"                          parameters, baselines, workloads, seed, rounds)\n"
 "\n"
 "Selection (each overrides the experiment):\n"
 "  -p, --policies LIST     policies to run: all, none or a comma list of names\n"
@@ -41,8 +50,17 @@ static void usage(FILE *f)
 "                          omp-dynamic, omp-guided, omp-task, pthreadpool\n"
 "  -t, --threads LIST      thread counts: default, or e.g. 1,2,4 or 1-8\n"
 "  -w, --workloads LIST    workload labels or names to keep, comma-separated\n"
-"  -r, --repetitions N     measured rounds\n"
+"  -r, --repetitions N     exactly N measured rounds per cell (no stopping rule)\n"
+"      --min-rounds N      measured rounds every cell gets (default 10)\n"
+"      --max-rounds N      measured rounds no cell exceeds (default 100)\n"
+"      --ci-target F       stop a cell once the half-width of its 95%% CI is\n"
+"                          within F of its median: 0.02 or 2%% (0: never)\n"
+"      --budget S          stop measuring after S seconds, once every cell\n"
+"                          has its minimum rounds (default 150)\n"
 "      --warmup N          unmeasured rounds first\n"
+"      --runs N            run the experiment in N separate processes, taking\n"
+"                          turns round by round, and report the spread\n"
+"                          between them (default: the experiment's)\n"
 "  -s, --seed N            seed of the workloads' data and of the shuffles\n"
 "      --scale F           multiply each workload's size by F, 0 < F <= 1e6 (e.g. 0.1)\n"
 "\n"
@@ -67,7 +85,9 @@ static void usage(FILE *f)
 "\n"
 "Policies are looked up on TPOOL_POLICY_PATH, then the install directory; run\n"
 "from the build tree, the build tree's policies are used when it is unset.\n"
-"Exit status: 0, 1 when a result check failed or a run failed, 2 on bad usage.\n");
+"Exit status: 0; 1 when a result check or a run failed; 2 on bad usage; 130\n"
+"(SIGINT) or 143 (SIGTERM) when stopped early: the results so far are written,\n"
+"marked incomplete.\n");
 }
 
 #ifndef BENCH_BUILDDIR
@@ -102,6 +122,23 @@ void bench_policy_path_default(void)
     }
     if (path[0])
         setenv("TPOOL_POLICY_PATH", path, 0);
+}
+
+int bench_parse_fraction(const char *s, double max, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s)
+        return -1;
+    if (*end == '%' && end[1] == '\0')
+        v /= 100;
+    else if (*end != '\0' || v >= 1)
+        return -1; /* a bare 2 is ambiguous: 2% or 200%? */
+    if (!(v >= 0) || v > max)
+        return -1;
+    *out = v;
+    return 0;
 }
 
 /* ---- listings ---------------------------------------------------------------------- */
@@ -343,24 +380,93 @@ static void scale_workloads(bench_experiment *e, double f)
     }
 }
 
-static int ensure_dir(const char *d)
+/* The first SIGINT or SIGTERM asks the measurement to stop after the
+ * cell in progress. Another one more than half a second later ends the
+ * program at once; one sooner is the same request delivered twice (timeout(1)
+ * signals the process and its group, a terminal the whole group). */
+static void on_stop_signal(int signo)
 {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", d);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+    static const char msg[] = "\ntpool-bench: stopping after the cell in progress; the "
+                              "results so far are written, marked incomplete (interrupt "
+                              "again to quit at once)\n";
+    static struct timespec first;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!bench_stop_requested()) {
+        first = now;
+        bench_request_stop(signo);
+        ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)w;
+    } else if ((now.tv_sec - first.tv_sec) * 1000000000L + (now.tv_nsec - first.tv_nsec) >
+               500000000L) {
+        signal(signo, SIG_DFL);
+        raise(signo);
+    }
+}
+
+/* ---- replay ------------------------------------------------------------------------------ */
+
+/*
+ * The experiment of a results file (its "experiment" member, the resolved
+ * experiment: concrete thread counts and policies), parsed as an experiment
+ * file. A policy given by name that the search path now resolves to another
+ * file than the one recorded is warned about: the cells are the same, the
+ * code may not be.
+ */
+static int replay_load(const char *path, bench_experiment *e, bench_perror *pe)
+{
+    memset(pe, 0, sizeof *pe);
+    memset(e, 0, sizeof *e);
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        snprintf(pe->text, sizeof pe->text, "--replay %s:%d:%d: %s", path, je.line, je.column,
+                 je.text);
+        return -1;
+    }
+    const char *schema = json_string_value(json_object_get(root, "schema"));
+    json_t *exj = json_object_get(root, "experiment");
+    char *text = json_is_object(exj) ? json_dumps(exj, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+    if (!schema || strncmp(schema, "tpool-bench/", 12) != 0 || !text) {
+        snprintf(pe->text, sizeof pe->text,
+                 "--replay %s: not a tpool-bench results file (no \"schema\": \"tpool-bench/N\" "
+                 "and \"experiment\" object)", path);
+        free(text);
+        json_decref(root);
+        return -1;
+    }
+    char source[512];
+    snprintf(source, sizeof source, "%s (its experiment)", path);
+    int rc = bench_experiment_parse(text, source, e, pe);
+    free(text);
+    if (rc == 0) {
+        /* the files the results came from, against those found now */
+        bench_policy_desc *found = NULL;
+        size_t nfound = 0;
+        json_t *pol = json_object_get(root, "policies"), *it;
+        size_t i;
+        if (bench_policies_find(&found, &nfound) == 0)
+            json_array_foreach(pol, i, it) {
+                const char *name = json_string_value(json_object_get(it, "policy"));
+                const char *was = json_string_value(json_object_get(it, "path"));
+                if (!name || !was || strchr(name, '/'))
+                    continue;
+                for (size_t k = 0; k < nfound; k++)
+                    if (strcmp(found[k].name, name) == 0 && strcmp(found[k].path, was) != 0)
+                        fprintf(stderr, "tpool-bench: warning: --replay: policy %s is now %s; "
+                                        "the results used %s\n", name, found[k].path, was);
+            }
+        bench_policies_free(found, nfound);
+    }
+    json_decref(root);
+    return rc;
 }
 
 /* ---- main ----------------------------------------------------------------------------- */
 
 enum {
-    OPT_WARMUP = 256, OPT_SCALE, OPT_CSV, OPT_JSON, OPT_PLOT, OPT_TRACE, OPT_TRACE_CAP,
+    OPT_WARMUP = 256, OPT_RUNS, OPT_REPLAY, OPT_MIN_ROUNDS, OPT_MAX_ROUNDS, OPT_CI_TARGET,
+    OPT_BUDGET, OPT_SCALE, OPT_CSV, OPT_JSON, OPT_PLOT, OPT_TRACE, OPT_TRACE_CAP,
     OPT_NO_FILES, OPT_PROGRESS, OPT_LIST_POLICIES, OPT_LIST_WORKLOADS, OPT_PRINT_DEFAULT,
     OPT_VERSION,
 };
@@ -370,6 +476,10 @@ int bench_main(int argc, char **argv)
     bench_policy_path_default();
     if (argc > 1 && strcmp(argv[1], "advise") == 0)
         return bench_advise(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "compare") == 0)
+        return bench_compare_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "__run") == 0)
+        return bench_run_child(argc - 1, argv + 1);
 
     static const struct option longopts[] = {
         { "policies", required_argument, NULL, 'p' },
@@ -378,6 +488,12 @@ int bench_main(int argc, char **argv)
         { "workloads", required_argument, NULL, 'w' },
         { "repetitions", required_argument, NULL, 'r' },
         { "warmup", required_argument, NULL, OPT_WARMUP },
+        { "runs", required_argument, NULL, OPT_RUNS },
+        { "replay", required_argument, NULL, OPT_REPLAY },
+        { "min-rounds", required_argument, NULL, OPT_MIN_ROUNDS },
+        { "max-rounds", required_argument, NULL, OPT_MAX_ROUNDS },
+        { "ci-target", required_argument, NULL, OPT_CI_TARGET },
+        { "budget", required_argument, NULL, OPT_BUDGET },
         { "seed", required_argument, NULL, 's' },
         { "scale", required_argument, NULL, OPT_SCALE },
         { "out", required_argument, NULL, 'o' },
@@ -398,7 +514,8 @@ int bench_main(int argc, char **argv)
     };
     bench_options o;
     memset(&o, 0, sizeof o);
-    o.repetitions = o.warmup = -1;
+    o.repetitions = o.warmup = o.min_rounds = o.max_rounds = -1;
+    o.ci_target = o.budget_s = -1;
     o.scale = 1;
     o.progress = -1;
     o.trace_cap = 2000;
@@ -418,6 +535,39 @@ int bench_main(int argc, char **argv)
             }
             o.repetitions = (int)ul;
             break;
+        case OPT_REPLAY: o.replay = optarg; break;
+        case OPT_RUNS:
+            if (parse_uint(optarg, BENCH_MAX_RUNS, &ul) || ul == 0) {
+                fprintf(stderr, "tpool-bench: --runs: expected 1 to %d\n", BENCH_MAX_RUNS);
+                return 2;
+            }
+            o.runs = (int)ul;
+            break;
+        case OPT_MIN_ROUNDS:
+        case OPT_MAX_ROUNDS:
+            if (parse_uint(optarg, 100000, &ul) || ul == 0) {
+                fprintf(stderr, "tpool-bench: --%s: expected 1 to 100000\n",
+                        c == OPT_MIN_ROUNDS ? "min-rounds" : "max-rounds");
+                return 2;
+            }
+            *(c == OPT_MIN_ROUNDS ? &o.min_rounds : &o.max_rounds) = (int)ul;
+            break;
+        case OPT_CI_TARGET:
+            if (bench_parse_fraction(optarg, 0.5, &o.ci_target) != 0) {
+                fprintf(stderr, "tpool-bench: --ci-target: expected a fraction like 0.02 or a "
+                                "percentage like 2%%, at most 50%%\n");
+                return 2;
+            }
+            break;
+        case OPT_BUDGET: {
+            char *end;
+            o.budget_s = strtod(optarg, &end);
+            if (*end || end == optarg || !(o.budget_s >= 0) || o.budget_s > 1e6) {
+                fprintf(stderr, "tpool-bench: --budget: expected seconds, 0 to 1e6\n");
+                return 2;
+            }
+            break;
+        }
         case OPT_WARMUP:
             if (parse_uint(optarg, 1000, &ul)) {
                 fprintf(stderr, "tpool-bench: --warmup: expected 0 to 1000\n");
@@ -487,11 +637,17 @@ int bench_main(int argc, char **argv)
         return 2;
     }
     o.experiment = optind < argc ? argv[optind] : NULL;
+    if (o.experiment && o.replay) {
+        fprintf(stderr, "tpool-bench: give an experiment file or --replay, not both\n");
+        return 2;
+    }
 
     bench_experiment e;
     bench_perror pe;
-    int rc = o.experiment ? bench_experiment_load(o.experiment, &e, &pe)
-                          : bench_experiment_parse(bench_default_experiment, "<default>", &e, &pe);
+    int rc = o.replay ? replay_load(o.replay, &e, &pe)
+             : o.experiment
+                 ? bench_experiment_load(o.experiment, &e, &pe)
+                 : bench_experiment_parse(bench_default_experiment, "<default>", &e, &pe);
     if (rc) {
         fprintf(stderr, "tpool-bench: %s\n", pe.text);
         return 2;
@@ -508,8 +664,38 @@ int bench_main(int argc, char **argv)
         bench_experiment_free(&e);
         return 2;
     }
-    if (o.repetitions > 0)
-        e.repetitions = (unsigned)o.repetitions;
+    if (o.repetitions > 0) {
+        if (o.min_rounds > 0 || o.max_rounds > 0) {
+            fprintf(stderr, "tpool-bench: give either --repetitions or --min-rounds/"
+                            "--max-rounds, not both\n");
+            bench_experiment_free(&e);
+            return 2;
+        }
+        e.min_rounds = e.max_rounds = (unsigned)o.repetitions;
+    }
+    if (o.min_rounds > 0)
+        e.min_rounds = (unsigned)o.min_rounds;
+    if (o.max_rounds > 0)
+        e.max_rounds = (unsigned)o.max_rounds;
+    if (e.max_rounds < e.min_rounds) {
+        if (o.min_rounds > 0 && o.max_rounds > 0) {
+            fprintf(stderr, "tpool-bench: --max-rounds %d is below --min-rounds %d\n",
+                    o.max_rounds, o.min_rounds);
+            bench_experiment_free(&e);
+            return 2;
+        }
+        /* one given alone moves the other out of its way */
+        if (o.min_rounds > 0)
+            e.max_rounds = e.min_rounds;
+        else
+            e.min_rounds = e.max_rounds;
+    }
+    if (o.runs > 0)
+        e.runs = (unsigned)o.runs;
+    if (o.ci_target >= 0)
+        e.ci_target = o.ci_target;
+    if (o.budget_s >= 0)
+        e.budget_s = o.budget_s;
     if (o.warmup >= 0)
         e.warmup = (unsigned)o.warmup;
     if (o.have_seed)
@@ -517,13 +703,12 @@ int bench_main(int argc, char **argv)
     if (o.scale != 1)
         scale_workloads(&e, o.scale);
 
-    /* where the results go */
+    /* where the results go: checked now, not after minutes of measuring */
     const char *out = o.out_dir ? o.out_dir : "results";
-    char csv[4096], js[4096], plots[4096];
+    char csv[4096], js[4096], plots[4096], why[4400];
     int want_dir = !o.no_files && (!o.csv || !o.json || !o.plot_dir);
-    if (want_dir && ensure_dir(out) != 0) {
-        fprintf(stderr, "tpool-bench: cannot create the results directory %s: %s\n", out,
-                strerror(errno));
+    if (want_dir && bench_out_check_dir(out, why, sizeof why) != 0) {
+        fprintf(stderr, "tpool-bench: the results directory: %s\n", why);
         bench_experiment_free(&e);
         return 2;
     }
@@ -538,10 +723,33 @@ int bench_main(int argc, char **argv)
         if (!o.plot_dir)
             snprintf(plots, sizeof plots, "%s/plots", out);
     }
+    const struct { const char *path, *what; int dir; } dest[] = {
+        { csv, "--csv", 0 }, { js, "--json", 0 }, { plots, "--plot", 1 },
+        { o.trace ? o.trace : "", "--trace", 0 },
+    };
+    for (size_t i = 0; i < sizeof dest / sizeof dest[0]; i++) {
+        if (!dest[i].path[0])
+            continue;
+        if ((dest[i].dir ? bench_out_check_dir(dest[i].path, why, sizeof why)
+                         : bench_out_check_file(dest[i].path, why, sizeof why)) != 0) {
+            fprintf(stderr, "tpool-bench: %s %s: %s\n", dest[i].what, dest[i].path, why);
+            bench_experiment_free(&e);
+            return 2;
+        }
+    }
 
+    /* SIGINT or SIGTERM: stop after the cell in progress and write what was
+     * measured (on_stop_signal) */
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
     bench_report r;
     rc = bench_run(&e, &o, &r, argc, argv);
-    if (rc) {
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (rc < 0) {
         bench_report_free(&r);
         bench_experiment_free(&e);
         return 1;
@@ -573,7 +781,7 @@ int bench_main(int argc, char **argv)
         else
             status = 1;
     }
-    if (o.trace)
+    if (o.trace && access(o.trace, F_OK) == 0 && !r.incomplete)
         fprintf(stderr, "tpool-bench: wrote %s (open it in https://ui.perfetto.dev)\n", o.trace);
     size_t bad = 0;
     for (size_t i = 0; i < r.ncells; i++)
@@ -588,7 +796,19 @@ int bench_main(int argc, char **argv)
                 bad);
         status = 1;
     }
+    if (o.quiet) /* the table, which lists them, was not printed */
+        for (unsigned i = 0; i < r.nwarnings; i++)
+            if (strcmp(r.warnings[i].kind, "incomplete") != 0)
+                fprintf(stderr, "tpool-bench: warning: %s\n", r.warnings[i].text);
     fprintf(stderr, "tpool-bench: %zu cells in %.1f s\n", r.ncells, r.meta.wall_s);
+    if (r.incomplete) {
+        fprintf(stderr, "tpool-bench: INCOMPLETE: %s; the results written say so\n",
+                r.incomplete_why);
+        if (status == 0)
+            status = 1;
+    }
+    if (rc == 1) /* stopped by a signal: the shell's convention */
+        status = 128 + bench_stop_requested();
     bench_report_free(&r);
     bench_experiment_free(&e);
     return status;

@@ -24,18 +24,24 @@
 #define EXPERIMENT_MAX_SIZE (64u << 20)
 
 /* The built-in default experiment; harness/experiments/default.json is the
- * same text (check_bench_experiment compares them). Sized to take about two
- * minutes on a 2-core machine with every policy and baseline: tiny-tasks
- * runs 1e5 tasks per run here instead of 1e6. */
+ * same text (check_bench_experiment compares them). Sized to take a few
+ * minutes on a 2-core machine with every policy and baseline in three
+ * separate runs: tiny-tasks runs 1e5 tasks per run here instead of 1e6, and
+ * the measuring stops after budget_s once every cell has its minimum
+ * rounds. */
 const char bench_default_experiment[] =
     "{\n"
     "  \"name\": \"default\",\n"
-    "  \"description\": \"every policy and baseline on every workload, threads 1 up to the default; about two minutes on 2 cores, so tiny-tasks submits 1e5 tasks per run, not 1e6\",\n"
+    "  \"description\": \"every policy and baseline on every workload, threads 1 up to the default, in 3 separate runs; a few minutes on 2 cores, so tiny-tasks submits 1e5 tasks per run, not 1e6\",\n"
     "  \"seed\": 1,\n"
     "  \"policies\": \"all\",\n"
     "  \"baselines\": \"all\",\n"
     "  \"threads\": \"default\",\n"
-    "  \"repetitions\": 7,\n"
+    "  \"min_rounds\": 10,\n"
+    "  \"max_rounds\": 100,\n"
+    "  \"ci_target\": 0.02,\n"
+    "  \"budget_s\": 150,\n"
+    "  \"runs\": 3,\n"
     "  \"warmup\": 1,\n"
     "  \"cooldown_us\": 2000,\n"
     "  \"spin_us\": 200,\n"
@@ -205,6 +211,64 @@ static int get_label(pctx *c, const json_t *o, const char *parent, const char *k
                     "expected a name of 1 to %d letters, digits, '_', '.' or '-', got %s",
                     BENCH_NAME_MAX - 1, tpool__json_render(v, shown, sizeof shown));
     snprintf(out, BENCH_NAME_MAX, "%s", json_string_value(v));
+    return 0;
+}
+
+/* A number in [min, max] at parent.key, if present. */
+static int get_number(pctx *c, const json_t *o, const char *parent, const char *key,
+                      double min, double max, double *out)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v)
+        return 0;
+    char p[256], shown[64];
+    key_path(p, sizeof p, parent, key);
+    if (!json_is_number(v) || json_number_value(v) < min || json_number_value(v) > max)
+        return fail(c, p, 0, "expected a number in [%g, %g], got %s", min, max,
+                    tpool__json_render(v, shown, sizeof shown));
+    *out = json_number_value(v);
+    return 0;
+}
+
+/* ---- rounds ------------------------------------------------------------------------ */
+
+/*
+ * "repetitions": N is a fixed number of rounds (min_rounds = max_rounds =
+ * N). Otherwise min_rounds and max_rounds bound the rounds of the stopping
+ * rule; one given alone moves the other's default out of its way.
+ */
+static int parse_rounds(pctx *c, const json_t *root, bench_experiment *e)
+{
+    json_t *rep = json_object_get(root, "repetitions");
+    json_t *mn = json_object_get(root, "min_rounds"), *mx = json_object_get(root, "max_rounds");
+    if (rep && (mn || mx))
+        return fail(c, "repetitions", 1,
+                    "give either repetitions (a fixed number of rounds) or "
+                    "min_rounds/max_rounds, not both");
+    if (rep) {
+        unsigned n = 0;
+        if (get_uint(c, root, "", "repetitions", 1, 100000, &n))
+            return -1;
+        e->min_rounds = e->max_rounds = n;
+    }
+    if (get_uint(c, root, "", "min_rounds", 1, 100000, &e->min_rounds) ||
+        get_uint(c, root, "", "max_rounds", 1, 100000, &e->max_rounds))
+        return -1;
+    if (mn && mx && e->max_rounds < e->min_rounds)
+        return fail(c, "max_rounds", 0, "max_rounds (%u) is below min_rounds (%u)",
+                    e->max_rounds, e->min_rounds);
+    if (e->max_rounds < e->min_rounds) {
+        if (mn)
+            e->max_rounds = e->min_rounds;
+        else
+            e->min_rounds = e->max_rounds;
+    }
+    long long runs = e->runs;
+    if (get_number(c, root, "", "ci_target", 0, 0.5, &e->ci_target) ||
+        get_number(c, root, "", "budget_s", 0, 1e6, &e->budget_s) ||
+        get_int(c, root, "", "runs", 1, BENCH_MAX_RUNS, &runs))
+        return -1;
+    e->runs = (unsigned)runs;
     return 0;
 }
 
@@ -476,7 +540,11 @@ static void defaults(bench_experiment *e)
     e->seed = 1;
     e->all_policies = 1;
     e->baselines = BENCH_BASE_ALL;
-    e->repetitions = 7;
+    e->min_rounds = 10;
+    e->max_rounds = 100;
+    e->ci_target = 0.02;
+    e->budget_s = 150;
+    e->runs = 1;
     e->warmup = 1;
     e->cooldown_us = 2000;
     e->spin_us = 200;
@@ -537,8 +605,8 @@ int bench_experiment_parse(const char *text, const char *source, bench_experimen
     int rc = -1;
     static const char *const keys[] = {
         "name", "description", "seed", "policies", "baselines", "threads",
-        "repetitions", "warmup", "cooldown_us", "spin_us", "idle_probe_ms", "workloads",
-        "policy_switch",
+        "repetitions", "min_rounds", "max_rounds", "ci_target", "budget_s", "runs", "warmup",
+        "cooldown_us", "spin_us", "idle_probe_ms", "workloads", "policy_switch",
     };
     if (!json_is_object(root)) {
         fail(&c, "", 0, "expected an experiment object, got %s", type_name(root));
@@ -565,7 +633,7 @@ int bench_experiment_parse(const char *text, const char *source, bench_experimen
     if (get_int(&c, root, "", "seed", 0, LLONG_MAX, &ll))
         goto out;
     e->seed = (uint64_t)ll;
-    if (get_uint(&c, root, "", "repetitions", 1, 100000, &e->repetitions) ||
+    if (parse_rounds(&c, root, e) ||
         get_uint(&c, root, "", "warmup", 0, 1000, &e->warmup) ||
         get_uint(&c, root, "", "cooldown_us", 0, 10000000, &e->cooldown_us) ||
         get_uint(&c, root, "", "spin_us", 0, 1000000, &e->spin_us) ||
@@ -827,7 +895,11 @@ char *bench_experiment_to_json(const bench_experiment *e)
     } else {
         json_object_set_new(o, "threads", json_string("default"));
     }
-    json_object_set_new(o, "repetitions", json_integer(e->repetitions));
+    json_object_set_new(o, "min_rounds", json_integer(e->min_rounds));
+    json_object_set_new(o, "max_rounds", json_integer(e->max_rounds));
+    json_object_set_new(o, "ci_target", json_real(e->ci_target));
+    json_object_set_new(o, "budget_s", json_real(e->budget_s));
+    json_object_set_new(o, "runs", json_integer(e->runs));
     json_object_set_new(o, "warmup", json_integer(e->warmup));
     json_object_set_new(o, "cooldown_us", json_integer(e->cooldown_us));
     json_object_set_new(o, "spin_us", json_integer(e->spin_us));
@@ -845,5 +917,34 @@ char *bench_experiment_to_json(const bench_experiment *e)
     json_object_set_new(o, "workloads", w);
     char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     json_decref(o);
+    return s;
+}
+
+char *bench_experiment_resolved_json(const bench_experiment *e, const unsigned *threads,
+                                     size_t nthreads, const bench_executor *exes, size_t nexes,
+                                     unsigned baselines)
+{
+    bench_experiment x = *e; /* shallow: nothing of it is freed here */
+    bench_policy_sel *sel = calloc(nexes ? nexes : 1, sizeof *sel);
+    if (!sel)
+        return NULL;
+    x.all_policies = 0;
+    x.npolicies = 0;
+    for (size_t i = 0; i < nexes; i++) {
+        const bench_executor *ex = &exes[i];
+        if (ex->kind != BENCH_EX_TPOOL)
+            continue;
+        bench_policy_sel *p = &sel[x.npolicies++];
+        snprintf(p->label, sizeof p->label, "%s", ex->label);
+        snprintf(p->policy, sizeof p->policy, "%s",
+                 strchr(ex->policy, '/') ? ex->path : ex->policy);
+        p->params_json = ex->params_json;
+    }
+    x.policies = sel;
+    x.threads = (unsigned *)threads;
+    x.nthreads = nthreads;
+    x.baselines = baselines;
+    char *s = bench_experiment_to_json(&x);
+    free(sel);
     return s;
 }

@@ -15,6 +15,18 @@ typedef struct bench_totals {
 } bench_totals;
 void bench_cell_totals(const bench_cell *c, bench_totals *t);
 
+/* Why the cell's runs stopped: one name when every run stopped alike,
+ * else each run's, '/'-separated. `brief`: the table's short names (ci,
+ * max, budget, failed, intr). */
+void bench_cell_stops(const bench_cell *c, int brief, char *buf, size_t size);
+
+/* The flags of a cell as words ("wide_ci outliers runs_disagree"), or "". */
+void bench_cell_flags(const bench_cell *c, char *buf, size_t size);
+
+/* A time in ns written in the unit that suits it (ns, us, ms, s) with
+ * three or four significant digits; "-" for NaN. Returns buf. */
+const char *bench_format_ns(char *buf, size_t n, double ns);
+
 /* The CSV's columns, in order. */
 size_t bench_csv_ncolumns(void);
 const char *bench_csv_column(size_t i);

@@ -38,18 +38,29 @@ static void num(FILE *f, double v)
         fprintf(f, "%.6g,", v);
 }
 
+/* Every column that holds a quantity says its unit: _ns_per_run is the
+ * time of one whole run of the workload (all its calls, items or tasks),
+ * _per_call one parallel-for call, _per_item one item (what an item is,
+ * is `unit`), task_ a figure over the tasks of a run. */
 static const char *const columns[] = {
-    "workload", "workload_type", "executor", "executor_kind", "policy", "threads", "items",
-    "unit", "repetitions", "median_ns", "ci_low_ns", "ci_high_ns", "ci_level", "min_ns",
-    "max_ns", "mean_ns", "stddev_ns", "throughput_per_s", "speedup_vs_serial",
-    "speedup_vs_1thread", "efficiency", "imbalance", "imbalance_source", "lat_p50_ns",
-    "lat_p90_ns", "lat_p99_ns", "lat_max_ns", "high_lat_p50_ns", "high_lat_p90_ns",
-    "high_lat_p99_ns", "high_lat_max_ns", "low_wait_max_ns", "idle_cpu_ns", "idle_window_ns",
-    "busy_ns", "idle_ns", "parks", "wakes", "steals",
+    "workload", "workload_type", "executor", "executor_kind", "policy", "threads",
+    "items_per_run", "unit", "calls_per_run", "runs", "rounds", "stop",
+    "median_ns_per_run", "ci_low_ns_per_run", "ci_high_ns_per_run", "ci_level", "ci_method",
+    "within_run_ci_halfwidth", "between_runs_spread", "runs_median_min_ns_per_run",
+    "runs_median_max_ns_per_run",
+    "min_ns_per_run", "max_ns_per_run", "mean_ns_per_run", "stddev_ns_per_run",
+    "median_ns_per_call", "ci_low_ns_per_call", "ci_high_ns_per_call", "min_ns_per_call",
+    "median_ns_per_item", "throughput_items_per_s",
+    "speedup_vs_serial", "speedup_vs_1thread", "efficiency", "imbalance", "imbalance_source",
+    "task_lat_p50_ns", "task_lat_p90_ns", "task_lat_p99_ns", "task_lat_max_ns",
+    "high_task_lat_p50_ns", "high_task_lat_p90_ns", "high_task_lat_p99_ns",
+    "high_task_lat_max_ns", "low_task_wait_max_ns",
+    "idle_cpu_ns_per_window", "idle_window_ns",
+    "busy_ns_per_run", "idle_ns_per_run", "parks_per_run", "wakes_per_run", "steals_per_run",
     /* what the recorder saw, and how a baseline ran */
-    "recorder_cost_ns", "recorder_share", "participants", "producer_share",
+    "recorder_cost_ns_per_run", "recorder_share", "participants", "producer_share",
     "baseline_setup", "compare_with",
-    "check_ok", "check_message",
+    "outliers", "warnings", "check_ok", "check_message",
 };
 
 size_t bench_csv_ncolumns(void)
@@ -78,15 +89,30 @@ int bench_write_csv(FILE *f, const bench_report *r)
         field(f, x->kind == BENCH_EX_TPOOL ? x->policy : "", 0);
         fprintf(f, "%u,%" PRIu64 ",", c->threads, c->items);
         field(f, wi->wl->unit, 0);
-        fprintf(f, "%u,", c->nrounds);
+        num(f, c->calls);
+        fprintf(f, "%u,%u,", c->nruns ? c->nruns : 1, c->nrounds);
+        char st[256];
+        bench_cell_stops(c, 0, st, sizeof st);
+        field(f, st, 0);
         num(f, c->t.median);
         num(f, c->t.ci_lo);
         num(f, c->t.ci_hi);
         num(f, c->t.ci_level);
+        field(f, isnan(c->runs_ci_lo) ? "order_statistics" : "bootstrap_runs_rounds", 0);
+        num(f, c->within_rel);
+        num(f, c->between_rel);
+        num(f, c->runs_lo);
+        num(f, c->runs_hi);
         num(f, c->t.min);
         num(f, c->t.max);
         num(f, c->t.mean);
         num(f, c->t.stddev);
+        int per_call = !isnan(c->calls);
+        num(f, per_call ? c->t_call.median : NAN);
+        num(f, per_call ? c->t_call.ci_lo : NAN);
+        num(f, per_call ? c->t_call.ci_hi : NAN);
+        num(f, per_call ? c->t_call.min : NAN);
+        num(f, c->ns_per_item);
         num(f, c->throughput);
         num(f, c->speedup_serial);
         num(f, c->speedup_1t);
@@ -115,7 +141,7 @@ int bench_write_csv(FILE *f, const bench_report *r)
         num(f, t.steals);
         /* what the recorder saw, and how a baseline ran */
         bench_rec_figures rf;
-        bench_cell_rec_figures(c, &rf);
+        bench_cell_rec_figures(c, &r->rec_costs, &rf);
         num(f, rf.cost_ns);
         num(f, rf.cost_share);
         num(f, c->part_share ? (double)c->nparts : NAN);
@@ -124,6 +150,10 @@ int bench_write_csv(FILE *f, const bench_report *r)
         bench_baseline_setup(x, wi, setup, sizeof setup);
         field(f, setup, 0);
         field(f, setup[0] ? x->peer : "", 0);
+        fprintf(f, "%u,", c->noutliers);
+        char flags[128];
+        bench_cell_flags(c, flags, sizeof flags);
+        field(f, flags, 0);
         fprintf(f, "%d,", c->check_ok ? 1 : 0);
         field(f, c->check_ok ? "" : c->check_msg, 1);
     }
@@ -132,15 +162,5 @@ int bench_write_csv(FILE *f, const bench_report *r)
 
 int bench_write_csv_file(const char *path, const bench_report *r)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        perror(path);
-        return -1;
-    }
-    int rc = bench_write_csv(f, r);
-    if (fclose(f) != 0)
-        rc = -1;
-    if (rc)
-        fprintf(stderr, "tpool-bench: writing %s failed\n", path);
-    return rc;
+    return bench_out_write(path, bench_write_csv, r);
 }

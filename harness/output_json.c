@@ -13,6 +13,7 @@
 
 #include "bench.h"
 #include "output.h"
+#include "stats.h"
 
 static json_t *real(double v)
 {
@@ -44,8 +45,17 @@ static void set_quantiles(json_t *o, double p50, double p90, double p99, double 
     set_real(o, "max", max);
 }
 
-static json_t *meta_json(const bench_meta *m)
+/* The recorder's prices: ns per callback, per task, per clock read. */
+static void set_rec_costs(json_t *o, const bench_rec_costs *k)
 {
+    set_real(o, "cost_ns_per_callback", k->per_call);
+    set_real(o, "cost_ns_per_task", k->per_task);
+    set_real(o, "cost_ns_per_clock_read", k->per_clock);
+}
+
+static json_t *meta_json(const bench_report *r)
+{
+    const bench_meta *m = &r->meta;
     json_t *o = json_object();
     set_str(o, "cpu_model", m->cpu_model);
     json_object_set_new(o, "nproc", json_integer(m->nproc));
@@ -62,6 +72,43 @@ static json_t *meta_json(const bench_meta *m)
     set_str(o, "command", m->command);
     set_str(o, "experiment_source", m->experiment_source);
     set_real(o, "wall_s", m->wall_s);
+    json_t *libs = json_array();
+    for (unsigned i = 0; i < m->nlibs; i++) {
+        const bench_lib *l = &m->libs[i];
+        json_t *x = json_object();
+        set_str(x, "name", l->name);
+        set_str_or_null(x, "version", l->version);
+        set_str_or_null(x, "path", l->path);
+        set_str_or_null(x, "package", l->package);
+        json_array_append_new(libs, x);
+    }
+    json_object_set_new(o, "libraries", libs);
+    json_t *env = json_object();
+    for (unsigned i = 0; i < m->nenv; i++) {
+        char name[256];
+        snprintf(name, sizeof name, "%s", m->env[i]);
+        char *eq = strchr(name, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        set_str(env, name, eq + 1);
+    }
+    json_object_set_new(o, "environment", env);
+    json_object_set_new(o, "incomplete", json_boolean(r->incomplete));
+    json_object_set_new(o, "incomplete_reason",
+                        r->incomplete ? json_string(r->incomplete_why) : json_null());
+    json_object_set_new(o, "runs", json_integer(r->nruns ? r->nruns : 1));
+    json_t *sp = json_array();
+    for (unsigned k = 0; k < (r->nruns ? r->nruns : 1); k++)
+        json_array_append_new(sp, real(r->run_spin[k] ? r->run_spin[k] : NAN));
+    json_object_set_new(o, "run_spin_iters_per_ns", sp);
+    json_t *rc = json_array();
+    for (unsigned k = 0; k < (r->nruns ? r->nruns : 1); k++) {
+        json_t *x = json_object();
+        set_rec_costs(x, &r->run_rec[k]);
+        json_array_append_new(rc, x);
+    }
+    json_object_set_new(o, "run_recorder_costs", rc);
     return o;
 }
 
@@ -126,25 +173,24 @@ static json_t *workers_json(const bench_cell *c)
 /* ---- what the recorder saw (workload.c), and how a baseline ran ---- */
 
 /* The recorder's own cost per run: its calls and the latency stamps, each
- * at the calibrated price, and that as a share of the cell's CPU time. */
-static json_t *instrumentation_json(const bench_rec_figures *f)
+ * at the calibrated price (the runs' mean), and that as a share of the
+ * cell's CPU time. */
+static json_t *instrumentation_json(const bench_rec_figures *f, const bench_rec_costs *k)
 {
-    const bench_rec_costs *k = bench_rec_calibrate();
     json_t *o = json_object();
-    set_real(o, "callbacks", f->calls);
-    set_real(o, "tasks", f->tasks);
-    set_real(o, "clock_reads", f->clock_reads);
-    set_real(o, "ns_per_callback", k->per_call);
-    set_real(o, "ns_per_task", k->per_task);
-    set_real(o, "ns_per_clock_read", k->per_clock);
-    set_real(o, "cost_ns", f->cost_ns);
+    set_real(o, "callbacks_per_run", f->calls);
+    set_real(o, "tasks_per_run", f->tasks);
+    set_real(o, "clock_reads_per_run", f->clock_reads);
+    set_rec_costs(o, k);
+    set_real(o, "cost_ns_per_run", f->cost_ns);
     set_real(o, "share", f->cost_share);
     return o;
 }
 
 /* Who ran the work: the most participants that ran something in a round,
  * and each one's share of the work, busiest first, averaged over the
- * rounds (for every executor: the recorder counts every participant). */
+ * rounds of every run (for every executor: the recorder counts every
+ * participant). */
 static json_t *participants_json(const bench_cell *c)
 {
     if (!c->part_share || c->nrounds == 0)
@@ -175,6 +221,46 @@ static json_t *baseline_json(const bench_report *r, const bench_cell *c)
 
 /* ---- end of what the recorder saw, and how a baseline ran ---- */
 
+/* Each run of a cell: its rounds (a slice of times_ns_per_run, in order),
+ * why it stopped and its own median and CI. */
+static json_t *runs_json(const bench_cell *c)
+{
+    json_t *a = json_array();
+    unsigned nruns = c->nruns ? c->nruns : 1;
+    size_t at = 0;
+    for (unsigned k = 0; k < nruns; k++) {
+        const bench_summary *t = &c->run_t[k];
+        unsigned n = c->nruns ? c->run_rounds[k] : c->nrounds;
+        /* the rounds of this run beyond Tukey's outer fences, by index */
+        json_t *out = json_array();
+        double *v = malloc((n ? n : 1) * sizeof *v);
+        unsigned char *flag = malloc(n ? n : 1);
+        for (unsigned i = 0; v && flag && i < n; i++)
+            v[i] = (double)c->times_ns[at + i];
+        if (v && flag && bench_outliers(v, n, flag))
+            for (unsigned i = 0; i < n; i++)
+                if (flag[i])
+                    json_array_append_new(out, json_integer(i));
+        free(v);
+        free(flag);
+        at += n;
+        json_t *o = json_object();
+        json_object_set_new(o, "run", json_integer(k + 1));
+        json_object_set_new(o, "rounds", json_integer(c->nruns ? c->run_rounds[k] : c->nrounds));
+        set_str(o, "stop", bench_stop_name(c->run_stop[k]));
+        set_real(o, "median_ns_per_run", t->median);
+        set_real(o, "ci_low_ns_per_run", t->ci_lo);
+        set_real(o, "ci_high_ns_per_run", t->ci_hi);
+        set_real(o, "ci_level", t->ci_level);
+        json_object_set_new(o, "outliers", out);
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+/* Every field that holds a quantity says its unit (docs/harness.md,
+ * "Units"): _per_run is one whole run of the workload, _per_call one
+ * parallel-for call, _per_item one item, task_ a figure over tasks. */
 static json_t *cell_json(const bench_report *r, const bench_cell *c)
 {
     json_t *o = json_object();
@@ -182,21 +268,29 @@ static json_t *cell_json(const bench_report *r, const bench_cell *c)
     set_str(o, "workload", wi->label);
     set_str(o, "executor", r->exes[c->exe].label);
     json_object_set_new(o, "threads", json_integer(c->threads));
-    json_object_set_new(o, "items", json_integer((json_int_t)c->items));
-    json_object_set_new(o, "repetitions", json_integer(c->nrounds));
+    json_object_set_new(o, "items_per_run", json_integer((json_int_t)c->items));
+    set_real(o, "calls_per_run", c->calls);
+    json_object_set_new(o, "rounds", json_integer(c->nrounds));
+    json_object_set_new(o, "runs", runs_json(c));
     json_t *t = json_array();
     for (unsigned k = 0; k < c->nrounds; k++)
         json_array_append_new(t, json_integer((json_int_t)c->times_ns[k]));
-    json_object_set_new(o, "times_ns", t);
-    json_object_set_new(o, "time_ns", summary_json(&c->t));
-    set_real(o, "throughput_per_s", c->throughput);
+    json_object_set_new(o, "times_ns_per_run", t);
+    json_object_set_new(o, "time_ns_per_run", summary_json(&c->t));
+    set_str(o, "ci_method", isnan(c->runs_ci_lo) ? "order_statistics" : "bootstrap_runs_rounds");
+    set_real(o, "within_run_ci_halfwidth", c->within_rel);
+    set_real(o, "between_runs_spread", c->between_rel);
+    json_object_set_new(o, "time_ns_per_call",
+                        isnan(c->calls) ? json_null() : summary_json(&c->t_call));
+    set_real(o, "time_ns_per_item", c->ns_per_item);
+    set_real(o, "throughput_items_per_s", c->throughput);
     set_real(o, "speedup_vs_serial", c->speedup_serial);
     set_real(o, "speedup_vs_1thread", c->speedup_1t);
     set_real(o, "efficiency", c->efficiency);
     set_real(o, "imbalance", c->imbalance_med);
     json_object_set_new(o, "imbalance_source",
                         c->imbalance_src ? json_string(c->imbalance_src) : json_null());
-    json_object_set_new(o, "latency_ns", latency_json(&c->lat_med));
+    json_object_set_new(o, "task_latency_ns", latency_json(&c->lat_med));
     if (isnan(c->idle_cpu_ns)) {
         json_object_set_new(o, "idle_cpu", json_null());
     } else {
@@ -205,7 +299,7 @@ static json_t *cell_json(const bench_report *r, const bench_cell *c)
         set_real(i, "window_ns", c->idle_probe_ns);
         json_object_set_new(o, "idle_cpu", i);
     }
-    json_object_set_new(o, "workers", workers_json(c));
+    json_object_set_new(o, "workers_per_run", workers_json(c));
     json_t *ck = json_object();
     json_object_set_new(ck, "ok", json_boolean(c->check_ok));
     set_str(ck, "message", c->check_ok ? "" : c->check_msg);
@@ -213,11 +307,38 @@ static json_t *cell_json(const bench_report *r, const bench_cell *c)
     json_object_set_new(o, "unrecorded_callbacks", json_integer((json_int_t)c->overflow));
     /* what the recorder saw, and how a baseline ran */
     bench_rec_figures rf;
-    bench_cell_rec_figures(c, &rf);
-    json_object_set_new(o, "instrumentation", instrumentation_json(&rf));
+    bench_cell_rec_figures(c, &r->rec_costs, &rf);
+    json_object_set_new(o, "instrumentation", instrumentation_json(&rf, &r->rec_costs));
     json_object_set_new(o, "participants", participants_json(c));
     set_real(o, "producer_share", rf.producer_share);
     json_object_set_new(o, "baseline", baseline_json(r, c));
+    json_t *w = json_array();
+    char flags[128];
+    bench_cell_flags(c, flags, sizeof flags);
+    for (char *save = NULL, *f = strtok_r(flags, " ", &save); f; f = strtok_r(NULL, " ", &save))
+        json_array_append_new(w, json_string(f));
+    json_object_set_new(o, "warnings", w);
+    return o;
+}
+
+static json_t *machine_json(const bench_machine *m)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "cpus", json_integer(m->ncpu));
+    set_str(o, "affinity", m->affinity);
+    json_object_set_new(o, "affinity_cpus", json_integer(m->affinity_cpus));
+    set_str_or_null(o, "governors", m->governors);
+    set_real(o, "cpu_mhz", m->cpu_mhz);
+    set_real(o, "cpu_max_mhz", m->cpu_max_mhz);
+    json_t *l = json_array();
+    for (int i = 0; i < 3; i++)
+        json_array_append_new(l, real(m->load_before[i]));
+    json_object_set_new(o, "load_before", l);
+    set_real(o, "load_max_during", m->load_max);
+    set_real(o, "others_before", m->others_before);
+    set_real(o, "others_during", m->others_cap > 0 ? m->others_busy / m->others_cap : NAN);
+    set_real(o, "others_max_round", m->others_max);
+    json_object_set_new(o, "samples", json_integer(m->nsamples));
     return o;
 }
 
@@ -225,21 +346,33 @@ static json_t *report_json(const bench_report *r)
 {
     json_t *root = json_object();
     set_str(root, "schema", BENCH_SCHEMA);
-    json_object_set_new(root, "meta", meta_json(&r->meta));
-    char *ex = bench_experiment_to_json(r->exp);
-    json_t *exj = ex ? json_loads(ex, 0, NULL) : NULL;
+    json_object_set_new(root, "meta", meta_json(r));
+    /* the experiment as it ran: concrete threads, the policies run */
+    char *ex = r->resolved ? NULL : bench_experiment_to_json(r->exp);
+    json_t *exj = json_loads(r->resolved ? r->resolved : ex ? ex : "null", JSON_DECODE_ANY,
+                             NULL);
     free(ex);
     json_object_set_new(root, "experiment", exj ? exj : json_null());
 
+    /* the policies that ran, one per executor: where each came from and
+     * with which parameters */
     json_t *pol = json_array();
-    for (size_t i = 0; i < r->npolicies; i++) {
-        const bench_policy_desc *p = &r->policies[i];
+    for (size_t i = 0; i < r->nexes; i++) {
+        const bench_executor *x = &r->exes[i];
+        if (x->kind != BENCH_EX_TPOOL)
+            continue;
+        const bench_policy_desc *d =
+            x->desc >= 0 && (size_t)x->desc < r->npolicies ? &r->policies[x->desc] : NULL;
         json_t *o = json_object();
-        set_str(o, "name", p->name);
-        set_str(o, "path", p->path);
-        set_str(o, "description", p->description);
-        json_t *pa = p->params_json ? json_loads(p->params_json, 0, NULL) : NULL;
-        json_object_set_new(o, "params", pa ? pa : json_array());
+        set_str(o, "label", x->label);
+        set_str(o, "policy", x->policy);
+        set_str_or_null(o, "name", d ? d->name : "");
+        set_str(o, "path", x->path);
+        set_str_or_null(o, "description", d ? d->description : "");
+        json_t *given = x->params_json ? json_loads(x->params_json, 0, NULL) : NULL;
+        json_object_set_new(o, "params", given ? given : json_null());
+        json_t *pa = d && d->params_json ? json_loads(d->params_json, 0, NULL) : NULL;
+        json_object_set_new(o, "parameters", pa ? pa : json_array());
         json_array_append_new(pol, o);
     }
     json_object_set_new(root, "policies", pol);
@@ -292,6 +425,16 @@ static json_t *report_json(const bench_report *r)
     }
     json_object_set_new(root, "workloads", wls);
 
+    json_object_set_new(root, "machine", machine_json(&r->machine));
+    json_t *warn = json_array();
+    for (unsigned i = 0; i < r->nwarnings; i++) {
+        json_t *w = json_object();
+        set_str(w, "kind", r->warnings[i].kind);
+        set_str(w, "message", r->warnings[i].text);
+        json_array_append_new(warn, w);
+    }
+    json_object_set_new(root, "warnings", warn);
+
     json_t *cells = json_array();
     for (size_t i = 0; i < r->ncells; i++)
         json_array_append_new(cells, cell_json(r, &r->cells[i]));
@@ -312,15 +455,5 @@ int bench_write_json(FILE *f, const bench_report *r)
 
 int bench_write_json_file(const char *path, const bench_report *r)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        perror(path);
-        return -1;
-    }
-    int rc = bench_write_json(f, r);
-    if (fclose(f) != 0)
-        rc = -1;
-    if (rc)
-        fprintf(stderr, "tpool-bench: writing %s failed\n", path);
-    return rc;
+    return bench_out_write(path, bench_write_json, r);
 }

@@ -82,12 +82,12 @@ function csvsplit(line, f,    n, i, c, q, cur) {
     return n
 }
 function get(w, x, t, col) { k = w SUBSEP x SUBSEP t SUBSEP col; return (k in v) ? v[k] : "" }
-function has(w, x, t) { return ((w SUBSEP x SUBSEP t SUBSEP "median_ns") in v) }
+function has(w, x, t) { return ((w SUBSEP x SUBSEP t SUBSEP "median_ns_per_run") in v) }
 # Best (smallest median) module policy on workload w at t; "" when none.
 function best(w, t,    x, b, m) {
     b = ""
     for (x in ispol) if (has(w, x, t) && x !~ /^builtin/) {
-        m = get(w, x, t, "median_ns") + 0
+        m = get(w, x, t, "median_ns_per_run") + 0
         if (b == "" || m < bm) { b = x; bm = m }
     }
     return b
@@ -108,7 +108,7 @@ NR == 1 { n = csvsplit($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
     kind[x] = f[col["executor_kind"]]
     if (kind[x] == "policy") ispol[x] = 1
     if (f[col["check_ok"]] != "1") bad = bad " " w "/" x "/T" t
-    split("median_ns items throughput_per_s efficiency idle_cpu_ns idle_window_ns", cs, " ")
+    split("median_ns_per_run items_per_run throughput_items_per_s efficiency idle_cpu_ns_per_window idle_window_ns", cs, " ")
     for (i in cs) v[w, x, t, cs[i]] = f[col[cs[i]]]
     if (kind[x] == "serial") serial[w] = 1
     ts[t] = 1
@@ -121,22 +121,22 @@ END {
         # 1: dispatch latency, empty-T
         b = best("empty-T", t)
         # one dispatch: the run median over its calls (items = calls x T)
-        it = get("empty-T", b, t, "items")
+        it = get("empty-T", b, t, "items_per_run")
         line("1", sprintf("empty-T T=%s: %s vs pthreadpool (%s/call)", t, b,
-                          it == "" ? "?" : ns(get("empty-T", b, t, "median_ns") * t / it)),
-             ratio(get("empty-T", b, t, "median_ns"), get("empty-T", "pthreadpool", t, "median_ns")), "<=", 0.5)
+                          it == "" ? "?" : ns(get("empty-T", b, t, "median_ns_per_run") * t / it)),
+             ratio(get("empty-T", b, t, "median_ns_per_run"), get("empty-T", "pthreadpool", t, "median_ns_per_run")), "<=", 0.5)
         line("1", sprintf("empty-T T=%s: %s vs omp-static", t, b),
-             ratio(get("empty-T", b, t, "median_ns"), get("empty-T", "omp-static", t, "median_ns")), "<=", 1.0)
+             ratio(get("empty-T", b, t, "median_ns_per_run"), get("empty-T", "omp-static", t, "median_ns_per_run")), "<=", 1.0)
         # 2: empty range of 1000 items
         b2 = best("empty-1000", t)
         line("2", sprintf("empty-1000 T=%s: %s vs omp-static", t, b2),
-             ratio(get("empty-1000", b2, t, "median_ns"), get("empty-1000", "omp-static", t, "median_ns")), "<=", 1.0)
+             ratio(get("empty-1000", b2, t, "median_ns_per_run"), get("empty-1000", "omp-static", t, "median_ns_per_run")), "<=", 1.0)
         # 3: idle CPU after a dispatch, for the policy that is best on target 1
         line("3", sprintf("idle CPU/%sms after empty-T T=%s: %s vs pthreadpool", get("empty-T", b, t, "idle_window_ns") / 1e6, t, b),
-             ratio(get("empty-T", b, t, "idle_cpu_ns"), get("empty-T", "pthreadpool", t, "idle_cpu_ns")), "<=", 0.1)
+             ratio(get("empty-T", b, t, "idle_cpu_ns_per_window"), get("empty-T", "pthreadpool", t, "idle_cpu_ns_per_window")), "<=", 0.1)
         # 4: tiny tasks, one producer
         line("4", sprintf("tiny-tasks-1p T=%s: stealing vs omp-task, tasks/s", t),
-             ratio(get("tiny-tasks-1p", "stealing", t, "throughput_per_s"), get("tiny-tasks-1p", "omp-task", t, "throughput_per_s")), ">=", 3)
+             ratio(get("tiny-tasks-1p", "stealing", t, "throughput_items_per_s"), get("tiny-tasks-1p", "omp-task", t, "throughput_items_per_s")), ">=", 3)
         # 5: imbalance, makespan / ideal = 1 / efficiency
         split("stealing dynamic-guided", im, " ")
         for (i = 1; i <= 2; i++) {
@@ -151,12 +151,12 @@ END {
         # 6: bulk throughput
         b6 = best("bulk", t)
         line("6", sprintf("bulk T=%s: %s vs pthreadpool, items/s", t, b6),
-             ratio(get("bulk", b6, t, "throughput_per_s"), get("bulk", "pthreadpool", t, "throughput_per_s")), ">=", 1.0)
+             ratio(get("bulk", b6, t, "throughput_items_per_s"), get("bulk", "pthreadpool", t, "throughput_items_per_s")), ">=", 1.0)
         # 7: built in vs module, on 1 and 6
         split("stealing dynamic", pl, " ")
         split("empty-T bulk", wl, " ")
         for (i = 1; i <= 2; i++) for (j = 1; j <= 2; j++) {
-            r = ratio(get(wl[j], "builtin-" pl[i], t, "median_ns"), get(wl[j], pl[i], t, "median_ns"))
+            r = ratio(get(wl[j], "builtin-" pl[i], t, "median_ns_per_run"), get(wl[j], pl[i], t, "median_ns_per_run"))
             line("7", sprintf("%s T=%s: builtin:%s vs %s.so, |ratio - 1|", wl[j], t, pl[i], pl[i]),
                  r == "" ? "" : (r > 1 ? r - 1 : 1 - r), "<=", 0.02)
         }

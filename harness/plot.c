@@ -1,10 +1,14 @@
 /*
- * plot.c - SVG plots through gnuplot: for each workload, speedup against
- * threads (one line per executor, with the ideal line); for each executor,
- * makespan over the ideal (serial time / threads) per workload and thread
- * count; for each "empty" workload, the time of one dispatch against
- * threads. The data (.dat) and the script (plots.gp) are always written;
- * the SVGs only when gnuplot is on PATH, and the caller says so when not.
+ * plot.c - SVG plots through gnuplot, every point with its 95% confidence
+ * interval as an error bar, and every executor in the same colour and
+ * marker in every plot: for each workload, speedup against threads (one line
+ * per executor, with the ideal line); for each executor, makespan over the
+ * ideal (serial time / threads) per workload and thread count, the
+ * micro-benchmarks (empty, bulk, tiny tasks) in a plot of their own, apart
+ * from the real workloads; for each workload that repeats calls, the time of
+ * one call against threads. The data (.dat) and the script (plots.gp) are
+ * always written; the SVGs only when gnuplot is on PATH, and the caller says
+ * so when not.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -92,47 +97,145 @@ static void put_xtics(FILE *gp, const unsigned *th, size_t nth)
     fprintf(gp, ")\n");
 }
 
-/* A figure of one cell (NaN when there is none) for put_by_threads. */
-typedef double (*cell_value_fn)(const bench_cell *c, const void *arg);
-
-/* Speedup over the serial loop, else over one thread. */
-static double speedup_of(const bench_cell *c, const void *arg)
+int bench_wl_is_micro(const bench_workload *w)
 {
-    (void)arg;
-    return !c ? NAN : !isnan(c->speedup_serial) ? c->speedup_serial : c->speedup_1t;
+    return strcmp(w->name, "empty") == 0 || strcmp(w->name, "bulk") == 0 ||
+           strcmp(w->name, "tiny-tasks") == 0;
 }
 
-/* Median time of one call in us; arg points to the calls per run. */
-static double dispatch_us_of(const bench_cell *c, const void *arg)
+/* A figure of a cell and its 95% interval (NaN when there is none). */
+typedef struct point {
+    double v, lo, hi;
+} point;
+
+/* The cell whose time is the reference of c's speedup: the serial cell of
+ * its workload, else c's executor at one thread. */
+static const bench_cell *reference(const bench_report *r, const bench_cell *c)
 {
-    double calls = *(const double *)arg;
-    return c ? c->t.median / calls / 1000.0 : NAN;
+    const bench_cell *one = NULL;
+    for (size_t i = 0; i < r->ncells; i++) {
+        const bench_cell *x = &r->cells[i];
+        if (x->wl != c->wl || !x->nrounds)
+            continue;
+        if (r->exes[x->exe].kind == BENCH_EX_SERIAL)
+            return x;
+        if (x->exe == c->exe && x->threads == 1)
+            one = x;
+    }
+    return one;
 }
 
-/* A table of workload wl: a row per thread count, a column per executor
- * but the serial loop that has cells of wl, each holding value(cell, arg).
- * Returns the number of columns after "threads". */
-static size_t put_by_threads(FILE *f, const bench_report *r, size_t wl, const unsigned *th,
-                             size_t nth, cell_value_fn value, const void *arg)
+/* Speedup = reference median / median; its interval pairs the ends of both
+ * intervals (reference low / cell high, reference high / cell low): it
+ * holds the uncertainty of both times, conservatively. */
+static point speedup_of(const bench_report *r, const bench_cell *c)
 {
-    fprintf(f, "threads");
-    size_t ncol = 0;
+    point p = { NAN, NAN, NAN };
+    const bench_cell *s = c ? reference(r, c) : NULL;
+    if (!s || !(c->t.median > 0) || !(c->t.ci_lo > 0))
+        return p;
+    p.v = s->t.median / c->t.median;
+    p.lo = s->t.ci_lo / c->t.ci_hi;
+    p.hi = s->t.ci_hi / c->t.ci_lo;
+    return p;
+}
+
+/* Makespan over the ideal, median * T / reference median = 1 / efficiency,
+ * with the interval paired the same way. */
+static point makespan_of(const bench_report *r, const bench_cell *c)
+{
+    point p = { NAN, NAN, NAN }, s = speedup_of(r, c);
+    if (c && s.v > 0) {
+        p.v = c->threads / s.v;
+        p.lo = c->threads / s.hi;
+        p.hi = c->threads / s.lo;
+    }
+    return p;
+}
+
+/* Median time of one call in us, with its interval. */
+static point per_call_of(const bench_report *r, const bench_cell *c)
+{
+    (void)r;
+    point p = { NAN, NAN, NAN };
+    if (c && !isnan(c->calls)) {
+        p.v = c->t_call.median / 1000.0;
+        p.lo = c->t_call.ci_lo / 1000.0;
+        p.hi = c->t_call.ci_hi / 1000.0;
+    }
+    return p;
+}
+
+typedef point (*cell_point_fn)(const bench_report *r, const bench_cell *c);
+
+static void put_point(FILE *f, point p)
+{
+    put(f, p.v);
+    put(f, p.lo);
+    put(f, p.hi);
+}
+
+/* A table of workload wl: a row per thread count, three columns (value,
+ * low, high) per executor but the serial loop that has cells of wl. */
+static void put_by_threads(FILE *f, const bench_report *r, size_t wl, const unsigned *th,
+                           size_t nth, cell_point_fn value)
+{
+    fprintf(f, "# threads");
     for (size_t x = 0; x < r->nexes; x++)
-        if (r->exes[x].kind != BENCH_EX_SERIAL && has_exe(r, wl, x)) {
-            fprintf(f, " %s", r->exes[x].label);
-            ncol++;
-        }
+        if (r->exes[x].kind != BENCH_EX_SERIAL && has_exe(r, wl, x))
+            fprintf(f, " %s %s_lo %s_hi", r->exes[x].label, r->exes[x].label, r->exes[x].label);
     fputc('\n', f);
     for (size_t k = 0; k < nth; k++) {
         fprintf(f, "%u", th[k]);
-        for (size_t x = 0; x < r->nexes; x++) {
-            if (r->exes[x].kind == BENCH_EX_SERIAL || !has_exe(r, wl, x))
-                continue;
-            put(f, value(cell_at(r, wl, x, th[k]), arg));
-        }
+        for (size_t x = 0; x < r->nexes; x++)
+            if (r->exes[x].kind != BENCH_EX_SERIAL && has_exe(r, wl, x))
+                put_point(f, value(r, cell_at(r, wl, x, th[k])));
         fputc('\n', f);
     }
-    return ncol;
+}
+
+/*
+ * One line style per executor, the same in every plot: a colour and a
+ * marker (filled and open shapes alternate), distinct for the first
+ * 12 x 13 executors.
+ */
+static void put_styles(FILE *gp, const bench_report *r)
+{
+    static const char *const colour[] = {
+        "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
+        "#e377c2", "#17becf", "#bcbd22", "#7f7f7f", "#000000", "#0b3d91",
+    };
+    static const int marker[] = { 7, 5, 9, 13, 11, 6, 4, 8, 12, 10, 1, 2, 3 };
+    for (size_t x = 0; x < r->nexes; x++)
+        fprintf(gp, "set style line %zu lc rgb '%s' pt %d ps 1.2 lw 1.5\n", x + 1,
+                colour[x % (sizeof colour / sizeof colour[0])],
+                marker[x % (sizeof marker / sizeof marker[0])]);
+}
+
+/* `plot` of a put_by_threads table: each executor's three columns as error
+ * bars in its own style, each executor moved a little along x so that the
+ * bars at one thread count stand side by side; returns the number of
+ * executors. */
+static size_t plot_by_threads(FILE *gp, const bench_report *r, size_t wl, const char *file,
+                              const unsigned *th, size_t nth, const char *extra)
+{
+    size_t col = 2, n = 0, total = 0;
+    for (size_t x = 0; x < r->nexes; x++)
+        total += r->exes[x].kind != BENCH_EX_SERIAL && has_exe(r, wl, x);
+    double span = nth > 1 ? (double)(th[nth - 1] - th[0]) : 1;
+    fprintf(gp, "plot ");
+    for (size_t x = 0; x < r->nexes; x++) {
+        if (r->exes[x].kind == BENCH_EX_SERIAL || !has_exe(r, wl, x))
+            continue;
+        double dx = ((double)n - (double)(total - 1) / 2) * span * 0.012;
+        fprintf(gp, "%s'%s' using ($1%+g):%zu:%zu:%zu with yerrorlines ls %zu title '%s'",
+                n ? ", \\\n     " : "", file, dx, col, col + 1, col + 2, x + 1,
+                r->exes[x].label);
+        col += 3;
+        n++;
+    }
+    fprintf(gp, "%s%s\n", extra ? ", \\\n     " : "", extra ? extra : "");
+    return n;
 }
 
 static FILE *open_in(const char *dir, const char *name)
@@ -145,21 +248,193 @@ static FILE *open_in(const char *dir, const char *name)
     return f;
 }
 
-int bench_write_plots(const char *dir, const bench_report *r)
+/* The files this writer makes: plots.gp, gnuplot.log and
+ * {speedup,makespan,dispatch}_*.{dat,svg}. */
+static int is_ours(const char *name)
 {
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "tpool-bench: cannot create %s: %s\n", dir, strerror(errno));
+    static const char *const prefix[] = { "speedup_", "makespan_", "dispatch_" };
+    if (strcmp(name, "plots.gp") == 0 || strcmp(name, "gnuplot.log") == 0)
+        return 1;
+    size_t l = strlen(name);
+    if (l < 4 || (strcmp(name + l - 4, ".dat") != 0 && strcmp(name + l - 4, ".svg") != 0))
+        return 0;
+    for (size_t i = 0; i < sizeof prefix / sizeof prefix[0]; i++)
+        if (strncmp(name, prefix[i], strlen(prefix[i])) == 0)
+            return 1;
+    return 0;
+}
+
+/* The names of the files in dir (only is_ours when asked), malloc'd. */
+static char **list_dir(const char *dir, int ours_only, size_t *n)
+{
+    *n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    size_t cap = 16;
+    char **v = malloc(cap * sizeof *v);
+    struct dirent *e;
+    while (v && (e = readdir(d))) {
+        if (e->d_name[0] == '.' || (ours_only && !is_ours(e->d_name)))
+            continue;
+        if (*n == cap) {
+            char **nv = realloc(v, (cap *= 2) * sizeof *v);
+            if (!nv)
+                break;
+            v = nv;
+        }
+        v[(*n)++] = strdup(e->d_name);
+    }
+    closedir(d);
+    return v;
+}
+
+static void free_list(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/*
+ * Moves every file of tmp into dir (each rename atomic, so a reader sees the
+ * old file or the new one), then removes the plots of an earlier run that
+ * this one did not make: dir then holds this run's plots and whatever else
+ * the user keeps there.
+ */
+static int publish(const char *tmp, const char *dir)
+{
+    int rc = 0;
+    size_t nnew = 0, nold = 0;
+    char **fresh = list_dir(tmp, 0, &nnew);
+    for (size_t i = 0; i < nnew; i++) {
+        char from[4096], to[4096];
+        if (!fresh[i] || snprintf(from, sizeof from, "%s/%s", tmp, fresh[i]) >= (int)sizeof from ||
+            snprintf(to, sizeof to, "%s/%s", dir, fresh[i]) >= (int)sizeof to)
+            continue;
+        if (rename(from, to) != 0) {
+            fprintf(stderr, "tpool-bench: cannot move %s to %s: %s\n", from, to,
+                    strerror(errno));
+            unlink(from);
+            rc = -1;
+        }
+    }
+    if (rmdir(tmp) != 0)
+        rc = -1;
+    char **old = fresh ? list_dir(dir, 1, &nold) : NULL;
+    for (size_t i = 0; i < nold; i++) {
+        int keep = !old[i];
+        for (size_t k = 0; k < nnew && !keep; k++)
+            keep = fresh[k] && strcmp(fresh[k], old[i]) == 0;
+        char path[4096];
+        if (!keep && snprintf(path, sizeof path, "%s/%s", dir, old[i]) < (int)sizeof path)
+            unlink(path);
+    }
+    free_list(old, nold);
+    free_list(fresh, nnew);
+    return fresh ? rc : -1;
+}
+
+static int write_plots(const char *dir, const bench_report *r);
+
+int bench_write_plots(const char *dest, const bench_report *r)
+{
+    if (mkdir(dest, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "tpool-bench: cannot create %s: %s\n", dest, strerror(errno));
         return -1;
     }
+    /* everything is made in a directory of its own, then published */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/.plots.tmp-XXXXXX", dest);
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "tpool-bench: cannot write plots into %s: %s\n", dest,
+                strerror(errno));
+        return -1;
+    }
+    int rc = write_plots(dir, r);
+    if (rc == -2) {
+        fprintf(stderr, "tpool-bench: gnuplot failed on %s/plots.gp; see %s/gnuplot.log\n",
+                dest, dest);
+        rc = -1;
+    }
+    if (publish(dir, dest) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* Whether executor x has cells of a workload of the kind asked
+ * (micro-benchmarks or real workloads). */
+static int has_kind(const bench_report *r, size_t x, int micro)
+{
+    for (size_t w = 0; w < r->exp->nworkloads; w++)
+        if (bench_wl_is_micro(r->exp->workloads[w].wl) == micro && has_exe(r, w, x))
+            return 1;
+    return 0;
+}
+
+/* makespan_EXECUTOR[_micro]: bars per workload of the kind, one per thread
+ * count, with error bars. */
+static int makespan_plot(FILE *gp, const char *dir, const bench_report *r, size_t x, int micro,
+                         const unsigned *th, size_t nth)
+{
+    const bench_experiment *e = r->exp;
+    char name[160];
+    snprintf(name, sizeof name, "makespan_%s%s.dat", r->exes[x].label, micro ? "_micro" : "");
+    FILE *f = open_in(dir, name);
+    if (!f)
+        return -1;
+    /* a comment: a histogram counts every row, a header too */
+    fprintf(f, "# workload");
+    for (size_t k = 0; k < nth; k++)
+        fprintf(f, " T=%u T=%u_lo T=%u_hi", th[k], th[k], th[k]);
+    fputc('\n', f);
+    double lo = 1;
+    for (size_t w = 0; w < e->nworkloads; w++) {
+        if (!has_exe(r, w, x) || bench_wl_is_micro(e->workloads[w].wl) != micro)
+            continue;
+        fprintf(f, "%s", e->workloads[w].label);
+        for (size_t k = 0; k < nth; k++) {
+            point p = makespan_of(r, cell_at(r, w, x, th[k]));
+            if (p.lo < lo)
+                lo = p.lo;
+            put_point(f, p);
+        }
+        fputc('\n', f);
+    }
+    fclose(f);
+    fprintf(gp,
+            "set output 'makespan_%s%s.svg'\nset title 'makespan over ideal (serial/T): %s, %s'\n"
+            "set style data histograms\nset style histogram errorbars gap 1 lw 1\n"
+            "set style fill solid 0.7 border -1\nset xtics rotate by -30 autofreq\n"
+            "set xlabel ''\nset ylabel 'makespan / ideal (1 = perfect; log scale)'\n"
+            "set logscale y\nset yrange [%g:*]\nplot ",
+            r->exes[x].label, micro ? "_micro" : "", r->exes[x].label,
+            micro ? "micro-benchmarks" : "workloads", lo / 2);
+    for (size_t k = 0; k < nth; k++)
+        fprintf(gp, "%s'%s' using %zu:%zu:%zu%s title 'T=%u'", k ? ", " : "", name, 2 + 3 * k,
+                3 + 3 * k, 4 + 3 * k, k ? "" : ":xtic(1)", th[k]);
+    fprintf(gp, ", 1 with lines dashtype 2 lc rgb 'gray' title 'ideal'\n"
+                "unset logscale y\nset yrange [*:*]\nset style data linespoints\n"
+                "set style fill empty\nset xtics norotate\n");
+    return 0;
+}
+
+/* Writes the data, the script and the SVGs into dir: 1, 0 without gnuplot,
+ * -1 when a file could not be written, -2 when gnuplot failed. */
+static int write_plots(const char *dir, const bench_report *r)
+{
     unsigned th[256];
     size_t nth = thread_counts(r, th, 256);
     FILE *gp = open_in(dir, "plots.gp");
     if (!gp)
         return -1;
     fprintf(gp, "# tpool-bench plots: run `gnuplot plots.gp` in this directory\n"
+                "# every point carries its 95%% confidence interval as an error bar\n"
                 "set terminal svg size 800,500 dynamic background rgb 'white'\n"
                 "set termoption noenhanced\nset datafile missing '-'\n"
-                "set key outside right\nset grid\n");
+                "set key outside right\nset grid\nset bars small\n"
+                "set offsets graph 0.06, graph 0.06, 0, 0\n");
+    put_styles(gp, r);
     const bench_experiment *e = r->exp;
     int bad = 0;
 
@@ -167,98 +442,62 @@ int bench_write_plots(const char *dir, const bench_report *r)
     for (size_t w = 0; w < e->nworkloads; w++) {
         char name[128];
         snprintf(name, sizeof name, "speedup_%s.dat", e->workloads[w].label);
+        int any = 0;
+        for (size_t x = 0; x < r->nexes; x++)
+            any |= r->exes[x].kind != BENCH_EX_SERIAL && has_exe(r, w, x);
+        if (!any)
+            continue;
         FILE *f = open_in(dir, name);
         if (!f) {
             bad = 1;
             continue;
         }
-        size_t ncol = put_by_threads(f, r, w, th, nth, speedup_of, NULL);
+        put_by_threads(f, r, w, th, nth, speedup_of);
         fclose(f);
-        if (ncol == 0)
-            continue;
         fprintf(gp,
-                "set output 'speedup_%s.svg'\nset title 'speedup: %s'\n"
-                "set xlabel 'threads'\nset ylabel 'speedup over the serial loop'\n"
-                "set style data linespoints\n",
-                e->workloads[w].label, e->workloads[w].label);
+                "set output 'speedup_%s.svg'\nset title 'speedup: %s%s'\n"
+                "set xlabel 'threads'\nset ylabel 'speedup over the serial loop (95%% CI)'\n",
+                e->workloads[w].label, e->workloads[w].label,
+                bench_wl_is_micro(e->workloads[w].wl) ? " (micro-benchmark)" : "");
         put_xtics(gp, th, nth);
-        fprintf(gp, "plot for [i=2:%zu] '%s' using 1:i title columnheader(i), "
-                    "x title 'ideal' with lines dashtype 2 lc rgb 'gray'\n",
-                ncol + 1, name);
+        plot_by_threads(gp, r, w, name, th, nth,
+                        "x title 'ideal' with lines dashtype 2 lc rgb 'gray'");
     }
 
-    /* makespan over ideal, per executor */
+    /* makespan over ideal, per executor: real workloads and micro-benchmarks apart */
     for (size_t x = 0; x < r->nexes; x++) {
         if (r->exes[x].kind == BENCH_EX_SERIAL)
             continue;
-        char name[128];
-        snprintf(name, sizeof name, "makespan_%s.dat", r->exes[x].label);
-        FILE *f = open_in(dir, name);
-        if (!f) {
-            bad = 1;
-            continue;
-        }
-        fprintf(f, "workload");
-        for (size_t k = 0; k < nth; k++)
-            fprintf(f, " T=%u", th[k]);
-        fputc('\n', f);
-        size_t rows = 0;
-        double lo = 1;
-        for (size_t w = 0; w < e->nworkloads; w++) {
-            if (!has_exe(r, w, x))
-                continue;
-            fprintf(f, "%s", e->workloads[w].label);
-            for (size_t k = 0; k < nth; k++) {
-                const bench_cell *c = cell_at(r, w, x, th[k]);
-                /* makespan / (serial / T) = 1 / efficiency */
-                double v = c && c->efficiency > 0 ? 1.0 / c->efficiency : NAN;
-                if (v < lo)
-                    lo = v;
-                put(f, v);
-            }
-            fputc('\n', f);
-            rows++;
-        }
-        fclose(f);
-        if (!rows)
-            continue;
-        fprintf(gp,
-                "set output 'makespan_%s.svg'\nset title 'makespan over ideal (serial/T): %s'\n"
-                "set style data histograms\nset style histogram clustered gap 1\n"
-                "set style fill solid 0.7 border -1\nset xtics rotate by -30 autofreq\n"
-                "set xlabel ''\nset ylabel 'makespan / ideal (1 = perfect; log scale)'\n"
-                "set logscale y\nset yrange [%g:*]\n"
-                "plot for [i=2:%zu] '%s' using i:xtic(1) title columnheader(i), "
-                "1 with lines dashtype 2 lc rgb 'gray' title 'ideal'\n"
-                "unset logscale y\nset yrange [*:*]\nset style data linespoints\n"
-                "set style fill empty\nset xtics norotate\n",
-                r->exes[x].label, r->exes[x].label, lo / 2, nth + 1, name);
+        for (int micro = 0; micro <= 1; micro++)
+            if (has_kind(r, x, micro) && makespan_plot(gp, dir, r, x, micro, th, nth) != 0)
+                bad = 1;
     }
 
-    /* dispatch latency: the empty workloads' time per call */
+    /* the time of one call, for the workloads that repeat calls */
     for (size_t w = 0; w < e->nworkloads; w++) {
-        if (strcmp(e->workloads[w].wl->name, "empty") != 0)
+        const bench_wl_inst *wi = &e->workloads[w];
+        int repeats = 0;
+        for (unsigned k = 0; k < wi->wl->nparams; k++)
+            repeats |= strcmp(wi->wl->params[k].name, "calls") == 0;
+        if (!repeats)
             continue;
-        double calls = e->workloads[w].p[1];
         char name[128];
-        snprintf(name, sizeof name, "dispatch_%s.dat", e->workloads[w].label);
+        snprintf(name, sizeof name, "dispatch_%s.dat", wi->label);
         FILE *f = open_in(dir, name);
         if (!f) {
             bad = 1;
             continue;
         }
-        size_t ncol = put_by_threads(f, r, w, th, nth, dispatch_us_of, &calls);
+        put_by_threads(f, r, w, th, nth, per_call_of);
         fclose(f);
-        if (!ncol)
-            continue;
         fprintf(gp,
-                "set output 'dispatch_%s.svg'\nset title 'dispatch latency: %s'\n"
-                "set style data linespoints\nset xlabel 'threads'\n"
-                "set ylabel 'us per parallel-for call (median)'\nset logscale y\n",
-                e->workloads[w].label, e->workloads[w].label);
+                "set output 'dispatch_%s.svg'\nset title 'time per parallel-for call: %s'\n"
+                "set xlabel 'threads'\n"
+                "set ylabel 'us per call (median, 95%% CI; log scale)'\nset logscale y\n",
+                wi->label, wi->label);
         put_xtics(gp, th, nth);
-        fprintf(gp, "plot for [i=2:%zu] '%s' using 1:i title columnheader(i)\nunset logscale y\n",
-                ncol + 1, name);
+        plot_by_threads(gp, r, w, name, th, nth, NULL);
+        fprintf(gp, "unset logscale y\n");
     }
     if (fclose(gp) != 0 || bad)
         return -1;
@@ -285,10 +524,5 @@ int bench_write_plots(const char *dir, const bench_report *r)
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR)
             return -1;
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        fprintf(stderr, "tpool-bench: gnuplot failed on %s/plots.gp; see %s/gnuplot.log\n", dir,
-                dir);
-        return -1;
-    }
-    return 1;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 1 : -2;
 }

@@ -1,8 +1,9 @@
 /*
  * progress.c - a one-line progress bar on stderr while measuring: a bar,
- * the current cell and an estimate of the time left (the runner's, from
- * each cell's last run time, or else from the mean time per step so far). Only when stderr is a terminal; silent otherwise, so logs
- * and pipes get no control characters.
+ * the current cell and an estimate of the time left (the runner's, or
+ * else from the mean time per step so far, when the steps are known). Only
+ * when stderr is a terminal; silent otherwise, so logs and pipes get no
+ * control characters.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,7 +16,7 @@ void bench_progress_init(bench_progress *p, FILE *f, uint64_t total)
 {
     memset(p, 0, sizeof *p);
     p->enabled = f != NULL && isatty(fileno(f));
-    p->total = total ? total : 1;
+    p->total = total; /* 0: unknown */
     p->start_ns = bench_now_ns();
 }
 
@@ -40,12 +41,18 @@ void bench_progress_step(bench_progress *p, const char *what, double left_s)
     if (done && now - p->last_ns < 100000000u)
         return;
     p->last_ns = now;
-    double frac = (double)done / (double)p->total;
     double el = (double)(now - p->start_ns) * 1e-9;
+    /* the caller's estimate of the time left, when it has one, says how far
+     * along the run is; otherwise the steps done of those announced */
+    double frac = left_s >= 0  ? el / (el + left_s + 1e-9)
+                  : p->total ? (double)done / (double)p->total
+                             : 0;
+    if (frac > 1)
+        frac = 1;
     char left[32] = "?";
     if (left_s >= 0)
         fmt_time(left, sizeof left, left_s);
-    else if (done)
+    else if (done && p->total > done)
         fmt_time(left, sizeof left, el / (double)done * (double)(p->total - done));
     char bar[21];
     int fill = (int)(frac * 20);
@@ -68,5 +75,5 @@ void bench_progress_end(bench_progress *p)
         return;
     char el[32];
     fmt_time(el, sizeof el, (double)(bench_now_ns() - p->start_ns) * 1e-9);
-    fprintf(stderr, "\r\033[K%llu runs in %s\n", (unsigned long long)p->total, el);
+    fprintf(stderr, "\r\033[Kmeasured in %s\n", el);
 }

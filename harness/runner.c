@@ -1,16 +1,23 @@
 /*
- * runner.c - measures an experiment: every cell (workload x executor x
- * thread count) runs once per round, cells shuffled with the seed each
- * round, after `warmup` unmeasured rounds. One pool per (policy, threads)
- * lives for the whole run (with `policy_switch`, one pool per thread count,
- * switched to each cell's policy with tpool_set_policy before the cell).
- * Before each run the previous executor's workers
- * are given time to stop spinning, so they do not steal the CPUs of the
- * next cell. After the rounds a last run of every cell is traced (when
- * asked) and followed by the idle-CPU probe.
+ * runner.c - one process's measurement of an experiment (session.h).
+ *
+ * bench_plan turns the experiment into cells (workload x executor x thread
+ * count) without running anything. A session then owns what the cells run
+ * on: the workloads' data (expected results computed once) and one pool per
+ * (policy, threads) for the whole run (with `policy_switch`, one pool per
+ * thread count, switched to each cell's policy with tpool_set_policy before
+ * the cell). Each round runs every unfinished cell once, in an order
+ * shuffled with the seed and the run's index, and after each measured run
+ * applies the stopping rule to that cell (docs/harness.md, "Rounds").
+ * Before each run the previous executor's workers are given time to stop
+ * spinning, so they do not steal the CPUs of the next cell. At the end a
+ * last run of every cell is traced (when asked) and followed by the
+ * idle-CPU probe.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +27,7 @@
 #include <jansson.h>
 
 #include "bench.h"
+#include "session.h"
 #include "stats.h"
 
 /* ---- policies ------------------------------------------------------------------- */
@@ -132,6 +140,52 @@ static int add_exe(bench_report *r, const bench_executor *x)
     return 0;
 }
 
+/* The description of a policy loaded by path, which the search path may
+ * not list: the policies of its directory, and the one at that path. */
+static int describe_path(bench_report *r, const char *path)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return -1;
+    *slash = '\0';
+    json_t *o = json_pack("{s:[s]}", "policy_path", dir[0] ? dir : "/");
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    tpool_config *cfg = NULL;
+    tpool_error e;
+    tpool_error_clear(&e);
+    int found = -1;
+    if (text && tpool_config_load_text(text, "<tpool-bench>", &cfg, &e) == 0) {
+        tpool_policy_info *list = NULL;
+        size_t n = 0;
+        if (tpool_policy_list(cfg, &list, &n, NULL, NULL) == 0) {
+            for (size_t i = 0; i < n && found < 0; i++) {
+                char real[PATH_MAX];
+                if (!realpath(list[i].path, real) || strcmp(real, path) != 0)
+                    continue;
+                bench_policy_desc *d =
+                    realloc(r->policies, (r->npolicies + 1) * sizeof *r->policies);
+                if (!d)
+                    break;
+                r->policies = d;
+                d = &r->policies[r->npolicies];
+                memset(d, 0, sizeof *d);
+                snprintf(d->name, sizeof d->name, "%s", list[i].name);
+                snprintf(d->path, sizeof d->path, "%.*s", (int)sizeof d->path - 1, real);
+                snprintf(d->description, sizeof d->description, "%s", list[i].description);
+                d->params_json = list[i].params_json ? strdup(list[i].params_json) : NULL;
+                found = (int)r->npolicies++;
+            }
+            tpool_policy_list_free(list, n);
+        }
+        tpool_config_free(cfg);
+    }
+    free(text);
+    return found;
+}
+
 static int make_executors(bench_report *r, const bench_experiment *e)
 {
     bench_executor x;
@@ -139,6 +193,7 @@ static int make_executors(bench_report *r, const bench_experiment *e)
         memset(&x, 0, sizeof x);
         snprintf(x.label, sizeof x.label, "serial");
         x.kind = BENCH_EX_SERIAL;
+        x.desc = -1;
         if (add_exe(r, &x))
             return -1;
     }
@@ -152,6 +207,7 @@ static int make_executors(bench_report *r, const bench_experiment *e)
             snprintf(x.label, sizeof x.label, "%s", r->policies[i].name);
             snprintf(x.policy, sizeof x.policy, "%s", r->policies[i].name);
             snprintf(x.path, sizeof x.path, "%s", r->policies[i].path);
+            x.desc = (int)i;
             if (add_exe(r, &x))
                 return -1;
         }
@@ -178,10 +234,26 @@ static int make_executors(bench_report *r, const bench_experiment *e)
             x.kind = BENCH_EX_TPOOL;
             snprintf(x.label, sizeof x.label, "%s", s->label);
             snprintf(x.policy, sizeof x.policy, "%s", s->policy);
-            snprintf(x.path, sizeof x.path, "%s", by_path ? s->policy : d->path);
+            if (by_path) {
+                /* recorded absolute, so that the results replay from anywhere */
+                char real[PATH_MAX];
+                snprintf(x.path, sizeof x.path, "%.*s", (int)sizeof x.path - 1,
+                         realpath(s->policy, real) ? real : s->policy);
+                x.desc = -1;
+                for (size_t k = 0; k < r->npolicies && x.desc < 0; k++)
+                    if (strcmp(r->policies[k].path, x.path) == 0)
+                        x.desc = (int)k;
+                if (x.desc < 0)
+                    x.desc = describe_path(r, x.path);
+            } else {
+                snprintf(x.path, sizeof x.path, "%s", d->path);
+                x.desc = (int)(d - r->policies);
+            }
             x.params_json = s->params_json ? strdup(s->params_json) : NULL;
-            if (add_exe(r, &x))
+            if (add_exe(r, &x)) {
+                free(x.params_json);
                 return -1;
+            }
         }
     }
     static const struct { unsigned bit, idx; int sched; } omps[] = {
@@ -196,6 +268,7 @@ static int make_executors(bench_report *r, const bench_experiment *e)
         memset(&x, 0, sizeof x);
         x.kind = BENCH_EX_OMP;
         x.omp_sched = omps[i].sched;
+        x.desc = -1;
         snprintf(x.label, sizeof x.label, "%s", bench_base_names[omps[i].idx]);
         if (add_exe(r, &x))
             return -1;
@@ -203,10 +276,100 @@ static int make_executors(bench_report *r, const bench_experiment *e)
     if ((e->baselines & BENCH_BASE_PTP) && r->base[5].available) {
         memset(&x, 0, sizeof x);
         x.kind = BENCH_EX_PTP;
+        x.desc = -1;
         snprintf(x.label, sizeof x.label, "pthreadpool");
         if (add_exe(r, &x))
             return -1;
     }
+    return 0;
+}
+
+/* ---- the plan ------------------------------------------------------------------------ */
+
+int bench_plan(const bench_experiment *exp, bench_report *r, int collect_meta, int argc,
+               char **argv)
+{
+    memset(r, 0, sizeof *r);
+    r->exp = exp;
+    r->meta.wall_s = NAN;
+    if (collect_meta)
+        bench_meta_collect(&r->meta, argc, argv);
+    snprintf(r->meta.experiment_source, sizeof r->meta.experiment_source, "%s",
+             exp->source ? exp->source : "");
+
+    int rc = bench_policies_find(&r->policies, &r->npolicies);
+    if (rc) {
+        fprintf(stderr, "tpool-bench: listing policies: %s\n", tpool_strerror(rc));
+        return -1;
+    }
+    bench_baselines_probe(r->base, exp->baselines);
+    rc = make_executors(r, exp);
+    if (rc) {
+        if (rc == -1)
+            fprintf(stderr, "tpool-bench: out of memory\n");
+        return -1;
+    }
+    bench_baselines_pair(r->exes, r->nexes, r->policies, r->npolicies);
+    if (r->nexes == 0) {
+        fprintf(stderr, "tpool-bench: nothing to run: no policy found and no baseline "
+                        "available (set TPOOL_POLICY_PATH; see --list-policies)\n");
+        return -1;
+    }
+
+    /* thread counts, concrete */
+    unsigned deflist[64];
+    const unsigned *th = exp->threads;
+    size_t nth = exp->nthreads;
+    if (!th) {
+        nth = bench_default_threads(tpool_default_threads(), deflist, 64);
+        th = deflist;
+    }
+    r->threads = malloc(nth * sizeof *r->threads);
+    if (!r->threads)
+        return -1;
+    memcpy(r->threads, th, nth * sizeof *th);
+    r->nthreads = nth;
+
+    size_t cap = exp->nworkloads * r->nexes * nth;
+    r->cells = calloc(cap ? cap : 1, sizeof *r->cells);
+    if (!r->cells)
+        return -1;
+    for (size_t wi = 0; wi < exp->nworkloads; wi++)
+        for (size_t xi = 0; xi < r->nexes; xi++) {
+            const bench_executor *x = &r->exes[xi];
+            if (!supports(exp->workloads[wi].wl, x))
+                continue;
+            for (size_t ti = 0; ti < nth; ti++) {
+                if (x->kind == BENCH_EX_SERIAL && ti > 0)
+                    break;
+                bench_cell *cell = &r->cells[r->ncells++];
+                cell->wl = (unsigned)wi;
+                cell->exe = (unsigned)xi;
+                cell->threads = x->kind == BENCH_EX_SERIAL ? 1 : th[ti];
+                cell->check_ok = 1;
+                cell->nruns = 1;
+                cell->idle_cpu_ns = cell->idle_probe_ns = NAN;
+            }
+        }
+    r->nruns = 1;
+    unsigned ran = 0; /* the baselines that run: requested and available */
+    for (size_t i = 0; i < r->nexes; i++) {
+        const bench_executor *x = &r->exes[i];
+        if (x->kind == BENCH_EX_SERIAL)
+            ran |= BENCH_BASE_SERIAL;
+        else if (x->kind == BENCH_EX_PTP)
+            ran |= BENCH_BASE_PTP;
+        else if (x->kind == BENCH_EX_OMP)
+            ran |= x->omp_sched == BENCH_OMP_STATIC    ? BENCH_BASE_OMP_STATIC
+                   : x->omp_sched == BENCH_OMP_DYNAMIC ? BENCH_BASE_OMP_DYNAMIC
+                   : x->omp_sched == BENCH_OMP_GUIDED  ? BENCH_BASE_OMP_GUIDED
+                                                       : BENCH_BASE_OMP_TASK;
+    }
+    r->resolved = bench_experiment_resolved_json(exp, r->threads, r->nthreads, r->exes,
+                                                 r->nexes, ran);
+    if (!r->resolved)
+        return -1;
+    bench_machine_init(&r->machine);
     return 0;
 }
 
@@ -244,9 +407,8 @@ static void quiesce(uint64_t ns)
 typedef struct cellrt {
     bench_exec ex;
     void *state;
-    int dead;         /* the run failed: no more runs */
+    int dead;         /* a run failed, or its pool could not be made: no more runs */
     size_t *on_pool;  /* policy_switch: the executor the shared pool runs now */
-    uint64_t last_ns; /* its last run's time, for the progress estimate */
 } cellrt;
 
 typedef struct pools {
@@ -255,9 +417,27 @@ typedef struct pools {
     void **ptp;        /* [t] */
     bench_ptp_api api;
     int have_api;
-    unsigned *threads;
+    const unsigned *threads;
     size_t nthreads;
 } pools;
+
+struct bench_session {
+    bench_report *r;
+    const bench_experiment *exp;
+    unsigned run;
+    void **states;
+    cellrt *rt;
+    pools P;
+    bench_trace *trace;     /* written to trace_tmp, renamed to trace_path when complete */
+    char trace_path[4096], trace_tmp[4200];
+    int final_done;
+    unsigned trace_cap;
+    size_t *order;
+    uint64_t rng;
+    unsigned rounds;   /* measured rounds done */
+    bench_cell_hook hook;
+    void *ud;
+};
 
 static size_t thread_index(const pools *p, unsigned t)
 {
@@ -283,46 +463,107 @@ static void ws_sub(bench_wstats *acc, const tpool_stats *a, const tpool_stats *b
     }
 }
 
-typedef struct runctx {
-    const bench_experiment *exp;
-    const bench_options *opt;
-    bench_report *r;
-    cellrt *rt;
-    bench_trace *trace;
-    uint64_t trace_t0;
-} runctx;
-
-/* One run of one cell; `round` < 0 is the final (traced, probed) run. */
-static void run_cell(runctx *c, size_t ci, int round, int measured)
+void bench_wstats_add(bench_wstats *acc, const bench_wstats *d, unsigned n)
 {
-    bench_cell *cell = &c->r->cells[ci];
-    cellrt *rt = &c->rt[ci];
+    for (unsigned w = 0; w < n; w++) {
+        acc[w].tasks_run += d[w].tasks_run;
+        acc[w].items_run += d[w].items_run;
+        acc[w].busy_ns += d[w].busy_ns;
+        acc[w].idle_ns += d[w].idle_ns;
+        acc[w].parks += d[w].parks;
+        acc[w].wakes += d[w].wakes;
+        for (unsigned k = 0; k < TPOOL_STAT_POLICY_MAX; k++)
+            acc[w].policy[k] += d[w].policy[k];
+    }
+}
+
+int bench_cell_reserve(bench_cell *c, unsigned more)
+{
+    if (c->nrounds + more <= c->cap)
+        return 0;
+    unsigned cap = c->cap ? c->cap : 16;
+    while (cap < c->nrounds + more)
+        cap *= 2;
+    /* each array grown on its own: what succeeded is kept, bigger is fine */
+    uint64_t *t = realloc(c->times_ns, cap * sizeof *t);
+    if (t)
+        c->times_ns = t;
+    double *im = realloc(c->imbalance, cap * sizeof *im);
+    if (im)
+        c->imbalance = im;
+    bench_latency *l = realloc(c->lat, cap * sizeof *l);
+    if (l)
+        c->lat = l;
+    if (!t || !im || !l)
+        return -1;
+    c->cap = cap;
+    return 0;
+}
+
+/* Ends a cell that cannot run: `what` went wrong (`why` may add detail). */
+static void fail_cell(bench_cell *cell, cellrt *rt, const char *what, const char *why)
+{
+    rt->dead = 1;
+    cell->check_ok = 0;
+    snprintf(cell->check_msg, sizeof cell->check_msg, "%s%s%.200s", what, why ? ": " : "",
+             why ? why : "");
+    if (!cell->run_stop[0])
+        cell->run_stop[0] = BENCH_STOP_FAILED;
+}
+
+/*
+ * The stopping rule, after a measured round of cell c: a failed cell stops;
+ * otherwise it stops at max_rounds, or from min_rounds on as soon as the
+ * half-width of its 95% CI is within ci_target of its median.
+ */
+static void apply_rule(const bench_experiment *e, bench_cell *c, const cellrt *rt)
+{
+    if (c->run_stop[0])
+        return;
+    unsigned n = c->run_rounds[0];
+    if (rt->dead || !c->check_ok)
+        c->run_stop[0] = BENCH_STOP_FAILED;
+    else if (n >= e->max_rounds)
+        c->run_stop[0] = BENCH_STOP_MAX;
+    else if (n >= e->min_rounds && e->ci_target > 0 &&
+             bench_ci_within(c->times_ns + (c->nrounds - n), n, e->ci_target))
+        c->run_stop[0] = BENCH_STOP_CI;
+}
+
+/* One run of one cell: `measured` keeps its figures; `final` is the last
+ * (traced, probed) run. */
+static void run_cell(bench_session *S, size_t ci, int measured, int final)
+{
+    bench_report *R = S->r;
+    bench_cell *cell = &R->cells[ci];
+    cellrt *rt = &S->rt[ci];
     if (rt->dead)
         return;
-    const bench_wl_inst *wi = &c->exp->workloads[cell->wl];
+    const bench_wl_inst *wi = &S->exp->workloads[cell->wl];
     const bench_workload *w = wi->wl;
-    int tracing = round < 0 && c->trace != NULL;
+    int tracing = final && S->trace != NULL;
     bench_exec ex = rt->ex;
     ex.trace = tracing;
     if (rt->on_pool && *rt->on_pool != cell->exe) {
         /* A shared pool: switch it to this cell's policy (not timed). */
-        const bench_executor *x = &c->r->exes[cell->exe];
+        const bench_executor *x = &R->exes[cell->exe];
         tpool_error e;
         tpool_error_clear(&e);
         if (tpool_set_policy(ex.pool, x->path[0] ? x->path : x->policy, x->params_json,
                              &e) != 0) {
-            rt->dead = 1;
-            cell->check_ok = 0;
-            snprintf(cell->check_msg, sizeof cell->check_msg, "policy switch failed: %.200s",
-                     e.text);
+            fail_cell(cell, rt, "policy switch failed", e.text);
             return;
         }
         *rt->on_pool = cell->exe;
     }
+    if (measured && bench_cell_reserve(cell, 1) != 0) {
+        fail_cell(cell, rt, "out of memory for the rounds' figures", NULL);
+        return;
+    }
 
-    quiesce((uint64_t)c->exp->cooldown_us * 1000);
+    quiesce((uint64_t)S->exp->cooldown_us * 1000);
     w->prepare(rt->state, &ex);
-    if (bench_rec_reset(tracing, cell->threads + 2, c->opt->trace_cap) != 0)
+    if (bench_rec_reset(tracing, cell->threads + 2, S->trace_cap) != 0)
         tracing = 0;
 
     tpool_stats s0, s1;
@@ -330,7 +571,6 @@ static void run_cell(runctx *c, size_t ci, int round, int measured)
     uint64_t t0 = bench_now_ns();
     int rc = w->run(rt->state, &ex);
     uint64_t t1 = bench_now_ns();
-    rt->last_ns = t1 - t0;
     bench_wstats delta[BENCH_MAX_SLOTS + 1];
     unsigned nws = 0;
     if (have_stats) {
@@ -351,10 +591,8 @@ static void run_cell(runctx *c, size_t ci, int round, int measured)
         tpool_stats_free(&s0);
     }
     if (rc != 0) {
-        rt->dead = 1;
-        cell->check_ok = 0;
-        snprintf(cell->check_msg, sizeof cell->check_msg, "run failed: %s",
-                 rc < 0 && rc >= TPOOL_ERANGE ? tpool_strerror(rc) : "not supported");
+        fail_cell(cell, rt, "run failed",
+                  rc < 0 && rc >= TPOOL_ERANGE ? tpool_strerror(rc) : "not supported");
         return;
     }
     cell->items = w->items(rt->state, &ex);
@@ -367,38 +605,31 @@ static void run_cell(runctx *c, size_t ci, int round, int measured)
     if (ovf > cell->overflow)
         cell->overflow = ovf;
 
-    if (measured && cell->nrounds < c->exp->repetitions) {
+    if (measured) {
         unsigned k = cell->nrounds++;
+        cell->run_rounds[0]++;
         cell->times_ns[k] = t1 - t0;
         if (bench_cell_record_round(cell, k, w, rt->state, &ex) != 0 && cell->check_ok) {
             cell->check_ok = 0;
             snprintf(cell->check_msg, sizeof cell->check_msg, "out of memory");
         }
+        memset(&cell->lat[k], 0, sizeof cell->lat[k]);
         if (w->latency)
             w->latency(rt->state, &cell->lat[k]);
         if (nws && cell->ws)
-            for (unsigned i = 0; i < nws && i <= cell->nworkers; i++) {
-                bench_wstats *a = &cell->ws[i];
-                a->tasks_run += delta[i].tasks_run;
-                a->items_run += delta[i].items_run;
-                a->busy_ns += delta[i].busy_ns;
-                a->idle_ns += delta[i].idle_ns;
-                a->parks += delta[i].parks;
-                a->wakes += delta[i].wakes;
-                for (unsigned q = 0; q < TPOOL_STAT_POLICY_MAX; q++)
-                    a->policy[q] += delta[i].policy[q];
-            }
+            bench_wstats_add(cell->ws, delta, nws <= cell->nworkers ? nws : cell->nworkers + 1);
+        apply_rule(S->exp, cell, rt);
     }
     if (tracing) {
         char name[256];
-        snprintf(name, sizeof name, "%s | %s | T=%u", wi->label, c->r->exes[cell->exe].label,
+        snprintf(name, sizeof name, "%s | %s | T=%u", wi->label, R->exes[cell->exe].label,
                  cell->threads);
-        bench_trace_add_run(c->trace, name, t0, t1, nws ? delta : NULL, nws,
+        bench_trace_add_run(S->trace, name, t0, t1, nws ? delta : NULL, nws,
                             (const char (*)[32])cell->policy_names, cell->npolicy);
     }
-    if (round < 0 && c->exp->idle_probe_ms) {
+    if (final && S->exp->idle_probe_ms) {
         /* No cool-down here: this is the window right after a dispatch. */
-        uint64_t win = (uint64_t)c->exp->idle_probe_ms * 1000000u;
+        uint64_t win = (uint64_t)S->exp->idle_probe_ms * 1000000u;
         uint64_t c0 = cpu_ns(), w0 = bench_now_ns();
         bench_sleep_ns(win);
         uint64_t c1 = cpu_ns(), w1 = bench_now_ns();
@@ -407,152 +638,85 @@ static void run_cell(runctx *c, size_t ci, int round, int measured)
     }
 }
 
-static const char *exe_short(const bench_executor *x)
+/* ---- the session ------------------------------------------------------------------------ */
+
+bench_session *bench_session_open(bench_report *r, unsigned run, const char *trace,
+                                  unsigned trace_cap, bench_cell_hook hook, void *ud)
 {
-    return x->label;
-}
-
-/* Seconds left: each remaining run of a cell as long as its last one, plus
- * the pause before it (about the cool-down and a 1 ms quiescence check);
- * negative until every cell has run once. */
-static double time_left(const runctx *c, unsigned round, size_t k, int probing)
-{
-    const bench_experiment *e = c->exp;
-    double per_cell = 0, pause = (double)e->cooldown_us * 1e-6 + (e->cooldown_us ? 1.2e-3 : 0);
-    for (size_t i = 0; i < c->r->ncells; i++) {
-        if (c->rt[i].dead)
-            continue;
-        if (!c->rt[i].last_ns)
-            return -1;
-        per_cell += (double)c->rt[i].last_ns * 1e-9 + pause;
+    const bench_experiment *exp = r->exp;
+    bench_session *S = calloc(1, sizeof *S);
+    if (!S) {
+        fprintf(stderr, "tpool-bench: out of memory\n");
+        return NULL;
     }
-    size_t n = c->r->ncells ? c->r->ncells : 1;
-    double probe = (e->idle_probe_ms || c->trace) ? per_cell + (double)n * e->idle_probe_ms * 1e-3
-                                                  : 0;
-    unsigned rounds = e->warmup + e->repetitions;
-    if (probing)
-        return probe * (double)(n - k) / (double)n;
-    return per_cell * ((double)(rounds - round - 1) + (double)(n - k) / (double)n) + probe;
-}
+    S->r = r;
+    S->exp = exp;
+    S->run = run;
+    S->trace_cap = trace_cap;
+    S->hook = hook;
+    S->ud = ud;
+    /* a different order in every run, the same for a given seed and run */
+    S->rng = exp->seed ^ 0xA0761D6478BD642Fu ^ ((uint64_t)run * 0x9E3779B97F4A7C15u);
+    double spin = bench_calibrate();
+    if (!r->meta.spin_iters_per_ns)
+        r->meta.spin_iters_per_ns = spin;
+    r->run_spin[0] = spin;
+    /* the recorder's prices in this process, measured before any cell runs */
+    r->run_rec[0] = r->rec_costs = *bench_rec_calibrate();
 
-int bench_run(const bench_experiment *exp, const bench_options *o, bench_report *r, int argc,
-              char **argv)
-{
-    memset(r, 0, sizeof *r);
-    r->exp = exp;
-    uint64_t wall0 = bench_now_ns();
-    bench_meta_collect(&r->meta, argc, argv);
-    r->meta.spin_iters_per_ns = bench_calibrate();
-    bench_rec_calibrate();
-    snprintf(r->meta.experiment_source, sizeof r->meta.experiment_source, "%s",
-             exp->source ? exp->source : "");
-
-    int rc = bench_policies_find(&r->policies, &r->npolicies);
-    if (rc) {
-        fprintf(stderr, "tpool-bench: listing policies: %s\n", tpool_strerror(rc));
-        return -1;
-    }
-    bench_baselines_probe(r->base, exp->baselines);
-    rc = make_executors(r, exp);
-    if (rc) {
-        if (rc == -1)
-            fprintf(stderr, "tpool-bench: out of memory\n");
-        return -1;
-    }
-    bench_baselines_pair(r->exes, r->nexes, r->policies, r->npolicies);
-    if (r->nexes == 0) {
-        fprintf(stderr, "tpool-bench: nothing to run: no policy found and no baseline "
-                        "available (set TPOOL_POLICY_PATH; see --list-policies)\n");
-        return -1;
-    }
-
-    /* thread counts */
-    pools P;
-    memset(&P, 0, sizeof P);
-    unsigned deflist[64];
-    if (exp->threads) {
-        P.threads = exp->threads;
-        P.nthreads = exp->nthreads;
-    } else {
-        P.nthreads = bench_default_threads(tpool_default_threads(), deflist, 64);
-        P.threads = deflist;
+    int failed = 0;
+    S->states = calloc(exp->nworkloads ? exp->nworkloads : 1, sizeof *S->states);
+    S->rt = calloc(r->ncells ? r->ncells : 1, sizeof *S->rt);
+    S->order = malloc((r->ncells ? r->ncells : 1) * sizeof *S->order);
+    pools *P = &S->P;
+    P->threads = r->threads;
+    P->nthreads = r->nthreads;
+    P->pool = calloc(r->nexes * P->nthreads, sizeof *P->pool);
+    P->on_pool = calloc(P->nthreads, sizeof *P->on_pool);
+    P->ptp = calloc(P->nthreads, sizeof *P->ptp);
+    if (!S->states || !S->rt || !S->order || !P->pool || !P->on_pool || !P->ptp) {
+        fprintf(stderr, "tpool-bench: out of memory\n");
+        failed = 1;
     }
 
     /* workload setup (computes every expected result once) */
-    void **states = calloc(exp->nworkloads, sizeof *states);
-    if (!states)
-        return -1;
-    int failed = 0;
     for (size_t i = 0; i < exp->nworkloads && !failed; i++) {
         char err[256];
         const bench_wl_inst *wi = &exp->workloads[i];
-        if (wi->wl->setup(wi->p, exp->seed, &states[i], err, sizeof err) != 0) {
+        if (wi->wl->setup(wi->p, exp->seed, &S->states[i], err, sizeof err) != 0) {
             fprintf(stderr, "tpool-bench: workload %s: %s\n", wi->label, err);
             failed = 1;
         }
     }
-
-    /* cells */
-    size_t cap = exp->nworkloads * r->nexes * P.nthreads;
-    r->cells = calloc(cap ? cap : 1, sizeof *r->cells);
-    cellrt *rt = calloc(cap ? cap : 1, sizeof *rt);
-    P.pool = calloc(r->nexes * P.nthreads, sizeof *P.pool);
-    P.on_pool = calloc(P.nthreads, sizeof *P.on_pool);
-    P.ptp = calloc(P.nthreads, sizeof *P.ptp);
-    if (!r->cells || !rt || !P.pool || !P.on_pool || !P.ptp)
-        failed = 1;
-    for (size_t wi = 0; !failed && wi < exp->nworkloads; wi++)
-        for (size_t xi = 0; xi < r->nexes; xi++) {
-            const bench_executor *x = &r->exes[xi];
-            if (!supports(exp->workloads[wi].wl, x))
-                continue;
-            for (size_t ti = 0; ti < P.nthreads; ti++) {
-                unsigned t = P.threads[ti];
-                if (x->kind == BENCH_EX_SERIAL && ti > 0)
-                    break;
-                bench_cell *cell = &r->cells[r->ncells];
-                cellrt *c = &rt[r->ncells];
-                cell->wl = (unsigned)wi;
-                cell->exe = (unsigned)xi;
-                cell->threads = x->kind == BENCH_EX_SERIAL ? 1 : t;
-                cell->check_ok = 1;
-                cell->idle_cpu_ns = cell->idle_probe_ns = NAN;
-                cell->times_ns = calloc(exp->repetitions, sizeof *cell->times_ns);
-                cell->imbalance = calloc(exp->repetitions, sizeof *cell->imbalance);
-                cell->lat = calloc(exp->repetitions, sizeof *cell->lat);
-                if (!cell->times_ns || !cell->imbalance || !cell->lat)
-                    failed = 1;
-                c->state = states[wi];
-                c->ex.kind = x->kind;
-                c->ex.threads = cell->threads;
-                c->ex.omp_sched = x->omp_sched;
-                c->ex.omp_chunk = x->omp_chunk;
-                r->ncells++;
-            }
-        }
+    for (size_t ci = 0; !failed && ci < r->ncells; ci++) {
+        const bench_cell *cell = &r->cells[ci];
+        const bench_executor *x = &r->exes[cell->exe];
+        S->rt[ci].state = S->states[cell->wl];
+        S->rt[ci].ex.kind = x->kind;
+        S->rt[ci].ex.threads = cell->threads;
+        S->rt[ci].ex.omp_sched = x->omp_sched;
+        S->rt[ci].ex.omp_chunk = x->omp_chunk;
+    }
 
     /* executors' pools */
-    char why[512];
-    if (!failed)
-        for (size_t xi = 0; xi < r->nexes; xi++) {
-            const bench_executor *x = &r->exes[xi];
-            if (x->kind == BENCH_EX_PTP && !P.have_api) {
-                if (bench_ptp_load(&P.api, why, sizeof why) == 0)
-                    P.have_api = 1;
-            }
-        }
+    char why[512] = "";
+    for (size_t xi = 0; !failed && xi < r->nexes; xi++)
+        if (r->exes[xi].kind == BENCH_EX_PTP && !P->have_api &&
+            bench_ptp_load(&P->api, why, sizeof why) == 0)
+            P->have_api = 1;
     for (size_t ci = 0; !failed && ci < r->ncells; ci++) {
         bench_cell *cell = &r->cells[ci];
+        cellrt *rt = &S->rt[ci];
         const bench_executor *x = &r->exes[cell->exe];
-        size_t ti = thread_index(&P, cell->threads);
+        size_t ti = thread_index(P, cell->threads);
         if (x->kind == BENCH_EX_TPOOL) {
-            tpool **pp = &P.pool[(exp->policy_switch ? 0 : cell->exe) * P.nthreads + ti];
+            tpool **pp = &P->pool[(exp->policy_switch ? 0 : cell->exe) * P->nthreads + ti];
             if (exp->policy_switch) {
-                rt[ci].on_pool = &P.on_pool[ti];
+                rt->on_pool = &P->on_pool[ti];
                 if (!*pp)
-                    P.on_pool[ti] = cell->exe; /* created with this cell's policy */
+                    P->on_pool[ti] = cell->exe; /* created with this cell's policy */
             }
-            if (!*pp && !rt[ci].dead) {
+            if (!*pp && !rt->dead) {
                 char err[768];
                 if (bench_pool_create(x, cell->threads, exp->spin_us, pp, err, sizeof err)) {
                     fprintf(stderr, "tpool-bench: policy %s at %u threads: %s\n", x->label,
@@ -560,114 +724,167 @@ int bench_run(const bench_experiment *exp, const bench_options *o, bench_report 
                     /* every cell of this pool fails the same way */
                     for (size_t cj = ci; cj < r->ncells; cj++)
                         if (r->cells[cj].exe == cell->exe &&
-                            r->cells[cj].threads == cell->threads) {
-                            rt[cj].dead = 1;
-                            r->cells[cj].check_ok = 0;
-                            snprintf(r->cells[cj].check_msg, sizeof r->cells[cj].check_msg,
-                                     "pool creation failed: %.200s", err);
-                        }
+                            r->cells[cj].threads == cell->threads)
+                            fail_cell(&r->cells[cj], &S->rt[cj], "pool creation failed", err);
                     continue;
                 }
             }
-            rt[ci].ex.pool = *pp;
+            rt->ex.pool = *pp;
         } else if (x->kind == BENCH_EX_PTP) {
-            if (!P.have_api) {
-                rt[ci].dead = 1;
-                cell->check_ok = 0;
-                snprintf(cell->check_msg, sizeof cell->check_msg, "%.250s", why);
+            if (!P->have_api) {
+                fail_cell(cell, rt, why, NULL);
                 continue;
             }
-            if (!P.ptp[ti])
-                P.ptp[ti] = P.api.create(cell->threads);
-            rt[ci].ex.ptp = &P.api;
-            rt[ci].ex.ptp_pool = P.ptp[ti];
-            if (!P.ptp[ti]) {
-                rt[ci].dead = 1;
-                cell->check_ok = 0;
-                snprintf(cell->check_msg, sizeof cell->check_msg, "pthreadpool_create failed");
-            }
+            if (!P->ptp[ti])
+                P->ptp[ti] = P->api.create(cell->threads);
+            rt->ex.ptp = &P->api;
+            rt->ex.ptp_pool = P->ptp[ti];
+            if (!P->ptp[ti])
+                fail_cell(cell, rt, "pthreadpool_create failed", NULL);
         }
     }
-
-    runctx c = { exp, o, r, rt, NULL, 0 };
-    if (!failed && o->trace) {
-        c.trace = bench_trace_open(o->trace);
-        if (!c.trace)
+    if (!failed && trace) {
+        snprintf(S->trace_path, sizeof S->trace_path, "%s", trace);
+        if (bench_out_tmpname(trace, S->trace_tmp, sizeof S->trace_tmp) != 0)
             failed = 1;
-    }
-
-    if (!failed) {
-        bench_progress pg;
-        int idle = exp->idle_probe_ms > 0 || c.trace;
-        uint64_t total = (uint64_t)r->ncells * (exp->warmup + exp->repetitions + (idle ? 1 : 0));
-        bench_progress_init(&pg, o->progress == 0 ? NULL : stderr, total);
-        if (o->progress == 1)
-            pg.enabled = 1;
-        size_t *order = malloc((r->ncells ? r->ncells : 1) * sizeof *order);
-        uint64_t rng = exp->seed ^ 0xA0761D6478BD642Fu;
-        unsigned rounds = exp->warmup + exp->repetitions;
-        for (unsigned round = 0; order && round < rounds; round++) {
-            for (size_t i = 0; i < r->ncells; i++)
-                order[i] = i;
-            for (size_t i = r->ncells; i > 1; i--) {
-                size_t j = (size_t)(bench_rand(&rng) % i);
-                size_t tmp = order[i - 1];
-                order[i - 1] = order[j];
-                order[j] = tmp;
-            }
-            for (size_t k = 0; k < r->ncells; k++) {
-                size_t ci = order[k];
-                bench_cell *cell = &r->cells[ci];
-                char what[256];
-                snprintf(what, sizeof what, "%s, %s, T=%u (round %u/%u%s)",
-                         exp->workloads[cell->wl].label, exe_short(&r->exes[cell->exe]),
-                         cell->threads, round + 1, rounds,
-                         round < exp->warmup ? ", warm-up" : "");
-                bench_progress_step(&pg, what, time_left(&c, round, k, 0));
-                run_cell(&c, ci, (int)round, round >= exp->warmup);
-            }
+        else if (!(S->trace = bench_trace_open(S->trace_tmp))) {
+            unlink(S->trace_tmp);
+            failed = 1;
         }
-        if (idle)
-            for (size_t ci = 0; ci < r->ncells; ci++) {
-                bench_cell *cell = &r->cells[ci];
-                char what[256];
-                snprintf(what, sizeof what, "%s, %s, T=%u (%s)",
-                         exp->workloads[cell->wl].label, exe_short(&r->exes[cell->exe]),
-                         cell->threads, c.trace ? "trace and idle probe" : "idle probe");
-                bench_progress_step(&pg, what, time_left(&c, 0, ci, 1));
-                run_cell(&c, ci, -1, 0);
-            }
-        bench_progress_end(&pg);
-        free(order);
-        if (!order)
-            failed = 1;
     }
-    if (c.trace && bench_trace_close(c.trace, &r->meta) != 0)
-        failed = 1;
+    if (failed) {
+        bench_session_close(S);
+        return NULL;
+    }
+    return S;
+}
 
-    /* tear down */
-    for (size_t i = 0; P.pool && i < r->nexes * P.nthreads; i++)
-        if (P.pool[i])
-            tpool_destroy(P.pool[i]);
-    for (size_t i = 0; P.ptp && i < P.nthreads; i++)
-        if (P.ptp[i])
-            P.api.destroy(P.ptp[i]);
-    if (P.have_api)
-        bench_ptp_unload(&P.api);
-    free(P.pool);
-    free(P.on_pool);
-    free(P.ptp);
-    for (size_t i = 0; i < exp->nworkloads; i++)
-        if (states[i])
-            exp->workloads[i].wl->teardown(states[i]);
-    free(states);
-    free(rt);
-    bench_rec_free();
-    r->meta.wall_s = (double)(bench_now_ns() - wall0) * 1e-9;
-    if (failed)
-        return -1;
-    bench_report_derive(r);
+/* Fisher-Yates over splitmix64: the cells of `order[0..n)` shuffled. */
+static void shuffle(bench_session *S, size_t n)
+{
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)(bench_rand(&S->rng) % i);
+        size_t tmp = S->order[i - 1];
+        S->order[i - 1] = S->order[j];
+        S->order[j] = tmp;
+    }
+}
+
+/* One round: the n cells of order[] once each, in a shuffled order. 0, or
+ * -1 when a stop was requested (after the cell in progress). */
+static int run_round(bench_session *S, size_t n, int measured)
+{
+    shuffle(S, n);
+    for (size_t k = 0; k < n; k++) {
+        if (bench_stop_requested())
+            return -1;
+        if (S->hook)
+            S->hook(S->ud, S->r, S->order[k], !measured);
+        run_cell(S, S->order[k], measured, 0);
+    }
     return 0;
+}
+
+int bench_session_warmup(bench_session *S)
+{
+    for (unsigned round = 0; round < S->exp->warmup; round++) {
+        size_t n = 0;
+        for (size_t i = 0; i < S->r->ncells; i++)
+            if (!S->rt[i].dead)
+                S->order[n++] = i;
+        if (run_round(S, n, 0) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int bench_session_round(bench_session *S)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < S->r->ncells; i++) {
+        bench_cell *c = &S->r->cells[i];
+        if (!c->run_stop[0] && (S->rt[i].dead || !c->check_ok))
+            c->run_stop[0] = BENCH_STOP_FAILED;
+        if (!c->run_stop[0])
+            S->order[n++] = i;
+    }
+    if (run_round(S, n, 1) != 0)
+        return -1;
+    S->rounds++;
+    int left = 0;
+    for (size_t i = 0; i < S->r->ncells; i++)
+        left += S->r->cells[i].run_stop[0] == BENCH_STOP_NONE;
+    return left;
+}
+
+void bench_session_stop(bench_session *S, int why)
+{
+    for (size_t i = 0; i < S->r->ncells; i++)
+        if (!S->r->cells[i].run_stop[0])
+            S->r->cells[i].run_stop[0] = (unsigned char)why;
+}
+
+unsigned bench_session_rounds(const bench_session *S)
+{
+    return S->rounds;
+}
+
+int bench_session_final(bench_session *S)
+{
+    if (!S->exp->idle_probe_ms && !S->trace)
+        return 0;
+    for (size_t ci = 0; ci < S->r->ncells; ci++) {
+        if (bench_stop_requested())
+            return -1;
+        if (S->hook)
+            S->hook(S->ud, S->r, ci, 0);
+        run_cell(S, ci, 0, 1);
+    }
+    S->final_done = 1;
+    return 0;
+}
+
+int bench_session_close(bench_session *S)
+{
+    if (!S)
+        return 0;
+    int rc = 0;
+    if (S->trace) {
+        /* a trace without its traced runs would only mislead */
+        if (bench_trace_close(S->trace, &S->r->meta) != 0) {
+            rc = -1;
+            unlink(S->trace_tmp);
+        } else if (!S->final_done) {
+            fprintf(stderr, "tpool-bench: no trace written: stopped before the traced runs\n");
+            unlink(S->trace_tmp);
+        } else if (rename(S->trace_tmp, S->trace_path) != 0) {
+            fprintf(stderr, "tpool-bench: cannot write %s: %s\n", S->trace_path,
+                    strerror(errno));
+            unlink(S->trace_tmp);
+            rc = -1;
+        }
+    }
+    pools *P = &S->P;
+    for (size_t i = 0; P->pool && i < S->r->nexes * P->nthreads; i++)
+        if (P->pool[i])
+            tpool_destroy(P->pool[i]);
+    for (size_t i = 0; P->ptp && i < P->nthreads; i++)
+        if (P->ptp[i])
+            P->api.destroy(P->ptp[i]);
+    if (P->have_api)
+        bench_ptp_unload(&P->api);
+    free(P->pool);
+    free(P->on_pool);
+    free(P->ptp);
+    for (size_t i = 0; S->states && i < S->exp->nworkloads; i++)
+        if (S->states[i])
+            S->exp->workloads[i].wl->teardown(S->states[i]);
+    free(S->states);
+    free(S->rt);
+    free(S->order);
+    bench_rec_free();
+    free(S);
+    return rc;
 }
 
 void bench_report_free(bench_report *r)
@@ -683,6 +900,8 @@ void bench_report_free(bench_report *r)
     for (size_t i = 0; i < r->nexes; i++)
         free(r->exes[i].params_json);
     free(r->exes);
+    free(r->threads);
+    free(r->resolved);
     bench_policies_free(r->policies, r->npolicies);
     memset(r, 0, sizeof *r);
 }

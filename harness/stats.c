@@ -3,6 +3,7 @@
 #include "stats.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,6 +166,150 @@ void bench_latency_figures(uint64_t *v, size_t n, double *p50, double *p90, doub
     *max = n ? (double)v[n - 1] : NAN;
 }
 
+void bench_summary_scale(const bench_summary *s, double d, bench_summary *out)
+{
+    *out = *s;
+    if (!(d > 0))
+        return;
+    out->median /= d;
+    out->ci_lo /= d;
+    out->ci_hi /= d;
+    out->min /= d;
+    out->max /= d;
+    out->mean /= d;
+    out->stddev /= d;
+}
+
+int bench_ci_within(const uint64_t *times, size_t n, double target)
+{
+    if (n < 6 || !(target > 0))
+        return 0;
+    double *c = malloc(n * sizeof *c);
+    if (!c)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        c[i] = (double)times[i];
+    bench_sort_doubles(c, n);
+    double med = bench_percentile_sorted(c, n, 0.5), lo, hi, level;
+    bench_median_ci(c, n, 0.95, &lo, &hi, &level);
+    free(c);
+    return level >= 0.95 && (hi - lo) / 2 <= target * med;
+}
+
+size_t bench_outliers(const double *v, size_t n, unsigned char *out)
+{
+    if (out)
+        memset(out, 0, n);
+    if (n < 4)
+        return 0;
+    double *c = malloc(n * sizeof *c);
+    if (!c)
+        return 0;
+    memcpy(c, v, n * sizeof *c);
+    bench_sort_doubles(c, n);
+    double q1 = bench_percentile_sorted(c, n, 0.25), q3 = bench_percentile_sorted(c, n, 0.75);
+    free(c);
+    double lo = q1 - 3 * (q3 - q1), hi = q3 + 3 * (q3 - q1);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] < lo || v[i] > hi) {
+            if (out)
+                out[i] = 1;
+            k++;
+        }
+    return k;
+}
+
+/* The k-th smallest of x[0..n-1] (0-based), reordering x: Hoare's
+ * selection with the middle element as pivot. */
+static double select_kth(double *x, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = x[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (x[i] < pivot)
+                i++;
+            while (x[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = x[i];
+                x[i] = x[j];
+                x[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return x[k];
+    }
+    return x[k];
+}
+
+/* The type-7 median of x[0..n-1], reordering x. */
+static double select_median(double *x, size_t n)
+{
+    size_t k = (n - 1) / 2;
+    double a = select_kth(x, n, k);
+    if (n % 2)
+        return a;
+    /* the next order statistic is the smallest of the upper part */
+    double b = x[k + 1];
+    for (size_t i = k + 2; i < n; i++)
+        if (x[i] < b)
+            b = x[i];
+    return (a + b) / 2;
+}
+
+int bench_boot_medians(const double *v, const unsigned *group_n, unsigned ngroups,
+                       unsigned reps, uint64_t *rng, double *out)
+{
+    size_t n = 0, maxg = 0;
+    size_t *start = malloc((ngroups ? ngroups : 1) * sizeof *start);
+    if (!start)
+        return -1;
+    for (unsigned g = 0; g < ngroups; g++) {
+        start[g] = n;
+        n += group_n[g];
+        if (group_n[g] > maxg)
+            maxg = group_n[g];
+    }
+    /* a replicate draws ngroups runs, each at most the largest run */
+    double *buf = n ? malloc((size_t)ngroups * maxg * sizeof *buf) : NULL;
+    if (!buf) {
+        free(start);
+        return -1;
+    }
+    for (unsigned r = 0; r < reps; r++) {
+        size_t m = 0;
+        for (unsigned g = 0; g < ngroups; g++) {
+            unsigned pick = ngroups > 1 ? (unsigned)(bench_rand(rng) % ngroups) : g;
+            unsigned gn = group_n[pick];
+            for (unsigned i = 0; i < gn; i++)
+                buf[m++] = v[start[pick] + bench_rand(rng) % gn];
+        }
+        out[r] = m ? select_median(buf, m) : NAN;
+    }
+    free(buf);
+    free(start);
+    return 0;
+}
+
+void bench_boot_interval(double *reps, size_t n, double level, double *lo, double *hi)
+{
+    bench_sort_doubles(reps, n);
+    double a = (1 - level) / 2;
+    *lo = bench_percentile_sorted(reps, n, a);
+    *hi = bench_percentile_sorted(reps, n, 1 - a);
+}
+
 /* ---- derived figures of a report ------------------------------------------------- */
 
 static const bench_cell *find_cell(const bench_report *r, unsigned wl, int kind, int exe,
@@ -182,60 +327,130 @@ static const bench_cell *find_cell(const bench_report *r, unsigned wl, int kind,
     return NULL;
 }
 
+double bench_wl_calls(const bench_wl_inst *w)
+{
+    for (unsigned k = 0; k < w->wl->nparams; k++)
+        if (strcmp(w->wl->params[k].name, "calls") == 0)
+            return w->p[k] >= 1 ? w->p[k] : 1;
+    /* A parallel-for workload runs one call; a task workload none. */
+    return (w->wl->runs & BENCH_RUNS_OMP_FOR) ? 1 : NAN;
+}
+
+/* Replicates of the bootstrap over runs and rounds. */
+#define BOOT_REPS 2000
+
+/* Per-run summaries, the spread of the run medians, outliers and, with
+ * several runs, the median's CI from the bootstrap over runs and rounds. */
+static void derive_runs(bench_cell *c, const double *t)
+{
+    unsigned nruns = c->nruns ? c->nruns : 1;
+    unsigned groups[BENCH_MAX_RUNS];
+    if (!c->nruns)
+        groups[0] = c->nrounds;
+    else
+        memcpy(groups, c->run_rounds, nruns * sizeof *groups);
+    c->runs_lo = c->runs_hi = c->runs_ci_lo = c->runs_ci_hi = NAN;
+    c->noutliers = 0;
+    unsigned char *out = malloc(c->nrounds ? c->nrounds : 1);
+    size_t at = 0;
+    unsigned with_data = 0;
+    for (unsigned k = 0; k < nruns; k++) {
+        bench_summarise(t + at, groups[k], &c->run_t[k]);
+        c->noutliers += (unsigned)bench_outliers(t + at, groups[k], out ? out + at : NULL);
+        at += groups[k];
+        if (!groups[k])
+            continue;
+        with_data++;
+        double m = c->run_t[k].median;
+        if (isnan(c->runs_lo) || m < c->runs_lo)
+            c->runs_lo = m;
+        if (isnan(c->runs_hi) || m > c->runs_hi)
+            c->runs_hi = m;
+    }
+    free(out);
+    if (c->noutliers)
+        c->flags |= BENCH_FLAG_OUTLIERS;
+    double rel[BENCH_MAX_RUNS];
+    unsigned nrel = 0;
+    for (unsigned k = 0; k < nruns; k++)
+        if (groups[k] && c->run_t[k].median > 0)
+            rel[nrel++] = (c->run_t[k].ci_hi - c->run_t[k].ci_lo) / 2 / c->run_t[k].median;
+    c->within_rel = bench_median(rel, nrel);
+    c->between_rel = NAN;
+    if (with_data < 2) {
+        c->runs_lo = c->runs_hi = NAN;
+        return;
+    }
+    /* two runs disagree when their intervals are disjoint */
+    for (unsigned a = 0; a < nruns; a++)
+        for (unsigned b = 0; b < nruns; b++)
+            if (groups[a] && groups[b] && c->run_t[a].ci_hi < c->run_t[b].ci_lo)
+                c->flags |= BENCH_FLAG_RUNS_DISAGREE;
+    double *reps = malloc(BOOT_REPS * sizeof *reps);
+    /* the same cell always gets the same replicates */
+    uint64_t rng = 0x5EEDB007u ^ ((uint64_t)c->wl << 40) ^ ((uint64_t)c->exe << 20) ^ c->threads;
+    if (reps && bench_boot_medians(t, groups, nruns, BOOT_REPS, &rng, reps) == 0)
+        bench_boot_interval(reps, BOOT_REPS, 0.95, &c->runs_ci_lo, &c->runs_ci_hi);
+    free(reps);
+}
+
+/* Each latency figure's median over the rounds that have one. */
+static void latency_medians(bench_cell *c)
+{
+    bench_latency *m = &c->lat_med;
+    memset(m, 0, sizeof *m);
+    /* the figures of bench_latency, by offset, in one loop */
+    static const size_t off[] = {
+        offsetof(bench_latency, p50),    offsetof(bench_latency, p90),
+        offsetof(bench_latency, p99),    offsetof(bench_latency, max),
+        offsetof(bench_latency, hi_p50), offsetof(bench_latency, hi_p90),
+        offsetof(bench_latency, hi_p99), offsetof(bench_latency, hi_max),
+        offsetof(bench_latency, lo_max),
+    };
+    double *v = malloc((c->nrounds ? c->nrounds : 1) * sizeof *v);
+    for (size_t f = 0; f < sizeof off / sizeof off[0]; f++) {
+        unsigned q = 0;
+        for (unsigned k = 0; v && k < c->nrounds; k++)
+            if (c->lat[k].valid) {
+                m->valid = 1;
+                m->has_prio |= c->lat[k].has_prio;
+                v[q++] = *(const double *)((const char *)&c->lat[k] + off[f]);
+            }
+        *(double *)((char *)m + off[f]) = bench_median_nan(v, v ? q : 0);
+    }
+    free(v);
+}
+
 void bench_report_derive(bench_report *r)
 {
+    r->nwarnings = 0;
     for (size_t i = 0; i < r->ncells; i++) {
         bench_cell *c = &r->cells[i];
+        c->flags = 0;
         double *t = malloc((c->nrounds ? c->nrounds : 1) * sizeof *t);
         for (unsigned k = 0; t && k < c->nrounds; k++)
             t[k] = (double)c->times_ns[k];
         bench_summarise(t, t ? c->nrounds : 0, &c->t);
+        if (t)
+            derive_runs(c, t);
         free(t);
+        /* With several runs the CI that holds is the one over runs. */
+        if (!isnan(c->runs_ci_lo)) {
+            c->t.ci_lo = c->runs_ci_lo;
+            c->t.ci_hi = c->runs_ci_hi;
+            c->t.ci_level = 0.95;
+        }
+        if (!isnan(c->runs_lo) && c->t.median > 0)
+            c->between_rel = (c->runs_hi - c->runs_lo) / 2 / c->t.median;
+        if (c->t.median > 0 && c->t.ci_hi - c->t.ci_lo > BENCH_WIDE_CI * c->t.median)
+            c->flags |= BENCH_FLAG_WIDE_CI;
+        c->calls = r->exp ? bench_wl_calls(&r->exp->workloads[c->wl]) : NAN;
+        bench_summary_scale(&c->t, c->calls, &c->t_call);
+        c->ns_per_item = c->items ? c->t.median / (double)c->items : NAN;
         c->throughput = c->t.median > 0 ? (double)c->items / (c->t.median * 1e-9) : NAN;
         c->imbalance_med = bench_median_nan(c->imbalance, c->nrounds);
         c->imbalance_src = isnan(c->imbalance_med) ? NULL : "work";
-        /* latency: each figure's median over the rounds */
-        memset(&c->lat_med, 0, sizeof c->lat_med);
-        double v[6][1024];
-        unsigned n = c->nrounds < 1024 ? c->nrounds : 1024, m = 0;
-        for (unsigned k = 0; k < n; k++) {
-            const bench_latency *l = &c->lat[k];
-            if (!l->valid)
-                continue;
-            c->lat_med.valid = 1;
-            c->lat_med.has_prio = l->has_prio;
-            v[0][m] = l->p50;
-            v[1][m] = l->p90;
-            v[2][m] = l->p99;
-            v[3][m] = l->max;
-            v[4][m] = l->hi_p99;
-            v[5][m] = l->lo_max;
-            m++;
-        }
-        if (c->lat_med.valid) {
-            c->lat_med.p50 = bench_median_nan(v[0], m);
-            c->lat_med.p90 = bench_median_nan(v[1], m);
-            c->lat_med.p99 = bench_median_nan(v[2], m);
-            c->lat_med.max = bench_median_nan(v[3], m);
-            c->lat_med.hi_p99 = bench_median_nan(v[4], m);
-            c->lat_med.lo_max = bench_median_nan(v[5], m);
-            double h[3][1024];
-            unsigned q = 0;
-            for (unsigned k = 0; k < n; k++)
-                if (c->lat[k].valid) {
-                    h[0][q] = c->lat[k].hi_p50;
-                    h[1][q] = c->lat[k].hi_p90;
-                    h[2][q] = c->lat[k].hi_max;
-                    q++;
-                }
-            c->lat_med.hi_p50 = bench_median_nan(h[0], q);
-            c->lat_med.hi_p90 = bench_median_nan(h[1], q);
-            c->lat_med.hi_max = bench_median_nan(h[2], q);
-        } else {
-            c->lat_med.p50 = c->lat_med.p90 = c->lat_med.p99 = c->lat_med.max = NAN;
-            c->lat_med.hi_p50 = c->lat_med.hi_p90 = c->lat_med.hi_p99 = NAN;
-            c->lat_med.hi_max = c->lat_med.lo_max = NAN;
-        }
+        latency_medians(c);
     }
     for (size_t i = 0; i < r->ncells; i++) {
         bench_cell *c = &r->cells[i];
@@ -246,4 +461,5 @@ void bench_report_derive(bench_report *r)
         double sp = !isnan(c->speedup_serial) ? c->speedup_serial : c->speedup_1t;
         c->efficiency = c->threads ? sp / c->threads : NAN;
     }
+    bench_machine_warnings(r);
 }

@@ -13,6 +13,10 @@
  * for. It needs no assumption about the distribution of the times. With
  * fewer than 6 samples no l reaches 95%: the interval is then [min, max] and
  * the coverage actually achieved is reported with it.
+ *
+ * Across separate runs (processes) the median's interval comes from a
+ * hierarchical bootstrap that resamples runs, then rounds within each run,
+ * so that the run-to-run variance is part of it (bench_boot_medians).
  */
 #ifndef TPOOL_BENCH_STATS_H
 #define TPOOL_BENCH_STATS_H
@@ -44,5 +48,36 @@ void bench_latency_figures(uint64_t *v, size_t n, double *p50, double *p90, doub
                            double *max);
 /* Everything bench_summary holds, for n samples (copied, not modified). */
 void bench_summarise(const double *v, size_t n, bench_summary *s);
+/* s with every time divided by d (a summary per call from one per run). */
+void bench_summary_scale(const bench_summary *s, double d, bench_summary *out);
+
+/*
+ * The stopping rule: 1 when the 95% order-statistic CI of the median of the
+ * n times reaches 95% coverage (n >= 6) and its half-width, (hi - lo) / 2,
+ * is at most target times the median.
+ */
+int bench_ci_within(const uint64_t *times, size_t n, double target);
+
+/*
+ * Tukey's outer fences: x is an outlier when it lies below Q1 - 3 IQR or
+ * above Q3 + 3 IQR (type-7 quartiles). Sets out[i] to 1 for each outlier of
+ * v[0..n-1] (out may be NULL) and returns their count; 0 for n < 4.
+ */
+size_t bench_outliers(const double *v, size_t n, unsigned char *out);
+
+/*
+ * Hierarchical bootstrap of the median: the n samples of v are grouped in
+ * `ngroups` consecutive runs of group_n[g] samples. Each of the `reps`
+ * replicates draws ngroups runs with replacement (when ngroups > 1), then
+ * within each drawn run as many samples with replacement as it has, and
+ * writes the median of all drawn samples to out[rep]. Deterministic for a
+ * given *rng state (splitmix64, advanced). Returns 0, or -1 when out of
+ * memory or there are no samples.
+ */
+int bench_boot_medians(const double *v, const unsigned *group_n, unsigned ngroups,
+                       unsigned reps, uint64_t *rng, double *out);
+/* The 95% (or `level`) percentile interval of the replicates (sorted in
+ * place). */
+void bench_boot_interval(double *reps, size_t n, double level, double *lo, double *hi);
 
 #endif

@@ -16,20 +16,24 @@ noinst_LTLIBRARIES += harness/libbench.la harness/libbench_omp.la
 harness_libbench_la_CPPFLAGS = $(BENCH_CPPFLAGS)
 harness_libbench_la_CFLAGS = $(BENCH_CFLAGS)
 harness_libbench_la_SOURCES = \
-	harness/bench.h harness/stats.h harness/output.h \
+	harness/bench.h harness/stats.h harness/output.h harness/session.h \
 	harness/cli.c \
 	harness/experiment.c \
 	harness/runner.c \
+	harness/runs.c \
 	harness/workload.c \
 	harness/clock.c \
 	harness/stats.c \
 	harness/baselines.c \
 	harness/meta.c \
+	harness/machine.c \
 	harness/progress.c \
 	harness/trace.c \
 	harness/output_table.c harness/output_csv.c harness/output_json.c \
+	harness/outfile.c \
 	harness/plot.c \
 	harness/advise.c \
+	harness/compare.c \
 	harness/workloads/costed.h harness/workloads/costed.c \
 	harness/workloads/empty.c \
 	harness/workloads/uniform.c \

@@ -354,7 +354,8 @@ int bench_cell_record_round(bench_cell *c, unsigned k, const bench_workload *w, 
     return 0;
 }
 
-void bench_cell_rec_figures(const bench_cell *c, bench_rec_figures *f)
+void bench_cell_rec_figures(const bench_cell *c, const bench_rec_costs *k,
+                            bench_rec_figures *f)
 {
     double n = c->nrounds;
     if (c->nrounds == 0) {
@@ -365,7 +366,6 @@ void bench_cell_rec_figures(const bench_cell *c, bench_rec_figures *f)
     f->calls = (double)c->rec_calls / n;
     f->tasks = (double)c->rec_tasks / n;
     f->clock_reads = (double)c->rec_clock_reads / n;
-    const bench_rec_costs *k = bench_rec_calibrate();
     f->cost_ns = f->calls * k->per_call + f->tasks * k->per_task + f->clock_reads * k->per_clock;
     f->cost_share = c->t.median > 0 && c->threads
                         ? f->cost_ns / (c->t.median * (double)c->threads)

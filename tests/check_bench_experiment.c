@@ -3,6 +3,7 @@
  * back as the same experiment, and bad experiments are refused with the
  * line, column and key of what is wrong. */
 #define _GNU_SOURCE
+#include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,6 +56,24 @@ START_TEST(shipped_experiments)
 }
 END_TEST
 
+/* The smoke experiment (whose results make check validates against the
+ * schema) has every workload, so that no workload's results go unchecked. */
+START_TEST(smoke_has_every_workload)
+{
+    bench_experiment e;
+    bench_perror pe;
+    int rc = bench_experiment_load(TOP_SRCDIR "/harness/experiments/smoke.json", &e, &pe);
+    ck_assert_msg(rc == 0, "%s", pe.text);
+    for (size_t i = 0; i < bench_nworkloads; i++) {
+        int found = 0;
+        for (size_t k = 0; k < e.nworkloads; k++)
+            found |= e.workloads[k].wl == bench_workloads[i];
+        ck_assert_msg(found, "workload %s missing from smoke.json", bench_workloads[i]->name);
+    }
+    bench_experiment_free(&e);
+}
+END_TEST
+
 static const char full[] =
     "{\n"
     "  \"name\": \"full.1\",\n"
@@ -88,7 +107,8 @@ START_TEST(every_key)
     ck_assert_uint_eq(e.baselines, BENCH_BASE_SERIAL | BENCH_BASE_OMP_TASK);
     ck_assert_uint_eq(e.nthreads, 3);
     ck_assert_uint_eq(e.threads[0], 4);
-    ck_assert_uint_eq(e.repetitions, 3);
+    ck_assert_uint_eq(e.min_rounds, 3); /* repetitions: a fixed count */
+    ck_assert_uint_eq(e.max_rounds, 3);
     ck_assert_uint_eq(e.warmup, 0);
     ck_assert_uint_eq(e.cooldown_us, 10);
     ck_assert_uint_eq(e.spin_us, 0);
@@ -162,6 +182,54 @@ START_TEST(policy_paths)
 }
 END_TEST
 
+/* The stopping rule's keys: defaults, one bound moving the other, and
+ * the resolved form keeping them. */
+START_TEST(rounds_keys)
+{
+    bench_experiment e;
+    bench_perror pe;
+    ck_assert_int_eq(bench_experiment_parse("{}", NULL, &e, &pe), 0);
+    ck_assert_uint_eq(e.min_rounds, 10);
+    ck_assert_uint_eq(e.max_rounds, 100);
+    ck_assert(e.ci_target == 0.02);
+    ck_assert(e.budget_s == 150);
+    bench_experiment_free(&e);
+    /* min alone above the default max raises max; max alone below min lowers min */
+    ck_assert_int_eq(bench_experiment_parse("{\"min_rounds\": 300}", NULL, &e, &pe), 0);
+    ck_assert_uint_eq(e.max_rounds, 300);
+    bench_experiment_free(&e);
+    ck_assert_int_eq(bench_experiment_parse("{\"max_rounds\": 4}", NULL, &e, &pe), 0);
+    ck_assert_uint_eq(e.min_rounds, 4);
+    bench_experiment_free(&e);
+    ck_assert_int_eq(bench_experiment_parse("{\"min_rounds\": 12, \"max_rounds\": 40, "
+                                            "\"ci_target\": 0.01, \"budget_s\": 7.5}",
+                                            NULL, &e, &pe),
+                     0);
+    char *j = bench_experiment_to_json(&e);
+    ck_assert_msg(strstr(j, "\"min_rounds\": 12") && strstr(j, "\"max_rounds\": 40") &&
+                      strstr(j, "\"ci_target\": 0.01") && strstr(j, "\"budget_s\": 7.5"),
+                  "%s", j);
+    bench_experiment g;
+    ck_assert_int_eq(bench_experiment_parse(j, NULL, &g, &pe), 0);
+    ck_assert_uint_eq(g.min_rounds, 12);
+    ck_assert_uint_eq(g.max_rounds, 40);
+    ck_assert(g.ci_target == 0.01 && g.budget_s == 7.5);
+    free(j);
+    bench_experiment_free(&g);
+    bench_experiment_free(&e);
+    /* fractions on the command line: 0.02 or 2%, never a bare 2 */
+    double f = -1;
+    ck_assert_int_eq(bench_parse_fraction("2%", 0.5, &f), 0);
+    ck_assert(fabs(f - 0.02) < 1e-15);
+    ck_assert_int_eq(bench_parse_fraction("0.05", 0.5, &f), 0);
+    ck_assert(f == 0.05);
+    ck_assert_int_ne(bench_parse_fraction("2", 0.5, &f), 0);
+    ck_assert_int_ne(bench_parse_fraction("60%", 0.5, &f), 0);
+    ck_assert_int_ne(bench_parse_fraction("-1%", 0.5, &f), 0);
+    ck_assert_int_ne(bench_parse_fraction("x", 0.5, &f), 0);
+}
+END_TEST
+
 /* "policy_switch": one pool per thread count; kept by the resolved form. */
 START_TEST(policy_switch_key)
 {
@@ -197,6 +265,13 @@ static const struct bad {
     { "{\n  \"repetitions\": 0\n}", 2, 18, "repetitions", "expected an integer in [1, 100000]" },
     { "{\"repetitions\": \"5\"}", 1, 17, "repetitions", "got \"5\"" },
     { "{\"seed\": -1}", 1, 10, "seed", "expected an integer" },
+    /* rounds and the stopping rule */
+    { "{\"repetitions\": 5,\n \"min_rounds\": 3}", 1, 2, "repetitions", "not both" },
+    { "{\"min_rounds\": 9, \"max_rounds\": 8}", 1, 33, "max_rounds", "below min_rounds (9)" },
+    { "{\"min_rounds\": 0}", 1, 16, "min_rounds", "expected an integer in [1, 100000]" },
+    { "{\"ci_target\": 2}", 1, 15, "ci_target", "expected a number in [0, 0.5], got 2" },
+    { "{\"ci_target\": \"2%\"}", 1, 15, "ci_target", "expected a number" },
+    { "{\"budget_s\": -1}", 1, 14, "budget_s", "expected a number in [0, 1e+06]" },
     { "{\"policy_switch\": 1}", 1, 19, "policy_switch", "expected true or false, got 1" },
     { "{\"name\": \"my exp\"}", 1, 10, "name", "expected a name" },
     /* threads */
@@ -326,7 +401,9 @@ static Suite *suite(void)
     tcase_add_test(tc, default_experiment);
     tcase_add_loop_test(tc, shipped_experiments, 0, (int)(sizeof shipped / sizeof shipped[0]));
     tcase_add_test(tc, every_key);
+    tcase_add_test(tc, smoke_has_every_workload);
     tcase_add_test(tc, policy_switch_key);
+    tcase_add_test(tc, rounds_keys);
     tcase_add_test(tc, policy_paths);
     tcase_add_loop_test(tc, bad_experiments, 0, (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc, files);

@@ -220,7 +220,7 @@ START_TEST(producer_share_and_cell)
     c.nrounds = 2;
     c.t.median = 1e6;
     bench_rec_figures f;
-    bench_cell_rec_figures(&c, &f);
+    bench_cell_rec_figures(&c, k, &f);
     NEAR(f.calls, 110);
     NEAR(f.tasks, 40);
     NEAR(f.producer_share, 0.75);
@@ -230,11 +230,11 @@ START_TEST(producer_share_and_cell)
 
     /* a cell without measured rounds, or without tasks, has no figures */
     memset(&c, 0, sizeof c);
-    bench_cell_rec_figures(&c, &f);
+    bench_cell_rec_figures(&c, k, &f);
     ck_assert(isnan(f.calls) && isnan(f.producer_share) && isnan(f.cost_share));
     c.nrounds = 1;
     c.rec_calls = 5;
-    bench_cell_rec_figures(&c, &f);
+    bench_cell_rec_figures(&c, k, &f);
     ck_assert(isnan(f.producer_share) && isnan(f.cost_share));
     NEAR(f.calls, 5);
 }

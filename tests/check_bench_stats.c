@@ -171,6 +171,128 @@ START_TEST(derived_ratios)
 }
 END_TEST
 
+/* The stopping rule's test on a run's times: 95% coverage needs 6 rounds;
+ * then the half-width against the target. */
+START_TEST(ci_within_target)
+{
+    uint64_t t[12];
+    for (int i = 0; i < 12; i++)
+        t[i] = 1000 + (uint64_t)(i % 3); /* tight: half-width 1 of 1001 */
+    ck_assert(!bench_ci_within(t, 5, 0.02)); /* [min, max] at 94%: not 95% */
+    ck_assert(bench_ci_within(t, 6, 0.02));
+    ck_assert(!bench_ci_within(t, 6, 0.0005));
+    ck_assert(!bench_ci_within(t, 6, 0));
+    t[0] = 5000; /* one slow round: ranks 1..6 include it at n = 6 */
+    ck_assert(!bench_ci_within(t, 6, 0.02));
+    ck_assert(bench_ci_within(t, 12, 0.02)); /* ranks 3..10 leave it out */
+}
+END_TEST
+
+START_TEST(tukey_outliers)
+{
+    double v[] = { 10, 11, 12, 10, 11, 12, 10, 11, 100, 11 };
+    unsigned char out[10];
+    ck_assert_uint_eq(bench_outliers(v, 10, out), 1);
+    ck_assert_uint_eq(out[8], 1);
+    ck_assert_uint_eq(out[0], 0);
+    /* 1.5 IQR would flag 14 here; the outer fence (3 IQR) does not */
+    double w[] = { 10, 11, 12, 10, 11, 12, 10, 11, 14, 11 };
+    ck_assert_uint_eq(bench_outliers(w, 10, NULL), 0);
+    ck_assert_uint_eq(bench_outliers(v, 3, NULL), 0);
+}
+END_TEST
+
+/* The bootstrap is deterministic for a seed, its replicates are medians of
+ * the data, and with one group it is the ordinary bootstrap. */
+START_TEST(bootstrap_medians)
+{
+    double v[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+    unsigned groups[] = { 6, 6 };
+    double a[500], b[500];
+    uint64_t s1 = 42, s2 = 42;
+    ck_assert_int_eq(bench_boot_medians(v, groups, 2, 500, &s1, a), 0);
+    ck_assert_int_eq(bench_boot_medians(v, groups, 2, 500, &s2, b), 0);
+    ck_assert(memcmp(a, b, sizeof a) == 0);
+    for (int i = 0; i < 500; i++)
+        ck_assert(a[i] >= 1 && a[i] <= 12);
+    double lo, hi;
+    bench_boot_interval(a, 500, 0.95, &lo, &hi);
+    ck_assert(lo <= 6.5 && hi >= 6.5 && lo < hi);
+    /* identical values: every replicate is that value */
+    double same[] = { 7, 7, 7, 7 };
+    unsigned one[] = { 4 };
+    ck_assert_int_eq(bench_boot_medians(same, one, 1, 100, &s1, a), 0);
+    bench_boot_interval(a, 100, 0.95, &lo, &hi);
+    NEAR(lo, 7);
+    NEAR(hi, 7);
+}
+END_TEST
+
+/* Two runs of one cell whose medians differ by 20% while each is tight:
+ * the cell's CI comes from the runs and covers both, the within- and
+ * between-run spreads say which dominates, and the runs disagree. */
+START_TEST(runs_derived)
+{
+    bench_experiment e;
+    bench_perror pe;
+    ck_assert_int_eq(bench_experiment_parse("{\"workloads\": [\"uniform\"]}", "<t>", &e, &pe), 0);
+    bench_executor x;
+    memset(&x, 0, sizeof x);
+    x.kind = BENCH_EX_TPOOL;
+    strcpy(x.label, "fifo");
+    uint64_t t[20];
+    double imb[20];
+    bench_latency lat[20];
+    memset(lat, 0, sizeof lat);
+    for (int i = 0; i < 10; i++) {
+        t[i] = 1000 + (uint64_t)(i % 5);      /* run 1: about 1002 */
+        t[10 + i] = 1200 + (uint64_t)(i % 5); /* run 2: about 1202 */
+        imb[i] = imb[10 + i] = NAN;
+    }
+    bench_cell c;
+    memset(&c, 0, sizeof c);
+    c.threads = 2;
+    c.items = 100;
+    c.nrounds = 20;
+    c.times_ns = t;
+    c.imbalance = imb;
+    c.lat = lat;
+    c.check_ok = 1;
+    c.nruns = 2;
+    c.run_rounds[0] = c.run_rounds[1] = 10;
+    c.run_stop[0] = BENCH_STOP_CI;
+    c.run_stop[1] = BENCH_STOP_BUDGET;
+    bench_report r;
+    memset(&r, 0, sizeof r);
+    r.exp = &e;
+    r.exes = &x;
+    r.nexes = 1;
+    r.cells = &c;
+    r.ncells = 1;
+    bench_report_derive(&r);
+    NEAR(c.run_t[0].median, 1002);
+    NEAR(c.run_t[1].median, 1202);
+    NEAR(c.runs_lo, 1002);
+    NEAR(c.runs_hi, 1202);
+    ck_assert(c.flags & BENCH_FLAG_RUNS_DISAGREE);
+    /* the pooled order-statistic interval would be [1004, 1200]; the
+     * bootstrap over runs reaches both runs' medians */
+    ck_assert_msg(c.t.ci_lo <= 1002.5 && c.t.ci_hi >= 1201.5, "[%g, %g]", c.t.ci_lo, c.t.ci_hi);
+    ck_assert(c.t.ci_level == 0.95);
+    ck_assert(c.flags & BENCH_FLAG_WIDE_CI);
+    NEAR(c.between_rel, 100.0 / c.t.median);
+    ck_assert(c.within_rel < 0.005);
+    /* agreeing runs: no flag, and within-run spread dominates */
+    for (int i = 0; i < 10; i++)
+        t[10 + i] = 1000 + (uint64_t)((i + 2) % 5);
+    bench_report_derive(&r);
+    ck_assert(!(c.flags & BENCH_FLAG_RUNS_DISAGREE));
+    ck_assert(!(c.flags & BENCH_FLAG_WIDE_CI));
+    ck_assert(c.between_rel <= c.within_rel);
+    bench_experiment_free(&e);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("bench_stats");
@@ -181,6 +303,10 @@ static Suite *suite(void)
     tcase_add_test(tc, median_ci_small);
     tcase_add_test(tc, summary);
     tcase_add_test(tc, derived_ratios);
+    tcase_add_test(tc, ci_within_target);
+    tcase_add_test(tc, tukey_outliers);
+    tcase_add_test(tc, bootstrap_medians);
+    tcase_add_test(tc, runs_derived);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -495,7 +495,7 @@ START_TEST(runner_end_to_end)
             ck_assert(c->lat_med.valid);
         /* what the recorder saw: every task, who ran it, the recorder's cost */
         bench_rec_figures f;
-        bench_cell_rec_figures(c, &f);
+        bench_cell_rec_figures(c, &r.rec_costs, &f);
         ck_assert(f.calls >= 1 && f.cost_ns > 0 && f.cost_share > 0);
         ck_assert_str_eq(c->imbalance_src, "work");
         ck_assert(c->imbalance_med >= 1 && c->imbalance_med <= c->nparts);
