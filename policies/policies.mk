@@ -98,14 +98,16 @@ EXTRA_DIST += policies/stealing/tune.sh
 
 # Every policy of TPOOL_POLICIES has its module here, and nothing else is
 # installed as a policy: a policy added to one list and not the other fails
-# the build, naming it.
+# the build, naming it. The list is configure's own (@...@), not the make
+# variable, which `make check TPOOL_POLICIES=...` overrides to choose the
+# policies the tests run.
 policy-list-check:
-	@for p in $(TPOOL_POLICIES); do \
+	@for p in @TPOOL_POLICIES@; do \
 	  case " $(pkglib_LTLIBRARIES) " in *" policies/$$p/$$p.la "*) ;; \
 	  *) echo "policies/policies.mk: no module for policy '$$p' of TPOOL_POLICIES (configure.ac)" >&2; exit 1 ;; esac; \
 	done; \
 	for m in $(pkglib_LTLIBRARIES); do \
-	  case " $(TPOOL_POLICIES) " in *" `basename $$m .la` "*) ;; \
+	  case " @TPOOL_POLICIES@ " in *" `basename $$m .la` "*) ;; \
 	  *) echo "policies/policies.mk: module $$m is not in TPOOL_POLICIES (configure.ac)" >&2; exit 1 ;; esac; \
 	done
 all-local: policy-list-check
