@@ -19,6 +19,7 @@
  * only cause a spurious wake-up, never an early return.
  */
 #define _GNU_SOURCE
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "clock.h"
@@ -152,12 +153,17 @@ static int run_tile_path(struct tpool *p)
     const tpool_policy *ops = &p->policy.ops;
     size_t n = job->pub.n;
     size_t grain = ops->range_grain ? ops->range_grain(p->pstate, &job->pub) : 0;
-    if (grain == 0) /* fallback: about 4 tiles per participant */
-        grain = (n + 4 * (size_t)job->pub.participants - 1) / (4 * (size_t)job->pub.participants);
+    /* Fallback: about 4 tiles per participant. Divisions round up without
+     * forming n + d - 1, which wraps for n near SIZE_MAX. */
+    size_t quarter = 4 * (size_t)job->pub.participants;
     if (grain == 0)
-        grain = 1;
+        grain = n / quarter + (n % quarter != 0);
     size_t ntiles = n / grain + (n % grain != 0);
     if (ntiles > job->tiles_cap) {
+        /* A tile count whose array does not fit the address space (a tiny
+         * "tile" on a huge range) is no memory, not a wrapped size. */
+        if (ntiles > PTRDIFF_MAX / sizeof(tpool__task))
+            return TPOOL_ENOMEM;
         tpool__task *tiles = realloc(job->tiles, ntiles * sizeof *tiles);
         if (!tiles)
             return TPOOL_ENOMEM;
@@ -183,8 +189,8 @@ static int run_tile_path(struct tpool *p)
     for (size_t i = 0; i < ntiles; i++) {
         tpool__task *t = &job->tiles[i];
         t->kind = TASK_TILE;
-        t->begin = i * grain;
-        t->end = t->begin + grain < n ? t->begin + grain : n;
+        t->begin = i * grain; /* i < ntiles: below n */
+        t->end = n - t->begin > grain ? t->begin + grain : n;
         t->pub.next = NULL;
         t->pub.policy_data[0] = t->pub.policy_data[1] = 0;
         t->pub.priority = job->pub.priority;

@@ -44,3 +44,10 @@ mod_resize_la_SOURCES = modules/mod_resize.c modules/mod_common.h
 mod_resize_la_LDFLAGS = $(MODFLAGS)
 mod_recreate_la_SOURCES = modules/mod_recreate.c modules/mod_common.h
 mod_recreate_la_LDFLAGS = $(MODFLAGS)
+
+# parallel-for at the edges of size_t, under every policy
+if HAVE_CHECK
+TESTS += check_range_edges
+check_PROGRAMS += check_range_edges
+endif
+check_range_edges_SOURCES = check_range_edges.c
