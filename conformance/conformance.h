@@ -112,6 +112,11 @@ unsigned tpc_max_threads(const tpc_session *s);
  * (returning NULL) with the library's message otherwise. */
 tpool *tpc_pool(tpc_ctx *ctx, unsigned threads);
 
+/* Whether a state of the session's policy for `threads` gives parallel-for
+ * progress (range_progress, or the TPOOL_POLICY_PROGRESS flag): 1 or 0, or
+ * -1 with the check failed when create refused. */
+int tpc_progress(tpc_ctx *ctx, unsigned threads);
+
 /* The check functions, one per file of checks. */
 enum tpc_status tpc_check_create(tpc_ctx *ctx);
 enum tpc_status tpc_check_push_pop(tpc_ctx *ctx);
@@ -123,6 +128,7 @@ enum tpc_status tpc_check_pool_tasks(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_nested(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_fork_join(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_range(tpc_ctx *ctx);
+enum tpc_status tpc_check_pool_progress(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_mixed(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_cancel(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_resize(tpc_ctx *ctx);

@@ -216,7 +216,7 @@ done
 [ -f "$d/mod_noentry.json" ] &&
     ci config_policy_mod_noentry "mod_noentry.so': not a tpool policy: symbol tpool_policy_entry not found (dlerror: ${tab}undefined symbol: tpool_policy_entry" "$d/mod_noentry.json"
 [ -f "$d/mod_badabi.json" ] &&
-    ci config_policy_mod_badabi "mod_badabi.so': built for policy ABI 99.0, but this tpool speaks ABI 1.1" "$d/mod_badabi.json"
+    ci config_policy_mod_badabi "mod_badabi.so': built for policy ABI 99.0, but this tpool speaks ABI 1.2" "$d/mod_badabi.json"
 
 ci config_file_missing "nosuch.json: cannot open configuration file: No such file or directory" "$d/nosuch.json"
 ci config_file_directory "cfgdir: cannot read configuration file: Is a directory" "$d/cfgdir"

@@ -51,3 +51,18 @@ TESTS += check_range_edges
 check_PROGRAMS += check_range_edges
 endif
 check_range_edges_SOURCES = check_range_edges.c
+
+# progress (TPOOL_FLAG_PROGRESS, the drop-in's semantics) on the linear
+# range, and what the policies declare
+if HAVE_CHECK
+TESTS += check_progress
+check_PROGRAMS += check_progress
+endif
+check_progress_SOURCES = check_progress.c ndcheck.h
+
+# a parallel-for runs only its own items, with FTZ/DAZ on those only
+if HAVE_CHECK
+TESTS += check_range_own
+check_PROGRAMS += check_range_own
+endif
+check_range_own_SOURCES = check_range_own.c

@@ -57,7 +57,11 @@
  *     p + 1, p + 2, ... (mod P) and moving on only from a victim seen
  *     exhausted. Cursors only grow, so a participant that finds every cursor
  *     exhausted may stop (range_next returns 0): every tile has been handed
- *     out. Each stolen tile counts in `steals` for the thief's slot.
+ *     out. Each stolen tile counts in `steals` for the thief's slot. That is
+ *     progress (range_progress answers 1): in a call that needs it the core
+ *     hands a tile's items out one at a time and lets idle participants
+ *     take the items of a tile whose owner is busy. Without steal a
+ *     participant's tiles are its own: no progress.
  * The job fields are written by range_begin before the core publishes the
  * job (release) and only read while it runs.
  */
@@ -131,7 +135,8 @@ static const tpool_param_desc roundrobin_params[] = {
         .type = TPOOL_PARAM_BOOL,
         .description = "idle workers (and threads waiting on the pool) take tasks "
                        "queued at other workers; in parallel-for, a thread that has "
-                       "finished its tiles takes the others' remaining tiles",
+                       "finished its tiles takes the others' remaining tiles, which "
+                       "also gives progress (an item may wait for the others)",
         .imin = 0, .imax = 1, .idefault = 0,
     },
     [P_QUANTUM] = {
@@ -447,6 +452,11 @@ static void roundrobin_range_end(void *state)
     s->parts = 0; /* no participant is inside any more */
 }
 
+static int roundrobin_range_progress(void *state)
+{
+    return ((roundrobin *)state)->steal;
+}
+
 /* ---- statistics, descriptor -------------------------------------------------- */
 
 static void roundrobin_stats_read(void *state, unsigned slot, uint64_t *out)
@@ -490,7 +500,8 @@ static const tpool_policy roundrobin_policy = {
     .stat_names = roundrobin_stat_names,
     .stats_read = roundrobin_stats_read,
     .stats_reset = roundrobin_stats_reset,
-    .flags = TPOOL_POLICY_NO_SUBMIT_TIME,
+    .flags = TPOOL_POLICY_NO_SUBMIT_TIME, /* progress only with steal: range_progress */
+    .range_progress = roundrobin_range_progress,
 };
 
 TPOOL_POLICY_DEFINE(roundrobin_policy)

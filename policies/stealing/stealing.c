@@ -31,6 +31,12 @@
  * smallest scale that fits), so stealing happens in whole blocks; nothing
  * else changes. A value never returns to a word once it left it (the first
  * item of a range that leaves is handed out), so the CASes have no ABA.
+ *
+ * Progress (TPOOL_POLICY_PROGRESS): range_next returns 0 only after it saw
+ * every word empty, so every item has been handed out or is with a thief
+ * between its CAS on the victim and its store into its own word (inside
+ * range_next, where the core looks for it); the core takes care of the
+ * items of a chunk whose owner is busy.
  */
 #define _GNU_SOURCE /* pthread_getattr_np */
 #include <pthread.h>
@@ -547,7 +553,7 @@ static const tpool_policy stealing_policy = {
     .stat_names = stealing_stat_names,
     .stats_read = stealing_stats_read,
     .stats_reset = stealing_stats_reset,
-    .flags = TPOOL_POLICY_NO_SUBMIT_TIME,
+    .flags = TPOOL_POLICY_NO_SUBMIT_TIME | TPOOL_POLICY_PROGRESS,
 };
 
 TPOOL_POLICY_DEFINE(stealing_policy)
