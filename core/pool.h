@@ -144,6 +144,7 @@ typedef struct tpool__job {
      * allocated by callers under job_lock; shares_on is written before the
      * job is published. */
     bool shares_on;
+    bool stand_in; /* the policy has TPOOL_POLICY_STAND_IN */
     struct tpool__share *shares;
     unsigned shares_cap;
 } tpool__job;

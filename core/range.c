@@ -22,6 +22,13 @@
  * chunks as it likes, and the core hands a chunk's items out one at a
  * time, so that no item waits behind one that does not return.
  *
+ * Stand-ins (policies with TPOOL_POLICY_STAND_IN, i.e. fixed shares): every
+ * participant index is claimed once per job, by the worker when it joins
+ * or by the caller once its own share is done, whichever comes first; the
+ * caller runs the shares it claims in their participants' names. A call
+ * then waits for a worker only while that worker runs its share, never for
+ * a worker to wake up and start.
+ *
  * The caller runs nothing but the call's own items: it never pops a task
  * (a task it popped could be anybody's, and would run inside the call, with
  * the call's FTZ/DAZ flags). Workers set the call's flags around its items
@@ -82,6 +89,7 @@ static void job_add_done(tpool__job *job, size_t n, size_t items)
 }
 
 static size_t run_share_progress(struct tpool *p, unsigned part);
+static inline bool claim_part(tpool__job *job, unsigned part);
 
 /* Runs participant `part`'s share through range_next; returns the items. */
 static size_t run_share(struct tpool *p, unsigned part)
@@ -107,7 +115,7 @@ uint32_t tpool__job_join(struct tpool *p, unsigned w)
     uint32_t s = atomic_load(&p->job_seq);
     wk->seen_job = s;
     unsigned part = tpool__participant_of(w);
-    if ((s & 1u) && part < job->pub.participants) {
+    if ((s & 1u) && part < job->pub.participants && claim_part(job, part)) {
         flags = job->flags;
         bool flush = job->flags & TPOOL_FLAG_DISABLE_DENORMALS;
         unsigned fpu = tpool__fpu_enter(flush);
@@ -158,6 +166,7 @@ struct tpool__share {
     TPOOL__ALIGNED tpool__asize next; /* CAS by the owner and by helpers */
     tpool__asize end;                 /* the owner's, while it holds LOCKED */
     tpool__a32 state;
+    tpool__a32 claimed; /* stand-ins: 1 once a thread took the index */
 };
 
 /* Whether the loaded policy's range path gives progress (job_lock held). */
@@ -185,8 +194,18 @@ static bool shares_ready(tpool__job *job, unsigned parts)
         atomic_init(&job->shares[k].next, 0);
         atomic_init(&job->shares[k].end, 0);
         atomic_init(&job->shares[k].state, 0);
+        atomic_init(&job->shares[k].claimed, 0);
     }
     return true;
+}
+
+/* Stand-ins: takes participant index `part` for this thread, or false when
+ * another thread has it. */
+static inline bool claim_part(tpool__job *job, unsigned part)
+{
+    return !job->stand_in || (ld_relaxed(&job->shares[part].claimed) == 0
+                              && atomic_exchange_explicit(&job->shares[part].claimed, 1,
+                                                          memory_order_relaxed) == 0);
 }
 
 /* Claims one item of `sh`. */
@@ -520,7 +539,8 @@ static int run_range_path(struct tpool *p)
     tpool__job *job = &p->job;
     const tpool_policy *ops = &p->policy.ops;
     job->shares_on = (job->flags & TPOOL_FLAG_PROGRESS) && policy_progress(p);
-    if (job->shares_on && !shares_ready(job, job->pub.participants))
+    job->stand_in = (ops->flags & TPOOL_POLICY_STAND_IN) != 0;
+    if ((job->shares_on || job->stand_in) && !shares_ready(job, job->pub.participants))
         return TPOOL_ENOMEM;
     if (ops->range_begin)
         ops->range_begin(p->pstate, &job->pub);
@@ -532,6 +552,9 @@ static int run_range_path(struct tpool *p)
         tpool__wake_worker(p, part - 1);
 
     size_t items = run_share(p, 0);
+    for (unsigned part = 1; job->stand_in && part < job->pub.participants; part++)
+        if (claim_part(job, part)) /* its worker has not started: stand in */
+            items += run_share(p, part);
     add_relaxed(&p->outside.items_run, items);
     job_add_done(job, job->pub.n, items);
     caller_wait(p);

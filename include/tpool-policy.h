@@ -20,8 +20,10 @@
  *     slot W may come from several outside threads at once: treat slot W as
  *     shared (a thief, never the owner of a per-slot structure).
  *   - Range path: participants are 0..P-1 (P <= W + 1); participant 0 is the
- *     calling thread and participant p >= 1 is worker p - 1. Each
- *     participant index is used by one thread at a time.
+ *     calling thread and participant p >= 1 is worker p - 1 (or, under a
+ *     policy with TPOOL_POLICY_STAND_IN, the calling thread standing in for
+ *     a worker that has not started). Each participant index is used by
+ *     one thread at a time.
  */
 #ifndef TPOOL_POLICY_H
 #define TPOOL_POLICY_H
@@ -218,6 +220,21 @@ typedef struct tpool_policy {
  * by the loader; the conformance checks "range" and "pool-progress" test it.
  */
 #define TPOOL_POLICY_PROGRESS 0x2u
+
+/*
+ * Range participants are not tied to workers: when the calling thread has
+ * finished participant 0's share, it runs the share of every participant
+ * whose worker has not started on it yet, in that participant's name (the
+ * same index to range_next and to the body), instead of waiting for the
+ * worker to wake up. Each index is still used by one thread at a time, and
+ * which items an index gets is still the policy's alone; only which thread
+ * stands for an index changes. Declare it only when the range path keeps
+ * nothing that worker p - 1's task path touches as well (range calls for
+ * participant p may then come from the calling thread while worker p - 1
+ * pushes and pops). The static policy declares it: its shares are fixed,
+ * and a parked worker no longer delays every call.
+ */
+#define TPOOL_POLICY_STAND_IN 0x4u
 
 /* Signature of the entry point. */
 typedef const tpool_policy *(*tpool_policy_entry_fn)(void);

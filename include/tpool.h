@@ -291,7 +291,11 @@ TPOOL_API int tpool_wait_all(tpool *pool);
 
 /*
  * fn(ctx, begin, end, thread) processes items [begin, end); `thread` is the
- * participant index in [0, T): 0 is the calling thread.
+ * participant index in [0, T): 0 is the calling thread. Each index is used
+ * by one thread at a time during a call (so per-index scratch needs no
+ * lock); under policies whose shares are fixed (static, roundrobin) the
+ * calling thread may run another index's items, in its name, when that
+ * index's worker has not started.
  */
 typedef void (*tpool_range_fn)(void *ctx, size_t begin, size_t end, unsigned thread);
 
