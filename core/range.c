@@ -303,14 +303,32 @@ static size_t run_share_progress(struct tpool *p, unsigned part)
         }
         if (share_refill(p, me, part))
             continue;
-        int h;
-        while ((h = share_help(job, part, &i)) == 1) {
-            fn(ctx, i, i + 1, part);
-            items++;
+        /* Helping. An owner seen inside range_next may leave items in the
+         * policy rather than in its share (a thief's rest), so the policy
+         * is asked again, but only once no owner is inside any more: were
+         * it asked at once, our own LOCKED window would send the others
+         * back to the policy in turn, and two helpers could keep each
+         * other asking for ever (it happened with threads run one at a
+         * time). Our share stays DONE while we wait: nobody waits for us. */
+        bool transit = false;
+        for (unsigned spins = 0;;) {
+            int h = share_help(job, part, &i);
+            if (h == 1) {
+                fn(ctx, i, i + 1, part);
+                items++;
+                continue;
+            }
+            if (h == 0) {
+                if (!transit)
+                    return items;
+                break; /* the owners are out: ask the policy again */
+            }
+            transit = true;
+            if (++spins >= 64)
+                sched_yield(); /* the owner may be waiting for our CPU */
+            else
+                tpool__cpu_relax();
         }
-        if (h == 0)
-            return items;
-        tpool__cpu_relax(); /* an owner is inside range_next: ask again */
     }
 }
 
