@@ -122,8 +122,7 @@ START_TEST(test_progress)
                 for (int where = 0; where < 3; where++) {
                     ndcheck c;
                     ndc_init(&c, shapes[sh].ndim, shapes[sh].range, shapes[sh].tile, threads);
-                    c.slow = true;
-                    c.slow_tile = where == 0 ? 0 : where == 1 ? c.tiles - 1 : c.tiles / 2;
+                    ndc_slow_at(&c, where);
                     ck_assert_int_eq(
                         tpool_parallel_nd(p, c.ndim, c.range, c.tile, nd_tile, &c, &o), 0);
                     char what[256];

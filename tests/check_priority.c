@@ -12,7 +12,6 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
@@ -197,20 +196,9 @@ static void log_tile(void *ctx, size_t begin, size_t end, unsigned thread)
     atomic_fetch_add(&c->caller_tiles, 1);
     gate_open();
     /* Until the worker has run the other tiles (10 s without progress:
-     * give up, and the test fails on the count below). */
-    size_t seen = atomic_load(&c->tiles_run);
-    time_t last = time(NULL);
-    while (seen != c->ntiles - 1) {
-        sched_yield();
-        size_t now = atomic_load(&c->tiles_run);
-        if (now != seen) {
-            seen = now;
-            last = time(NULL);
-        } else if (time(NULL) - last > 10) {
-            atomic_store(&c->gave_up, 1);
-            return;
-        }
-    }
+     * give up, and the test fails on gave_up). */
+    if (tu_wait_count(&c->tiles_run, c->ntiles - 1, 10) != 0)
+        atomic_store(&c->gave_up, 1);
 }
 
 static const struct {

@@ -413,8 +413,7 @@ START_TEST(test_progress)
                 for (int where = 0; where < 3; where++) {
                     ndcheck c;
                     variant_init(&c, var, range, tiles, threads);
-                    c.slow = true;
-                    c.slow_tile = where == 0 ? 0 : where == 1 ? c.tiles - 1 : c.tiles / 2;
+                    ndc_slow_at(&c, where);
                     var->call(as_pp(p), &c, 0);
                     char what[256];
                     snprintf(what, sizeof what,

@@ -95,18 +95,7 @@ static inline void ndc_fail(ndcheck *c, const char *what, const size_t *start,
  * only if no other tile has finished for 10 s, so it cannot hang the suite. */
 static inline void ndc_wait_for_others(ndcheck *c)
 {
-    size_t seen = atomic_load(&c->tiles_done);
-    time_t last = time(NULL);
-    while (seen != c->tiles - 1) {
-        sched_yield();
-        size_t now = atomic_load(&c->tiles_done);
-        if (now != seen) {
-            seen = now;
-            last = time(NULL);
-        } else if (time(NULL) - last > 10) {
-            return;
-        }
-    }
+    (void)tu_wait_count(&c->tiles_done, c->tiles - 1, 10);
 }
 
 /* Called once per tile; `thread` is the participant index, or -1 when the
@@ -174,6 +163,14 @@ static inline void ndc_assert_balanced(ndcheck *c, const char *what)
     ck_assert_msg(behind == 0,
                   "%s: %zu of the other %zu tiles waited behind the slow tile %zu (%zu of "
                   "them ran on its thread afterwards)", what, behind, c->tiles - 1, s, after);
+}
+
+/* Makes one tile wait for all the others: the first (where 0), the last
+ * (1) or the one in the middle (2). */
+static inline void ndc_slow_at(ndcheck *c, int where)
+{
+    c->slow = true;
+    c->slow_tile = where == 0 ? 0 : where == 1 ? c->tiles - 1 : c->tiles / 2;
 }
 
 /*

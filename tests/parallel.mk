@@ -59,6 +59,8 @@ TESTS += check_progress
 check_PROGRAMS += check_progress
 endif
 check_progress_SOURCES = check_progress.c ndcheck.h
+check_progress_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/conformance
+check_progress_LDADD = $(top_builddir)/conformance/libconformance.la $(LDADD)
 
 # a parallel-for runs only its own items, with FTZ/DAZ on those only
 if HAVE_CHECK
