@@ -384,8 +384,10 @@ enum tpc_status tpc_check_pool_progress(tpc_ctx *ctx)
             for (int w = 0; !ctx->failed && w < 3; w++) {
                 progress_ctx c = { .n = n, .waiter = where[w] };
                 c.hits = calloc(n, 1);
-                if (!c.hits)
-                    return tpc_fail(ctx, "out of memory for %zu items", n), TPC_FAIL;
+                if (!c.hits) {
+                    tpc_fail(ctx, "out of memory for %zu items", n);
+                    break;
+                }
                 if (api(ctx, tpool_parallel_range(p, n, progress_item, &c, &o),
                         "tpool_parallel_range", what) == 0) {
                     size_t bad = 0;

@@ -231,8 +231,8 @@ typedef struct tpool_policy {
  * stands for an index changes. Declare it only when the range path keeps
  * nothing that worker p - 1's task path touches as well (range calls for
  * participant p may then come from the calling thread while worker p - 1
- * pushes and pops). The static policy declares it: its shares are fixed,
- * and a parked worker no longer delays every call.
+ * pushes and pops). static and roundrobin declare it: their shares are
+ * fixed, and a parked or descheduled worker no longer delays every call.
  */
 #define TPOOL_POLICY_STAND_IN 0x4u
 

@@ -311,7 +311,7 @@ typedef struct tpool_range_opts {
 #define TPOOL_FLAG_YIELD_WORKERS 0x2u     /* workers park right after the call */
 /*
  * Progress, as pthreadpool gives it (every call of the drop-in sets it):
- * items are handed out one at a time (fn always gets end == begin + 1; for
+ * items are handed out one at a time (fn gets end == begin + 1; for
  * tpool_parallel_nd, one tile) and any idle participant can take any item
  * that has not started, so an item may wait for other items of the same
  * call, e.g. item 0 spinning until every other item has run, and the call
@@ -319,9 +319,10 @@ typedef struct tpool_range_opts {
  * (tpool-info --policies: "progress: yes"; stealing, dynamic, fifo,
  * priority, and roundrobin with "steal": true); static and roundrobin
  * without stealing assign items to participants and cannot give it. A call
- * that runs inline (T == 1, fewer items than min_work_size, nested) runs
- * its items in order on the caller, where an item that waits for a later
- * one never returns. Costs one atomic operation per item.
+ * that runs inline (T == 1, fewer items than min_work_size, nested) gets
+ * all its items in one call of fn, in order on the caller, where an item
+ * that waits for a later one never returns. Costs one atomic operation per
+ * item.
  */
 #define TPOOL_FLAG_PROGRESS 0x4u
 
