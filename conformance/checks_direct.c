@@ -45,6 +45,24 @@ static int dcreate(tpc_ctx *ctx, unsigned threads, dstate *d)
     return 0;
 }
 
+/* The state's progress: range_progress when the policy has it, else the
+ * descriptor's TPOOL_POLICY_PROGRESS. */
+static int dprogress(const dstate *d)
+{
+    return d->ops->range_progress ? d->ops->range_progress(d->state) != 0
+                                  : (d->ops->flags & TPOOL_POLICY_PROGRESS) != 0;
+}
+
+int tpc_progress(tpc_ctx *ctx, unsigned threads)
+{
+    dstate d;
+    if (dcreate(ctx, threads, &d))
+        return -1;
+    int progress = dprogress(&d);
+    d.ops->destroy(d.state);
+    return progress;
+}
+
 /* ---- tasks we own, and what happened to each ---------------------------------- */
 
 typedef struct {
@@ -570,6 +588,8 @@ typedef struct {
     pthread_mutex_t lock;
     _Atomic int failed;
     const char *mode;
+    int progress;            /* the state declares progress */
+    int threaded;            /* a thread per participant */
 } range_run;
 
 static void range_fail(range_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -590,8 +610,20 @@ static void range_fail(range_run *r, const char *fmt, ...)
 static int range_step(range_run *r, unsigned p)
 {
     size_t b = 0, e = 0;
-    if (atomic_load(&r->failed) || !r->d->ops->range_next(r->d->state, p, &b, &e))
+    if (atomic_load(&r->failed))
         return 0;
+    if (!r->d->ops->range_next(r->d->state, p, &b, &e)) {
+        /* Exact only when one thread calls: then nothing is in flight. */
+        size_t handed = atomic_load(&r->handed);
+        if (r->progress && !r->threaded && handed < r->n)
+            range_fail(r, "range_next returned 0 to participant %u while %zu of n=%zu items "
+                       "were never handed out, P=%u participants (%s), and the policy "
+                       "declares progress: it may return 0 only once every item was handed "
+                       "out (an idle participant must be able to get any item), or it must "
+                       "not declare TPOOL_POLICY_PROGRESS", p, r->n - handed, r->n, r->parts,
+                       r->mode);
+        return 0;
+    }
     if (b >= e || e > r->n) {
         range_fail(r, "range_next for participant %u returned [%zu, %zu) for a job of n=%zu "
                    "items, P=%u participants (%s): %s", p, b, e, r->n, r->parts, r->mode,
@@ -625,13 +657,14 @@ static void *range_main(void *arg)
  * over the participants) or from a thread per participant, with or without
  * a cost function in the job. */
 static int range_job_run(tpc_ctx *ctx, dstate *d, size_t n, unsigned parts, int threaded,
-                         int with_cost)
+                         int with_cost, int progress)
 {
     char mode[128];
     snprintf(mode, sizeof mode, "T=%u, %s%s", d->threads,
              threaded ? "a thread per participant" : "one thread calling in turn",
              with_cost ? ", job with a cost function" : "");
-    range_run r = { .ctx = ctx, .d = d, .n = n, .parts = parts, .mode = mode };
+    range_run r = { .ctx = ctx, .d = d, .n = n, .parts = parts, .mode = mode,
+                    .progress = progress, .threaded = threaded };
     r.hits = calloc(n, 1);
     pthread_mutex_init(&r.lock, NULL);
     if (!r.hits)
@@ -712,6 +745,8 @@ enum tpc_status tpc_check_range(tpc_ctx *ctx)
         dstate d;
         if (dcreate(ctx, s->opt->threads[k], &d))
             return TPC_FAIL;
+        /* A policy that declares progress may not give up on items early. */
+        int progress = dprogress(&d);
         int rc = 0;
         for (size_t z = 0; rc == 0 && z < sizeof sizes / sizeof sizes[0]; z++) {
             size_t n = sizes[z];
@@ -721,13 +756,14 @@ enum tpc_status tpc_check_range(tpc_ctx *ctx)
             for (unsigned q = 0; rc == 0 && q < 2; q++)
                 for (int threaded = 0; rc == 0 && threaded < 2; threaded++)
                     for (int cost = 0; rc == 0 && cost < 2; cost++)
-                        rc = range_job_run(ctx, &d, n, parts[q], threaded, cost);
+                        rc = range_job_run(ctx, &d, n, parts[q], threaded, cost, progress);
         }
         d.ops->destroy(d.state);
         if (rc)
             return TPC_FAIL;
         tpc_note(ctx, "T=%u: jobs of 1..100003 items on 1 and %u participants, with and "
-                 "without a cost function", d.threads, d.workers + 1);
+                 "without a cost function%s", d.threads, d.workers + 1,
+                 progress ? " (progress: no early 0)" : "");
     }
     return TPC_PASS;
 }

@@ -434,6 +434,111 @@ enum tpc_status tpc_check_pool_range(tpc_ctx *ctx)
     return TPC_PASS;
 }
 
+/* ---- pool-progress ------------------------------------------------------------------- */
+
+typedef struct {
+    size_t n, waiter;
+    _Atomic unsigned char *hits;
+    _Atomic size_t others;  /* items other than the waiter that have run */
+    _Atomic int gave_up;    /* the waiter saw no progress for 10 s */
+    _Atomic int not_one;    /* a call of the body got other than one item */
+} progress_ctx;
+
+/* The waiter spins until every other item has run; it gives up after 10 s
+ * without progress, so that a policy without progress fails the check
+ * instead of hanging it. */
+static void progress_item(void *arg, size_t begin, size_t end, unsigned thread)
+{
+    (void)thread;
+    progress_ctx *c = arg;
+    if (end != begin + 1)
+        atomic_store(&c->not_one, 1);
+    for (size_t i = begin; i < end; i++) {
+        atomic_fetch_add(&c->hits[i], 1);
+        if (i != c->waiter) {
+            atomic_fetch_add(&c->others, 1);
+            continue;
+        }
+        size_t seen = atomic_load(&c->others);
+        time_t last = time(NULL);
+        while (seen != c->n - 1) {
+            sched_yield();
+            size_t now = atomic_load(&c->others);
+            if (now != seen) {
+                seen = now;
+                last = time(NULL);
+            } else if (time(NULL) - last > 10) {
+                atomic_store(&c->gave_up, 1);
+                break;
+            }
+        }
+    }
+}
+
+enum tpc_status tpc_check_pool_progress(tpc_ctx *ctx)
+{
+    const tpc_session *s = ctx->s;
+    int progress = tpc_progress(ctx, tpc_max_threads(s));
+    if (progress < 0)
+        return TPC_FAIL;
+    if (!progress)
+        return tpc_skip(ctx, "the policy does not give progress with params %s (no "
+                        "TPOOL_POLICY_PROGRESS, or range_progress said 0): an item of a "
+                        "parallel-for that waits for another may wait forever under it",
+                        tpc_params_text(s));
+    static const size_t sizes[] = { 2, 7, 100, 1000 };
+    tpool_range_opts o = { .flags = TPOOL_FLAG_PROGRESS };
+    for (unsigned k = 0; k < s->opt->nthreads; k++) {
+        unsigned T = s->opt->threads[k];
+        if (T < 2)
+            continue; /* one thread runs the items in order: nothing to show */
+        tpool *p = tpc_pool(ctx, T);
+        if (!p)
+            return TPC_FAIL;
+        char what[64];
+        snprintf(what, sizeof what, "T=%u", T);
+        for (size_t z = 0; !ctx->failed && z < sizeof sizes / sizeof sizes[0]; z++) {
+            size_t n = sizes[z], where[] = { 0, n / 2, n - 1 };
+            for (int w = 0; !ctx->failed && w < 3; w++) {
+                progress_ctx c = { .n = n, .waiter = where[w] };
+                c.hits = calloc(n, 1);
+                if (!c.hits) {
+                    tpc_fail(ctx, "out of memory for %zu items", n);
+                    break;
+                }
+                if (api(ctx, tpool_parallel_range(p, n, progress_item, &c, &o),
+                        "tpool_parallel_range", what) == 0) {
+                    size_t bad = 0;
+                    for (size_t i = 0; i < n; i++)
+                        bad += c.hits[i] != 1;
+                    if (atomic_load(&c.gave_up))
+                        tpc_fail(ctx, "%s, n=%zu: item %zu waited for the others and none "
+                                 "ran for 10 s (%zu of %zu had run): with "
+                                 "TPOOL_FLAG_PROGRESS an idle participant must be able to "
+                                 "get any item not started (range path: range_next returns "
+                                 "0 only once every item was handed out; tile path: any "
+                                 "worker pops any task), or the policy must not declare "
+                                 "TPOOL_POLICY_PROGRESS", what, n, where[w],
+                                 atomic_load(&c.others), n - 1);
+                    else if (atomic_load(&c.not_one))
+                        tpc_fail(ctx, "%s, n=%zu: the body got more than one item per call "
+                                 "in a call with TPOOL_FLAG_PROGRESS", what, n);
+                    else if (bad)
+                        tpc_fail(ctx, "%s, n=%zu: %zu items not run exactly once", what, n,
+                                 bad);
+                }
+                free((void *)c.hits);
+            }
+        }
+        api(ctx, tpool_destroy(p), "tpool_destroy", what);
+        if (ctx->failed)
+            return TPC_FAIL;
+        tpc_note(ctx, "%s: an item (first, middle, last) waited for all the others; "
+                 "2..1000 items", what);
+    }
+    return TPC_PASS;
+}
+
 /* ---- pool-mixed ----------------------------------------------------------------------- */
 
 typedef struct {

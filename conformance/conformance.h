@@ -124,6 +124,11 @@ tpool *tpc_pool(tpc_ctx *ctx, unsigned threads);
 /* The same with the workers' spin budget set to spin_us (-1: the default). */
 tpool *tpc_pool_spin(tpc_ctx *ctx, unsigned threads, long spin_us);
 
+/* Whether a state of the session's policy for `threads` gives parallel-for
+ * progress (range_progress, or the TPOOL_POLICY_PROGRESS flag): 1 or 0, or
+ * -1 with the check failed when create refused. */
+int tpc_progress(tpc_ctx *ctx, unsigned threads);
+
 /* The check functions, one per file of checks. */
 enum tpc_status tpc_check_create(tpc_ctx *ctx);
 enum tpc_status tpc_check_push_pop(tpc_ctx *ctx);
@@ -136,6 +141,7 @@ enum tpc_status tpc_check_pool_wake(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_nested(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_fork_join(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_range(tpc_ctx *ctx);
+enum tpc_status tpc_check_pool_progress(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_mixed(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_cancel(tpc_ctx *ctx);
 enum tpc_status tpc_check_pool_resize(tpc_ctx *ctx);

@@ -29,7 +29,8 @@ const tpc_check tpc_checks[] = {
       "gives it work (push's answer names it, or is TPOOL_WAKE_ANY)", tpc_check_wake },
     { "range", TPC_DIRECT, "range_begin/range_next/range_end hand out every item "
       "exactly once, alone and with a thread per participant, with and without a cost "
-      "function in the job", tpc_check_range },
+      "function in the job (and, for a policy that gives progress, return 0 only once "
+      "every item was handed out)", tpc_check_range },
     { "resize", TPC_DIRECT, "after resize, push and pop work on the new slots "
       "(or the refused state keeps the old ones)", tpc_check_resize },
     { "pool-tasks", TPC_POOL, "a pool runs every submitted task exactly once, "
@@ -42,6 +43,9 @@ const tpc_check tpc_checks[] = {
       "completes", tpc_check_pool_fork_join },
     { "pool-range", TPC_POOL, "parallel-for, with and without a cost function, "
       "visits every index exactly once, thread indices in range", tpc_check_pool_range },
+    { "pool-progress", TPC_POOL, "(policies that give progress) a "
+      "parallel-for with TPOOL_FLAG_PROGRESS completes although one item waits "
+      "for all the others", tpc_check_pool_progress },
     { "pool-mixed", TPC_POOL, "tasks and parallel-for calls from several threads "
       "on one pool", tpc_check_pool_mixed },
     { "pool-cancel", TPC_POOL, "destroy in cancel mode: every task ran or was "

@@ -206,6 +206,7 @@ static void copy_ops(tpool_policy *dst, const tpool_policy *src)
     CLIP(stats_read);
     CLIP(stats_reset);
     CLIP(flags);
+    CLIP(range_progress);
 #undef CLIP
 }
 

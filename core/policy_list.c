@@ -166,6 +166,7 @@ static int add_info(tpool_policy_info **list, size_t *n, size_t *cap, const char
     json_decref(pj);
     if (!info->params_json)
         return TPOOL_ENOMEM;
+    info->progress = (ops->flags & TPOOL_POLICY_PROGRESS) != 0;
     (*n)++;
     return 0;
 }

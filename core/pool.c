@@ -352,14 +352,16 @@ void tpool__park_worker(struct tpool *p, unsigned w, bool (*ready)(void *), void
 
 static void free_pool(struct tpool *p)
 {
-    if (p->pstate)
+    if (p->pstate) {
+        tpool__tiles_drain(p);
         p->policy.ops.destroy(p->pstate);
+    }
     tpool__policy_unload(&p->policy);
     tpool__retired_free(p);
     tpool_config_free(p->cfg);
     pthread_mutex_destroy(&p->job_lock);
     pthread_mutex_destroy(&p->root.lock);
-    free(p->job.tiles);
+    tpool__job_free(p);
     if (p->w)
         for (unsigned i = 0, n = ld_relaxed(&p->nalloc); i < n; i++)
             free(p->w[i]);
@@ -576,7 +578,7 @@ int tpool_create_from_text(const char *json, tpool **out, tpool_error *err)
 static void free_forked_pool(struct tpool *p)
 {
     tpool__policy_unload(&p->policy); /* the loader's lock is fresh here */
-    free(p->job.tiles);
+    tpool__job_free(p);
     for (unsigned i = 0, n = ld_relaxed(&p->nalloc); i < n; i++)
         free(p->w[i]);
     free(p->w);

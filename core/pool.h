@@ -118,6 +118,11 @@ static inline uint64_t tpool__group_pending(struct tpool_group *g)
     return (s - f) & (UINT64_MAX >> TPOOL__FIN_SHIFT);
 }
 
+/* Tile blocks a pool keeps for reuse (range.c); a call finding all of them
+ * still referenced by queued tiles allocates one that is freed with its
+ * last tile. */
+#define TPOOL__TILE_BLOCKS 4
+
 /* The state of the one active parallel-for (callers are serialised). */
 typedef struct tpool__job {
     /* Written by the caller before publishing (release on job_seq). */
@@ -131,9 +136,17 @@ typedef struct tpool__job {
     tpool__a32 active;     /* workers inside the job (see pool.c) */
     tpool__a32 caller_sleeping; /* caller parked on `wake` */
     tpool__a32 wake;       /* futex word: set to 1 when done reaches n */
-    /* Tile tasks for via_tasks jobs; grown as needed, reused across jobs. */
-    tpool__task *tiles;
-    size_t tiles_cap;
+    /* Tile path (range.c): blocks of tile tasks, reused once no tile of
+     * theirs is queued any more. Only the caller (under job_lock) and
+     * tpool__job_free touch the array. */
+    struct tpool__tile_block *tile_blocks[TPOOL__TILE_BLOCKS];
+    /* Range path with progress (range.c): one share per participant,
+     * allocated by callers under job_lock; shares_on is written before the
+     * job is published. */
+    bool shares_on;
+    bool stand_in; /* the policy has TPOOL_POLICY_STAND_IN */
+    struct tpool__share *shares;
+    unsigned shares_cap;
 } tpool__job;
 
 struct tpool {
@@ -393,7 +406,17 @@ int tpool__group_wait(struct tpool_group *g);
 /* Worker w takes part in the open range job, if it has a participant index
  * in it; returns the job's flags (0 when it did not take part). */
 uint32_t tpool__job_join(struct tpool *p, unsigned w);
+/* Runs a popped tile task (a parallel-for's tile, or one left queued by a
+ * call that has returned, which only drops its reference); `slot` is the
+ * popper's slot index (a worker index or TPOOL__OUTSIDE). */
 void tpool__run_tile(struct tpool *p, tpool__task *t, unsigned slot);
+/* Pool destruction, workers stopped: pops and drops the tile tasks that
+ * calls left queued, so that the policy holds no task when it is destroyed. */
+void tpool__tiles_drain(struct tpool *p);
+/* Frees the tile blocks and shares of the pool's job (after
+ * tpool__tiles_drain, or in a pool inherited through fork(), whose queues
+ * are never touched). */
+void tpool__job_free(struct tpool *p);
 /*
  * tpool_parallel_range with the inline test made on `work` items rather than
  * n (the N-d engine counts elements, not tiles), and with the context that

@@ -4,8 +4,10 @@
  * Every parallelize and compute function fills a tpool__nd with its ranges
  * and tiles (1 on the dimensions it does not tile) and an invoke function
  * that calls the user's function in its own signature, and runs it through
- * the N-d engine, that is through the pool's policy. A pthreadpool_t is the
- * tpool itself.
+ * the N-d engine, that is through the pool's policy; the 1-d ones go to the
+ * linear engine directly, with bodies that call the user's function. Every
+ * call asks for progress (TPOOL_FLAG_PROGRESS), pthreadpool's semantics. A
+ * pthreadpool_t is the tpool itself.
  */
 #define _GNU_SOURCE
 #include "pthreadpool.h"
@@ -207,11 +209,37 @@ static inline bool serial(pthreadpool_t pool, uint32_t flags)
            && !(flags & PTHREADPOOL_FLAG_DISABLE_DENORMALS);
 }
 
+/* The options of a call with pthreadpool `flags`. pthreadpool's semantics:
+ * items one at a time, any idle thread takes any item not started (an item
+ * may wait for the others). */
+static tpool_range_opts opts_of(uint32_t flags)
+{
+    tpool_range_opts opts = { .flags = TPOOL_FLAG_PROGRESS };
+    if (flags & PTHREADPOOL_FLAG_DISABLE_DENORMALS)
+        opts.flags |= TPOOL_FLAG_DISABLE_DENORMALS;
+    if (flags & PTHREADPOOL_FLAG_YIELD_WORKERS)
+        opts.flags |= TPOOL_FLAG_YIELD_WORKERS;
+    return opts;
+}
+
+/* Errors cannot be returned: out of memory (a queue policy's tile tasks) or
+ * a pool inherited through fork() (no workers in this process) is retried
+ * on the caller alone, which needs neither; anything else is reported. */
+static void report(int rc, unsigned ndim)
+{
+    if (rc)
+        fprintf(stderr, "pthreadpool: a %u-d grid was not processed: %s\n", ndim,
+                tpool_strerror(rc));
+}
+
+static bool retry_alone(int rc)
+{
+    return rc == TPOOL_ENOMEM || rc == TPOOL_ESHUTDOWN;
+}
+
 /*
  * Runs one grid; `range` and `tile` have `ndim` entries, a zero tile meaning
- * the whole dimension. Errors cannot be returned: out of memory (a queue
- * policy's tile tasks) falls back to running on the caller, which needs no
- * memory; a tile count beyond size_t cannot run at all and is reported.
+ * the whole dimension.
  */
 static void run(pthreadpool_t pool, tpool__nd_invoke invoke, void (*fn)(void), void *ctx,
                 uint32_t uarch, unsigned ndim, const size_t *range, const size_t *tile,
@@ -222,19 +250,99 @@ static void run(pthreadpool_t pool, tpool__nd_invoke invoke, void (*fn)(void), v
         nd.range[d] = range[d];
         nd.tile[d] = tile[d] ? tile[d] : range[d];
     }
-    tpool_range_opts opts = { .flags = 0 };
-    if (flags & PTHREADPOOL_FLAG_DISABLE_DENORMALS)
-        opts.flags |= TPOOL_FLAG_DISABLE_DENORMALS;
-    if (flags & PTHREADPOOL_FLAG_YIELD_WORKERS)
-        opts.flags |= TPOOL_FLAG_YIELD_WORKERS;
+    tpool_range_opts opts = opts_of(flags);
     int rc = tpool__nd_run(as_tpool(pool), &nd, &opts);
-    /* No memory for tiles, or a pool inherited through fork() (no workers
-     * in this process): the caller does the work alone. */
-    if (rc == TPOOL_ENOMEM || rc == TPOOL_ESHUTDOWN)
+    if (retry_alone(rc))
         rc = tpool__nd_run(NULL, &nd, &opts);
-    if (rc)
-        fprintf(stderr, "pthreadpool: a %u-d grid was not processed: %s\n", ndim,
-                tpool_strerror(rc));
+    report(rc, ndim);
+}
+
+/*
+ * 1-d calls skip the N-d engine: the range's numbers are the tiles, and the
+ * body calls the user's function straight from them. With progress each
+ * range handed out is one tile, so this saves a call per item of the
+ * commonest functions.
+ */
+typedef struct line {
+    void (*fn)(void);
+    void *ctx;
+    uint32_t uarch;
+    size_t range, tile; /* tile >= 1 */
+} line;
+
+/* Each body runs a single item (with progress, every range is one) as a
+ * tail call, several in a loop out of line, in order. */
+__attribute__((noinline)) static void loop_1d(const line *l, size_t begin, size_t end)
+{
+    for (size_t i = begin; i < end; i++)
+        ((pthreadpool_task_1d_t)l->fn)(l->ctx, i);
+}
+
+static void line_1d(void *arg, size_t begin, size_t end, unsigned thread)
+{
+    (void)thread;
+    const line *l = arg;
+    if (end - begin == 1)
+        ((pthreadpool_task_1d_t)l->fn)(l->ctx, begin);
+    else
+        loop_1d(l, begin, end);
+}
+
+__attribute__((noinline)) static void loop_1d_uarch(const line *l, size_t begin, size_t end)
+{
+    for (size_t i = begin; i < end; i++)
+        ((pthreadpool_task_1d_with_id_t)l->fn)(l->ctx, l->uarch, i);
+}
+
+static void line_1d_uarch(void *arg, size_t begin, size_t end, unsigned thread)
+{
+    (void)thread;
+    const line *l = arg;
+    if (end - begin == 1)
+        ((pthreadpool_task_1d_with_id_t)l->fn)(l->ctx, l->uarch, begin);
+    else
+        loop_1d_uarch(l, begin, end);
+}
+
+/* Tile i, which exists: its start is below the range. */
+static inline void tile_1d(const line *l, size_t i)
+{
+    size_t start = i * l->tile;
+    ((pthreadpool_task_1d_tile_1d_t)l->fn)(l->ctx, start,
+                                           l->range - start < l->tile ? l->range - start
+                                                                      : l->tile);
+}
+
+__attribute__((noinline)) static void loop_1d_tile(const line *l, size_t begin, size_t end)
+{
+    for (size_t i = begin; i < end; i++)
+        tile_1d(l, i);
+}
+
+static void line_1d_tile(void *arg, size_t begin, size_t end, unsigned thread)
+{
+    (void)thread;
+    const line *l = arg;
+    if (end - begin == 1)
+        tile_1d(l, begin);
+    else
+        loop_1d_tile(l, begin, end);
+}
+
+/* Runs a 1-d call of `range` items in tiles of `tile` (0: the whole range). */
+static void run_line(pthreadpool_t pool, tpool_range_fn body, void (*fn)(void), void *ctx,
+                     uint32_t uarch, size_t range, size_t tile, uint32_t flags)
+{
+    if (range == 0)
+        return; /* pthreadpool accepts any tile here */
+    line l = { .fn = fn, .ctx = ctx, .uarch = uarch, .range = range,
+               .tile = tile ? tile : range };
+    size_t tiles = range / l.tile + (range % l.tile != 0);
+    tpool_range_opts opts = opts_of(flags);
+    int rc = tpool__parallel_range(as_tpool(pool), tiles, range, body, &l, &opts, ctx);
+    if (retry_alone(rc))
+        rc = tpool__parallel_range(NULL, tiles, range, body, &l, &opts, ctx);
+    report(rc, 1);
 }
 
 #define FN(f) ((void (*)(void))(f))
@@ -245,9 +353,6 @@ static void run(pthreadpool_t pool, tpool__nd_invoke invoke, void (*fn)(void), v
 
 /* The untiled dimensions pass their index; tiled ones pass start and size,
  * the starts first, as in pthreadpool's loops. */
-INVOKER(call_1d) { ((pthreadpool_task_1d_t)nd->fn)(CTX, s[0]); }
-INVOKER(call_1d_uarch) { ((pthreadpool_task_1d_with_id_t)nd->fn)(CTX, UARCH, s[0]); }
-INVOKER(call_1d_tile_1d) { ((pthreadpool_task_1d_tile_1d_t)nd->fn)(CTX, s[0], z[0]); }
 INVOKER(call_2d) { ((pthreadpool_task_2d_t)nd->fn)(CTX, s[0], s[1]); }
 INVOKER(call_2d_tile_1d) { ((pthreadpool_task_2d_tile_1d_t)nd->fn)(CTX, s[0], s[1], z[1]); }
 INVOKER(call_2d_tile_2d)
@@ -331,7 +436,7 @@ void pthreadpool_parallelize_1d(pthreadpool_t pool, pthreadpool_task_1d_t fn, vo
             fn(ctx, i);
         return;
     }
-    run(pool, call_1d, FN(fn), ctx, 0, 1, R(range), T(1), flags);
+    run_line(pool, line_1d, FN(fn), ctx, 0, range, 1, flags);
 }
 
 void pthreadpool_parallelize_1d_with_uarch(pthreadpool_t pool,
@@ -340,7 +445,7 @@ void pthreadpool_parallelize_1d_with_uarch(pthreadpool_t pool,
                                            uint32_t max_uarch_index, size_t range,
                                            uint32_t flags)
 {
-    run(pool, call_1d_uarch, FN(fn), ctx, default_uarch_index, 1, R(range), T(1), flags);
+    run_line(pool, line_1d_uarch, FN(fn), ctx, default_uarch_index, range, 1, flags);
 }
 
 void pthreadpool_parallelize_1d_tile_1d(pthreadpool_t pool, pthreadpool_task_1d_tile_1d_t fn,
@@ -353,7 +458,7 @@ void pthreadpool_parallelize_1d_tile_1d(pthreadpool_t pool, pthreadpool_task_1d_
         }
         return;
     }
-    run(pool, call_1d_tile_1d, FN(fn), ctx, 0, 1, R(range), T(tile), flags);
+    run_line(pool, line_1d_tile, FN(fn), ctx, 0, range, tile, flags);
 }
 
 void pthreadpool_parallelize_2d(pthreadpool_t pool, pthreadpool_task_2d_t fn, void *ctx,
@@ -513,13 +618,13 @@ void pthreadpool_parallelize_6d_tile_2d(pthreadpool_t pool, pthreadpool_task_6d_
 void pthreadpool_compute_1d(pthreadpool_t pool, pthreadpool_function_1d_t fn, void *arg,
                             size_t range)
 {
-    run(pool, call_1d, FN(fn), arg, 0, 1, R(range), T(1), 0);
+    run_line(pool, line_1d, FN(fn), arg, 0, range, 1, 0);
 }
 
 void pthreadpool_compute_1d_tiled(pthreadpool_t pool, pthreadpool_function_1d_tiled_t fn,
                                   void *arg, size_t range, size_t tile)
 {
-    run(pool, call_1d_tile_1d, FN(fn), arg, 0, 1, R(range), T(tile), 0);
+    run_line(pool, line_1d_tile, FN(fn), arg, 0, range, tile, 0);
 }
 
 void pthreadpool_compute_2d(pthreadpool_t pool, pthreadpool_function_2d_t fn, void *arg,

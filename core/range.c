@@ -12,14 +12,62 @@
  *     and only then reading job_seq (both seq_cst), so either the caller
  *     sees it active or it sees the job closed.
  *   - tile path (no range_next): the range is cut into tiles that are pushed
- *     as tasks through the policy's own push/pop; the caller pops and runs
- *     work from the outside slot until done == n. Every tile is popped before
- *     it finishes, so no tile is left in a queue when the call returns.
+ *     as tasks through the policy's own push/pop, so the policy orders them
+ *     as it orders tasks (see "Tiles" below).
  * `wake` is a generation counter the caller sleeps on; a stale increment can
  * only cause a spurious wake-up, never an early return.
+ *
+ * Progress on the range path (a call with TPOOL_FLAG_PROGRESS, under a
+ * policy that gives progress: see "Shares" below): the policy hands out
+ * chunks as it likes, and the core hands a chunk's items out one at a
+ * time, so that no item waits behind one that does not return.
+ *
+ * Stand-ins (policies with TPOOL_POLICY_STAND_IN, i.e. fixed shares): every
+ * participant index is claimed once per job, by the worker when it joins
+ * or by the caller once its own share is done, whichever comes first; the
+ * caller runs the shares it claims in their participants' names. A call
+ * then waits for a worker only while that worker runs its share, never for
+ * a worker to wake up and start.
+ *
+ * The caller runs nothing but the call's own items: it never pops a task
+ * (a task it popped could be anybody's, and would run inside the call, with
+ * the call's FTZ/DAZ flags). Workers set the call's flags around its items
+ * only, so the next thing they run sees their own MXCSR again.
+ *
+ * Tiles. A tile is a task that stands for items [begin, end); its items are
+ * claimed through a cursor `next` with atomic operations, so a tile's items
+ * can be run by whoever claims them:
+ *   - a thread that pops the tile claims its items: all that are left at
+ *     once, or, in a call with TPOOL_FLAG_PROGRESS, one at a time;
+ *   - the caller does not pop: it claims items directly, from the last tile
+ *     down to the first while the workers pop from the front (so the two
+ *     meet once, instead of contending tile after tile), or, when the call
+ *     has a cost function, largest estimated cost first (ties in index
+ *     order), the order priority gives such tiles (LPT).
+ * A tile popped after every item of it was claimed (by the caller, or by an
+ * earlier popper) is a "spent" tile and only drops its reference. Since the
+ * caller does not pop, spent tiles may still be queued when the call
+ * returns: the call waits for its items, never for its tiles (a worker
+ * blocked in an unrelated task cannot hold the call up). Tiles therefore
+ * live in a reference-counted block (one reference per queued or running
+ * copy, one for the caller); the pool keeps TPOOL__TILE_BLOCKS blocks and
+ * reuses one once its count is 0, and a call that finds none free takes a
+ * block of its own, freed with its last reference.
+ *
+ * Progress (TPOOL_FLAG_PROGRESS): a thread that pops a tile claims one item
+ * and, if items are left, pushes the tile again before it runs that item,
+ * so the rest stays reachable by any idle worker through the policy's
+ * queue, whatever the claimed item does. Invariant: a tile with unclaimed
+ * items is queued, or popped by a thread that is between its claim and
+ * that push (which never blocks). With a policy whose pop lets any idle
+ * worker take any queued task (TPOOL_POLICY_PROGRESS), an item that waits
+ * for other items therefore never strands them.
  */
 #define _GNU_SOURCE
+#include <sched.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "clock.h"
 #include "fpu.h"
@@ -40,10 +88,15 @@ static void job_add_done(tpool__job *job, size_t n, size_t items)
     }
 }
 
+static size_t run_share_progress(struct tpool *p, unsigned part);
+static inline bool claim_part(tpool__job *job, unsigned part);
+
 /* Runs participant `part`'s share through range_next; returns the items. */
 static size_t run_share(struct tpool *p, unsigned part)
 {
     tpool__job *job = &p->job;
+    if (job->shares_on)
+        return run_share_progress(p, part);
     int (*next)(void *, unsigned, size_t *, size_t *) = p->policy.ops.range_next;
     size_t begin, end, items = 0;
     while (next(p->pstate, part, &begin, &end)) {
@@ -62,7 +115,7 @@ uint32_t tpool__job_join(struct tpool *p, unsigned w)
     uint32_t s = atomic_load(&p->job_seq);
     wk->seen_job = s;
     unsigned part = tpool__participant_of(w);
-    if ((s & 1u) && part < job->pub.participants) {
+    if ((s & 1u) && part < job->pub.participants && claim_part(job, part)) {
         flags = job->flags;
         bool flush = job->flags & TPOOL_FLAG_DISABLE_DENORMALS;
         unsigned fpu = tpool__fpu_enter(flush);
@@ -75,35 +128,413 @@ uint32_t tpool__job_join(struct tpool *p, unsigned w)
     return flags;
 }
 
-void tpool__run_tile(struct tpool *p, tpool__task *t, unsigned slot)
+/* ---- shares: progress on the range path ------------------------------------
+ *
+ * Each participant p has a share on its own cache line: the chunk it took
+ * from the policy last, as [next, end), whose items anyone may claim one at
+ * a time with a CAS on `next`. The owner claims from its share, runs the
+ * item, and so on; with the share empty it asks the policy for the next
+ * chunk (refill). A participant that the policy has nothing more for helps:
+ * it claims single items from the other shares. An item is therefore
+ * started as soon as it is claimed, and every item handed out but not
+ * claimed sits in a share where every idle participant looks.
+ *
+ * `state`: the number of helpers inside the share (they read next and end
+ * as a pair, so the owner may not change them meanwhile), SHARE_LOCKED
+ * while the owner refills (inside range_next: helpers keep away), or
+ * SHARE_DONE once the policy had nothing more for the owner (the share is
+ * empty; helpers skip it). Transitions: count <-> count +- 1 (helpers),
+ * 0 or DONE -> LOCKED (owner, CAS), LOCKED -> 0 or DONE (owner, release).
+ *
+ * Leaving. A participant leaves when range_next gave it nothing, and then a
+ * look at every share found no item and no owner LOCKED. That is enough
+ * because the policy gives progress: range_next returns 0 only when every
+ * item has been handed out, or is being handed out by a range_next running
+ * at the same time. The owner of such a call locked its share and issued a
+ * seq_cst fence before range_next changed the policy's state; the helper
+ * issues one after its own range_next saw that state (or any later one:
+ * the policy's words may have been rewritten by others since, which is why
+ * release and acquire fences would not do), so it sees the share LOCKED,
+ * or the owner done with it (the chunk in its share, published before the
+ * release store of `state`). Seeing a LOCKED share, a helper asks the
+ * policy again. One fence per chunk and per helper's look.
+ */
+#define SHARE_DONE (1u << 30)
+#define SHARE_LOCKED (1u << 31)
+
+struct tpool__share {
+    TPOOL__ALIGNED tpool__asize next; /* CAS by the owner and by helpers */
+    tpool__asize end;                 /* the owner's, while it holds LOCKED */
+    tpool__a32 state;
+    tpool__a32 claimed; /* stand-ins: 1 once a thread took the index */
+};
+
+/* Whether the loaded policy's range path gives progress (job_lock held). */
+static bool policy_progress(struct tpool *p)
 {
-    tpool__job *job = &p->job;
-    /* W is stable while a job runs: resizes take job_lock. */
-    unsigned part = slot < ld_relaxed(&p->workers) ? tpool__participant_of(slot) : 0;
-    size_t items = t->end - t->begin, n = job->pub.n;
-    bool flush = job->flags & TPOOL_FLAG_DISABLE_DENORMALS;
-    unsigned fpu = tpool__fpu_enter(flush);
-    job->fn(job->ctx, t->begin, t->end, part);
-    tpool__fpu_leave(flush, fpu);
-    add_relaxed(&tpool__counters_of(p, slot)->items_run, items);
-    job_add_done(job, n, items); /* the last touch of the tile and the job */
+    const tpool_policy *ops = &p->policy.ops;
+    if (ops->range_progress)
+        return ops->range_progress(p->pstate) != 0;
+    return (ops->flags & TPOOL_POLICY_PROGRESS) != 0;
 }
 
-/* The caller waits for done == n: spins for the spin budget, then sleeps.
- * In the tile path it keeps running whatever the outside slot is handed. */
-static void caller_wait(struct tpool *p, bool help)
+/* Shares for `parts` participants, reset for a new job (job_lock held,
+ * before the job is published). false: no memory. */
+static bool shares_ready(tpool__job *job, unsigned parts)
+{
+    if (parts > job->shares_cap) {
+        struct tpool__share *sh = aligned_alloc(TPOOL__CACHELINE, parts * sizeof *sh);
+        if (!sh)
+            return false;
+        free(job->shares);
+        job->shares = sh;
+        job->shares_cap = parts;
+    }
+    for (unsigned k = 0; k < parts; k++) {
+        atomic_init(&job->shares[k].next, 0);
+        atomic_init(&job->shares[k].end, 0);
+        atomic_init(&job->shares[k].state, 0);
+        atomic_init(&job->shares[k].claimed, 0);
+    }
+    return true;
+}
+
+/* Stand-ins: takes participant index `part` for this thread, or false when
+ * another thread has it. */
+static inline bool claim_part(tpool__job *job, unsigned part)
+{
+    return !job->stand_in || (ld_relaxed(&job->shares[part].claimed) == 0
+                              && atomic_exchange_explicit(&job->shares[part].claimed, 1,
+                                                          memory_order_relaxed) == 0);
+}
+
+/* Claims one item of `sh`. */
+static inline bool share_claim(struct tpool__share *sh, size_t *item)
+{
+    size_t b = ld_relaxed(&sh->next), e = ld_relaxed(&sh->end);
+    while (b < e)
+        if (atomic_compare_exchange_weak_explicit(&sh->next, &b, b + 1, memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+            *item = b;
+            return true;
+        }
+    return false;
+}
+
+/* The owner puts its next chunk from the policy into its share; false when
+ * the policy has nothing more for it (the share is then DONE). */
+static bool share_refill(struct tpool *p, struct tpool__share *sh, unsigned part)
+{
+    uint32_t st = ld_relaxed(&sh->state);
+    for (unsigned spins = 0;; spins++) {
+        /* No helper inside: the count is 0 (or the share was DONE). */
+        uint32_t idle = st & SHARE_DONE;
+        if (st == idle && atomic_compare_exchange_weak_explicit(&sh->state, &st, SHARE_LOCKED,
+                                                                memory_order_acquire,
+                                                                memory_order_relaxed))
+            break;
+        /* A helper is between its two atomics; should it be preempted,
+         * let it run. */
+        if (spins >= 64)
+            sched_yield();
+        else
+            tpool__cpu_relax();
+        st = ld_relaxed(&sh->state);
+    }
+    fence_seq_cst(); /* LOCKED before the policy's writes: see "Leaving" */
+    size_t b, e;
+    if (p->policy.ops.range_next(p->pstate, part, &b, &e)) {
+        st_relaxed(&sh->end, e);
+        st_relaxed(&sh->next, b);
+        st_release(&sh->state, 0);
+        return true;
+    }
+    st_release(&sh->state, SHARE_DONE);
+    return false;
+}
+
+/* A participant with no chunk of its own claims one item of another share:
+ * 1 (it did; *item is set), 0 (no share has one and no owner is refilling:
+ * it may leave), -1 (an owner is refilling: ask the policy again). */
+static int share_help(tpool__job *job, unsigned part, size_t *item)
+{
+    unsigned P = job->pub.participants;
+    fence_seq_cst(); /* after our range_next's look: see "Leaving" */
+    int transit = 0;
+    for (unsigned k = 1; k < P; k++) {
+        unsigned v = part + k < P ? part + k : part + k - P;
+        struct tpool__share *sh = &job->shares[v];
+        uint32_t st = ld_acquire(&sh->state);
+        /* An empty share is passed by without entering it, so that idle
+         * helpers do not keep its owner from refilling. (A share the owner
+         * refills after this look holds nothing that range_next had not
+         * already handed out when ours returned 0: see "Leaving".) */
+        if (!(st & (SHARE_LOCKED | SHARE_DONE))
+            && ld_relaxed(&sh->next) >= ld_relaxed(&sh->end))
+            continue;
+        while (!(st & (SHARE_LOCKED | SHARE_DONE))) {
+            if (!atomic_compare_exchange_weak_explicit(&sh->state, &st, st + 1,
+                                                       memory_order_acquire,
+                                                       memory_order_acquire))
+                continue;
+            bool got = share_claim(sh, item);
+            atomic_fetch_sub_explicit(&sh->state, 1, memory_order_release);
+            if (got)
+                return 1;
+            st = SHARE_DONE; /* empty: go on */
+        }
+        transit |= (st & SHARE_LOCKED) != 0;
+    }
+    return transit ? -1 : 0;
+}
+
+/* run_share for a call with progress under a policy that gives it. */
+static size_t run_share_progress(struct tpool *p, unsigned part)
 {
     tpool__job *job = &p->job;
-    unsigned slot = TPOOL__OUTSIDE;
-    uint64_t deadline = 0;
-    for (unsigned i = 1; atomic_load(&job->done) != job->pub.n; i++) {
-        if (help) {
-            tpool__task *t = tpool__pop(p, slot);
-            if (t) {
-                tpool__run_task(p, t, slot);
+    struct tpool__share *me = &job->shares[part];
+    tpool_range_fn fn = job->fn;
+    void *ctx = job->ctx;
+    size_t items = 0, i;
+    for (;;) {
+        while (share_claim(me, &i)) {
+            fn(ctx, i, i + 1, part);
+            items++;
+        }
+        if (share_refill(p, me, part))
+            continue;
+        /* Helping. An owner seen inside range_next may leave items in the
+         * policy rather than in its share (a thief's rest), so the policy
+         * is asked again, but only once no owner is inside any more: were
+         * it asked at once, our own LOCKED window would send the others
+         * back to the policy in turn, and two helpers could keep each
+         * other asking for ever (it happened with threads run one at a
+         * time). Our share stays DONE while we wait: nobody waits for us. */
+        bool transit = false;
+        for (unsigned spins = 0;;) {
+            int h = share_help(job, part, &i);
+            if (h == 1) {
+                fn(ctx, i, i + 1, part);
+                items++;
                 continue;
             }
+            if (h == 0) {
+                if (!transit)
+                    return items;
+                break; /* the owners are out: ask the policy again */
+            }
+            transit = true;
+            if (++spins >= 64)
+                sched_yield(); /* the owner may be waiting for our CPU */
+            else
+                tpool__cpu_relax();
         }
+    }
+}
+
+/* ---- tiles ------------------------------------------------------------------ */
+
+/* One tile task. The block's array is cache-line aligned, and so is each
+ * tile (the policy writes task.pub.next and policy_data while the tile is
+ * queued; claimers write `next`). */
+typedef struct tile {
+    TPOOL__ALIGNED tpool__task task; /* first: the policy gets &task.pub;
+                                        task.begin/end: the tile's items */
+    /* The first item nobody has claimed: begin..end, only grows. Claimed
+     * with relaxed atomics (the claim publishes nothing: the items' results
+     * are ordered by `done`). */
+    tpool__asize next;
+    struct tpool__tile_block *block;
+} tile;
+
+/* The caller's order of tiles in a call with a cost function. */
+typedef struct tile_rank {
+    uint64_t cost;
+    size_t index;
+} tile_rank;
+
+struct tpool__tile_block {
+    /* One per queued or running copy of a tile, plus one for the caller
+     * while the call runs. acq_rel decrements: whoever sees it reach 0
+     * (the freer, or the next caller reusing the block with an acquire
+     * load) sees every access the other holders made. */
+    TPOOL__ALIGNED tpool__a64 refs;
+    size_t cap;     /* tiles allocated */
+    bool progress;  /* the call has TPOOL_FLAG_PROGRESS */
+    bool kept;      /* in job.tile_blocks: reused at 0, never freed there */
+    tile_rank *rank; /* cap entries after the tiles; the caller's only */
+    tile tiles[];
+};
+_Static_assert(sizeof(struct tpool__tile_block) % TPOOL__CACHELINE == 0,
+               "tiles start on a cache line");
+
+/* Claims items of `tl`: all that are left, or (progress) one. */
+static bool claim(tile *tl, bool progress, size_t *first, size_t *last)
+{
+    size_t end = tl->task.end;
+    size_t b = ld_relaxed(&tl->next);
+    if (progress) {
+        while (b < end)
+            if (atomic_compare_exchange_weak_explicit(&tl->next, &b, b + 1,
+                                                      memory_order_relaxed,
+                                                      memory_order_relaxed)) {
+                *first = b;
+                *last = b + 1;
+                return true;
+            }
+        return false;
+    }
+    if (b >= end)
+        return false; /* spent: no write */
+    b = atomic_exchange_explicit(&tl->next, end, memory_order_relaxed);
+    if (b >= end)
+        return false;
+    *first = b;
+    *last = end;
+    return true;
+}
+
+/* Drops a reference. `kept` is read first: once the count is 0 a kept
+ * block belongs to the next caller, which may free it (block_get). */
+static void block_release(struct tpool__tile_block *b)
+{
+    bool kept = b->kept;
+    if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1 && !kept)
+        free(b);
+}
+
+/* Largest tiles in a block: its size, header, tiles and ranks, fits a
+ * ptrdiff_t (a larger request is no memory, not a wrapped size). */
+#define TILES_MAX \
+    ((PTRDIFF_MAX - sizeof(struct tpool__tile_block) - TPOOL__CACHELINE) \
+     / (sizeof(tile) + sizeof(tile_rank)))
+
+static struct tpool__tile_block *block_alloc(size_t ntiles)
+{
+    size_t size = sizeof(struct tpool__tile_block) + ntiles * (sizeof(tile) + sizeof(tile_rank));
+    size = (size + TPOOL__CACHELINE - 1) / TPOOL__CACHELINE * TPOOL__CACHELINE;
+    struct tpool__tile_block *b = aligned_alloc(TPOOL__CACHELINE, size);
+    if (b) {
+        atomic_init(&b->refs, 0);
+        b->cap = ntiles;
+        b->rank = (tile_rank *)&b->tiles[ntiles];
+    }
+    return b;
+}
+
+/* Largest cost first, then index order. */
+static int by_rank(const void *a, const void *b)
+{
+    const tile_rank *x = a, *y = b;
+    if (x->cost != y->cost)
+        return x->cost < y->cost ? 1 : -1;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* A block of at least `ntiles` tiles with no reference left: a kept one, a
+ * new kept one, or (all kept ones still referenced by queued tiles) a new
+ * one of the call's own. NULL: no memory. */
+static struct tpool__tile_block *block_get(struct tpool *p, size_t ntiles)
+{
+    struct tpool__tile_block **kept = p->job.tile_blocks;
+    int idle = -1, empty = -1;
+    for (int i = 0; i < TPOOL__TILE_BLOCKS; i++) {
+        if (!kept[i]) {
+            empty = empty < 0 ? i : empty;
+            continue;
+        }
+        if (ld_acquire(&kept[i]->refs) != 0)
+            continue; /* spent tiles of an earlier call are still queued */
+        if (kept[i]->cap >= ntiles)
+            return kept[i];
+        idle = idle < 0 ? i : idle;
+    }
+    int slot = idle >= 0 ? idle : empty;
+    if (idle >= 0) { /* too small and unused: replaced */
+        free(kept[idle]);
+        kept[idle] = NULL;
+    }
+    struct tpool__tile_block *b = block_alloc(ntiles);
+    if (b) {
+        b->kept = slot >= 0;
+        if (slot >= 0)
+            kept[slot] = b;
+    }
+    return b;
+}
+
+/* Pushes a popped tile again, from the popper's slot, with a reference of
+ * its own; the popper keeps its reference. */
+static void requeue(struct tpool *p, tile *tl, unsigned slot)
+{
+    add_relaxed(&tl->block->refs, 1); /* the popper holds one: never from 0 */
+    tl->task.pub.next = NULL;
+    tl->task.pub.policy_data[0] = tl->task.pub.policy_data[1] = 0;
+    tpool__push(p, &tl->task, slot);
+}
+
+void tpool__run_tile(struct tpool *p, tpool__task *t, unsigned slot)
+{
+    tile *tl = (tile *)t;
+    struct tpool__tile_block *b = tl->block;
+    bool progress = b->progress;
+    size_t first, last;
+    if (claim(tl, progress, &first, &last)) {
+        /* Items are claimed and not done: the call is still running, and
+         * the job's fields are its own until this thread adds to `done`. */
+        tpool__job *job = &p->job;
+        size_t n = job->pub.n;
+        if (progress && ld_relaxed(&tl->next) < tl->task.end)
+            requeue(p, tl, slot);
+        /* W is stable while a job runs: resizes take job_lock. */
+        unsigned part = slot < ld_relaxed(&p->workers) ? tpool__participant_of(slot) : 0;
+        bool flush = job->flags & TPOOL_FLAG_DISABLE_DENORMALS;
+        unsigned fpu = tpool__fpu_enter(flush);
+        size_t items = 0;
+        do {
+            job->fn(job->ctx, first, last, part);
+            items += last - first;
+        } while (progress && claim(tl, true, &first, &last));
+        tpool__fpu_leave(flush, fpu);
+        add_relaxed(&tpool__counters_of(p, slot)->items_run, items);
+        job_add_done(job, n, items); /* the last touch of the job */
+    }
+    block_release(b); /* the last touch of the tile */
+}
+
+void tpool__tiles_drain(struct tpool *p)
+{
+    /* Workers are gone: this thread is the only consumer of every slot.
+     * Anything still queued is a spent tile (a task would have been run or
+     * cancelled by the drain before), which run_task only releases. */
+    unsigned W = ld_relaxed(&p->workers);
+    for (bool again = true; again;) {
+        again = false;
+        for (unsigned s = 0; s <= W; s++)
+            for (tpool_task *t; (t = p->policy.ops.pop(p->pstate, s)) != NULL;) {
+                tpool__run_task(p, (tpool__task *)t, TPOOL__OUTSIDE);
+                again = true;
+            }
+    }
+}
+
+void tpool__job_free(struct tpool *p)
+{
+    for (int i = 0; i < TPOOL__TILE_BLOCKS; i++) {
+        free(p->job.tile_blocks[i]);
+        p->job.tile_blocks[i] = NULL;
+    }
+    free(p->job.shares);
+    p->job.shares = NULL;
+    p->job.shares_cap = 0;
+}
+
+/* The caller waits for done == n: spins for the spin budget, then sleeps. */
+static void caller_wait(struct tpool *p)
+{
+    tpool__job *job = &p->job;
+    uint64_t deadline = 0;
+    for (unsigned i = 1; atomic_load(&job->done) != job->pub.n; i++) {
         tpool__cpu_relax();
         if ((i & 63u) != 0)
             continue;
@@ -121,10 +552,14 @@ static void caller_wait(struct tpool *p, bool help)
     }
 }
 
-static void run_range_path(struct tpool *p)
+static int run_range_path(struct tpool *p)
 {
     tpool__job *job = &p->job;
     const tpool_policy *ops = &p->policy.ops;
+    job->shares_on = (job->flags & TPOOL_FLAG_PROGRESS) && policy_progress(p);
+    job->stand_in = (ops->flags & TPOOL_POLICY_STAND_IN) != 0;
+    if ((job->shares_on || job->stand_in) && !shares_ready(job, job->pub.participants))
+        return TPOOL_ENOMEM;
     if (ops->range_begin)
         ops->range_begin(p->pstate, &job->pub);
 
@@ -135,15 +570,19 @@ static void run_range_path(struct tpool *p)
         tpool__wake_worker(p, part - 1);
 
     size_t items = run_share(p, 0);
+    for (unsigned part = 1; job->stand_in && part < job->pub.participants; part++)
+        if (claim_part(job, part)) /* its worker has not started: stand in */
+            items += run_share(p, part);
     add_relaxed(&p->outside.items_run, items);
     job_add_done(job, job->pub.n, items);
-    caller_wait(p, false);
+    caller_wait(p);
 
     atomic_store(&p->job_seq, s + 1); /* even: closed */
     while (atomic_load_explicit(&job->active, memory_order_acquire) != 0)
         tpool__cpu_relax();
     if (ops->range_end)
         ops->range_end(p->pstate);
+    return 0;
 }
 
 static int run_tile_path(struct tpool *p)
@@ -152,18 +591,23 @@ static int run_tile_path(struct tpool *p)
     const tpool_policy *ops = &p->policy.ops;
     size_t n = job->pub.n;
     size_t grain = ops->range_grain ? ops->range_grain(p->pstate, &job->pub) : 0;
-    if (grain == 0) /* fallback: about 4 tiles per participant */
-        grain = (n + 4 * (size_t)job->pub.participants - 1) / (4 * (size_t)job->pub.participants);
+    /* Fallback: about 4 tiles per participant. Divisions round up without
+     * forming n + d - 1, which wraps for n near SIZE_MAX. */
+    size_t quarter = 4 * (size_t)job->pub.participants;
     if (grain == 0)
-        grain = 1;
+        grain = n / quarter + (n % quarter != 0);
     size_t ntiles = n / grain + (n % grain != 0);
-    if (ntiles > job->tiles_cap) {
-        tpool__task *tiles = realloc(job->tiles, ntiles * sizeof *tiles);
-        if (!tiles)
-            return TPOOL_ENOMEM;
-        job->tiles = tiles;
-        job->tiles_cap = ntiles;
-    }
+    /* A tile count whose array does not fit the address space (a tiny
+     * "tile" on a huge range) is no memory, not a wrapped size. */
+    if (ntiles > TILES_MAX)
+        return TPOOL_ENOMEM;
+    struct tpool__tile_block *blk = block_get(p, ntiles);
+    if (!blk)
+        return TPOOL_ENOMEM;
+    bool progress = job->flags & TPOOL_FLAG_PROGRESS;
+    bool ranked = job->pub.cost != NULL;
+    blk->progress = progress;
+    atomic_store_explicit(&blk->refs, (uint64_t)ntiles + 1, memory_order_relaxed);
     /*
      * Every tile is pushed in one pass through the policy gate with one
      * fence, instead of tpool__push's gate, fence and wake per tile (which
@@ -181,16 +625,21 @@ static int run_tile_path(struct tpool *p)
     tpool__thread_rec *rec = tpool__enter(p);
     unsigned from = tpool__slot(p, TPOOL__OUTSIDE);
     for (size_t i = 0; i < ntiles; i++) {
-        tpool__task *t = &job->tiles[i];
+        tile *tl = &blk->tiles[i];
+        tpool__task *t = &tl->task;
         t->kind = TASK_TILE;
-        t->begin = i * grain;
-        t->end = t->begin + grain < n ? t->begin + grain : n;
+        t->begin = i * grain; /* i < ntiles: below n */
+        t->end = n - t->begin > grain ? t->begin + grain : n;
+        atomic_store_explicit(&tl->next, t->begin, memory_order_relaxed);
+        tl->block = blk;
         t->pub.next = NULL;
         t->pub.policy_data[0] = t->pub.policy_data[1] = 0;
         t->pub.priority = job->pub.priority;
         t->pub.preferred_worker = -1;
         t->pub.cost_hint = job->pub.cost ? job->pub.cost(job->pub.cost_ctx, t->begin, t->end)
                                          : (uint64_t)(t->end - t->begin);
+        if (ranked)
+            blk->rank[i] = (tile_rank){ t->pub.cost_hint, i };
         t->pub.seq = add_relaxed(&p->seq, 1);
         t->pub.submit_ns = now;
         int target = ops->push(p->pstate, &t->pub, from);
@@ -208,7 +657,23 @@ static int run_tile_path(struct tpool *p)
     for (unsigned part = 1; part < P; part++)
         tpool__wake_worker(p, part - 1);
     tpool__leave(rec);
-    caller_wait(p, true);
+
+    /* The caller's part: items claimed directly, in the order of "Tiles"
+     * (the ranks are the caller's: workers never read them). */
+    if (ranked)
+        qsort(blk->rank, ntiles, sizeof *blk->rank, by_rank);
+    size_t items = 0, first, last;
+    for (size_t i = 0; i < ntiles; i++) {
+        tile *tl = &blk->tiles[ranked ? blk->rank[i].index : ntiles - 1 - i];
+        while (claim(tl, progress, &first, &last)) {
+            job->fn(job->ctx, first, last, 0);
+            items += last - first;
+        }
+    }
+    add_relaxed(&p->outside.items_run, items);
+    job_add_done(job, n, items);
+    caller_wait(p);
+    block_release(blk); /* spent tiles may still be queued: see "Tiles" */
     return 0;
 }
 
@@ -249,7 +714,7 @@ __attribute__((noinline)) static int run_job(struct tpool *p, size_t n, tpool_ra
     if (job->via_tasks)
         rc = run_tile_path(p);
     else
-        run_range_path(p);
+        rc = run_range_path(p);
     tpool__fpu_leave(flush, fpu);
     add_relaxed(&p->outside.busy_ns, tpool__now_ns() - t0);
 

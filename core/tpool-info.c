@@ -276,6 +276,12 @@ static int cmd_policies(const char *config_file)
         printf("    file: %s\n", list[i].path);
         if (list[i].description[0])
             printf("    description: %s\n", list[i].description);
+        /* TPOOL_POLICY_PROGRESS: an item of a pthreadpool call may wait for
+         * the others (docs/api.md, TPOOL_FLAG_PROGRESS). */
+        printf("    progress: %s\n",
+               list[i].progress ? "yes (an item of a parallel-for may wait for the others)"
+                                : "no, with the default parameters (an item of a "
+                                  "parallel-for that waits for another may wait forever)");
         print_params(list[i].params_json);
     }
     tpool_policy_list_free(list, n);

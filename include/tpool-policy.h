@@ -22,8 +22,10 @@
  *     slot W may come from several outside threads at once: treat slot W as
  *     shared (a thief, never the owner of a per-slot structure).
  *   - Range path: participants are 0..P-1 (P <= W + 1); participant 0 is the
- *     calling thread and participant p >= 1 is worker p - 1. Each
- *     participant index is used by one thread at a time.
+ *     calling thread and participant p >= 1 is worker p - 1 (or, under a
+ *     policy with TPOOL_POLICY_STAND_IN, the calling thread standing in for
+ *     a worker that has not started). Each participant index is used by
+ *     one thread at a time.
  */
 #ifndef TPOOL_POLICY_H
 #define TPOOL_POLICY_H
@@ -36,7 +38,7 @@ extern "C" {
 #endif
 
 #define TPOOL_POLICY_ABI_MAJOR 1
-#define TPOOL_POLICY_ABI_MINOR 1
+#define TPOOL_POLICY_ABI_MINOR 2
 #define TPOOL_POLICY_ABI_VERSION ((TPOOL_POLICY_ABI_MAJOR << 16) | TPOOL_POLICY_ABI_MINOR)
 
 /* The symbol every policy .so exports; see TPOOL_POLICY_DEFINE below. */
@@ -190,6 +192,13 @@ typedef struct tpool_policy {
 
     /* Optional (ABI 1.1): TPOOL_POLICY_* flags below; 0 when not covered. */
     uint32_t flags;
+
+    /* Optional (ABI 1.2). Whether this state's range path gives progress
+     * (TPOOL_POLICY_PROGRESS below), for a policy where a parameter decides
+     * (roundrobin's `steal`). The core asks at each parallel-for that needs
+     * progress; never concurrently with resize or destroy. Fallback when
+     * NULL: the TPOOL_POLICY_PROGRESS flag. */
+    int (*range_progress)(void *state);
 } tpool_policy;
 
 /* The policy never reads tpool_task.submit_ns: the core leaves it 0 for
@@ -197,6 +206,43 @@ typedef struct tpool_policy {
  * VM, a seventh of a tiny task's whole cost). Parallel-for tiles still get
  * one time per call. */
 #define TPOOL_POLICY_NO_SUBMIT_TIME 0x1u
+
+/*
+ * The policy gives parallel-for progress (with its default parameters; see
+ * range_progress for a policy where a parameter decides): in a call made
+ * with TPOOL_FLAG_PROGRESS (every pthreadpool drop-in call), no item that
+ * has not started stays out of reach of an idle participant, so an item
+ * that waits for the others lets the call complete. What the policy
+ * promises for it:
+ *   - range path: range_next returns 0 to a participant only when every
+ *     item of the job has been handed out, to any participant, or is being
+ *     handed out by a range_next call running at the same time (a thief
+ *     between taking items from a victim and storing them where others
+ *     find them). Chunks may have any size: in such a call the core hands a
+ *     chunk's items out one at a time, and other participants take the
+ *     items of a chunk whose owner is busy;
+ *   - tile path (no range_next): pop lets any idle worker take any queued
+ *     task, whatever slot pushed it (the core then takes a tile's items one
+ *     at a time and queues the tile again while items are left).
+ * Shown as "progress: yes" by tpool-info --policies. Declared, not checked
+ * by the loader; the conformance checks "range" and "pool-progress" test it.
+ */
+#define TPOOL_POLICY_PROGRESS 0x2u
+
+/*
+ * Range participants are not tied to workers: when the calling thread has
+ * finished participant 0's share, it runs the share of every participant
+ * whose worker has not started on it yet, in that participant's name (the
+ * same index to range_next and to the body), instead of waiting for the
+ * worker to wake up. Each index is still used by one thread at a time, and
+ * which items an index gets is still the policy's alone; only which thread
+ * stands for an index changes. Declare it only when the range path keeps
+ * nothing that worker p - 1's task path touches as well (range calls for
+ * participant p may then come from the calling thread while worker p - 1
+ * pushes and pops). static and roundrobin declare it: their shares are
+ * fixed, and a parked or descheduled worker no longer delays every call.
+ */
+#define TPOOL_POLICY_STAND_IN 0x4u
 
 /* Signature of the entry point. */
 typedef const tpool_policy *(*tpool_policy_entry_fn)(void);

@@ -295,7 +295,11 @@ TPOOL_API int tpool_wait_all(tpool *pool);
 
 /*
  * fn(ctx, begin, end, thread) processes items [begin, end); `thread` is the
- * participant index in [0, T): 0 is the calling thread.
+ * participant index in [0, T): 0 is the calling thread. Each index is used
+ * by one thread at a time during a call (so per-index scratch needs no
+ * lock); under policies whose shares are fixed (static, roundrobin) the
+ * calling thread may run another index's items, in its name, when that
+ * index's worker has not started.
  */
 typedef void (*tpool_range_fn)(void *ctx, size_t begin, size_t end, unsigned thread);
 
@@ -307,8 +311,24 @@ typedef struct tpool_range_opts {
     uint32_t flags;        /* TPOOL_FLAG_* */
 } tpool_range_opts;
 
-#define TPOOL_FLAG_DISABLE_DENORMALS 0x1u /* FTZ/DAZ on every participant */
+#define TPOOL_FLAG_DISABLE_DENORMALS 0x1u /* FTZ/DAZ on the call's items */
 #define TPOOL_FLAG_YIELD_WORKERS 0x2u     /* workers park right after the call */
+/*
+ * Progress, as pthreadpool gives it (every call of the drop-in sets it):
+ * items are handed out one at a time (fn gets end == begin + 1; for
+ * tpool_parallel_nd, one tile) and any idle participant can take any item
+ * that has not started, so an item may wait for other items of the same
+ * call, e.g. item 0 spinning until every other item has run, and the call
+ * still completes. Holds under the policies that declare it
+ * (tpool-info --policies: "progress: yes"; stealing, dynamic, fifo,
+ * priority, and roundrobin with "steal": true); static and roundrobin
+ * without stealing assign items to participants and cannot give it. A call
+ * that runs inline (T == 1, fewer items than min_work_size, nested) gets
+ * all its items in one call of fn, in order on the caller, where an item
+ * that waits for a later one never returns. Costs one atomic operation per
+ * item.
+ */
+#define TPOOL_FLAG_PROGRESS 0x4u
 
 /*
  * Runs fn over [0, n) on the pool, through the loaded policy's range
@@ -477,6 +497,10 @@ typedef struct tpool_policy_info {
     char path[512];
     char description[256];
     char *params_json; /* malloc'd JSON array describing the parameters */
+    /* 1 when the policy declares parallel-for progress with its default
+     * parameters (TPOOL_POLICY_PROGRESS in tpool-policy.h; see
+     * TPOOL_FLAG_PROGRESS), else 0. */
+    int progress;
 } tpool_policy_info;
 
 /*

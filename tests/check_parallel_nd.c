@@ -3,7 +3,8 @@
  * under every policy in the build tree: every element once over prime-sized
  * ranges and tiles in 1 to 6 dimensions, tile starts and clipped sizes,
  * thread indices, 1 to 8 threads, a slow first tile under the balancing
- * policies, empty ranges, invalid arguments, the inline paths, nesting,
+ * policies, progress (TPOOL_FLAG_PROGRESS: a tile that waits for all the
+ * others, default parameters), empty ranges, invalid arguments, the inline paths, nesting,
  * concurrent callers and flags.
  */
 #define _GNU_SOURCE
@@ -13,6 +14,7 @@
 #endif
 
 #include "ndcheck.h"
+#include "parallel.h"
 
 #define MAXPOL 32
 static const char *g_pol[MAXPOL];
@@ -87,7 +89,7 @@ START_TEST(test_slow_first_tile)
         for (int rep = 0; rep < 3; rep++) {
             ndcheck c;
             ndc_init(&c, slow[k].ndim, slow[k].range, slow[k].tile, 4);
-            c.slow_first = true;
+            c.slow = true;
             ck_assert_int_eq(tpool_parallel_nd(p, c.ndim, c.range, c.tile, nd_tile, &c, NULL),
                              0);
             char what[96];
@@ -98,6 +100,44 @@ START_TEST(test_slow_first_tile)
         }
     }
     ck_assert_int_eq(tpool_destroy(p), 0);
+}
+END_TEST
+
+/* TPOOL_FLAG_PROGRESS under every policy that declares it, with its default
+ * parameters (and roundrobin with stealing): a tile (first, middle, last)
+ * that waits for all the others lets the call complete, in 1 to 6
+ * dimensions at 2 and 3 threads; the others run meanwhile. */
+START_TEST(test_progress)
+{
+    const char *pol = g_pol[_i];
+    const char *configs[2];
+    int nconf = ndc_progress_configs(pol, configs);
+    tpool_range_opts o = { .flags = TPOOL_FLAG_PROGRESS };
+    for (int k = 0; k < nconf; k++) {
+        for (unsigned threads = 2; threads <= 3; threads++) {
+            tpool *p = tu_pool(pol, threads, configs[k]);
+            for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
+                if (shapes[sh].range[0] == 1009)
+                    continue; /* 145 tiles in 1-d: the 97 below suffice */
+                for (int where = 0; where < 3; where++) {
+                    ndcheck c;
+                    ndc_init(&c, shapes[sh].ndim, shapes[sh].range, shapes[sh].tile, threads);
+                    ndc_slow_at(&c, where);
+                    ck_assert_int_eq(
+                        tpool_parallel_nd(p, c.ndim, c.range, c.tile, nd_tile, &c, &o), 0);
+                    char what[256];
+                    snprintf(what, sizeof what,
+                             "policy '%s' %s, %u threads, shape %zu, tile %zu of %zu waits",
+                             pol, configs[k] ? configs[k] : "(defaults)", threads, sh,
+                             c.slow_tile, c.tiles);
+                    ndc_assert(&c, what);
+                    ndc_assert_balanced(&c, what);
+                    ndc_free(&c);
+                }
+            }
+            ck_assert_int_eq(tpool_destroy(p), 0);
+        }
+    }
 }
 END_TEST
 
@@ -309,6 +349,40 @@ START_TEST(test_flags)
 }
 END_TEST
 
+/* The engine's division by a tile count (a multiplication and shifts)
+ * equals the divide instruction, for edge and random divisors and
+ * dividends; the seed is printed. */
+START_TEST(test_divisor)
+{
+    unsigned seed = tu_seed("divisor");
+    const size_t top = SIZE_MAX;
+    size_t ds[64] = { 1, 2, 3, 5, 7, 10, 64, 1000, 12345, 65535, 65536, 65537,
+                      (size_t)UINT32_MAX, (size_t)UINT32_MAX + 1, top / 2, top / 2 + 1,
+                      top / 2 + 2, top - 1, top, top / 3, top / 3 + 1 };
+    size_t nd = 21;
+    while (nd < 64) {
+        uint64_t r = ((uint64_t)rand_r(&seed) << 33) ^ ((uint64_t)rand_r(&seed) << 11)
+                     ^ (uint64_t)rand_r(&seed);
+        ds[nd++] = (size_t)(r >> (rand_r(&seed) % 64)) | 1;
+    }
+    for (size_t i = 0; i < nd; i++) {
+        size_t d = ds[i];
+        tpool__divisor v = tpool__divisor_of(d);
+        size_t ns[64] = { 0, 1, 2, d - 1, d, d + 1, 2 * d - 1, 2 * d, 3 * d + 1, top, top - 1,
+                          top - d, top / 2, (size_t)UINT32_MAX };
+        size_t nn = 14;
+        while (nn < 64) {
+            uint64_t r = ((uint64_t)rand_r(&seed) << 33) ^ ((uint64_t)rand_r(&seed) << 11)
+                         ^ (uint64_t)rand_r(&seed);
+            ns[nn++] = (size_t)(r >> (rand_r(&seed) % 64));
+        }
+        for (size_t k = 0; k < nn; k++)
+            ck_assert_msg(tpool__divide(ns[k], d, v) == ns[k] / d, "%zu / %zu: %zu, expected %zu",
+                          ns[k], d, tpool__divide(ns[k], d, v), ns[k] / d);
+    }
+}
+END_TEST
+
 int main(void)
 {
     g_npol = tu_policies_print("parallel_nd", g_pol, MAXPOL);
@@ -318,8 +392,10 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, test_exactly_once, 0, g_npol);
     tcase_add_loop_test(tc, test_slow_first_tile, 0, g_npol);
+    tcase_add_loop_test(tc, test_progress, 0, g_npol);
     tcase_add_loop_test(tc, test_empty_ranges, 0, g_npol);
     tcase_add_test(tc, test_invalid);
+    tcase_add_test(tc, test_divisor);
     tcase_add_loop_test(tc, test_inline_paths, 0, g_npol);
     tcase_add_loop_test(tc, test_nested, 0, g_npol);
     tcase_add_loop_test(tc, test_concurrent_callers, 0, g_npol);

@@ -155,12 +155,15 @@ END_TEST
 /* ---- order of parallel-for tiles ------------------------------------------- */
 
 /*
- * Two threads: the worker is gated, so the caller of the parallel-for is the
- * only consumer and runs what the policy hands it in order: the queued
- * priority-10 tasks, then the tiles of the priority-5 call (largest cost
- * first when a cost function is given, else in index order), and never the
- * priority-0 tasks (the call returns when its tiles are done; the worker
- * runs those once the last tile opens the gate).
+ * Two threads. The worker is gated behind queued tasks of priority 10 (HI)
+ * and 0 (LO); then a parallel-for of priority 5 starts. Its caller runs
+ * only its own tiles, taking them in the documented order (largest cost
+ * first when a cost function is given, else from the last tile down): its
+ * first tile opens the gate and waits until every other tile has run. The
+ * worker then runs what the policy hands it, in order: the HI tasks, the
+ * call's other tiles (largest cost first, or in index order), and the LO
+ * tasks only after every tile (the tile the caller took is skipped:
+ * nothing of it is left). The caller never runs a task it did not call.
  */
 enum { TASK_HI = 1000, TASK_LO = 2000, NTASKS = 3 };
 
@@ -169,6 +172,8 @@ static const uint64_t tile_cost[12] = { 3, 9, 1, 9, 4, 7, 0, 2, 8, 5, 6, 4 };
 typedef struct {
     size_t n, tile, ntiles;
     _Atomic size_t tiles_run;
+    pthread_t caller;
+    _Atomic int caller_tiles, gave_up;
 } tiles_ctx;
 
 static uint64_t cost_of(void *ctx, size_t begin, size_t end)
@@ -181,22 +186,34 @@ static uint64_t cost_of(void *ctx, size_t begin, size_t end)
 static void log_tile(void *ctx, size_t begin, size_t end, unsigned thread)
 {
     tiles_ctx *c = ctx;
-    ck_assert_uint_eq(thread, 0); /* the caller */
     ck_assert_uint_le(end - begin, c->tile);
     log_entry(begin);
-    if (atomic_fetch_add(&c->tiles_run, 1) + 1 == c->ntiles)
-        gate_open();
+    if (!pthread_equal(pthread_self(), c->caller)) {
+        atomic_fetch_add(&c->tiles_run, 1);
+        return;
+    }
+    ck_assert_uint_eq(thread, 0);
+    atomic_fetch_add(&c->caller_tiles, 1);
+    gate_open();
+    /* Until the worker has run the other tiles (10 s without progress:
+     * give up, and the test fails on gave_up). */
+    if (tu_wait_count(&c->tiles_run, c->ntiles - 1, 10) != 0)
+        atomic_store(&c->gave_up, 1);
 }
 
 static const struct {
     int with_cost;
     size_t n, tile;
-    size_t order[12]; /* expected begins */
+    size_t caller;    /* the caller's tile */
+    size_t order[12]; /* expected begins of the worker's tiles */
 } tile_cases[] = {
-    /* cost desc, then index: 9(1) 9(3) 8(8) 7(5) 6(10) 5(9) 4(4) 4(11) 3(0) 2(7) 1(2) 0(6) */
-    { 1, 12, 1, { 1, 3, 8, 5, 10, 9, 4, 11, 0, 7, 2, 6 } },
-    /* no cost: the core's cost is the item count; the clipped last tile is last anyway */
-    { 0, 23, 5, { 0, 5, 10, 15, 20 } },
+    /* cost desc, then index: 9(1) 9(3) 8(8) 7(5) 6(10) 5(9) 4(4) 4(11) 3(0) 2(7) 1(2) 0(6);
+     * the caller takes the first, the worker the rest in that order */
+    { 1, 12, 1, 1, { 3, 8, 5, 10, 9, 4, 11, 0, 7, 2, 6 } },
+    /* no cost: the core's cost is the item count (the clipped last tile is
+     * the smallest); the caller takes the last tile, the worker the others
+     * in index order */
+    { 0, 23, 5, 20, { 0, 5, 10, 15 } },
 };
 
 START_TEST(test_tile_order)
@@ -205,6 +222,7 @@ START_TEST(test_tile_order)
     snprintf(params, sizeof params, "{\"aging_us\": 0, \"tile\": %zu}", tile_cases[_i].tile);
     tiles_ctx c = { .n = tile_cases[_i].n, .tile = tile_cases[_i].tile };
     c.ntiles = (c.n + c.tile - 1) / c.tile;
+    c.caller = pthread_self();
     atomic_init(&c.tiles_run, 0);
     tu_latch_init(&g_logged);
     tpool *p = tu_pool("priority", 2, params);
@@ -218,12 +236,17 @@ START_TEST(test_tile_order)
     }
     tpool_range_opts opts = { .priority = 5, .cost = tile_cases[_i].with_cost ? cost_of : NULL };
     ck_assert_int_eq(tpool_parallel_range(p, c.n, log_tile, &c, &opts), 0);
+    ck_assert_int_eq(atomic_load(&c.gave_up), 0);
+    ck_assert_int_eq(atomic_load(&c.caller_tiles), 1);
     tu_latch_wait_for(&g_logged, 2 * NTASKS + c.ntiles);
 
     size_t k = 0;
+    ck_assert_msg(g_log[k] == tile_cases[_i].caller, "the caller's tile: begin %zu, expected %zu",
+                  g_log[k], tile_cases[_i].caller);
+    k++;
     for (size_t i = 0; i < NTASKS; i++, k++)
         ck_assert_uint_eq(g_log[k], TASK_HI + i);
-    for (size_t i = 0; i < c.ntiles; i++, k++)
+    for (size_t i = 0; i + 1 < c.ntiles; i++, k++)
         ck_assert_msg(g_log[k] == tile_cases[_i].order[i], "tile %zu: begin %zu, expected %zu",
                       i, g_log[k], tile_cases[_i].order[i]);
     for (size_t i = 0; i < NTASKS; i++, k++)

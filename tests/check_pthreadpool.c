@@ -4,7 +4,8 @@
  * in the build tree and with 1 to 8 threads, passed a pool made with
  * tpool_create; plus pthreadpool_create/_destroy/_get_threads_count, NULL
  * pools, empty ranges, zero tiles, the uarch index, a slow first tile under
- * the balancing policies, nesting, concurrent callers and flags.
+ * the balancing policies, progress (a tile that waits for all the others,
+ * default parameters), nesting, concurrent callers and flags.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -376,7 +377,7 @@ START_TEST(test_slow_first_tile)
         }
         ndcheck c;
         variant_init(&c, var, range, tiles, 4);
-        c.slow_first = true;
+        c.slow = true;
         var->call(as_pp(p), &c, 0);
         char what[128];
         snprintf(what, sizeof what, "pthreadpool_%s, policy '%s', slow first tile", var->name,
@@ -386,6 +387,48 @@ START_TEST(test_slow_first_tile)
         ndc_free(&c);
     }
     ck_assert_int_eq(tpool_destroy(p), 0);
+}
+END_TEST
+
+/*
+ * Progress, as pthreadpool gives it: under every policy that declares it,
+ * with its default parameters (and roundrobin with stealing), every
+ * function completes although one of its tiles (the first, the last or
+ * one in the middle) waits until every other tile has run; the others run
+ * meanwhile, none on the waiting thread afterwards. 2 and 3 threads, tiles
+ * in every dimension. The waiting tile gives up after 10 s without progress
+ * (ndc_wait_for_others), so a regression fails here instead of hanging.
+ */
+START_TEST(test_progress)
+{
+    const char *pol = g_pol[_i];
+    const char *configs[2];
+    int nconf = ndc_progress_configs(pol, configs);
+    static const size_t range[] = { 9, 4, 3, 2, 3, 2 }, tiles[] = { 2, 3, 2, 1, 2, 1 };
+    for (int k = 0; k < nconf; k++) {
+        for (unsigned threads = 2; threads <= 3; threads++) {
+            tpool *p = tu_pool(pol, threads, configs[k]);
+            for (size_t v = 0; v < NVARIANTS; v++) {
+                const struct variant *var = &variants[v];
+                for (int where = 0; where < 3; where++) {
+                    ndcheck c;
+                    variant_init(&c, var, range, tiles, threads);
+                    ndc_slow_at(&c, where);
+                    var->call(as_pp(p), &c, 0);
+                    char what[256];
+                    snprintf(what, sizeof what,
+                             "pthreadpool_%s, policy '%s' %s, %u threads, tile %zu of %zu "
+                             "waits for the others",
+                             var->name, pol, configs[k] ? configs[k] : "(defaults)", threads,
+                             c.slow_tile, c.tiles);
+                    ndc_assert(&c, what);
+                    ndc_assert_balanced(&c, what);
+                    ndc_free(&c);
+                }
+            }
+            ck_assert_int_eq(tpool_destroy(p), 0);
+        }
+    }
 }
 END_TEST
 
@@ -580,6 +623,7 @@ int main(void)
     tcase_add_loop_test(tc, test_every_function, 0, g_npol);
     tcase_add_test(tc, test_null_pool);
     tcase_add_loop_test(tc, test_slow_first_tile, 0, g_npol);
+    tcase_add_loop_test(tc, test_progress, 0, g_npol);
     tcase_add_loop_test(tc, test_empty_and_zero_tiles, 0, g_npol);
     tcase_add_loop_test(tc, test_create, 0, g_npol);
     tcase_add_loop_test(tc, test_nested, 0, g_npol);

@@ -1,12 +1,15 @@
 /*
  * check_static.c - the static policy: the same item on the same thread on
  * every run, blocks that differ by at most one item, OpenMP's block-cyclic
- * layout, tasks pinned by a fixed rule, and parameter errors.
+ * layout, stand-ins for busy workers (also under roundrobin), tasks pinned
+ * by a fixed rule, and parameter errors.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "config.h"
 #include "loader.h"
@@ -141,6 +144,87 @@ START_TEST(test_same_item_same_thread)
         }
         free(first);
     }
+}
+END_TEST
+
+/*
+ * Stand-ins (TPOOL_POLICY_STAND_IN), under the policies with fixed shares:
+ * with every worker busy in a task that waits until the parallel-for has
+ * returned, the call still completes, each item once and under the thread
+ * index the layout gives it, all on the calling thread (which stands in for
+ * the workers). Before, the call waited for the workers, which waited for
+ * the call: the blockers give up after 20 s, and the test fails on that.
+ */
+typedef struct {
+    _Atomic int started, call_returned, gave_up;
+} stand_in_ctx;
+
+static void busy_until_returned(void *arg)
+{
+    stand_in_ctx *c = arg;
+    atomic_fetch_add(&c->started, 1);
+    time_t t0 = time(NULL);
+    while (!atomic_load(&c->call_returned)) {
+        sched_yield();
+        if (time(NULL) - t0 > 20) {
+            atomic_store(&c->gave_up, 1);
+            return;
+        }
+    }
+}
+
+typedef struct {
+    pthread_t caller;
+    _Atomic int off_caller;
+    layout_ctx *layout;
+} stand_in_body;
+
+static void record_on_caller(void *arg, size_t begin, size_t end, unsigned thread)
+{
+    stand_in_body *b = arg;
+    if (!pthread_equal(pthread_self(), b->caller))
+        atomic_store(&b->off_caller, 1);
+    record(b->layout, begin, end, thread);
+}
+
+START_TEST(test_stand_in_for_busy_workers)
+{
+    static const char *const fixed[] = { "static", "roundrobin" };
+    const char *pol = fixed[_i / 2];
+    unsigned T = _i % 2 ? 3 : 2;
+    tpool *p = tu_pool(pol, T, "{}");
+    stand_in_ctx c = { 0 };
+    for (unsigned w = 0; w + 1 < T; w++) {
+        tpool_task_attr a = TPOOL_TASK_ATTR_INIT;
+        a.preferred_worker = (int)w; /* both policies honour it */
+        ck_assert_int_eq(tpool_submit(p, busy_until_returned, &c, &a), 0);
+    }
+    time_t t0 = time(NULL);
+    while (atomic_load(&c.started) != (int)T - 1 && time(NULL) - t0 < 20)
+        sched_yield();
+    ck_assert_int_eq(atomic_load(&c.started), (int)T - 1);
+
+    size_t n = 1000;
+    stand_in_body b = { .caller = pthread_self() };
+    b.layout = calloc(1, sizeof *b.layout);
+    b.layout->n = n;
+    b.layout->threads = T;
+    b.layout->owner = calloc(n, 1);
+    ck_assert_int_eq(tpool_parallel_range(p, n, record_on_caller, &b, NULL), 0);
+    atomic_store(&c.call_returned, 1);
+    ck_assert_int_eq(tpool_wait_all(p), 0);
+    ck_assert_msg(!atomic_load(&c.gave_up),
+                  "policy %s, T=%u: the call waited for workers busy until it returned", pol, T);
+    ck_assert_msg(!atomic_load(&b.off_caller), "policy %s: an item ran off the caller", pol);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(b.layout->owner[i] != 0, "item %zu never processed", i);
+    if (strcmp(pol, "static") == 0)
+        for (size_t i = 0; i < n; i++)
+            ck_assert_msg(b.layout->owner[i] - 1u == omp_thread(i, n, T, 0),
+                          "item %zu under thread index %u, the layout says %u", i,
+                          b.layout->owner[i] - 1u, omp_thread(i, n, T, 0));
+    free_layout(b.layout);
+    ck_assert_int_eq(tpool_destroy(p), 0);
 }
 END_TEST
 
@@ -284,6 +368,7 @@ int main(void)
     tcase_add_loop_test(tc, test_layout_matches_openmp, 0,
                         sizeof layout_cases / sizeof layout_cases[0]);
     tcase_add_test(tc, test_same_item_same_thread);
+    tcase_add_loop_test(tc, test_stand_in_for_busy_workers, 0, 4);
     tcase_add_test(tc, test_tasks_follow_the_rule);
     tcase_add_test(tc, test_direct_push_pop);
     tcase_add_test(tc, test_resize_keeps_tasks);

@@ -216,7 +216,7 @@ done
 [ -f "$d/mod_noentry.json" ] &&
     ci config_policy_mod_noentry "mod_noentry.so': not a tpool policy: symbol tpool_policy_entry not found (dlerror: ${tab}undefined symbol: tpool_policy_entry" "$d/mod_noentry.json"
 [ -f "$d/mod_badabi.json" ] &&
-    ci config_policy_mod_badabi "mod_badabi.so': built for policy ABI 99.0, but this tpool speaks ABI 1.1" "$d/mod_badabi.json"
+    ci config_policy_mod_badabi "mod_badabi.so': built for policy ABI 99.0, but this tpool speaks ABI 1.2" "$d/mod_badabi.json"
 
 # Modules that crash a loader that trusts them: --check-config names the file
 # and the fault, and --policies (which opens every .so on the path) lists the

@@ -3,10 +3,11 @@
  * the native suite (check_parallel_nd) and the pthreadpool one: every element
  * visited exactly once, tile starts on tile multiples, sizes clipped at the
  * edge, thread indices in range, and which thread ran which tile. With
- * `slow_first` the tile at the origin does not return until every other tile
- * has run, so a balancing policy must hand all the others to other threads:
- * the thread stuck in tile 0 may have run tiles before it (a thief that
- * finished its own share, say) but none after.
+ * `slow` the tile numbered `slow_tile` (0: the one at the origin) does not
+ * return until every other tile has run, so a balancing policy must hand
+ * all the others to other threads: the thread stuck in the slow tile may
+ * have run tiles before it (a thief that finished its own share, say) but
+ * none after.
  */
 #ifndef TPOOL_NDCHECK_H
 #define TPOOL_NDCHECK_H
@@ -26,7 +27,8 @@ typedef struct ndcheck {
     size_t call_tile[NDC_MAX]; /* the tiles the call is given (normally `tile`) */
     size_t elems, tiles;
     unsigned threads;         /* participants allowed (thread index < threads) */
-    bool slow_first;
+    bool slow;                /* tile slow_tile waits for all the others */
+    size_t slow_tile;
     uint32_t uarch;           /* the uarch index a _with_uarch call must pass */
     _Atomic unsigned char *hits; /* per element */
     _Atomic int *tile_tid;    /* per tile: the tid of the thread that ran it */
@@ -93,18 +95,7 @@ static inline void ndc_fail(ndcheck *c, const char *what, const size_t *start,
  * only if no other tile has finished for 10 s, so it cannot hang the suite. */
 static inline void ndc_wait_for_others(ndcheck *c)
 {
-    size_t seen = atomic_load(&c->tiles_done);
-    time_t last = time(NULL);
-    while (seen != c->tiles - 1) {
-        sched_yield();
-        size_t now = atomic_load(&c->tiles_done);
-        if (now != seen) {
-            seen = now;
-            last = time(NULL);
-        } else if (time(NULL) - last > 10) {
-            return;
-        }
-    }
+    (void)tu_wait_count(&c->tiles_done, c->tiles - 1, 10);
 }
 
 /* Called once per tile; `thread` is the participant index, or -1 when the
@@ -125,7 +116,7 @@ static inline void ndc_tile(ndcheck *c, const size_t *start, const size_t *size,
     int expected = 0;
     if (!atomic_compare_exchange_strong(&c->tile_tid[t], &expected, ndc_tid()))
         return ndc_fail(c, "tile run twice", start, size);
-    if (c->slow_first && t == 0)
+    if (c->slow && t == c->slow_tile)
         ndc_wait_for_others(c);
 
     /* Every element of the tile: an odometer over its dimensions. */
@@ -155,20 +146,57 @@ static inline void ndc_assert(ndcheck *c, const char *what)
                   atomic_load(&c->tiles_done), c->tiles);
 }
 
-/* Every other tile finished while tile 0 was stuck: the thread that ran
- * tile 0 ran no tile after it. */
+/* Every other tile finished while the slow tile was stuck: the thread that
+ * ran it ran no tile after it. */
 static inline void ndc_assert_balanced(ndcheck *c, const char *what)
 {
-    int slow = atomic_load(&c->tile_tid[0]);
+    size_t s = c->slow_tile;
+    int slow = atomic_load(&c->tile_tid[s]);
     size_t after = 0, behind = 0;
-    for (size_t t = 1; t < c->tiles; t++) {
-        bool late = atomic_load(&c->tile_seq[t]) > atomic_load(&c->tile_seq[0]);
+    for (size_t t = 0; t < c->tiles; t++) {
+        if (t == s)
+            continue;
+        bool late = atomic_load(&c->tile_seq[t]) > atomic_load(&c->tile_seq[s]);
         behind += late;
         after += late && atomic_load(&c->tile_tid[t]) == slow;
     }
     ck_assert_msg(behind == 0,
-                  "%s: %zu of the other %zu tiles waited behind the slow tile 0 (%zu of "
-                  "them ran on its thread afterwards)", what, behind, c->tiles - 1, after);
+                  "%s: %zu of the other %zu tiles waited behind the slow tile %zu (%zu of "
+                  "them ran on its thread afterwards)", what, behind, c->tiles - 1, s, after);
+}
+
+/* Makes one tile wait for all the others: the first (where 0), the last
+ * (1) or the one in the middle (2). */
+static inline void ndc_slow_at(ndcheck *c, int where)
+{
+    c->slow = true;
+    c->slow_tile = where == 0 ? 0 : where == 1 ? c->tiles - 1 : c->tiles / 2;
+}
+
+/*
+ * The pools in which a call with TPOOL_FLAG_PROGRESS (every pthreadpool
+ * call) must complete although one tile waits for all the others: `policy`
+ * with its defaults when it declares progress (tpool_policy_list), and
+ * roundrobin with stealing. Fills params[] (NULL: defaults) and returns how
+ * many; 0 for a policy that gives no progress (it is named).
+ */
+static inline int ndc_progress_configs(const char *policy, const char *params[2])
+{
+    int n = 0;
+    tpool_policy_info *list = NULL;
+    size_t count = 0;
+    ck_assert_int_eq(tpool_policy_list(NULL, &list, &count, NULL, NULL), 0);
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(list[i].name, policy) == 0 && list[i].progress) {
+            params[n++] = NULL;
+            break;
+        }
+    tpool_policy_list_free(list, count);
+    if (strcmp(policy, "roundrobin") == 0)
+        params[n++] = "{\"steal\": true}";
+    if (n == 0)
+        printf("progress: policy '%s' does not declare it; not checked\n", policy);
+    return n;
 }
 
 /*

@@ -1,9 +1,18 @@
 # Check suites of the N-d parallel-for and the pthreadpool drop-in.
 if HAVE_CHECK
-PARALLEL_SUITES = tests/check_parallel_nd tests/check_pthreadpool tests/check_pthreadpool_env
+PARALLEL_SUITES = tests/check_parallel_nd tests/check_pthreadpool tests/check_pthreadpool_env \
+	tests/check_range_edges tests/check_range_own tests/check_progress
 TESTS += $(PARALLEL_SUITES)
 check_PROGRAMS += $(PARALLEL_SUITES)
 endif
+# check_range_edges: parallel-for at the edges of size_t, under every policy;
+# check_range_own: a parallel-for runs only its own items, with FTZ/DAZ on
+# those only; check_progress: progress (TPOOL_FLAG_PROGRESS, the drop-in's
+# semantics) on the linear range, through the conformance check, and what
+# the policies declare.
+tests_check_progress_SOURCES = tests/check_progress.c tests/ndcheck.h
+tests_check_progress_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/conformance
+tests_check_progress_LDADD = conformance/libconformance.la $(LDADD)
 tests_check_parallel_nd_SOURCES = tests/check_parallel_nd.c tests/ndcheck.h
 tests_check_pthreadpool_SOURCES = tests/check_pthreadpool.c tests/ndcheck.h
 

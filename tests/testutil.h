@@ -4,6 +4,7 @@
 
 #include <check.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -126,6 +127,26 @@ static inline void tu_hits_assert_once(size_t n, const char *fmt, ...)
     ck_assert_msg(lost == 0 && twice == 0,
                   "%s: %zu tasks never ran, %zu ran more than once (first: task %zu, ran %u times)",
                   what, lost, twice, first_bad, first_bad < n ? tu_hits_at(first_bad) : 0);
+}
+
+/* Spins (yielding) until *count reaches target; returns 0, or -1 after
+ * `seconds` in which the count did not move, so that a test whose progress
+ * depends on other threads fails instead of hanging. */
+static inline int tu_wait_count(_Atomic size_t *count, size_t target, int seconds)
+{
+    size_t seen = atomic_load(count);
+    time_t last = time(NULL);
+    while (seen != target) {
+        sched_yield();
+        size_t now = atomic_load(count);
+        if (now != seen) {
+            seen = now;
+            last = time(NULL);
+        } else if (time(NULL) - last > seconds) {
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* ---- latch: a counter that threads wait on until it reaches a value ---------- */

@@ -23,6 +23,8 @@
  *   The last chunk is whatever is left, and may be smaller in both modes.
  * Defaults (guided, min_chunk 1, chunk 64, batch 4) were chosen by
  * measurement: docs/policies-stealing-static-dynamic.md.
+ * Progress (TPOOL_POLICY_PROGRESS): the cursor is where every participant
+ * looks, so range_next returns 0 only once every item has been handed out.
  *
  * Like FIFO, a waiting thread runs whatever the shared queue holds next, so
  * deep fork-join nests one stack frame per task waited on (see the docs).
@@ -248,7 +250,7 @@ static const tpool_policy dynamic_policy = {
     .range_begin = dynamic_range_begin,
     .range_next = dynamic_range_next,
     .range_end = dynamic_range_end,
-    .flags = TPOOL_POLICY_NO_SUBMIT_TIME,
+    .flags = TPOOL_POLICY_NO_SUBMIT_TIME | TPOOL_POLICY_PROGRESS,
 };
 
 TPOOL_POLICY_DEFINE(dynamic_policy)

@@ -406,6 +406,7 @@ static const tpool_policy priority_policy = {
     .stat_names = priority_stat_names,
     .stats_read = priority_stats_read,
     .stats_reset = priority_stats_reset,
+    .flags = TPOOL_POLICY_PROGRESS, /* any worker pops any tile */
 };
 
 TPOOL_POLICY_DEFINE(priority_policy)

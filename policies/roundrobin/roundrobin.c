@@ -57,9 +57,17 @@
  *     p + 1, p + 2, ... (mod P) and moving on only from a victim seen
  *     exhausted. Cursors only grow, so a participant that finds every cursor
  *     exhausted may stop (range_next returns 0): every tile has been handed
- *     out. Each stolen tile counts in `steals` for the thief's slot.
+ *     out. Each stolen tile counts in `steals` for the thief's slot. That is
+ *     progress (range_progress answers 1): in a call that needs it the core
+ *     hands a tile's items out one at a time and lets idle participants
+ *     take the items of a tile whose owner is busy. Without steal a
+ *     participant's tiles are its own: no progress.
  * The job fields are written by range_begin before the core publishes the
- * job (release) and only read while it runs.
+ * job (release) and only read while it runs. Stand-ins
+ * (TPOOL_POLICY_STAND_IN): the dealing is to participant indices; a worker
+ * that has not started when the calling thread has run its own tiles has
+ * its tiles run by the calling thread, in its name, instead of holding the
+ * call up.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -83,8 +91,8 @@ typedef struct rr_queue {
     /* Consumer's second line. */
     _Alignas(TPOOL_CACHELINE) pthread_mutex_t lock; /* steal = true: held around
                                                      * every dequeue */
-    uint64_t steals; /* tasks and tiles this worker took from others; the
-                      * owner adds */
+    uint64_t steals; /* tasks and tiles this worker took from others (or
+                      * the caller standing in for it); atomic adds */
 } rr_queue;
 _Static_assert(_Alignof(rr_queue) == TPOOL_CACHELINE && sizeof(rr_queue) % TPOOL_CACHELINE == 0,
                "per-worker queues must not share cache lines");
@@ -131,7 +139,8 @@ static const tpool_param_desc roundrobin_params[] = {
         .type = TPOOL_PARAM_BOOL,
         .description = "idle workers (and threads waiting on the pool) take tasks "
                        "queued at other workers; in parallel-for, a thread that has "
-                       "finished its tiles takes the others' remaining tiles",
+                       "finished its tiles takes the others' remaining tiles, which "
+                       "also gives progress (an item may wait for the others)",
         .imin = 0, .imax = 1, .idefault = 0,
     },
     [P_QUANTUM] = {
@@ -337,11 +346,10 @@ static tpool_task *roundrobin_pop(void *state, unsigned slot)
     int stolen;
     tpool_task *t = steal_one(s, q, slot + 1, &stolen);
     if (t) {
-        /* Only the owner writes its own counter; each access is atomic so
-         * that stats_read and stats_reset may touch it meanwhile. */
+        /* An atomic add: the calling thread of a parallel-for may count a
+         * range steal here at the same time, standing in for this worker. */
         if (stolen)
-            __atomic_store_n(&q->steals, __atomic_load_n(&q->steals, __ATOMIC_RELAXED) + 1,
-                             __ATOMIC_RELAXED);
+            __atomic_fetch_add(&q->steals, 1, __ATOMIC_RELAXED);
         return t;
     }
     if (!__atomic_load_n(&q->idle, __ATOMIC_RELAXED))
@@ -429,13 +437,10 @@ static int roundrobin_range_next(void *state, unsigned part, size_t *begin, size
         unsigned v = part + j < P ? part + j : part + j - P;
         if (!claim(&s->share[v], &k))
             continue; /* exhausted for good: cursors only grow */
-        if (part == 0) {
-            __atomic_fetch_add(&s->outside_steals, 1, __ATOMIC_RELAXED);
-        } else {
-            /* Participant p is worker p - 1, the only writer of its counter. */
-            uint64_t *c = &s->q[part - 1].steals;
-            __atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
-        }
+        /* Participant p counts at worker p - 1 (whose task path, or the
+         * calling thread standing in for p, may add at the same time). */
+        __atomic_fetch_add(part == 0 ? &s->outside_steals : &s->q[part - 1].steals, 1,
+                           __ATOMIC_RELAXED);
         return hand_out(s, v, k, begin, end);
     }
     return 0;
@@ -445,6 +450,11 @@ static void roundrobin_range_end(void *state)
 {
     roundrobin *s = state;
     s->parts = 0; /* no participant is inside any more */
+}
+
+static int roundrobin_range_progress(void *state)
+{
+    return ((roundrobin *)state)->steal;
 }
 
 /* ---- statistics, descriptor -------------------------------------------------- */
@@ -490,7 +500,11 @@ static const tpool_policy roundrobin_policy = {
     .stat_names = roundrobin_stat_names,
     .stats_read = roundrobin_stats_read,
     .stats_reset = roundrobin_stats_reset,
-    .flags = TPOOL_POLICY_NO_SUBMIT_TIME,
+    /* Progress only with steal: range_progress. Stand-ins: the dealing is
+     * per participant index, and the range path shares nothing with the
+     * task path but the atomic `steals` and `dealt` counters. */
+    .flags = TPOOL_POLICY_NO_SUBMIT_TIME | TPOOL_POLICY_STAND_IN,
+    .range_progress = roundrobin_range_progress,
 };
 
 TPOOL_POLICY_DEFINE(roundrobin_policy)

@@ -178,7 +178,7 @@ static const tpool_policy static_policy = {
     .range_begin = static_range_begin,
     .range_next = static_range_next,
     .range_end = static_range_end,
-    .flags = TPOOL_POLICY_NO_SUBMIT_TIME,
+    .flags = TPOOL_POLICY_NO_SUBMIT_TIME | TPOOL_POLICY_STAND_IN,
 };
 
 TPOOL_POLICY_DEFINE(static_policy)

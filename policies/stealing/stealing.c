@@ -31,6 +31,12 @@
  * smallest scale that fits), so stealing happens in whole blocks; nothing
  * else changes. A value never returns to a word once it left it (the first
  * item of a range that leaves is handed out), so the CASes have no ABA.
+ *
+ * Progress (TPOOL_POLICY_PROGRESS): range_next returns 0 only after it saw
+ * every word empty, so every item has been handed out or is with a thief
+ * between its CAS on the victim and its store into its own word (inside
+ * range_next, where the core looks for it); the core takes care of the
+ * items of a chunk whose owner is busy.
  */
 #define _GNU_SOURCE /* pthread_getattr_np */
 #include <pthread.h>
@@ -400,8 +406,10 @@ static void stealing_range_begin(void *state, const tpool_range_job *job)
     stealing *s = state;
     size_t n = job->n;
     unsigned P = job->participants;
-    uint64_t scale = n <= UINT32_MAX ? 1 : (n + UINT32_MAX - 1) / UINT32_MAX;
-    uint64_t blocks = (n + scale - 1) / scale; /* <= 2^32 - 1 */
+    /* Both divisions round up without forming n + d - 1, which wraps for n
+     * near SIZE_MAX (and made scale 0). */
+    uint64_t scale = n / UINT32_MAX + (n % UINT32_MAX != 0);
+    uint64_t blocks = n / scale + (n % scale != 0); /* <= 2^32 - 1 */
     s->n = n;
     s->scale = scale;
     s->participants = P;
@@ -429,11 +437,15 @@ static uint64_t own_chunk(const stealing *s, uint64_t left)
     return c < left ? c : left;
 }
 
+/* Blocks [b, e) as items. Block b < blocks starts below n, so b * scale
+ * does not wrap; e * scale may (the last block is partial), hence the
+ * comparison in items left. */
 static int hand_out(const stealing *s, uint64_t b, uint64_t e, size_t *begin, size_t *end)
 {
-    *begin = (size_t)(b * s->scale);
-    uint64_t last = e * s->scale;
-    *end = last < s->n ? (size_t)last : s->n;
+    size_t first = (size_t)(b * s->scale);
+    uint64_t len = (e - b) * s->scale; /* at most the items of the share */
+    *begin = first;
+    *end = s->n - first > len ? first + (size_t)len : s->n;
     return 1;
 }
 
@@ -541,7 +553,7 @@ static const tpool_policy stealing_policy = {
     .stat_names = stealing_stat_names,
     .stats_read = stealing_stats_read,
     .stats_reset = stealing_stats_reset,
-    .flags = TPOOL_POLICY_NO_SUBMIT_TIME,
+    .flags = TPOOL_POLICY_NO_SUBMIT_TIME | TPOOL_POLICY_PROGRESS,
 };
 
 TPOOL_POLICY_DEFINE(stealing_policy)
