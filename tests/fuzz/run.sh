@@ -43,13 +43,17 @@ JANSSON=$(pkg-config --cflags --libs jansson)
 
 # The config target needs only the parser, the locator, params, errors and
 # the fault points (their allocations go through them).
-CONFIG_SRC="core/config.c core/json_locate.c core/params.c core/error.c core/fault.c"
+CONFIG_SRC="core/config.c core/json_locate.c core/params.c core/error.c core/fault.c
+    core/textfile.c"
 # The experiment parser refers to the workload table (whose entries point at
 # the workloads' run functions, which use the pool) and the baseline names,
-# so it links the core and those harness files, nothing of the runner.
+# so it links the core and the harness's library: every C file of both but
+# the programs' entry points and the baselines that need OpenMP or TBB
+# (their stand-ins are linked instead).
 CORE_SRC=$(cd "$top" && ls core/*.c | grep -v 'tpool-info\.c$')
-EXP_SRC="harness/experiment.c harness/workload.c harness/stats.c harness/baselines.c
-    harness/baselines_noomp.c $(cd "$top" && ls harness/workloads/*.c) $CORE_SRC"
+HARNESS_SRC=$(cd "$top" && ls harness/*.c harness/workloads/*.c |
+    grep -v -e '/main\.c$' -e '/dispatch-count\.c$' -e '/baselines_omp\.c$')
+EXP_SRC="$HARNESS_SRC $CORE_SRC"
 
 build() { # name sources...
     local name=$1; shift
