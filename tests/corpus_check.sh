@@ -1,5 +1,5 @@
 #!/bin/sh
-# corpus_check.sh - the bad-input corpus (issue 8): every case must make
+# corpus_check.sh - the bad-input corpus: every case must make
 # `tpool-info --check-config FILE` or `tpool-bench EXPERIMENT.json` fail with
 # the expected exit status and a message that says what and where.
 #
