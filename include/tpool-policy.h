@@ -9,10 +9,18 @@
  * statistics and errors; the policy only decides which task or which range of
  * items a worker gets next.
  *
- * Versioning: `abi_version` and `struct_size` come first. Members are only
- * ever appended. The core reads a member only when `struct_size` covers it
- * and it is non-NULL, and otherwise uses the fallback documented beside it.
- * The loader refuses a policy whose major version differs from the core's.
+ * Versioning: one version, MAJOR.MINOR, covers every struct of this header.
+ * Members are only ever appended, and each append raises the minor.
+ *   - The descriptor, which the policy hands the core, starts with
+ *     `abi_version` and `struct_size`: the core reads a member only when
+ *     `struct_size` covers it and it is non-NULL, and otherwise uses the
+ *     fallback documented beside it (a policy built for an older minor keeps
+ *     loading).
+ *   - The structs the core hands the policy (tpool_task, tpool_range_job,
+ *     tpool_policy_env, the parameter values) are the core's: the loader
+ *     refuses a policy built for a newer minor than the core's, or for
+ *     another major, naming both versions, so every member the policy was
+ *     compiled with exists.
  *
  * Slots: a pool of parallelism T has W = max(T - 1, 1) workers, numbered
  * 0..W-1, plus one "outside" slot, numbered W, that stands for every thread

@@ -515,6 +515,7 @@ static const struct {
     { "mod_noentry", TPOOL_ELOAD,
       { "not a tpool policy", "tpool_policy_entry", "undefined symbol" } },
     { "mod_badabi", TPOOL_EABI, { "built for policy ABI 99.0", "rebuild", NULL } },
+    { "mod_newminor", TPOOL_EABI, { "newer than the ABI", "at least as new", NULL } },
     { "mod_small", TPOOL_EABI, { "descriptor is 16 bytes", "mandatory", NULL } },
     { "mod_nullop", TPOOL_EPOLICY, { "mandatory op 'pop' is NULL", "(mod_nullop)", NULL } },
     { "mod_nullname", TPOOL_EPOLICY, { "has no name", NULL, NULL } },
@@ -643,6 +644,14 @@ START_TEST(test_abi_and_size_numbers)
     ck_assert_int_eq(tpool__policy_load_path(mod("mod_badabi"), &h, &err), TPOOL_EABI);
     snprintf(want, sizeof want, "ABI %d.%d", TPOOL_POLICY_ABI_MAJOR, TPOOL_POLICY_ABI_MINOR);
     ck_assert_has(err.text, "99.0");
+    ck_assert_has(err.text, want);
+
+    /* A newer minor: both versions named. */
+    tpool_error_clear(&err);
+    ck_assert_int_eq(tpool__policy_load_path(mod("mod_newminor"), &h, &err), TPOOL_EABI);
+    snprintf(want, sizeof want, "built for policy ABI %d.%d, newer than the ABI %d.%d",
+             TPOOL_POLICY_ABI_MAJOR, TPOOL_POLICY_ABI_MINOR + 1, TPOOL_POLICY_ABI_MAJOR,
+             TPOOL_POLICY_ABI_MINOR);
     ck_assert_has(err.text, want);
 
     tpool_error_clear(&err);
