@@ -210,9 +210,9 @@ typedef struct tpool_policy {
 } tpool_policy;
 
 /* The policy never reads tpool_task.submit_ns: the core leaves it 0 for
- * submitted tasks and saves a clock read per submission (about 25 ns on a
- * VM, a seventh of a tiny task's whole cost). Parallel-for tiles still get
- * one time per call. */
+ * submitted tasks and saves a clock read per submission (a noticeable share
+ * of a tiny task's whole cost). Parallel-for tiles still get one time per
+ * call. */
 #define TPOOL_POLICY_NO_SUBMIT_TIME 0x1u
 
 /*
