@@ -7,8 +7,8 @@
 #   - each static inline function of tpool-policy.h and tpool-queue.h has
 #     a table row or a heading in docs/policy-abi.md, and each of their
 #     macros appears there as `NAME`;
-#   - each macro of tpool.h and pthreadpool.h appears in docs/api.md as
-#     `NAME` (include guards excepted).
+#   - each macro of tpool.h, pthreadpool.h and tpool-module.h appears in
+#     docs/api.md as `NAME` (include guards excepted).
 # Fails listing every undocumented name. An automake TESTS script (the test
 # environment gives srcdir, tests/ of the source tree, and top_builddir);
 # usable by hand too, from the top of the source tree:
@@ -73,7 +73,8 @@ inlines() {
 syms=$( (exported "$libdir/libtpool.so" && exported "$libdir/libpthreadpool.so") | sort -u)
 pmacros=$( (macros "$top_srcdir/include/tpool-policy.h" && macros "$top_srcdir/include/tpool-queue.h") | sort -u)
 pinlines=$( (inlines "$top_srcdir/include/tpool-policy.h" && inlines "$top_srcdir/include/tpool-queue.h") | sort -u)
-amacros=$( (macros "$top_srcdir/include/tpool.h" && macros "$top_srcdir/include/pthreadpool.h") | sort -u)
+amacros=$( (macros "$top_srcdir/include/tpool.h" && macros "$top_srcdir/include/pthreadpool.h" &&
+    macros "$top_srcdir/include/tpool-module.h") | sort -u)
 
 # A parser that finds nothing would pass vacuously: the counts must be sane.
 ntp=$(echo "$syms" | grep -c '^tpool_')
