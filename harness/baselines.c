@@ -100,6 +100,17 @@ const char *const bench_base_names[BENCH_NBASE] = {
     "pthreadpool", "tbb-task", "tbb-auto",    "tbb-simple", "tbb-static",
 };
 
+const char *bench_base_list(void)
+{
+    static char list[256];
+    if (!list[0])
+        for (int i = 0; i < BENCH_NBASE; i++) {
+            size_t l = strlen(list);
+            snprintf(list + l, sizeof list - l, "%s%s", i ? ", " : "", bench_base_names[i]);
+        }
+    return list;
+}
+
 int bench_base_from_name(const char *name)
 {
     for (int i = 0; i < BENCH_NBASE; i++)

@@ -459,6 +459,8 @@ typedef struct bench_wl_inst {
 /* Names of the baselines, bit i of BENCH_BASE_* <-> bench_base_names[i]. */
 extern const char *const bench_base_names[BENCH_NBASE];
 int bench_base_from_name(const char *name); /* bit, or 0 when unknown */
+/* Every baseline's name, comma-separated (for messages). Control thread. */
+const char *bench_base_list(void);
 
 typedef struct bench_experiment {
     char name[BENCH_NAME_MAX];
@@ -924,12 +926,14 @@ void bench_policy_path_default(void);
 void bench_baselines_probe(bench_baseline_status st[BENCH_NBASE], unsigned requested);
 /*
  * Gives each baseline the parameters of the tpool cell it is compared with
- * and says which (exes[i].omp_chunk, .peer): omp-static takes the chunk of
- * the first `static` executor of the run, omp-dynamic the chunk of the first
- * `dynamic` one in fixed mode, omp-guided the min_chunk of the first
- * `dynamic` one in guided mode; without such an executor, the policy's
- * defaults from its parameter table (pol), and the peer says the cell is
- * not in this run.
+ * and says which (exes[i].omp_chunk, .tbb_grain, .peer): omp-static takes
+ * the chunk of the first `static` executor of the run, omp-dynamic the
+ * chunk of the first `dynamic` one in fixed mode, omp-guided the min_chunk
+ * of the first `dynamic` one in guided mode; tbb-static's grain is that
+ * `static` chunk, tbb-simple's that fixed `dynamic` chunk and tbb-auto's
+ * the chunk of the first `stealing` executor (a chunk of 0 gives grain 1);
+ * without such an executor, the policy's defaults from its parameter table
+ * (pol), and the peer says the cell is not in this run.
  */
 void bench_baselines_pair(bench_executor *exes, size_t nexes, const bench_policy_desc *pol,
                           size_t npol);

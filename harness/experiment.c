@@ -393,11 +393,10 @@ static int parse_baselines(pctx *c, const json_t *v, bench_experiment *e)
                                   ? tpool__json_suggest(json_string_value(it),
                                                         bench_base_names, BENCH_NBASE)
                                   : NULL;
-            return fail(c, p, 0,
-                        "unknown baseline %s%s%s%s (known: serial, omp-static, omp-dynamic, "
-                        "omp-guided, omp-task, pthreadpool)",
+            return fail(c, p, 0, "unknown baseline %s%s%s%s (known: %s)",
                         tpool__json_render(it, shown, sizeof shown),
-                        sug ? "; did you mean \"" : "", sug ? sug : "", sug ? "\"?" : "");
+                        sug ? "; did you mean \"" : "", sug ? sug : "", sug ? "\"?" : "",
+                        bench_base_list());
         }
         e->baselines |= (unsigned)bit;
     }
