@@ -90,11 +90,6 @@ void bench_ptp_unload(bench_ptp_api *api)
     memset(api, 0, sizeof *api);
 }
 
-void bench_rec_spawned(unsigned producer)
-{
-    bench_rec_task(producer, 0, 0, 0);
-}
-
 const char *const bench_base_names[BENCH_NBASE] = {
     "serial",   "omp-static", "omp-dynamic", "omp-guided", "omp-task",
     "pthreadpool", "tbb-task", "tbb-auto",    "tbb-simple", "tbb-static",

@@ -58,7 +58,7 @@ int bench_tbb_tree(void *arena, unsigned depth, unsigned fanout,
                    uint64_t (*leaf)(void *ctx, uint64_t index), void *ctx,
                    uint64_t *result);
 
-/* What the C++ calls back in the recorder (workload.c, baselines.c): this
+/* What the C++ calls back in the recorder (workload.c): this
  * thread's slot, and bench_rec_task(producer, 0, 0, 0) for a task without
  * items of its own. */
 unsigned bench_rec_slot(void);

@@ -87,6 +87,12 @@ void bench_rec_overflow(uint64_t first, uint64_t n)
                               memory_order_relaxed);
 }
 
+/* For the C++ of baselines_tbb.cc, which cannot include bench.h. */
+void bench_rec_spawned(unsigned producer)
+{
+    bench_rec_task(producer, 0, 0, 0);
+}
+
 int bench_rec_reset(int trace, unsigned trace_slots, uint32_t cap)
 {
     bench_rec *r = &bench_g_rec;
