@@ -146,8 +146,9 @@ void bench_baselines_probe(bench_baseline_status st[BENCH_NBASE], unsigned reque
             if (!bench_tbb_available()) {
                 s->available = 0;
                 snprintf(s->reason, sizeof s->reason,
-                         "not built with TBB (configure found no oneTBB: apt-get install "
-                         "g++ libtbb-dev, then re-run configure)");
+                         "not built with TBB (configure found no oneTBB, or was given "
+                         "--without-tbb; apt-get install g++ libtbb-dev, then re-run "
+                         "configure)");
             }
         } else if (bit == BENCH_BASE_PTP) {
             bench_ptp_api api;
