@@ -59,7 +59,7 @@ const char bench_default_experiment[] =
     "    {\"workload\": \"nested\", \"params\": {\"depth\": 12, \"fanout\": 2, \"leaf_ns\": 5000}},\n"
     "    {\"workload\": \"io-bound\", \"params\": {\"n\": 100, \"wait_us\": 200, \"compute_us\": 50}},\n"
     "    {\"workload\": \"bulk\", \"params\": {\"n\": 100000, \"calls\": 10}},\n"
-    "    {\"workload\": \"short-calls\", \"params\": {\"calls\": 100, \"call_us\": 200, \"gap_us\": 50, \"items\": 64}}\n"
+    "    {\"workload\": \"short-calls\", \"params\": {\"calls\": 100, \"call_us\": 200, \"gap_us\": 50, \"items\": 128}}\n"
     "  ]\n"
     "}\n";
 

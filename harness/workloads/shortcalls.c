@@ -24,7 +24,7 @@ static const bench_param_spec params[] = {
     { "calls", "parallel-for calls per run", 1, 1, 1e6, 200 },
     { "call_us", "work of one call, all its items on one thread, us", 0, 0, 1e6, 200 },
     { "gap_us", "serial work of the caller after each call, us", 0, 0, 1e6, 50 },
-    { "items", "items per call (each spins call_us / items)", 1, 1, 1e6, 64 },
+    { "items", "items per call (each spins call_us / items)", 1, 1, 1e6, 128 },
 };
 
 typedef struct shortcalls {
