@@ -47,7 +47,8 @@ static void usage(FILE *f)
 "Selection (each overrides the experiment):\n"
 "  -p, --policies LIST     policies to run: all, none or a comma list of names\n"
 "  -b, --baselines LIST    all, none or a comma list of: serial, omp-static,\n"
-"                          omp-dynamic, omp-guided, omp-task, pthreadpool\n"
+"                          omp-dynamic, omp-guided, omp-task, pthreadpool,\n"
+"                          tbb-task, tbb-auto, tbb-simple, tbb-static\n"
 "  -t, --threads LIST      thread counts: default, or e.g. 1,2,4 or 1-8\n"
 "  -w, --workloads LIST    workload labels or names to keep, comma-separated\n"
 "  -r, --repetitions N     exactly N measured rounds per cell (no stopping rule)\n"
@@ -185,11 +186,13 @@ static void list_workloads(void)
     printf("Workloads (use the name in an experiment's \"workloads\"):\n");
     for (size_t i = 0; i < bench_nworkloads; i++) {
         const bench_workload *w = bench_workloads[i];
-        printf("  %-13s %s\n  %-13s unit: %s; runs on: tpool%s%s%s%s\n", w->name, w->description,
-               "", w->unit, w->runs & BENCH_RUNS_SERIAL ? ", serial" : "",
+        printf("  %-13s %s\n  %-13s unit: %s; runs on: tpool%s%s%s%s%s%s\n", w->name,
+               w->description, "", w->unit, w->runs & BENCH_RUNS_SERIAL ? ", serial" : "",
                w->runs & BENCH_RUNS_OMP_FOR ? ", omp-static/dynamic/guided" : "",
                w->runs & BENCH_RUNS_OMP_TASK ? ", omp-task" : "",
-               w->runs & BENCH_RUNS_PTP ? ", pthreadpool" : "");
+               w->runs & BENCH_RUNS_PTP ? ", pthreadpool" : "",
+               w->runs & BENCH_RUNS_TBB_FOR ? ", tbb-auto/simple/static" : "",
+               w->runs & BENCH_RUNS_TBB_TASK ? ", tbb-task" : "");
         for (unsigned k = 0; k < w->nparams; k++) {
             const bench_param_spec *s = &w->params[k];
             printf("  %-13s   %-14s %s (%s in [%g, %g], default %g)\n", "", s->name,
@@ -256,8 +259,8 @@ static int override_baselines(bench_experiment *e, const char *list)
     for (char *save = NULL, *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
         int bit = bench_base_from_name(p);
         if (!bit) {
-            fprintf(stderr, "tpool-bench: --baselines: unknown baseline '%s' (known: serial, "
-                            "omp-static, omp-dynamic, omp-guided, omp-task, pthreadpool)\n", p);
+            fprintf(stderr, "tpool-bench: --baselines: unknown baseline '%s' (known: %s)\n", p,
+                    bench_base_list());
             free(copy);
             return -1;
         }
