@@ -30,6 +30,8 @@
 #define MAX_SPIN_US 1000000
 #define MAX_STACK_KB (1u << 20) /* 1 GiB: more is a mistake, not a stack */
 #define MAX_IDLE_MS 86400000 /* a day */
+#define MAX_RECORD_MB 65536  /* 64 GiB of events */
+#define MAX_RECORD_EVERY 1000000
 /* A configuration is a few hundred bytes; refusing huge inputs keeps a
  * mistaken TPOOL_CONFIG=/dev/zero from eating the memory. */
 #define MAX_FILE_SIZE (64u << 20)
@@ -68,6 +70,9 @@ int tpool_config_new(tpool_config **out)
     cfg->idle_ms = TPOOL_DEFAULT_IDLE_MS;
     cfg->spin_us = TPOOL_DEFAULT_SPIN_US;
     cfg->min_work_size = TPOOL_DEFAULT_MIN_WORK_SIZE;
+    cfg->record_max_mb = TPOOL_DEFAULT_RECORD_MAX_MB;
+    cfg->record_full_calls = TPOOL_DEFAULT_RECORD_FULL_CALLS;
+    cfg->record_every = TPOOL_DEFAULT_RECORD_EVERY;
     *out = cfg;
     return 0;
 }
@@ -81,6 +86,7 @@ void tpool_config_free(tpool_config *cfg)
     free_path(cfg->policy_path, cfg->npolicy_path);
     free(cfg->source);
     free(cfg->text);
+    free(cfg->record_path);
     free(cfg);
 }
 
@@ -111,6 +117,10 @@ int tpool__config_copy(const tpool_config *src, tpool_config **out)
     c->spin_us = src->spin_us;
     c->stack_kb = src->stack_kb;
     c->min_work_size = src->min_work_size;
+    c->record_max_mb = src->record_max_mb;
+    c->record_full_calls = src->record_full_calls;
+    c->record_every = src->record_every;
+    c->record_path = dup_or_null(src->record_path, &failed);
     c->policy = dup_or_null(src->policy, &failed);
     c->policy_line = src->policy_line;
     c->policy_column = src->policy_column;
@@ -490,6 +500,65 @@ fail:
     return rc;
 }
 
+/* A record file named in a configuration: non-empty; relative to the
+ * file's directory, as policy paths are. */
+static int record_path(struct ctx *c, const char *key, json_t *v)
+{
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return bad(c, key, v, "a non-empty string (the record file to write)");
+    char *p = resolve(c->base_dir, json_string_value(v));
+    if (!p)
+        return nomem(c);
+    free(c->cfg->record_path);
+    c->cfg->record_path = p;
+    return 0;
+}
+
+/* "record": "FILE", or {"path": "FILE", "max_mb": m, "full_calls": n,
+ * "every": k}: what core/record.c writes, and its bounds. */
+static int key_record(struct ctx *c, const char *key, json_t *v)
+{
+    if (!json_is_object(v)) {
+        if (!json_is_string(v))
+            return bad(c, key, v, "a file name, or an object with \"path\" (and \"max_mb\", "
+                                  "\"full_calls\", \"every\")");
+        return record_path(c, key, v);
+    }
+    static const char *const names[] = { "path", "max_mb", "full_calls", "every" };
+    const json_int_t lo[] = { 0, 1, 0, 1 };
+    const json_int_t hi[] = { 0, MAX_RECORD_MB, INT32_MAX, MAX_RECORD_EVERY };
+    unsigned *dest[] = { NULL, &c->cfg->record_max_mb, &c->cfg->record_full_calls,
+                         &c->cfg->record_every };
+    int have_path = 0;
+    const char *name;
+    json_t *m;
+    json_object_foreach(v, name, m) {
+        size_t i = 0;
+        while (i < 4 && strcmp(name, names[i]) != 0)
+            i++;
+        if (i == 4)
+            return unknown_key(c, key, name, names, 4);
+        char sub[64];
+        snprintf(sub, sizeof sub, "%s.%s", key, names[i]);
+        json_int_t val = 0;
+        int rc = i == 0 ? record_path(c, sub, m) : get_int(c, sub, m, lo[i], hi[i], &val);
+        if (rc)
+            return rc;
+        if (i == 0)
+            have_path = 1;
+        else
+            *dest[i] = (unsigned)val;
+    }
+    if (!have_path) {
+        int line = 0, column = 0;
+        tpool__json_locate(c->text, key, &line, &column);
+        return tpool__error(c->err, TPOOL_EINVAL, c->source, line, column, key,
+                            "a record object needs \"path\" (keys: path, max_mb, "
+                            "full_calls, every)");
+    }
+    return 0;
+}
+
 static const struct {
     const char *name;
     int (*fn)(struct ctx *c, const char *key, json_t *v);
@@ -501,6 +570,7 @@ static const struct {
     { "spin_us", key_spin_us },
     { "min_work_size", key_min_work_size },
     { "stack_kb", key_stack_kb },
+    { "record", key_record },
 };
 #define NKNOWN (sizeof handlers / sizeof handlers[0])
 
