@@ -30,11 +30,13 @@
 #include "record.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -513,20 +515,71 @@ static void put_json(FILE *f, json_t *o)
     json_decref(o);
 }
 
+/* The file for `path`: "%p" is this process's id; a file another process
+ * is recording into (it holds the lock) gets ".PID" appended, so that
+ * processes that inherit TPOOL_RECORD (--runs, fork and exec) never write
+ * into one file. Returns the open stream (locked), or NULL with errno. */
+static FILE *open_file(const char *path, char *real, size_t size, bool *moved)
+{
+    size_t n = 0;
+    for (const char *s = path; *s && n + 24 < size; s++) {
+        if (s[0] == '%' && s[1] == 'p') {
+            n += (size_t)snprintf(real + n, size - n, "%ld", (long)getpid());
+            s++;
+        } else {
+            real[n++] = *s;
+        }
+    }
+    real[n] = '\0';
+    *moved = false;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int fd = open(real, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+        if (fd < 0)
+            return NULL;
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            FILE *f = ftruncate(fd, 0) == 0 ? fdopen(fd, "w") : NULL;
+            if (!f) {
+                int e = errno;
+                close(fd);
+                errno = e;
+            }
+            return f;
+        }
+        int e = errno;
+        close(fd);
+        if (e != EWOULDBLOCK || attempt) {
+            errno = e;
+            return NULL;
+        }
+        *moved = true;
+        snprintf(real + n, size - n, ".%ld", (long)getpid());
+    }
+    return NULL;
+}
+
 /* Opens the record at `path` (lock held); false after a warning. */
 static bool open_record(const char *path, const char *origin, const tpool_config *cfg)
 {
-    FILE *f = fopen(path, "w");
+    char real[4096];
+    bool moved;
+    FILE *f = open_file(path, real, sizeof real, &moved);
     if (!f) {
         int e = errno;
         st_relaxed(&R.state, REC_OFF);
         if (warn_first(WARN_OPEN)) {
             char what[160];
             describe_path(what, sizeof what, origin, path);
-            fprintf(stderr, "tpool: %s: cannot open the record file: %s; the program runs "
-                            "unrecorded (this warning is printed once)\n", what, strerror(e));
+            fprintf(stderr, "tpool: %s: cannot open the record file %s: %s; the program runs "
+                            "unrecorded (this warning is printed once)\n", what, real,
+                    strerror(e));
         }
         return false;
+    }
+    if (moved) {
+        char what[160];
+        describe_path(what, sizeof what, origin, path);
+        fprintf(stderr, "tpool: %s: another process is recording into it; process %ld "
+                        "records into %s\n", what, (long)getpid(), real);
     }
     R.path = strdup(path);
     R.origin = origin; /* a static string, or the config's source, copied below */

@@ -414,7 +414,7 @@ int bench_param_check(const bench_param_spec *s, double v, char *msg, size_t n);
 
 extern const bench_workload bench_wl_empty, bench_wl_uniform, bench_wl_triangular,
     bench_wl_heavytail, bench_wl_tinytasks, bench_wl_prioritymix, bench_wl_gemm,
-    bench_wl_nested, bench_wl_iobound, bench_wl_bulk;
+    bench_wl_nested, bench_wl_iobound, bench_wl_bulk, bench_wl_replay;
 
 /* ---- experiments (experiment.c) ------------------------------------------------- */
 

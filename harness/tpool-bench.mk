@@ -34,6 +34,7 @@ harness_libbench_la_SOURCES = \
 	harness/plot.c \
 	harness/advise.c \
 	harness/compare.c \
+	harness/replay.h harness/replay.c harness/replay_run.c \
 	harness/workloads/costed.h harness/workloads/costed.c \
 	harness/workloads/empty.c \
 	harness/workloads/uniform.c \
@@ -44,7 +45,8 @@ harness_libbench_la_SOURCES = \
 	harness/workloads/gemm.c \
 	harness/workloads/nested.c \
 	harness/workloads/iobound.c \
-	harness/workloads/bulk.c
+	harness/workloads/bulk.c \
+	harness/workloads/replay.c
 
 harness_libbench_omp_la_CPPFLAGS = $(BENCH_CPPFLAGS)
 if HAVE_OPENMP

@@ -379,7 +379,7 @@ const bench_workload *const bench_workloads[] = {
     &bench_wl_empty,     &bench_wl_uniform,      &bench_wl_triangular,
     &bench_wl_heavytail, &bench_wl_tinytasks,    &bench_wl_prioritymix,
     &bench_wl_gemm,      &bench_wl_nested,       &bench_wl_iobound,
-    &bench_wl_bulk,
+    &bench_wl_bulk,      &bench_wl_replay,
 };
 const size_t bench_nworkloads = sizeof bench_workloads / sizeof bench_workloads[0];
 
