@@ -120,6 +120,7 @@ int tpool__config_copy(const tpool_config *src, tpool_config **out)
     c->record_max_mb = src->record_max_mb;
     c->record_full_calls = src->record_full_calls;
     c->record_every = src->record_every;
+    c->record_cpu = src->record_cpu;
     c->record_path = dup_or_null(src->record_path, &failed);
     c->policy = dup_or_null(src->policy, &failed);
     c->policy_line = src->policy_line;
@@ -515,38 +516,46 @@ static int record_path(struct ctx *c, const char *key, json_t *v)
 }
 
 /* "record": "FILE", or {"path": "FILE", "max_mb": m, "full_calls": n,
- * "every": k}: what core/record.c writes, and its bounds. */
+ * "every": k, "cpu": b}: what core/record.c writes, and its bounds. */
 static int key_record(struct ctx *c, const char *key, json_t *v)
 {
     if (!json_is_object(v)) {
         if (!json_is_string(v))
             return bad(c, key, v, "a file name, or an object with \"path\" (and \"max_mb\", "
-                                  "\"full_calls\", \"every\")");
+                                  "\"full_calls\", \"every\", \"cpu\")");
         return record_path(c, key, v);
     }
-    static const char *const names[] = { "path", "max_mb", "full_calls", "every" };
-    const json_int_t lo[] = { 0, 1, 0, 1 };
-    const json_int_t hi[] = { 0, MAX_RECORD_MB, INT32_MAX, MAX_RECORD_EVERY };
+    static const char *const names[] = { "path", "max_mb", "full_calls", "every", "cpu" };
+    const json_int_t lo[] = { 0, 1, 0, 1, 0 };
+    const json_int_t hi[] = { 0, MAX_RECORD_MB, INT32_MAX, MAX_RECORD_EVERY, 0 };
     unsigned *dest[] = { NULL, &c->cfg->record_max_mb, &c->cfg->record_full_calls,
-                         &c->cfg->record_every };
+                         &c->cfg->record_every, NULL };
     int have_path = 0;
     const char *name;
     json_t *m;
     json_object_foreach(v, name, m) {
         size_t i = 0;
-        while (i < 4 && strcmp(name, names[i]) != 0)
+        while (i < 5 && strcmp(name, names[i]) != 0)
             i++;
-        if (i == 4)
-            return unknown_key(c, key, name, names, 4);
+        if (i == 5)
+            return unknown_key(c, key, name, names, 5);
         char sub[64];
         snprintf(sub, sizeof sub, "%s.%s", key, names[i]);
         json_int_t val = 0;
-        int rc = i == 0 ? record_path(c, sub, m) : get_int(c, sub, m, lo[i], hi[i], &val);
+        int rc = 0;
+        if (i == 0)
+            rc = record_path(c, sub, m);
+        else if (i == 4 && !json_is_boolean(m))
+            rc = bad(c, sub, m, "true or false");
+        else if (i == 4)
+            c->cfg->record_cpu = json_is_true(m);
+        else
+            rc = get_int(c, sub, m, lo[i], hi[i], &val);
         if (rc)
             return rc;
         if (i == 0)
             have_path = 1;
-        else
+        else if (dest[i])
             *dest[i] = (unsigned)val;
     }
     if (!have_path) {
@@ -554,7 +563,7 @@ static int key_record(struct ctx *c, const char *key, json_t *v)
         tpool__json_locate(c->text, key, &line, &column);
         return tpool__error(c->err, TPOOL_EINVAL, c->source, line, column, key,
                             "a record object needs \"path\" (keys: path, max_mb, "
-                            "full_calls, every)");
+                            "full_calls, every, cpu)");
     }
     return 0;
 }
@@ -873,6 +882,47 @@ int tpool__config_env_policy(tpool_config *cfg, const char *value, tpool_error *
 {
     int rc = env_policy(value, err);
     return rc ? rc : set_env_policy(cfg, value, err);
+}
+
+int tpool__config_env_record(tpool_config *cfg, const char *value, tpool_error *err)
+{
+    if (value[0] != '{') { /* a file name */
+        char *p = strdup(value);
+        if (!p)
+            return tpool__error(err, TPOOL_ENOMEM, "<env TPOOL_RECORD>", 0, 0, NULL,
+                                "out of memory");
+        free(cfg->record_path);
+        cfg->record_path = p;
+        return 0;
+    }
+    /* The object form, checked as the key "record" of a configuration. */
+    size_t len = strlen(value);
+    char *text = malloc(len + 16);
+    if (!text)
+        return tpool__error(err, TPOOL_ENOMEM, "<env TPOOL_RECORD>", 0, 0, NULL,
+                            "out of memory");
+    snprintf(text, len + 16, "{\"record\": %s}", value);
+    tpool_config *tmp = NULL;
+    tpool_error e;
+    tpool_error_clear(&e);
+    int rc = parse(text, strlen(text), "<env TPOOL_RECORD>", NULL, &tmp, &e);
+    free(text);
+    if (rc) {
+        /* Positions would count the wrapper: name the key instead. */
+        const char *msg = strstr(e.text, e.key[0] ? e.key : ": ");
+        return tpool__error(err, rc, "<env TPOOL_RECORD>", 0, 0, e.key[0] ? e.key : NULL,
+                            "%s", msg && e.key[0] ? msg + strlen(e.key) + 2
+                                  : msg ? msg + 2 : e.text);
+    }
+    free(cfg->record_path);
+    cfg->record_path = tmp->record_path;
+    tmp->record_path = NULL;
+    cfg->record_max_mb = tmp->record_max_mb;
+    cfg->record_full_calls = tmp->record_full_calls;
+    cfg->record_every = tmp->record_every;
+    cfg->record_cpu = tmp->record_cpu;
+    tpool_config_free(tmp);
+    return 0;
 }
 
 int tpool_config_apply_env(tpool_config *cfg, tpool_error *err)

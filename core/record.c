@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,6 +72,9 @@ typedef struct ev_call {
 typedef struct ev_chunk {
     uint32_t kind, tid;
     uint64_t call, begin, n, ns;
+    uint64_t cpu;          /* "cpu": the thread's CPU time over the chunk */
+    uint32_t blocked;      /* "cpu": it blocked (voluntary context switches) */
+    uint32_t has_cpu;
 } ev_chunk;
 
 typedef struct ev_task {
@@ -128,6 +132,7 @@ static struct {
     uint64_t t_start;
     uint64_t max_bytes;
     uint64_t full_calls, every;
+    bool cpu;                /* timed chunks read the thread's CPU time too */
     rec_thread *threads;     /* live threads that recorded (lock) */
     rec_block *full, *full_tail;
     uint32_t next_tid, next_pool, open_pools; /* lock */
@@ -359,8 +364,12 @@ static void write_events(FILE *f, const rec_block *b, uint32_t from, uint32_t to
             if (!open)
                 fprintf(f, "{\"tiles\":%" PRIu64 ",\"th\":%" PRIu32 ",\"c\":[", c->call,
                         c->tid);
-            fprintf(f, "%s[%" PRIu64 ",%" PRIu64 ",%" PRIu64 "]", open ? "," : "", c->begin,
-                    c->n, c->ns);
+            if (c->has_cpu)
+                fprintf(f, "%s[%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu32 "]",
+                        open ? "," : "", c->begin, c->n, c->ns, c->cpu, c->blocked);
+            else
+                fprintf(f, "%s[%" PRIu64 ",%" PRIu64 ",%" PRIu64 "]", open ? "," : "",
+                        c->begin, c->n, c->ns);
             open = true;
             open_call = c->call;
             open_tid = c->tid;
@@ -593,6 +602,7 @@ static bool open_record(const char *path, const char *origin, const tpool_config
     R.max_bytes = (uint64_t)cfg->record_max_mb << 20;
     R.full_calls = cfg->record_full_calls;
     R.every = cfg->record_every ? cfg->record_every : 1;
+    R.cpu = cfg->record_cpu != 0;
     R.key_ok = pthread_key_create(&R.key, thread_gone) == 0;
     char exe[1024] = "";
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -610,6 +620,8 @@ static bool open_record(const char *path, const char *origin, const tpool_config
                           "clock", "CLOCK_MONOTONIC, ns since the record started",
                           "sampling", "full_calls", (json_int_t)R.full_calls, "every",
                           (json_int_t)R.every, "max_mb", (json_int_t)cfg->record_max_mb);
+    if (h)
+        json_object_set_new(h, "cpu", json_boolean(R.cpu));
     put_json(f, h);
     fflush(f);
     atexit(at_exit);
@@ -620,19 +632,47 @@ static bool open_record(const char *path, const char *origin, const tpool_config
 
 /* ---- pools -------------------------------------------------------------------- */
 
+static uint32_t pool_begin(struct tpool *p, const tpool_config *cfg, const char *path,
+                           const char *origin);
+
 uint32_t tpool__rec_pool_begin(struct tpool *p, const tpool_config *cfg)
 {
     const char *env = getenv("TPOOL_RECORD");
-    const char *path = env ? env : cfg->record_path;
-    const char *origin = env ? "TPOOL_RECORD" : cfg->source ? cfg->source : "<config>";
-    if (!path)
+    if (!env && !cfg->record_path)
         return 0;
-    if (!*path) {
+    if (env && !*env) {
         if (warn_first(WARN_EMPTY))
             fputs("tpool: TPOOL_RECORD is set but empty: nothing is recorded (name the record "
                   "file, or unset it; this warning is printed once)\n", stderr);
         return 0;
     }
+    /* The variable wins over the configuration's "record". */
+    tpool_config *mine = NULL;
+    if (env) {
+        tpool_error err;
+        tpool_error_clear(&err);
+        int rc = tpool__config_copy(cfg, &mine);
+        if (rc == 0)
+            rc = tpool__config_env_record(mine, env, &err);
+        if (rc) {
+            if (warn_first(WARN_EMPTY))
+                fprintf(stderr, "tpool: %s; nothing is recorded (this warning is printed "
+                                "once)\n", err.text[0] ? err.text : tpool_strerror(rc));
+            tpool_config_free(mine);
+            return 0;
+        }
+        cfg = mine;
+    }
+    uint32_t id = pool_begin(p, cfg, cfg->record_path, env ? "TPOOL_RECORD"
+                                                           : cfg->source ? cfg->source
+                                                                         : "<config>");
+    tpool_config_free(mine);
+    return id;
+}
+
+static uint32_t pool_begin(struct tpool *p, const tpool_config *cfg, const char *path,
+                           const char *origin)
+{
     pthread_mutex_lock(&R.lock);
     uint32_t s = ld_relaxed(&R.state);
     if (s == REC_IDLE && !open_record(path, origin, cfg)) {
@@ -694,7 +734,20 @@ typedef struct rec_wrap {
     uint64_t call;
 } rec_wrap;
 
-/* A chunk of a timed call: timed, and recorded by the thread that ran it. */
+/* The calling thread's CPU time, ns. (getrusage's is not used for it: the
+ * kernel may derive it from ticks, and a chunk shorter than one reads 0.) */
+static bool thread_cpu(uint64_t *ns)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return false;
+    *ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return true;
+}
+
+/* A chunk of a timed call: timed, and recorded by the thread that ran it.
+ * With "cpu", the thread's CPU time and voluntary context switches around
+ * it tell time it was preempted (not the program's) from time it blocked. */
 static void timed_chunk(void *arg, size_t begin, size_t end, unsigned thread)
 {
     const rec_wrap *w = arg;
@@ -707,12 +760,20 @@ static void timed_chunk(void *arg, size_t begin, size_t end, unsigned thread)
     uint64_t in_id = t->in_id;
     t->in_kind = IN_CALL;
     t->in_id = w->call;
+    struct rusage u0, u1;
+    uint64_t c0 = 0, c1 = 0;
+    bool cpu = R.cpu && getrusage(RUSAGE_THREAD, &u0) == 0 && thread_cpu(&c0);
     uint64_t t0 = tpool__now_ns();
     w->fn(w->ctx, begin, end, thread);
     uint64_t t1 = tpool__now_ns();
+    cpu = cpu && thread_cpu(&c1) && getrusage(RUSAGE_THREAD, &u1) == 0;
     t->in_kind = in_kind;
     t->in_id = in_id;
-    ev_chunk e = { EV_CHUNK, t->tid, w->call, begin, end - begin, t1 - t0 };
+    ev_chunk e = { EV_CHUNK, t->tid, w->call, begin, end - begin, t1 - t0, 0, 0, cpu };
+    if (cpu) {
+        e.cpu = c1 - c0;
+        e.blocked = u1.ru_nvcsw != u0.ru_nvcsw;
+    }
     emit(&e, sizeof e, &R.drop_chunks);
 }
 

@@ -896,6 +896,20 @@ size_t bench_advise_pick(bench_advise_row *rows, size_t n, double min_gain);
  * 1), at most max. 0, or -1 when it is none. */
 int bench_parse_fraction(const char *s, double max, double *out);
 int bench_main(int argc, char **argv);
+/* tpool-bench with its options, running an experiment given as text
+ * instead of a file (the record commands, replay_cli.c): `cmd` names the
+ * command in messages; after the results are written, `after` (may be
+ * NULL) sees them and may return a non-zero exit status. */
+typedef struct bench_main_mode {
+    const char *cmd;
+    const char *text, *source;
+    int (*after)(const bench_report *r, const bench_experiment *e, void *ud);
+    void *ud;
+} bench_main_mode;
+int bench_main_run(int argc, char **argv, const bench_main_mode *mode);
+/* tpool-bench replay RECORD and tpool-bench advise RECORD (replay_cli.c). */
+int bench_replay_main(int argc, char **argv);
+int bench_advise_record(int argc, char **argv);
 
 /* Policies on the search path (tpool_policy_list), warnings on stderr. */
 int bench_policies_find(bench_policy_desc **out, size_t *n);

@@ -35,6 +35,8 @@ static void usage(FILE *f)
 "       tpool-bench [OPTIONS] --replay RESULTS.json\n"
 "       tpool-bench compare [OPTIONS] A.json B.json  (tpool-bench compare --help)\n"
 "       tpool-bench advise [OPTIONS]     (tpool-bench advise --help)\n"
+"       tpool-bench replay RECORD [OPTIONS]  (tpool-bench replay --help)\n"
+"       tpool-bench advise RECORD [OPTIONS]\n"
 "\n"
 "Runs workloads under every scheduling policy found and the baselines, and\n"
 "reports times, speedups, imbalance and latencies. Without EXPERIMENT.json it\n"
@@ -478,8 +480,15 @@ int bench_main(int argc, char **argv)
         return bench_advise(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "compare") == 0)
         return bench_compare_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "replay") == 0)
+        return bench_replay_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "__run") == 0)
         return bench_run_child(argc - 1, argv + 1);
+    return bench_main_run(argc, argv, NULL);
+}
+
+int bench_main_run(int argc, char **argv, const bench_main_mode *mode)
+{
 
     static const struct option longopts[] = {
         { "policies", required_argument, NULL, 'p' },
@@ -631,6 +640,11 @@ int bench_main(int argc, char **argv)
         default: usage(stderr); return 2;
         }
     }
+    if (mode && (optind < argc || o.replay)) {
+        fprintf(stderr, "%s: no experiment file or --replay here (got '%s')\n", mode->cmd,
+                optind < argc ? argv[optind] : "--replay");
+        return 2;
+    }
     if (optind + 1 < argc) {
         fprintf(stderr, "tpool-bench: one experiment file at most (got '%s' and '%s')\n",
                 argv[optind], argv[optind + 1]);
@@ -644,7 +658,8 @@ int bench_main(int argc, char **argv)
 
     bench_experiment e;
     bench_perror pe;
-    int rc = o.replay ? replay_load(o.replay, &e, &pe)
+    int rc = mode ? bench_experiment_parse(mode->text, mode->source, &e, &pe)
+             : o.replay ? replay_load(o.replay, &e, &pe)
              : o.experiment
                  ? bench_experiment_load(o.experiment, &e, &pe)
                  : bench_experiment_parse(bench_default_experiment, "<default>", &e, &pe);
@@ -806,6 +821,11 @@ int bench_main(int argc, char **argv)
                 r.incomplete_why);
         if (status == 0)
             status = 1;
+    }
+    if (mode && mode->after && !r.incomplete) {
+        int st = mode->after(&r, &e, mode->ud);
+        if (st && !status)
+            status = st;
     }
     if (rc == 1) /* stopped by a signal: the shell's convention */
         status = 128 + bench_stop_requested();

@@ -208,7 +208,7 @@ typedef struct reader {
     struct pending {
         uint64_t call;
         uint64_t lo, n;
-        double ns;
+        double ns, sleep; /* run (CPU time when known), blocked */
         int line;
     } *pend;
     size_t npend, pendcap;
@@ -376,17 +376,25 @@ static int line_tiles(rctx *c, reader *rd, const json_t *o)
     json_array_foreach(a, i, e) {
         char key[40];
         snprintf(key, sizeof key, "c[%zu]", i);
-        const json_t *x = json_array_get(e, 0), *y = json_array_get(e, 1),
-                     *z = json_array_get(e, 2);
-        if (!json_is_array(e) || json_array_size(e) != 3 || !json_is_integer(x)
-            || !json_is_integer(y) || !json_is_integer(z) || json_integer_value(x) < 0
-            || json_integer_value(y) < 1 || json_integer_value(z) < 0)
-            return bad_type(c, key, e, "[first tile, tiles >= 1, ns]");
+        size_t len = json_array_size(e);
+        int ok = json_is_array(e) && (len == 3 || len == 5);
+        json_int_t v[5] = { 0 };
+        for (size_t q = 0; ok && q < len; q++) {
+            const json_t *x = json_array_get(e, q);
+            ok = json_is_integer(x) && json_integer_value(x) >= (q == 1 ? 1 : 0);
+            v[q] = ok ? json_integer_value(x) : 0;
+        }
+        if (!ok)
+            return bad_type(c, key, e, "[first tile, tiles >= 1, ns] or [first tile, tiles, "
+                                       "ns, cpu ns, blocked]");
         if (grow((void **)&rd->pend, &rd->pendcap, rd->npend + 1, sizeof *rd->pend))
             return fail(c, NULL, 0, "out of memory");
-        rd->pend[rd->npend++] = (struct pending){ call, (uint64_t)json_integer_value(x),
-                                                  (uint64_t)json_integer_value(y),
-                                                  (double)json_integer_value(z), c->line };
+        /* With CPU time: what ran is the CPU time (the rest was preemption
+         * or blocking), and the rest is slept only when it blocked. */
+        double wall = (double)v[2], cpu = len == 5 && v[3] < v[2] ? (double)v[3] : wall;
+        double sleep = len == 5 && v[4] ? wall - cpu : 0;
+        rd->pend[rd->npend++] = (struct pending){ call, (uint64_t)v[0], (uint64_t)v[1], cpu,
+                                                  sleep, c->line };
     }
     return 0;
 }
@@ -583,7 +591,12 @@ static int attach_tiles(rctx *c, reader *rd)
         k->seg_lo = malloc((j - i) * sizeof *k->seg_lo);
         k->seg_n = malloc((j - i) * sizeof *k->seg_n);
         k->seg_ns = malloc((j - i) * sizeof *k->seg_ns);
-        if (!k->seg_lo || !k->seg_n || !k->seg_ns)
+        int sleeps = 0;
+        for (size_t q = i; q < j; q++)
+            sleeps |= rd->pend[q].sleep > 0;
+        if (sleeps)
+            k->seg_sleep = malloc((j - i) * sizeof *k->seg_sleep);
+        if (!k->seg_lo || !k->seg_n || !k->seg_ns || (sleeps && !k->seg_sleep))
             return fail(c, NULL, 0, "out of memory");
         uint64_t covered = 0, end = 0;
         for (size_t q = i; q < j; q++) {
@@ -597,6 +610,8 @@ static int attach_tiles(rctx *c, reader *rd)
             k->seg_lo[k->nseg] = p->lo;
             k->seg_n[k->nseg] = p->n;
             k->seg_ns[k->nseg] = p->ns / (double)p->n;
+            if (k->seg_sleep)
+                k->seg_sleep[k->nseg] = p->sleep / (double)p->n;
             k->nseg++;
             covered += p->n;
             k->busy_ns += p->ns;
@@ -685,14 +700,11 @@ static int assign_models(bench_record *r)
     return 0;
 }
 
-double bench_rcall_cost(const bench_rcall *c, uint64_t b, uint64_t e)
+/* Sum over tiles [b, e) of per[k] for the chunk k covering each tile, and
+ * `gap` for tiles no chunk covers. */
+static double seg_sum(const bench_rcall *c, const double *per, double gap, uint64_t b,
+                      uint64_t e)
 {
-    if (!c->nseg && c->model)
-        c = c->model;
-    if (e <= b)
-        return 0;
-    if (!c->nseg)
-        return c->per_item * (double)(e - b);
     /* the first chunk that ends after b */
     size_t lo = 0, hi = c->nseg;
     while (lo < hi) {
@@ -708,17 +720,32 @@ double bench_rcall_cost(const bench_rcall *c, uint64_t b, uint64_t e)
         uint64_t s = c->seg_lo[k], t = s + c->seg_n[k];
         if (s >= e)
             break;
-        if (at < s) { /* tiles no chunk covers */
-            ns += c->per_item * (double)(s - at);
+        if (at < s) {
+            ns += gap * (double)(s - at);
             at = s;
         }
         uint64_t stop = t < e ? t : e;
-        ns += c->seg_ns[k] * (double)(stop - at);
+        ns += per[k] * (double)(stop - at);
         at = stop;
     }
     if (at < e)
-        ns += c->per_item * (double)(e - at);
+        ns += gap * (double)(e - at);
     return ns;
+}
+
+double bench_rcall_cost(const bench_rcall *c, uint64_t b, uint64_t e, double *blocked)
+{
+    if (!c->nseg && c->model)
+        c = c->model;
+    if (blocked)
+        *blocked = 0;
+    if (e <= b)
+        return 0;
+    if (!c->nseg)
+        return c->per_item * (double)(e - b);
+    if (blocked && c->seg_sleep)
+        *blocked = seg_sum(c, c->seg_sleep, 0, b, e);
+    return seg_sum(c, c->seg_ns, c->per_item, b, e);
 }
 
 static int line_add(bench_rline *l, int kind, size_t idx, uint64_t t0, uint64_t t1)
@@ -950,6 +977,7 @@ void bench_record_free(bench_record *r)
         free(r->calls[i].seg_lo);
         free(r->calls[i].seg_n);
         free(r->calls[i].seg_ns);
+        free(r->calls[i].seg_sleep);
     }
     for (size_t i = 0; i < r->noutside; i++)
         free(r->outside[i].ev);

@@ -16,7 +16,9 @@
  * preferred worker. Every recorded pool maps onto the one executor given.
  *
  * Per-item times come from the timed calls' chunks (a chunk's time spread
- * evenly over its items). A call that was not timed (sampling) takes the
+ * evenly over its items; with "cpu" in the record, the chunk's CPU time is
+ * burnt and the rest slept when the chunk blocked, dropped when it was
+ * only preempted). A call that was not timed (sampling) takes the
  * times of the nearest timed call of the same shape (function, range,
  * tiles, flags), else its wall time x min(T, tiles) / tiles per tile.
  * Events recorded inside a parallel-for's body are not replayed apart:
@@ -67,6 +69,8 @@ typedef struct bench_rcall {
      * the time of a tile no chunk covers. */
     uint64_t *seg_lo, *seg_n;
     double *seg_ns;
+    double *seg_sleep;               /* per tile: the time it was blocked (records
+                                        with "cpu"), else NULL */
     size_t nseg, segcap;
     const struct bench_rcall *model;
     double per_item;
@@ -155,8 +159,11 @@ static inline uint64_t bench_record_span(const bench_record *r)
 const bench_rpool *bench_record_main_pool(const bench_record *r);
 /* A one-line summary, for listings. */
 void bench_record_describe(const bench_record *r, char *buf, size_t size);
-/* The time of tiles [b, e) of call c, ns. */
-double bench_rcall_cost(const bench_rcall *c, uint64_t b, uint64_t e);
+/* The time tiles [b, e) of call c ran, ns: their CPU time where the record
+ * has it ("cpu"), so that time the recorded thread was preempted is not
+ * replayed as work; *blocked (may be NULL) gets the time they were blocked
+ * (voluntary context switches), which a replay sleeps. */
+double bench_rcall_cost(const bench_rcall *c, uint64_t b, uint64_t e, double *blocked);
 
 /* ---- replaying ---------------------------------------------------------------- */
 

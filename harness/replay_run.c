@@ -63,11 +63,21 @@ typedef struct call_ctx {
     uint64_t base;
 } call_ctx;
 
+/* Blocking shorter than this is spun: a sleep that short oversleeps by
+ * the timer slack (50 us by default). */
+#define SLEEP_MIN_NS 100000.0
+
 static void tiles(const call_ctx *k, size_t b, size_t e)
 {
-    double ns = bench_rcall_cost(k->c, b, e) * k->s->scale;
+    double blocked;
+    double ns = bench_rcall_cost(k->c, b, e, &blocked) * k->s->scale;
+    blocked *= k->s->scale;
     burn(ns, k->base + b);
-    bench_rec_items(bench_rec_slot(), k->base + b, e - b, (uint64_t)(ns + 0.5));
+    if (blocked >= SLEEP_MIN_NS)
+        bench_sleep_ns((uint64_t)blocked);
+    else
+        burn(blocked, k->base + e);
+    bench_rec_items(bench_rec_slot(), k->base + b, e - b, (uint64_t)(ns + blocked + 0.5));
 }
 
 static void tpool_tiles(void *ctx, size_t b, size_t e, unsigned thread)
@@ -85,7 +95,7 @@ static void ptp_tiles(void *ctx, size_t start, size_t n)
 static uint64_t tiles_cost(void *ctx, size_t b, size_t e)
 {
     const call_ctx *k = ctx;
-    return (uint64_t)(bench_rcall_cost(k->c, b, e) + 0.5);
+    return (uint64_t)(bench_rcall_cost(k->c, b, e, NULL) + 0.5);
 }
 
 static int replay_call(bench_replay *s, size_t idx)

@@ -34,7 +34,7 @@ harness_libbench_la_SOURCES = \
 	harness/plot.c \
 	harness/advise.c \
 	harness/compare.c \
-	harness/replay.h harness/replay.c harness/replay_run.c \
+	harness/replay.h harness/replay.c harness/replay_run.c harness/replay_cli.c \
 	harness/workloads/costed.h harness/workloads/costed.c \
 	harness/workloads/empty.c \
 	harness/workloads/uniform.c \

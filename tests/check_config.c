@@ -176,7 +176,8 @@ static const struct bad_case {
     { "{\"record\": {\"path\": \"r.json\", \"max_mb\": 0}}", TPOOL_EINVAL, "record.max_mb", 1, 41, "expected an integer in [1, 65536], got 0" },
     { "{\"record\": {\"path\": \"r.json\", \"every\": -1}}", TPOOL_EINVAL, "record.every", 1, 40, "got -1" },
     { "{\"record\": {\"path\": 3}}", TPOOL_EINVAL, "record.path", 1, 21, "got 3" },
-    { "{\"record\": {\"path\": \"r.json\", \"evry\": 2}}", TPOOL_EINVAL, "record.evry", 1, 31, "unknown key (known: path, max_mb, full_calls, every; did you mean 'every'?)" },
+    { "{\"record\": {\"path\": \"r\", \"cpu\": 1}}", TPOOL_EINVAL, "record.cpu", 1, 33, "expected true or false, got 1" },
+    { "{\"record\": {\"path\": \"r.json\", \"evry\": 2}}", TPOOL_EINVAL, "record.evry", 1, 31, "unknown key (known: path, max_mb, full_calls, every, cpu; did you mean 'every'?)" },
     { "{\"spin\": 10}", TPOOL_EINVAL, "spin", 1, 2, "unknown key (known: threads, policy, params, policy_path, spin_us, min_work_size, stack_kb, record; did you mean 'spin_us'?)" },
     { "{\"thread\": 4}", TPOOL_EINVAL, "thread", 1, 2, "did you mean 'threads'?" },
     { "{\"Threads\": 4}", TPOOL_EINVAL, "Threads", 1, 2, "did you mean 'threads'?" },
@@ -424,17 +425,19 @@ START_TEST(test_record_key)
     tpool_config_free(cfg);
 
     cfg = load_ok("{\"record\": {\"path\": \"/r/x.jsonl\", \"max_mb\": 65536, "
-                  "\"full_calls\": 0, \"every\": 1000000}}");
+                  "\"full_calls\": 0, \"every\": 1000000, \"cpu\": true}}");
     ck_assert_str_eq(cfg->record_path, "/r/x.jsonl");
     ck_assert_uint_eq(cfg->record_max_mb, 65536);
     ck_assert_uint_eq(cfg->record_full_calls, 0);
     ck_assert_uint_eq(cfg->record_every, 1000000);
+    ck_assert_int_eq(cfg->record_cpu, 1);
     tpool_config *copy = NULL;
     ck_assert_int_eq(tpool__config_copy(cfg, &copy), 0);
     ck_assert_str_eq(copy->record_path, "/r/x.jsonl");
     ck_assert_ptr_ne(copy->record_path, cfg->record_path);
     ck_assert_uint_eq(copy->record_max_mb, 65536);
     ck_assert_uint_eq(copy->record_every, 1000000);
+    ck_assert_int_eq(copy->record_cpu, 1);
     tpool_config_free(copy);
     tpool_config_free(cfg);
 }
