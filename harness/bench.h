@@ -403,7 +403,9 @@ typedef struct bench_workload {
     .setup = setup, .prepare = prepare, .run = run, .check = check, .plant = plant,       \
     .items = items, .teardown = teardown
 
-/* The registry, in listing order. */
+/* The registry, in listing order: the workloads an experiment without
+ * "workloads" runs. bench_workload_find also knows "replay", which replays
+ * the record TPOOL_BENCH_RECORD names and runs only when named. */
 extern const bench_workload *const bench_workloads[];
 extern const size_t bench_nworkloads;
 const bench_workload *bench_workload_find(const char *name);

@@ -182,21 +182,28 @@ static void list_policies(void)
                st[i].available ? "" : st[i].reason);
 }
 
+static void list_workload(const bench_workload *w);
+
 static void list_workloads(void)
 {
     printf("Workloads (use the name in an experiment's \"workloads\"):\n");
-    for (size_t i = 0; i < bench_nworkloads; i++) {
-        const bench_workload *w = bench_workloads[i];
-        printf("  %-13s %s\n  %-13s unit: %s; runs on: tpool%s%s%s%s\n", w->name, w->description,
-               "", w->unit, w->runs & BENCH_RUNS_SERIAL ? ", serial" : "",
-               w->runs & BENCH_RUNS_OMP_FOR ? ", omp-static/dynamic/guided" : "",
-               w->runs & BENCH_RUNS_OMP_TASK ? ", omp-task" : "",
-               w->runs & BENCH_RUNS_PTP ? ", pthreadpool" : "");
-        for (unsigned k = 0; k < w->nparams; k++) {
-            const bench_param_spec *s = &w->params[k];
-            printf("  %-13s   %-14s %s (%s in [%g, %g], default %g)\n", "", s->name,
-                   s->description, s->is_int ? "integer" : "number", s->min, s->max, s->def);
-        }
+    for (size_t i = 0; i < bench_nworkloads; i++)
+        list_workload(bench_workloads[i]);
+    printf("Run only when named (tpool-bench replay RECORD names it):\n");
+    list_workload(bench_workload_find("replay"));
+}
+
+static void list_workload(const bench_workload *w)
+{
+    printf("  %-13s %s\n  %-13s unit: %s; runs on: tpool%s%s%s%s\n", w->name, w->description,
+           "", w->unit, w->runs & BENCH_RUNS_SERIAL ? ", serial" : "",
+           w->runs & BENCH_RUNS_OMP_FOR ? ", omp-static/dynamic/guided" : "",
+           w->runs & BENCH_RUNS_OMP_TASK ? ", omp-task" : "",
+           w->runs & BENCH_RUNS_PTP ? ", pthreadpool" : "");
+    for (unsigned k = 0; k < w->nparams; k++) {
+        const bench_param_spec *s = &w->params[k];
+        printf("  %-13s   %-14s %s (%s in [%g, %g], default %g)\n", "", s->name,
+               s->description, s->is_int ? "integer" : "number", s->min, s->max, s->def);
     }
 }
 
