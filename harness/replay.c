@@ -585,6 +585,10 @@ static int attach_tiles(rctx *c, reader *rd)
         bench_rcall *k = call_by_id(r, rd->pend[i].call);
         c->line = rd->pend[i].line;
         c->text = NULL;
+        if (!k && (r->capped || r->dropped)) { /* the recorder dropped the call */
+            i = j;
+            continue;
+        }
         if (!k)
             return fail(c, NULL, 0, "\"tiles\" of call %" PRIu64 ", which the record does "
                                     "not have", rd->pend[i].call);
