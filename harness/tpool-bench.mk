@@ -78,6 +78,6 @@ experimentsdir = $(pkgdatadir)/experiments
 dist_experiments_DATA = harness/experiments/default.json harness/experiments/quick.json \
 	harness/experiments/policies-params.json harness/experiments/smoke.json \
 	harness/experiments/performance.json
-dist_pkgdata_DATA = harness/schema.json harness/trace.schema.json
+dist_pkgdata_DATA = harness/schema.json harness/trace.schema.json harness/record.schema.json
 EXTRA_DIST += harness/baselines_omp.c harness/baselines_noomp.c \
 	harness/callgrind-dispatch.sh harness/perf-targets.sh
