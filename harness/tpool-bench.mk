@@ -80,4 +80,4 @@ dist_experiments_DATA = harness/experiments/default.json harness/experiments/qui
 	harness/experiments/performance.json
 dist_pkgdata_DATA = harness/schema.json harness/trace.schema.json harness/record.schema.json
 EXTRA_DIST += harness/baselines_omp.c harness/baselines_noomp.c \
-	harness/callgrind-dispatch.sh harness/perf-targets.sh
+	harness/callgrind-dispatch.sh harness/perf-targets.sh harness/record-fidelity.sh
