@@ -17,7 +17,7 @@ dist_template_DATA = examples/policy-template/README.md examples/policy-template
 	examples/policy-template/lifo.json examples/policy-template/bench.json
 
 # A real pthreadpool client (XNNPACK), recorded through the drop-in and
-# replayed (docs/harness.md, "Record and replay"); tests/record_dropin_check.sh
-# runs the script when XNNPACK is installed.
-recordexdir = $(docdir)/examples/record-xnnpack
-dist_recordex_DATA = examples/record-xnnpack/cnn.c examples/record-xnnpack/record-and-replay.sh
+# replayed (docs/harness.md, "Record and replay"): in the source
+# distribution only (it is run against a build tree);
+# tests/record_dropin_check.sh runs the script when XNNPACK is installed.
+EXTRA_DIST += examples/record-xnnpack/cnn.c examples/record-xnnpack/record-and-replay.sh
