@@ -67,6 +67,9 @@ typedef struct ev_call {
     int32_t priority, has_cost;
     const char *api; /* a static string */
     uint64_t range[TPOOL_ND_MAX], tile[TPOOL_ND_MAX];
+    uint64_t c0, c1, v0, v1; /* "cpu": the caller's CPU time and voluntary
+                                switches at t0 and t1 */
+    uint32_t has_cpu, pad;
 } ev_call;
 
 typedef struct ev_chunk {
@@ -82,12 +85,16 @@ typedef struct ev_task {
     uint64_t id, in_id, group, cost, t_submit, t0, t1;
     uint32_t in_kind, tid_submit, tid_run, cancelled;
     int32_t priority, worker;
+    uint64_t tc, tv;         /* "cpu": the submitter's at the submission */
+    uint64_t c0, c1, v0, v1; /* "cpu": the runner's at t0 and t1 */
+    uint32_t has_cpu, pad;
 } ev_task;
 
 typedef struct ev_wait {
     uint32_t kind, pool; /* pool: waits on every task of a pool (group 0) */
     uint64_t group, in_id, t0, t1;
-    uint32_t in_kind, tid, destroy, pad;
+    uint32_t in_kind, tid, destroy, has_cpu;
+    uint64_t c0, c1, v0, v1; /* "cpu": the waiter's at t0 and t1 */
 } ev_wait;
 
 static size_t ev_size(uint32_t kind)
@@ -288,6 +295,16 @@ static void put_dims(FILE *f, const char *key, const uint64_t *v, unsigned n)
     fputc(']', f);
 }
 
+/* "cpu": the thread's CPU time and voluntary switches at the event's
+ * start and end, which tell the serial time around it that ran from the
+ * time it was preempted or blocked. */
+static void put_cpu(FILE *f, uint32_t has, uint64_t c0, uint64_t c1, uint64_t v0, uint64_t v1)
+{
+    if (has)
+        fprintf(f, ",\"c0\":%" PRIu64 ",\"c1\":%" PRIu64 ",\"v0\":%" PRIu64 ",\"v1\":%" PRIu64,
+                c0, c1, v0, v1);
+}
+
 static void write_call(FILE *f, const ev_call *e)
 {
     fprintf(f, "{\"call\":%" PRIu64 ",\"pool\":%" PRIu32 ",\"th\":%" PRIu32 ",\"api\":\"%s\"",
@@ -301,6 +318,7 @@ static void write_call(FILE *f, const ev_call *e)
     if (e->has_cost)
         fputs(",\"cost_fn\":true", f);
     put_in(f, e->in_kind, e->in_id);
+    put_cpu(f, e->has_cpu, e->c0, e->c1, e->v0, e->v1);
     fprintf(f, ",\"t0\":%" PRIu64 ",\"t1\":%" PRIu64 ",\"timed\":%s}\n", rel(e->t0),
             rel(e->t1), e->timed ? "true" : "false");
     R.n_calls++;
@@ -320,11 +338,15 @@ static void write_task(FILE *f, const ev_task *e)
     if (e->worker >= 0)
         fprintf(f, ",\"worker\":%" PRId32, e->worker);
     put_in(f, e->in_kind, e->in_id);
-    if (e->cancelled)
+    if (e->has_cpu)
+        fprintf(f, ",\"tc\":%" PRIu64 ",\"tv\":%" PRIu64, e->tc, e->tv);
+    if (e->cancelled) {
         fputs(",\"cancelled\":true}\n", f);
-    else
+    } else {
+        put_cpu(f, e->has_cpu, e->c0, e->c1, e->v0, e->v1);
         fprintf(f, ",\"run_th\":%" PRIu32 ",\"t0\":%" PRIu64 ",\"t1\":%" PRIu64 "}\n",
                 e->tid_run, rel(e->t0), rel(e->t1));
+    }
     R.n_tasks++;
 }
 
@@ -337,6 +359,7 @@ static void write_wait(FILE *f, const ev_wait *e)
     if (e->destroy)
         fputs(",\"destroy\":true", f);
     put_in(f, e->in_kind, e->in_id);
+    put_cpu(f, e->has_cpu, e->c0, e->c1, e->v0, e->v1);
     fprintf(f, ",\"t0\":%" PRIu64 ",\"t1\":%" PRIu64 "}\n", rel(e->t0), rel(e->t1));
     R.n_waits++;
 }
@@ -745,6 +768,18 @@ static bool thread_cpu(uint64_t *ns)
     return true;
 }
 
+/* With "cpu": the calling thread's CPU time and voluntary context
+ * switches now (*has stays 0 without "cpu" or when they cannot be read). */
+static void cpu_mark(uint32_t *has, uint64_t *c, uint64_t *v)
+{
+    struct rusage u;
+    if (!R.cpu || !thread_cpu(c) || getrusage(RUSAGE_THREAD, &u) != 0) {
+        *has = 0;
+        return;
+    }
+    *v = (uint64_t)u.ru_nvcsw;
+}
+
 /* A chunk of a timed call: timed, and recorded by the thread that ran it.
  * With "cpu", the thread's CPU time and voluntary context switches around
  * it tell time it was preempted (not the program's) from time it blocked. */
@@ -818,11 +853,14 @@ int tpool__rec_range(struct tpool *p, size_t n, size_t work, tpool_range_fn fn, 
         e.tile[0] = 1;
     }
     rec_wrap w = { fn, ctx, e.id };
+    e.has_cpu = 1;
+    cpu_mark(&e.has_cpu, &e.c0, &e.v0);
     e.t0 = tpool__now_ns();
     int rc = e.timed ? tpool__parallel_range_run(p, n, work, timed_chunk, &w, opts,
                                                  cost_ctx ? cost_ctx : ctx)
                      : tpool__parallel_range_run(p, n, work, fn, ctx, opts, cost_ctx);
     e.t1 = tpool__now_ns();
+    cpu_mark(&e.has_cpu, &e.c1, &e.v1);
     emit(&e, sizeof e, &R.drop_calls);
     return rc;
 }
@@ -850,9 +888,11 @@ static void task_run(void *arg)
     uint64_t in_id = t->in_id;
     t->in_kind = IN_TASK;
     t->in_id = w->ev.id;
+    cpu_mark(&w->ev.has_cpu, &w->ev.c0, &w->ev.v0);
     w->ev.t0 = tpool__now_ns();
     w->fn(w->arg);
     w->ev.t1 = tpool__now_ns();
+    cpu_mark(&w->ev.has_cpu, &w->ev.c1, &w->ev.v1);
     t->in_kind = in_kind;
     t->in_id = in_id;
     w->ev.tid_run = t->tid;
@@ -895,6 +935,8 @@ void tpool__rec_submit(struct tpool *p, struct tpool__task *t)
     e->worker = t->pub.preferred_worker;
     e->cost = t->pub.cost_hint;
     e->t_submit = t->pub.submit_ns ? t->pub.submit_ns : tpool__now_ns();
+    e->has_cpu = 1;
+    cpu_mark(&e->has_cpu, &e->tc, &e->tv);
     t->fn = task_run;
     t->arg = w;
     t->on_complete = task_done;
@@ -907,28 +949,44 @@ uint64_t tpool__rec_group_id(void)
     return add_relaxed(&R.next_group, 1) + 1;
 }
 
-static void emit_wait(uint32_t pool, uint64_t group, bool destroy, uint64_t t0)
+typedef struct wait_mark {
+    uint64_t t0, c0, v0;
+    uint32_t has_cpu;
+} wait_mark;
+
+static void wait_begin(wait_mark *m)
+{
+    m->has_cpu = 1;
+    cpu_mark(&m->has_cpu, &m->c0, &m->v0);
+    m->t0 = tpool__now_ns();
+}
+
+static void emit_wait(uint32_t pool, uint64_t group, bool destroy, const wait_mark *m)
 {
     uint64_t t1 = tpool__now_ns();
     rec_thread *t = rec_on() ? self() : NULL;
     if (!t)
         return;
-    ev_wait e = { EV_WAIT, pool, group, t->in_id, t0, t1, t->in_kind, t->tid, destroy, 0 };
+    ev_wait e = { EV_WAIT, pool, group, t->in_id, m->t0, t1, t->in_kind, t->tid, destroy,
+                  m->has_cpu, m->c0, 0, m->v0, 0 };
+    cpu_mark(&e.has_cpu, &e.c1, &e.v1);
     emit(&e, sizeof e, &R.drop_waits);
 }
 
 int tpool__rec_group_wait(struct tpool_group *g, bool destroying)
 {
-    uint64_t t0 = tpool__now_ns();
+    wait_mark m;
+    wait_begin(&m);
     int rc = tpool__group_wait(g);
-    emit_wait(0, g->rec_id, destroying, t0);
+    emit_wait(0, g->rec_id, destroying, &m);
     return rc;
 }
 
 int tpool__rec_wait_all(struct tpool *p)
 {
-    uint64_t t0 = tpool__now_ns();
+    wait_mark m;
+    wait_begin(&m);
     int rc = tpool__group_wait(&p->root);
-    emit_wait(p->rec, 0, false, t0);
+    emit_wait(p->rec, 0, false, &m);
     return rc;
 }

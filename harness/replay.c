@@ -164,6 +164,20 @@ static int get_in(rctx *c, const json_t *o, int *kind, uint64_t *id)
     return 0;
 }
 
+/* "c0", "c1", "v0", "v1" (all or none): the thread's CPU time and
+ * voluntary switches at the event's start and end. */
+static int get_cpu(rctx *c, const json_t *o, bench_rcpu *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!json_object_get(o, "c0"))
+        return 0;
+    if (get_u64(c, o, "c0", 1, 0, &out->c0) || get_u64(c, o, "c1", 1, 0, &out->c1)
+        || get_u64(c, o, "v0", 1, 0, &out->v0) || get_u64(c, o, "v1", 1, 0, &out->v1))
+        return -1;
+    out->has = 1;
+    return 0;
+}
+
 /* t0 <= t1 of the line. */
 static int get_span(rctx *c, const json_t *o, uint64_t *t0, uint64_t *t1)
 {
@@ -338,7 +352,7 @@ static int line_call(rctx *c, reader *rd, const json_t *o)
         || get_u32(c, o, "flags", 0, &k->flags) || get_u32(c, o, "T", 1, &k->threads)
         || get_int(c, o, "prio", 0, &k->priority) || get_bool(c, o, "cost_fn", &k->cost_fn)
         || get_bool(c, o, "timed", &k->timed) || get_in(c, o, &k->in_kind, &k->in_id)
-        || get_span(c, o, &k->t0, &k->t1))
+        || get_span(c, o, &k->t0, &k->t1) || get_cpu(c, o, &k->cpu))
         return -1;
     if (!find_pool(r, k->pool))
         return fail(c, "pool", 0, "call %" PRIu64 " is on pool %" PRIu32 ", which the record "
@@ -419,8 +433,14 @@ static int line_task(rctx *c, reader *rd, const json_t *o)
     if (!find_pool(r, t->pool))
         return fail(c, "pool", 0, "task %" PRIu64 " is on pool %" PRIu32 ", which the record "
                                   "does not create (before this line)", t->id, t->pool);
+    if (json_object_get(o, "tc")) {
+        if (get_u64(c, o, "tc", 1, 0, &t->sub.c0) || get_u64(c, o, "tv", 1, 0, &t->sub.v0))
+            return -1;
+        t->sub.has = 1;
+    }
     if (!cancelled) {
-        if (get_u32(c, o, "run_th", 1, &t->run_th) || get_span(c, o, &t->t0, &t->t1))
+        if (get_u32(c, o, "run_th", 1, &t->run_th) || get_span(c, o, &t->t0, &t->t1)
+            || get_cpu(c, o, &t->cpu))
             return -1;
         if (t->t0 < t->t)
             return fail(c, "t0", 0, "starts before it was submitted (t %" PRIu64 ")", t->t);
@@ -443,7 +463,7 @@ static int line_wait(rctx *c, reader *rd, const json_t *o)
     memset(w, 0, sizeof *w);
     if (get_u64(c, o, "wait", 1, 0, &w->group) || get_u32(c, o, "th", 1, &w->th)
         || get_bool(c, o, "destroy", &w->destroy) || get_in(c, o, &w->in_kind, &w->in_id)
-        || get_span(c, o, &w->t0, &w->t1))
+        || get_span(c, o, &w->t0, &w->t1) || get_cpu(c, o, &w->cpu))
         return -1;
     if (w->group == 0 && (get_u32(c, o, "pool", 1, &w->pool) || !find_pool(r, w->pool)))
         return c->err && c->err->text[0] ? -1
@@ -752,11 +772,13 @@ double bench_rcall_cost(const bench_rcall *c, uint64_t b, uint64_t e, double *bl
     return seg_sum(c, c->seg_ns, c->per_item, b, e);
 }
 
-static int line_add(bench_rline *l, int kind, size_t idx, uint64_t t0, uint64_t t1)
+static int line_add(bench_rline *l, int kind, size_t idx, uint64_t t0, uint64_t t1,
+                    const bench_rcpu *cpu)
 {
     if (grow((void **)&l->ev, &l->cap, l->nev + 1, sizeof *l->ev))
         return -1;
-    l->ev[l->nev++] = (bench_rev){ kind, idx, t0, t1 };
+    static const bench_rcpu none;
+    l->ev[l->nev++] = (bench_rev){ kind, idx, t0, t1, cpu ? *cpu : none };
     return 0;
 }
 
@@ -820,6 +842,7 @@ static int build_timelines(bench_record *r)
     for (size_t i = 0; i < r->ntasks; i++) {
         r->task_line[i].start = r->tasks[i].t0;
         r->task_line[i].end = r->tasks[i].t1;
+        r->task_line[i].cpu = r->tasks[i].cpu;
     }
     const bench_rcall *after;
     for (size_t i = 0; i < r->ncalls; i++) {
@@ -827,7 +850,7 @@ static int build_timelines(bench_record *r)
         if (k->in_kind == BENCH_IN_CALL)
             continue; /* nested in a body: its time is the chunk's */
         bench_rline *l = place(r, k->in_kind, k->in_id, k->th, &cap, &ths, &after);
-        if (!l || line_add(l, BENCH_REV_CALL, i, k->t0, k->t1))
+        if (!l || line_add(l, BENCH_REV_CALL, i, k->t0, k->t1, &k->cpu))
             goto out;
         r->items += k->n;
     }
@@ -835,7 +858,14 @@ static int build_timelines(bench_record *r)
         const bench_rtask *t = &r->tasks[i];
         bench_rline *l = place(r, t->in_kind, t->in_id, t->th, &cap, &ths, &after);
         uint64_t at = after ? after->t1 : t->t;
-        if (!l || line_add(l, BENCH_REV_SUBMIT, i, at, at))
+        /* A submission moved after its call was on another thread: no CPU
+         * time of the playing thread's. */
+        bench_rcpu sub = t->sub;
+        sub.c1 = sub.c0;
+        sub.v1 = sub.v0;
+        if (after)
+            sub.has = 0;
+        if (!l || line_add(l, BENCH_REV_SUBMIT, i, at, at, &sub))
             goto out;
         r->items++;
     }
@@ -844,7 +874,7 @@ static int build_timelines(bench_record *r)
         if (w->in_kind == BENCH_IN_CALL)
             continue;
         bench_rline *l = place(r, w->in_kind, w->in_id, w->th, &cap, &ths, &after);
-        if (!l || line_add(l, BENCH_REV_WAIT, i, w->t0, w->t1))
+        if (!l || line_add(l, BENCH_REV_WAIT, i, w->t0, w->t1, &w->cpu))
             goto out;
     }
     for (size_t i = 0; i < r->noutside; i++) {

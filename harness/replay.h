@@ -11,6 +11,8 @@
  * thread that plays the timeline, and a task's time after its last event
  * spun before it returns. Parallel-fors run with the recorded range (its
  * tiles, numbered as the N-d engine numbers them), flags and priority;
+ * with "cpu" in the record, a gap spins the thread's CPU time over it and
+ * sleeps the rest when the thread blocked (dropped when it was preempted);
  * each chunk an executor hands out burns the recorded time of its items.
  * Tasks are submitted with the recorded group, priority, cost hint and
  * preferred worker. Every recorded pool maps onto the one executor given.
@@ -39,6 +41,14 @@
 /* What an event ran inside of. */
 enum { BENCH_IN_NONE = 0, BENCH_IN_TASK = 1, BENCH_IN_CALL = 2 };
 
+/* With "cpu" in the record: a thread's CPU time (ns) and voluntary context
+ * switches at an event's start and end, which tell the serial time around
+ * events that ran from time preempted or blocked. */
+typedef struct bench_rcpu {
+    int has;
+    uint64_t c0, c1, v0, v1;
+} bench_rcpu;
+
 typedef struct bench_rpool {
     uint32_t id;
     char policy[BENCH_NAME_MAX];     /* the policy's name */
@@ -63,6 +73,7 @@ typedef struct bench_rcall {
     int in_kind;
     uint64_t in_id;
     uint64_t t0, t1;
+    bench_rcpu cpu;                  /* the caller's, at t0 and t1 */
     /* The per-tile times: nseg chunks sorted by first tile, each tile of
      * [seg_lo[k], seg_lo[k] + seg_n[k]) costing seg_ns[k] ns. `model` is
      * the call whose chunks stand in when this one has none; per_item is
@@ -86,6 +97,8 @@ typedef struct bench_rtask {
     uint64_t cost;
     int in_kind;
     uint64_t in_id;
+    bench_rcpu sub;                  /* the submitter's at t (c0, v0) */
+    bench_rcpu cpu;                  /* the runner's at t0 and t1 */
 } bench_rtask;
 
 typedef struct bench_rwait {
@@ -95,6 +108,7 @@ typedef struct bench_rwait {
     int in_kind;
     uint64_t in_id;
     uint64_t t0, t1;
+    bench_rcpu cpu;
 } bench_rwait;
 
 /* One event of a timeline. */
@@ -103,10 +117,12 @@ typedef struct bench_rev {
     int kind;
     size_t idx;                      /* into calls, tasks or waits */
     uint64_t t0, t1;
+    bench_rcpu cpu;                  /* of the playing thread, at t0 and t1 */
 } bench_rev;
 
 typedef struct bench_rline {
     uint64_t start, end;
+    bench_rcpu cpu;                  /* a task's: at its start and end */
     bench_rev *ev;
     size_t nev, cap;
 } bench_rline;

@@ -205,23 +205,55 @@ static int replay_wait(bench_replay *s, size_t idx)
 
 /* ---- timelines ----------------------------------------------------------------------- */
 
+/* Where a timeline stands: the time, and with "cpu" the thread's CPU time
+ * and voluntary switches then. */
+typedef struct mark {
+    uint64_t t, c, v;
+    int has;
+} mark;
+
+/* The serial time from a to b on one thread: with the thread's CPU times
+ * at both ends, their difference is spun and the rest slept when it
+ * blocked (dropped when it was preempted); else all of it is spun. */
+static void gap(const bench_replay *s, const mark *a, const mark *b)
+{
+    if (b->t <= a->t)
+        return;
+    double wall = (double)(b->t - a->t);
+    if (!a->has || !b->has || b->c < a->c) {
+        burn(wall * s->scale, b->t);
+        return;
+    }
+    double cpu = (double)(b->c - a->c);
+    if (cpu > wall)
+        cpu = wall;
+    burn(cpu * s->scale, b->t);
+    double rest = (wall - cpu) * s->scale;
+    if (b->v == a->v)
+        return; /* only preempted: not the program's time */
+    if (rest >= SLEEP_MIN_NS)
+        bench_sleep_ns((uint64_t)rest);
+    else
+        burn(rest, a->t);
+}
+
 static int play(bench_replay *s, const bench_rline *l)
 {
-    uint64_t prev = l->start;
+    mark prev = { l->start, l->cpu.c0, l->cpu.v0, l->cpu.has };
     for (size_t i = 0; i < l->nev; i++) {
         const bench_rev *e = &l->ev[i];
-        if (e->t0 > prev)
-            burn((double)(e->t0 - prev) * s->scale, e->t0);
+        mark start = { e->t0, e->cpu.c0, e->cpu.v0, e->cpu.has };
+        gap(s, &prev, &start);
         int rc = e->kind == BENCH_REV_CALL     ? replay_call(s, e->idx)
                  : e->kind == BENCH_REV_SUBMIT ? replay_submit(s, e->idx)
                                                : replay_wait(s, e->idx);
         if (rc)
             return rc;
-        if (e->t1 > prev)
-            prev = e->t1;
+        if (e->t1 >= prev.t)
+            prev = (mark){ e->t1, e->cpu.c1, e->cpu.v1, e->cpu.has };
     }
-    if (l->end > prev)
-        burn((double)(l->end - prev) * s->scale, l->end);
+    mark end = { l->end, l->cpu.c1, l->cpu.v1, l->cpu.has };
+    gap(s, &prev, &end);
     return 0;
 }
 
