@@ -124,6 +124,7 @@ typedef struct rec_thread {
     uint32_t tid;       /* its number in the record */
     uint32_t in_kind;   /* owner-only: what it is running now (IN_*) */
     uint64_t in_id;
+    uint64_t last_chunk_ns; /* owner-only: its last timed chunk's time, 0: none */
     struct rec_thread *prev, *next; /* the registry (lock) */
 } rec_thread;
 
@@ -768,6 +769,9 @@ static bool thread_cpu(uint64_t *ns)
     return true;
 }
 
+/* "cpu": chunks read the CPU time when the thread's last one took this long. */
+#define CPU_CHUNK_MIN_NS 50000u
+
 /* With "cpu": the calling thread's CPU time and voluntary context
  * switches now (*has stays 0 without "cpu" or when they cannot be read). */
 static void cpu_mark(uint32_t *has, uint64_t *c, uint64_t *v)
@@ -797,13 +801,18 @@ static void timed_chunk(void *arg, size_t begin, size_t end, unsigned thread)
     t->in_id = w->call;
     struct rusage u0, u1;
     uint64_t c0 = 0, c1 = 0;
-    bool cpu = R.cpu && getrusage(RUSAGE_THREAD, &u0) == 0 && thread_cpu(&c0);
+    /* Its four system calls are read around chunks that are long, as this
+     * thread's last one was: short chunks are where they would cost most,
+     * and least likely preempted. */
+    bool cpu = R.cpu && (t->last_chunk_ns == 0 || t->last_chunk_ns >= CPU_CHUNK_MIN_NS)
+               && getrusage(RUSAGE_THREAD, &u0) == 0 && thread_cpu(&c0);
     uint64_t t0 = tpool__now_ns();
     w->fn(w->ctx, begin, end, thread);
     uint64_t t1 = tpool__now_ns();
     cpu = cpu && thread_cpu(&c1) && getrusage(RUSAGE_THREAD, &u1) == 0;
     t->in_kind = in_kind;
     t->in_id = in_id;
+    t->last_chunk_ns = t1 - t0 ? t1 - t0 : 1;
     ev_chunk e = { EV_CHUNK, t->tid, w->call, begin, end - begin, t1 - t0, 0, 0, cpu };
     if (cpu) {
         e.cpu = c1 - c0;
