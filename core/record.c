@@ -417,7 +417,7 @@ static void write_events(FILE *f, const rec_block *b, uint32_t from, uint32_t to
 }
 
 /* One warning per kind and process. */
-enum { WARN_OPEN, WARN_WRITE, WARN_SECOND, WARN_EMPTY, NWARN };
+enum { WARN_OPEN, WARN_WRITE, WARN_SECOND, WARN_ENV, NWARN };
 static tpool__a32 warned[NWARN];
 
 static bool warn_first(int kind)
@@ -665,7 +665,7 @@ uint32_t tpool__rec_pool_begin(struct tpool *p, const tpool_config *cfg)
     if (!env && !cfg->record_path)
         return 0;
     if (env && !*env) {
-        if (warn_first(WARN_EMPTY))
+        if (warn_first(WARN_ENV))
             fputs("tpool: TPOOL_RECORD is set but empty: nothing is recorded (name the record "
                   "file, or unset it; this warning is printed once)\n", stderr);
         return 0;
@@ -679,7 +679,7 @@ uint32_t tpool__rec_pool_begin(struct tpool *p, const tpool_config *cfg)
         if (rc == 0)
             rc = tpool__config_env_record(mine, env, &err);
         if (rc) {
-            if (warn_first(WARN_EMPTY))
+            if (warn_first(WARN_ENV))
                 fprintf(stderr, "tpool: %s; nothing is recorded (this warning is printed "
                                 "once)\n", err.text[0] ? err.text : tpool_strerror(rc));
             tpool_config_free(mine);
