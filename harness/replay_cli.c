@@ -286,10 +286,11 @@ static int after_advise(const bench_report *r, const bench_experiment *e, void *
         ratio_ci(rec, best, &lo, &hi);
         double gain = 1 - best->t.median / rec->t.median;
         int significant = hi < 1 && gain >= c->min_gain;
-        printf("advice: %s at %u threads would have been %.1f%% faster than the recorded %s at "
-               "%u (time ratio %.3f, 95%% CI [%.3f, %.3f])%s\n",
-               r->exes[best->exe].label, best->threads, 100 * gain, r->exes[rec->exe].label,
-               rec->threads, best->t.median / rec->t.median, lo, hi,
+        printf("advice: %s at %u thread%s would have been %.1f%% faster than the recorded %s "
+               "at %u (time ratio %.3f, 95%% CI [%.3f, %.3f])%s\n",
+               r->exes[best->exe].label, best->threads, best->threads == 1 ? "" : "s",
+               100 * gain, r->exes[rec->exe].label, rec->threads,
+               best->t.median / rec->t.median, lo, hi,
                significant ? ""
                            : hi >= 1 ? "; not significant (the interval reaches 1): keep the "
                                        "recorded configuration"
