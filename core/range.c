@@ -773,8 +773,9 @@ __attribute__((noinline)) static int parallel_range_slow(struct tpool *p, size_t
 /*
  * The fast case first: a pool of one thread (or none) without FTZ/DAZ, and
  * not recorded (`solo`), runs the body at once, participant 0, with no
- * thread-local read and no stack frame (docs/PERFORMANCE.md, target 9: instructions per dispatch at one
- * thread, counted by harness/callgrind-dispatch.sh).
+ * thread-local read and no stack frame (docs/PERFORMANCE.md, target 9:
+ * instructions per dispatch at one thread, counted by
+ * harness/callgrind-dispatch.sh).
  */
 static inline int parallel_range(struct tpool *p, size_t n, size_t work, tpool_range_fn fn,
                                  void *ctx, const tpool_range_opts *opts, void *cost_ctx)
