@@ -150,7 +150,7 @@ static struct {
     /* Dropped events (recording stopped, or no memory). */
     tpool__a64 drop_calls, drop_chunks, drop_tasks, drop_waits;
     /* Written (flusher). */
-    uint64_t n_calls, n_timed, n_chunks, n_tasks, n_waits, n_bytes;
+    uint64_t n_calls, n_timed, n_chunks, n_tasks, n_waits;
     pthread_key_t key;
     int key_ok;
 } R = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -167,20 +167,26 @@ static inline uint64_t rel(uint64_t t)
     return t > R.t_start ? t - R.t_start : 0;
 }
 
-/* Thread exit: its current block goes to the full list. */
+/* Appends b to the full list (lock held). */
+static void full_push(rec_block *b)
+{
+    b->next = NULL;
+    if (R.full_tail)
+        R.full_tail->next = b;
+    else
+        R.full = b;
+    R.full_tail = b;
+}
+
+/* Thread exit (the key's destructor, on the exiting thread): its current
+ * block goes to the full list. */
 static void thread_gone(void *arg)
 {
     rec_thread *t = arg;
     pthread_mutex_lock(&R.lock);
-    if (t->cur) {
-        t->cur->next = NULL;
-        if (R.full_tail)
-            R.full_tail->next = t->cur;
-        else
-            R.full = t->cur;
-        R.full_tail = t->cur;
-        t->cur = NULL;
-    }
+    if (t->cur)
+        full_push(t->cur);
+    t->cur = NULL;
     if (t->prev)
         t->prev->next = t->next;
     else
@@ -188,6 +194,7 @@ static void thread_gone(void *arg)
     if (t->next)
         t->next->prev = t->prev;
     pthread_mutex_unlock(&R.lock);
+    tl_rec = NULL; /* a later destructor that records registers again */
     free(t);
 }
 
@@ -230,16 +237,9 @@ static rec_block *next_block(rec_thread *t)
     atomic_init(&b->used, 0);
     b->flushed = 0;
     pthread_mutex_lock(&R.lock);
-    rec_block *old = t->cur;
-    t->cur = b;
-    if (old) {
-        old->next = NULL;
-        if (R.full_tail)
-            R.full_tail->next = old;
-        else
-            R.full = old;
-        R.full_tail = old;
-    }
+    if (t->cur)
+        full_push(t->cur);
+    t->cur = b; /* in the same section: the flusher never sees a freed block */
     pthread_mutex_unlock(&R.lock);
     return b;
 }
