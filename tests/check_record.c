@@ -634,6 +634,112 @@ START_TEST(recorded_pool_of_one_thread)
 }
 END_TEST
 
+/* A forked child that does not exec records nothing; its parent goes on. */
+static void fork_prog(void *arg)
+{
+    (void)arg;
+    tpool *p = child_pool("fifo", 2);
+    CHILD_CHECK(tpool_parallel_range(p, 100, spin_body, NULL, NULL) == 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    CHILD_CHECK(pid >= 0);
+    if (pid == 0) {
+        tpool *q = child_pool("fifo", 2);
+        if (tpool_parallel_range(q, 50, spin_body, NULL, NULL) != 0 || tpool_destroy(q) != 0)
+            _exit(5);
+        exit(0); /* exit handlers run: the record must not change */
+    }
+    int st;
+    CHILD_CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    CHILD_CHECK(tpool_parallel_range(p, 100, spin_body, NULL, NULL) == 0);
+    CHILD_CHECK(tpool_destroy(p) == 0);
+}
+
+START_TEST(forked_child_records_nothing)
+{
+    const char *path = tmp("fork.jsonl");
+    ck_assert_int_eq(record_child(path, fork_prog, NULL, NULL), 0);
+    bench_record *r = load_ok(path, 0);
+    ck_assert_uint_eq(r->npools, 1);
+    ck_assert_uint_eq(r->ncalls, 2);
+    ck_assert_uint_eq(r->calls[0].n, 100);
+    ck_assert_uint_eq(r->calls[1].n, 100);
+    bench_record_free(r);
+}
+END_TEST
+
+/* Two processes given one file: the second writes FILE.PID. */
+typedef struct two {
+    int ready[2], done[2];
+    const char *path;
+} two;
+
+static void holder_prog(void *arg)
+{
+    two *t = arg;
+    tpool *p = child_pool("fifo", 2);
+    CHILD_CHECK(tpool_parallel_range(p, 10, spin_body, NULL, NULL) == 0);
+    char c = 1;
+    CHILD_CHECK(write(t->ready[1], &c, 1) == 1); /* the file is open and locked */
+    CHILD_CHECK(read(t->done[0], &c, 1) == 1);
+    CHILD_CHECK(tpool_destroy(p) == 0);
+}
+
+static void second_prog(void *arg)
+{
+    (void)arg;
+    tpool *p = child_pool("fifo", 2);
+    CHILD_CHECK(tpool_parallel_range(p, 20, spin_body, NULL, NULL) == 0);
+    FILE *f = fopen(tmp("second.pid"), "w");
+    fprintf(f, "%ld\n", (long)getpid());
+    fclose(f);
+    CHILD_CHECK(tpool_destroy(p) == 0);
+}
+
+START_TEST(second_process_gets_its_own_file)
+{
+    two t = { .path = tmp("shared.jsonl") };
+    ck_assert_int_eq(pipe(t.ready), 0);
+    ck_assert_int_eq(pipe(t.done), 0);
+    fflush(NULL);
+    pid_t holder = fork();
+    ck_assert_int_ge(holder, 0);
+    if (holder == 0) {
+        setenv("TPOOL_RECORD", t.path, 1);
+        holder_prog(&t);
+        exit(0);
+    }
+    char c;
+    ck_assert_int_eq(read(t.ready[0], &c, 1), 1);
+    const char *err = tmp("second.err");
+    ck_assert_int_eq(record_child(t.path, second_prog, NULL, err), 0);
+    ck_assert_int_eq(write(t.done[1], &c, 1), 1);
+    int st;
+    ck_assert_int_eq(waitpid(holder, &st, 0), holder);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    FILE *f = fopen(tmp("second.pid"), "r");
+    long pid = 0;
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fscanf(f, "%ld", &pid), 1);
+    fclose(f);
+    char own[600];
+    snprintf(own, sizeof own, "%s.%ld", t.path, pid);
+    bench_record *a = load_ok(t.path, 0), *b = load_ok(own, 0);
+    ck_assert_uint_eq(a->ncalls, 1);
+    ck_assert_uint_eq(a->calls[0].n, 10);
+    ck_assert_uint_eq(b->ncalls, 1);
+    ck_assert_uint_eq(b->calls[0].n, 20);
+    bench_record_free(a);
+    bench_record_free(b);
+    f = fopen(err, "r");
+    char line[1024] = "";
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    fclose(f);
+    ck_assert_msg(strstr(line, "another process is recording into it") && strstr(line, own),
+                  "%s", line);
+}
+END_TEST
+
 /* ---- concurrency -------------------------------------------------------------------- */
 
 typedef struct busy {
@@ -792,6 +898,8 @@ static Suite *suite(void)
     tcase_add_test(tc, fast_path_unless_recorded);
     tcase_add_test(tc, recorded_pool_of_one_thread);
     tcase_add_test(tc, flush_while_others_record);
+    tcase_add_test(tc, forked_child_records_nothing);
+    tcase_add_test(tc, second_process_gets_its_own_file);
     suite_add_tcase(s, tc);
     tc = tcase_create("broken");
     tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
