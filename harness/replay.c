@@ -465,11 +465,13 @@ static int line_wait(rctx *c, reader *rd, const json_t *o)
         || get_bool(c, o, "destroy", &w->destroy) || get_in(c, o, &w->in_kind, &w->in_id)
         || get_span(c, o, &w->t0, &w->t1) || get_cpu(c, o, &w->cpu))
         return -1;
-    if (w->group == 0 && (get_u32(c, o, "pool", 1, &w->pool) || !find_pool(r, w->pool)))
-        return c->err && c->err->text[0] ? -1
-                                         : fail(c, "pool", 0, "a wait on pool %" PRIu32
-                                                              ", which the record does not "
-                                                              "create", w->pool);
+    if (w->group == 0) { /* a wait on every task of a pool */
+        if (get_u32(c, o, "pool", 1, &w->pool))
+            return -1;
+        if (!find_pool(r, w->pool))
+            return fail(c, "pool", 0, "a wait on pool %" PRIu32 ", which the record does not "
+                                      "create (before this line)", w->pool);
+    }
     if (w->group > r->max_group)
         r->max_group = w->group;
     r->nwaits++;
@@ -517,7 +519,7 @@ static int one_line(rctx *c, reader *rd, char *text, size_t len)
         snprintf(c->err->key, sizeof c->err->key, "%s", "");
         snprintf(c->err->text, sizeof c->err->text, "%.256s:%d:%d: %s%s", c->path, c->line,
                  je.column > 0 ? je.column : 1, je.text,
-                 strstr(je.text, "end of file") || strstr(je.text, "premature")
+                 strstr(je.text, "near end of file") || strstr(je.text, "premature end")
                      ? " (the record is cut short: the program crashed, was killed, or "
                        "the file was truncated)"
                      : "");

@@ -823,6 +823,8 @@ static const struct broken {
     { "{\"record\":\"tpool-record/2\"}\n", 0, ":1:11:", "newer than this reader's" },
     { "{\"record\":\"perf\"}\n", 0, ":1:11:", "not a tpool record" },
     { HDR "{\"pool\":1,\"t\":0,\"policy\":\"fi", 0, ":2:", "the record is cut short" },
+    { HDR "{\"pool\":1,\"t\":0,\"policy\":\"fifo\",\"threads\":2", 0, ":2:", "the record is cut short" },
+    { HDR "{\"pool\":1} x\n", 0, ":2:", "end of file expected near 'x'" },
     { HDR POOL "{\"call\":1,\"pool\":1,\"th\":0,\"api\":\"x\",\"range\":[4],\"tile\":[1],\"n\":4,\"t0\":1,\"t1\":2}\n" END,
       0, ":3:1:", "a \"call\" line needs \"T\"" },
     { HDR POOL "{\"call\":1,\"pool\":1,\"th\":0,\"api\":\"x\",\"range\":[4],\"tile\":[1],\"n\":\"4\",\"T\":2,\"t0\":1,\"t1\":2}\n" END,
@@ -865,6 +867,8 @@ START_TEST(broken_record_refused)
                   "with '%s'", _i, pe.text, want);
     ck_assert_msg(strstr(pe.text, b->msg) != NULL, "row %d: '%s' lacks '%s'", _i, pe.text,
                   b->msg);
+    ck_assert_msg(!strstr(pe.text, "cut short") || strstr(b->msg, "cut short"),
+                  "row %d: '%s' claims a truncation", _i, pe.text);
 }
 END_TEST
 
