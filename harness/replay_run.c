@@ -69,6 +69,8 @@ typedef struct call_ctx {
 
 static void tiles(const call_ctx *k, size_t b, size_t e)
 {
+    int trace = k->s->ex->trace; /* the traced run: a slice per chunk */
+    uint64_t t0 = trace ? bench_now_ns() : 0;
     double blocked;
     double ns = bench_rcall_cost(k->c, b, e, &blocked) * k->s->scale;
     blocked *= k->s->scale;
@@ -77,7 +79,10 @@ static void tiles(const call_ctx *k, size_t b, size_t e)
         bench_sleep_ns((uint64_t)blocked);
     else
         burn(blocked, k->base + e);
-    bench_rec_items(bench_rec_slot(), k->base + b, e - b, (uint64_t)(ns + blocked + 0.5));
+    unsigned slot = bench_rec_slot();
+    bench_rec_items(slot, k->base + b, e - b, (uint64_t)(ns + blocked + 0.5));
+    if (trace)
+        bench_rec_span(slot, t0, bench_now_ns(), k->base + b);
 }
 
 static void tpool_tiles(void *ctx, size_t b, size_t e, unsigned thread)
