@@ -28,6 +28,7 @@ core_libtpool_core_la_SOURCES = \
 	core/task.c \
 	core/task_cache.c \
 	core/range.c \
+	core/record.c core/record.h \
 	core/parallel.h core/parallel_nd.c \
 	core/resize.c \
 	core/elastic.c \

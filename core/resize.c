@@ -309,6 +309,7 @@ static int install_resized(struct tpool *p, void *arg)
         st_relaxed(&p->peak_threads, t);
     st_release(&p->workers, r->env->workers);
     st_release(&p->threads, t);
+    st_relaxed(&p->solo, t == 1 && !p->rec);
     return 0;
 }
 

@@ -414,7 +414,9 @@ typedef struct bench_workload {
     .setup = setup, .prepare = prepare, .run = run, .check = check, .plant = plant,       \
     .items = items, .teardown = teardown
 
-/* The registry, in listing order. */
+/* The registry, in listing order: the workloads an experiment without
+ * "workloads" runs. bench_workload_find also knows "replay", which replays
+ * the record TPOOL_BENCH_RECORD names and runs only when named. */
 extern const bench_workload *const bench_workloads[];
 extern const size_t bench_nworkloads;
 const bench_workload *bench_workload_find(const char *name);
@@ -425,7 +427,8 @@ int bench_param_check(const bench_param_spec *s, double v, char *msg, size_t n);
 
 extern const bench_workload bench_wl_empty, bench_wl_uniform, bench_wl_triangular,
     bench_wl_heavytail, bench_wl_tinytasks, bench_wl_prioritymix, bench_wl_gemm,
-    bench_wl_nested, bench_wl_iobound, bench_wl_bulk, bench_wl_shortcalls;
+    bench_wl_nested, bench_wl_iobound, bench_wl_bulk, bench_wl_shortcalls,
+    bench_wl_replay;
 
 /* ---- experiments (experiment.c) ------------------------------------------------- */
 
@@ -915,6 +918,20 @@ size_t bench_advise_pick(bench_advise_row *rows, size_t n, double min_gain);
  * 1), at most max. 0, or -1 when it is none. */
 int bench_parse_fraction(const char *s, double max, double *out);
 int bench_main(int argc, char **argv);
+/* tpool-bench with its options, running an experiment given as text
+ * instead of a file (the record commands, replay_cli.c): `cmd` names the
+ * command in messages; after the results are written, `after` (may be
+ * NULL) sees them and may return a non-zero exit status. */
+typedef struct bench_main_mode {
+    const char *cmd;
+    const char *text, *source;
+    int (*after)(const bench_report *r, const bench_experiment *e, void *ud);
+    void *ud;
+} bench_main_mode;
+int bench_main_run(int argc, char **argv, const bench_main_mode *mode);
+/* tpool-bench replay RECORD and tpool-bench advise RECORD (replay_cli.c). */
+int bench_replay_main(int argc, char **argv);
+int bench_advise_record(int argc, char **argv);
 
 /* Policies on the search path (tpool_policy_list), warnings on stderr. */
 int bench_policies_find(bench_policy_desc **out, size_t *n);

@@ -36,6 +36,7 @@ harness_libbench_la_SOURCES = \
 	harness/plot.c \
 	harness/advise.c \
 	harness/compare.c \
+	harness/replay.h harness/replay.c harness/replay_run.c harness/replay_cli.c \
 	harness/workloads/costed.h harness/workloads/costed.c \
 	harness/workloads/empty.c \
 	harness/workloads/uniform.c \
@@ -47,7 +48,8 @@ harness_libbench_la_SOURCES = \
 	harness/workloads/nested.c \
 	harness/workloads/iobound.c \
 	harness/workloads/bulk.c \
-	harness/workloads/shortcalls.c
+	harness/workloads/shortcalls.c \
+	harness/workloads/replay.c
 
 harness_libbench_omp_la_CPPFLAGS = $(BENCH_CPPFLAGS)
 if HAVE_OPENMP
@@ -88,7 +90,7 @@ experimentsdir = $(pkgdatadir)/experiments
 dist_experiments_DATA = harness/experiments/default.json harness/experiments/quick.json \
 	harness/experiments/policies-params.json harness/experiments/smoke.json \
 	harness/experiments/performance.json
-dist_pkgdata_DATA = harness/schema.json harness/trace.schema.json
+dist_pkgdata_DATA = harness/schema.json harness/trace.schema.json harness/record.schema.json
 EXTRA_DIST += harness/baselines_omp.c harness/baselines_noomp.c \
 	harness/baselines_tbb.cc harness/baselines_notbb.c \
-	harness/callgrind-dispatch.sh harness/perf-targets.sh
+	harness/callgrind-dispatch.sh harness/perf-targets.sh harness/record-fidelity.sh
