@@ -675,7 +675,7 @@ uint32_t tpool__rec_pool_begin(struct tpool *p, const tpool_config *cfg)
     if (env) {
         tpool_error err;
         tpool_error_clear(&err);
-        int rc = tpool__config_copy(cfg, &mine);
+        int rc = tpool_config_copy(cfg, &mine);
         if (rc == 0)
             rc = tpool__config_env_record(mine, env, &err);
         if (rc) {

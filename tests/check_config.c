@@ -432,7 +432,7 @@ START_TEST(test_record_key)
     ck_assert_uint_eq(cfg->record_every, 1000000);
     ck_assert_int_eq(cfg->record_cpu, 1);
     tpool_config *copy = NULL;
-    ck_assert_int_eq(tpool__config_copy(cfg, &copy), 0);
+    ck_assert_int_eq(tpool_config_copy(cfg, &copy), 0);
     ck_assert_str_eq(copy->record_path, "/r/x.jsonl");
     ck_assert_ptr_ne(copy->record_path, cfg->record_path);
     ck_assert_uint_eq(copy->record_max_mb, 65536);
