@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "error.h"
 #include "record.h"
+#include "seats.h"
 #include "worker_guard.h"
 #include "fault_alloc.h" /* last: allocations go through the fault point */
 
@@ -157,8 +158,8 @@ tpool__task *tpool__pop(struct tpool *p, unsigned idx)
  * caller rewrites them as soon as this job is closed. */
 static bool job_waiting(struct tpool *p, tpool__worker *wk)
 {
-    uint32_t s = ld_acquire(&p->job_seq);
-    return (s & 1u) && s != wk->seen_job;
+    uint64_t s = ld_acquire(&p->job_seq);
+    return (s & 1u) && s != ld_relaxed(&wk->seen_job);
 }
 
 /* Pops for worker wk unless a shrink has retired it. The look that decides
@@ -177,6 +178,7 @@ static tpool__task *pop_unless_retired(struct tpool *p, tpool__worker *wk)
     return t;
 }
 
+/* Looks for work as worker wk, which holds a seat. */
 static int grab(struct tpool *p, tpool__worker *wk, tpool__task **t)
 {
     /* A retired worker takes no new work: it is on its way out, and a grow
@@ -229,12 +231,15 @@ static int leave_spin(struct tpool *p, tpool__worker *wk, tpool__task **t)
 }
 
 /*
- * Waits for work as worker `wk`: spins for the spin budget, then parks.
- * Returns GRAB_NONE as soon as ready(arg) holds, else what it grabbed.
- * Accounts the time as idle.
+ * Waits for work as worker `wk`, which holds a seat: spins for the spin
+ * budget (or until a thread waits for a seat), then parks, giving its seat
+ * back. Returns GRAB_NONE as soon as ready(arg) holds, else what it grabbed,
+ * holding a seat. After a wake-up it takes a seat again, waiting for one if
+ * need be; with `abandon` it gives up (GRAB_NONE, no seat) once
+ * abandon(arg) holds.
  */
 static int idle_wait(struct tpool *p, tpool__worker *wk, bool (*ready)(void *),
-                     void *arg, tpool__task **t, bool skip_spin)
+                     void *arg, tpool__task **t, bool skip_spin, bool (*abandon)(void *))
 {
     uint64_t t0 = tpool__now_ns();
     int kind = GRAB_NONE;
@@ -246,6 +251,8 @@ static int idle_wait(struct tpool *p, tpool__worker *wk, bool (*ready)(void *),
                 kind = grab(p, wk, t);
                 if (kind != GRAB_NONE || ready(arg))
                     break;
+                if (tpool__seat_wanted(p))
+                    break; /* our seat is worth more to a thread that waits */
                 tpool__cpu_relax();
                 if ((i & 63u) == 0 && tpool__now_ns() >= deadline)
                     break;
@@ -275,8 +282,14 @@ static int idle_wait(struct tpool *p, tpool__worker *wk, bool (*ready)(void *),
             break;
         }
         add_relaxed(&wk->c.parks, 1);
+        /* Never asleep seated: the last look above was made with the seat,
+         * and work pushed after it wakes us (we are PARKED). */
+        tpool__seats_release_all(tpool__tls_get());
         while (atomic_load(&wk->state) == WS_PARKED)
             tpool__futex_wait(&wk->state, WS_PARKED);
+        if (!tpool__seat_try(p) && !tpool__seat_wait(p, abandon, wk, NULL))
+            return GRAB_NONE;
+        wk->frame->seated = true;
         t0 = tpool__now_ns(); /* a fresh spin budget after each wake */
     }
     return kind;
@@ -292,61 +305,69 @@ static bool exit_requested(void *arg)
     return atomic_load(&wk->pool->exit_now) != 0 || atomic_load(&wk->life) == LIFE_RETIRE;
 }
 
-static void account(tpool__worker *wk, uint64_t *since, tpool__a64 *counter)
-{
-    uint64_t now = tpool__now_ns();
-    add_relaxed(counter, now - *since);
-    *since = now;
-}
-
 static void *worker_main(void *arg)
 {
     tpool__worker *wk = arg;
     struct tpool *p = wk->pool;
-    tpool__tl.pool = p;
-    tpool__tl.slot = wk->index;
+    tpool__tls *tl = tpool__tls_get();
+    tpool__frame frame;
+    tpool__frame_push(tl, &frame, p, wk->index, false);
+    wk->frame = &frame;
 
     /* A grow starts its threads before it publishes them (resize.c). */
     uint32_t life;
     while ((life = atomic_load(&wk->life)) == LIFE_PENDING)
         tpool__futex_wait(&wk->life, LIFE_PENDING);
-    if (life == LIFE_RETIRE)
+    if (life == LIFE_RETIRE) {
+        tl->top = NULL;
         return NULL;
+    }
     tpool__worker_guard_arm(wk->index); /* a task that ends this thread aborts */
 
-    uint64_t since = tpool__now_ns();
+    /* Work may have been pushed before this thread existed (the pushers
+     * found nobody to wake): look once, seated. */
+    tpool__frame_clock(&frame, false);
+    frame.seated = tpool__seat_wait(p, exit_requested, wk, NULL);
     bool skip_spin = false;
-    for (;;) {
+    while (frame.seated) {
         tpool__task *t;
         int kind = grab(p, wk, &t);
         if (kind == GRAB_NONE) {
             if (exit_requested(wk))
                 break;
-            account(wk, &since, &wk->c.busy_ns);
-            kind = idle_wait(p, wk, exit_requested, wk, &t, skip_spin);
-            account(wk, &since, &wk->c.idle_ns);
+            tpool__frame_mark(&frame, false);
+            kind = idle_wait(p, wk, exit_requested, wk, &t, skip_spin, exit_requested);
             if (kind == GRAB_NONE)
                 break;
         }
+        tpool__frame_mark(&frame, true);
         skip_spin = (do_grabbed(p, wk, kind, t) & TPOOL_FLAG_YIELD_WORKERS) != 0;
     }
-    account(wk, &since, &wk->c.busy_ns);
+    tpool__frame_close(&frame);
+    if (frame.seated)
+        tpool__seat_release(p);
+    tl->top = NULL;
     tpool__worker_guard_disarm();
     return NULL;
 }
 
 /* Used by tpool_group_wait on a worker: waits (spinning, then parked) until
- * ready(arg), running whatever work appears meanwhile. */
+ * ready(arg), running whatever work appears meanwhile; returns seated. The
+ * waiting counts as idle, not as the waiting task's busy time. */
 void tpool__park_worker(struct tpool *p, unsigned w, bool (*ready)(void *), void *arg)
 {
     tpool__worker *wk = tpool__worker_at(p, w);
+    tpool__frame_mark(wk->frame, false);
     while (!ready(arg)) {
         tpool__task *t;
-        int kind = idle_wait(p, wk, ready, arg, &t, false);
+        int kind = idle_wait(p, wk, ready, arg, &t, false, NULL);
         if (kind == GRAB_NONE)
-            return;
+            break;
+        tpool__frame_mark(wk->frame, true);
         do_grabbed(p, wk, kind, t);
+        tpool__frame_mark(wk->frame, false);
     }
+    tpool__frame_mark(wk->frame, true);
 }
 
 /* ---- creation ------------------------------------------------------------ */
@@ -406,6 +427,7 @@ static void stop_workers(struct tpool *p)
     unsigned n = ld_relaxed(&p->nalloc);
     st_release(&p->exit_now, 1);
     fence_seq_cst();
+    tpool__seats_wake_all(p); /* workers waiting for a seat look at exit_now */
     for (unsigned i = 0; i < n; i++) {
         tpool__worker *wk = p->w[i];
         /* A thread still PENDING (an abandoned grow) is told to go. */
@@ -463,6 +485,7 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     unsigned workers = threads > 1 ? threads - 1 : 1;
     atomic_init(&p->threads, threads);
     atomic_init(&p->solo, threads == 1);
+    atomic_init(&p->seats, tpool__seat_word(threads, 0));
     atomic_init(&p->peak_threads, threads);
     p->el_min = cfg->threads;
     p->el_max = cfg->threads_max;
@@ -599,7 +622,7 @@ int tpool_destroy_ex(tpool *p, enum tpool_destroy_mode mode, size_t *cancelled)
         *cancelled = 0;
     if (!p)
         return TPOOL_EINVAL;
-    if (tpool__tl.pool == p)
+    if (tpool__works_for(p))
         return TPOOL_EDEADLK;
     if (tpool__forked(p)) {
         free_forked_pool(p);

@@ -66,7 +66,11 @@ typedef struct tpool__worker {
     struct tpool *pool;
     pthread_t thread;
     bool has_thread;                 /* a thread to join; owned by the resizer */
-    uint32_t seen_job;               /* the last range job it took part in */
+    /* The last range job (job_seq) it took part in: written by the worker,
+     * read by it (relaxed; atomic only so that a test may set it). 64 bits,
+     * as job_seq: neither ever wraps. */
+    tpool__a64 seen_job;
+    struct tpool__frame *frame;      /* the thread's frame (owner-only) */
     /* Written by the worker on every task: kept off the line of `state`,
      * which pushers read on every push. */
     TPOOL__ALIGNED tpool__counters c;
@@ -193,8 +197,14 @@ struct tpool {
     tpool__a32 stamp_submit; /* the policy reads submit_ns (no TPOOL_POLICY_NO_SUBMIT_TIME) */
     tpool__a32 cancelling;   /* destroy in cancel mode: drop queued tasks */
     tpool__a32 exit_now;     /* workers leave their loop */
-    /* Everything above is read-mostly (`switching` is read by every policy
-     * op); the counters below are written by outside threads. */
+    /* Seats (seats.h): the T seats a thread must hold to run this pool's
+     * work, and the futex word their waiters sleep on. Written by every
+     * thread that starts or stops running the pool's work. */
+    TPOOL__ALIGNED tpool__a64 seats;
+    tpool__a32 seat_gen;
+
+    /* Everything above `seats` is read-mostly (`switching` is read by every
+     * policy op); the counters below are written by outside threads. */
     TPOOL__ALIGNED tpool__counters outside; /* slot W: every non-worker thread */
 
     /* Written by submitters; one producer keeps this line to itself. */
@@ -206,9 +216,11 @@ struct tpool {
     struct tpool_group root; /* every task is counted here too */
     TPOOL__ALIGNED tpool__a64 cancelled_total, parallel_calls;
 
-    /* Range jobs. job_seq is odd while a job is open, even otherwise. */
+    /* Range jobs. job_seq is odd while a job is open, even otherwise; 64
+     * bits, so that it never comes back to a value a worker saw (a worker
+     * that takes no part in jobs does not refresh seen_job). */
     pthread_mutex_t job_lock; /* serialises parallel-for callers and resizes */
-    TPOOL__ALIGNED tpool__a32 job_seq;
+    TPOOL__ALIGNED tpool__a64 job_seq;
     tpool__job job;
 
     /* The loaded policy's name, its descriptor's string: it stays valid
@@ -293,14 +305,45 @@ typedef struct tpool__thread_rec {
 } tpool__thread_rec;
 
 /*
+ * A frame: this thread works for `pool` (runs its tasks or items, or waits
+ * on it and may run them). A thread keeps a stack of frames, newest on top,
+ * each living in the stack frame of the function that pushed it: a worker
+ * pushes one for its life; an outside thread pushes one while it waits on a
+ * group, calls a parallel-for, or runs a call inline. Tasks and nested waits
+ * of a pool that has a frame push none. A thread therefore knows every pool
+ * it works for, whatever other pools it called in between (a task of B that
+ * runs a parallel-for of A whose item calls B again is B's worker to B).
+ */
+typedef struct tpool__frame {
+    struct tpool__frame *up; /* the frame below (older), or NULL */
+    struct tpool *pool;
+    unsigned slot;           /* the thread's slot index there: a worker index
+                                or TPOOL__OUTSIDE */
+    bool seated;             /* holds one of the pool's seats (seats.h) */
+    bool solo;               /* stands for the seat a one-thread call took on
+                                the fast path (seats.h, "Solo") */
+    bool busy;               /* the accounting state since `since`: running
+                                the pool's work, or waiting */
+    uint64_t since;          /* when the current busy or idle stretch began */
+} tpool__frame;
+
+/* A task running on this thread (task.c): a chain through the stack frames
+ * of tpool__run_task, newest first, so that a wait that could only end after
+ * one of them returns is refused. */
+typedef struct tpool__running {
+    struct tpool__running *up;
+    struct tpool *pool;
+    struct tpool_group *group; /* the task's own group, or NULL */
+} tpool__running;
+
+/*
  * The core's thread-locals, in one object: from libtpool.so each distinct
  * thread-local costs a call to __tls_get_addr wherever it is reached, and
  * one object lets a function reach them all through one address.
  */
 typedef struct tpool__tls {
-    struct tpool *pool;       /* the pool this thread works for, if any */
-    unsigned slot;            /* its slot index there (a worker index, or
-                                 TPOOL__OUTSIDE) */
+    tpool__frame *top;        /* the newest frame, or NULL */
+    tpool__running *running;  /* the newest task running here, or NULL */
     unsigned depth;           /* tasks running on this stack (task.c) */
     struct tpool__task *stash;/* deep-nesting stash, newest first (task.c) */
     struct tpool *stash_pool; /* the pool of the stashed tasks */
@@ -320,6 +363,23 @@ static inline tpool__tls *tpool__tls_get(void)
     tpool__tls *t = &tpool__tl;
     TPOOL__TLS_ONCE(t);
     return t;
+}
+
+/* This thread's newest frame for p, or NULL when it does not work for p
+ * (a solo call of seats.h aside). */
+static inline tpool__frame *tpool__frame_find(const tpool__tls *tl, const struct tpool *p)
+{
+    tpool__frame *f = tl->top;
+    while (f && f->pool != p)
+        f = f->up;
+    return f;
+}
+
+/* This thread's slot index in p: its frame's, else TPOOL__OUTSIDE. */
+static inline unsigned tpool__slot_for(const tpool__tls *tl, const struct tpool *p)
+{
+    const tpool__frame *f = tpool__frame_find(tl, p);
+    return f ? f->slot : TPOOL__OUTSIDE;
 }
 
 void tpool__rec_register(tpool__thread_rec *r);

@@ -21,7 +21,7 @@
 #include "error.h"
 #include "loader.h"
 #include "parallel.h"
-#include "pool.h"
+#include "seats.h"
 #include "tpool.h"
 
 /*
@@ -198,15 +198,33 @@ void pthreadpool_destroy(pthreadpool_t pool)
 /* ---- running a grid ------------------------------------------------------------ */
 
 /*
- * True when a call on `pool` runs as a plain loop on the caller: no pool or
- * a pool of one thread that is not recorded (`solo`), and no FTZ/DAZ to set. The commonest functions then
- * loop directly, as libpthreadpool does, instead of setting up a grid
- * (docs/PERFORMANCE.md, target 9: instructions per dispatch at one thread).
+ * A call on `pool` runs as a plain loop on the caller when it has no
+ * FTZ/DAZ to set and there is no pool, or a pool of one thread, not
+ * recorded (`solo`), whose seat the caller takes in the solo form
+ * (tpool__solo_enter, seats.h). The commonest functions then loop
+ * directly, as libpthreadpool does, instead of setting up a grid
+ * (docs/PERFORMANCE.md, target 9: instructions per dispatch at one
+ * thread); each keeps a loop for either case, which costs fewer
+ * instructions than remembering which case it was.
  */
-static inline bool serial(pthreadpool_t pool, uint32_t flags)
+static inline bool serial_flags(uint32_t flags)
 {
-    return (!pool || ld_relaxed(&as_tpool(pool)->solo))
-           && !(flags & PTHREADPOOL_FLAG_DISABLE_DENORMALS);
+    return !(flags & PTHREADPOOL_FLAG_DISABLE_DENORMALS);
+}
+
+static inline void loop_items(pthreadpool_task_1d_t fn, void *ctx, size_t range)
+{
+    for (size_t i = 0; i < range; i++)
+        fn(ctx, i);
+}
+
+static inline void loop_tiles(pthreadpool_task_1d_tile_1d_t fn, void *ctx, size_t range,
+                              size_t tile)
+{
+    for (size_t i = 0, z; i < range; i += z) {
+        z = range - i < tile ? range - i : tile; /* i + z <= range: no wrap */
+        fn(ctx, i, z);
+    }
 }
 
 /* The options of a call with pthreadpool `flags`. pthreadpool's semantics:
@@ -431,10 +449,16 @@ INVOKER(call_6d_tile_2d)
 void pthreadpool_parallelize_1d(pthreadpool_t pool, pthreadpool_task_1d_t fn, void *ctx,
                                 size_t range, uint32_t flags)
 {
-    if (serial(pool, flags)) {
-        for (size_t i = 0; i < range; i++)
-            fn(ctx, i);
-        return;
+    if (serial_flags(flags)) {
+        if (!pool) {
+            loop_items(fn, ctx, range);
+            return;
+        }
+        if (ld_relaxed(&as_tpool(pool)->solo) && tpool__solo_enter(as_tpool(pool))) {
+            loop_items(fn, ctx, range);
+            tpool__solo_leave(as_tpool(pool));
+            return;
+        }
     }
     run_line(pool, line_1d, FN(fn), ctx, 0, range, 1, flags);
 }
@@ -451,12 +475,16 @@ void pthreadpool_parallelize_1d_with_uarch(pthreadpool_t pool,
 void pthreadpool_parallelize_1d_tile_1d(pthreadpool_t pool, pthreadpool_task_1d_tile_1d_t fn,
                                         void *ctx, size_t range, size_t tile, uint32_t flags)
 {
-    if (tile != 0 && serial(pool, flags)) { /* a zero tile is reported by run */
-        for (size_t i = 0, z; i < range; i += z) {
-            z = range - i < tile ? range - i : tile; /* i + z <= range: no wrap */
-            fn(ctx, i, z);
+    if (tile != 0 && serial_flags(flags)) { /* run reports a zero tile */
+        if (!pool) {
+            loop_tiles(fn, ctx, range, tile);
+            return;
         }
-        return;
+        if (ld_relaxed(&as_tpool(pool)->solo) && tpool__solo_enter(as_tpool(pool))) {
+            loop_tiles(fn, ctx, range, tile);
+            tpool__solo_leave(as_tpool(pool));
+            return;
+        }
     }
     run_line(pool, line_1d_tile, FN(fn), ctx, 0, range, tile, flags);
 }

@@ -73,6 +73,7 @@
 #include "fpu.h"
 #include "pool.h"
 #include "record.h"
+#include "seats.h"
 
 /* Adds a participant's items to `done` and wakes the caller at the end.
  * `n` is read by the caller of this function while the job was surely still
@@ -113,8 +114,8 @@ uint32_t tpool__job_join(struct tpool *p, unsigned w)
     tpool__worker *wk = tpool__worker_at(p, w);
     uint32_t flags = 0;
     atomic_fetch_add(&job->active, 1);
-    uint32_t s = atomic_load(&p->job_seq);
-    wk->seen_job = s;
+    uint64_t s = atomic_load(&p->job_seq);
+    st_relaxed(&wk->seen_job, s);
     unsigned part = tpool__participant_of(w);
     if ((s & 1u) && part < job->pub.participants && claim_part(job, part)) {
         flags = job->flags;
@@ -530,10 +531,14 @@ void tpool__job_free(struct tpool *p)
     p->job.shares_cap = 0;
 }
 
-/* The caller waits for done == n: spins for the spin budget, then sleeps. */
+/* The caller waits for done == n: spins for the spin budget, then sleeps.
+ * It runs nothing meanwhile, so it gives its seats back first (seats.h). */
 static void caller_wait(struct tpool *p)
 {
     tpool__job *job = &p->job;
+    tpool__tls *tl = tpool__tls_get();
+    tpool__frame_mark(tl->top, false);
+    tpool__seats_release_all(tl);
     uint64_t deadline = 0;
     for (unsigned i = 1; atomic_load(&job->done) != job->pub.n; i++) {
         tpool__cpu_relax();
@@ -564,7 +569,7 @@ static int run_range_path(struct tpool *p)
     if (ops->range_begin)
         ops->range_begin(p->pstate, &job->pub);
 
-    uint32_t s = ld_relaxed(&p->job_seq) + 1; /* odd: open */
+    uint64_t s = ld_relaxed(&p->job_seq) + 1; /* odd: open */
     st_release(&p->job_seq, s);
     fence_seq_cst();
     for (unsigned part = 1; part < job->pub.participants; part++)
@@ -687,12 +692,16 @@ __attribute__((noinline)) static int run_job(struct tpool *p, size_t n, tpool_ra
     uint32_t flags = opts ? opts->flags : 0;
     bool flush = flags & TPOOL_FLAG_DISABLE_DENORMALS;
 
-    pthread_mutex_lock(&p->job_lock);
     tpool__tls *tl = tpool__tls_get();
-    struct tpool *saved_pool = tl->pool;
-    unsigned saved_slot = tl->slot;
-    tl->pool = p;
-    tl->slot = TPOOL__OUTSIDE;
+    if (pthread_mutex_trylock(&p->job_lock) != 0) {
+        tpool__seats_release_all(tl); /* never asleep seated (seats.h) */
+        pthread_mutex_lock(&p->job_lock);
+    }
+    /* The caller works for p from here: its own items need a seat. */
+    tpool__frame frame;
+    tpool__frame_push(tl, &frame, p, TPOOL__OUTSIDE, false);
+    tpool__frame_seat(tl, &frame);
+    tpool__frame_clock(&frame, true);
     add_relaxed(&p->parallel_calls, 1);
 
     tpool__job *job = &p->job;
@@ -709,7 +718,6 @@ __attribute__((noinline)) static int run_job(struct tpool *p, size_t n, tpool_ra
     atomic_store_explicit(&job->done, 0, memory_order_relaxed);
     atomic_store_explicit(&job->caller_sleeping, 0, memory_order_relaxed);
 
-    uint64_t t0 = tpool__now_ns();
     unsigned fpu = tpool__fpu_enter(flush);
     int rc = 0;
     if (job->via_tasks)
@@ -717,26 +725,22 @@ __attribute__((noinline)) static int run_job(struct tpool *p, size_t n, tpool_ra
     else
         rc = run_range_path(p);
     tpool__fpu_leave(flush, fpu);
-    add_relaxed(&p->outside.busy_ns, tpool__now_ns() - t0);
 
-    tl->pool = saved_pool;
-    tl->slot = saved_slot;
+    /* caller_wait gave the seat back (an error return did not wait). */
+    tpool__frame_close(&frame);
+    if (frame.seated)
+        tpool__seat_release(p);
+    frame.seated = false;
     pthread_mutex_unlock(&p->job_lock);
+    tpool__frame_pop(tl, &frame);
     return rc;
 }
 
-/* The call runs on the caller alone: no pool, no parallelism, too little
- * work, or nested in a task or parallel-for of the same pool. */
-static void run_inline(struct tpool *p, size_t n, tpool_range_fn fn, void *ctx,
-                       const tpool_range_opts *opts)
+/* Runs fn over [0, n) on the calling thread, as participant `part`, with
+ * the call's FTZ/DAZ setting. */
+static void run_here(size_t n, tpool_range_fn fn, void *ctx, const tpool_range_opts *opts,
+                     unsigned part)
 {
-    unsigned part = 0;
-    /* Nested in a worker: report its participant index. Only a pool of
-     * several threads has such callers, and the thread-locals (a call into
-     * ld.so from a shared library) are read only then. */
-    if (p && ld_relaxed(&p->threads) > 1 && tpool__tl.pool == p
-        && tpool__tl.slot < ld_relaxed(&p->workers))
-        part = tpool__participant_of(tpool__tl.slot);
     if (!opts || !(opts->flags & TPOOL_FLAG_DISABLE_DENORMALS)) {
         fn(ctx, 0, n, part);
         return;
@@ -746,11 +750,56 @@ static void run_inline(struct tpool *p, size_t n, tpool_range_fn fn, void *ctx,
     tpool__fpu_leave(true, fpu);
 }
 
+/*
+ * The call runs on the caller alone: no pool, no parallelism, too little
+ * work, or nested in a task or parallel-for of the same pool. A thread that
+ * works for p already runs it with the seat it has; any other takes one
+ * (seats.h) and works for p meanwhile (a frame), so that what the body
+ * calls knows it.
+ */
+static void run_inline(struct tpool *p, size_t n, tpool_range_fn fn, void *ctx,
+                       const tpool_range_opts *opts)
+{
+    if (!p) {
+        run_here(n, fn, ctx, opts, 0);
+        return;
+    }
+    tpool__tls *tl = tpool__tls_get();
+    tpool__frame *f = tpool__frame_find(tl, p);
+    if (f || tpool__solo_mine(p)) {
+        /* Nested in a worker: report its participant index. */
+        unsigned part = f && ld_relaxed(&p->threads) > 1 && f->slot < ld_relaxed(&p->workers)
+                            ? tpool__participant_of(f->slot)
+                            : 0;
+        if (f && !f->seated)
+            tpool__frame_seat(tl, f);
+        run_here(n, fn, ctx, opts, part);
+        if (tl->top && !tl->top->seated)
+            tpool__frame_seat(tl, tl->top);
+        return;
+    }
+    if (tpool__solo_enter(p)) { /* a one-thread pool (the FTZ/DAZ case) */
+        run_here(n, fn, ctx, opts, 0);
+        tpool__solo_leave(p);
+        return;
+    }
+    tpool__frame frame;
+    tpool__frame_push(tl, &frame, p, TPOOL__OUTSIDE, false);
+    tpool__frame_seat(tl, &frame);
+    tpool__frame_clock(&frame, true);
+    run_here(n, fn, ctx, opts, 0);
+    tpool__frame_close(&frame);
+    if (frame.seated)
+        tpool__seat_release(p);
+    frame.seated = false;
+    tpool__frame_pop(tl, &frame);
+}
+
 int tpool__parallel_range_run(struct tpool *p, size_t n, size_t work, tpool_range_fn fn,
                               void *ctx, const tpool_range_opts *opts, void *cost_ctx)
 {
     if (!p || ld_relaxed(&p->threads) == 1 || work < ld_relaxed(&p->min_work_size) || n == 1
-        || tpool__tl.pool == p) {
+        || tpool__works_for(p)) {
         run_inline(p, n, fn, ctx, opts);
         return 0;
     }
@@ -772,10 +821,12 @@ __attribute__((noinline)) static int parallel_range_slow(struct tpool *p, size_t
 
 /*
  * The fast case first: a pool of one thread (or none) without FTZ/DAZ, and
- * not recorded (`solo`), runs the body at once, participant 0, with no
- * thread-local read and no stack frame (docs/PERFORMANCE.md, target 9:
- * instructions per dispatch at one thread, counted by
- * harness/callgrind-dispatch.sh).
+ * not recorded (`solo`), runs the body at once, participant 0, holding the
+ * pool's one seat in the solo form (seats.h), with no thread-local read and
+ * no stack frame (docs/PERFORMANCE.md, target 9: instructions per dispatch
+ * at one thread, counted by harness/callgrind-dispatch.sh). Reading `solo`
+ * first also keeps a pool of several threads from a compare-and-swap on
+ * its seat word, which its workers write.
  */
 static inline int parallel_range(struct tpool *p, size_t n, size_t work, tpool_range_fn fn,
                                  void *ctx, const tpool_range_opts *opts, void *cost_ctx)
@@ -784,10 +835,16 @@ static inline int parallel_range(struct tpool *p, size_t n, size_t work, tpool_r
         return TPOOL_EINVAL;
     if (n == 0)
         return 0;
-    if ((!p || ld_relaxed(&p->solo)) /* T == 1, not recorded */
-        && (!opts || !(opts->flags & TPOOL_FLAG_DISABLE_DENORMALS))) {
-        fn(ctx, 0, n, 0);
-        return 0;
+    if (!opts || !(opts->flags & TPOOL_FLAG_DISABLE_DENORMALS)) {
+        if (!p) {
+            fn(ctx, 0, n, 0);
+            return 0;
+        }
+        if (ld_relaxed(&p->solo) && tpool__solo_enter(p)) { /* T == 1, not recorded */
+            fn(ctx, 0, n, 0);
+            tpool__solo_leave(p);
+            return 0;
+        }
     }
     return parallel_range_slow(p, n, work, fn, ctx, opts, cost_ctx);
 }

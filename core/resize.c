@@ -43,7 +43,7 @@
 
 #include "error.h"
 #include "fault.h"
-#include "pool.h"
+#include "seats.h"
 
 
 /* ---- the registry of thread records -------------------------------------- */
@@ -273,6 +273,8 @@ static void retire(struct tpool *p, unsigned from, unsigned to, bool join)
         tpool__futex_wake_all(&wk->life);  /* a PENDING thread */
         tpool__wake_worker(p, i);           /* a parked one */
     }
+    if (from < to)
+        tpool__seats_wake_all(p);           /* one waiting for a seat */
     for (unsigned i = from; join && i < to; i++) {
         if (p->w[i]->has_thread)
             pthread_join(p->w[i]->thread, NULL);
@@ -310,6 +312,7 @@ static int install_resized(struct tpool *p, void *arg)
     st_release(&p->workers, r->env->workers);
     st_release(&p->threads, t);
     st_relaxed(&p->solo, t == 1 && !p->rec);
+    tpool__seats_resize(p, t);
     return 0;
 }
 
@@ -381,9 +384,11 @@ int tpool_set_threads(tpool *p, unsigned threads)
 {
     if (!p || threads > TPOOL__MAX_WORKERS)
         return TPOOL_EINVAL;
-    /* From a task or parallel-for of this pool: the resize would wait for
-     * the caller's own parallel-for, or join the caller's own thread. */
-    if (tpool__tl.pool == p)
+    /* From a thread working for this pool (a task or parallel-for of it,
+     * however many other pools' calls lie in between): the resize would
+     * wait for the caller's own parallel-for, or join the caller's own
+     * thread. */
+    if (tpool__works_for(p))
         return TPOOL_EDEADLK;
     if (tpool__forked(p))
         return TPOOL_ESHUTDOWN; /* inherited through fork(): no workers here */
@@ -460,7 +465,7 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
     if (!p)
         return tpool__error(err, TPOOL_EINVAL, NULL, 0, 0, NULL,
                             "tpool_set_policy: pool is NULL");
-    if (tpool__tl.pool == p)
+    if (tpool__works_for(p))
         return tpool__error(err, TPOOL_EDEADLK, NULL, 0, 0, NULL,
                             "tpool_set_policy: called from a task or parallel-for of "
                             "the same pool, which the switch would wait for");

@@ -25,11 +25,13 @@
  * idle at depth 0 in particular) take work from the policy as before.
  */
 #define _GNU_SOURCE
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "clock.h"
 #include "pool.h"
 #include "record.h"
+#include "seats.h"
 #include "fault_alloc.h" /* last: allocations go through the fault point */
 
 void tpool__group_init(struct tpool_group *g, struct tpool *p)
@@ -71,7 +73,7 @@ static void stash_flush(void)
         t->pub.next = oldest_first ? &oldest_first->pub : NULL;
         oldest_first = t;
     }
-    unsigned from = tpool__tl.pool == p ? tpool__tl.slot : TPOOL__OUTSIDE;
+    unsigned from = tpool__slot_for(&tpool__tl, p);
     while (oldest_first) {
         tpool__task *t = oldest_first;
         oldest_first = (tpool__task *)t->pub.next;
@@ -126,8 +128,11 @@ void tpool__run_task(struct tpool *p, tpool__task *t, unsigned slot)
 
     if (!cancel) {
         tpool__tls *tl = tpool__tls_get();
+        tpool__running running = { tl->running, p, g };
+        tl->running = &running;
         tl->depth++;
         fn(arg);
+        tl->running = running.up;
         if (--tl->depth < TPOOL__DEEP && tl->stash)
             stash_flush();
         add_relaxed(&tpool__counters_of(p, slot)->tasks_run, 1);
@@ -187,15 +192,15 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
     if (__builtin_expect(p->rec != 0, 0))
         tpool__rec_submit(p, t); /* wraps fn and on_complete (record.h) */
     /* Deep nesting (top of file): one predictable branch on the hot path. */
-    if (tpool__tl.depth >= TPOOL__DEEP && t->group && tpool__tl.pool == p
-        && (!tpool__tl.stash || tpool__tl.stash_pool == p)) {
-        t->pub.next = tpool__tl.stash ? &tpool__tl.stash->pub : NULL;
-        tpool__tl.stash = t;
-        tpool__tl.stash_pool = p;
+    tpool__tls *tl = tpool__tls_get();
+    if (tl->depth >= TPOOL__DEEP && t->group && tpool__frame_find(tl, p)
+        && (!tl->stash || tl->stash_pool == p)) {
+        t->pub.next = tl->stash ? &tl->stash->pub : NULL;
+        tl->stash = t;
+        tl->stash_pool = p;
         return 0;
     }
-    unsigned from = tpool__tl.pool == p ? tpool__tl.slot : TPOOL__OUTSIDE;
-    tpool__push(p, t, from);
+    tpool__push(p, t, tpool__slot_for(tl, p));
     return 0;
 }
 
@@ -243,22 +248,58 @@ static void remove_waiter(struct tpool_group *g, tpool__waiter *wt)
     pthread_mutex_unlock(&g->lock);
 }
 
-/* An outside thread waits: it runs what the policy hands slot W, spins for
- * the spin budget, then sleeps until the group's last task wakes it. */
-static void wait_outside(struct tpool *p, struct tpool_group *g)
+/*
+ * Waiting on a group, by frame f of the waiting thread in p (seats.h):
+ * a fresh outside frame (the thread does not work for p otherwise) helps
+ * only while it holds a seat it could take without waiting, and returns
+ * without one; a frame whose thread runs p's work below this wait (a
+ * task, or a call's items) helps with its own seat, gives it back while it
+ * sleeps and takes it again before it returns. Either way every seat the
+ * thread holds is given back before it sleeps.
+ */
+
+/* Sleeps until g is idle; wt->worker says who the finisher wakes. */
+static void sleep_until_idle(struct tpool_group *g, tpool__waiter *wt)
 {
-    unsigned slot = TPOOL__OUTSIDE;
-    tpool__counters *c = &p->outside;
+    add_waiter(g, wt);
+    while (!group_idle(g) && atomic_load(&wt->flag) == 0)
+        tpool__futex_wait(&wt->flag, 0);
+    remove_waiter(g, wt);
+}
+
+/* Whether frame f may take tasks now: with a seat (taken here if one is
+ * free), or without one once the pool is being destroyed in cancel mode,
+ * when what it takes is cancelled, not run (at T = 1 the one seat may be
+ * held by a task that waits for the cancellation). */
+static bool may_take(struct tpool *p, tpool__frame *f)
+{
+    if (!f->seated)
+        f->seated = tpool__seat_try(p);
+    return f->seated || ld_relaxed(&p->cancelling);
+}
+
+/* An outside thread (or a worker whose slot a shrink retired) waits: it
+ * runs what the policy hands its slot while seated, spins for the spin
+ * budget, then sleeps until the group's last task wakes it. */
+static void wait_outside(struct tpool *p, struct tpool_group *g, tpool__tls *tl,
+                         tpool__frame *f)
+{
+    unsigned slot = f->slot;
+    tpool__frame_mark(f, false);
     while (!group_idle(g)) {
-        tpool__task *t = tpool__pop(p, slot);
-        if (t) {
+        tpool__task *t = NULL;
+        if (may_take(p, f) && (t = tpool__pop(p, slot)) != NULL) {
+            tpool__frame_mark(f, true);
             tpool__run_task(p, t, slot);
             continue;
         }
-        uint64_t t0 = tpool__now_ns(), deadline = t0 + p->spin_ns;
+        tpool__frame_mark(f, false);
+        uint64_t deadline = tpool__now_ns() + p->spin_ns;
         for (unsigned i = 1; !group_idle(g); i++) {
-            if ((i & 15u) == 0 && (t = tpool__pop(p, slot)))
+            if ((i & 15u) == 0 && may_take(p, f) && (t = tpool__pop(p, slot)) != NULL)
                 break;
+            if (f->seated && tpool__seat_wanted(p))
+                break; /* our seat is worth more to a thread that waits */
             tpool__cpu_relax();
             if ((i & 63u) == 0 && tpool__now_ns() >= deadline)
                 break;
@@ -266,71 +307,99 @@ static void wait_outside(struct tpool *p, struct tpool_group *g)
         if (!t && !group_idle(g)) {
             tpool__waiter wt = { .worker = -1 };
             atomic_init(&wt.flag, 0);
-            add_waiter(g, &wt);
-            if (!group_idle(g)) {
-                add_relaxed(&c->parks, 1);
-                while (atomic_load(&wt.flag) == 0)
-                    tpool__futex_wait(&wt.flag, 0);
-            }
-            remove_waiter(g, &wt);
+            tpool__seats_release_all(tl);
+            add_relaxed(&tpool__counters_of(p, slot)->parks, 1);
+            sleep_until_idle(g, &wt);
         }
-        add_relaxed(&c->idle_ns, tpool__now_ns() - t0);
-        if (t)
+        if (t) {
+            tpool__frame_mark(f, true);
             tpool__run_task(p, t, slot);
+        }
+    }
+}
+
+/* A worker whose task waits: it runs what it finds, then parks (pool.c). */
+static void wait_worker(struct tpool *p, struct tpool_group *g, tpool__frame *f)
+{
+    tpool__waiter wt = { .worker = (int)f->slot };
+    atomic_init(&wt.flag, 0);
+    while (!group_idle(g)) {
+        if (tpool__find_work(p, f->slot))
+            continue;
+        add_waiter(g, &wt);
+        tpool__park_worker(p, f->slot, group_idle, g);
+        remove_waiter(g, &wt);
     }
 }
 
 /* A waiter at TPOOL__DEEP or deeper (top of file): runs its own stashed
  * tasks, then sleeps until the group's last task wakes it. */
-static void wait_deep(struct tpool *p, struct tpool_group *g, unsigned slot)
+static void wait_deep(struct tpool *p, struct tpool_group *g, tpool__tls *tl, tpool__frame *f)
 {
+    tpool__frame_mark(f, false);
     while (!group_idle(g)) {
-        if (tpool__tl.stash && tpool__tl.stash_pool == p) {
-            tpool__run_task(p, stash_pop(), slot);
+        if (tl->stash && tl->stash_pool == p) {
+            tpool__frame_seat(tl, f);
+            tpool__frame_mark(f, true);
+            tpool__run_task(p, stash_pop(), f->slot);
+            tpool__frame_mark(f, false);
             continue;
         }
         tpool__waiter wt = { .worker = -1 };
         atomic_init(&wt.flag, 0);
-        add_waiter(g, &wt);
-        while (!group_idle(g) && atomic_load(&wt.flag) == 0)
-            tpool__futex_wait(&wt.flag, 0);
-        remove_waiter(g, &wt);
+        tpool__seats_release_all(tl);
+        sleep_until_idle(g, &wt);
     }
+}
+
+/* Whether waiting on g (NULL: on every task of p) could only end after a
+ * task running on this thread's stack returns. */
+static bool waits_for_itself(const tpool__tls *tl, const struct tpool *p,
+                             const struct tpool_group *g)
+{
+    for (const tpool__running *r = tl->running; r; r = r->up)
+        if (g ? r->group == g : r->pool == p)
+            return true;
+    return false;
 }
 
 int tpool__group_wait(struct tpool_group *g)
 {
     struct tpool *p = g->pool;
-    struct tpool *saved_pool = tpool__tl.pool;
-    unsigned saved_slot = tpool__tl.slot;
-    /* A worker whose slot a shrink retired waits as an outside thread. */
-    bool worker = saved_pool == p && saved_slot < ld_acquire(&p->workers);
-
-    if (!group_idle(g) && tpool__tl.depth >= TPOOL__DEEP) {
-        tpool__tl.pool = p;
-        tpool__tl.slot = worker ? saved_slot : TPOOL__OUTSIDE;
-        wait_deep(p, g, tpool__tl.slot);
-        tpool__tl.pool = saved_pool;
-        tpool__tl.slot = saved_slot;
-    } else if (!group_idle(g)) {
-        if (worker) {
-            tpool__waiter wt = { .worker = (int)saved_slot };
-            atomic_init(&wt.flag, 0);
-            while (!group_idle(g)) {
-                if (tpool__find_work(p, saved_slot))
-                    continue;
-                add_waiter(g, &wt);
-                tpool__park_worker(p, saved_slot, group_idle, g);
-                remove_waiter(g, &wt);
-            }
-        } else {
-            /* Tasks run here count as the pool's (nested calls see it). */
-            tpool__tl.pool = p;
-            tpool__tl.slot = TPOOL__OUTSIDE;
-            wait_outside(p, g);
-            tpool__tl.pool = saved_pool;
-            tpool__tl.slot = saved_slot;
+    tpool__tls *tl = tpool__tls_get();
+    if (!group_idle(g)) {
+        tpool__frame *f = tpool__frame_find(tl, p), own;
+        bool nested = f != NULL;
+        if (!f) {
+            /* An outside thread; or the body of a call that holds p's solo
+             * seat (seats.h), which waits as a thread running p's work. */
+            nested = tpool__solo_mine(p);
+            f = &own;
+            tpool__frame_push(tl, f, p, TPOOL__OUTSIDE, nested);
+            f->solo = nested;
+            tpool__frame_clock(f, nested);
+        } else if (!f->seated) {
+            tpool__frame_seat(tl, f);
         }
+        if (tl->depth >= TPOOL__DEEP)
+            wait_deep(p, g, tl, f);
+        else if (nested && f->slot < ld_acquire(&p->workers))
+            wait_worker(p, g, f);
+        else
+            wait_outside(p, g, tl, f);
+        if (nested)
+            tpool__frame_mark(f, true); /* back to running the waiting task */
+        if (f == &own) {
+            if (nested)
+                tpool__frame_seat(tl, f); /* the solo seat, back to the call */
+            tpool__frame_close(f);
+            if (!nested && f->seated)
+                tpool__seat_release(p);
+            tpool__frame_pop(tl, f);
+        }
+        /* The work that resumes is the top frame's: it needs its seat. */
+        if (tl->top && !tl->top->seated)
+            tpool__frame_seat(tl, tl->top);
     }
     /* The last finisher may still be waking waiters: let it leave first. */
     while ((atomic_load_explicit(&g->finished, memory_order_acquire) & (TPOOL__FIN_ONE - 1)) != 0)
@@ -346,6 +415,8 @@ int tpool_group_wait(tpool_group *g)
      * its pool may be freed already (so only the group is looked at). */
     if (tpool__group_forked(g))
         return TPOOL_ESHUTDOWN;
+    if (waits_for_itself(tpool__tls_get(), g->pool, g))
+        return TPOOL_EDEADLK;
     if (__builtin_expect(g->rec_id != 0, 0))
         return tpool__rec_group_wait(g, false);
     return tpool__group_wait(g);
@@ -359,6 +430,13 @@ void tpool_group_destroy(tpool_group *g)
         /* Inherited through fork(): nothing to wait for, and its lock may
          * have been held by a thread that is gone, so it is not destroyed. */
         free(g);
+        return;
+    }
+    if (waits_for_itself(tpool__tls_get(), g->pool, g)) {
+        /* Waiting would never end, and freeing would pull the group from
+         * under the task that runs this: say so, and leave it. */
+        fputs("tpool_group_destroy: called from a task of the group (or from a task "
+              "waiting on one of its tasks); the group is left alone\n", stderr);
         return;
     }
     if (__builtin_expect(g->rec_id != 0, 0))
@@ -375,6 +453,9 @@ int tpool_wait_all(tpool *p)
         return TPOOL_EINVAL;
     if (tpool__forked(p))
         return TPOOL_ESHUTDOWN;
+    /* The root group counts every task, the calling ones too. */
+    if (waits_for_itself(tpool__tls_get(), p, NULL))
+        return TPOOL_EDEADLK;
     if (__builtin_expect(p->rec != 0, 0))
         return tpool__rec_wait_all(p);
     return tpool__group_wait(&p->root);

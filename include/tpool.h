@@ -11,6 +11,21 @@
  * pthreadpool. With T = 1 one worker still exists so that submitted tasks run
  * asynchronously; parallel-for then runs on the caller alone.
  *
+ * Invariant: at no instant do more than T threads run a pool's work (its
+ * tasks and parallel-for items together, callers included). A pool has T
+ * seats, and a thread holds one while it runs the pool's work: a worker
+ * while it runs (it gives its seat back before it sleeps); a thread waiting
+ * on a group helps only while it can take a free seat; a parallel-for's
+ * caller takes one for its own items (waiting for it if need be) and gives
+ * it back before it waits for the others; a task that waits on the pool
+ * keeps its seat while it helps and gives it back while it sleeps. So at
+ * T = 1 the worker and a waiting caller take turns, and with nobody waiting
+ * the worker runs the submitted tasks. A thread waiting in the pool (for a
+ * group, a parallel-for's items, or a seat) runs nothing meanwhile and
+ * holds no seat, of this pool or any other. A change of T (tpool_set_threads,
+ * elastic pools) takes effect as running work finishes. See docs/api.md,
+ * "Seats".
+ *
  * Every function returns 0 or a negative TPOOL_E* code unless it says
  * otherwise; tpool_strerror() names a code. Functions that parse or load also
  * fill an optional tpool_error with a message that says what and where.
@@ -163,8 +178,9 @@ enum tpool_destroy_mode {
  * the drain runs; the calling thread helps. In TPOOL_CANCEL mode tasks that
  * have not started are not run: each one's on_complete callback receives
  * TPOOL_ECANCELED and its group counts it as cancelled; `*cancelled` (may be
- * NULL) receives how many. Calling it from a task of the same pool returns
- * TPOOL_EDEADLK and changes nothing. Not to be called concurrently with other
+ * NULL) receives how many. Calling it from a thread working for the same
+ * pool (a task or parallel-for item of it, also through calls into other
+ * pools in between) returns TPOOL_EDEADLK and changes nothing. Not to be called concurrently with other
  * calls on the same pool from outside threads.
  */
 TPOOL_API int tpool_destroy_ex(tpool *pool, enum tpool_destroy_mode mode,
@@ -207,7 +223,8 @@ TPOOL_API unsigned tpool_threads(const tpool *pool);
  * worker whose slot is removed finishes its task and then exits (growing
  * again may wait for such a task). Returns 0; TPOOL_EINVAL (NULL pool, or
  * threads above 4096); TPOOL_EDEADLK when called from a task or a
- * parallel-for of the same pool (nothing changes); TPOOL_ETHREAD,
+ * parallel-for of the same pool, also through calls into other pools in
+ * between (nothing changes); TPOOL_ETHREAD,
  * TPOOL_ENOMEM or TPOOL_EPOLICY (the policy refused) with the pool
  * unchanged. On an elastic pool the monitor keeps moving T within its
  * [min, max] afterwards. Not to be called concurrently with tpool_destroy.
@@ -231,7 +248,8 @@ TPOOL_API const char *tpool_policy_name(const tpool *pool);
  * loaded until the pool is destroyed (once per .so file). The policy's own
  * statistics start at zero; tpool_stats.policy_switches counts switches.
  * Returns 0; TPOOL_EINVAL (NULL pool, empty name); TPOOL_EDEADLK from a
- * task or parallel-for of the same pool (nothing changes); the loader's,
+ * task or parallel-for of the same pool, also through calls into other
+ * pools in between (nothing changes); the loader's,
  * the parameter check's or TPOOL_EPOLICY (the policy refused to start).
  * Not to be called concurrently with tpool_destroy.
  */
@@ -283,17 +301,26 @@ TPOOL_API int tpool_group_create(tpool *pool, tpool_group **out);
 /*
  * Waits until every task submitted to the group so far has completed or been
  * cancelled. The waiting thread runs tasks of the pool meanwhile (any tasks
- * the policy hands it), so waiting inside a task never deadlocks. Nesting is
- * bounded: a thread with 64 tasks nested on its stack keeps the grouped tasks
- * it submits to itself and, waiting, runs only those, then sleeps until the
- * group completes (docs/api.md, "Deep nesting"). Returns 0, or
- * TPOOL_ECANCELED if any task of the group was cancelled.
+ * the policy hands it, while it holds a seat: see "Invariant" above), so
+ * waiting inside a task never deadlocks. Nesting is bounded: a thread with
+ * 64 tasks nested on its stack keeps the grouped tasks it submits to itself
+ * and, waiting, runs only those, then sleeps until the group completes
+ * (docs/api.md, "Deep nesting"). Returns 0, or TPOOL_ECANCELED if any task
+ * of the group was cancelled; TPOOL_EDEADLK at once, without waiting, when
+ * called from a task of the group, or from a task running on the same
+ * thread's stack above one (a task that waits, and runs another meanwhile):
+ * the group cannot complete before the caller returns.
  */
 TPOOL_API int tpool_group_wait(tpool_group *group);
 /* Destroys a group; waits for it first. A group whose tasks have all
- * finished may be waited on and destroyed after its pool was destroyed. */
+ * finished may be waited on and destroyed after its pool was destroyed.
+ * From a task of the group (as for tpool_group_wait) it prints a message
+ * to stderr and leaves the group alone. */
 TPOOL_API void tpool_group_destroy(tpool_group *group);
-/* Waits for every task submitted to the pool so far (helping meanwhile). */
+/* Waits for every task submitted to the pool so far (helping meanwhile).
+ * From a task of the same pool it returns TPOOL_EDEADLK at once without
+ * waiting: the wait would include the calling task. Items of a
+ * parallel-for are not tasks: from one it waits as from any thread. */
 TPOOL_API int tpool_wait_all(tpool *pool);
 
 /* ---- parallel-for over a linear range ----------------------------------- */
@@ -459,9 +486,17 @@ typedef struct tpool_worker_stats {
     uint64_t tasks_run;  /* submitted tasks run (parallel-for tiles are not
                             counted here but in items_run) */
     uint64_t items_run;  /* parallel-for items processed */
-    uint64_t busy_ns;    /* time spent finding and running work, up to the
-                            last time it went idle */
-    uint64_t idle_ns;    /* time spent spinning or parked, up to its last wake */
+    uint64_t busy_ns;    /* time spent running the pool's work (tasks and
+                            items, with what it takes to find them), up to
+                            the last time it went idle; for outside threads
+                            the tasks they ran while waiting and a
+                            parallel-for caller's own items. A task's waits
+                            in the pool count as idle, not busy. Calls run
+                            inline on the caller (T = 1, or too few items)
+                            are not timed. */
+    uint64_t idle_ns;    /* time spent spinning, parked, waiting for a seat
+                            or, a parallel-for's caller, for the others'
+                            items; up to the last time it went busy */
     uint64_t parks;      /* times it went to sleep */
     uint64_t wakes;      /* times another thread woke it */
     uint64_t policy[TPOOL_STAT_POLICY_MAX]; /* named by tpool_stats.policy_names */

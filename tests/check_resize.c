@@ -11,7 +11,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "pool.h" /* tpool__tl.slot, TPOOL__OUTSIDE: where a task ran */
+#include "pool.h" /* tpool__tl.top->slot, TPOOL__OUTSIDE: where a task ran */
 #include "testutil.h"
 
 #define MAXPOL 32
@@ -326,7 +326,7 @@ END_TEST
 static _Atomic unsigned g_slot_seen[64];
 static void record_slot(void *arg)
 {
-    atomic_store(&g_slot_seen[(uintptr_t)arg], tpool__tl.slot);
+    atomic_store(&g_slot_seen[(uintptr_t)arg], tpool__tl.top->slot);
 }
 
 /*

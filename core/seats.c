@@ -1,0 +1,159 @@
+/*
+ * seats.c - the slow paths of the seats (seats.h): waiting for a seat,
+ * giving one back with waiters, resizing, the seats of a thread's frames,
+ * and the busy and idle clocks of frames.
+ *
+ * Waiting without a lost wake-up: a waiter registers (the count in bits
+ * 48..63, by compare-and-swap on the seat word) and then, on each round,
+ * reads `seat_gen` before it looks at the seat word, and sleeps on
+ * `seat_gen` only if the look found no seat. A giver frees its seat and
+ * learns whether anyone waits in the same read-modify-write, and then bumps
+ * `seat_gen` and wakes. All of these are seq_cst: a giver that freed after
+ * the waiter's look saw the registration, and its bump comes after the
+ * waiter's read of `seat_gen`, so the futex does not sleep on a stale value.
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+
+#include "clock.h"
+#include "seats.h"
+
+static void wake_one(struct tpool *p)
+{
+    atomic_fetch_add(&p->seat_gen, 1);
+    tpool__futex_wake(&p->seat_gen, 1);
+}
+
+void tpool__seats_wake_all(struct tpool *p)
+{
+    atomic_fetch_add(&p->seat_gen, 1);
+    tpool__futex_wake_all(&p->seat_gen);
+}
+
+void tpool__seat_release(struct tpool *p)
+{
+    uint64_t w = atomic_load(&p->seats), nw;
+    bool solo;
+    do {
+        /* A solo seat (this thread's: it holds the seat) goes back in the
+         * counter form, built from the pool's T (a resize may have set
+         * ATTN meanwhile), waiters kept. */
+        solo = !tpool__seat_counter_form(w);
+        nw = solo ? tpool__seat_word(ld_acquire(&p->threads), 0) | (w & TPOOL__SEAT_WANT_MASK)
+                  : w - TPOOL__SEAT_USED_ONE;
+    } while (!atomic_compare_exchange_weak(&p->seats, &w, nw));
+    if (nw & TPOOL__SEAT_WANT_MASK) {
+        if (solo)
+            tpool__seats_wake_all(p); /* T seats may be free now, not one */
+        else
+            wake_one(p);
+    }
+}
+
+bool tpool__seat_wait(struct tpool *p, bool (*abandon)(void *), void *arg, bool *solo)
+{
+    bool counted = false;
+    for (;;) {
+        uint32_t gen = atomic_load(&p->seat_gen);
+        uint64_t w = atomic_load(&p->seats);
+        if (tpool__seat_counter_form(w) && tpool__seat_used(w) < tpool__seat_threads(w)
+            && (counted || !(w & TPOOL__SEAT_WANT_MASK))) {
+            bool as_solo = solo && *solo && tpool__seat_threads(w) == 1;
+            uint64_t nw = as_solo ? tpool__thread_id() | (w & TPOOL__SEAT_WANT_MASK)
+                                  : w + TPOOL__SEAT_USED_ONE;
+            if (counted)
+                nw -= TPOOL__SEAT_WANT_ONE;
+            if (atomic_compare_exchange_strong(&p->seats, &w, nw)) {
+                if (solo)
+                    *solo = as_solo;
+                return true;
+            }
+            continue;
+        }
+        if (abandon && abandon(arg)) {
+            if (counted) {
+                /* A wake-up meant for us may have been spent: pass it on
+                 * if a seat is free for the others. */
+                uint64_t after = atomic_fetch_sub(&p->seats, TPOOL__SEAT_WANT_ONE)
+                                 - TPOOL__SEAT_WANT_ONE;
+                if ((after & TPOOL__SEAT_WANT_MASK) && tpool__seat_counter_form(after)
+                    && tpool__seat_used(after) < tpool__seat_threads(after))
+                    wake_one(p);
+            }
+            return false;
+        }
+        if (!counted) {
+            if ((w & TPOOL__SEAT_WANT_MASK) == TPOOL__SEAT_WANT_MASK) {
+                sched_yield(); /* 65535 waiters already: poll rather than overflow */
+                continue;
+            }
+            counted = atomic_compare_exchange_strong(&p->seats, &w, w + TPOOL__SEAT_WANT_ONE);
+            continue; /* look again, registered */
+        }
+        tpool__futex_wait(&p->seat_gen, gen);
+    }
+}
+
+void tpool__seats_resize(struct tpool *p, unsigned threads)
+{
+    uint64_t w = atomic_load(&p->seats), nw;
+    do {
+        if (tpool__seat_counter_form(w))
+            nw = (w & ~((uint64_t)TPOOL__SEAT_FIELD << TPOOL__SEAT_T_SHIFT))
+                 | (uint64_t)(threads - 1) << TPOOL__SEAT_T_SHIFT;
+        else
+            nw = w | TPOOL__SEAT_ATTN; /* the solo holder rebuilds from p->threads */
+    } while (!atomic_compare_exchange_weak(&p->seats, &w, nw));
+    if (nw & TPOOL__SEAT_WANT_MASK)
+        tpool__seats_wake_all(p);
+}
+
+void tpool__seats_release_all(tpool__tls *tl)
+{
+    for (tpool__frame *f = tl->top; f; f = f->up) {
+        if (f->seated) {
+            tpool__seat_release(f->pool);
+            f->seated = false;
+        }
+    }
+}
+
+void tpool__frame_seat(tpool__tls *tl, tpool__frame *f)
+{
+    if (f->seated)
+        return;
+    if (!f->solo && tpool__seat_try(f->pool)) {
+        f->seated = true;
+        return;
+    }
+    tpool__seats_release_all(tl);
+    bool solo = f->solo;
+    tpool__seat_wait(f->pool, NULL, NULL, f->solo ? &solo : NULL);
+    f->solo = solo;
+    f->seated = true;
+}
+
+void tpool__frame_clock(tpool__frame *f, bool busy)
+{
+    f->busy = busy;
+    f->since = tpool__now_ns();
+}
+
+void tpool__frame_mark(tpool__frame *f, bool busy)
+{
+    if (f->busy == busy)
+        return;
+    uint64_t now = tpool__now_ns();
+    tpool__counters *c = tpool__counters_of(f->pool, f->slot);
+    add_relaxed(f->busy ? &c->busy_ns : &c->idle_ns, now - f->since);
+    f->since = now;
+    f->busy = busy;
+}
+
+void tpool__frame_close(tpool__frame *f)
+{
+    uint64_t now = tpool__now_ns();
+    tpool__counters *c = tpool__counters_of(f->pool, f->slot);
+    add_relaxed(f->busy ? &c->busy_ns : &c->idle_ns, now - f->since);
+    f->since = now;
+}
