@@ -168,10 +168,6 @@ struct tpool {
     void *pstate;
     tpool__a32 threads;  /* T */
     tpool__a32 workers;  /* W */
-    /* 1 when T == 1 and the pool is not recorded: a parallel-for may then
-     * run as a plain loop at once (range.c's fast path, pthreadpool.c's
-     * serial), reading this one word. Written with T. */
-    tpool__a32 solo;
     tpool__a32 switching; /* 1 while tpool_set_threads owns the policy; futex */
     /* tpool__fork_gen when the pool was created: a pool whose value differs
      * was inherited through fork() and has no workers here (see

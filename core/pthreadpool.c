@@ -200,7 +200,7 @@ void pthreadpool_destroy(pthreadpool_t pool)
 /*
  * A call on `pool` runs as a plain loop on the caller when it has no
  * FTZ/DAZ to set and there is no pool, or a pool of one thread, not
- * recorded (`solo`), whose seat the caller takes in the solo form
+ * recorded, whose seat the caller takes in the solo form
  * (tpool__solo_enter, seats.h). The commonest functions then loop
  * directly, as libpthreadpool does, instead of setting up a grid
  * (docs/PERFORMANCE.md, target 9: instructions per dispatch at one
@@ -454,7 +454,7 @@ void pthreadpool_parallelize_1d(pthreadpool_t pool, pthreadpool_task_1d_t fn, vo
             loop_items(fn, ctx, range);
             return;
         }
-        if (ld_relaxed(&as_tpool(pool)->solo) && tpool__solo_enter(as_tpool(pool))) {
+        if (tpool__solo_enter(as_tpool(pool))) {
             loop_items(fn, ctx, range);
             tpool__solo_leave(as_tpool(pool));
             return;
@@ -480,7 +480,7 @@ void pthreadpool_parallelize_1d_tile_1d(pthreadpool_t pool, pthreadpool_task_1d_
             loop_tiles(fn, ctx, range, tile);
             return;
         }
-        if (ld_relaxed(&as_tpool(pool)->solo) && tpool__solo_enter(as_tpool(pool))) {
+        if (tpool__solo_enter(as_tpool(pool))) {
             loop_tiles(fn, ctx, range, tile);
             tpool__solo_leave(as_tpool(pool));
             return;

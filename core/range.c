@@ -821,12 +821,10 @@ __attribute__((noinline)) static int parallel_range_slow(struct tpool *p, size_t
 
 /*
  * The fast case first: a pool of one thread (or none) without FTZ/DAZ, and
- * not recorded (`solo`), runs the body at once, participant 0, holding the
- * pool's one seat in the solo form (seats.h), with no thread-local read and
- * no stack frame (docs/PERFORMANCE.md, target 9: instructions per dispatch
- * at one thread, counted by harness/callgrind-dispatch.sh). Reading `solo`
- * first also keeps a pool of several threads from a compare-and-swap on
- * its seat word, which its workers write.
+ * not recorded, runs the body at once, participant 0, holding the pool's
+ * one seat in the solo form (seats.h), with no thread-local read and no
+ * stack frame (docs/PERFORMANCE.md, target 9: instructions per dispatch at
+ * one thread, counted by harness/callgrind-dispatch.sh).
  */
 static inline int parallel_range(struct tpool *p, size_t n, size_t work, tpool_range_fn fn,
                                  void *ctx, const tpool_range_opts *opts, void *cost_ctx)
@@ -840,7 +838,7 @@ static inline int parallel_range(struct tpool *p, size_t n, size_t work, tpool_r
             fn(ctx, 0, n, 0);
             return 0;
         }
-        if (ld_relaxed(&p->solo) && tpool__solo_enter(p)) { /* T == 1, not recorded */
+        if (tpool__solo_enter(p)) { /* T == 1, not recorded */
             fn(ctx, 0, n, 0);
             tpool__solo_leave(p);
             return 0;

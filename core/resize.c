@@ -311,7 +311,6 @@ static int install_resized(struct tpool *p, void *arg)
         st_relaxed(&p->peak_threads, t);
     st_release(&p->workers, r->env->workers);
     st_release(&p->threads, t);
-    st_relaxed(&p->solo, t == 1 && !p->rec);
     tpool__seats_resize(p, t);
     return 0;
 }

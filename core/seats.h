@@ -39,6 +39,9 @@
  *     of one compare-and-swap each way and no thread-local. Bit 0 says the
  *     pool's T changed meanwhile (the holder rebuilds the counter form from
  *     T when it gives the seat back).
+ * Bit 30 of the counter form marks a recorded pool (record.h): its word
+ * never equals TPOOL__SEAT_SOLO_FREE, so its calls never take the solo fast
+ * path, which records nothing, and it never enters the solo form.
  * In both forms bits 48..63 count the threads waiting for a seat.
  */
 #ifndef TPOOL_CORE_SEATS_H
@@ -52,6 +55,7 @@
 #define TPOOL__SEAT_USED_ONE ((uint64_t)1 << TPOOL__SEAT_USED_SHIFT)
 #define TPOOL__SEAT_FIELD 0x3fffu
 #define TPOOL__SEAT_T_SHIFT 16
+#define TPOOL__SEAT_RECORDED ((uint64_t)1 << 30)
 #define TPOOL__SEAT_WANT_SHIFT 48
 #define TPOOL__SEAT_WANT_ONE ((uint64_t)1 << TPOOL__SEAT_WANT_SHIFT)
 #define TPOOL__SEAT_WANT_MASK ((uint64_t)0xffff << TPOOL__SEAT_WANT_SHIFT)
