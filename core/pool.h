@@ -379,6 +379,9 @@ void tpool__retired_free(struct tpool *p);
 /* elastic.c */
 int tpool__elastic_start(struct tpool *p);
 void tpool__elastic_stop(struct tpool *p);
+/* Test API (libtpool_core only): how many times a monitor, of any pool,
+ * began holding its flag after a kick without a backlog. */
+unsigned long tpool__test_elastic_holds(void);
 /* A push found no parked or spinning worker: ask the monitor to grow. Cheap
  * when it has nothing to do: one load on a fixed pool, two on a pool at its
  * maximum, and one exchange per monitor round otherwise. */
