@@ -29,6 +29,8 @@
 #define MAX_SPIN_US 1000000
 #define MAX_STACK_KB (1u << 20) /* 1 GiB: more is a mistake, not a stack */
 #define MAX_IDLE_MS 86400000 /* a day */
+#define MAX_RECORD_MB 65536  /* 64 GiB of events */
+#define MAX_RECORD_EVERY 1000000
 /* A configuration is a few hundred bytes; refusing huge inputs keeps a
  * mistaken TPOOL_CONFIG=/dev/zero from eating the memory. */
 #define MAX_FILE_SIZE (64u << 20)
@@ -67,6 +69,9 @@ int tpool_config_new(tpool_config **out)
     cfg->idle_ms = TPOOL_DEFAULT_IDLE_MS;
     cfg->spin_us = TPOOL_DEFAULT_SPIN_US;
     cfg->min_work_size = TPOOL_DEFAULT_MIN_WORK_SIZE;
+    cfg->record_max_mb = TPOOL_DEFAULT_RECORD_MAX_MB;
+    cfg->record_full_calls = TPOOL_DEFAULT_RECORD_FULL_CALLS;
+    cfg->record_every = TPOOL_DEFAULT_RECORD_EVERY;
     *out = cfg;
     return 0;
 }
@@ -80,6 +85,7 @@ void tpool_config_free(tpool_config *cfg)
     free_path(cfg->policy_path, cfg->npolicy_path);
     free(cfg->source);
     free(cfg->text);
+    free(cfg->record_path);
     free(cfg);
 }
 
@@ -93,7 +99,7 @@ static char *dup_or_null(const char *s, int *failed)
     return d;
 }
 
-int tpool__config_copy(const tpool_config *src, tpool_config **out)
+int tpool_config_copy(const tpool_config *src, tpool_config **out)
 {
     if (!out)
         return TPOOL_EINVAL;
@@ -110,6 +116,11 @@ int tpool__config_copy(const tpool_config *src, tpool_config **out)
     c->spin_us = src->spin_us;
     c->stack_kb = src->stack_kb;
     c->min_work_size = src->min_work_size;
+    c->record_max_mb = src->record_max_mb;
+    c->record_full_calls = src->record_full_calls;
+    c->record_every = src->record_every;
+    c->record_cpu = src->record_cpu;
+    c->record_path = dup_or_null(src->record_path, &failed);
     c->policy = dup_or_null(src->policy, &failed);
     c->policy_line = src->policy_line;
     c->policy_column = src->policy_column;
@@ -489,6 +500,73 @@ fail:
     return rc;
 }
 
+/* A record file named in a configuration: non-empty; relative to the
+ * file's directory, as policy paths are. */
+static int record_path(struct ctx *c, const char *key, json_t *v)
+{
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return bad(c, key, v, "a non-empty string (the record file to write)");
+    char *p = resolve(c->base_dir, json_string_value(v));
+    if (!p)
+        return nomem(c);
+    free(c->cfg->record_path);
+    c->cfg->record_path = p;
+    return 0;
+}
+
+/* "record": "FILE", or {"path": "FILE", "max_mb": m, "full_calls": n,
+ * "every": k, "cpu": b}: what core/record.c writes, and its bounds. */
+static int key_record(struct ctx *c, const char *key, json_t *v)
+{
+    if (!json_is_object(v)) {
+        if (!json_is_string(v))
+            return bad(c, key, v, "a file name, or an object with \"path\" (and \"max_mb\", "
+                                  "\"full_calls\", \"every\", \"cpu\")");
+        return record_path(c, key, v);
+    }
+    static const char *const names[] = { "path", "max_mb", "full_calls", "every", "cpu" };
+    const json_int_t lo[] = { 0, 1, 0, 1, 0 };
+    const json_int_t hi[] = { 0, MAX_RECORD_MB, INT32_MAX, MAX_RECORD_EVERY, 0 };
+    unsigned *dest[] = { NULL, &c->cfg->record_max_mb, &c->cfg->record_full_calls,
+                         &c->cfg->record_every, NULL };
+    int have_path = 0;
+    const char *name;
+    json_t *m;
+    json_object_foreach(v, name, m) {
+        size_t i = 0;
+        while (i < 5 && strcmp(name, names[i]) != 0)
+            i++;
+        if (i == 5)
+            return unknown_key(c, key, name, names, 5);
+        char sub[64];
+        snprintf(sub, sizeof sub, "%s.%s", key, names[i]);
+        json_int_t val = 0;
+        int rc = 0;
+        if (i == 0)
+            rc = record_path(c, sub, m);
+        else if (i == 4 && !json_is_boolean(m))
+            rc = bad(c, sub, m, "true or false");
+        else if (i == 4)
+            c->cfg->record_cpu = json_is_true(m);
+        else
+            rc = get_int(c, sub, m, lo[i], hi[i], &val);
+        if (rc)
+            return rc;
+        if (i == 0)
+            have_path = 1;
+        else if (dest[i])
+            *dest[i] = (unsigned)val;
+    }
+    if (!have_path) {
+        int line = 0, column = 0;
+        tpool__json_locate(c->text, key, &line, &column);
+        return tpool__error(c->err, TPOOL_EINVAL, c->source, line, column, key,
+                            "a record object needs \"path\" (keys: path, max_mb, "
+                            "full_calls, every, cpu)");
+    }
+    return 0;
+}
+
 static const struct {
     const char *name;
     int (*fn)(struct ctx *c, const char *key, json_t *v);
@@ -500,6 +578,7 @@ static const struct {
     { "spin_us", key_spin_us },
     { "min_work_size", key_min_work_size },
     { "stack_kb", key_stack_kb },
+    { "record", key_record },
 };
 #define NKNOWN (sizeof handlers / sizeof handlers[0])
 
@@ -804,6 +883,47 @@ int tpool__config_env_policy(tpool_config *cfg, const char *value, tpool_error *
     return rc ? rc : set_env_policy(cfg, value, err);
 }
 
+int tpool__config_env_record(tpool_config *cfg, const char *value, tpool_error *err)
+{
+    if (value[0] != '{') { /* a file name */
+        char *p = strdup(value);
+        if (!p)
+            return tpool__error(err, TPOOL_ENOMEM, "<env TPOOL_RECORD>", 0, 0, NULL,
+                                "out of memory");
+        free(cfg->record_path);
+        cfg->record_path = p;
+        return 0;
+    }
+    /* The object form, checked as the key "record" of a configuration. */
+    size_t len = strlen(value);
+    char *text = malloc(len + 16);
+    if (!text)
+        return tpool__error(err, TPOOL_ENOMEM, "<env TPOOL_RECORD>", 0, 0, NULL,
+                            "out of memory");
+    snprintf(text, len + 16, "{\"record\": %s}", value);
+    tpool_config *tmp = NULL;
+    tpool_error e;
+    tpool_error_clear(&e);
+    int rc = parse(text, strlen(text), "<env TPOOL_RECORD>", NULL, &tmp, &e);
+    free(text);
+    if (rc) {
+        /* Positions would count the wrapper: name the key instead. */
+        const char *msg = strstr(e.text, e.key[0] ? e.key : ": ");
+        return tpool__error(err, rc, "<env TPOOL_RECORD>", 0, 0, e.key[0] ? e.key : NULL,
+                            "%s", msg && e.key[0] ? msg + strlen(e.key) + 2
+                                  : msg ? msg + 2 : e.text);
+    }
+    free(cfg->record_path);
+    cfg->record_path = tmp->record_path;
+    tmp->record_path = NULL;
+    cfg->record_max_mb = tmp->record_max_mb;
+    cfg->record_full_calls = tmp->record_full_calls;
+    cfg->record_every = tmp->record_every;
+    cfg->record_cpu = tmp->record_cpu;
+    tpool_config_free(tmp);
+    return 0;
+}
+
 int tpool_config_apply_env(tpool_config *cfg, tpool_error *err)
 {
     if (!cfg)
@@ -876,6 +996,14 @@ int tpool_config_set_elastic(tpool_config *cfg, unsigned min, unsigned max,
     cfg->threads = min;
     cfg->threads_max = max;
     cfg->idle_ms = idle_ms;
+    return 0;
+}
+
+int tpool_config_set_spin_us(tpool_config *cfg, unsigned spin_us)
+{
+    if (!cfg || spin_us > MAX_SPIN_US)
+        return TPOOL_EINVAL;
+    cfg->spin_us = spin_us;
     return 0;
 }
 

@@ -21,6 +21,13 @@ struct tpool_config {
     unsigned stack_kb;     /* worker thread stack size in KiB; 0 = the
                               system's default (RLIMIT_STACK) */
     size_t min_work_size;  /* parallel-for ranges below this run inline */
+    /* Recording (core/record.h): the record file, or NULL (TPOOL_RECORD,
+     * read at pool creation, wins over it), and the recorder's bounds. */
+    char *record_path;
+    unsigned record_max_mb;      /* events kept, in MiB, before recording stops */
+    unsigned record_full_calls;  /* parallel-fors whose tiles are all timed */
+    unsigned record_every;       /* after those, one call in this many is timed */
+    int record_cpu;              /* timed chunks also read the thread's CPU time */
     /* Where values came from, for error messages about params (which are
      * validated later, when the policy is loaded). */
     char *source;          /* file name or "<text>" */
@@ -34,6 +41,9 @@ struct tpool_config {
 #define TPOOL_DEFAULT_SPIN_US 200
 #define TPOOL_DEFAULT_MIN_WORK_SIZE 1
 #define TPOOL_DEFAULT_IDLE_MS 1000
+#define TPOOL_DEFAULT_RECORD_MAX_MB 256
+#define TPOOL_DEFAULT_RECORD_FULL_CALLS 2000
+#define TPOOL_DEFAULT_RECORD_EVERY 16
 
 /*
  * Validates cfg->params against the policy's parameter table and writes one
@@ -63,13 +73,15 @@ int tpool__json_locate(const char *text, const char *path, int *line, int *colum
 int tpool__config_env_threads(tpool_config *cfg, const char *value, tpool_error *err);
 int tpool__config_env_policy(tpool_config *cfg, const char *value, tpool_error *err);
 
+/* TPOOL_RECORD's value applied to cfg (record.c, at pool creation): a file
+ * name, or an object as the key "record" takes; an error (source "<env
+ * TPOOL_RECORD>", naming the key) leaves cfg as it was. */
+int tpool__config_env_record(tpool_config *cfg, const char *value, tpool_error *err);
+
 /* An environment value quoted for a message ("\"x\\\"y\"", control
  * characters escaped, long values cut): into buf (at least 16 bytes), which
  * is returned. */
 char *tpool__env_quote(const char *s, char *buf, size_t size);
-
-/* Duplicates a config (deep copy). */
-int tpool__config_copy(const tpool_config *src, tpool_config **out);
 
 /*
  * The attributes of a worker thread of a pool made from cfg: with a

@@ -22,11 +22,13 @@ core_libtpool_core_la_SOURCES = \
 	core/elf_linux.c core/elf_check.h \
 	core/policy_list.c \
 	core/resolve.c \
+	core/module.c \
 	core/builtin.c \
 	core/pool.c core/pool.h \
 	core/task.c \
 	core/task_cache.c \
 	core/range.c \
+	core/record.c core/record.h \
 	core/parallel.h core/parallel_nd.c \
 	core/resize.c \
 	core/elastic.c \

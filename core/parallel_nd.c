@@ -148,3 +148,16 @@ int tpool_parallel_nd(tpool *p, unsigned ndim, const size_t *range, const size_t
     }
     return tpool__nd_run(p, &nd, opts);
 }
+
+/* ---- the recorder's view ------------------------------------------------------- */
+
+const tpool__nd *tpool__nd_of(tpool_range_fn fn, const void *ctx)
+{
+    return fn == nd_line || fn == nd_chunk || fn == nd_chunk_2d ? ctx : NULL;
+}
+
+const char *tpool__nd_api(const tpool__nd *nd)
+{
+    const char *api = tpool__ptp_invoke_api(nd->invoke);
+    return api ? api : "tpool_parallel_nd";
+}

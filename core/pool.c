@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "error.h"
+#include "record.h"
 #include "worker_guard.h"
 #include "fault_alloc.h" /* last: allocations go through the fault point */
 
@@ -461,6 +462,7 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     unsigned threads = cfg->threads ? cfg->threads : tpool_default_threads();
     unsigned workers = threads > 1 ? threads - 1 : 1;
     atomic_init(&p->threads, threads);
+    atomic_init(&p->solo, threads == 1);
     atomic_init(&p->peak_threads, threads);
     p->el_min = cfg->threads;
     p->el_max = cfg->threads_max;
@@ -470,7 +472,7 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     st_relaxed(&p->min_work_size, cfg->min_work_size ? cfg->min_work_size : 1);
     atomic_init(&p->policy_name, p->policy.ops.name);
     atomic_init(&p->stamp_submit, !(p->policy.ops.flags & TPOOL_POLICY_NO_SUBMIT_TIME));
-    if (tpool__config_copy(cfg, &p->cfg) != 0) {
+    if (tpool_config_copy(cfg, &p->cfg) != 0) {
         rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL,
                           "cannot allocate a copy of the configuration");
         goto fail;
@@ -530,6 +532,8 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
                           "cannot create the elastic pool's monitor thread");
         goto fail;
     }
+    if ((p->rec = tpool__rec_pool_begin(p, cfg)) != 0)
+        st_relaxed(&p->solo, 0); /* recorded calls take the slow path */
     tpool_config_free(defaults);
     *out = p;
     return 0;
@@ -610,6 +614,7 @@ int tpool_destroy_ex(tpool *p, enum tpool_destroy_mode mode, size_t *cancelled)
         return 0;
     }
 
+    uint64_t t0 = p->rec ? tpool__now_ns() : 0; /* the destroy, in the record */
     tpool__elastic_stop(p); /* the pool keeps its size while it drains */
     uint64_t before = ld_relaxed(&p->cancelled_total);
     if (mode == TPOOL_CANCEL) {
@@ -624,6 +629,8 @@ int tpool_destroy_ex(tpool *p, enum tpool_destroy_mode mode, size_t *cancelled)
     stop_workers(p);
     if (cancelled)
         *cancelled = (size_t)(ld_relaxed(&p->cancelled_total) - before);
+    if (p->rec)
+        tpool__rec_pool_end(p, t0);
     free_pool(p);
     return 0;
 }

@@ -98,6 +98,8 @@ struct tpool_group {
     pthread_mutex_t lock; /* protects `waiters` */
     tpool__waiter *waiters;
     unsigned fork_gen;    /* tpool__fork_gen at creation (see struct tpool) */
+    uint64_t rec_id;      /* its id in the record (record.h), 0: not recorded;
+                             written at creation */
     TPOOL__ALIGNED tpool__a64 submitted; /* tasks counted in, ever */
     TPOOL__ALIGNED tpool__a64 finished;  /* see above */
     tpool__a64 cancelled; /* tasks of this group that were cancelled */
@@ -158,6 +160,10 @@ struct tpool {
     void *pstate;
     tpool__a32 threads;  /* T */
     tpool__a32 workers;  /* W */
+    /* 1 when T == 1 and the pool is not recorded: a parallel-for may then
+     * run as a plain loop at once (range.c's fast path, pthreadpool.c's
+     * serial), reading this one word. Written with T. */
+    tpool__a32 solo;
     tpool__a32 switching; /* 1 while tpool_set_threads owns the policy; futex */
     /* tpool__fork_gen when the pool was created: a pool whose value differs
      * was inherited through fork() and has no workers here (see
@@ -165,6 +171,9 @@ struct tpool {
      * the API entry points that would otherwise hang (submit, waits,
      * parallel-for, resize, stats), on this read-mostly line. */
     unsigned fork_gen;
+    /* The pool's id in the record (record.h), 0 when it is not recorded;
+     * written once before the pool is published. */
+    uint32_t rec;
     uint64_t spin_ns;
     tpool__asize min_work_size;
     /* TPOOL_MAX_THREADS entries (W < T <= TPOOL_MAX_THREADS); entry i is allocated the first time the
@@ -281,9 +290,8 @@ typedef struct tpool__thread_rec {
 
 /*
  * The core's thread-locals, in one object: from libtpool.so each distinct
- * thread-local costs a call to __tls_get_addr (11 instructions) wherever it
- * is reached, and one object lets a function reach them all through one
- * address (submission went from 7 such calls to 3).
+ * thread-local costs a call to __tls_get_addr wherever it is reached, and
+ * one object lets a function reach them all through one address.
  */
 typedef struct tpool__tls {
     struct tpool *pool;       /* the pool this thread works for, if any */
@@ -423,6 +431,10 @@ void tpool__job_free(struct tpool *p);
  */
 int tpool__parallel_range(struct tpool *p, size_t n, size_t work, tpool_range_fn fn,
                           void *ctx, const tpool_range_opts *opts, void *cost_ctx);
+/* The same past the fast path and the recorder's hook (p not inherited
+ * through fork); the recorder calls it. */
+int tpool__parallel_range_run(struct tpool *p, size_t n, size_t work, tpool_range_fn fn,
+                              void *ctx, const tpool_range_opts *opts, void *cost_ctx);
 
 /* Participant index of a thread in a range job: the caller is 0, worker w is w + 1. */
 static inline unsigned tpool__participant_of(unsigned slot) { return slot + 1; }

@@ -199,13 +199,13 @@ void pthreadpool_destroy(pthreadpool_t pool)
 
 /*
  * True when a call on `pool` runs as a plain loop on the caller: no pool or
- * a pool of one thread, and no FTZ/DAZ to set. The commonest functions then
+ * a pool of one thread that is not recorded (`solo`), and no FTZ/DAZ to set. The commonest functions then
  * loop directly, as libpthreadpool does, instead of setting up a grid
  * (docs/PERFORMANCE.md, target 9: instructions per dispatch at one thread).
  */
 static inline bool serial(pthreadpool_t pool, uint32_t flags)
 {
-    return (!pool || ld_relaxed(&as_tpool(pool)->threads) == 1)
+    return (!pool || ld_relaxed(&as_tpool(pool)->solo))
            && !(flags & PTHREADPOOL_FLAG_DISABLE_DENORMALS);
 }
 
@@ -655,4 +655,54 @@ void pthreadpool_compute_4d_tiled(pthreadpool_t pool, pthreadpool_function_4d_ti
 {
     run(pool, call_4d_tiled, FN(fn), arg, 0, 4, R(range_i, range_j, range_k, range_l),
         T(tile_i, tile_j, tile_k, tile_l), 0);
+}
+
+/* ---- the recorder's view (parallel.h) ------------------------------------------ */
+
+const char *tpool__ptp_invoke_api(tpool__nd_invoke invoke)
+{
+    static const struct {
+        tpool__nd_invoke invoke;
+        const char *api;
+    } names[] = {
+        { call_2d, "pthreadpool_parallelize_2d" },
+        { call_2d_tile_1d, "pthreadpool_parallelize_2d_tile_1d" },
+        { call_2d_tile_2d, "pthreadpool_parallelize_2d_tile_2d" },
+        { call_2d_tile_2d_uarch, "pthreadpool_parallelize_2d_tile_2d_with_uarch" },
+        { call_3d, "pthreadpool_parallelize_3d" },
+        { call_3d_tile_1d, "pthreadpool_parallelize_3d_tile_1d" },
+        { call_3d_tile_2d, "pthreadpool_parallelize_3d_tile_2d" },
+        { call_3d_tile_2d_uarch, "pthreadpool_parallelize_3d_tile_2d_with_uarch" },
+        { call_3d_tiled, "pthreadpool_compute_3d_tiled" },
+        { call_4d, "pthreadpool_parallelize_4d" },
+        { call_4d_tile_1d, "pthreadpool_parallelize_4d_tile_1d" },
+        { call_4d_tile_2d, "pthreadpool_parallelize_4d_tile_2d" },
+        { call_4d_tile_2d_uarch, "pthreadpool_parallelize_4d_tile_2d_with_uarch" },
+        { call_4d_tiled, "pthreadpool_compute_4d_tiled" },
+        { call_5d, "pthreadpool_parallelize_5d" },
+        { call_5d_tile_1d, "pthreadpool_parallelize_5d_tile_1d" },
+        { call_5d_tile_2d, "pthreadpool_parallelize_5d_tile_2d" },
+        { call_6d, "pthreadpool_parallelize_6d" },
+        { call_6d_tile_1d, "pthreadpool_parallelize_6d_tile_1d" },
+        { call_6d_tile_2d, "pthreadpool_parallelize_6d_tile_2d" },
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].invoke == invoke)
+            return names[i].api;
+    return NULL;
+}
+
+const char *tpool__ptp_line_of(tpool_range_fn fn, const void *ctx, size_t *range,
+                               size_t *tile)
+{
+    const char *api = fn == line_1d         ? "pthreadpool_parallelize_1d"
+                      : fn == line_1d_uarch ? "pthreadpool_parallelize_1d_with_uarch"
+                      : fn == line_1d_tile  ? "pthreadpool_parallelize_1d_tile_1d"
+                                            : NULL;
+    if (api) {
+        const line *l = ctx;
+        *range = l->range;
+        *tile = l->tile;
+    }
+    return api;
 }

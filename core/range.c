@@ -72,6 +72,7 @@
 #include "clock.h"
 #include "fpu.h"
 #include "pool.h"
+#include "record.h"
 
 /* Adds a participant's items to `done` and wakes the caller at the end.
  * `n` is read by the caller of this function while the job was surely still
@@ -745,14 +746,9 @@ static void run_inline(struct tpool *p, size_t n, tpool_range_fn fn, void *ctx,
     tpool__fpu_leave(true, fpu);
 }
 
-/* Everything but the fast case of parallel_range. */
-__attribute__((noinline)) static int parallel_range_slow(struct tpool *p, size_t n, size_t work,
-                                                         tpool_range_fn fn, void *ctx,
-                                                         const tpool_range_opts *opts,
-                                                         void *cost_ctx)
+int tpool__parallel_range_run(struct tpool *p, size_t n, size_t work, tpool_range_fn fn,
+                              void *ctx, const tpool_range_opts *opts, void *cost_ctx)
 {
-    if (p && tpool__forked(p))
-        return TPOOL_ESHUTDOWN; /* inherited through fork(): no workers here */
     if (!p || ld_relaxed(&p->threads) == 1 || work < ld_relaxed(&p->min_work_size) || n == 1
         || tpool__tl.pool == p) {
         run_inline(p, n, fn, ctx, opts);
@@ -761,11 +757,25 @@ __attribute__((noinline)) static int parallel_range_slow(struct tpool *p, size_t
     return run_job(p, n, fn, ctx, opts, cost_ctx);
 }
 
+/* Everything but the fast case of parallel_range. */
+__attribute__((noinline)) static int parallel_range_slow(struct tpool *p, size_t n, size_t work,
+                                                         tpool_range_fn fn, void *ctx,
+                                                         const tpool_range_opts *opts,
+                                                         void *cost_ctx)
+{
+    if (p && tpool__forked(p))
+        return TPOOL_ESHUTDOWN; /* inherited through fork(): no workers here */
+    if (p && __builtin_expect(p->rec != 0, 0))
+        return tpool__rec_range(p, n, work, fn, ctx, opts, cost_ctx);
+    return tpool__parallel_range_run(p, n, work, fn, ctx, opts, cost_ctx);
+}
+
 /*
- * The fast case first: a pool of one thread (or none) without FTZ/DAZ runs
- * the body at once, participant 0, with no thread-local read and no stack
- * frame (docs/PERFORMANCE.md, target 9: instructions per dispatch at one
- * thread, counted by harness/callgrind-dispatch.sh).
+ * The fast case first: a pool of one thread (or none) without FTZ/DAZ, and
+ * not recorded (`solo`), runs the body at once, participant 0, with no
+ * thread-local read and no stack frame (docs/PERFORMANCE.md, target 9:
+ * instructions per dispatch at one thread, counted by
+ * harness/callgrind-dispatch.sh).
  */
 static inline int parallel_range(struct tpool *p, size_t n, size_t work, tpool_range_fn fn,
                                  void *ctx, const tpool_range_opts *opts, void *cost_ctx)
@@ -774,7 +784,7 @@ static inline int parallel_range(struct tpool *p, size_t n, size_t work, tpool_r
         return TPOOL_EINVAL;
     if (n == 0)
         return 0;
-    if ((!p || ld_relaxed(&p->threads) == 1)
+    if ((!p || ld_relaxed(&p->solo)) /* T == 1, not recorded */
         && (!opts || !(opts->flags & TPOOL_FLAG_DISABLE_DENORMALS))) {
         fn(ctx, 0, n, 0);
         return 0;

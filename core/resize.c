@@ -309,6 +309,7 @@ static int install_resized(struct tpool *p, void *arg)
         st_relaxed(&p->peak_threads, t);
     st_release(&p->workers, r->env->workers);
     st_release(&p->threads, t);
+    st_relaxed(&p->solo, t == 1 && !p->rec);
     return 0;
 }
 
@@ -479,7 +480,7 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
     pthread_mutex_lock(&p->job_lock);
     tpool_config *cfg = NULL;
     struct switched s = { { 0 }, NULL, NULL };
-    int rc = tpool__config_copy(p->cfg, &cfg);
+    int rc = tpool_config_copy(p->cfg, &cfg);
     if (rc == 0)
         rc = tpool_config_set_policy(cfg, policy ? policy : p->policy.path);
     if (rc) {

@@ -70,6 +70,13 @@ static json_t *build(const tpool_config *cfg, const tpool__policy_handle *h,
     bad |= json_object_set_new(o, "stack_kb", json_integer(cfg->stack_kb));
     bad |= json_object_set_new(o, "min_work_size",
                                json_integer((json_int_t)cfg->min_work_size));
+    if (cfg->record_path) /* TPOOL_RECORD, read at pool creation, may replace it */
+        bad |= json_object_set_new(
+            o, "record",
+            json_pack("{s:s, s:I, s:I, s:I, s:b}", "path", cfg->record_path, "max_mb",
+                      (json_int_t)cfg->record_max_mb, "full_calls",
+                      (json_int_t)cfg->record_full_calls, "every",
+                      (json_int_t)cfg->record_every, "cpu", cfg->record_cpu));
     if (bad) {
         json_decref(o);
         return NULL;

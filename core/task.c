@@ -29,6 +29,7 @@
 
 #include "clock.h"
 #include "pool.h"
+#include "record.h"
 #include "fault_alloc.h" /* last: allocations go through the fault point */
 
 void tpool__group_init(struct tpool_group *g, struct tpool *p)
@@ -41,6 +42,7 @@ void tpool__group_init(struct tpool_group *g, struct tpool *p)
     pthread_mutex_init(&g->lock, NULL);
     g->waiters = NULL;
     g->fork_gen = tpool__fork_gen;
+    g->rec_id = 0;
 }
 
 /* Deep enough that ordinary nesting never reaches it, shallow enough that
@@ -182,6 +184,8 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
         tpool__task_free(t);
         return TPOOL_ESHUTDOWN;
     }
+    if (__builtin_expect(p->rec != 0, 0))
+        tpool__rec_submit(p, t); /* wraps fn and on_complete (record.h) */
     /* Deep nesting (top of file): one predictable branch on the hot path. */
     if (tpool__tl.depth >= TPOOL__DEEP && t->group && tpool__tl.pool == p
         && (!tpool__tl.stash || tpool__tl.stash_pool == p)) {
@@ -207,6 +211,7 @@ int tpool_group_create(tpool *p, tpool_group **out)
     if (!g)
         return TPOOL_ENOMEM;
     tpool__group_init(g, p);
+    g->rec_id = p->rec ? tpool__rec_group_id() : 0;
     *out = g;
     return 0;
 }
@@ -341,6 +346,8 @@ int tpool_group_wait(tpool_group *g)
      * its pool may be freed already (so only the group is looked at). */
     if (tpool__group_forked(g))
         return TPOOL_ESHUTDOWN;
+    if (__builtin_expect(g->rec_id != 0, 0))
+        return tpool__rec_group_wait(g, false);
     return tpool__group_wait(g);
 }
 
@@ -354,7 +361,10 @@ void tpool_group_destroy(tpool_group *g)
         free(g);
         return;
     }
-    tpool__group_wait(g);
+    if (__builtin_expect(g->rec_id != 0, 0))
+        tpool__rec_group_wait(g, true);
+    else
+        tpool__group_wait(g);
     pthread_mutex_destroy(&g->lock);
     free(g);
 }
@@ -363,5 +373,9 @@ int tpool_wait_all(tpool *p)
 {
     if (!p)
         return TPOOL_EINVAL;
-    return tpool__forked(p) ? TPOOL_ESHUTDOWN : tpool__group_wait(&p->root);
+    if (tpool__forked(p))
+        return TPOOL_ESHUTDOWN;
+    if (__builtin_expect(p->rec != 0, 0))
+        return tpool__rec_wait_all(p);
+    return tpool__group_wait(&p->root);
 }

@@ -15,3 +15,9 @@ templatedir = $(docdir)/examples/policy-template
 dist_template_DATA = examples/policy-template/README.md examples/policy-template/Makefile \
 	examples/policy-template/lifo.c examples/policy-template/lifo-demo.c \
 	examples/policy-template/lifo.json examples/policy-template/bench.json
+
+# A real pthreadpool client (XNNPACK), recorded through the drop-in and
+# replayed (docs/harness.md, "Record and replay"): in the source
+# distribution only (it is run against a build tree);
+# tests/record_dropin_check.sh runs the script when XNNPACK is installed.
+EXTRA_DIST += examples/record-xnnpack/cnn.c examples/record-xnnpack/record-and-replay.sh

@@ -22,6 +22,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
 "Usage: tpool-bench advise [OPTIONS]\n"
+"       tpool-bench advise RECORD [OPTIONS]\n"
 "\n"
 "Measures W (blocking) and C (computing) of an io-bound item, prints\n"
 "Nthreads = Ncpu x Ucpu x (1 + W/C), then runs such items as tasks on pools\n"
@@ -40,8 +41,24 @@ static void usage(FILE *f)
 "                     else the first found)\n"
 "  -r, --repetitions N  measured rounds (default 7: fewer than 6 cannot\n"
 "                     reach 95%% confidence)\n"
-"  --min-gain PCT     the least gain that counts, in per cent (default 5)\n"
-"  -h, --help\n");
+"  --min-gain PCT     the least gain that counts, in per cent (default 5;\n"
+"                     2 with a RECORD)\n"
+"  -h, --help\n"
+"\n"
+"With RECORD, a program recorded with TPOOL_RECORD (docs/record-format.md):\n"
+"replays it under every policy and thread count (see tpool-bench replay\n"
+"--help; the options of tpool-bench --help apply: -p, -t, -r, --runs...), says\n"
+"which configuration would have run it fastest, with the 95%% confidence\n"
+"interval of its time ratio to the recorded configuration (a bootstrap over\n"
+"runs and rounds), and writes a configuration file that selects it: the\n"
+"fastest when that interval lies below 1 and it gains at least --min-gain,\n"
+"else the recorded configuration.\n"
+"\n"
+"  --write-config FILE  the configuration to write (default tpool-advice.json)\n"
+"  --policies-from EXPERIMENT.json\n"
+"                     try that experiment's \"policies\" (policies with\n"
+"                     parameters) instead of every policy with its defaults\n"
+"  --incomplete       replay a record without its end (a crash, _exit)\n");
 }
 
 /*
@@ -151,6 +168,8 @@ int bench_advise(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    if (argc > 1 && argv[1][0] != '-')
+        return bench_advise_record(argc, argv); /* advice for a recorded program */
     double wait_us = 200, compute_us = 50, ucpu = 1, min_gain = 5;
     long items = 0, maxt = 0, reps = 7;
     const char *policy = NULL;

@@ -21,6 +21,8 @@
 
 #include "tpool.h"
 
+#include "baselines_tbb.h"
+
 #define BENCH_SCHEMA "tpool-bench/2"
 #define BENCH_NAME_MAX 64
 /* A policy: a name, "builtin:NAME", or a path to a .so (contains '/'). */
@@ -239,6 +241,7 @@ enum bench_exec_kind {
     BENCH_EX_TPOOL = 1,  /* a tpool pool running a policy */
     BENCH_EX_OMP = 2,    /* OpenMP (libgomp) */
     BENCH_EX_PTP = 3,    /* Debian's libpthreadpool, loaded with dlopen */
+    BENCH_EX_TBB = 4,    /* oneTBB */
 };
 
 enum bench_omp_sched {
@@ -254,9 +257,12 @@ enum bench_omp_sched {
 #define BENCH_RUNS_OMP_FOR 0x04u  /* omp parallel for, schedule static/dynamic/guided */
 #define BENCH_RUNS_OMP_TASK 0x08u /* omp task */
 #define BENCH_RUNS_PTP 0x10u
-/* A parallel-for workload: every executor but omp task. */
+#define BENCH_RUNS_TBB_FOR 0x20u  /* tbb::parallel_for, each partitioner */
+#define BENCH_RUNS_TBB_TASK 0x40u /* tbb::task_group */
+/* A parallel-for workload: every executor but the task constructs. */
 #define BENCH_RUNS_PARALLEL_FOR \
-    (BENCH_RUNS_SERIAL | BENCH_RUNS_TPOOL | BENCH_RUNS_OMP_FOR | BENCH_RUNS_PTP)
+    (BENCH_RUNS_SERIAL | BENCH_RUNS_TPOOL | BENCH_RUNS_OMP_FOR | BENCH_RUNS_PTP | \
+     BENCH_RUNS_TBB_FOR)
 
 struct bench_ptp_api;
 
@@ -269,6 +275,9 @@ typedef struct bench_exec {
     int omp_chunk;           /* BENCH_EX_OMP: 0 = the schedule's default */
     const struct bench_ptp_api *ptp; /* BENCH_EX_PTP */
     void *ptp_pool;          /* BENCH_EX_PTP: a pthreadpool_t of that library */
+    int tbb_mode;            /* BENCH_EX_TBB: enum bench_tbb_mode */
+    size_t tbb_grain;        /* BENCH_EX_TBB: the blocked_range's grain; 0 means 1 */
+    void *tbb;               /* BENCH_EX_TBB: an arena of `threads` (bench_tbb_create) */
     int trace;               /* the traced run: bodies also read the clock for slices */
 } bench_exec;
 
@@ -285,14 +294,14 @@ typedef struct bench_range_opts {
      * cost[e] - cost[b]); NULL: every item costs 1. */
     const uint64_t *cost;
     /* Items per tile for the pthreadpool baseline (parallelize_1d_tile_1d);
-     * 0 means 1, the API's per-item callback. tpool and OpenMP cut the
-     * range themselves. */
+     * 0 means 1, the API's per-item callback. tpool, OpenMP and oneTBB cut
+     * the range themselves. */
     size_t ptp_tile;
 } bench_range_opts;
 int bench_range(const bench_exec *ex, size_t n, bench_body_fn body, void *ctx,
                 const bench_range_opts *opts);
 
-/* ---- baselines (baselines.c, baselines_omp.c) ------------------------------------ */
+/* ---- baselines (baselines.c, baselines_omp.c, baselines_tbb.cc) ------------------- */
 
 /* The functions of a dlopen'ed libpthreadpool this harness uses. */
 typedef void (*bench_ptp_tile1d_fn)(void *, size_t, size_t);
@@ -340,6 +349,8 @@ int bench_omp_tasks(unsigned threads, unsigned producers, size_t n,
 int bench_omp_tree(unsigned threads, unsigned depth, unsigned fanout,
                    uint64_t (*leaf)(void *ctx, uint64_t index), void *ctx,
                    uint64_t *result);
+
+/* oneTBB: baselines_tbb.h, shared with the C++ that implements it. */
 
 /* ---- workloads ------------------------------------------------------------------ */
 
@@ -403,7 +414,9 @@ typedef struct bench_workload {
     .setup = setup, .prepare = prepare, .run = run, .check = check, .plant = plant,       \
     .items = items, .teardown = teardown
 
-/* The registry, in listing order. */
+/* The registry, in listing order: the workloads an experiment without
+ * "workloads" runs. bench_workload_find also knows "replay", which replays
+ * the record TPOOL_BENCH_RECORD names and runs only when named. */
 extern const bench_workload *const bench_workloads[];
 extern const size_t bench_nworkloads;
 const bench_workload *bench_workload_find(const char *name);
@@ -414,7 +427,8 @@ int bench_param_check(const bench_param_spec *s, double v, char *msg, size_t n);
 
 extern const bench_workload bench_wl_empty, bench_wl_uniform, bench_wl_triangular,
     bench_wl_heavytail, bench_wl_tinytasks, bench_wl_prioritymix, bench_wl_gemm,
-    bench_wl_nested, bench_wl_iobound, bench_wl_bulk;
+    bench_wl_nested, bench_wl_iobound, bench_wl_bulk, bench_wl_shortcalls,
+    bench_wl_replay;
 
 /* ---- experiments (experiment.c) ------------------------------------------------- */
 
@@ -438,12 +452,18 @@ typedef struct bench_wl_inst {
 #define BENCH_BASE_OMP_GUIDED 0x08u
 #define BENCH_BASE_OMP_TASK 0x10u
 #define BENCH_BASE_PTP 0x20u
-#define BENCH_BASE_ALL 0x3Fu
-#define BENCH_NBASE 6
+#define BENCH_BASE_TBB_TASK 0x40u
+#define BENCH_BASE_TBB_AUTO 0x80u
+#define BENCH_BASE_TBB_SIMPLE 0x100u
+#define BENCH_BASE_TBB_STATIC 0x200u
+#define BENCH_BASE_ALL 0x3FFu
+#define BENCH_NBASE 10
 
 /* Names of the baselines, bit i of BENCH_BASE_* <-> bench_base_names[i]. */
 extern const char *const bench_base_names[BENCH_NBASE];
 int bench_base_from_name(const char *name); /* bit, or 0 when unknown */
+/* Every baseline's name, comma-separated (for messages). Control thread. */
+const char *bench_base_list(void);
 
 typedef struct bench_experiment {
     char name[BENCH_NAME_MAX];
@@ -536,9 +556,11 @@ typedef struct bench_executor {
     char path[BENCH_POLICY_MAX];   /* BENCH_EX_TPOOL: the .so, or builtin:NAME */
     char *params_json;           /* BENCH_EX_TPOOL: given params, or NULL */
     int desc;                    /* BENCH_EX_TPOOL: index in bench_report.policies, or -1 */
-    /* Baselines (bench_baselines_pair): the OpenMP chunk, and the tpool
-     * cell the baseline is compared with, in words. */
+    int tbb_mode;                /* BENCH_EX_TBB: enum bench_tbb_mode */
+    /* Baselines (bench_baselines_pair): the OpenMP chunk, the oneTBB
+     * grain, and the tpool cell the baseline is compared with, in words. */
     int omp_chunk;
+    size_t tbb_grain;
     char peer[192];
 } bench_executor;
 
@@ -612,13 +634,13 @@ typedef struct bench_cell {
 
 /* A library the results depend on, and where it came from. */
 typedef struct bench_lib {
-    char name[32];       /* "tpool", "jansson", "libgomp", "pthreadpool" */
+    char name[32];       /* "tpool", "jansson", "libgomp", "pthreadpool", "libtbb" */
     char version[64];    /* its own version string, or "" */
     char path[512];      /* the file loaded, or "" */
     char package[160];   /* "PACKAGE VERSION" of the Debian package owning it, or "" */
 } bench_lib;
 
-#define BENCH_MAX_LIBS 4
+#define BENCH_MAX_LIBS 5
 #define BENCH_MAX_ENV 32
 
 typedef struct bench_meta {
@@ -896,6 +918,20 @@ size_t bench_advise_pick(bench_advise_row *rows, size_t n, double min_gain);
  * 1), at most max. 0, or -1 when it is none. */
 int bench_parse_fraction(const char *s, double max, double *out);
 int bench_main(int argc, char **argv);
+/* tpool-bench with its options, running an experiment given as text
+ * instead of a file (the record commands, replay_cli.c): `cmd` names the
+ * command in messages; after the results are written, `after` (may be
+ * NULL) sees them and may return a non-zero exit status. */
+typedef struct bench_main_mode {
+    const char *cmd;
+    const char *text, *source;
+    int (*after)(const bench_report *r, const bench_experiment *e, void *ud);
+    void *ud;
+} bench_main_mode;
+int bench_main_run(int argc, char **argv, const bench_main_mode *mode);
+/* tpool-bench replay RECORD and tpool-bench advise RECORD (replay_cli.c). */
+int bench_replay_main(int argc, char **argv);
+int bench_advise_record(int argc, char **argv);
 
 /* Policies on the search path (tpool_policy_list), warnings on stderr. */
 int bench_policies_find(bench_policy_desc **out, size_t *n);
@@ -907,12 +943,14 @@ void bench_policy_path_default(void);
 void bench_baselines_probe(bench_baseline_status st[BENCH_NBASE], unsigned requested);
 /*
  * Gives each baseline the parameters of the tpool cell it is compared with
- * and says which (exes[i].omp_chunk, .peer): omp-static takes the chunk of
- * the first `static` executor of the run, omp-dynamic the chunk of the first
- * `dynamic` one in fixed mode, omp-guided the min_chunk of the first
- * `dynamic` one in guided mode; without such an executor, the policy's
- * defaults from its parameter table (pol), and the peer says the cell is
- * not in this run.
+ * and says which (exes[i].omp_chunk, .tbb_grain, .peer): omp-static takes
+ * the chunk of the first `static` executor of the run, omp-dynamic the
+ * chunk of the first `dynamic` one in fixed mode, omp-guided the min_chunk
+ * of the first `dynamic` one in guided mode; tbb-static's grain is that
+ * `static` chunk, tbb-simple's that fixed `dynamic` chunk and tbb-auto's
+ * the chunk of the first `stealing` executor (a chunk of 0 gives grain 1);
+ * without such an executor, the policy's defaults from its parameter table
+ * (pol), and the peer says the cell is not in this run.
  */
 void bench_baselines_pair(bench_executor *exes, size_t nexes, const bench_policy_desc *pol,
                           size_t npol);

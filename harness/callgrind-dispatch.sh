@@ -14,7 +14,7 @@
 # Usage: harness/callgrind-dispatch.sh [BUILD_DIR]   (default: ./build, or .)
 # Environment: N (dispatches, default 2000), THREADS (1), RANGE (0 = THREADS
 # items), POLICIES (default: the policies built in BUILD_DIR, and builtin:stealing
-# when the build has built-in policies).
+# when the build has built-in policies), RECORD (1: a row for a recorded pool).
 # Exit status: 0 when no tpool executor needs more instructions per
 # dispatch than libpthreadpool, 1 when one does (a regression), 2 when it
 # cannot measure (no valgrind, no system libpthreadpool, a failed run).
@@ -50,7 +50,7 @@ fi
 # Policies are found in the build tree, whichever directory they are in.
 TPOOL_POLICY_PATH=$(ls -d "$build"/policies/*/.libs 2>/dev/null | tr '\n' ':' | sed 's/:$//')
 export TPOOL_POLICY_PATH
-unset TPOOL_POLICY TPOOL_CONFIG
+unset TPOOL_POLICY TPOOL_CONFIG TPOOL_RECORD
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/callgrind-dispatch.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
@@ -99,4 +99,15 @@ for p in $POLICIES; do
     row tpool "$p" "tpool $p"
 done
 row dropin stealing "drop-in pthreadpool (stealing)"
+# RECORD=1: what a recorded pool costs per dispatch (TPOOL_RECORD set; its
+# events are formatted into the file when the pool is destroyed, which is
+# counted too). Informative: it does not change the exit status.
+if [ "${RECORD:-0}" = 1 ]; then
+    keep=$status
+    TPOOL_RECORD="$tmp/record.jsonl"
+    export TPOOL_RECORD
+    row tpool stealing "tpool stealing, recorded"
+    unset TPOOL_RECORD
+    status=$keep
+fi
 exit $status

@@ -35,6 +35,8 @@ static void usage(FILE *f)
 "       tpool-bench [OPTIONS] --replay RESULTS.json\n"
 "       tpool-bench compare [OPTIONS] A.json B.json  (tpool-bench compare --help)\n"
 "       tpool-bench advise [OPTIONS]     (tpool-bench advise --help)\n"
+"       tpool-bench replay RECORD [OPTIONS]  (tpool-bench replay --help)\n"
+"       tpool-bench advise RECORD [OPTIONS]\n"
 "\n"
 "Runs workloads under every scheduling policy found and the baselines, and\n"
 "reports times, speedups, imbalance and latencies. Without EXPERIMENT.json it\n"
@@ -47,7 +49,8 @@ static void usage(FILE *f)
 "Selection (each overrides the experiment):\n"
 "  -p, --policies LIST     policies to run: all, none or a comma list of names\n"
 "  -b, --baselines LIST    all, none or a comma list of: serial, omp-static,\n"
-"                          omp-dynamic, omp-guided, omp-task, pthreadpool\n"
+"                          omp-dynamic, omp-guided, omp-task, pthreadpool,\n"
+"                          tbb-task, tbb-auto, tbb-simple, tbb-static\n"
 "  -t, --threads LIST      thread counts: default, or e.g. 1,2,4 or 1-8\n"
 "  -w, --workloads LIST    workload labels or names to keep, comma-separated\n"
 "  -r, --repetitions N     exactly N measured rounds per cell (no stopping rule)\n"
@@ -180,21 +183,30 @@ static void list_policies(void)
                st[i].available ? "" : st[i].reason);
 }
 
+static void list_workload(const bench_workload *w);
+
 static void list_workloads(void)
 {
     printf("Workloads (use the name in an experiment's \"workloads\"):\n");
-    for (size_t i = 0; i < bench_nworkloads; i++) {
-        const bench_workload *w = bench_workloads[i];
-        printf("  %-13s %s\n  %-13s unit: %s; runs on: tpool%s%s%s%s\n", w->name, w->description,
-               "", w->unit, w->runs & BENCH_RUNS_SERIAL ? ", serial" : "",
-               w->runs & BENCH_RUNS_OMP_FOR ? ", omp-static/dynamic/guided" : "",
-               w->runs & BENCH_RUNS_OMP_TASK ? ", omp-task" : "",
-               w->runs & BENCH_RUNS_PTP ? ", pthreadpool" : "");
-        for (unsigned k = 0; k < w->nparams; k++) {
-            const bench_param_spec *s = &w->params[k];
-            printf("  %-13s   %-14s %s (%s in [%g, %g], default %g)\n", "", s->name,
-                   s->description, s->is_int ? "integer" : "number", s->min, s->max, s->def);
-        }
+    for (size_t i = 0; i < bench_nworkloads; i++)
+        list_workload(bench_workloads[i]);
+    printf("Run only when named (tpool-bench replay RECORD names it):\n");
+    list_workload(bench_workload_find("replay"));
+}
+
+static void list_workload(const bench_workload *w)
+{
+    printf("  %-13s %s\n  %-13s unit: %s; runs on: tpool%s%s%s%s%s%s\n", w->name,
+           w->description, "", w->unit, w->runs & BENCH_RUNS_SERIAL ? ", serial" : "",
+           w->runs & BENCH_RUNS_OMP_FOR ? ", omp-static/dynamic/guided" : "",
+           w->runs & BENCH_RUNS_OMP_TASK ? ", omp-task" : "",
+           w->runs & BENCH_RUNS_PTP ? ", pthreadpool" : "",
+           w->runs & BENCH_RUNS_TBB_FOR ? ", tbb-auto/simple/static" : "",
+           w->runs & BENCH_RUNS_TBB_TASK ? ", tbb-task" : "");
+    for (unsigned k = 0; k < w->nparams; k++) {
+        const bench_param_spec *s = &w->params[k];
+        printf("  %-13s   %-14s %s (%s in [%g, %g], default %g)\n", "", s->name,
+               s->description, s->is_int ? "integer" : "number", s->min, s->max, s->def);
     }
 }
 
@@ -256,8 +268,8 @@ static int override_baselines(bench_experiment *e, const char *list)
     for (char *save = NULL, *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
         int bit = bench_base_from_name(p);
         if (!bit) {
-            fprintf(stderr, "tpool-bench: --baselines: unknown baseline '%s' (known: serial, "
-                            "omp-static, omp-dynamic, omp-guided, omp-task, pthreadpool)\n", p);
+            fprintf(stderr, "tpool-bench: --baselines: unknown baseline '%s' (known: %s)\n", p,
+                    bench_base_list());
             free(copy);
             return -1;
         }
@@ -478,8 +490,15 @@ int bench_main(int argc, char **argv)
         return bench_advise(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "compare") == 0)
         return bench_compare_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "replay") == 0)
+        return bench_replay_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "__run") == 0)
         return bench_run_child(argc - 1, argv + 1);
+    return bench_main_run(argc, argv, NULL);
+}
+
+int bench_main_run(int argc, char **argv, const bench_main_mode *mode)
+{
 
     static const struct option longopts[] = {
         { "policies", required_argument, NULL, 'p' },
@@ -631,6 +650,11 @@ int bench_main(int argc, char **argv)
         default: usage(stderr); return 2;
         }
     }
+    if (mode && (optind < argc || o.replay)) {
+        fprintf(stderr, "%s: no experiment file or --replay here (got '%s')\n", mode->cmd,
+                optind < argc ? argv[optind] : "--replay");
+        return 2;
+    }
     if (optind + 1 < argc) {
         fprintf(stderr, "tpool-bench: one experiment file at most (got '%s' and '%s')\n",
                 argv[optind], argv[optind + 1]);
@@ -644,7 +668,8 @@ int bench_main(int argc, char **argv)
 
     bench_experiment e;
     bench_perror pe;
-    int rc = o.replay ? replay_load(o.replay, &e, &pe)
+    int rc = mode ? bench_experiment_parse(mode->text, mode->source, &e, &pe)
+             : o.replay ? replay_load(o.replay, &e, &pe)
              : o.experiment
                  ? bench_experiment_load(o.experiment, &e, &pe)
                  : bench_experiment_parse(bench_default_experiment, "<default>", &e, &pe);
@@ -806,6 +831,11 @@ int bench_main(int argc, char **argv)
                 r.incomplete_why);
         if (status == 0)
             status = 1;
+    }
+    if (mode && mode->after && !r.incomplete) {
+        int st = mode->after(&r, &e, mode->ud);
+        if (st && !status)
+            status = st;
     }
     if (rc == 1) /* stopped by a signal: the shell's convention */
         status = 128 + bench_stop_requested();

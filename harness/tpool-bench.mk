@@ -2,7 +2,8 @@
 # convenience library, libbench.la, so that the Check suites in tests/ link
 # the same code as the program; main.c is only the entry point. The OpenMP
 # baselines are a library of their own, the only code compiled with
-# $(OPENMP_CFLAGS). Policies are discovered at run time (tpool_policy_list),
+# $(OPENMP_CFLAGS); the oneTBB ones another, the only C++, linked with
+# $(TBB_LIBS) (-ltbb and libstdc++, since the programs link as C). Policies are discovered at run time (tpool_policy_list),
 # so the harness builds whichever of them exist.
 BENCH_CPPFLAGS = $(PUBLIC_CPPFLAGS) -I$(top_srcdir)/core \
 	-I$(top_srcdir)/harness -I$(top_srcdir)/harness/workloads \
@@ -12,11 +13,12 @@ BENCH_CPPFLAGS = $(PUBLIC_CPPFLAGS) -I$(top_srcdir)/core \
 	-DBENCH_CFLAGS='"$(CFLAGS)"'
 BENCH_CFLAGS = $(AM_CFLAGS)
 
-noinst_LTLIBRARIES += harness/libbench.la harness/libbench_omp.la
+noinst_LTLIBRARIES += harness/libbench.la harness/libbench_omp.la harness/libbench_tbb.la
 harness_libbench_la_CPPFLAGS = $(BENCH_CPPFLAGS)
 harness_libbench_la_CFLAGS = $(BENCH_CFLAGS)
 harness_libbench_la_SOURCES = \
 	harness/bench.h harness/stats.h harness/output.h harness/session.h \
+	harness/baselines_tbb.h \
 	harness/cli.c \
 	harness/experiment.c \
 	harness/runner.c \
@@ -34,6 +36,7 @@ harness_libbench_la_SOURCES = \
 	harness/plot.c \
 	harness/advise.c \
 	harness/compare.c \
+	harness/replay.h harness/replay.c harness/replay_run.c harness/replay_cli.c \
 	harness/workloads/costed.h harness/workloads/costed.c \
 	harness/workloads/empty.c \
 	harness/workloads/uniform.c \
@@ -44,7 +47,9 @@ harness_libbench_la_SOURCES = \
 	harness/workloads/gemm.c \
 	harness/workloads/nested.c \
 	harness/workloads/iobound.c \
-	harness/workloads/bulk.c
+	harness/workloads/bulk.c \
+	harness/workloads/shortcalls.c \
+	harness/workloads/replay.c
 
 harness_libbench_omp_la_CPPFLAGS = $(BENCH_CPPFLAGS)
 if HAVE_OPENMP
@@ -55,10 +60,19 @@ harness_libbench_omp_la_SOURCES = harness/baselines_noomp.c
 harness_libbench_omp_la_CFLAGS = $(BENCH_CFLAGS)
 endif
 
+harness_libbench_tbb_la_CPPFLAGS = $(BENCH_CPPFLAGS)
+if HAVE_TBB
+harness_libbench_tbb_la_SOURCES = harness/baselines_tbb.cc
+harness_libbench_tbb_la_CXXFLAGS = $(WARN_CXXFLAGS) $(SAN_CFLAGS) $(PTHREAD_CFLAGS)
+else
+harness_libbench_tbb_la_SOURCES = harness/baselines_notbb.c
+harness_libbench_tbb_la_CFLAGS = $(BENCH_CFLAGS)
+endif
+
 # What a program linking the harness needs, in link order; the harness's
 # Check suites (tests/bench-suites.mk) use it too.
-BENCH_LIBS = harness/libbench.la harness/libbench_omp.la core/libtpool_core.la \
-	$(JANSSON_LIBS) $(PTHREAD_LIBS)
+BENCH_LIBS = harness/libbench.la harness/libbench_omp.la harness/libbench_tbb.la \
+	core/libtpool_core.la $(JANSSON_LIBS) $(TBB_LIBS) $(PTHREAD_LIBS)
 
 bin_PROGRAMS += harness/tpool-bench
 harness_tpool_bench_CPPFLAGS = $(BENCH_CPPFLAGS)
@@ -76,6 +90,7 @@ experimentsdir = $(pkgdatadir)/experiments
 dist_experiments_DATA = harness/experiments/default.json harness/experiments/quick.json \
 	harness/experiments/policies-params.json harness/experiments/smoke.json \
 	harness/experiments/performance.json
-dist_pkgdata_DATA = harness/schema.json harness/trace.schema.json
+dist_pkgdata_DATA = harness/schema.json harness/trace.schema.json harness/record.schema.json
 EXTRA_DIST += harness/baselines_omp.c harness/baselines_noomp.c \
-	harness/callgrind-dispatch.sh harness/perf-targets.sh
+	harness/baselines_tbb.cc harness/baselines_notbb.c \
+	harness/callgrind-dispatch.sh harness/perf-targets.sh harness/record-fidelity.sh

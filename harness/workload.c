@@ -87,6 +87,12 @@ void bench_rec_overflow(uint64_t first, uint64_t n)
                               memory_order_relaxed);
 }
 
+/* For the C++ of baselines_tbb.cc, which cannot include bench.h. */
+void bench_rec_spawned(unsigned producer)
+{
+    bench_rec_task(producer, 0, 0, 0);
+}
+
 int bench_rec_reset(int trace, unsigned trace_slots, uint32_t cap)
 {
     bench_rec *r = &bench_g_rec;
@@ -197,6 +203,7 @@ static void tpool_body(void *c, size_t begin, size_t end, unsigned thread)
     wrapped(c, begin, end, thread);
 }
 
+/* OpenMP and oneTBB give the thread's index in the team or the arena. */
 static void omp_body(void *c, size_t begin, size_t end, unsigned slot)
 {
     wrapped(c, begin, end, slot);
@@ -222,6 +229,8 @@ int bench_range(const bench_exec *ex, size_t n, bench_body_fn body, void *ctx,
         return tpool_parallel_range(ex->pool, n, tpool_body, &w, NULL);
     case BENCH_EX_OMP:
         return bench_omp_range(ex->omp_sched, ex->omp_chunk, ex->threads, n, omp_body, &w);
+    case BENCH_EX_TBB:
+        return bench_tbb_range(ex->tbb, ex->tbb_mode, ex->tbb_grain, n, omp_body, &w);
     case BENCH_EX_PTP:
         if (!ex->ptp || !ex->ptp_pool)
             return -1;
@@ -379,7 +388,7 @@ const bench_workload *const bench_workloads[] = {
     &bench_wl_empty,     &bench_wl_uniform,      &bench_wl_triangular,
     &bench_wl_heavytail, &bench_wl_tinytasks,    &bench_wl_prioritymix,
     &bench_wl_gemm,      &bench_wl_nested,       &bench_wl_iobound,
-    &bench_wl_bulk,
+    &bench_wl_bulk,      &bench_wl_shortcalls,
 };
 const size_t bench_nworkloads = sizeof bench_workloads / sizeof bench_workloads[0];
 
@@ -388,6 +397,9 @@ const bench_workload *bench_workload_find(const char *name)
     for (size_t i = 0; i < bench_nworkloads; i++)
         if (strcmp(bench_workloads[i]->name, name) == 0)
             return bench_workloads[i];
+    /* Not in the registry, so in no default list: it needs a record. */
+    if (strcmp(name, bench_wl_replay.name) == 0)
+        return &bench_wl_replay;
     return NULL;
 }
 

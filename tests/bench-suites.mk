@@ -5,13 +5,15 @@
 if HAVE_CHECK
 BENCH_SUITES = tests/check_bench_stats tests/check_bench_experiment \
 	tests/check_bench_output tests/check_bench_workloads tests/check_bench_recorder \
-	tests/check_bench_advise tests/check_bench_runner tests/check_bench_compare
+	tests/check_bench_advise tests/check_bench_runner tests/check_bench_compare \
+	tests/check_record
 TESTS += $(BENCH_SUITES)
 check_PROGRAMS += $(BENCH_SUITES)
 endif
 BENCH_TEST_CPPFLAGS = $(BENCH_CPPFLAGS) -I$(top_srcdir)/tests \
 	-DTOP_BUILDDIR='"$(abs_top_builddir)"'
-BENCH_TEST_LDADD = harness/libbench.la harness/libbench_omp.la $(LDADD)
+BENCH_TEST_LDADD = harness/libbench.la harness/libbench_omp.la harness/libbench_tbb.la \
+	$(LDADD) $(TBB_LIBS)
 BENCH_TEST_LINKFLAGS = $(AM_LDFLAGS) $(OPENMP_CFLAGS)
 tests_check_bench_stats_CPPFLAGS = $(BENCH_TEST_CPPFLAGS)
 tests_check_bench_stats_LDADD = $(BENCH_TEST_LDADD)
@@ -40,6 +42,10 @@ tests_check_bench_runner_LDFLAGS = $(BENCH_TEST_LINKFLAGS)
 tests_check_bench_compare_CPPFLAGS = $(BENCH_TEST_CPPFLAGS)
 tests_check_bench_compare_LDADD = $(BENCH_TEST_LDADD)
 tests_check_bench_compare_LDFLAGS = $(BENCH_TEST_LINKFLAGS)
+# Recording (core/record.c) and replaying (harness/replay.h) together.
+tests_check_record_CPPFLAGS = $(BENCH_TEST_CPPFLAGS)
+tests_check_record_LDADD = $(BENCH_TEST_LDADD)
+tests_check_record_LDFLAGS = $(BENCH_TEST_LINKFLAGS)
 
 check_PROGRAMS += tests/bench_schema_check
 tests_bench_schema_check_LDADD = $(JANSSON_LIBS)

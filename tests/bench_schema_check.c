@@ -3,15 +3,19 @@
  * the tpool-bench smoke test, so that CI needs nothing beyond jansson.
  *
  * Usage: bench_schema_check SCHEMA.json DOCUMENT.json
+ *        bench_schema_check --lines SCHEMA.json DOCUMENT.jsonl
+ * (--lines: every non-blank line of the document is a document of its
+ * own, as in a program record; violations name the line.)
  * Exit status 0 when valid; 1 with one line per violation (at most 20)
  * naming the document path; 2 when a file cannot be read.
  *
  * Supports the subset of draft-07 that harness/schema.json uses: type (a
  * name or a list), enum, required, properties, additionalProperties (false
- * or a schema), items (one schema), minItems, minimum, maximum, oneOf and
+ * or a schema), items (one schema), minItems, maxItems, minimum, maximum, oneOf and
  * local $ref ("#/definitions/NAME"). Other keywords (title, description...)
  * are ignored.
  */
+#define _GNU_SOURCE /* getline */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +164,12 @@ static int validate(json_t *v, json_t *schema, const char *path, int quiet)
                      (long long)json_integer_value(mi));
             bad |= fail(path, msg, quiet);
         }
+        json_t *ma = json_object_get(schema, "maxItems");
+        if (json_is_integer(ma) && (json_int_t)json_array_size(v) > json_integer_value(ma)) {
+            snprintf(msg, sizeof msg, "%zu items, more than %lld", json_array_size(v),
+                     (long long)json_integer_value(ma));
+            bad |= fail(path, msg, quiet);
+        }
         json_t *items = json_object_get(schema, "items");
         if (json_is_object(items)) {
             size_t i;
@@ -173,10 +183,53 @@ static int validate(json_t *v, json_t *schema, const char *path, int quiet)
     return bad;
 }
 
+/* --lines: each line of `path` against the schema. */
+static int check_lines(const char *schema, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        perror(path);
+        return 2;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int bad = 0, n = 0;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        n++;
+        if (strspn(line, " \t\r\n") == (size_t)len)
+            continue;
+        json_error_t e;
+        json_t *doc = json_loadb(line, (size_t)len, 0, &e);
+        char where[64];
+        snprintf(where, sizeof where, "line %d", n);
+        if (!doc) {
+            printf("%s:%d:%d: %s\n", path, n, e.column, e.text);
+            bad = 1;
+            continue;
+        }
+        bad |= validate(doc, g_root_schema, where, 0);
+        json_decref(doc);
+    }
+    free(line);
+    fclose(f);
+    if (bad) {
+        printf("%s: %d violation(s) of %s\n", path, g_errors, schema);
+        return 1;
+    }
+    printf("%s: %d lines valid against %s\n", path, n, schema);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    int lines = argc == 4 && strcmp(argv[1], "--lines") == 0;
+    if (lines) {
+        argv++;
+        argc--;
+    }
     if (argc != 3) {
-        fprintf(stderr, "usage: %s SCHEMA.json DOCUMENT.json\n", argv[0]);
+        fprintf(stderr, "usage: %s [--lines] SCHEMA.json DOCUMENT.json\n", argv[0]);
         return 2;
     }
     json_error_t e;
@@ -184,6 +237,11 @@ int main(int argc, char **argv)
     if (!g_root_schema) {
         fprintf(stderr, "%s:%d:%d: %s\n", argv[1], e.line, e.column, e.text);
         return 2;
+    }
+    if (lines) {
+        int rc = check_lines(argv[1], argv[2]);
+        json_decref(g_root_schema);
+        return rc;
     }
     json_t *doc = json_load_file(argv[2], 0, &e);
     if (!doc) {

@@ -26,7 +26,7 @@ fail() {
 "$bench" --list-policies >"$out/policies.txt" 2>&1 || fail "--list-policies"
 cat "$out/policies.txt"
 "$bench" --list-workloads >"$out/workloads.txt" || fail "--list-workloads"
-for w in empty uniform triangular heavy-tailed tiny-tasks priority-mix tiled-gemm nested io-bound bulk; do
+for w in empty uniform triangular heavy-tailed tiny-tasks priority-mix tiled-gemm nested io-bound bulk short-calls; do
     grep -q "^  $w " "$out/workloads.txt" || fail "--list-workloads lacks $w"
 done
 

@@ -170,11 +170,19 @@ static const struct bad_case {
     { "{\"min_work_size\": 0}", TPOOL_EINVAL, "min_work_size", 1, 19, "expected an integer >= 1, got 0" },
     { "{\"min_work_size\": -3}", TPOOL_EINVAL, "min_work_size", 1, 19, "got -3" },
     { "{\"min_work_size\": \"big\"}", TPOOL_EINVAL, "min_work_size", 1, 19, "got \"big\"" },
-    { "{\"spin\": 10}", TPOOL_EINVAL, "spin", 1, 2, "unknown key (known: threads, policy, params, policy_path, spin_us, min_work_size, stack_kb; did you mean 'spin_us'?)" },
+    { "{\"record\": \"\"}", TPOOL_EINVAL, "record", 1, 12, "expected a non-empty string (the record file to write), got \"\"" },
+    { "{\"record\": 5}", TPOOL_EINVAL, "record", 1, 12, "expected a file name, or an object with \"path\"" },
+    { "{\"record\": {\"max_mb\": 4}}", TPOOL_EINVAL, "record", 1, 12, "a record object needs \"path\"" },
+    { "{\"record\": {\"path\": \"r.json\", \"max_mb\": 0}}", TPOOL_EINVAL, "record.max_mb", 1, 41, "expected an integer in [1, 65536], got 0" },
+    { "{\"record\": {\"path\": \"r.json\", \"every\": -1}}", TPOOL_EINVAL, "record.every", 1, 40, "got -1" },
+    { "{\"record\": {\"path\": 3}}", TPOOL_EINVAL, "record.path", 1, 21, "got 3" },
+    { "{\"record\": {\"path\": \"r\", \"cpu\": 1}}", TPOOL_EINVAL, "record.cpu", 1, 33, "expected true or false, got 1" },
+    { "{\"record\": {\"path\": \"r.json\", \"evry\": 2}}", TPOOL_EINVAL, "record.evry", 1, 31, "unknown key (known: path, max_mb, full_calls, every, cpu; did you mean 'every'?)" },
+    { "{\"spin\": 10}", TPOOL_EINVAL, "spin", 1, 2, "unknown key (known: threads, policy, params, policy_path, spin_us, min_work_size, stack_kb, record; did you mean 'spin_us'?)" },
     { "{\"thread\": 4}", TPOOL_EINVAL, "thread", 1, 2, "did you mean 'threads'?" },
     { "{\"Threads\": 4}", TPOOL_EINVAL, "Threads", 1, 2, "did you mean 'threads'?" },
     { "{\"policypath\": \"/a\"}", TPOOL_EINVAL, "policypath", 1, 2, "did you mean 'policy_path'?" },
-    { "{\"zzz\": 1}", TPOOL_EINVAL, "zzz", 1, 2, "unknown key (known: threads, policy, params, policy_path, spin_us, min_work_size, stack_kb)" },
+    { "{\"zzz\": 1}", TPOOL_EINVAL, "zzz", 1, 2, "unknown key (known: threads, policy, params, policy_path, spin_us, min_work_size, stack_kb, record)" },
     { "{\"a\\\"b\": 1}", TPOOL_EINVAL, "a\"b", 1, 2, "unknown key" },
     { "{\"x.y\": 1}", TPOOL_EINVAL, "x.y", 1, 2, "unknown key" },
     { "{\"params\": {\"threads\": -1}, \"bogus\": 1}", TPOOL_EINVAL, "bogus", 1, 29, "unknown key" },
@@ -242,7 +250,7 @@ START_TEST(test_invalid_message_exact)
     ck_assert_int_eq(tpool_config_load_text("{\n  \"threads\": 4,\n  \"spin\": 10\n}",
                                             "cfg.json", &cfg, &err), TPOOL_EINVAL);
     ck_assert_str_eq(err.text, "cfg.json:3:3: spin: unknown key (known: threads, policy, "
-                     "params, policy_path, spin_us, min_work_size, stack_kb; did you mean 'spin_us'?)");
+                     "params, policy_path, spin_us, min_work_size, stack_kb, record; did you mean 'spin_us'?)");
     tpool_error_clear(&err);
     ck_assert_int_eq(tpool_config_load_text("{\"threads\": \"x\"}", NULL, &cfg, &err),
                      TPOOL_EINVAL);
@@ -402,6 +410,39 @@ START_TEST(test_boundaries)
 }
 END_TEST
 
+START_TEST(test_record_key)
+{
+    /* Defaults: not recorded, the documented bounds. */
+    tpool_config *cfg = load_ok("{}");
+    ck_assert_ptr_null(cfg->record_path);
+    ck_assert_uint_eq(cfg->record_max_mb, TPOOL_DEFAULT_RECORD_MAX_MB);
+    ck_assert_uint_eq(cfg->record_full_calls, TPOOL_DEFAULT_RECORD_FULL_CALLS);
+    ck_assert_uint_eq(cfg->record_every, TPOOL_DEFAULT_RECORD_EVERY);
+    tpool_config_free(cfg);
+
+    cfg = load_ok("{\"record\": \"run.jsonl\"}");
+    ck_assert_str_eq(cfg->record_path, "run.jsonl"); /* text: kept as given */
+    tpool_config_free(cfg);
+
+    cfg = load_ok("{\"record\": {\"path\": \"/r/x.jsonl\", \"max_mb\": 65536, "
+                  "\"full_calls\": 0, \"every\": 1000000, \"cpu\": true}}");
+    ck_assert_str_eq(cfg->record_path, "/r/x.jsonl");
+    ck_assert_uint_eq(cfg->record_max_mb, 65536);
+    ck_assert_uint_eq(cfg->record_full_calls, 0);
+    ck_assert_uint_eq(cfg->record_every, 1000000);
+    ck_assert_int_eq(cfg->record_cpu, 1);
+    tpool_config *copy = NULL;
+    ck_assert_int_eq(tpool_config_copy(cfg, &copy), 0);
+    ck_assert_str_eq(copy->record_path, "/r/x.jsonl");
+    ck_assert_ptr_ne(copy->record_path, cfg->record_path);
+    ck_assert_uint_eq(copy->record_max_mb, 65536);
+    ck_assert_uint_eq(copy->record_every, 1000000);
+    ck_assert_int_eq(copy->record_cpu, 1);
+    tpool_config_free(copy);
+    tpool_config_free(cfg);
+}
+END_TEST
+
 START_TEST(test_policy_forms)
 {
     tpool_config *cfg = load_ok("{\"policy\": \"stealing\"}");
@@ -475,13 +516,15 @@ START_TEST(test_file_relative_path)
     }
     char *pol = joined(dir, "/plugins/libmine.so");
     ck_assert_str_eq(cfg->policy, pol);
+    ck_assert_ptr_null(cfg->record_path);
     ck_assert_str_eq(cfg->source, path);
     ck_assert_ptr_nonnull(strstr(cfg->text, "\"policy_path\""));
     free(pol);
     tpool_config_free(cfg);
 
     /* The string form resolves every entry; a bare name is no path. */
-    path = write_text("conf/s.json", "{\"policy\": \"fifo\", \"policy_path\": \"a:/b\"}");
+    path = write_text("conf/s.json", "{\"policy\": \"fifo\", \"policy_path\": \"a:/b\", "
+                                     "\"record\": \"out/r.jsonl\"}");
     tpool_error_clear(&err);
     ck_assert_msg(tpool_config_load_file(path, &cfg, &err) == 0, "%s", err.text);
     ck_assert_uint_eq(cfg->npolicy_path, 2);
@@ -489,6 +532,9 @@ START_TEST(test_file_relative_path)
     ck_assert_str_eq(cfg->policy_path[0], a);
     ck_assert_str_eq(cfg->policy_path[1], "/b");
     ck_assert_str_eq(cfg->policy, "fifo");
+    char *rec = joined(dir, "/out/r.jsonl"); /* the record file too */
+    ck_assert_str_eq(cfg->record_path, rec);
+    free(rec);
     free(a);
     free(dir);
     tpool_config_free(cfg);
@@ -891,6 +937,14 @@ START_TEST(test_setters)
     ck_assert_int_eq(tpool_config_set_policy(NULL, "x"), TPOOL_EINVAL);
     ck_assert_str_eq(tpool_config_policy(cfg), "dynamic");
 
+    ck_assert_int_eq(tpool_config_set_spin_us(cfg, 1000000), 0);
+    ck_assert_uint_eq(cfg->spin_us, 1000000);
+    ck_assert_int_eq(tpool_config_set_spin_us(cfg, 1000001), TPOOL_EINVAL);
+    ck_assert_uint_eq(cfg->spin_us, 1000000);
+    ck_assert_int_eq(tpool_config_set_spin_us(cfg, 0), 0);
+    ck_assert_uint_eq(cfg->spin_us, 0);
+    ck_assert_int_eq(tpool_config_set_spin_us(NULL, 1), TPOOL_EINVAL);
+
     ck_assert_uint_eq(tpool_config_threads(NULL), 0);
     ck_assert_ptr_null(tpool_config_policy(NULL));
     tpool_config_free(cfg);
@@ -945,7 +999,7 @@ START_TEST(test_copy)
                                 " \"policy_path\": [\"/p\", \"q\"],"
                                 " \"params\": {\"k\": [1, {\"z\": true}]}}");
     tpool_config *copy = NULL;
-    ck_assert_int_eq(tpool__config_copy(cfg, &copy), 0);
+    ck_assert_int_eq(tpool_config_copy(cfg, &copy), 0);
     ck_assert_ptr_nonnull(copy);
     ck_assert_ptr_ne(copy, cfg);
     ck_assert_uint_eq(copy->threads, 3);
@@ -974,7 +1028,7 @@ START_TEST(test_copy)
 
     /* A config made in code has no source, text or params. */
     ck_assert_int_eq(tpool_config_new(&cfg), 0);
-    ck_assert_int_eq(tpool__config_copy(cfg, &copy), 0);
+    ck_assert_int_eq(tpool_config_copy(cfg, &copy), 0);
     ck_assert_ptr_null(copy->source);
     ck_assert_ptr_null(copy->text);
     ck_assert_ptr_null(copy->params);
@@ -984,9 +1038,9 @@ START_TEST(test_copy)
     tpool_config_free(cfg);
 
     copy = (tpool_config *)&copy;
-    ck_assert_int_eq(tpool__config_copy(NULL, &copy), TPOOL_EINVAL);
+    ck_assert_int_eq(tpool_config_copy(NULL, &copy), TPOOL_EINVAL);
     ck_assert_ptr_null(copy);
-    ck_assert_int_eq(tpool__config_copy(cfg, NULL), TPOOL_EINVAL);
+    ck_assert_int_eq(tpool_config_copy(cfg, NULL), TPOOL_EINVAL);
 }
 END_TEST
 
@@ -1288,6 +1342,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_all_keys);
     tcase_add_test(tc, test_boundaries);
     tcase_add_test(tc, test_policy_forms);
+    tcase_add_test(tc, test_record_key);
     tcase_add_test(tc, test_policy_path_string);
     tcase_add_test(tc, test_policy_path_array);
     suite_add_tcase(s, tc);

@@ -47,3 +47,9 @@ EXTRA_DIST += tests/lifo_tree_check.sh tests/template_check.sh
 
 # The libFuzzer targets and their seed corpora.
 EXTRA_DIST += tests/fuzz
+
+# Recording through the drop-in: a program built against Debian's
+# pthreadpool, recorded on tpool's libpthreadpool.so.0 and replayed, and the
+# XNNPACK example when it is installed (skipped without libpthreadpool-dev).
+TESTS += tests/record_dropin_check.sh
+EXTRA_DIST += tests/record_dropin_check.sh

@@ -67,8 +67,8 @@ static void tile_2d(void *ctx, size_t i, size_t j, size_t ti, size_t tj)
         bench_rec_span(slot, t0, bench_now_ns(), t);
 }
 
-/* Tiles by number, for the serial loop and OpenMP (through bench_range,
- * which records them). */
+/* Tiles by number, for the serial loop, OpenMP and oneTBB (through
+ * bench_range, which records them). */
 static void tiles_linear(void *ctx, size_t begin, size_t end, unsigned slot)
 {
     gemm *g = ctx;
@@ -149,6 +149,7 @@ static int run(void *state, const bench_exec *ex)
     switch (ex->kind) {
     case BENCH_EX_SERIAL:
     case BENCH_EX_OMP:
+    case BENCH_EX_TBB:
         return bench_range(ex, g->ntiles, tiles_linear, g, &o);
     case BENCH_EX_PTP:
         ex->ptp->compute_2d_tiled(ex->ptp_pool, tile_2d, g, g->m, g->n, g->tm, g->tn);

@@ -138,6 +138,8 @@ static int run(void *state, const bench_exec *ex)
         return 0;
     case BENCH_EX_OMP:
         return bench_omp_tree(ex->threads, s->depth, s->fanout, omp_leaf, s, &s->result);
+    case BENCH_EX_TBB:
+        return bench_tbb_tree(ex->tbb, s->depth, s->fanout, omp_leaf, s, &s->result);
     case BENCH_EX_TPOOL: {
         s->pool = ex->pool;
         node root = { s, s->depth, 0, 0, BENCH_NO_SLOT };
@@ -185,6 +187,6 @@ const bench_workload bench_wl_nested = {
     .unit = "leaves",
     BENCH_WORKLOAD_PARAMS(params),
     .size_param = 2,
-    .runs = BENCH_RUNS_SERIAL | BENCH_RUNS_TPOOL | BENCH_RUNS_OMP_TASK,
+    .runs = BENCH_RUNS_SERIAL | BENCH_RUNS_TPOOL | BENCH_RUNS_OMP_TASK | BENCH_RUNS_TBB_TASK,
     BENCH_WORKLOAD_CALLBACKS,
 };

@@ -11,7 +11,8 @@
  * producers = 1: the calling thread submits every task, then waits.
  * producers = P > 1 (0 = one per thread): P producer tasks, submitted to the
  * pool, each submit their share from inside the pool (worker threads
- * submitting at once); OpenMP runs P producers with `omp for` + `omp task`.
+ * submitting at once); OpenMP runs P producers with `omp for` + `omp task`,
+ * oneTBB P producer tasks of the task_group that all the tasks join.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -109,7 +110,7 @@ typedef struct targ {
     tiny *t;
     int trace;
 } targ;
-static targ g_targ; /* the task's context; set before each tpool/omp run */
+static targ g_targ; /* the task's context; set before each tpool/omp/tbb run */
 
 static void tpool_task(void *arg)
 {
@@ -180,6 +181,8 @@ static int run(void *state, const bench_exec *ex)
     }
     case BENCH_EX_OMP:
         return bench_omp_tasks(ex->threads, np, t->n, omp_before, omp_task, t);
+    case BENCH_EX_TBB:
+        return bench_tbb_tasks(ex->tbb, np, t->n, omp_before, omp_task, t);
     case BENCH_EX_TPOOL: {
         t->pool = ex->pool;
         int rc = tpool_group_create(ex->pool, &t->group);
@@ -286,7 +289,7 @@ const bench_workload bench_wl_tinytasks = {
     .unit = "tasks",
     BENCH_WORKLOAD_PARAMS(params),
     .size_param = 0,
-    .runs = BENCH_RUNS_SERIAL | BENCH_RUNS_TPOOL | BENCH_RUNS_OMP_TASK,
+    .runs = BENCH_RUNS_SERIAL | BENCH_RUNS_TPOOL | BENCH_RUNS_OMP_TASK | BENCH_RUNS_TBB_TASK,
     .is_tasks = 1,
     .clock_reads = clock_reads,
     BENCH_WORKLOAD_CALLBACKS,
