@@ -66,7 +66,7 @@ static void usage(FILE *f)
             "\n"
             "Example: %s -t 1,4 -p '{\"chunk\": 4}' ./libmypolicy.so\n"
             "See docs/conformance.md for what each check verifies.\n",
-            prog, 4096, prog);
+            prog, TPOOL_MAX_THREADS, prog);
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -102,7 +102,7 @@ static int parse_threads(const char *s, tpc_options *o)
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
          tok = strtok_r(NULL, ",", &save)) {
         unsigned long v;
-        if (o->nthreads == TPC_MAX_THREADS || parse_uint(tok, 4096, &v) || v == 0)
+        if (o->nthreads == TPC_MAX_THREADS || parse_uint(tok, TPOOL_MAX_THREADS, &v) || v == 0)
             return -1;
         o->threads[o->nthreads++] = (unsigned)v;
     }
@@ -146,8 +146,9 @@ int main(int argc, char **argv)
         switch (c) {
         case 't':
             if (parse_threads(optarg, &o))
-                return usage_error("-t '%s': expected thread counts 1..4096 separated by "
-                                   "commas, at most 16 (e.g. 1,2,4)", optarg);
+                return usage_error("-t '%s': expected thread counts 1..%d separated by "
+                                   "commas, at most %d (e.g. 1,2,4)", optarg,
+                                   TPOOL_MAX_THREADS, TPC_MAX_THREADS);
             break;
         case 's':
             if (parse_uint(optarg, UINT_MAX, &v))

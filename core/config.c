@@ -26,7 +26,6 @@
 #include "textfile.h"
 #include "fault_alloc.h" /* last: allocations go through the fault point */
 
-#define MAX_THREADS 4096
 #define MAX_SPIN_US 1000000
 #define MAX_STACK_KB (1u << 20) /* 1 GiB: more is a mistake, not a stack */
 #define MAX_IDLE_MS 86400000 /* a day */
@@ -287,7 +286,7 @@ static int threads_object(struct ctx *c, const char *key, json_t *v)
 {
     static const char *const names[] = { "min", "max", "idle_ms" };
     json_int_t val[3] = { 1, -1, TPOOL_DEFAULT_IDLE_MS };
-    const json_int_t hi[3] = { MAX_THREADS, MAX_THREADS, MAX_IDLE_MS };
+    const json_int_t hi[3] = { TPOOL_MAX_THREADS, TPOOL_MAX_THREADS, MAX_IDLE_MS };
     const char *name;
     json_t *m;
     json_object_foreach(v, name, m) {
@@ -328,7 +327,7 @@ static int key_threads(struct ctx *c, const char *key, json_t *v)
     if (json_is_object(v))
         return threads_object(c, key, v);
     json_int_t i = 0;
-    int rc = get_int(c, key, v, 0, MAX_THREADS, &i);
+    int rc = get_int(c, key, v, 0, TPOOL_MAX_THREADS, &i);
     if (rc == 0) {
         c->cfg->threads = (unsigned)i;
         c->cfg->threads_max = 0;
@@ -821,7 +820,7 @@ static int parse_threads(const char *s, unsigned *out)
         if (*s < '0' || *s > '9')
             return -1;
         v = v * 10 + (unsigned long)(*s - '0');
-        if (v > MAX_THREADS)
+        if (v > TPOOL_MAX_THREADS)
             return -1;
     }
     *out = (unsigned)v;
@@ -834,7 +833,7 @@ static int env_threads(const char *value, unsigned *out, tpool_error *err)
     char q[64];
     if (parse_threads(value, out) != 0)
         return tpool__error(err, TPOOL_EINVAL, "<env TPOOL_THREADS>", 0, 0, NULL,
-                            "expected an integer in [0, %d], got %s", MAX_THREADS,
+                            "expected an integer in [0, %d], got %s", TPOOL_MAX_THREADS,
                             tpool__env_quote(value, q, sizeof q));
     return 0;
 }
@@ -982,7 +981,7 @@ int tpool_config_load_env(tpool_config **out, tpool_error *err)
 
 int tpool_config_set_threads(tpool_config *cfg, unsigned threads)
 {
-    if (!cfg || threads > MAX_THREADS)
+    if (!cfg || threads > TPOOL_MAX_THREADS)
         return TPOOL_EINVAL;
     cfg->threads = threads;
     cfg->threads_max = 0;
@@ -992,7 +991,7 @@ int tpool_config_set_threads(tpool_config *cfg, unsigned threads)
 int tpool_config_set_elastic(tpool_config *cfg, unsigned min, unsigned max,
                              unsigned idle_ms)
 {
-    if (!cfg || min < 1 || max < min || max > MAX_THREADS || idle_ms > MAX_IDLE_MS)
+    if (!cfg || min < 1 || max < min || max > TPOOL_MAX_THREADS || idle_ms > MAX_IDLE_MS)
         return TPOOL_EINVAL;
     cfg->threads = min;
     cfg->threads_max = max;

@@ -2,7 +2,7 @@
 #ifndef TPOOL_CORE_CPU_H
 #define TPOOL_CORE_CPU_H
 
-/* CPUs in the affinity mask (at least 1). */
+/* CPUs in the affinity mask, however many the machine has (at least 1). */
 unsigned tpool__cpu_affinity_count(void);
 /*
  * The CPU quota of this process's cgroup as a CPU count rounded up, the
@@ -16,5 +16,14 @@ unsigned tpool__cpu_affinity_count(void);
  * tests can point at fixture files.
  */
 unsigned tpool__cgroup_cpu_limit(const char *proc_self_cgroup, const char *cgroup_root);
+
+/*
+ * Test API (libtpool_core only, not exported): the files
+ * tpool_default_threads reads the quota from, so that a test sees the same
+ * count on a machine with a quota as without; NULL restores
+ * /proc/self/cgroup and /sys/fs/cgroup. Not thread-safe: call it before
+ * pools are made.
+ */
+void tpool__test_cgroup_files(const char *proc_self_cgroup, const char *cgroup_root);
 
 #endif

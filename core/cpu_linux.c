@@ -1,8 +1,9 @@
-/* cpu_linux.c - default thread count on Linux: affinity mask, cgroup CPU
- * quota (v2, v1 and hybrid mode). */
+/* cpu_linux.c - default thread count on Linux: affinity mask (of any size),
+ * cgroup CPU quota (v2, v1 and hybrid mode), capped at TPOOL_MAX_THREADS. */
 #define _GNU_SOURCE
 #include "cpu.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -14,16 +15,32 @@
 
 #include "tpool.h"
 
+/* The largest affinity mask asked for, in CPUs: far above any kernel's
+ * NR_CPUS, so only a failing kernel ends the doubling below. */
+#define MAX_MASK_CPUS (1u << 20)
+
 unsigned tpool__cpu_affinity_count(void)
 {
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0) {
-        int n = CPU_COUNT(&set);
+    /* The kernel refuses (EINVAL) a mask smaller than its own CPU count, and
+     * cpu_set_t holds 1024 CPUs: a bigger machine needs a bigger mask. */
+    for (unsigned ncpu = CPU_SETSIZE; ncpu <= MAX_MASK_CPUS; ncpu *= 2) {
+        cpu_set_t *set = CPU_ALLOC(ncpu);
+        if (!set)
+            break;
+        size_t size = CPU_ALLOC_SIZE(ncpu);
+        int rc = sched_getaffinity(0, size, set);
+        int e = errno;
+        int n = rc == 0 ? CPU_COUNT_S(size, set) : 0;
+        CPU_FREE(set);
         if (n > 0)
             return (unsigned)n;
+        if (rc == 0 || e != EINVAL)
+            break;
     }
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (unsigned)n : 1u;
+    if (n <= 0)
+        return 1u;
+    return n > (long)UINT_MAX ? UINT_MAX : (unsigned)n;
 }
 
 /* ceil(quota / period) as a CPU count, 0 for no quota. */
@@ -176,11 +193,25 @@ unsigned tpool__cgroup_cpu_limit(const char *proc_self_cgroup, const char *cgrou
     return v1 && v2 ? (v1 < v2 ? v1 : v2) : v1 ? v1 : v2;
 }
 
+/* Where tpool_default_threads reads the cgroup quota; only tests move them. */
+static const char *proc_self_cgroup_file = "/proc/self/cgroup";
+static const char *cgroup_root_dir = "/sys/fs/cgroup";
+
+void tpool__test_cgroup_files(const char *proc_self_cgroup, const char *cgroup_root)
+{
+    proc_self_cgroup_file = proc_self_cgroup ? proc_self_cgroup : "/proc/self/cgroup";
+    cgroup_root_dir = cgroup_root ? cgroup_root : "/sys/fs/cgroup";
+}
+
 unsigned tpool_default_threads(void)
 {
     unsigned n = tpool__cpu_affinity_count();
-    unsigned lim = tpool__cgroup_cpu_limit("/proc/self/cgroup", "/sys/fs/cgroup");
+    unsigned lim = tpool__cgroup_cpu_limit(proc_self_cgroup_file, cgroup_root_dir);
     if (lim > 0 && lim < n)
         n = lim;
+    /* Callers check a requested count against the limit, then replace 0 by
+     * this one: it must be within the limit too. */
+    if (n > TPOOL_MAX_THREADS)
+        n = TPOOL_MAX_THREADS;
     return n > 0 ? n : 1;
 }

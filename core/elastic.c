@@ -10,7 +10,10 @@
  * at a time while there is a backlog: more unfinished tasks than workers
  * (so some are queued, not running) and no worker parked. A kick that finds
  * no backlog leaves the flag set for a millisecond, so that pushes to a busy
- * worker while others are parked cost the pushers no futex wake each.
+ * worker while others are parked cost the pushers no futex wake each; those
+ * pushes signal nothing, so the monitor looks again when the millisecond is
+ * over. No push goes unseen: one that finds the flag clear wakes the
+ * monitor, one that finds it set is counted by the monitor's next look.
  *
  * Shrinking: while T > min the monitor also wakes every idle_ms (at least
  * 1 ms) and counts the workers that were parked at the previous look and are
@@ -26,6 +29,14 @@
 
 #define KICK_HOLD_NS 1000000u
 
+/* Holds begun, in every pool: only tests read it (tpool__test_elastic_holds). */
+static atomic_ulong holds_begun;
+
+unsigned long tpool__test_elastic_holds(void)
+{
+    return atomic_load(&holds_begun);
+}
+
 /* parks + wakes of a worker that is parked now, else UINT64_MAX. */
 static uint64_t parked_mark(tpool__worker *wk)
 {
@@ -36,7 +47,7 @@ static uint64_t parked_mark(tpool__worker *wk)
 
 static void forget(struct tpool *p)
 {
-    for (unsigned i = 0; i < TPOOL__MAX_WORKERS; i++)
+    for (unsigned i = 0; i < TPOOL_MAX_THREADS; i++)
         p->el_seen[i] = UINT64_MAX;
 }
 
@@ -84,21 +95,34 @@ static void shrink(struct tpool *p)
         forget(p); /* slots moved: start the count again */
 }
 
+/*
+ * After a kick without a backlog (pushes to a busy worker while others are
+ * parked, as a policy that pins tasks makes): keeps the flag set for a
+ * millisecond, so that such pushes do not wake the monitor one by one. A
+ * burst pushed meanwhile signalled nothing and may never be followed by
+ * another push: look again once the flag is clear.
+ */
+static void hold_kicks(struct tpool *p)
+{
+    atomic_store(&p->el_kick, 1);
+    atomic_fetch_add_explicit(&holds_begun, 1, memory_order_release);
+    tpool__futex_wait_ns(&p->el_kick, 1, KICK_HOLD_NS);
+    atomic_store(&p->el_kick, 0);
+    /* Pairs with the pusher's fence between queuing its task and reading
+     * el_kick: a push that read the flag as set is seen by this look, one
+     * that reads it clear kicks again. */
+    fence_seq_cst();
+    (void)grow(p);
+}
+
 static void *monitor_main(void *arg)
 {
     struct tpool *p = arg;
     uint64_t period = p->el_idle_ns > 1000000u ? p->el_idle_ns : 1000000u;
     while (!atomic_load(&p->el_stop)) {
         if (atomic_exchange(&p->el_kick, 0)) {
-            if (!grow(p)) {
-                /* A kick without a backlog (pushes to a busy worker while
-                 * others are parked, as a policy that pins tasks does):
-                 * keep the flag set for a millisecond, so that such pushes
-                 * do not wake the monitor one by one. */
-                atomic_store(&p->el_kick, 1);
-                tpool__futex_wait_ns(&p->el_kick, 1, KICK_HOLD_NS);
-                atomic_store(&p->el_kick, 0);
-            }
+            if (!grow(p))
+                hold_kicks(p);
             continue;
         }
         if (ld_relaxed(&p->threads) > p->el_min) {
@@ -116,7 +140,7 @@ int tpool__elastic_start(struct tpool *p)
 {
     if (!p->el_max)
         return 0;
-    p->el_seen = malloc(TPOOL__MAX_WORKERS * sizeof *p->el_seen);
+    p->el_seen = malloc(TPOOL_MAX_THREADS * sizeof *p->el_seen);
     if (!p->el_seen)
         return TPOOL_ENOMEM;
     forget(p);

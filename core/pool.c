@@ -499,8 +499,16 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
                           "cannot allocate a copy of the configuration");
         goto fail;
     }
-    p->w = calloc(TPOOL__MAX_WORKERS, sizeof *p->w);
-    if (!p->w || workers >= TPOOL__MAX_WORKERS) {
+    /* w[] has a slot for every worker a pool may have: the configuration
+     * and the default count keep T within the limit (checked again here,
+     * since a count beyond it would write past w[]). */
+    if (threads > TPOOL_MAX_THREADS) {
+        rc = tpool__error(err, TPOOL_EINVAL, cfg->source, 0, 0, "threads",
+                          "%u threads is above the limit of %d", threads, TPOOL_MAX_THREADS);
+        goto fail;
+    }
+    p->w = calloc(TPOOL_MAX_THREADS, sizeof *p->w);
+    if (!p->w) {
         rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL, "cannot allocate %u workers",
                           workers);
         goto fail;

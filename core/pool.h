@@ -26,10 +26,6 @@ enum { WS_RUNNING = 0, WS_SPINNING = 1, WS_PARKED = 2 };
  * task). */
 enum { LIFE_ACTIVE = 0, LIFE_PENDING = 1, LIFE_RETIRE = 2 };
 
-/* Most workers a pool can have: the configuration allows 4096 threads
- * (MAX_THREADS in config.c), so at most 4095 workers. */
-#define TPOOL__MAX_WORKERS 4096
-
 /* The slot index of every thread that is not an active worker of the pool:
  * outside callers, group waiters, and workers whose slot a shrink removed
  * while they were running a task. It is mapped to the current outside slot W
@@ -180,7 +176,7 @@ struct tpool {
     uint32_t rec;
     uint64_t spin_ns;
     tpool__asize min_work_size;
-    /* TPOOL__MAX_WORKERS entries; entry i is allocated the first time the
+    /* TPOOL_MAX_THREADS entries (W < T <= TPOOL_MAX_THREADS); entry i is allocated the first time the
      * pool has a worker i and freed with the pool. Written only by the
      * creator/resizer before it publishes a W that covers i. */
     tpool__worker **w;
@@ -439,7 +435,7 @@ int tpool__alloc_worker(struct tpool *p, unsigned i);
 void tpool__park_worker(struct tpool *p, unsigned w, bool (*ready)(void *), void *arg);
 
 /* resize.c */
-/* Changes T to `threads` (1..4096), taking job_lock (tpool_set_threads
+/* Changes T to `threads` (1..TPOOL_MAX_THREADS), taking job_lock (tpool_set_threads
  * without its argument checks; the elastic monitor calls it too). */
 int tpool__resize(struct tpool *p, unsigned threads);
 void tpool__retired_free(struct tpool *p);
@@ -447,6 +443,9 @@ void tpool__retired_free(struct tpool *p);
 /* elastic.c */
 int tpool__elastic_start(struct tpool *p);
 void tpool__elastic_stop(struct tpool *p);
+/* Test API (libtpool_core only): how many times a monitor, of any pool,
+ * began holding its flag after a kick without a backlog. */
+unsigned long tpool__test_elastic_holds(void);
 /* A push found no parked or spinning worker: ask the monitor to grow. Cheap
  * when it has nothing to do: one load on a fixed pool, two on a pool at its
  * maximum, and one exchange per monitor round otherwise. */

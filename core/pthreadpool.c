@@ -148,9 +148,9 @@ static void warn_ignored(enum env_var v, const char *value, const tpool_error *e
 
 pthreadpool_t pthreadpool_create(size_t threads_count)
 {
-    if (threads_count > 4096) {
-        fprintf(stderr, "pthreadpool_create: threads_count %zu is out of range [0, 4096]\n",
-                threads_count);
+    if (threads_count > TPOOL_MAX_THREADS) {
+        fprintf(stderr, "pthreadpool_create: threads_count %zu is out of range [0, %d]\n",
+                threads_count, TPOOL_MAX_THREADS);
         return NULL;
     }
     const char *env[NENV];

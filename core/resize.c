@@ -317,6 +317,9 @@ static int install_resized(struct tpool *p, void *arg)
 
 int tpool__resize(struct tpool *p, unsigned threads)
 {
+    /* w[] has room for the workers of TPOOL_MAX_THREADS threads, no more. */
+    if (threads == 0 || threads > TPOOL_MAX_THREADS)
+        return TPOOL_EINVAL;
     unsigned nw = threads > 1 ? threads - 1 : 1;
     const tpool_policy *ops = &p->policy.ops;
 
@@ -381,7 +384,7 @@ int tpool__resize(struct tpool *p, unsigned threads)
 
 int tpool_set_threads(tpool *p, unsigned threads)
 {
-    if (!p || threads > TPOOL__MAX_WORKERS)
+    if (!p || threads > TPOOL_MAX_THREADS)
         return TPOOL_EINVAL;
     /* From a thread working for this pool (a task or parallel-for of it,
      * however many other pools' calls lie in between): the resize would

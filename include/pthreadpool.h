@@ -92,7 +92,8 @@ extern "C" {
 /*
  * Creates a pool of threads_count threads, the caller included (0: the
  * default, TPOOL_THREADS or else the CPUs this process may use, see
- * tpool_default_threads). Everything else comes from the environment as for
+ * tpool_default_threads; at most 4096, TPOOL_MAX_THREADS in tpool.h, however
+ * many CPUs there are). A threads_count above 4096 gives NULL. Everything else comes from the environment as for
  * tpool_create_default: the file named by TPOOL_CONFIG, then TPOOL_POLICY,
  * TPOOL_THREADS and TPOOL_POLICY_PATH. When neither TPOOL_CONFIG nor
  * TPOOL_POLICY is set, the policy is TPOOL_PTHREADPOOL_DEFAULT_POLICY (see

@@ -94,6 +94,15 @@ TPOOL_API void tpool_error_clear(tpool_error *err);
 /* ---- configuration ----------------------------------------------------- */
 
 /*
+ * The most threads (T) a pool can have, the caller of a parallel-for
+ * included: the limit of "threads" in a configuration, of TPOOL_THREADS, of
+ * an elastic pool's max, of tpool_set_threads and of pthreadpool_create. The
+ * default count (tpool_default_threads) never exceeds it, however many CPUs
+ * the machine has.
+ */
+#define TPOOL_MAX_THREADS 4096
+
+/*
  * A parsed configuration. Obtain one with tpool_config_load_file,
  * tpool_config_load_text or tpool_config_load_env; release it with
  * tpool_config_free. Keys are documented in docs/config.md.
@@ -125,11 +134,13 @@ TPOOL_API void tpool_config_free(tpool_config *cfg);
 TPOOL_API int tpool_config_new(tpool_config **out);
 /* A deep copy of src, independent of it from then on (src may be freed). */
 TPOOL_API int tpool_config_copy(const tpool_config *src, tpool_config **out);
+/* 0 (the default count, tpool_default_threads) to TPOOL_MAX_THREADS, else
+ * TPOOL_EINVAL. */
 TPOOL_API int tpool_config_set_threads(tpool_config *cfg, unsigned threads);
 /* An elastic pool: it starts with T = min and moves within [min, max], growing
  * when work backs up and shrinking after `idle_ms` of idleness (the JSON form
  * "threads": {"min": m, "max": n, "idle_ms": t}; see docs/config.md). 1 <= min
- * <= max <= 4096, idle_ms <= 86400000, else TPOOL_EINVAL.
+ * <= max <= TPOOL_MAX_THREADS, idle_ms <= 86400000, else TPOOL_EINVAL.
  * tpool_config_set_threads makes the pool fixed again; tpool_config_threads
  * returns min. */
 TPOOL_API int tpool_config_set_elastic(tpool_config *cfg, unsigned min, unsigned max,
@@ -222,9 +233,9 @@ TPOOL_API unsigned tpool_threads(const tpool *pool);
  * parallel-for to finish first. Tasks that are running keep running; a
  * worker whose slot is removed finishes its task and then exits (growing
  * again may wait for such a task). Returns 0; TPOOL_EINVAL (NULL pool, or
- * threads above 4096); TPOOL_EDEADLK when called from a task or a
- * parallel-for of the same pool, also through calls into other pools in
- * between (nothing changes); TPOOL_ETHREAD,
+ * threads above TPOOL_MAX_THREADS); TPOOL_EDEADLK when called from a task
+ * or a parallel-for of the same pool, also through calls into other pools
+ * in between (nothing changes); TPOOL_ETHREAD,
  * TPOOL_ENOMEM or TPOOL_EPOLICY (the policy refused) with the pool
  * unchanged. On an elastic pool the monitor keeps moving T within its
  * [min, max] afterwards. Not to be called concurrently with tpool_destroy.
@@ -259,7 +270,9 @@ TPOOL_API int tpool_set_policy(tpool *pool, const char *policy, const char *para
 /*
  * The default thread count: the CPUs in this process's affinity mask, capped
  * by the cgroup CPU quota when one is set (v2 cpu.max; v1 cpu.cfs_quota_us /
- * cpu.cfs_period_us, also in hybrid mode), rounded up; at least 1.
+ * cpu.cfs_period_us, also in hybrid mode), rounded up; at least 1 and at
+ * most TPOOL_MAX_THREADS (a machine with more CPUs gets pools of
+ * TPOOL_MAX_THREADS threads by default).
  */
 TPOOL_API unsigned tpool_default_threads(void);
 

@@ -2,8 +2,10 @@
  * check_elastic.c - elastic pools ("threads": {"min", "max", "idle_ms"}):
  * under a backlog from several submitters the pool grows to max and no task
  * is lost; once the work stops it shrinks back to min; statistics report the
- * changes; the configuration is validated with positioned errors, and
- * TPOOL_THREADS replaces the range by a fixed count.
+ * changes; a burst that follows a lone task, or a kick that found no
+ * backlog, makes it grow under every policy; the configuration is
+ * validated with positioned errors, and TPOOL_THREADS replaces the range by
+ * a fixed count.
  *
  * Growing and shrinking are observed by polling tpool_stats until the
  * expected state, with a generous deadline that only a hang reaches: no
@@ -16,6 +18,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "pool.h" /* tpool__test_elastic_holds */
 #include "testutil.h"
 
 #define MAXPOL 32
@@ -137,6 +140,105 @@ START_TEST(test_grow_to_max_then_shrink_to_min)
     tu_hits_free();
     tu_latch_destroy(&latch);
     free(args);
+}
+END_TEST
+
+/* ---- bursts ------------------------------------------------------------------------ */
+
+enum { BURST = 40, BURST_MIN = 1, BURST_MAX = 4 };
+
+typedef struct {
+    tu_latch *latch;
+    atomic_bool started;
+} lone_arg;
+
+/* The lone first task: says it runs, then holds its worker until the latch. */
+static void lone_task(void *arg)
+{
+    lone_arg *a = arg;
+    atomic_store(&a->started, true);
+    tu_latch_wait(a->latch);
+}
+
+/* Polls until `flag` is set; fails at the deadline. */
+static void wait_flag(atomic_bool *flag, const char *what)
+{
+    double deadline = now_s() + DEADLINE_S;
+    while (!atomic_load(flag)) {
+        ck_assert_msg(now_s() < deadline, "%s: not after %d s", what, DEADLINE_S);
+        sched_yield();
+    }
+}
+
+/* Pushes BURST latched tasks at once, waits until T reaches max (the tasks
+ * stay queued until then: the backlog lasts), then lets everything run:
+ * each burst task runs once. */
+static void burst_then_grow(tpool *p, tu_latch *latch, const char *pol, const char *what)
+{
+    tu_gated_arg args[BURST];
+    tu_hits_alloc(BURST);
+    for (size_t i = 0; i < BURST; i++) {
+        args[i] = (tu_gated_arg){ latch, i };
+        ck_assert_int_eq(tpool_submit(p, tu_gated_hit, &args[i], NULL), 0);
+    }
+    char where[128];
+    snprintf(where, sizeof where, "%s, '%s'", what, pol);
+    wait_threads(p, BURST_MAX, where);
+    tu_latch_open(latch);
+    ck_assert_int_eq(tpool_wait_all(p), 0);
+    tu_hits_assert_once(BURST, "%s", where);
+    tpool_stats st;
+    ck_assert_int_eq(tpool_stats_get(p, &st), 0);
+    ck_assert_uint_eq(st.peak_threads, BURST_MAX);
+    ck_assert_uint_ge(st.grows, BURST_MAX - BURST_MIN);
+    tpool_stats_free(&st);
+    tu_hits_free();
+}
+
+/* A lone first task, then a burst right behind it: the pool grows, however
+ * the monitor's looks fall between the pushes (a kick taken while only the
+ * lone task was there once hid the whole burst). */
+START_TEST(test_burst_after_lone_task)
+{
+    const char *pol = g_pol[_i];
+    tu_latch latch;
+    tu_latch_init(&latch);
+    tpool *p = elastic_pool(pol, BURST_MIN, BURST_MAX, 60000);
+    lone_arg lone = { &latch, false };
+    ck_assert_int_eq(tpool_submit(p, lone_task, &lone, NULL), 0);
+    burst_then_grow(p, &latch, pol, "burst after a lone task");
+    ck_assert(atomic_load(&lone.started));
+    ck_assert_int_eq(tpool_destroy(p), 0);
+    tu_latch_destroy(&latch);
+}
+END_TEST
+
+/* The same with the window made likely: the lone task runs (a backlog of
+ * none), a kick (tpool_set_threads) makes the monitor look and find no
+ * backlog, and the burst comes while it holds its flag, when pushes do not
+ * wake it. It must look again when the hold ends. */
+START_TEST(test_burst_during_hold)
+{
+    const char *pol = g_pol[_i];
+    tu_latch latch;
+    tu_latch_init(&latch);
+    tpool *p = elastic_pool(pol, BURST_MIN, BURST_MAX, 60000);
+    lone_arg lone = { &latch, false };
+    ck_assert_int_eq(tpool_submit(p, lone_task, &lone, NULL), 0);
+    wait_flag(&lone.started, "the lone task starts");
+    /* Kicks until a hold begins: a kick that comes during a hold (the lone
+     * task's push may have started one) ends it without starting another. */
+    unsigned long holds = tpool__test_elastic_holds();
+    double deadline = now_s() + DEADLINE_S;
+    do {
+        ck_assert_msg(now_s() < deadline, "'%s': no hold began within %d s", pol, DEADLINE_S);
+        ck_assert_int_eq(tpool_set_threads(p, BURST_MIN), 0);
+        sched_yield();
+    } while (tpool__test_elastic_holds() == holds);
+    ck_assert_uint_eq(tpool_threads(p), BURST_MIN);
+    burst_then_grow(p, &latch, pol, "burst while the monitor holds its flag");
+    ck_assert_int_eq(tpool_destroy(p), 0);
+    tu_latch_destroy(&latch);
 }
 END_TEST
 
@@ -282,6 +384,8 @@ int main(void)
     TCase *tc = tcase_create("elastic");
     tcase_set_timeout(tc, 600);
     tcase_add_loop_test(tc, test_grow_to_max_then_shrink_to_min, 0, g_npol);
+    tcase_add_loop_test(tc, test_burst_after_lone_task, 0, g_npol);
+    tcase_add_loop_test(tc, test_burst_during_hold, 0, g_npol);
     tcase_add_test(tc, test_parallel_for_and_manual_resize);
     tcase_add_loop_test(tc, test_config_errors, 0,
                         (int)(sizeof bad_cases / sizeof bad_cases[0]));

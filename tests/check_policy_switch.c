@@ -33,7 +33,7 @@ static unsigned worker_ids(tpool *p, pthread_t *ids)
 
 static void assert_same_workers(tpool *p, const pthread_t *ids, unsigned nw, const char *what)
 {
-    pthread_t now[TPOOL__MAX_WORKERS];
+    pthread_t now[TPOOL_MAX_THREADS];
     ck_assert_uint_eq(worker_ids(p, now), nw);
     ck_assert_uint_eq(atomic_load(&p->nalloc), nw);
     for (unsigned i = 0; i < nw; i++)
@@ -120,7 +120,7 @@ START_TEST(test_switch_all_pairs_under_load)
 {
     tu_hits_alloc((size_t)SUBMITTERS * CAP);
     tpool *p = tu_pool(g_pol[0], 4, NULL);
-    pthread_t ids[TPOOL__MAX_WORKERS];
+    pthread_t ids[TPOOL_MAX_THREADS];
     unsigned nw = worker_ids(p, ids);
 
     _Atomic int stop = 0;
@@ -208,7 +208,7 @@ START_TEST(test_switch_moves_queued_tasks)
     tu_latch_init(&latch);
     tu_hits_alloc(GATED);
     tpool *p = tu_pool(from, 3, NULL);
-    pthread_t ids[TPOOL__MAX_WORKERS];
+    pthread_t ids[TPOOL_MAX_THREADS];
     unsigned nw = worker_ids(p, ids);
     for (size_t i = 0; i < GATED; i++) {
         args[i] = (tu_gated_arg){ &latch, i };
@@ -269,7 +269,7 @@ START_TEST(test_bad_switch_keeps_policy)
 {
     const char *pol = g_pol[_i];
     tpool *p = tu_pool(pol, 3, NULL);
-    pthread_t ids[TPOOL__MAX_WORKERS];
+    pthread_t ids[TPOOL_MAX_THREADS];
     unsigned nw = worker_ids(p, ids);
 
     /* Unknown name: the loader's message lists what is available. */
