@@ -64,7 +64,7 @@
  * what the fast path swaps for its thread id. */
 #define TPOOL__SEAT_SOLO_FREE TPOOL__SEAT_TAG
 
-_Static_assert(TPOOL__MAX_WORKERS <= TPOOL__SEAT_FIELD, "T and the seats in use fit 14 bits");
+_Static_assert(TPOOL_MAX_THREADS <= TPOOL__SEAT_FIELD, "T and the seats in use fit 14 bits");
 
 /*
  * A number that identifies the calling thread among the living ones, with
