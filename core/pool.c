@@ -251,10 +251,12 @@ static int idle_wait(struct tpool *p, tpool__worker *wk, bool (*ready)(void *),
                 kind = grab(p, wk, t);
                 if (kind != GRAB_NONE || ready(arg))
                     break;
-                if (tpool__seat_wanted(p))
-                    break; /* our seat is worth more to a thread that waits */
                 tpool__cpu_relax();
-                if ((i & 63u) == 0 && tpool__now_ns() >= deadline)
+                /* Every 64 turns, not every turn: a read of the seat word
+                 * on each turn would pull its line away from the next
+                 * parallel-for caller's compare-and-swap on every call. A
+                 * thread waiting for our seat waits that much longer. */
+                if ((i & 63u) == 0 && (tpool__seat_wanted(p) || tpool__now_ns() >= deadline))
                     break;
             }
             /* The last spinner to find work wakes a replacement, so that a

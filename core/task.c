@@ -298,10 +298,11 @@ static void wait_outside(struct tpool *p, struct tpool_group *g, tpool__tls *tl,
         for (unsigned i = 1; !group_idle(g); i++) {
             if ((i & 15u) == 0 && may_take(p, f) && (t = tpool__pop(p, slot)) != NULL)
                 break;
-            if (f->seated && tpool__seat_wanted(p))
-                break; /* our seat is worth more to a thread that waits */
             tpool__cpu_relax();
-            if ((i & 63u) == 0 && tpool__now_ns() >= deadline)
+            /* As a spinning worker does (pool.c, idle_wait): our seat is
+             * worth more to a thread that waits for one. */
+            if ((i & 63u) == 0
+                && ((f->seated && tpool__seat_wanted(p)) || tpool__now_ns() >= deadline))
                 break;
         }
         if (!t && !group_idle(g)) {
