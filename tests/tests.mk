@@ -10,7 +10,17 @@ AM_TESTS_ENVIRONMENT = \
 	TPOOL_TEST_MODULES='$(abs_top_builddir)/tests/.libs'; export TPOOL_TEST_MODULES; \
 	CK_DEFAULT_TIMEOUT=120; export CK_DEFAULT_TIMEOUT; \
 	srcdir='$(abs_top_srcdir)/tests'; export srcdir; \
-	top_builddir='$(abs_top_builddir)'; export top_builddir;
+	top_builddir='$(abs_top_builddir)'; export top_builddir; \
+	TPOOL_TEST_SANITIZED='$(TESTS_SANITIZED)'; export TPOOL_TEST_SANITIZED;
+
+# Scripts that run programs built outside the tree (against Debian's
+# libraries) on the build's libraries skip that part in a sanitizer build:
+# the sanitizer's runtime cannot be loaded into an uninstrumented program.
+if SANITIZED
+TESTS_SANITIZED = yes
+else
+TESTS_SANITIZED = no
+endif
 
 include tests/core-suites.mk
 include tests/policy-suites.mk

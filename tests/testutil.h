@@ -26,6 +26,19 @@
 #define TU_UNDER_TSAN 0
 #endif
 
+/* 1 in an AddressSanitizer build. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TU_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TU_UNDER_ASAN 1
+#endif
+#endif
+#ifndef TU_UNDER_ASAN
+#define TU_UNDER_ASAN 0
+#endif
+#define TU_UNDER_SANITIZER (TU_UNDER_TSAN || TU_UNDER_ASAN)
+
 /* Creates a pool of `threads` running `policy` with `params` (a JSON object
  * text, or NULL); fails the test with the library's message otherwise. */
 static inline tpool *tu_pool(const char *policy, unsigned threads, const char *params)
