@@ -356,6 +356,67 @@ int tpool__params_resolve(const tpool_config *cfg, const tpool_policy *pol,
     return tpool__params_check(&src, pol->params, pol->nparams, out, err);
 }
 
+/* ---- the table as JSON ---------------------------------------------------------- */
+
+/* json_real refuses infinities and NaN (JSON has none); an unbounded range
+ * is written as null. */
+static json_t *real_or_null(double d)
+{
+    return isfinite(d) ? json_real(d) : json_null();
+}
+
+/* The parameter table as a JSON array; NULL when out of memory. */
+json_t *tpool__params_table_json(const tpool_param_desc *params, unsigned n)
+{
+    json_t *arr = json_array();
+    if (!arr)
+        return NULL;
+    for (unsigned i = 0; i < n; i++) {
+        const tpool_param_desc *p = &params[i];
+        json_t *o = json_object();
+        if (!o || json_array_append_new(arr, o) != 0)
+            goto fail;
+        int bad = json_object_set_new(o, "name", json_string(p->name));
+        bad |= json_object_set_new(o, "description",
+                                   p->description ? json_string(p->description)
+                                                  : json_null());
+        switch (p->type) {
+        case TPOOL_PARAM_INT:
+            bad |= json_object_set_new(o, "type", json_string("int"));
+            bad |= json_object_set_new(o, "default", json_integer(p->idefault));
+            bad |= json_object_set_new(o, "min", json_integer(p->imin));
+            bad |= json_object_set_new(o, "max", json_integer(p->imax));
+            break;
+        case TPOOL_PARAM_BOOL:
+            bad |= json_object_set_new(o, "type", json_string("bool"));
+            bad |= json_object_set_new(o, "default", json_boolean(p->idefault));
+            break;
+        case TPOOL_PARAM_DOUBLE:
+            bad |= json_object_set_new(o, "type", json_string("double"));
+            bad |= json_object_set_new(o, "default", real_or_null(p->ddefault));
+            bad |= json_object_set_new(o, "min", real_or_null(p->dmin));
+            bad |= json_object_set_new(o, "max", real_or_null(p->dmax));
+            break;
+        case TPOOL_PARAM_ENUM: {
+            bad |= json_object_set_new(o, "type", json_string("enum"));
+            bad |= json_object_set_new(o, "default",
+                                       json_string(p->choices[p->edefault]));
+            json_t *ch = json_array();
+            for (int k = 0; ch && p->choices[k]; k++)
+                bad |= json_array_append_new(ch, json_string(p->choices[k]));
+            bad |= json_object_set_new(o, "choices", ch);
+            break;
+        }
+        }
+        if (bad)
+            goto fail;
+    }
+    return arr;
+fail:
+    json_decref(arr);
+    return NULL;
+}
+
 /* ---- the table itself -------------------------------------------------------- */
 
 static const char *type_name(enum tpool_param_type t)

@@ -48,4 +48,8 @@ int tpool__params_check_table(const char *owner, const char *file,
                               const tpool_param_desc *params, unsigned n, unsigned max,
                               const char *max_name, const void *anchor, tpool_error *err);
 
+/* The table as a JSON array of {name, description, type, default, min,
+ * max, choices} (tpool-info --policies' form); NULL when out of memory. */
+json_t *tpool__params_table_json(const tpool_param_desc *params, unsigned n);
+
 #endif

@@ -183,10 +183,13 @@ static void baselines_legend(FILE *f, const bench_report *r)
 /* 1 when the workload repeats parallel-for calls (a "calls" parameter). */
 static int repeats_calls(const bench_wl_inst *w)
 {
-    for (unsigned k = 0; k < w->wl->nparams; k++)
-        if (strcmp(w->wl->params[k].name, "calls") == 0)
-            return 1;
-    return 0;
+    return bench_workload_param(w->wl, "calls") >= 0;
+}
+
+/* 1 for a workload of tasks: figures per task. */
+static int of_tasks(const bench_wl_inst *w)
+{
+    return (w->wl->uses & TPOOL_BENCH_USES_TASKS) != 0;
 }
 
 /* The block's heading: the workload, its parameters and what one run is. */
@@ -194,9 +197,14 @@ static void block_head(FILE *f, const bench_report *r, size_t wi)
 {
     const bench_wl_inst *w = &r->exp->workloads[wi];
     fprintf(f, "\n== %s (%s", w->label, w->wl->name);
-    for (unsigned p = 0; p < w->wl->nparams; p++)
-        fprintf(f, "%s%s=%.10g", p ? ", " : ": ", w->wl->params[p].name, w->p[p]);
+    for (unsigned p = 0; p < w->wl->nparams; p++) {
+        char v[160];
+        bench_wl_param_text(w, p, v, sizeof v);
+        fprintf(f, "%s%s", p ? ", " : ": ", v);
+    }
     fprintf(f, ") ==\n");
+    if (w->mod)
+        fprintf(f, "from %s\n", w->mod->path);
     /* items per run may depend on T (empty with range 0) */
     uint64_t lo = UINT64_MAX, hi = 0;
     for (size_t i = 0; i < r->ncells; i++)
@@ -213,11 +221,11 @@ static void block_head(FILE *f, const bench_report *r, size_t wi)
         snprintf(items, sizeof items, "%" PRIu64 " to %" PRIu64, lo, hi);
     if (repeats_calls(w))
         fprintf(f, "one run = %.0f calls, %s %s; times per run, and per call in "
-                   "median/call\n", bench_wl_calls(w), items, w->wl->unit);
+                   "median/call\n", bench_wl_calls(w), items, bench_workload_unit(w->wl));
     else
         fprintf(f, "one run = %s %s; times per run, and per %s in median/%s\n", items,
-                w->wl->unit, w->wl->is_tasks ? "task" : "item",
-                w->wl->is_tasks ? "task" : "item");
+                bench_workload_unit(w->wl), of_tasks(w) ? "task" : "item",
+                of_tasks(w) ? "task" : "item");
 }
 
 void bench_write_table(FILE *f, const bench_report *r)
@@ -242,7 +250,7 @@ void bench_write_table(FILE *f, const bench_report *r)
         if (runs)
             fprintf(f, "%7s %7s ", "within", "between");
         fprintf(f, "%10s %11s %8s %7s %6s %6s  %s\n", "min/run",
-                per_call ? "median/call" : w->wl->is_tasks ? "median/task" : "median/item",
+                per_call ? "median/call" : of_tasks(w) ? "median/task" : "median/item",
                 "speedup", "vs 1T", "eff", "imbal", "notes");
         for (size_t i = 0; i < r->ncells; i++) {
             const bench_cell *c = &r->cells[i];

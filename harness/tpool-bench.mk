@@ -5,12 +5,38 @@
 # $(OPENMP_CFLAGS). Policies are discovered at run time (tpool_policy_list),
 # so the harness builds whichever of them exist.
 BENCH_CPPFLAGS = $(PUBLIC_CPPFLAGS) -I$(top_srcdir)/core \
-	-I$(top_srcdir)/harness -I$(top_srcdir)/harness/workloads \
+	-I$(top_srcdir)/harness -I$(top_builddir)/harness -I$(top_srcdir)/harness/workloads \
 	-DTOP_SRCDIR='"$(abs_top_srcdir)"' \
 	-DBENCH_BUILDDIR='"$(abs_top_builddir)"' \
 	-DBENCH_POLICIES='"$(TPOOL_POLICIES)"' \
 	-DBENCH_CFLAGS='"$(CFLAGS)"'
 BENCH_CFLAGS = $(AM_CFLAGS)
+
+# The built-in workloads, in listing order: a workload is one file
+# harness/workloads/NAME.c defining `const tpool_bench_workload
+# bench_wl_NAME` (tpool-bench.h) and one line here. The registry
+# (workload.c's bench_workloads[]) is generated from this list, and
+# check_bench_registry checks that the schema, the default and smoke
+# experiments and the smoke test cover every workload in it.
+BENCH_WORKLOADS = \
+	harness/workloads/empty.c \
+	harness/workloads/uniform.c \
+	harness/workloads/triangular.c \
+	harness/workloads/heavytail.c \
+	harness/workloads/tinytasks.c \
+	harness/workloads/prioritymix.c \
+	harness/workloads/gemm.c \
+	harness/workloads/nested.c \
+	harness/workloads/iobound.c \
+	harness/workloads/bulk.c
+
+harness/workload-list.h: Makefile
+	$(AM_V_GEN)$(MKDIR_P) harness && \
+	for f in $(BENCH_WORKLOADS); do \
+	    echo "BENCH_WORKLOAD(bench_wl_`basename $$f .c`)"; \
+	done >$@-t && mv $@-t $@
+BUILT_SOURCES = harness/workload-list.h
+CLEANFILES += harness/workload-list.h
 
 noinst_LTLIBRARIES += harness/libbench.la harness/libbench_omp.la
 harness_libbench_la_CPPFLAGS = $(BENCH_CPPFLAGS)
@@ -22,6 +48,9 @@ harness_libbench_la_SOURCES = \
 	harness/runner.c \
 	harness/runs.c \
 	harness/workload.c \
+	harness/exec.c \
+	harness/tasks.c \
+	harness/wlmodule.c \
 	harness/clock.c \
 	harness/stats.c \
 	harness/baselines.c \
@@ -35,16 +64,8 @@ harness_libbench_la_SOURCES = \
 	harness/advise.c \
 	harness/compare.c \
 	harness/workloads/costed.h harness/workloads/costed.c \
-	harness/workloads/empty.c \
-	harness/workloads/uniform.c \
-	harness/workloads/triangular.c \
-	harness/workloads/heavytail.c \
-	harness/workloads/tinytasks.c \
-	harness/workloads/prioritymix.c \
-	harness/workloads/gemm.c \
-	harness/workloads/nested.c \
-	harness/workloads/iobound.c \
-	harness/workloads/bulk.c
+	$(BENCH_WORKLOADS)
+nodist_harness_libbench_la_SOURCES = harness/workload-list.h
 
 harness_libbench_omp_la_CPPFLAGS = $(BENCH_CPPFLAGS)
 if HAVE_OPENMP
