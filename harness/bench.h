@@ -604,9 +604,10 @@ int bench_experiment_check_policies(const bench_experiment *e, bench_perror *err
  * process (bench_wl_module_probe) before anything runs: one that crashes,
  * hangs or fails its setup is an error at its place in the file. */
 int bench_experiment_probe_modules(const bench_experiment *e, bench_perror *err);
-/* Adds the workload .so at `path` with its default params, labelled by its
- * name (tpool-bench --workloads ./x.so). */
-int bench_experiment_add_module(bench_experiment *e, const char *path, bench_perror *err);
+/* Adds a workload with its default params, labelled by its name: a
+ * built-in one by name, or the .so at a path containing '/' (tpool-bench
+ * --workloads ./x.so). */
+int bench_experiment_add_workload(bench_experiment *e, const char *name, bench_perror *err);
 
 /* Checks a requested policy (a name, "builtin:NAME" or a path containing
  * '/') and writes its default label: the name, or for a path the file name

@@ -49,8 +49,9 @@ static void usage(FILE *f)
 "  -b, --baselines LIST    all, none or a comma list of: serial, omp-static,\n"
 "                          omp-dynamic, omp-guided, omp-task, pthreadpool\n"
 "  -t, --threads LIST      thread counts: default, or e.g. 1,2,4 or 1-8\n"
-"  -w, --workloads LIST    workload labels or names to keep, and workload .so\n"
-"                          files to add (a path: ./mywork.so), comma-separated\n"
+"  -w, --workloads LIST    workload labels or names to keep, and workloads to\n"
+"                          add: built-in ones the experiment lacks and .so\n"
+"                          files (a path: ./mywork.so), comma-separated\n"
 "  -r, --repetitions N     exactly N measured rounds per cell (no stopping rule)\n"
 "      --min-rounds N      measured rounds every cell gets (default 10)\n"
 "      --max-rounds N      measured rounds no cell exceeds (default 100)\n"
@@ -401,8 +402,9 @@ static int override_threads(bench_experiment *e, const char *list)
 }
 
 /* --workloads: the labels or names of the experiment's workloads to keep,
- * and workload .so files (a path, containing '/') to add. With only files,
- * only they run. */
+ * and built-in workloads it lacks and workload .so files (a path,
+ * containing '/') to add, with their defaults. With only those, only they
+ * run. */
 static int filter_workloads(bench_experiment *e, const char *list)
 {
     size_t keep = 0;
@@ -421,10 +423,12 @@ static int filter_workloads(bench_experiment *e, const char *list)
         for (size_t i = 0; i < e->nworkloads; i++)
             if (strcmp(e->workloads[i].label, p) == 0 || strcmp(e->workloads[i].wl->name, p) == 0)
                 want[i] = hit = 1;
+        if (!hit && bench_workload_find(p))
+            continue; /* a built-in workload the experiment lacks: added below */
         if (!hit) {
             fprintf(stderr, "tpool-bench: --workloads: '%s' is in the experiment neither as a "
-                            "label nor as a workload (a workload .so is given by a path "
-                            "containing '/'); the experiment has:", p);
+                            "label nor as a workload, and is no built-in workload (a workload "
+                            ".so is given by a path containing '/'); the experiment has:", p);
             for (size_t i = 0; i < e->nworkloads; i++)
                 fprintf(stderr, " %s", e->workloads[i].label);
             fputc('\n', stderr);
@@ -443,7 +447,11 @@ static int filter_workloads(bench_experiment *e, const char *list)
     for (char *save = NULL, *p = strtok_r(copy, ",", &save); p && !rc;
          p = strtok_r(NULL, ",", &save)) {
         bench_perror pe;
-        if (strchr(p, '/') && bench_experiment_add_module(e, p, &pe) != 0) {
+        int known = 0;
+        for (size_t i = 0; i < e->nworkloads; i++)
+            known |= strcmp(e->workloads[i].label, p) == 0 ||
+                     strcmp(e->workloads[i].wl->name, p) == 0;
+        if ((strchr(p, '/') || !known) && bench_experiment_add_workload(e, p, &pe) != 0) {
             fprintf(stderr, "tpool-bench: %s\n", pe.text);
             rc = -1;
         }

@@ -59,7 +59,10 @@ const char bench_default_experiment[] =
     "    {\"workload\": \"tiled-gemm\", \"params\": {\"m\": 256, \"n\": 256, \"k\": 256, \"tile_m\": 32, \"tile_n\": 32}},\n"
     "    {\"workload\": \"nested\", \"params\": {\"depth\": 12, \"fanout\": 2, \"leaf_ns\": 5000}},\n"
     "    {\"workload\": \"io-bound\", \"params\": {\"n\": 100, \"wait_us\": 200, \"compute_us\": 50}},\n"
-    "    {\"workload\": \"bulk\", \"params\": {\"n\": 100000, \"calls\": 10}}\n"
+    "    {\"workload\": \"bulk\", \"params\": {\"n\": 100000, \"calls\": 10}},\n"
+    "    {\"workload\": \"costed-tasks\", \"params\": {\"n\": 2000, \"hint\": \"exact\"}},\n"
+    "    {\"workload\": \"costed-tasks\", \"label\": \"costed-tasks-noisy\", \"params\": {\"n\": 2000, \"hint\": \"noisy\", \"noise\": 1}},\n"
+    "    {\"workload\": \"deadline-tasks\", \"params\": {\"n\": 2000}}\n"
     "  ]\n"
     "}\n";
 
@@ -589,20 +592,26 @@ int bench_experiment_probe_modules(const bench_experiment *e, bench_perror *err)
     return 0;
 }
 
-int bench_experiment_add_module(bench_experiment *e, const char *path, bench_perror *err)
+int bench_experiment_add_workload(bench_experiment *e, const char *name, bench_perror *err)
 {
     if (err)
         memset(err, 0, sizeof *err);
     pctx c = { NULL, "--workloads", err };
-    const bench_wl_module *m = load_module(&c, e, path, NULL);
-    if (!m)
-        return -1;
+    const bench_wl_module *m = NULL;
+    const tpool_bench_workload *wl;
+    if (strchr(name, '/')) {
+        if (!(m = load_module(&c, e, name, NULL)))
+            return -1;
+        wl = m->wl;
+    } else if (!(wl = bench_workload_find(name))) {
+        return fail(&c, NULL, 0, "unknown workload \"%s\" (see --list-workloads)", name);
+    }
     for (size_t j = 0; j < e->nworkloads; j++)
-        if (strcmp(e->workloads[j].label, m->wl->name) == 0)
+        if (strcmp(e->workloads[j].label, wl->name) == 0)
             return fail(&c, NULL, 0,
                         "workload '%s': its name \"%s\" is the label of another workload "
                         "of the experiment; give it a label of its own in an experiment file",
-                        path, m->wl->name);
+                        name, wl->name);
     bench_wl_inst *ws = realloc(e->workloads, (e->nworkloads + 1) * sizeof *ws);
     if (!ws)
         return fail(&c, NULL, 0, "out of memory");
@@ -610,7 +619,7 @@ int bench_experiment_add_module(bench_experiment *e, const char *path, bench_per
     bench_wl_inst *w = &ws[e->nworkloads++];
     memset(w, 0, sizeof *w);
     w->mod = m;
-    w->wl = m->wl;
+    w->wl = wl;
     bench_wl_defaults(w);
     snprintf(w->label, sizeof w->label, "%s", w->wl->name);
     return 0;

@@ -281,6 +281,16 @@ void bench_write_table(FILE *f, const bench_report *r)
                 fprintf(f, " task latency p50 %s p99 %s;",
                         bench_format_ns(x, sizeof x, c->lat_med.p50),
                         bench_format_ns(y, sizeof y, c->lat_med.p99));
+            if (c->lat_med.valid && (w->wl->flags & TPOOL_BENCH_WL_MICRO) == 0)
+                fprintf(f, " flow time mean %s p99 %s, slowdown mean %.3g;",
+                        bench_format_ns(x, sizeof x, c->lat_med.flow_mean),
+                        bench_format_ns(y, sizeof y, c->lat_med.flow_p99),
+                        c->lat_med.slow_mean);
+            if (c->lat_med.valid && !isnan(c->lat_med.dl_missed))
+                fprintf(f, " deadlines missed %.1f%%;", 100 * c->lat_med.dl_missed);
+            for (unsigned q = 0; q < w->wl->nmetrics && q < TPOOL_BENCH_MAX_METRICS; q++)
+                fprintf(f, " %s %.4g %s;", w->wl->metrics[q].name, c->lat_med.custom[q],
+                        w->wl->metrics[q].unit);
             bench_totals t;
             bench_cell_totals(c, &t);
             if (!isnan(t.steals))

@@ -28,7 +28,9 @@ BENCH_WORKLOADS = \
 	harness/workloads/gemm.c \
 	harness/workloads/nested.c \
 	harness/workloads/iobound.c \
-	harness/workloads/bulk.c
+	harness/workloads/bulk.c \
+	harness/workloads/costedtasks.c \
+	harness/workloads/deadlinetasks.c
 
 harness/workload-list.h: Makefile
 	$(AM_V_GEN)$(MKDIR_P) harness && \
@@ -64,6 +66,7 @@ harness_libbench_la_SOURCES = \
 	harness/advise.c \
 	harness/compare.c \
 	harness/workloads/costed.h harness/workloads/costed.c \
+	harness/workloads/taskstream.h harness/workloads/taskstream.c \
 	$(BENCH_WORKLOADS)
 nodist_harness_libbench_la_SOURCES = harness/workload-list.h
 
