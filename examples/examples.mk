@@ -15,3 +15,12 @@ templatedir = $(docdir)/examples/policy-template
 dist_template_DATA = examples/policy-template/README.md examples/policy-template/Makefile \
 	examples/policy-template/lifo.c examples/policy-template/lifo-demo.c \
 	examples/policy-template/lifo.json examples/policy-template/bench.json
+
+# The workload template (docs/harness.md, "Workloads of your own"): an
+# out-of-tree tpool-bench workload with its own Makefile, installed beside
+# the policy template; tests/template_check.sh builds it against an
+# installed tpool and runs it with the installed tpool-bench.
+wltemplatedir = $(docdir)/examples/workload-template
+dist_wltemplate_DATA = examples/workload-template/README.md \
+	examples/workload-template/Makefile examples/workload-template/jobs.c \
+	examples/workload-template/bench.json
