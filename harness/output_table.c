@@ -289,12 +289,12 @@ void bench_write_table(FILE *f, const bench_report *r)
             if (c->lat_med.valid && !isnan(c->lat_med.dl_missed))
                 fprintf(f, " deadlines missed %.1f%%;", 100 * c->lat_med.dl_missed);
             for (unsigned q = 0; q < w->wl->nmetrics && q < TPOOL_BENCH_MAX_METRICS; q++) {
-                const tpool_bench_metric *m = &w->wl->metrics[q];
-                if (strcmp(m->unit, "ns") == 0) /* a time, as the others are shown */
-                    fprintf(f, " %s %s;", m->name,
+                const tpool_bench_metric *mt = &w->wl->metrics[q];
+                if (strcmp(mt->unit, "ns") == 0) /* a time, as the others are shown */
+                    fprintf(f, " %s %s;", mt->name,
                             bench_format_ns(x, sizeof x, c->lat_med.custom[q]));
                 else
-                    fprintf(f, " %s %.4g %s;", m->name, c->lat_med.custom[q], m->unit);
+                    fprintf(f, " %s %.4g %s;", mt->name, c->lat_med.custom[q], mt->unit);
             }
             bench_totals t;
             bench_cell_totals(c, &t);
