@@ -135,7 +135,7 @@ if (cd "$wtpl" && "$prefix/bin/tpool-bench" bad.json --no-files -q 2>"$tmp/badwl
     fail "long_share 2 accepted"
 fi
 cat "$tmp/badwl.txt"
-grep -q 'bad.json:12:.*workloads\[0\].params.long_share: expected a number in \[0, 1\], got 2' \
+grep -q 'bad.json:11:.*workloads\[0\].params.long_share: expected a number in \[0, 1\], got 2' \
     "$tmp/badwl.txt" || fail "the error does not name workloads[0].params.long_share and its line"
 
 step "make check of the workload template"
