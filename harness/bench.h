@@ -506,6 +506,9 @@ int bench_wl_module_load(const char *path, bench_wl_module **out, tpool_error *e
 int bench_wl_module_probe(const char *path, const tpool_param_value *params, uint64_t seed,
                           tpool_error *err);
 void bench_wl_module_unload(bench_wl_module *m);
+/* From now on bench_wl_module_load refuses every file, saying `why` (a
+ * fuzzer of the experiment parser must not dlopen the paths it makes up). */
+void bench_wl_module_disable(const char *why);
 /* Checks a descriptor as the loader does (bench_wl_module_load's list);
  * `anchor` is an address in its .so, or NULL for a built-in workload. */
 int bench_wl_check_desc(const char *file, const tpool_bench_workload *d, const void *anchor,

@@ -236,9 +236,20 @@ static int open_checked(const char *file, bench_wl_module *m, tpool_error *err)
     return 0;
 }
 
+/* Why workload files are not loaded in this process, or NULL. */
+static const char *disabled;
+
+void bench_wl_module_disable(const char *why)
+{
+    disabled = why;
+}
+
 int bench_wl_module_load(const char *path, bench_wl_module **out, tpool_error *err)
 {
     *out = NULL;
+    if (disabled)
+        return fail(err, TPOOL_ELOAD, path ? path : "", "workload '%s': not loaded: %s",
+                    path ? path : "", disabled);
     if (!path || !path[0])
         return fail(err, TPOOL_EINVAL, "", "workload '': empty path; name a .so file");
     char file[PATH_MAX];
