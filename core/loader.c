@@ -150,7 +150,7 @@ static int check_descriptor(const char *path, const tpool_policy *d, const void 
 
     int rc = tpool__params_check_table("policy", path, d->params, d->nparams,
                                        TPOOL_POLICY_MAX_PARAMS, "TPOOL_POLICY_MAX_PARAMS",
-                                       anchor, err);
+                                       0, anchor, err);
     if (rc)
         return rc;
 

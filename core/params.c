@@ -252,17 +252,42 @@ static int check_enum(const struct ctx *c, const tpool_param_desc *d,
     return bad_value(c, d->name, v, "one of %s", list);
 }
 
+static int check_string(const struct ctx *c, const tpool_param_desc *d, const json_t *v,
+                        tpool_param_value *out)
+{
+    if (json_is_string(v)) {
+        size_t n = json_string_length(v);
+        if ((int64_t)n >= d->imin && (d->imax == 0 || (int64_t)n <= d->imax) &&
+            strlen(json_string_value(v)) == n) {
+            out->s = json_string_value(v);
+            return 0;
+        }
+    }
+    if (json_is_string(v) && strlen(json_string_value(v)) != json_string_length(v))
+        return bad_value(c, d->name, v, "a string without NUL characters");
+    if (d->imax > 0)
+        return bad_value(c, d->name, v, "a string of %" PRId64 " to %" PRId64 " bytes",
+                         d->imin, d->imax);
+    if (d->imin > 0)
+        return bad_value(c, d->name, v, "a string of at least %" PRId64 " bytes", d->imin);
+    return bad_value(c, d->name, v, "a string");
+}
+
+/* The default of d. */
+void tpool__param_default(const tpool_param_desc *d, tpool_param_value *out)
+{
+    switch (d->type) {
+    case TPOOL_PARAM_DOUBLE: out->d = d->ddefault; break;
+    case TPOOL_PARAM_ENUM: out->i = d->edefault; break;
+    case TPOOL_PARAM_STRING: out->s = d->choices ? d->choices[d->edefault] : ""; break;
+    default: out->i = d->idefault; break;
+    }
+}
+
 static void fill_defaults(const tpool_param_desc *params, unsigned n, tpool_param_value *out)
 {
-    for (unsigned i = 0; i < n; i++) {
-        const tpool_param_desc *d = &params[i];
-        if (d->type == TPOOL_PARAM_DOUBLE)
-            out[i].d = d->ddefault;
-        else if (d->type == TPOOL_PARAM_ENUM)
-            out[i].i = d->edefault;
-        else
-            out[i].i = d->idefault;
-    }
+    for (unsigned i = 0; i < n; i++)
+        tpool__param_default(&params[i], &out[i]);
 }
 
 int tpool__params_check(const tpool__params_src *src, const tpool_param_desc *params,
@@ -318,6 +343,9 @@ int tpool__params_check(const tpool__params_src *src, const tpool_param_desc *pa
             break;
         case TPOOL_PARAM_ENUM:
             rc = check_enum(&c, d, v, &out[i]);
+            break;
+        case TPOOL_PARAM_STRING:
+            rc = check_string(&c, d, v, &out[i]);
             break;
         default: {
             /* The owner's table is broken, not the configuration. */
@@ -407,6 +435,14 @@ json_t *tpool__params_table_json(const tpool_param_desc *params, unsigned n)
             bad |= json_object_set_new(o, "choices", ch);
             break;
         }
+        case TPOOL_PARAM_STRING:
+            bad |= json_object_set_new(o, "type", json_string("string"));
+            bad |= json_object_set_new(o, "default",
+                                       json_string(p->choices ? p->choices[p->edefault] : ""));
+            bad |= json_object_set_new(o, "min_length", json_integer(p->imin));
+            bad |= json_object_set_new(o, "max_length",
+                                       p->imax ? json_integer(p->imax) : json_null());
+            break;
         }
         if (bad)
             goto fail;
@@ -426,6 +462,7 @@ static const char *type_name(enum tpool_param_type t)
     case TPOOL_PARAM_BOOL: return "bool";
     case TPOOL_PARAM_DOUBLE: return "double";
     case TPOOL_PARAM_ENUM: return "enum";
+    case TPOOL_PARAM_STRING: return "string";
     }
     return NULL;
 }
@@ -435,7 +472,8 @@ static const char *type_name(enum tpool_param_type t)
 
 int tpool__params_check_table(const char *owner, const char *file,
                               const tpool_param_desc *params, unsigned n, unsigned max,
-                              const char *max_name, const void *anchor, tpool_error *err)
+                              const char *max_name, int strings, const void *anchor,
+                              tpool_error *err)
 {
     if (n == 0)
         return 0;
@@ -463,9 +501,12 @@ int tpool__params_check_table(const char *owner, const char *file,
                 return table_fail("%s '%s': parameter '%s' is declared twice "
                                   "(entries %u and %u); fix the %s's parameter "
                                   "table", owner, file, p->name, j, i, owner);
-        if (!type_name(p->type))
+        if (!type_name(p->type) || (p->type == TPOOL_PARAM_STRING && !strings))
             return table_fail("%s '%s': parameter '%s' has unknown type %d; use "
-                              "a TPOOL_PARAM_* type", owner, file, p->name, (int)p->type);
+                              "a TPOOL_PARAM_* type%s", owner, file, p->name, (int)p->type,
+                              p->type == TPOOL_PARAM_STRING
+                                  ? " (TPOOL_PARAM_STRING is for tpool-bench's workloads)"
+                                  : "");
         switch (p->type) {
         case TPOOL_PARAM_INT:
             if (p->imin > p->imax)
@@ -510,6 +551,22 @@ int tpool__params_check_table(const char *owner, const char *file,
                                   "%d is not within its %d choices; fix the "
                                   "%s's parameter table", owner, file, p->name,
                                   p->edefault, k, owner);
+            break;
+        }
+        case TPOOL_PARAM_STRING: {
+            int k = 0;
+            while (p->choices && p->choices[k])
+                k++;
+            size_t len = p->choices && p->edefault >= 0 && p->edefault < k
+                             ? strlen(p->choices[p->edefault])
+                             : 0;
+            if (p->imin < 0 || p->imax < 0 || (p->imax && p->imin > p->imax) ||
+                (p->choices && (p->edefault < 0 || p->edefault >= k)) ||
+                (int64_t)len < p->imin || (p->imax && (int64_t)len > p->imax))
+                return table_fail("%s '%s': string parameter '%s': lengths [%lld, %lld] "
+                                  "or its default (choices[edefault], \"\" without choices) "
+                                  "do not fit; fix the %s's parameter table", owner, file,
+                                  p->name, (long long)p->imin, (long long)p->imax, owner);
             break;
         }
         }

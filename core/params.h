@@ -39,14 +39,18 @@ int tpool__params_check(const tpool__params_src *src, const tpool_param_desc *pa
  * Checks a module's parameter table before anything reads it by the count:
  * at most `max` entries (`max_name` names the limit in the message), each
  * named and named once, of a known type, with a default within its range
- * and an enum with choices. `anchor` is an address in the module's .so, or
- * NULL for a module linked into the program: a .so's table must lie in the
- * .so. Errors are TPOOL_EPOLICY with key `owner` and source `file`, worded
- * "OWNER 'FILE': ...".
+ * and an enum with choices; a string parameter only with `strings` set
+ * (tpool-bench's workloads; policies take none). `anchor` is an address in
+ * the module's .so, or NULL for a module linked into the program: a .so's
+ * table must lie in the .so. Errors are TPOOL_EPOLICY with key `owner` and
+ * source `file`, worded "OWNER 'FILE': ...".
  */
 int tpool__params_check_table(const char *owner, const char *file,
                               const tpool_param_desc *params, unsigned n, unsigned max,
-                              const char *max_name, const void *anchor, tpool_error *err);
+                              const char *max_name, int strings, const void *anchor,
+                              tpool_error *err);
+/* The default value of parameter d (a string points into d's table). */
+void tpool__param_default(const tpool_param_desc *d, tpool_param_value *out);
 
 /* The table as a JSON array of {name, description, type, default, min,
  * max, choices} (tpool-info --policies' form); NULL when out of memory. */

@@ -533,8 +533,9 @@ typedef struct bench_wl_inst {
     const bench_wl_module *mod;
 } bench_wl_inst;
 
-/* Parameter k of w as JSON (an integer, a number, a boolean or a choice),
- * and as a number (an enum: its index); `buf` gets "NAME=VALUE". */
+/* Parameter k of w as JSON (an integer, a number, a boolean, a choice or a
+ * string), and as a number (an enum: its index; a string: NaN); `buf` gets
+ * "NAME=VALUE". */
 struct json_t;
 struct json_t *bench_wl_param_json(const bench_wl_inst *w, unsigned k);
 double bench_wl_param_num(const bench_wl_inst *w, unsigned k);
@@ -584,6 +585,8 @@ typedef struct bench_experiment {
     size_t nworkloads;
     bench_wl_module **modules; /* the workload modules loaded, one per file */
     size_t nmodules;
+    char **strings;            /* the values of string parameters (p[k].s), owned */
+    size_t nstrings;
 } bench_experiment;
 
 typedef struct bench_perror {

@@ -236,6 +236,10 @@ static void list_one(const tpool_bench_workload *w, const char *file)
                          d->choices[d->edefault]);
             break;
         }
+        case TPOOL_PARAM_STRING:
+            snprintf(what, sizeof what, "a string, default \"%s\"",
+                     d->choices ? d->choices[d->edefault] : "");
+            break;
         default:
             snprintf(what, sizeof what, "?");
         }

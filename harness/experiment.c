@@ -461,7 +461,8 @@ static const char *error_body(const tpool_error *te);
 /* Checks the "params" object pa (at `path`, may be NULL) against the
  * workload's table, as a pool checks a policy's params: the same types,
  * ranges and messages. */
-static int parse_params(pctx *c, const json_t *pa, const char *path, bench_wl_inst *w)
+static int parse_params(pctx *c, bench_experiment *e, const json_t *pa, const char *path,
+                        bench_wl_inst *w)
 {
     tpool__params_src src = {
         .params = pa, .text = c->text, .source = c->source, .path = path, .key = path,
@@ -471,6 +472,24 @@ static int parse_params(pctx *c, const json_t *pa, const char *path, bench_wl_in
     tpool_error_clear(&te);
     if (tpool__params_check(&src, w->wl->params, w->wl->nparams, w->p, &te) != 0)
         return fail_te(c, &te);
+    /* A string given points into the JSON, which is freed after the parse:
+     * the experiment keeps a copy. */
+    for (unsigned k = 0; pa && k < w->wl->nparams; k++) {
+        if (w->wl->params[k].type != TPOOL_PARAM_STRING ||
+            !json_object_get(pa, w->wl->params[k].name))
+            continue;
+        char **ss = realloc(e->strings, (e->nstrings + 1) * sizeof *ss);
+        char *copy = strdup(w->p[k].s);
+        if (!ss || !copy) {
+            free(copy);
+            if (ss)
+                e->strings = ss;
+            return fail(c, NULL, 0, "out of memory");
+        }
+        e->strings = ss;
+        e->strings[e->nstrings++] = copy;
+        w->p[k].s = copy;
+    }
     return 0;
 }
 
@@ -554,7 +573,7 @@ static int parse_workloads(pctx *c, const json_t *v, bench_experiment *e)
                 return -1;
             char pp[256];
             key_path(pp, sizeof pp, p, "params");
-            if (parse_params(c, json_object_get(it, "params"), pp, w))
+            if (parse_params(c, e, json_object_get(it, "params"), pp, w))
                 return -1;
         }
         for (size_t j = 0; j < i; j++)
@@ -922,6 +941,11 @@ void bench_experiment_free(bench_experiment *e)
     free(e->policies);
     free(e->threads);
     free(e->workloads);
+    for (size_t i = 0; i < e->nstrings; i++)
+        free(e->strings[i]);
+    free(e->strings);
+    e->strings = NULL;
+    e->nstrings = 0;
     for (size_t i = 0; i < e->nmodules; i++)
         bench_wl_module_unload(e->modules[i]);
     free(e->modules);

@@ -167,8 +167,8 @@ int bench_wl_check_desc(const char *file, const tpool_bench_workload *d, const v
                     "TPOOL_BENCH_USES_RANGE, _TASKS and/or _POOL (nothing else)", file,
                     d->name, d->uses);
     int rc = tpool__params_check_table("workload", file, d->params, d->nparams,
-                                       TPOOL_BENCH_MAX_PARAMS, "TPOOL_BENCH_MAX_PARAMS", anchor,
-                                       err);
+                                       TPOOL_BENCH_MAX_PARAMS, "TPOOL_BENCH_MAX_PARAMS", 1,
+                                       anchor, err);
     if (rc)
         return rc;
     tpool_bench_workload c;

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "bench.h"
+#include "params.h"
 
 /* ---- spin loop ---------------------------------------------------------------- */
 
@@ -357,16 +358,8 @@ void bench_env_init(tpool_bench_env *env)
 void bench_wl_defaults(bench_wl_inst *w)
 {
     memset(w->p, 0, sizeof w->p);
-    for (unsigned i = 0; w->wl->params && i < w->wl->nparams && i < TPOOL_BENCH_MAX_PARAMS;
-         i++) {
-        const tpool_param_desc *d = &w->wl->params[i];
-        if (d->type == TPOOL_PARAM_DOUBLE)
-            w->p[i].d = d->ddefault;
-        else if (d->type == TPOOL_PARAM_ENUM)
-            w->p[i].i = d->edefault;
-        else
-            w->p[i].i = d->idefault;
-    }
+    for (unsigned i = 0; w->wl->params && i < w->wl->nparams && i < TPOOL_BENCH_MAX_PARAMS; i++)
+        tpool__param_default(&w->wl->params[i], &w->p[i]);
 }
 
 json_t *bench_wl_param_json(const bench_wl_inst *w, unsigned k)
@@ -377,13 +370,18 @@ json_t *bench_wl_param_json(const bench_wl_inst *w, unsigned k)
     case TPOOL_PARAM_BOOL: return json_boolean(w->p[k].i);
     case TPOOL_PARAM_DOUBLE: return json_real(w->p[k].d);
     case TPOOL_PARAM_ENUM: return json_string(d->choices[w->p[k].i]);
+    case TPOOL_PARAM_STRING: return json_string(w->p[k].s ? w->p[k].s : "");
     }
     return json_null();
 }
 
 double bench_wl_param_num(const bench_wl_inst *w, unsigned k)
 {
-    return w->wl->params[k].type == TPOOL_PARAM_DOUBLE ? w->p[k].d : (double)w->p[k].i;
+    switch (w->wl->params[k].type) {
+    case TPOOL_PARAM_DOUBLE: return w->p[k].d;
+    case TPOOL_PARAM_STRING: return NAN;
+    default: return (double)w->p[k].i;
+    }
 }
 
 void bench_wl_param_text(const bench_wl_inst *w, unsigned k, char *buf, size_t size)
@@ -396,6 +394,7 @@ void bench_wl_param_text(const bench_wl_inst *w, unsigned k, char *buf, size_t s
         return;
     case TPOOL_PARAM_DOUBLE: snprintf(buf, size, "%s=%.10g", d->name, w->p[k].d); return;
     case TPOOL_PARAM_ENUM: snprintf(buf, size, "%s=%s", d->name, d->choices[w->p[k].i]); return;
+    case TPOOL_PARAM_STRING: snprintf(buf, size, "%s=\"%s\"", d->name, w->p[k].s); return;
     }
     snprintf(buf, size, "%s=?", d->name);
 }

@@ -189,6 +189,13 @@ struct tpool_bench_exec {
 #define TPOOL_BENCH_PARAM_ENUM(nm, desc, ch, def)                                        \
     { .name = (nm), .type = TPOOL_PARAM_ENUM, .description = (desc), .choices = (ch),    \
       .edefault = (def) }
+/* A string of lo..hi bytes (hi 0: no limit), such as the path of a file
+ * setup reads (a trace to replay, a matrix); def: the default. The value
+ * (env->params[k].s) is valid during setup only: copy what run needs. (The
+ * default is a compound literal: use it in a table at file scope.) */
+#define TPOOL_BENCH_PARAM_STRING(nm, desc, lo, hi, def)                                  \
+    { .name = (nm), .type = TPOOL_PARAM_STRING, .description = (desc), .imin = (lo),     \
+      .imax = (hi), .choices = (const char *const[]){ (def), NULL } }
 
 /* ---- what a workload gets at setup ------------------------------------------- */
 

@@ -16,6 +16,7 @@
 
 #include "bench.h"
 #include "output.h"
+#include "params.h"
 #include "testutil.h"
 
 static const char *module(const char *name)
@@ -69,7 +70,7 @@ START_TEST(good)
     ck_assert_msg(bench_wl_module_load(module("wl_ok"), &m, &te) == 0, "%s", te.text);
     ck_assert_str_eq(m->wl->name, "wl-ok");
     ck_assert(m->path[0] == '/');
-    ck_assert_uint_eq(m->wl->nparams, 5);
+    ck_assert_uint_eq(m->wl->nparams, 6);
     ck_assert_uint_eq(m->wl->nmetrics, 1);
     ck_assert_str_eq(m->wl->size_param, "n");
     /* twice at once: each load is its own */
@@ -160,11 +161,16 @@ START_TEST(crash_in_setup)
 }
 END_TEST
 
+/* A table with a string parameter (static data, as a module's is). */
+static const tpool_param_desc strtab[] = {
+    TPOOL_BENCH_PARAM_STRING("path", "a file", 0, 0, ""),
+};
+
 /* In an experiment: params checked with their positions, as a policy's
  * are; a setup that fails or crashes, at the workload's place. */
 START_TEST(in_experiment)
 {
-    char text[4096];
+    char text[4096], *js;
     bench_experiment e;
     bench_perror pe;
     snprintf(text, sizeof text,
@@ -188,6 +194,51 @@ START_TEST(in_experiment)
     ck_assert_msg(strstr(pe.text, "x.json:2:") && strstr(pe.text, "workloads[1].workload") &&
                       strstr(pe.text, "built for workload ABI 2.0"),
                   "%s", pe.text);
+    /* a string parameter: its type and length checked, its value kept
+     * after the parse, and given to setup */
+    snprintf(text, sizeof text,
+             "{\"workloads\": [{\"workload\": \"%s\", \"params\": {\"tag\": 5}}]}",
+             module("wl_ok"));
+    ck_assert_int_ne(bench_experiment_parse(text, "x.json", &e, &pe), 0);
+    ck_assert_msg(strstr(pe.text, "workloads[0].params.tag: expected a string of 1 to 16 "
+                                  "bytes, got 5"),
+                  "%s", pe.text);
+    snprintf(text, sizeof text,
+             "{\"workloads\": [{\"workload\": \"%s\", \"params\": {\"tag\": \"\"}}]}",
+             module("wl_ok"));
+    ck_assert_int_ne(bench_experiment_parse(text, "x.json", &e, &pe), 0);
+    ck_assert_msg(strstr(pe.text, "expected a string of 1 to 16 bytes, got \"\""), "%s",
+                  pe.text);
+    snprintf(text, sizeof text,
+             "{\"workloads\": [{\"workload\": \"%s\", \"params\": {\"tag\": \"hello\"}},\n"
+             "  {\"workload\": \"%s\", \"label\": \"b\", \"params\": {\"tag\": \"bad\"}}]}",
+             module("wl_ok"), module("wl_ok"));
+    ck_assert_msg(bench_experiment_parse(text, "x.json", &e, &pe) == 0, "%s", pe.text);
+    ck_assert_str_eq(e.workloads[0].p[5].s, "hello");
+    js = bench_experiment_to_json(&e);
+    ck_assert_ptr_nonnull(strstr(js, "\"tag\": \"hello\""));
+    free(js);
+    ck_assert_int_ne(bench_experiment_probe_modules(&e, &pe), 0);
+    ck_assert_msg(strstr(pe.text, "x.json:2:") && strstr(pe.text, "refused as asked (tag: "
+                                                                  "\"bad\")"),
+                  "%s", pe.text);
+    bench_experiment_free(&e);
+    /* the defaults, a string's included */
+    bench_wl_inst dw = { .wl = bench_workload_find("uniform") };
+    bench_wl_defaults(&dw);
+    ck_assert_int_eq(dw.p[0].i, 10000);
+    /* policies take no string parameter: their loader's check refuses one */
+    tpool_error te;
+    tpool_error_clear(&te);
+    ck_assert_int_ne(tpool__params_check_table("policy", "p.so", strtab, 1, 256, "MAX", 0, NULL,
+                                               &te),
+                     0);
+    ck_assert_msg(strstr(te.text, "TPOOL_PARAM_STRING is for tpool-bench's workloads"), "%s",
+                  te.text);
+    tpool_error_clear(&te);
+    ck_assert_int_eq(tpool__params_check_table("workload", "w.so", strtab, 1, 32, "MAX", 1,
+                                               NULL, &te),
+                     0);
     /* loads; its setup refuses when tried */
     snprintf(text, sizeof text,
              "{\"workloads\": [\"uniform\",\n {\"workload\": \"%s\", \"label\": \"mine\",\n"
@@ -222,7 +273,7 @@ START_TEST(in_experiment)
     ck_assert_ptr_nonnull(e.workloads[1].mod);
     ck_assert_int_eq(bench_experiment_probe_modules(&e, &pe), 0);
     /* the resolved form names the module by its absolute path and reads back */
-    char *js = bench_experiment_to_json(&e);
+    js = bench_experiment_to_json(&e);
     ck_assert_ptr_nonnull(strstr(js, e.workloads[1].mod->path));
     bench_experiment f;
     ck_assert_msg(bench_experiment_parse(js, "<resolved>", &f, &pe) == 0, "%s", pe.text);

@@ -3,12 +3,13 @@
  * loader's and the runner's tests: `n` tasks, each running a parallel-for
  * of `items` items from inside the task when `nested` is set, and one more
  * parallel-for from run; parameters of every type; one custom metric (the
- * items the tasks counted); and, with refuse, a setup that fails with a
- * message.
+ * items the tasks counted); and, with refuse or the tag "bad", a setup
+ * that fails with a message.
  */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tpool-bench.h"
 
@@ -21,6 +22,8 @@ static const tpool_param_desc params[] = {
     TPOOL_BENCH_PARAM_ENUM("shape", "flat: parallel-fors from run only; nested: from the "
                                     "tasks too", shapes, 1),
     TPOOL_BENCH_PARAM_BOOL("refuse", "setup fails", 0),
+    TPOOL_BENCH_PARAM_STRING("tag", "setup fails unless it is 1 to 16 bytes, not \"bad\"", 1,
+                             16, "none"),
 };
 
 static const tpool_bench_metric metrics[] = {
@@ -41,6 +44,10 @@ static int setup(const tpool_bench_env *env, void **state)
 {
     if (env->params[4].i) {
         snprintf(env->errbuf, env->errbuf_size, "refused as asked (refuse: true)");
+        return -1;
+    }
+    if (strcmp(env->params[5].s, "bad") == 0) {
+        snprintf(env->errbuf, env->errbuf_size, "refused as asked (tag: \"bad\")");
         return -1;
     }
     wl *w = calloc(1, sizeof *w);
