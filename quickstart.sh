@@ -18,9 +18,10 @@ run | test) ;;
 esac
 
 # What the build and the tests need (libpthreadpool-dev: the compatibility
-# tests and the harness's baseline; gnuplot-nox: the harness's plots;
-# groff-base: the test that renders the man pages).
-PACKAGES="gcc make autoconf automake libtool pkg-config libjansson-dev check libsubunit-dev libpthreadpool-dev gnuplot-nox groff-base"
+# tests and the harness's baseline; g++ and libtbb-dev: the harness's
+# oneTBB baselines; gnuplot-nox: the harness's plots; groff-base: the test
+# that renders the man pages).
+PACKAGES="gcc g++ make autoconf automake libtool pkg-config libjansson-dev check libsubunit-dev libpthreadpool-dev libtbb-dev gnuplot-nox groff-base"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

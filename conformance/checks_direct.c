@@ -30,7 +30,7 @@ static int dcreate(tpc_ctx *ctx, unsigned threads, dstate *d)
     char errbuf[512] = "";
     tpool_policy_env env = { tpc_workers(threads), threads, ctx->s->params, errbuf,
                              sizeof errbuf };
-    d->ops = &ctx->s->h.ops;
+    d->ops = ctx->s->ops;
     d->threads = threads;
     d->workers = env.workers;
     d->state = NULL;
@@ -298,7 +298,7 @@ enum tpc_status tpc_check_create(tpc_ctx *ctx)
                      "never came back from pop on any slot 0..%u", T, a.workers, a.workers);
 
         if (!ctx->failed && a.ops->stats_read) {
-            unsigned nstats = s->h.nstats;
+            unsigned nstats = s->nstats;
             for (unsigned slot = 0; slot <= a.workers && !ctx->failed; slot++) {
                 uint64_t out[TPOOL_STAT_POLICY_MAX + 8];
                 for (size_t i = 0; i < sizeof out / sizeof out[0]; i++)
@@ -736,7 +736,7 @@ static int range_job_run(tpc_ctx *ctx, dstate *d, size_t n, unsigned parts, int 
 enum tpc_status tpc_check_range(tpc_ctx *ctx)
 {
     const tpc_session *s = ctx->s;
-    if (!s->h.ops.range_next)
+    if (!s->ops->range_next)
         return tpc_skip(ctx, "the policy has no range_next: the core cuts each parallel-for "
                         "into tiles pushed through push/pop (push-pop and pool-range check "
                         "that path)");
@@ -773,7 +773,7 @@ enum tpc_status tpc_check_range(tpc_ctx *ctx)
 enum tpc_status tpc_check_resize(tpc_ctx *ctx)
 {
     const tpc_session *s = ctx->s;
-    if (!s->h.ops.resize)
+    if (!s->ops->resize)
         return tpc_skip(ctx, "the policy has no resize op: the core makes a new state when the "
                         "thread count changes (pool-resize checks that path)");
     /* Up through the list, then straight back to the first count. */

@@ -14,8 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "loader.h"
+#include "tpool-module.h"
 #include "tpool.h"
 
 #define TPC_MAX_THREADS 16 /* entries in a thread-count list */
@@ -39,9 +38,12 @@ typedef struct tpc_options {
 /* A loaded policy plus its resolved parameters. */
 typedef struct tpc_session {
     const tpc_options *opt;
-    tpool__policy_handle h;
+    tpool_policy_module *module;
+    const tpool_policy *ops;   /* the module's descriptor (tpool_policy_module_ops) */
+    const char *file;          /* the file loaded, or "builtin:NAME" */
+    unsigned nstats;           /* entries of ops->stat_names */
     tpool_config *cfg;         /* policy = the loaded file, params = opt->params_json */
-    tpool_param_value *params; /* one per entry of h.ops.params */
+    tpool_param_value *params; /* one per entry of ops->params */
 } tpc_session;
 
 /* The state of one check while it runs. */

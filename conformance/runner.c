@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "conformance.h"
-#include "error.h"
 
 const tpc_check tpc_checks[] = {
     { "create", TPC_DIRECT, "create and destroy a state for every thread count; "
@@ -73,6 +72,16 @@ int tpc_find(const char *name)
     return -1;
 }
 
+/* Records "out of memory" in err, first error winning as in the library. */
+static int no_memory(tpool_error *err, int code)
+{
+    if (err && err->code == 0) {
+        err->code = code;
+        snprintf(err->text, sizeof err->text, "%s", tpool_strerror(code));
+    }
+    return code;
+}
+
 int tpc_session_open(tpc_session *s, const tpc_options *opt, tpool_error *err)
 {
     memset(s, 0, sizeof *s);
@@ -81,18 +90,21 @@ int tpc_session_open(tpc_session *s, const tpc_options *opt, tpool_error *err)
     if (rc == 0)
         rc = tpool_config_set_policy(s->cfg, opt->policy);
     if (rc)
-        return tpool__error(err, rc, "", 0, 0, "", "out of memory");
-    rc = opt->no_fork ? tpool__policy_load(s->cfg, &s->h, err)
-                      : tpool__policy_load_isolated(s->cfg, &s->h, NULL, NULL, NULL, err);
-    /* From here on every pool loads exactly the file the direct checks use. */
-    if (rc == 0)
-        rc = tpool_config_set_policy(s->cfg, s->h.path);
+        return no_memory(err, rc);
+    rc = tpool_policy_open(s->cfg, opt->no_fork ? 0 : TPOOL_MODULE_ISOLATED, &s->module, err);
+    if (rc == 0) {
+        s->ops = tpool_policy_module_ops(s->module);
+        s->file = tpool_policy_module_file(s->module);
+        s->nstats = tpool_policy_module_nstats(s->module);
+        /* From here on every pool loads exactly the file the direct checks use. */
+        rc = tpool_config_set_policy(s->cfg, s->file);
+    }
     if (rc == 0 && opt->params_json)
         rc = tpool_config_set_params(s->cfg, opt->params_json, err);
-    if (rc == 0 && s->h.ops.nparams) {
-        s->params = calloc(s->h.ops.nparams, sizeof *s->params);
-        rc = s->params ? tpool__params_resolve(s->cfg, &s->h.ops, s->params, err)
-                       : tpool__error(err, TPOOL_ENOMEM, "", 0, 0, "", "out of memory");
+    if (rc == 0 && s->ops->nparams) {
+        s->params = calloc(s->ops->nparams, sizeof *s->params);
+        rc = s->params ? tpool_policy_module_params(s->module, s->cfg, s->params, err)
+                       : no_memory(err, TPOOL_ENOMEM);
     }
     if (rc)
         tpc_session_close(s);
@@ -101,8 +113,7 @@ int tpc_session_open(tpc_session *s, const tpc_options *opt, tpool_error *err)
 
 void tpc_session_close(tpc_session *s)
 {
-    if (s->h.dl)
-        tpool__policy_unload(&s->h);
+    tpool_policy_close(s->module);
     tpool_config_free(s->cfg);
     free(s->params);
     memset(s, 0, sizeof *s);
@@ -175,11 +186,11 @@ tpool *tpc_pool_spin(tpc_ctx *ctx, unsigned threads, long spin_us)
     tpool_error err;
     tpool_error_clear(&err);
     tpool *p = NULL;
-    int rc = tpool__config_copy(ctx->s->cfg, &cfg);
+    int rc = tpool_config_copy(ctx->s->cfg, &cfg);
     if (rc == 0)
         rc = tpool_config_set_threads(cfg, threads);
     if (rc == 0 && spin_us >= 0)
-        cfg->spin_us = (unsigned)spin_us;
+        rc = tpool_config_set_spin_us(cfg, (unsigned)spin_us);
     if (rc == 0)
         rc = tpool_create(cfg, &p, &err);
     tpool_config_free(cfg);

@@ -238,8 +238,8 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    printf("%s: policy \"%s\" from %s (ABI %u.%u)\n", prog, s.h.ops.name, s.h.path,
-           (unsigned)(s.h.ops.abi_version >> 16), (unsigned)(s.h.ops.abi_version & 0xffff));
+    printf("%s: policy \"%s\" from %s (ABI %u.%u)\n", prog, s.ops->name, s.file,
+           (unsigned)(s.ops->abi_version >> 16), (unsigned)(s.ops->abi_version & 0xffff));
     printf("threads ");
     for (unsigned i = 0; i < o.nthreads; i++)
         printf("%s%u", i ? "," : "", o.threads[i]);

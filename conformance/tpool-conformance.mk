@@ -1,10 +1,9 @@
 # tpool-conformance (docs/conformance.md): the policy conformance checks.
 # They are a convenience library, libconformance.la, so that the Check suite
 # tests/check_conformance links the same checks as the program; the program
-# is only the command line. Both link the core statically (libtpool_core.la)
-# because the direct checks use the loader and parameter code (tpool__*),
-# which libtpool.so does not export.
-CONFORMANCE_CPPFLAGS = $(PUBLIC_CPPFLAGS) -I$(top_srcdir)/core
+# is only the command line. They use the installed headers only (a policy is
+# opened with tpool-module.h), so the program links the shared libtpool.
+CONFORMANCE_CPPFLAGS = $(PUBLIC_CPPFLAGS)
 
 noinst_LTLIBRARIES += conformance/libconformance.la
 conformance_libconformance_la_CPPFLAGS = $(CONFORMANCE_CPPFLAGS)
@@ -17,5 +16,5 @@ conformance_libconformance_la_SOURCES = \
 bin_PROGRAMS += conformance/tpool-conformance
 conformance_tpool_conformance_CPPFLAGS = $(CONFORMANCE_CPPFLAGS)
 conformance_tpool_conformance_SOURCES = conformance/tpool-conformance.c
-conformance_tpool_conformance_LDADD = conformance/libconformance.la core/libtpool_core.la \
-	$(JANSSON_LIBS) $(PTHREAD_LIBS)
+conformance_tpool_conformance_LDADD = conformance/libconformance.la core/libtpool.la \
+	$(PTHREAD_LIBS)

@@ -94,7 +94,7 @@ static char *dup_or_null(const char *s, int *failed)
     return d;
 }
 
-int tpool__config_copy(const tpool_config *src, tpool_config **out)
+int tpool_config_copy(const tpool_config *src, tpool_config **out)
 {
     if (!out)
         return TPOOL_EINVAL;
@@ -877,6 +877,14 @@ int tpool_config_set_elastic(tpool_config *cfg, unsigned min, unsigned max,
     cfg->threads = min;
     cfg->threads_max = max;
     cfg->idle_ms = idle_ms;
+    return 0;
+}
+
+int tpool_config_set_spin_us(tpool_config *cfg, unsigned spin_us)
+{
+    if (!cfg || spin_us > MAX_SPIN_US)
+        return TPOOL_EINVAL;
+    cfg->spin_us = spin_us;
     return 0;
 }
 

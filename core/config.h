@@ -68,9 +68,6 @@ int tpool__config_env_policy(tpool_config *cfg, const char *value, tpool_error *
  * is returned. */
 char *tpool__env_quote(const char *s, char *buf, size_t size);
 
-/* Duplicates a config (deep copy). */
-int tpool__config_copy(const tpool_config *src, tpool_config **out);
-
 /*
  * The attributes of a worker thread of a pool made from cfg: with a
  * stack_kb, initialises *attr with that stack size and returns attr (the

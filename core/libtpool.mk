@@ -22,6 +22,7 @@ core_libtpool_core_la_SOURCES = \
 	core/elf_linux.c core/elf_check.h \
 	core/policy_list.c \
 	core/resolve.c \
+	core/module.c \
 	core/builtin.c \
 	core/pool.c core/pool.h \
 	core/task.c \

@@ -125,6 +125,16 @@ static int check_descriptor(const char *path, const tpool_policy *d, const void 
                     "speaks ABI %d.%d; rebuild the policy against this "
                     "tpool-policy.h", path, major, minor,
                     TPOOL_POLICY_ABI_MAJOR, TPOOL_POLICY_ABI_MINOR);
+    /* The structs the core hands a policy (tasks, range jobs, the env) only
+     * grow with the minor: a policy built for a newer one could read
+     * members this core does not have. */
+    if (minor > TPOOL_POLICY_ABI_MINOR)
+        return fail(err, TPOOL_EABI, path,
+                    "policy '%s': built for policy ABI %u.%u, newer than the "
+                    "ABI %d.%d this tpool speaks; use a tpool at least as new "
+                    "as the policy's tpool-policy.h, or rebuild the policy "
+                    "against this one", path, major, minor,
+                    TPOOL_POLICY_ABI_MAJOR, TPOOL_POLICY_ABI_MINOR);
 
     size_t need = offsetof(tpool_policy, range_begin);
     if (d->struct_size < need)

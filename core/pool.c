@@ -470,7 +470,7 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     st_relaxed(&p->min_work_size, cfg->min_work_size ? cfg->min_work_size : 1);
     atomic_init(&p->policy_name, p->policy.ops.name);
     atomic_init(&p->stamp_submit, !(p->policy.ops.flags & TPOOL_POLICY_NO_SUBMIT_TIME));
-    if (tpool__config_copy(cfg, &p->cfg) != 0) {
+    if (tpool_config_copy(cfg, &p->cfg) != 0) {
         rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL,
                           "cannot allocate a copy of the configuration");
         goto fail;

@@ -285,9 +285,8 @@ typedef struct tpool__thread_rec {
 
 /*
  * The core's thread-locals, in one object: from libtpool.so each distinct
- * thread-local costs a call to __tls_get_addr (11 instructions) wherever it
- * is reached, and one object lets a function reach them all through one
- * address (submission went from 7 such calls to 3).
+ * thread-local costs a call to __tls_get_addr wherever it is reached, and
+ * one object lets a function reach them all through one address.
  */
 typedef struct tpool__tls {
     struct tpool *pool;       /* the pool this thread works for, if any */

@@ -476,7 +476,7 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
     pthread_mutex_lock(&p->job_lock);
     tpool_config *cfg = NULL;
     struct switched s = { { 0 }, NULL, NULL };
-    int rc = tpool__config_copy(p->cfg, &cfg);
+    int rc = tpool_config_copy(p->cfg, &cfg);
     if (rc == 0)
         rc = tpool_config_set_policy(cfg, policy ? policy : p->policy.path);
     if (rc) {

@@ -4,9 +4,9 @@
  *
  * Why: a task is usually allocated by one thread (its producer) and freed by
  * another (the worker that ran it). glibc's per-thread cache then never
- * refills on the producer's side, so every malloc went to the arena: about
- * 150 instructions of the ~365 a submission cost, and a lock and lines that
- * the freeing thread writes too (docs/PERFORMANCE.md, target 4).
+ * refills on the producer's side, so every malloc went to the arena: a large
+ * share of a submission's cost, and a lock and lines that the freeing
+ * thread writes too (docs/PERFORMANCE.md, target 4).
  *
  * How: each thread keeps a private list of free tasks (`head`, no atomics)
  * and a private list of whole chains it took from the depot (`chains`). A

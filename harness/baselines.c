@@ -2,7 +2,8 @@
  * baselines.c - what tpool is compared with, besides the serial loop:
  * Debian's libpthreadpool, loaded with dlopen by the full path configure
  * found (TPOOL_SYSTEM_PTHREADPOOL) and never linked, so that tpool's own
- * compatible libpthreadpool cannot shadow it; and OpenMP (baselines_omp.c).
+ * compatible libpthreadpool cannot shadow it; OpenMP (baselines_omp.c);
+ * and oneTBB (baselines_tbb.cc).
  * A baseline that is missing is reported with the reason, not an error.
  * Each baseline runs with the parameters of the tpool cell it is compared
  * with, and says which (bench_baselines_pair, bench_baseline_setup).
@@ -90,8 +91,20 @@ void bench_ptp_unload(bench_ptp_api *api)
 }
 
 const char *const bench_base_names[BENCH_NBASE] = {
-    "serial", "omp-static", "omp-dynamic", "omp-guided", "omp-task", "pthreadpool",
+    "serial",   "omp-static", "omp-dynamic", "omp-guided", "omp-task",
+    "pthreadpool", "tbb-task", "tbb-auto",    "tbb-simple", "tbb-static",
 };
+
+const char *bench_base_list(void)
+{
+    static char list[256];
+    if (!list[0])
+        for (int i = 0; i < BENCH_NBASE; i++) {
+            size_t l = strlen(list);
+            snprintf(list + l, sizeof list - l, "%s%s", i ? ", " : "", bench_base_names[i]);
+        }
+    return list;
+}
 
 int bench_base_from_name(const char *name)
 {
@@ -111,9 +124,9 @@ void bench_baselines_probe(bench_baseline_status st[BENCH_NBASE], unsigned reque
         s->available = 1;
         unsigned bit = 1u << i;
 #if defined(__SANITIZE_THREAD__)
-        /* ThreadSanitizer cannot see the synchronisation inside libgomp and
-         * libpthreadpool (neither is instrumented) and would report every
-         * result their threads write as a race. */
+        /* ThreadSanitizer cannot see the synchronisation inside libgomp,
+         * libpthreadpool and libtbb (none is instrumented) and would report
+         * every result their threads write as a race. */
         if (bit != BENCH_BASE_SERIAL) {
             s->available = 0;
             snprintf(s->reason, sizeof s->reason,
@@ -127,6 +140,15 @@ void bench_baselines_probe(bench_baseline_status st[BENCH_NBASE], unsigned reque
                 s->available = 0;
                 snprintf(s->reason, sizeof s->reason,
                          "built without OpenMP (configure found no compiler support)");
+            }
+        } else if (bit & (BENCH_BASE_TBB_TASK | BENCH_BASE_TBB_AUTO | BENCH_BASE_TBB_SIMPLE |
+                          BENCH_BASE_TBB_STATIC)) {
+            if (!bench_tbb_available()) {
+                s->available = 0;
+                snprintf(s->reason, sizeof s->reason,
+                         "not built with TBB (configure found no oneTBB, or was given "
+                         "--without-tbb; apt-get install g++ libtbb-dev, then re-run "
+                         "configure)");
             }
         } else if (bit == BENCH_BASE_PTP) {
             bench_ptp_api api;
@@ -204,22 +226,20 @@ static const bench_executor *find_peer(const bench_executor *exes, size_t nexes,
     return NULL;
 }
 
-/* Sets x's chunk from parameter `key` of the peer (or the policy's default)
- * and describes the peer. */
-static void pair_omp(bench_executor *x, const bench_executor *exes, size_t nexes,
-                     const bench_policy_desc *pol, size_t npol, const char *policy,
-                     const char *mode, const char *key)
+/* Returns parameter `key` of the peer (or the policy's default), 0 when
+ * there is none, and describes the peer in x->peer. */
+static long long pair_param(bench_executor *x, const bench_executor *exes, size_t nexes,
+                            const bench_policy_desc *pol, size_t npol, const char *policy,
+                            const char *mode, const char *key)
 {
     const bench_policy_desc *d = find_desc(pol, npol, policy);
     const bench_executor *peer = find_peer(exes, nexes, d, policy, mode ? "mode" : NULL, mode);
     long long c = 0;
     if (!d && !peer) {
-        x->omp_chunk = 0;
         snprintf(x->peer, sizeof x->peer, "none: policy %s not found", policy);
-        return;
+        return 0;
     }
     policy_param(peer, d, key, &c, NULL, 0);
-    x->omp_chunk = c > 0 && c < 1 << 30 ? (int)c : 0;
     char what[96];
     if (mode)
         snprintf(what, sizeof what, "%s {mode: %s, %s: %lld}", policy, mode, key, c);
@@ -229,6 +249,27 @@ static void pair_omp(bench_executor *x, const bench_executor *exes, size_t nexes
         snprintf(x->peer, sizeof x->peer, "%s (executor %s)", what, peer->label);
     else
         snprintf(x->peer, sizeof x->peer, "%s (its defaults; not in this run)", what);
+    return c;
+}
+
+/* x's OpenMP chunk: parameter `key` of its peer; 0 (the schedule's
+ * default) when there is none. */
+static void pair_omp(bench_executor *x, const bench_executor *exes, size_t nexes,
+                     const bench_policy_desc *pol, size_t npol, const char *policy,
+                     const char *mode, const char *key)
+{
+    long long c = pair_param(x, exes, nexes, pol, npol, policy, mode, key);
+    x->omp_chunk = c > 0 && c < 1 << 30 ? (int)c : 0;
+}
+
+/* x's oneTBB grain: parameter `key` of its peer; 1 when there is none or
+ * it is 0 (a policy's "adaptive" or "one block per thread"). */
+static void pair_tbb(bench_executor *x, const bench_executor *exes, size_t nexes,
+                     const bench_policy_desc *pol, size_t npol, const char *policy,
+                     const char *mode, const char *key)
+{
+    long long c = pair_param(x, exes, nexes, pol, npol, policy, mode, key);
+    x->tbb_grain = c > 0 ? (size_t)c : 1;
 }
 
 void bench_baselines_pair(bench_executor *exes, size_t nexes, const bench_policy_desc *pol,
@@ -251,6 +292,24 @@ void bench_baselines_pair(bench_executor *exes, size_t nexes, const bench_policy
                 break;
             default:
                 snprintf(x->peer, sizeof x->peer, "every policy's task path (tpool_submit)");
+                break;
+            }
+        } else if (x->kind == BENCH_EX_TBB) {
+            /* The policy whose schedule each partitioner is nearest. */
+            switch (x->tbb_mode) {
+            case BENCH_TBB_AUTO: /* adaptive splitting by thieves */
+                pair_tbb(x, exes, nexes, pol, npol, "stealing", NULL, "chunk");
+                break;
+            case BENCH_TBB_SIMPLE: /* chunks of a fixed size, taken on demand */
+                pair_tbb(x, exes, nexes, pol, npol, "dynamic", "fixed", "chunk");
+                break;
+            case BENCH_TBB_STATIC: /* a fixed share per thread */
+                pair_tbb(x, exes, nexes, pol, npol, "static", NULL, "chunk");
+                break;
+            default:
+                x->tbb_grain = 0;
+                snprintf(x->peer, sizeof x->peer,
+                         "every policy's task path (tpool_submit)");
                 break;
             }
         } else if (x->kind == BENCH_EX_PTP) {
@@ -281,6 +340,13 @@ void bench_baseline_setup(const bench_executor *x, const bench_wl_inst *w, char 
             snprintf(buf, n, "schedule(%s, %d)", k, x->omp_chunk);
         else
             snprintf(buf, n, "schedule(%s)", k);
+    } else if (x->kind == BENCH_EX_TBB && x->tbb_mode == BENCH_TBB_TASK) {
+        snprintf(buf, n, "tbb::task_group");
+    } else if (x->kind == BENCH_EX_TBB) {
+        static const char *const part[] = { "", "auto", "simple", "static" };
+        int m = x->tbb_mode;
+        snprintf(buf, n, "parallel_for, %s_partitioner, grain %zu",
+                 m > 0 && m < 4 ? part[m] : "?", x->tbb_grain ? x->tbb_grain : 1);
     } else if (x->kind == BENCH_EX_PTP) {
         if (w->wl->uses & TPOOL_BENCH_USES_RANGE_2D)
             snprintf(buf, n, "pthreadpool_compute_2d_tiled, the workload's tiles");

@@ -22,6 +22,8 @@
 #include "tpool-bench.h"
 #include "tpool.h"
 
+#include "baselines_tbb.h"
+
 #define BENCH_SCHEMA "tpool-bench/2"
 #define BENCH_NAME_MAX 64
 /* A policy: a name, "builtin:NAME", or a path to a .so (contains '/'). */
@@ -295,6 +297,7 @@ enum bench_exec_kind {
     BENCH_EX_TPOOL = 1,  /* a tpool pool running a policy */
     BENCH_EX_OMP = 2,    /* OpenMP (libgomp) */
     BENCH_EX_PTP = 3,    /* Debian's libpthreadpool, loaded with dlopen */
+    BENCH_EX_TBB = 4,    /* oneTBB */
 };
 
 enum bench_omp_sched {
@@ -322,14 +325,24 @@ typedef struct bench_exec {
     int omp_chunk;           /* BENCH_EX_OMP: 0 = the schedule's default */
     const struct bench_ptp_api *ptp; /* BENCH_EX_PTP */
     void *ptp_pool;          /* BENCH_EX_PTP: a pthreadpool_t of that library */
+    int tbb_mode;            /* BENCH_EX_TBB: enum bench_tbb_mode */
+    size_t tbb_grain;        /* BENCH_EX_TBB: the blocked_range's grain; 0 means 1 */
+    void *tbb;               /* BENCH_EX_TBB: an arena of `threads` (bench_tbb_create) */
     int trace;               /* the traced run: bodies also read the clock for slices */
 } bench_exec;
 
 /* Fills ex->pub from the fields above (kind, threads, pool...) and `label`
  * (the executor's name, kept by pointer). Call again after changing them. */
 void bench_exec_init(bench_exec *ex, const char *label);
-/* What an executor of this kind and schedule offers (TPOOL_BENCH_USES_*). */
-unsigned bench_exec_offers(enum bench_exec_kind kind, int omp_sched);
+/* What an executor of this kind offers (TPOOL_BENCH_USES_*); `mode` is its
+ * construct: the OpenMP schedule (enum bench_omp_sched) or the oneTBB mode
+ * (enum bench_tbb_mode), else 0. */
+unsigned bench_exec_offers(enum bench_exec_kind kind, int mode);
+/* The mode of an executor of `kind` with these settings. */
+static inline int bench_exec_mode(enum bench_exec_kind kind, int omp_sched, int tbb_mode)
+{
+    return kind == BENCH_EX_OMP ? omp_sched : kind == BENCH_EX_TBB ? tbb_mode : 0;
+}
 /* One timed run of workload w on ex: w->run inside what the executor needs
  * around it (OpenMP tasks: a parallel region's single construct). */
 int bench_exec_run(const bench_exec *ex, const tpool_bench_workload *w, void *state);
@@ -347,8 +360,8 @@ typedef struct bench_range_opts {
      * cost[e] - cost[b]); NULL: every item costs 1. */
     const uint64_t *cost;
     /* Items per tile for the pthreadpool baseline (parallelize_1d_tile_1d);
-     * 0 means 1, the API's per-item callback. tpool and OpenMP cut the
-     * range themselves. */
+     * 0 means 1, the API's per-item callback. tpool, OpenMP and oneTBB cut
+     * the range themselves. */
     size_t ptp_tile;
 } bench_range_opts;
 int bench_range(const bench_exec *ex, size_t n, bench_body_fn body, void *ctx,
@@ -413,7 +426,7 @@ typedef struct bench_latency {
  * of memory. */
 int bench_tasks_figures(bench_latency *out);
 
-/* ---- baselines (baselines.c, baselines_omp.c) ------------------------------------ */
+/* ---- baselines (baselines.c, baselines_omp.c, baselines_tbb.cc) ------------------- */
 
 /* The functions of a dlopen'ed libpthreadpool this harness uses. */
 typedef void (*bench_ptp_tile1d_fn)(void *, size_t, size_t);
@@ -458,6 +471,8 @@ int bench_omp_run(unsigned threads, int (*fn)(void *arg), void *arg);
 int bench_omp_submit(bench_task *t);
 /* `omp taskwait`: the tasks the calling task submitted (and theirs) ran. */
 int bench_omp_wait(void);
+
+/* oneTBB: baselines_tbb.h, shared with the C++ that implements it. */
 
 /* ---- workloads (workload.c) ------------------------------------------------------- */
 
@@ -549,12 +564,18 @@ void bench_wl_defaults(bench_wl_inst *w);
 #define BENCH_BASE_OMP_GUIDED 0x08u
 #define BENCH_BASE_OMP_TASK 0x10u
 #define BENCH_BASE_PTP 0x20u
-#define BENCH_BASE_ALL 0x3Fu
-#define BENCH_NBASE 6
+#define BENCH_BASE_TBB_TASK 0x40u
+#define BENCH_BASE_TBB_AUTO 0x80u
+#define BENCH_BASE_TBB_SIMPLE 0x100u
+#define BENCH_BASE_TBB_STATIC 0x200u
+#define BENCH_BASE_ALL 0x3FFu
+#define BENCH_NBASE 10
 
 /* Names of the baselines, bit i of BENCH_BASE_* <-> bench_base_names[i]. */
 extern const char *const bench_base_names[BENCH_NBASE];
 int bench_base_from_name(const char *name); /* bit, or 0 when unknown */
+/* Every baseline's name, comma-separated (for messages). Control thread. */
+const char *bench_base_list(void);
 
 typedef struct bench_experiment {
     char name[BENCH_NAME_MAX];
@@ -659,9 +680,11 @@ typedef struct bench_executor {
     char path[BENCH_POLICY_MAX];   /* BENCH_EX_TPOOL: the .so, or builtin:NAME */
     char *params_json;           /* BENCH_EX_TPOOL: given params, or NULL */
     int desc;                    /* BENCH_EX_TPOOL: index in bench_report.policies, or -1 */
-    /* Baselines (bench_baselines_pair): the OpenMP chunk, and the tpool
-     * cell the baseline is compared with, in words. */
+    int tbb_mode;                /* BENCH_EX_TBB: enum bench_tbb_mode */
+    /* Baselines (bench_baselines_pair): the OpenMP chunk, the oneTBB
+     * grain, and the tpool cell the baseline is compared with, in words. */
     int omp_chunk;
+    size_t tbb_grain;
     char peer[192];
 } bench_executor;
 
@@ -735,13 +758,13 @@ typedef struct bench_cell {
 
 /* A library the results depend on, and where it came from. */
 typedef struct bench_lib {
-    char name[32];       /* "tpool", "jansson", "libgomp", "pthreadpool" */
+    char name[32];       /* "tpool", "jansson", "libgomp", "pthreadpool", "libtbb" */
     char version[64];    /* its own version string, or "" */
     char path[512];      /* the file loaded, or "" */
     char package[160];   /* "PACKAGE VERSION" of the Debian package owning it, or "" */
 } bench_lib;
 
-#define BENCH_MAX_LIBS 4
+#define BENCH_MAX_LIBS 5
 #define BENCH_MAX_ENV 32
 
 typedef struct bench_meta {
@@ -1029,12 +1052,14 @@ void bench_policy_path_default(void);
 void bench_baselines_probe(bench_baseline_status st[BENCH_NBASE], unsigned requested);
 /*
  * Gives each baseline the parameters of the tpool cell it is compared with
- * and says which (exes[i].omp_chunk, .peer): omp-static takes the chunk of
- * the first `static` executor of the run, omp-dynamic the chunk of the first
- * `dynamic` one in fixed mode, omp-guided the min_chunk of the first
- * `dynamic` one in guided mode; without such an executor, the policy's
- * defaults from its parameter table (pol), and the peer says the cell is
- * not in this run.
+ * and says which (exes[i].omp_chunk, .tbb_grain, .peer): omp-static takes
+ * the chunk of the first `static` executor of the run, omp-dynamic the
+ * chunk of the first `dynamic` one in fixed mode, omp-guided the min_chunk
+ * of the first `dynamic` one in guided mode; tbb-static's grain is that
+ * `static` chunk, tbb-simple's that fixed `dynamic` chunk and tbb-auto's
+ * the chunk of the first `stealing` executor (a chunk of 0 gives grain 1);
+ * without such an executor, the policy's defaults from its parameter table
+ * (pol), and the peer says the cell is not in this run.
  */
 void bench_baselines_pair(bench_executor *exes, size_t nexes, const bench_policy_desc *pol,
                           size_t npol);

@@ -47,7 +47,8 @@ static void usage(FILE *f)
 "Selection (each overrides the experiment):\n"
 "  -p, --policies LIST     policies to run: all, none or a comma list of names\n"
 "  -b, --baselines LIST    all, none or a comma list of: serial, omp-static,\n"
-"                          omp-dynamic, omp-guided, omp-task, pthreadpool\n"
+"                          omp-dynamic, omp-guided, omp-task, pthreadpool,\n"
+"                          tbb-task, tbb-auto, tbb-simple, tbb-static\n"
 "  -t, --threads LIST      thread counts: default, or e.g. 1,2,4 or 1-8\n"
 "  -w, --workloads LIST    workload labels or names to keep, and workloads to\n"
 "                          add: built-in ones the experiment lacks and .so\n"
@@ -192,6 +193,8 @@ static void runs_on(const tpool_bench_workload *w, char *buf, size_t size)
         { BENCH_EX_OMP, BENCH_OMP_STATIC, "omp-static/dynamic/guided" },
         { BENCH_EX_OMP, BENCH_OMP_TASK, "omp-task" },
         { BENCH_EX_PTP, 0, "pthreadpool" },
+        { BENCH_EX_TBB, BENCH_TBB_AUTO, "tbb-auto/simple/static" },
+        { BENCH_EX_TBB, BENCH_TBB_TASK, "tbb-task" },
     };
     size_t n = 0;
     buf[0] = '\0';
@@ -338,8 +341,8 @@ static int override_baselines(bench_experiment *e, const char *list)
     for (char *save = NULL, *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
         int bit = bench_base_from_name(p);
         if (!bit) {
-            fprintf(stderr, "tpool-bench: --baselines: unknown baseline '%s' (known: serial, "
-                            "omp-static, omp-dynamic, omp-guided, omp-task, pthreadpool)\n", p);
+            fprintf(stderr, "tpool-bench: --baselines: unknown baseline '%s' (known: %s)\n", p,
+                    bench_base_list());
             free(copy);
             return -1;
         }

@@ -5,7 +5,8 @@
  *
  * Each kind is a backend: how it runs a range, and, where it can, how it
  * makes a group, submits a task to it and waits for it, and what it needs
- * around a run (OpenMP tasks run inside a parallel region). The services
+ * around a run (OpenMP tasks run inside a parallel region, oneTBB's inside
+ * the executor's arena). The services
  * record, on their way through, what the calling participant handed out
  * (bench_rec_dispatch) and what each callback ran (bench_rec_items, by the
  * task's record for tasks), so that every workload gets the same
@@ -119,6 +120,32 @@ static int omp_run(const bench_exec *ex, int (*fn)(void *), void *arg)
     return bench_omp_run(ex->threads, fn, arg);
 }
 
+/* oneTBB: a group is a tbb::task_group, run inside the executor's arena */
+
+static int tbb_group_create(const bench_exec *ex, void **g)
+{
+    (void)ex;
+    *g = bench_tbb_group_create();
+    return *g ? 0 : TPOOL_ENOMEM;
+}
+
+static int tbb_submit(const bench_exec *ex, void *g, bench_task *t)
+{
+    (void)ex;
+    return bench_tbb_submit(g, task_fn, t) ? TPOOL_ENOMEM : 0;
+}
+
+static int tbb_group_wait(const bench_exec *ex, void *g)
+{
+    (void)ex;
+    return bench_tbb_group_wait(g) ? TPOOL_EINVAL : 0;
+}
+
+static int tbb_run(const bench_exec *ex, int (*fn)(void *), void *arg)
+{
+    return bench_tbb_run(ex->tbb, fn, arg);
+}
+
 static const backend backends[] = {
     [BENCH_EX_SERIAL] = { "serial", serial_group_create, serial_submit, serial_group_wait,
                           NULL },
@@ -126,6 +153,7 @@ static const backend backends[] = {
                          NULL },
     [BENCH_EX_OMP] = { "openmp", omp_group_create, omp_submit, omp_group_wait, omp_run },
     [BENCH_EX_PTP] = { "pthreadpool", NULL, NULL, NULL, NULL },
+    [BENCH_EX_TBB] = { "tbb", tbb_group_create, tbb_submit, tbb_group_wait, tbb_run },
 };
 
 static const backend *backend_of(const bench_exec *ex)
@@ -136,7 +164,7 @@ static const backend *backend_of(const bench_exec *ex)
 /* Every kind with a range has the 2-d one (linearised where it has none). */
 #define RANGE (TPOOL_BENCH_USES_RANGE | TPOOL_BENCH_USES_RANGE_2D)
 
-unsigned bench_exec_offers(enum bench_exec_kind kind, int omp_sched)
+unsigned bench_exec_offers(enum bench_exec_kind kind, int mode)
 {
     switch (kind) {
     case BENCH_EX_SERIAL: return RANGE | TPOOL_BENCH_USES_TASKS;
@@ -144,7 +172,8 @@ unsigned bench_exec_offers(enum bench_exec_kind kind, int omp_sched)
     case BENCH_EX_OMP:
         /* the loop schedules run parallel-fors, `omp task` runs tasks: a
          * parallel-for inside the task region would nest parallel regions */
-        return omp_sched == BENCH_OMP_TASK ? TPOOL_BENCH_USES_TASKS : RANGE;
+        return mode == BENCH_OMP_TASK ? TPOOL_BENCH_USES_TASKS : RANGE;
+    case BENCH_EX_TBB: return mode == BENCH_TBB_TASK ? TPOOL_BENCH_USES_TASKS : RANGE;
     case BENCH_EX_PTP: return RANGE;
     }
     return 0;
@@ -170,7 +199,8 @@ static inline void wrapped(const wrap *w, size_t begin, size_t end, unsigned slo
         bench_rec_span(slot, t0, bench_now_ns(), w->base + begin);
 }
 
-/* Every executor's participant numbers are replaced by the recorder's
+/* Every executor's participant numbers (tpool's, OpenMP's and oneTBB's
+ * thread indices) are replaced by the recorder's
  * slot, which is per thread for the whole run: a parallel-for inside a task
  * runs inline with participant numbers of its own, which would collide
  * with those of the threads around it. */
@@ -206,6 +236,8 @@ int bench_range(const bench_exec *ex, size_t n, bench_body_fn body, void *ctx,
         return tpool_parallel_range(ex->pool, n, tpool_body, &w, NULL);
     case BENCH_EX_OMP:
         return bench_omp_range(ex->omp_sched, ex->omp_chunk, ex->threads, n, omp_body, &w);
+    case BENCH_EX_TBB:
+        return bench_tbb_range(ex->tbb, ex->tbb_mode, ex->tbb_grain, n, omp_body, &w);
     case BENCH_EX_PTP:
         if (!ex->ptp || !ex->ptp_pool)
             return -1;
@@ -439,7 +471,8 @@ void bench_exec_init(bench_exec *ex, const char *label)
     p->kind = backend_of(ex)->name;
     p->label = label ? label : p->kind;
     p->threads = ex->threads;
-    p->offers = bench_exec_offers(ex->kind, ex->omp_sched);
+    p->offers = bench_exec_offers(ex->kind, bench_exec_mode(ex->kind, ex->omp_sched,
+                                                             ex->tbb_mode));
     p->pool = ex->kind == BENCH_EX_TPOOL ? ex->pool : NULL;
     p->parallel_for = svc_parallel_for;
     p->parallel_for_2d = svc_parallel_for_2d;

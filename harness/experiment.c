@@ -27,13 +27,13 @@
 /* The built-in default experiment; harness/experiments/default.json is the
  * same text (check_bench_experiment compares them). Sized to take a few
  * minutes on a 2-core machine with every policy and baseline in three
- * separate runs: tiny-tasks runs 1e5 tasks per run here instead of 1e6, and
- * the measuring stops after budget_s once every cell has its minimum
- * rounds. */
+ * separate runs: tiny-tasks runs 1e5 tasks per run here instead of 1e6,
+ * short-calls 100 calls instead of 200, and the measuring stops after
+ * budget_s once every cell has its minimum rounds. */
 const char bench_default_experiment[] =
     "{\n"
     "  \"name\": \"default\",\n"
-    "  \"description\": \"every policy and baseline on every workload, threads 1 up to the default, in 3 separate runs; a few minutes on 2 cores, so tiny-tasks submits 1e5 tasks per run, not 1e6\",\n"
+    "  \"description\": \"every policy and baseline on every workload, threads 1 up to the default, in 3 separate runs; a few minutes on 2 cores, so tiny-tasks submits 1e5 tasks per run, not 1e6, and short-calls makes 100 calls, not 200\",\n"
     "  \"seed\": 1,\n"
     "  \"policies\": \"all\",\n"
     "  \"baselines\": \"all\",\n"
@@ -62,7 +62,8 @@ const char bench_default_experiment[] =
     "    {\"workload\": \"bulk\", \"params\": {\"n\": 100000, \"calls\": 10}},\n"
     "    {\"workload\": \"costed-tasks\", \"params\": {\"n\": 2000, \"hint\": \"exact\"}},\n"
     "    {\"workload\": \"costed-tasks\", \"label\": \"costed-tasks-noisy\", \"params\": {\"n\": 2000, \"hint\": \"noisy\", \"noise\": 1}},\n"
-    "    {\"workload\": \"deadline-tasks\", \"params\": {\"n\": 2000}}\n"
+    "    {\"workload\": \"deadline-tasks\", \"params\": {\"n\": 2000}},\n"
+    "    {\"workload\": \"short-calls\", \"params\": {\"calls\": 100, \"call_us\": 200, \"gap_us\": 50, \"items\": 128}}\n"
     "  ]\n"
     "}\n";
 
@@ -397,11 +398,10 @@ static int parse_baselines(pctx *c, const json_t *v, bench_experiment *e)
                                   ? tpool__json_suggest(json_string_value(it),
                                                         bench_base_names, BENCH_NBASE)
                                   : NULL;
-            return fail(c, p, 0,
-                        "unknown baseline %s%s%s%s (known: serial, omp-static, omp-dynamic, "
-                        "omp-guided, omp-task, pthreadpool)",
+            return fail(c, p, 0, "unknown baseline %s%s%s%s (known: %s)",
                         tpool__json_render(it, shown, sizeof shown),
-                        sug ? "; did you mean \"" : "", sug ? sug : "", sug ? "\"?" : "");
+                        sug ? "; did you mean \"" : "", sug ? sug : "", sug ? "\"?" : "",
+                        bench_base_list());
         }
         e->baselines |= (unsigned)bit;
     }

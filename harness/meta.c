@@ -186,6 +186,12 @@ static void libraries(bench_meta *m)
     }
     if (bench_ptp_path()[0])
         add_lib(m, "pthreadpool", "", bench_ptp_path());
+    if (bench_tbb_available()) {
+        path[0] = '\0';
+        find_obj f = { "libtbb.so", path, sizeof path };
+        dl_iterate_phdr(find_cb, &f);
+        add_lib(m, "libtbb", bench_tbb_version(), path);
+    }
 }
 
 /* What steers OpenMP and tpool from the environment. */

@@ -450,10 +450,14 @@ static json_t *report_json(const bench_report *r)
                                                                    : json_null());
         json_t *pa = x->params_json ? json_loads(x->params_json, 0, NULL) : NULL;
         json_object_set_new(o, "params", pa ? pa : json_null());
+        /* OpenMP's schedule, or oneTBB's partitioner (or task_group) */
         static const char *const sched[] = { "static", "dynamic", "guided", "task" };
+        static const char *const part[] = { "task", "auto", "simple", "static" };
         json_object_set_new(o, "schedule",
                             x->kind == BENCH_EX_OMP && x->omp_sched >= 0 && x->omp_sched < 4
                                 ? json_string(sched[x->omp_sched])
+                            : x->kind == BENCH_EX_TBB && x->tbb_mode >= 0 && x->tbb_mode < 4
+                                ? json_string(part[x->tbb_mode])
                                 : json_null());
         json_array_append_new(exes, o);
     }

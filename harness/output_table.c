@@ -20,6 +20,7 @@ const char *bench_exec_kind_name(const bench_executor *x)
     case BENCH_EX_TPOOL: return "policy";
     case BENCH_EX_OMP: return "openmp";
     case BENCH_EX_PTP: return "pthreadpool";
+    case BENCH_EX_TBB: return "tbb";
     }
     return "?";
 }
@@ -139,7 +140,7 @@ static void baselines_legend(FILE *f, const bench_report *r)
 {
     for (size_t xi = 0; xi < r->nexes; xi++) {
         const bench_executor *x = &r->exes[xi];
-        if (x->kind != BENCH_EX_OMP && x->kind != BENCH_EX_PTP)
+        if (x->kind != BENCH_EX_OMP && x->kind != BENCH_EX_PTP && x->kind != BENCH_EX_TBB)
             continue;
         char seen[8][192];
         unsigned nseen = 0;

@@ -1,6 +1,6 @@
 #!/bin/sh
 # perf-targets.sh - runs harness/experiments/performance.json with
-# tpool-bench and prints each target of docs/PERFORMANCE.md (issue 7) with
+# tpool-bench and prints each target of docs/PERFORMANCE.md with
 # its measured ratio and PASS or MISS; then counts instructions per dispatch
 # with callgrind-dispatch.sh (target 9).
 #

@@ -112,7 +112,8 @@ int bench_pool_create(const bench_executor *x, unsigned threads, unsigned spin_u
 /* A workload runs on an executor that offers all it uses. */
 static int supports(const tpool_bench_workload *w, const bench_executor *x)
 {
-    return (w->uses & ~bench_exec_offers(x->kind, x->omp_sched)) == 0;
+    return (w->uses & ~bench_exec_offers(x->kind, bench_exec_mode(x->kind, x->omp_sched,
+                                                                  x->tbb_mode))) == 0;
 }
 
 static const bench_policy_desc *find_policy(const bench_report *r, const char *name)
@@ -274,6 +275,23 @@ static int make_executors(bench_report *r, const bench_experiment *e)
         if (add_exe(r, &x))
             return -1;
     }
+    static const struct { unsigned bit, idx; int mode; } tbbs[] = {
+        { BENCH_BASE_TBB_TASK, 6, BENCH_TBB_TASK },
+        { BENCH_BASE_TBB_AUTO, 7, BENCH_TBB_AUTO },
+        { BENCH_BASE_TBB_SIMPLE, 8, BENCH_TBB_SIMPLE },
+        { BENCH_BASE_TBB_STATIC, 9, BENCH_TBB_STATIC },
+    };
+    for (size_t i = 0; i < 4; i++) {
+        if (!(e->baselines & tbbs[i].bit) || !r->base[tbbs[i].idx].available)
+            continue;
+        memset(&x, 0, sizeof x);
+        x.kind = BENCH_EX_TBB;
+        x.tbb_mode = tbbs[i].mode;
+        x.desc = -1;
+        snprintf(x.label, sizeof x.label, "%s", bench_base_names[tbbs[i].idx]);
+        if (add_exe(r, &x))
+            return -1;
+    }
     return 0;
 }
 
@@ -357,6 +375,11 @@ int bench_plan(const bench_experiment *exp, bench_report *r, int collect_meta, i
                    : x->omp_sched == BENCH_OMP_DYNAMIC ? BENCH_BASE_OMP_DYNAMIC
                    : x->omp_sched == BENCH_OMP_GUIDED  ? BENCH_BASE_OMP_GUIDED
                                                        : BENCH_BASE_OMP_TASK;
+        else if (x->kind == BENCH_EX_TBB)
+            ran |= x->tbb_mode == BENCH_TBB_TASK   ? BENCH_BASE_TBB_TASK
+                   : x->tbb_mode == BENCH_TBB_AUTO ? BENCH_BASE_TBB_AUTO
+                   : x->tbb_mode == BENCH_TBB_SIMPLE ? BENCH_BASE_TBB_SIMPLE
+                                                     : BENCH_BASE_TBB_STATIC;
     }
     r->resolved = bench_experiment_resolved_json(exp, r->threads, r->nthreads, r->exes,
                                                  r->nexes, ran);
@@ -379,7 +402,7 @@ static uint64_t cpu_ns(void)
 /*
  * Waits `ns`, then until this process burns less than a tenth of a CPU over
  * a millisecond (at most 100 ms more): whatever spun after the last run
- * (tpool workers within spin_us, libgomp, libpthreadpool) has gone to sleep
+ * (tpool workers within spin_us, libgomp, libpthreadpool, libtbb) has gone to sleep
  * and leaves the CPUs to the next run.
  */
 static void quiesce(uint64_t ns)
@@ -408,6 +431,7 @@ typedef struct pools {
     tpool **pool;      /* [exe * nthreads + t]; policy_switch: [t] */
     size_t *on_pool;   /* policy_switch: [t] the executor pool[t] runs */
     void **ptp;        /* [t] */
+    void **tbb;        /* [t]: oneTBB arenas */
     bench_ptp_api api;
     int have_api;
     const unsigned *threads;
@@ -678,7 +702,8 @@ bench_session *bench_session_open(bench_report *r, unsigned run, const char *tra
     P->pool = calloc(r->nexes * P->nthreads, sizeof *P->pool);
     P->on_pool = calloc(P->nthreads, sizeof *P->on_pool);
     P->ptp = calloc(P->nthreads, sizeof *P->ptp);
-    if (!S->states || !S->rt || !S->order || !P->pool || !P->on_pool || !P->ptp) {
+    P->tbb = calloc(P->nthreads, sizeof *P->tbb);
+    if (!S->states || !S->rt || !S->order || !P->pool || !P->on_pool || !P->ptp || !P->tbb) {
         fprintf(stderr, "tpool-bench: out of memory\n");
         failed = 1;
     }
@@ -713,6 +738,8 @@ bench_session *bench_session_open(bench_report *r, unsigned run, const char *tra
         S->rt[ci].ex.threads = cell->threads;
         S->rt[ci].ex.omp_sched = x->omp_sched;
         S->rt[ci].ex.omp_chunk = x->omp_chunk;
+        S->rt[ci].ex.tbb_mode = x->tbb_mode;
+        S->rt[ci].ex.tbb_grain = x->tbb_grain;
     }
 
     /* executors' pools */
@@ -758,6 +785,12 @@ bench_session *bench_session_open(bench_report *r, unsigned run, const char *tra
             rt->ex.ptp_pool = P->ptp[ti];
             if (!P->ptp[ti])
                 fail_cell(cell, rt, "pthreadpool_create failed", NULL);
+        } else if (x->kind == BENCH_EX_TBB) {
+            if (!P->tbb[ti])
+                P->tbb[ti] = bench_tbb_create(cell->threads);
+            rt->ex.tbb = P->tbb[ti];
+            if (!P->tbb[ti])
+                fail_cell(cell, rt, "making a oneTBB task_arena failed", NULL);
         }
     }
     if (!failed && trace) {
@@ -890,9 +923,12 @@ int bench_session_close(bench_session *S)
             P->api.destroy(P->ptp[i]);
     if (P->have_api)
         bench_ptp_unload(&P->api);
+    for (size_t i = 0; P->tbb && i < P->nthreads; i++)
+        bench_tbb_destroy(P->tbb[i]);
     free(P->pool);
     free(P->on_pool);
     free(P->ptp);
+    free(P->tbb);
     for (size_t i = 0; S->states && i < S->exp->nworkloads; i++)
         if (S->states[i])
             S->exp->workloads[i].wl->teardown(S->states[i]);

@@ -2,8 +2,10 @@
 # convenience library, libbench.la, so that the Check suites in tests/ link
 # the same code as the program; main.c is only the entry point. The OpenMP
 # baselines are a library of their own, the only code compiled with
-# $(OPENMP_CFLAGS). Policies are discovered at run time (tpool_policy_list),
-# so the harness builds whichever of them exist.
+# $(OPENMP_CFLAGS); the oneTBB ones another, the only C++, linked with
+# $(TBB_LIBS) (-ltbb and libstdc++, since the programs link as C). Policies
+# are discovered at run time (tpool_policy_list), so the harness builds
+# whichever of them exist.
 BENCH_CPPFLAGS = $(PUBLIC_CPPFLAGS) -I$(top_srcdir)/core \
 	-I$(top_srcdir)/harness -I$(top_builddir)/harness -I$(top_srcdir)/harness/workloads \
 	-DTOP_SRCDIR='"$(abs_top_srcdir)"' \
@@ -15,9 +17,10 @@ BENCH_CFLAGS = $(AM_CFLAGS)
 # The built-in workloads, in listing order: a workload is one file
 # harness/workloads/NAME.c defining `const tpool_bench_workload
 # bench_wl_NAME` (tpool-bench.h) and one line here. The registry
-# (workload.c's bench_workloads[]) is generated from this list, and
-# check_bench_registry checks that the schema, the default and smoke
-# experiments and the smoke test cover every workload in it.
+# (workload.c's bench_workloads[]) is generated from this list;
+# check_bench_experiment checks that the schema and the default and smoke
+# experiments name every workload in it, and bench_smoke.sh that the smoke
+# run ran each.
 BENCH_WORKLOADS = \
 	harness/workloads/empty.c \
 	harness/workloads/uniform.c \
@@ -29,6 +32,7 @@ BENCH_WORKLOADS = \
 	harness/workloads/nested.c \
 	harness/workloads/iobound.c \
 	harness/workloads/bulk.c \
+	harness/workloads/shortcalls.c \
 	harness/workloads/costedtasks.c \
 	harness/workloads/deadlinetasks.c
 
@@ -40,11 +44,12 @@ harness/workload-list.h: Makefile
 BUILT_SOURCES = harness/workload-list.h
 CLEANFILES += harness/workload-list.h
 
-noinst_LTLIBRARIES += harness/libbench.la harness/libbench_omp.la
+noinst_LTLIBRARIES += harness/libbench.la harness/libbench_omp.la harness/libbench_tbb.la
 harness_libbench_la_CPPFLAGS = $(BENCH_CPPFLAGS)
 harness_libbench_la_CFLAGS = $(BENCH_CFLAGS)
 harness_libbench_la_SOURCES = \
 	harness/bench.h harness/stats.h harness/output.h harness/session.h \
+	harness/baselines_tbb.h \
 	harness/cli.c \
 	harness/experiment.c \
 	harness/runner.c \
@@ -79,10 +84,19 @@ harness_libbench_omp_la_SOURCES = harness/baselines_noomp.c
 harness_libbench_omp_la_CFLAGS = $(BENCH_CFLAGS)
 endif
 
+harness_libbench_tbb_la_CPPFLAGS = $(BENCH_CPPFLAGS)
+if HAVE_TBB
+harness_libbench_tbb_la_SOURCES = harness/baselines_tbb.cc
+harness_libbench_tbb_la_CXXFLAGS = $(WARN_CXXFLAGS) $(SAN_CFLAGS) $(PTHREAD_CFLAGS)
+else
+harness_libbench_tbb_la_SOURCES = harness/baselines_notbb.c
+harness_libbench_tbb_la_CFLAGS = $(BENCH_CFLAGS)
+endif
+
 # What a program linking the harness needs, in link order; the harness's
 # Check suites (tests/bench-suites.mk) use it too.
-BENCH_LIBS = harness/libbench.la harness/libbench_omp.la core/libtpool_core.la \
-	$(JANSSON_LIBS) $(PTHREAD_LIBS)
+BENCH_LIBS = harness/libbench.la harness/libbench_omp.la harness/libbench_tbb.la \
+	core/libtpool_core.la $(JANSSON_LIBS) $(TBB_LIBS) $(PTHREAD_LIBS)
 
 bin_PROGRAMS += harness/tpool-bench
 harness_tpool_bench_CPPFLAGS = $(BENCH_CPPFLAGS)
@@ -102,4 +116,5 @@ dist_experiments_DATA = harness/experiments/default.json harness/experiments/qui
 	harness/experiments/performance.json
 dist_pkgdata_DATA = harness/schema.json harness/trace.schema.json
 EXTRA_DIST += harness/baselines_omp.c harness/baselines_noomp.c \
+	harness/baselines_tbb.cc harness/baselines_notbb.c \
 	harness/callgrind-dispatch.sh harness/perf-targets.sh

@@ -138,7 +138,7 @@ struct tpool_bench_exec {
     uint32_t abi_version; /* TPOOL_BENCH_ABI_VERSION of the harness */
     uint32_t struct_size; /* sizeof(tpool_bench_exec) of the harness */
 
-    const char *kind;     /* "serial", "tpool", "openmp", "pthreadpool", ... */
+    const char *kind;     /* "serial", "tpool", "openmp", "tbb", "pthreadpool", ... */
     const char *label;    /* the executor's name in the results: "fifo", "omp-task" */
     unsigned threads;     /* parallelism, the calling thread included */
     unsigned offers;      /* TPOOL_BENCH_USES_* this executor offers */

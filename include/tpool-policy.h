@@ -9,10 +9,18 @@
  * statistics and errors; the policy only decides which task or which range of
  * items a worker gets next.
  *
- * Versioning: `abi_version` and `struct_size` come first. Members are only
- * ever appended. The core reads a member only when `struct_size` covers it
- * and it is non-NULL, and otherwise uses the fallback documented beside it.
- * The loader refuses a policy whose major version differs from the core's.
+ * Versioning: one version, MAJOR.MINOR, covers every struct of this header.
+ * Members are only ever appended, and each append raises the minor.
+ *   - The descriptor, which the policy hands the core, starts with
+ *     `abi_version` and `struct_size`: the core reads a member only when
+ *     `struct_size` covers it and it is non-NULL, and otherwise uses the
+ *     fallback documented beside it (a policy built for an older minor keeps
+ *     loading).
+ *   - The structs the core hands the policy (tpool_task, tpool_range_job,
+ *     tpool_policy_env, the parameter values) are the core's: the loader
+ *     refuses a policy built for a newer minor than the core's, or for
+ *     another major, naming both versions, so every member the policy was
+ *     compiled with exists.
  *
  * Slots: a pool of parallelism T has W = max(T - 1, 1) workers, numbered
  * 0..W-1, plus one "outside" slot, numbered W, that stands for every thread
@@ -208,9 +216,9 @@ typedef struct tpool_policy {
 } tpool_policy;
 
 /* The policy never reads tpool_task.submit_ns: the core leaves it 0 for
- * submitted tasks and saves a clock read per submission (about 25 ns on a
- * VM, a seventh of a tiny task's whole cost). Parallel-for tiles still get
- * one time per call. */
+ * submitted tasks and saves a clock read per submission (a noticeable share
+ * of a tiny task's whole cost). Parallel-for tiles still get one time per
+ * call. */
 #define TPOOL_POLICY_NO_SUBMIT_TIME 0x1u
 
 /*
@@ -294,149 +302,6 @@ typedef const tpool_policy *(*tpool_policy_entry_fn)(void);
 #else
 #define TPOOL_ALIGNAS(n) _Alignas(n)
 #endif
-
-/*
- * tpool_mpsc: Dmitry Vyukov's intrusive multi-producer, single-consumer
- * queue of tasks, linked through tpool_task.next.
- *
- * A producer swaps its task in as the tail with one atomic exchange and then
- * links the previous tail to it, so producers never wait for each other or
- * for the consumer (push is wait-free). A stub node stays in the queue
- * whenever it is empty; the consumer re-queues it behind the last task so
- * that it can take that task without racing the producers for it.
- *
- * Consumers: pop allows one consumer at a time. The caller serialises the
- * consumers, either because only one thread ever pops (an owner-only queue)
- * or with a lock held around pop. push may run concurrently with anything;
- * tpool_mpsc_empty too.
- *
- * Layout: `tail` is written by every producer and `head` by the consumer;
- * they are on separate cache lines so that pushes do not steal the
- * consumer's line and vice versa. The stub shares the consumer's line.
- * The structure is cache-line aligned: allocate it (or what contains it)
- * with aligned_alloc(TPOOL_CACHELINE, ...).
- *
- * Window: between a producer's exchange and its link, the queue is cut
- * after the previous tail: pop and tpool_mpsc_empty see the queue end there
- * (pop returns NULL, empty may answer 1) although the new task is queued.
- * That producer's push has not returned yet, so the wake-up the core does
- * after push brings a consumer back to find it.
- */
-typedef struct tpool_mpsc {
-    /* Producers: exchanged by every push (acq_rel). */
-    TPOOL_ALIGNAS(TPOOL_CACHELINE) tpool_task *tail;
-    /* Consumer: written by pop only, with relaxed atomic stores, because
-     * tpool_mpsc_empty reads it from any thread. */
-    TPOOL_ALIGNAS(TPOOL_CACHELINE) tpool_task *head;
-    tpool_task stub; /* in the queue whenever it is empty */
-} tpool_mpsc;
-
-/* Makes *q an empty queue (only the stub queued). Not thread-safe: call it
- * before any other thread can see q. Other members of what contains q are
- * left alone. */
-static inline void tpool_mpsc_init(tpool_mpsc *q)
-{
-    q->stub.next = NULL;
-    q->head = &q->stub;
-    q->tail = &q->stub;
-}
-
-/*
- * Appends t (owned by the caller, not queued anywhere) to q. Any thread, any
- * number at once, concurrently with pop and empty; wait-free. From now until
- * pop returns it, t->next belongs to the queue.
- *
- * Ordering: t->next is cleared (relaxed), then the exchange on tail
- * (acq_rel: acquire orders our link after the previous producer's clearing
- * of prev->next; release publishes t->next = NULL to the next producer and
- * to the consumer's tail load), then prev->next = t (release: the consumer
- * that reads t through it, with acquire, sees everything written to *t
- * before the push).
- *
- * Returns 1 when the previous tail was the stub, i.e. the queue was empty
- * just before this push (or had just been emptied by the consumer, which
- * re-queued the stub behind its last task), else 0.
- */
-static inline int tpool_mpsc_push(tpool_mpsc *q, tpool_task *t)
-{
-    __atomic_store_n(&t->next, NULL, __ATOMIC_RELAXED);
-    tpool_task *prev = __atomic_exchange_n(&q->tail, t, __ATOMIC_ACQ_REL);
-    /* Until this store the queue is cut after `prev` (see "Window"). */
-    __atomic_store_n(&prev->next, t, __ATOMIC_RELEASE);
-    return prev == &q->stub;
-}
-
-/* The consumer's store of head: relaxed atomic, for tpool_mpsc_empty. */
-static inline void tpool_mpsc_set_head_(tpool_mpsc *q, tpool_task *t)
-{
-    __atomic_store_n(&q->head, t, __ATOMIC_RELAXED);
-}
-
-/*
- * Vyukov's pop: takes the oldest task of q, or returns NULL when q is empty
- * or its oldest remaining task is behind a producer still between its two
- * steps (see "Window"). One consumer at a time: the caller serialises pops
- * (owner-only use, or a lock held around the call); push and empty may run
- * meanwhile.
- *
- * Ordering: the loads of `next` and of tail are acquire, pairing with the
- * producers' release link and exchange, so the returned task's contents are
- * visible. head is read plainly (only consumers write it, and they are
- * serialised) and written relaxed (its only concurrent reader is
- * tpool_mpsc_empty). When the last task is taken the stub is re-queued with
- * tpool_mpsc_push.
- *
- * A task returned has a successor or was followed by the re-queued stub, so
- * no producer writes its `next` again: from the return on, t->next is the
- * caller's (e.g. for a private list).
- */
-static inline tpool_task *tpool_mpsc_pop(tpool_mpsc *q)
-{
-    tpool_task *head = q->head; /* consumers are serialised: no other writer */
-    tpool_task *next = __atomic_load_n(&head->next, __ATOMIC_ACQUIRE);
-    if (head == &q->stub) {
-        if (!next)
-            return NULL;
-        tpool_mpsc_set_head_(q, head = next);
-        next = __atomic_load_n(&next->next, __ATOMIC_ACQUIRE);
-    }
-    if (next) {
-        tpool_mpsc_set_head_(q, next);
-        return head;
-    }
-    if (head != __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE))
-        return NULL; /* a producer is between its two steps */
-    tpool_mpsc_push(q, &q->stub);
-    next = __atomic_load_n(&head->next, __ATOMIC_ACQUIRE);
-    if (next) {
-        tpool_mpsc_set_head_(q, next);
-        return head;
-    }
-    return NULL;
-}
-
-/*
- * Whether q holds no task: only the stub is queued. Any thread, no lock, no
- * write (so spinning consumers cost nothing); three loads: head (relaxed),
- * stub.next (acquire), tail (acquire).
- *
- * tail == stub alone is not a valid test: a consumer that re-queues the
- * stub behind a task that has just got a successor leaves tail == stub with
- * work still queued. Hence head == stub and stub.next == NULL as well.
- *
- * A 0 ("not empty") is a hint: pop may still return NULL. A 1 ("empty") can
- * be wrong only while a producer is inside push (see "Window": its caller
- * then wakes a consumer after push returns) or while another consumer is
- * inside pop (that consumer pops again before it can sleep, so no work is
- * stranded). A caller that may sleep on a 1 must therefore be woken after
- * every push, and every consumer must pop again before it sleeps.
- */
-static inline int tpool_mpsc_empty(const tpool_mpsc *q)
-{
-    return __atomic_load_n(&q->head, __ATOMIC_RELAXED) == &q->stub
-           && __atomic_load_n(&q->stub.next, __ATOMIC_ACQUIRE) == NULL
-           && __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE) == &q->stub;
-}
 
 #ifdef __cplusplus
 }

@@ -108,6 +108,8 @@ TPOOL_API void tpool_config_free(tpool_config *cfg);
 
 /* Accessors and setters for programs that build a configuration in code. */
 TPOOL_API int tpool_config_new(tpool_config **out);
+/* A deep copy of src, independent of it from then on (src may be freed). */
+TPOOL_API int tpool_config_copy(const tpool_config *src, tpool_config **out);
 TPOOL_API int tpool_config_set_threads(tpool_config *cfg, unsigned threads);
 /* An elastic pool: it starts with T = min and moves within [min, max], growing
  * when work backs up and shrinking after `idle_ms` of idleness (the JSON form
@@ -123,6 +125,9 @@ TPOOL_API int tpool_config_set_policy(tpool_config *cfg, const char *policy);
  * text, with source "<params>". */
 TPOOL_API int tpool_config_set_params(tpool_config *cfg, const char *params_json,
                                       tpool_error *err);
+/* How long an idle worker spins before it parks, in microseconds (the
+ * "spin_us" key); at most 1000000, else TPOOL_EINVAL. */
+TPOOL_API int tpool_config_set_spin_us(tpool_config *cfg, unsigned spin_us);
 TPOOL_API unsigned tpool_config_threads(const tpool_config *cfg);
 TPOOL_API const char *tpool_config_policy(const tpool_config *cfg);
 

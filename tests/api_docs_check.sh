@@ -4,11 +4,11 @@
 #   - each function libtpool.so and libpthreadpool.so export (nm -D; names
 #     tpool_* and pthreadpool_*; tpool__* is internal) has a table row or a
 #     heading in docs/api.md;
-#   - each static inline function of tpool-policy.h has a table row or a
-#     heading in docs/policy-abi.md, and each of its macros appears there
-#     as `NAME`;
-#   - each macro of tpool.h and pthreadpool.h appears in docs/api.md as
-#     `NAME` (include guards excepted);
+#   - each static inline function of tpool-policy.h and tpool-queue.h has
+#     a table row or a heading in docs/policy-abi.md, and each of their
+#     macros appears there as `NAME`;
+#   - each macro of tpool.h, pthreadpool.h and tpool-module.h appears in
+#     docs/api.md as `NAME` (include guards excepted);
 #   - each macro and static inline function of tpool-bench.h (tpool-bench's
 #     workload ABI) appears in docs/harness.md as `NAME`.
 # Fails listing every undocumented name. An automake TESTS script (the test
@@ -74,9 +74,10 @@ inlines() {
 }
 
 syms=$( (exported "$libdir/libtpool.so" && exported "$libdir/libpthreadpool.so") | sort -u)
-pmacros=$(macros "$top_srcdir/include/tpool-policy.h")
-pinlines=$(inlines "$top_srcdir/include/tpool-policy.h")
-amacros=$( (macros "$top_srcdir/include/tpool.h" && macros "$top_srcdir/include/pthreadpool.h") | sort -u)
+pmacros=$( (macros "$top_srcdir/include/tpool-policy.h" && macros "$top_srcdir/include/tpool-queue.h") | sort -u)
+pinlines=$( (inlines "$top_srcdir/include/tpool-policy.h" && inlines "$top_srcdir/include/tpool-queue.h") | sort -u)
+amacros=$( (macros "$top_srcdir/include/tpool.h" && macros "$top_srcdir/include/pthreadpool.h" &&
+    macros "$top_srcdir/include/tpool-module.h") | sort -u)
 bnames=$( (macros "$top_srcdir/include/tpool-bench.h" && inlines "$top_srcdir/include/tpool-bench.h") | sort -u)
 
 # A parser that finds nothing would pass vacuously: the counts must be sane.
@@ -84,9 +85,9 @@ ntp=$(echo "$syms" | grep -c '^tpool_')
 npp=$(echo "$syms" | grep -c '^pthreadpool_')
 [ "$ntp" -ge 40 ] || fail "only $ntp tpool_* symbols exported: is nm's output parsed right?"
 [ "$npp" -ge 30 ] || fail "only $npp pthreadpool_* symbols exported"
-[ "$(echo "$pinlines" | grep -c .)" -ge 5 ] || fail "found no tpool_mpsc_* inline functions"
+[ "$(echo "$pinlines" | grep -c .)" -ge 11 ] || fail "found too few tpool_mpsc_*/tpool_taskq_* inline functions"
 [ "$(echo "$pmacros" | grep -c .)" -ge 10 ] || fail "found too few macros in tpool-policy.h"
-echo "$pmacros" | grep -qx TPOOL_POLICY_H && fail "the include guard was not excluded"
+echo "$pmacros" | grep -qx 'TPOOL_POLICY_H\|TPOOL_QUEUE_H' && fail "an include guard was not excluded"
 [ "$(echo "$bnames" | grep -c .)" -ge 20 ] || fail "found too few names in tpool-bench.h"
 # ...and the test must report a name that is nowhere: check it does.
 check selftest "$api" has_entry tpool_no_such_function >/dev/null

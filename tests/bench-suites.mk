@@ -12,7 +12,8 @@ check_PROGRAMS += $(BENCH_SUITES)
 endif
 BENCH_TEST_CPPFLAGS = $(BENCH_CPPFLAGS) -I$(top_srcdir)/tests \
 	-DTOP_BUILDDIR='"$(abs_top_builddir)"'
-BENCH_TEST_LDADD = harness/libbench.la harness/libbench_omp.la $(LDADD)
+BENCH_TEST_LDADD = harness/libbench.la harness/libbench_omp.la harness/libbench_tbb.la \
+	$(LDADD) $(TBB_LIBS)
 BENCH_TEST_LINKFLAGS = $(AM_LDFLAGS) $(OPENMP_CFLAGS)
 tests_check_bench_stats_CPPFLAGS = $(BENCH_TEST_CPPFLAGS)
 tests_check_bench_stats_LDADD = $(BENCH_TEST_LDADD)

@@ -24,6 +24,7 @@ typedef struct execs {
     bench_ptp_api api;
     void *ptp_pool;
     int have_ptp;
+    void *tbb; /* a oneTBB arena of 3 threads */
 } execs;
 
 /* Every executor that offers all of `uses`: the serial loop, each policy
@@ -55,6 +56,18 @@ static void execs_open(execs *x, unsigned uses)
         x->ex[x->n] = (bench_exec){ .kind = BENCH_EX_OMP, .threads = 3, .omp_sched = sched[k] };
         snprintf(x->labels[x->n++], 64, "%s", bench_base_names[idx]);
     }
+    static const int tbb_mode[] = { BENCH_TBB_TASK, BENCH_TBB_AUTO, BENCH_TBB_SIMPLE };
+    for (int k = 0; k < 3; k++) {
+        if (!st[6 + tbb_mode[k]].available || (uses & ~bench_exec_offers(BENCH_EX_TBB,
+                                                                        tbb_mode[k])))
+            continue;
+        if (!x->tbb)
+            x->tbb = bench_tbb_create(3);
+        ck_assert_ptr_nonnull(x->tbb);
+        x->ex[x->n] = (bench_exec){ .kind = BENCH_EX_TBB, .threads = 3, .tbb_mode = tbb_mode[k],
+                                    .tbb_grain = 2, .tbb = x->tbb };
+        snprintf(x->labels[x->n++], 64, "%s", bench_base_names[6 + tbb_mode[k]]);
+    }
     char why[256];
     if (st[5].available && !(uses & ~bench_exec_offers(BENCH_EX_PTP, 0)) &&
         bench_ptp_load(&x->api, why, sizeof why) == 0) {
@@ -78,6 +91,7 @@ static void execs_close(execs *x)
         x->api.destroy(x->ptp_pool);
         bench_ptp_unload(&x->api);
     }
+    bench_tbb_destroy(x->tbb);
 }
 
 /* One run of w on ex, and the harness's exactly-once check. */

@@ -22,7 +22,7 @@ START_TEST(default_experiment)
     ck_assert(e.all_policies);
     ck_assert_uint_eq(e.baselines, BENCH_BASE_ALL);
     ck_assert_ptr_null(e.threads);
-    ck_assert_uint_eq(e.nworkloads, 15);
+    ck_assert_uint_eq(e.nworkloads, 16);
     /* every workload of the registry is in it */
     for (size_t i = 0; i < bench_nworkloads; i++) {
         int found = 0;

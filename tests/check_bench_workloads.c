@@ -1,7 +1,7 @@
 /* check_bench_workloads.c - every built-in workload computes the right
  * result on every executor it can run on (the serial loop, each policy in
- * the build tree at 1 and 2 threads, OpenMP and Debian's libpthreadpool
- * when available) and the checks (the harness's exactly-once check and the
+ * the build tree at 1 and 2 threads, OpenMP, oneTBB and Debian's
+ * libpthreadpool when available) and the checks (the harness's exactly-once check and the
  * workload's own) fail on a planted wrong result and on a wrong schedule
  * (an item or a task run twice or never); no run reads the clock in its
  * timed part but for the stamps of its tasks, as many on every executor;
@@ -40,6 +40,7 @@ static const struct small {
     { "io-bound", "{\"n\": 8, \"wait_us\": 50, \"compute_us\": 10}" },
     /* pthreadpool tiles of 7: a partial last tile */
     { "bulk", "{\"n\": 1000, \"calls\": 2, \"ptp_tile\": 7}" },
+    { "short-calls", "{\"calls\": 4, \"call_us\": 40, \"gap_us\": 5, \"items\": 9}" },
     { "costed-tasks", "{\"n\": 200, \"xm_ns\": 100, \"cap_ns\": 10000, \"hint\": \"noisy\"}" },
     { "deadline-tasks", "{\"n\": 200, \"task_ns\": 200, \"gap_ns\": 100}" },
 };
@@ -168,6 +169,12 @@ START_TEST(registry)
         tpool_error_clear(&te);
         ck_assert_msg(tpool__params_check(&src, w->params, w->nparams, inst.p, &te) == 0, "%s",
                       te.text);
+        /* oneTBB runs what OpenMP runs, task workloads and parallel-fors */
+        for (int k = 0; k < 2; k++)
+            ck_assert_msg(!(w->uses & ~bench_exec_offers(BENCH_EX_OMP, k ? BENCH_OMP_TASK : 0)) ==
+                              !(w->uses & ~bench_exec_offers(BENCH_EX_TBB,
+                                                             k ? BENCH_TBB_TASK : BENCH_TBB_AUTO)),
+                          "%s: runs on OpenMP and oneTBB differ", w->name);
     }
     ck_assert_ptr_null(bench_workload_find("nope"));
     ck_assert(bench_calibrate() > 0);
@@ -265,6 +272,31 @@ START_TEST(baselines)
         ex.omp_sched = sched[k];
         ck_assert_msg(run_once(w, state, &ex, msg, sizeof msg) == 0, "%s on %s: %s", w->name,
                       bench_base_names[1 + k], msg);
+    }
+    /* oneTBB: every construct the workload supports, at 1 and 2 threads and
+     * at 3, more than this machine may have CPUs (the global_control that
+     * lets an arena have more threads than CPUs) */
+    static const int tbb_mode[] = { BENCH_TBB_TASK, BENCH_TBB_AUTO, BENCH_TBB_SIMPLE,
+                                    BENCH_TBB_STATIC };
+    for (unsigned t = 1; t <= 3; t++) {
+        void *arena = NULL;
+        for (int k = 0; k < 4; k++) {
+            if (!st[6 + k].available)
+                continue;
+            if (w->uses & ~bench_exec_offers(BENCH_EX_TBB, tbb_mode[k]))
+                continue;
+            if (!arena)
+                arena = bench_tbb_create(t);
+            ck_assert_ptr_nonnull(arena);
+            bench_exec ex = { .kind = BENCH_EX_TBB, .threads = t, .tbb_mode = tbb_mode[k],
+                              .tbb_grain = tbb_mode[k] == BENCH_TBB_SIMPLE ? 3 : 0,
+                              .tbb = arena };
+            for (int rep = 0; rep < 2; rep++)
+                ck_assert_msg(run_once(w, state, &ex, msg, sizeof msg) == 0,
+                              "%s on %s at %u threads: %s", w->name, bench_base_names[6 + k], t,
+                              msg);
+        }
+        bench_tbb_destroy(arena);
     }
     if (st[5].available && !(w->uses & ~bench_exec_offers(BENCH_EX_PTP, 0))) {
         bench_ptp_api api;
@@ -477,6 +509,164 @@ START_TEST(omp_chunks)
 }
 END_TEST
 
+/* The oneTBB baselines take their grain from the tpool cell they are
+ * compared with, and say which; without oneTBB (or under ThreadSanitizer)
+ * they are reported missing with the reason. */
+START_TEST(tbb_pairing)
+{
+    static const char dyn_table[] =
+        "[{\"name\": \"mode\", \"type\": \"enum\", \"default\": \"guided\"},"
+        " {\"name\": \"chunk\", \"type\": \"int\", \"default\": 64}]";
+    static const char static_table[] = "[{\"name\": \"chunk\", \"type\": \"int\", \"default\": 0}]";
+    static const char steal_table[] = "[{\"name\": \"chunk\", \"type\": \"int\", \"default\": 0}]";
+    bench_policy_desc pol[3];
+    memset(pol, 0, sizeof pol);
+    strcpy(pol[0].name, "dynamic");
+    pol[0].params_json = (char *)dyn_table;
+    strcpy(pol[1].name, "static");
+    pol[1].params_json = (char *)static_table;
+    strcpy(pol[2].name, "stealing");
+    pol[2].params_json = (char *)steal_table;
+
+    bench_executor x[7];
+    memset(x, 0, sizeof x);
+    for (int i = 0; i < 3; i++)
+        x[i].kind = BENCH_EX_TPOOL;
+    strcpy(x[0].label, "dyn-c16");
+    strcpy(x[0].policy, "dynamic");
+    x[0].params_json = "{\"mode\": \"fixed\", \"chunk\": 16}";
+    strcpy(x[1].label, "static-c8");
+    strcpy(x[1].policy, "builtin:static");
+    x[1].params_json = "{\"chunk\": 8}";
+    strcpy(x[2].label, "stealing");
+    strcpy(x[2].policy, "stealing");
+    static const int mode[] = { BENCH_TBB_TASK, BENCH_TBB_AUTO, BENCH_TBB_SIMPLE,
+                                BENCH_TBB_STATIC };
+    for (int i = 0; i < 4; i++) {
+        x[3 + i].kind = BENCH_EX_TBB;
+        x[3 + i].tbb_mode = mode[i];
+        strcpy(x[3 + i].label, bench_base_names[6 + i]);
+    }
+    bench_baselines_pair(x, 7, pol, 3);
+    ck_assert_msg(strstr(x[3].peer, "task path"), "%s", x[3].peer);
+    ck_assert_uint_eq(x[4].tbb_grain, 1); /* stealing's adaptive chunk 0 */
+    ck_assert_msg(strstr(x[4].peer, "stealing {chunk: 0} (executor stealing)"), "%s", x[4].peer);
+    ck_assert_uint_eq(x[5].tbb_grain, 16);
+    ck_assert_msg(strstr(x[5].peer, "mode: fixed, chunk: 16} (executor dyn-c16)"), "%s",
+                  x[5].peer);
+    ck_assert_uint_eq(x[6].tbb_grain, 8);
+    ck_assert_msg(strstr(x[6].peer, "static {chunk: 8} (executor static-c8)"), "%s", x[6].peer);
+
+    /* no peer in the run: the policies' defaults */
+    bench_baselines_pair(x + 3, 4, pol, 3);
+    ck_assert_uint_eq(x[5].tbb_grain, 64);
+    ck_assert_uint_eq(x[6].tbb_grain, 1);
+    ck_assert_msg(strstr(x[5].peer, "(its defaults; not in this run)"), "%s", x[5].peer);
+    bench_baselines_pair(x + 3, 4, NULL, 0);
+    ck_assert_msg(strstr(x[4].peer, "none: policy stealing not found"), "%s", x[4].peer);
+    ck_assert_uint_eq(x[4].tbb_grain, 1);
+
+    bench_baselines_pair(x, 7, pol, 3);
+    char buf[192];
+    bench_wl_inst uni = { "uniform", bench_workload_find("uniform"), { { 0 } }, NULL };
+    bench_wl_inst tiny = { "tiny-tasks", bench_workload_find("tiny-tasks"), { { 0 } }, NULL };
+    bench_baseline_setup(&x[3], &tiny, buf, sizeof buf);
+    ck_assert_str_eq(buf, "tbb::task_group");
+    bench_baseline_setup(&x[4], &uni, buf, sizeof buf);
+    ck_assert_str_eq(buf, "parallel_for, auto_partitioner, grain 1");
+    bench_baseline_setup(&x[5], &uni, buf, sizeof buf);
+    ck_assert_str_eq(buf, "parallel_for, simple_partitioner, grain 16");
+    bench_baseline_setup(&x[6], &uni, buf, sizeof buf);
+    ck_assert_str_eq(buf, "parallel_for, static_partitioner, grain 8");
+
+    bench_baseline_status st[BENCH_NBASE];
+    bench_baselines_probe(st, BENCH_BASE_ALL);
+    for (int i = 6; i < 10; i++) {
+        ck_assert_str_eq(st[i].name, bench_base_names[i]);
+        ck_assert_int_eq(bench_base_from_name(st[i].name), 1 << i);
+#if defined(__SANITIZE_THREAD__)
+        ck_assert(!st[i].available);
+        ck_assert_msg(strstr(st[i].reason, "ThreadSanitizer"), "%s", st[i].reason);
+#else
+        ck_assert_int_eq(st[i].available, bench_tbb_available());
+        if (!st[i].available)
+            ck_assert_msg(strstr(st[i].reason, "not built with TBB"), "%s", st[i].reason);
+#endif
+    }
+    if (!bench_tbb_available()) {
+        ck_assert_ptr_null(bench_tbb_create(2));
+        ck_assert_str_eq(bench_tbb_version(), "");
+    } else {
+        ck_assert(bench_tbb_version()[0] != '\0');
+    }
+}
+END_TEST
+
+static _Atomic size_t max_callback; /* the largest sub-range count_sizes saw */
+
+static void count_sizes(void *ctx, size_t b, size_t e, unsigned slot)
+{
+    (void)ctx, (void)slot;
+    size_t m = atomic_load(&max_callback);
+    while (e - b > m && !atomic_compare_exchange_weak(&max_callback, &m, e - b))
+        ;
+}
+
+/* oneTBB hands the body the sub-ranges of its partitioner, every item
+ * once: simple_partitioner none larger than the grain, static_partitioner
+ * about one per thread, auto_partitioner far fewer than items; a
+ * zero-length range calls nothing. */
+START_TEST(tbb_chunks)
+{
+    bench_baseline_status st[BENCH_NBASE];
+    bench_baselines_probe(st, BENCH_BASE_ALL);
+    if (!st[7].available) {
+        printf("tbb_chunks: skipped: %s\n", st[7].reason);
+        return;
+    }
+    void *arena = bench_tbb_create(2);
+    ck_assert_ptr_nonnull(arena);
+    static const struct { int mode; size_t grain; uint64_t min, max; } want[] = {
+        { BENCH_TBB_SIMPLE, 64, 16, 32 }, /* at most 64 each, more than 1000 / 64 */
+        { BENCH_TBB_SIMPLE, 1, 1000, 1000 },
+        { BENCH_TBB_STATIC, 1, 2, 8 },
+        { BENCH_TBB_AUTO, 1, 2, 500 },
+    };
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+        bench_exec ex = { .kind = BENCH_EX_TBB, .threads = 2, .tbb_mode = want[k].mode,
+                          .tbb_grain = want[k].grain, .tbb = arena };
+        bench_rec_reset(0, 0, 0);
+        atomic_store(&max_callback, 0);
+        ck_assert_int_eq(bench_range(&ex, 1000, count_sizes, NULL, NULL), 0);
+        char msg[256];
+        ck_assert_msg(bench_rec_check_items(1000, msg, sizeof msg) == 0, "%s", msg);
+        uint64_t calls = 0;
+        for (unsigned s = 0; s < BENCH_MAX_SLOTS; s++)
+            calls += bench_g_rec.slots[s].calls;
+        printf("tbb_chunks: mode %d grain %zu: %llu callbacks, the largest %zu items\n",
+               want[k].mode, want[k].grain, (unsigned long long)calls,
+               atomic_load(&max_callback));
+        ck_assert_msg(calls >= want[k].min && calls <= want[k].max,
+                      "mode %d grain %zu: %llu callbacks", want[k].mode, want[k].grain,
+                      (unsigned long long)calls);
+        if (want[k].mode == BENCH_TBB_SIMPLE)
+            ck_assert_uint_le(atomic_load(&max_callback), want[k].grain);
+    }
+    bench_exec ex = { .kind = BENCH_EX_TBB, .threads = 2, .tbb_mode = BENCH_TBB_AUTO,
+                      .tbb = arena };
+    bench_rec_reset(0, 0, 0);
+    ck_assert_int_eq(bench_range(&ex, 0, count_sizes, NULL, NULL), 0);
+    ck_assert_uint_eq(bench_g_rec.slots[0].calls, 0);
+    /* a construct that is not a parallel-for, and no arena, are errors */
+    ex.tbb_mode = BENCH_TBB_TASK;
+    ck_assert_int_ne(bench_range(&ex, 10, count_sizes, NULL, NULL), 0);
+    ex.tbb_mode = BENCH_TBB_AUTO;
+    ex.tbb = NULL;
+    ck_assert_int_ne(bench_range(&ex, 10, count_sizes, NULL, NULL), 0);
+    bench_tbb_destroy(arena);
+}
+END_TEST
+
 START_TEST(recorder_and_range)
 {
     tpool *pool = tu_pool("fifo", 2, NULL);
@@ -578,6 +768,59 @@ START_TEST(runner_end_to_end)
 }
 END_TEST
 
+/* The runner with the oneTBB baselines: their cells run and pass their
+ * checks, the task cells have a producer share, short-calls a time per
+ * call. */
+START_TEST(tbb_end_to_end)
+{
+    bench_baseline_status st[BENCH_NBASE];
+    bench_baselines_probe(st, BENCH_BASE_ALL);
+    if (!st[6].available) {
+        printf("tbb_end_to_end: skipped: %s\n", st[6].reason);
+        return;
+    }
+    static const char exp[] =
+        "{\"name\": \"unit-tbb\", \"policies\": [\"fifo\"],\n"
+        " \"baselines\": [\"tbb-task\", \"tbb-auto\", \"tbb-simple\", \"tbb-static\"],\n"
+        " \"threads\": [1, 2], \"repetitions\": 2, \"warmup\": 1, \"cooldown_us\": 0,\n"
+        " \"idle_probe_ms\": 0,\n"
+        " \"workloads\": [{\"workload\": \"tiny-tasks\", \"params\": {\"n\": 200}},\n"
+        "   {\"workload\": \"short-calls\", \"params\": {\"calls\": 3, \"call_us\": 20,\n"
+        "    \"gap_us\": 5, \"items\": 8}}]}";
+    bench_experiment e;
+    bench_perror pe;
+    ck_assert_msg(bench_experiment_parse(exp, "<unit>", &e, &pe) == 0, "%s", pe.text);
+    bench_options o;
+    memset(&o, 0, sizeof o);
+    o.progress = 0;
+    char *argv[] = { "check_bench_workloads", NULL };
+    bench_report r;
+    ck_assert_int_eq(bench_run(&e, &o, &r, 1, argv), 0);
+    ck_assert_uint_eq(r.nexes, 5);
+    /* tiny-tasks: fifo and tbb-task; short-calls: fifo and the three
+     * partitioners; each at 1 and 2 threads */
+    ck_assert_uint_eq(r.ncells, 12);
+    for (size_t i = 0; i < r.ncells; i++) {
+        const bench_cell *c = &r.cells[i];
+        const bench_executor *x = &r.exes[c->exe];
+        ck_assert_msg(c->check_ok, "%s: %s", x->label, c->check_msg);
+        ck_assert_uint_eq(c->nrounds, 2);
+        bench_rec_figures f;
+        bench_cell_rec_figures(c, &r.rec_costs, &f);
+        if (c->wl == 0) {
+            ck_assert(f.tasks == 200 && f.producer_share >= 0 && f.producer_share <= 1);
+        } else {
+            ck_assert(isnan(f.producer_share));
+            ck_assert(c->calls == 3 && c->t_call.median > 0);
+        }
+        if (x->kind == BENCH_EX_TBB)
+            ck_assert(strncmp(x->label, "tbb-", 4) == 0);
+    }
+    bench_report_free(&r);
+    bench_experiment_free(&e);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("bench_workloads");
@@ -592,6 +835,9 @@ static Suite *suite(void)
     tcase_add_test(tc, recorder_and_range);
     tcase_add_test(tc, baseline_pairing);
     tcase_add_test(tc, omp_chunks);
+    tcase_add_test(tc, tbb_pairing);
+    tcase_add_test(tc, tbb_chunks);
+    tcase_add_test(tc, tbb_end_to_end);
     tcase_add_test(tc, runner_end_to_end);
     suite_add_tcase(s, tc);
     return s;

@@ -891,6 +891,14 @@ START_TEST(test_setters)
     ck_assert_int_eq(tpool_config_set_policy(NULL, "x"), TPOOL_EINVAL);
     ck_assert_str_eq(tpool_config_policy(cfg), "dynamic");
 
+    ck_assert_int_eq(tpool_config_set_spin_us(cfg, 1000000), 0);
+    ck_assert_uint_eq(cfg->spin_us, 1000000);
+    ck_assert_int_eq(tpool_config_set_spin_us(cfg, 1000001), TPOOL_EINVAL);
+    ck_assert_uint_eq(cfg->spin_us, 1000000);
+    ck_assert_int_eq(tpool_config_set_spin_us(cfg, 0), 0);
+    ck_assert_uint_eq(cfg->spin_us, 0);
+    ck_assert_int_eq(tpool_config_set_spin_us(NULL, 1), TPOOL_EINVAL);
+
     ck_assert_uint_eq(tpool_config_threads(NULL), 0);
     ck_assert_ptr_null(tpool_config_policy(NULL));
     tpool_config_free(cfg);
@@ -945,7 +953,7 @@ START_TEST(test_copy)
                                 " \"policy_path\": [\"/p\", \"q\"],"
                                 " \"params\": {\"k\": [1, {\"z\": true}]}}");
     tpool_config *copy = NULL;
-    ck_assert_int_eq(tpool__config_copy(cfg, &copy), 0);
+    ck_assert_int_eq(tpool_config_copy(cfg, &copy), 0);
     ck_assert_ptr_nonnull(copy);
     ck_assert_ptr_ne(copy, cfg);
     ck_assert_uint_eq(copy->threads, 3);
@@ -974,7 +982,7 @@ START_TEST(test_copy)
 
     /* A config made in code has no source, text or params. */
     ck_assert_int_eq(tpool_config_new(&cfg), 0);
-    ck_assert_int_eq(tpool__config_copy(cfg, &copy), 0);
+    ck_assert_int_eq(tpool_config_copy(cfg, &copy), 0);
     ck_assert_ptr_null(copy->source);
     ck_assert_ptr_null(copy->text);
     ck_assert_ptr_null(copy->params);
@@ -984,9 +992,9 @@ START_TEST(test_copy)
     tpool_config_free(cfg);
 
     copy = (tpool_config *)&copy;
-    ck_assert_int_eq(tpool__config_copy(NULL, &copy), TPOOL_EINVAL);
+    ck_assert_int_eq(tpool_config_copy(NULL, &copy), TPOOL_EINVAL);
     ck_assert_ptr_null(copy);
-    ck_assert_int_eq(tpool__config_copy(cfg, NULL), TPOOL_EINVAL);
+    ck_assert_int_eq(tpool_config_copy(cfg, NULL), TPOOL_EINVAL);
 }
 END_TEST
 

@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "loader.h"
+#include "tpool-module.h"
 #include "tpool.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -515,6 +516,7 @@ static const struct {
     { "mod_noentry", TPOOL_ELOAD,
       { "not a tpool policy", "tpool_policy_entry", "undefined symbol" } },
     { "mod_badabi", TPOOL_EABI, { "built for policy ABI 99.0", "rebuild", NULL } },
+    { "mod_newminor", TPOOL_EABI, { "newer than the ABI", "at least as new", NULL } },
     { "mod_small", TPOOL_EABI, { "descriptor is 16 bytes", "mandatory", NULL } },
     { "mod_nullop", TPOOL_EPOLICY, { "mandatory op 'pop' is NULL", "(mod_nullop)", NULL } },
     { "mod_nullname", TPOOL_EPOLICY, { "has no name", NULL, NULL } },
@@ -643,6 +645,14 @@ START_TEST(test_abi_and_size_numbers)
     ck_assert_int_eq(tpool__policy_load_path(mod("mod_badabi"), &h, &err), TPOOL_EABI);
     snprintf(want, sizeof want, "ABI %d.%d", TPOOL_POLICY_ABI_MAJOR, TPOOL_POLICY_ABI_MINOR);
     ck_assert_has(err.text, "99.0");
+    ck_assert_has(err.text, want);
+
+    /* A newer minor: both versions named. */
+    tpool_error_clear(&err);
+    ck_assert_int_eq(tpool__policy_load_path(mod("mod_newminor"), &h, &err), TPOOL_EABI);
+    snprintf(want, sizeof want, "built for policy ABI %d.%d, newer than the ABI %d.%d",
+             TPOOL_POLICY_ABI_MAJOR, TPOOL_POLICY_ABI_MINOR + 1, TPOOL_POLICY_ABI_MAJOR,
+             TPOOL_POLICY_ABI_MINOR);
     ck_assert_has(err.text, want);
 
     tpool_error_clear(&err);
@@ -1207,6 +1217,88 @@ START_TEST(test_flags_submit_time)
 }
 END_TEST
 
+/* ---- tpool-module.h: a policy opened outside any pool ----------------------- */
+
+/* A configuration naming `policy` with `params` (NULL: none). */
+static tpool_config *module_cfg(const char *policy, const char *params)
+{
+    tpool_config *cfg = NULL;
+    ck_assert_int_eq(tpool_config_new(&cfg), 0);
+    ck_assert_int_eq(tpool_config_set_policy(cfg, policy), 0);
+    if (params)
+        ck_assert_int_eq(tpool_config_set_params(cfg, params, NULL), 0);
+    return cfg;
+}
+
+START_TEST(test_module_open)
+{
+    const char *p = mod("mod_picky");
+    tpool_config *cfg = module_cfg(p, "{\"hi\": 20}");
+    tpool_policy_module *m = NULL;
+    tpool_error err;
+    tpool_error_clear(&err);
+    /* Both ways of loading give the same module. */
+    ck_assert_int_eq(tpool_policy_open(cfg, (unsigned)_i, &m, &err), 0);
+    ck_assert_int_eq(err.code, 0);
+    const tpool_policy *ops = tpool_policy_module_ops(m);
+    ck_assert_str_eq(ops->name, "mod_picky");
+    ck_assert_ptr_nonnull(ops->pop);
+    ck_assert_str_eq(tpool_policy_module_file(m), p);
+    ck_assert_uint_eq(tpool_policy_module_nstats(m), 0);
+
+    tpool_param_value v[3];
+    ck_assert_uint_eq(ops->nparams, 3);
+    ck_assert_int_eq(tpool_policy_module_params(m, cfg, v, &err), 0);
+    ck_assert_int_eq(v[0].i, 1);  /* default */
+    ck_assert_int_eq(v[1].i, 20); /* given */
+    ck_assert_int_eq(v[2].i, 4096);
+    tpool_policy_close(m);
+    tpool_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_module_errors)
+{
+    tpool_policy_module *m = (tpool_policy_module *)&m;
+    tpool_error err;
+
+    /* Bad arguments. */
+    tpool_error_clear(&err);
+    ck_assert_int_eq(tpool_policy_open(NULL, 0x80, &m, &err), TPOOL_EINVAL);
+    ck_assert_has(err.text, "unknown flags");
+    ck_assert_int_eq(tpool_policy_open(NULL, 0, NULL, NULL), TPOOL_EINVAL);
+    tpool_policy_close(NULL);
+    ck_assert_ptr_null(tpool_policy_module_ops(NULL));
+
+    /* What pool creation refuses, with the loader's message. */
+    tpool_config *cfg = module_cfg(mod("mod_newminor"), NULL);
+    tpool_error_clear(&err);
+    ck_assert_int_eq(tpool_policy_open(cfg, 0, &m, &err), TPOOL_EABI);
+    ck_assert_ptr_null(m);
+    ck_assert_has(err.text, "newer than the ABI");
+    tpool_config_free(cfg);
+
+    /* A module that crashes its loader: reported when isolated. */
+    cfg = module_cfg(mod("mod_entry_struct"), NULL);
+    tpool_error_clear(&err);
+    ck_assert_int_eq(tpool_policy_open(cfg, TPOOL_MODULE_ISOLATED, &m, &err), TPOOL_ELOAD);
+    ck_assert_has(err.text, "mod_entry_struct.so");
+    tpool_config_free(cfg);
+
+    /* Parameters: named, with the position in the JSON text. */
+    cfg = module_cfg(mod("mod_picky"), "{\"hi\": 200}");
+    ck_assert_int_eq(tpool_policy_open(cfg, 0, &m, NULL), 0);
+    tpool_param_value v[3];
+    tpool_error_clear(&err);
+    ck_assert_int_eq(tpool_policy_module_params(m, cfg, v, &err), TPOOL_EINVAL);
+    ck_assert_str_eq(err.key, "params.hi");
+    ck_assert_int_eq(err.column, 8);
+    ck_assert_int_eq(tpool_policy_module_params(m, cfg, NULL, NULL), TPOOL_EINVAL);
+    tpool_policy_close(m);
+    tpool_config_free(cfg);
+}
+END_TEST
+
 static Suite *loader_suite(void)
 {
     Suite *s = suite_create("loader");
@@ -1267,6 +1359,12 @@ static Suite *loader_suite(void)
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, test_resolve);
     tcase_add_test(tc, test_resolve_errors);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("module");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_loop_test(tc, test_module_open, 0, (int)TPOOL_MODULE_ISOLATED + 1);
+    tcase_add_test(tc, test_module_errors);
     suite_add_tcase(s, tc);
     return s;
 }

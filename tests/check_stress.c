@@ -1,5 +1,5 @@
 /*
- * check_stress.c - reliability under load (issue 8, item 1): under every
+ * check_stress.c - reliability under load: under every
  * policy in the build, 8 threads submit N tasks at once (singly, in groups,
  * with on_complete), then the pool is destroyed in drain mode with work still
  * queued. Every task must run exactly once and every on_complete must be

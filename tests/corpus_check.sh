@@ -1,5 +1,5 @@
 #!/bin/sh
-# corpus_check.sh - the bad-input corpus (issue 8): every case must make
+# corpus_check.sh - the bad-input corpus: every case must make
 # `tpool-info --check-config FILE` or `tpool-bench EXPERIMENT.json` fail with
 # the expected exit status and a message that says what and where.
 #
@@ -205,7 +205,7 @@ else
     echo "FAIL dynamic/config_policy_libjansson: libjansson.so.4 not found"
 fi
 
-for m in noentry badabi; do
+for m in noentry badabi newminor; do
     if [ ! -f "$modules/mod_$m.so" ]; then
         fail=$((fail + 1))
         echo "FAIL dynamic/config_policy_mod_$m: $modules/mod_$m.so not built"
@@ -217,6 +217,8 @@ done
     ci config_policy_mod_noentry "mod_noentry.so': not a tpool policy: symbol tpool_policy_entry not found (dlerror: ${tab}undefined symbol: tpool_policy_entry" "$d/mod_noentry.json"
 [ -f "$d/mod_badabi.json" ] &&
     ci config_policy_mod_badabi "mod_badabi.so': built for policy ABI 99.0, but this tpool speaks ABI 1.2" "$d/mod_badabi.json"
+[ -f "$d/mod_newminor.json" ] &&
+    ci config_policy_mod_newminor "mod_newminor.so': built for policy ABI 1.3, newer than the ABI 1.2 this tpool speaks" "$d/mod_newminor.json"
 
 # Modules that crash a loader that trusts them: --check-config names the file
 # and the fault, and --policies (which opens every .so on the path) lists the

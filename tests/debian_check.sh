@@ -38,7 +38,8 @@ esac
 PKGS="libtpool0 libtpool-dev tpool-policies tpool-tools tpool-pthreadpool"
 # What the packaging needs beyond quickstart.sh's packages (build
 # dependencies without the nocheck ones, lintian, man for the pages).
-TOOLS="debhelper dpkg-dev lintian man-db groff-base pkg-config libjansson-dev libpthreadpool-dev"
+TOOLS="debhelper dpkg-dev lintian man-db groff-base pkg-config libjansson-dev libpthreadpool-dev
+    g++ libtbb-dev"
 export DEBIAN_FRONTEND=noninteractive
 APT="apt-get -y -q -o DPkg::Lock::Timeout=600"
 

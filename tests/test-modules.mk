@@ -1,11 +1,13 @@
 # Policy modules built for the tests only, each broken or instrumented in
-# one way: the loader suite's (no entry point, a foreign ABI, a descriptor
+# one way: the loader suite's (no entry point, a foreign ABI, a newer
+# minor, a descriptor
 # too small, NULL ops...), resizing's (with and without a resize op), the
 # submit-time flag's, and the conformance checker's deliberately wrong
 # policies (a task returned twice, lost tasks, a missed wake, a range item
 # handed out twice). Tests find them through TPOOL_TEST_MODULES.
 TEST_MODULE_LDFLAGS = -module -avoid-version -shared -rpath /nowhere $(SAN_LDFLAGS)
-TEST_MODULES = tests/mod_ok.la tests/mod_noentry.la tests/mod_badabi.la tests/mod_small.la \
+TEST_MODULES = tests/mod_ok.la tests/mod_noentry.la tests/mod_badabi.la tests/mod_newminor.la \
+	tests/mod_small.la \
 	tests/mod_nullop.la tests/mod_nullname.la tests/mod_badcreate.la tests/mod_prefix.la \
 	tests/mod_badparams.la tests/mod_nostamp.la tests/mod_stamp10.la \
 	tests/mod_resize.la tests/mod_recreate.la \
@@ -22,6 +24,8 @@ tests_mod_noentry_la_SOURCES = tests/modules/mod_noentry.c
 tests_mod_noentry_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 tests_mod_badabi_la_SOURCES = tests/modules/mod_badabi.c
 tests_mod_badabi_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_mod_newminor_la_SOURCES = tests/modules/mod_newminor.c
+tests_mod_newminor_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 tests_mod_small_la_SOURCES = tests/modules/mod_small.c
 tests_mod_small_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 tests_mod_nullop_la_SOURCES = tests/modules/mod_nullop.c

@@ -1,6 +1,6 @@
 #!/bin/sh
 # valgrind_check.sh - the pool, stress and conformance suites under
-# valgrind's memcheck (issue 8, item 8): no invalid access, no use of
+# valgrind's memcheck: no invalid access, no use of
 # uninitialised memory, no definite leak. CI runs it; a developer can too:
 #
 #   tests/valgrind_check.sh [BUILD_DIR]      (default: ./build, configured plain)

@@ -2,9 +2,9 @@
  * dynamic.c - first come, first served: one shared queue of tasks and one
  * shared cursor over a parallel-for range.
  *
- * Tasks. One queue (Vyukov's intrusive multi-producer queue, tpool_mpsc,
- * consumers
- * serialised by a small lock, as in the FIFO policy). A worker that finds
+ * Tasks. One queue (tpool_taskq of tpool-queue.h: Vyukov's intrusive
+ * multi-producer queue, consumers serialised by a small lock, as in the FIFO
+ * policy). A worker that finds
  * its private list empty takes up to `batch` tasks under one acquisition of
  * the lock, keeps all but the first in a private list, and returns them one
  * by one from its next pops, before looking at the queue again. Tasks held
@@ -29,14 +29,13 @@
  * Like FIFO, a waiting thread runs whatever the shared queue holds next, so
  * deep fork-join nests one stack frame per task waited on (see the docs).
  */
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tpool-policy.h"
+#include "tpool-queue.h"
 
 enum { MODE_FIXED = 0, MODE_GUIDED = 1 };
 enum { P_MODE, P_CHUNK, P_MIN_CHUNK, P_BATCH, P_COUNT };
@@ -51,9 +50,7 @@ typedef struct dynamic_local {
 _Static_assert(sizeof(dynamic_local) == TPOOL_CACHELINE, "one line per worker");
 
 typedef struct dynamic {
-    /* Producers push without the lock; consumers pop under `lock`. */
-    tpool_mpsc q;
-    pthread_mutex_t lock;
+    tpool_taskq q; /* producers never wait; consumers take its lock */
 
     /* The range cursor: the first item not handed out yet. Reset by
      * range_begin before the core publishes the job; then every
@@ -116,8 +113,12 @@ static int dynamic_create(const tpool_policy_env *env, void **out)
     }
     memset(q, 0, sizeof *q);
     memset(local, 0, env->workers * sizeof *local);
-    tpool_mpsc_init(&q->q);
-    pthread_mutex_init(&q->lock, NULL);
+    if (tpool_taskq_init(&q->q) != 0) {
+        free(local);
+        free(q);
+        snprintf(env->errbuf, env->errbuf_size, "cannot initialise the queue's lock");
+        return -1;
+    }
     atomic_init(&q->cursor, 0);
     q->workers = env->workers;
     q->mode = (int)env->params[P_MODE].i;
@@ -132,7 +133,7 @@ static int dynamic_create(const tpool_policy_env *env, void **out)
 static void dynamic_destroy(void *state)
 {
     dynamic *q = state;
-    pthread_mutex_destroy(&q->lock);
+    tpool_taskq_destroy(&q->q);
     free(q->local);
     free(q);
 }
@@ -144,7 +145,7 @@ static int dynamic_push(void *state, tpool_task *t, unsigned from)
     dynamic *q = state;
     /* Until the push returns consumers may see the queue end before t; the
      * core's wake after push brings a worker back. */
-    tpool_mpsc_push(&q->q, t);
+    tpool_taskq_push(&q->q, t);
     return TPOOL_WAKE_ANY;
 }
 
@@ -158,24 +159,11 @@ static tpool_task *dynamic_pop(void *state, unsigned k)
             return t;
         }
     }
-    /* Empty: only the stub is queued (see tpool_mpsc_empty and fifo_pop). */
-    if (tpool_mpsc_empty(&q->q))
-        return NULL;
-    unsigned want = k < q->workers ? q->batch : 1;
-    pthread_mutex_lock(&q->lock);
-    tpool_task *first = tpool_mpsc_pop(&q->q), *last = first;
-    for (unsigned i = 1; last && i < want; i++) {
-        tpool_task *t = tpool_mpsc_pop(&q->q);
-        if (!t)
-            break;
-        last->next = t; /* popped tasks' `next` is ours again */
-        last = t;
-    }
-    pthread_mutex_unlock(&q->lock);
-    if (first && first != last) {
-        last->next = NULL;
+    if (k >= q->workers)
+        return tpool_taskq_pop(&q->q); /* the shared outside slot keeps no list */
+    tpool_task *first = tpool_taskq_pop_batch(&q->q, q->batch);
+    if (first)
         q->local[k].head = first->next;
-    }
     return first;
 }
 

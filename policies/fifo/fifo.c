@@ -12,15 +12,12 @@
  * Parallel-for goes through the same queue: the policy has no range_next,
  * so the core cuts the range into tiles of `tile` items and pushes them here.
  */
-#include <pthread.h>
 #include <stdlib.h>
 
-#include "tpool-policy.h"
+#include "tpool-queue.h"
 
 typedef struct fifo {
-    /* Producers push without the lock; consumers pop under `lock`. */
-    tpool_mpsc q;
-    pthread_mutex_t lock;
+    tpool_taskq q; /* producers never wait; consumers take its lock */
     int64_t tile; /* parameter: items per parallel-for tile, 0 = auto */
 } fifo;
 
@@ -38,9 +35,11 @@ static int fifo_create(const tpool_policy_env *env, void **out)
     fifo *q = aligned_alloc(TPOOL_CACHELINE, sizeof *q);
     if (!q)
         return -1;
-    tpool_mpsc_init(&q->q);
+    if (tpool_taskq_init(&q->q) != 0) {
+        free(q);
+        return -1;
+    }
     q->tile = env->params[0].i;
-    pthread_mutex_init(&q->lock, NULL);
     *out = q;
     return 0;
 }
@@ -48,7 +47,7 @@ static int fifo_create(const tpool_policy_env *env, void **out)
 static void fifo_destroy(void *state)
 {
     fifo *q = state;
-    pthread_mutex_destroy(&q->lock);
+    tpool_taskq_destroy(&q->q);
     free(q);
 }
 
@@ -57,24 +56,14 @@ static int fifo_push(void *state, tpool_task *t, unsigned from)
     fifo *q = state;
     /* Until the push returns, consumers may see the queue end before t;
      * the core's wake after push brings a worker back. */
-    tpool_mpsc_push(&q->q, t);
+    tpool_taskq_push(&q->q, t);
     return TPOOL_WAKE_ANY;
 }
 
 static tpool_task *fifo_pop(void *state, unsigned slot)
 {
     fifo *q = state;
-    /* Empty: only the stub is queued (tail == stub alone is not enough; see
-     * tpool_mpsc_empty). This test can only err towards "empty" while a
-     * producer is inside push (the core wakes a worker after it) or while
-     * another consumer is inside the pop below, and that consumer pops
-     * again before it can sleep, so no work is stranded. */
-    if (tpool_mpsc_empty(&q->q))
-        return NULL; /* no lock, no write */
-    pthread_mutex_lock(&q->lock);
-    tpool_task *t = tpool_mpsc_pop(&q->q);
-    pthread_mutex_unlock(&q->lock);
-    return t;
+    return tpool_taskq_pop(&q->q); /* no lock, no write when empty */
 }
 
 static size_t fifo_range_grain(void *state, const tpool_range_job *job)

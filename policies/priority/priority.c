@@ -36,7 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tpool-policy.h"
+#include "tpool-queue.h"
 
 /* Buckets of base priority for the "aged" statistic only: priorities are
  * clamped into [BUCKET_MIN, BUCKET_MIN + 63]; the order never is. */

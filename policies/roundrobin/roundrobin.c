@@ -73,7 +73,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tpool-policy.h"
+#include "tpool-queue.h"
 
 typedef struct rr_queue {
     /* The queue: tail on the producers' line, head and stub on the

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tpool-policy.h"
+#include "tpool-queue.h"
 
 /* One worker's queue (tpool_mpsc): any thread pushes, and the owning
  * worker is its only consumer. */

@@ -46,7 +46,7 @@
 #include <string.h>
 
 #include "deque.h"
-#include "tpool-policy.h"
+#include "tpool-queue.h"
 
 enum { VICTIM_RANDOM = 0, VICTIM_NEIGHBOUR = 1 };
 enum { P_VICTIM, P_STEAL_ATTEMPTS, P_CHUNK, P_STEAL_FRACTION, P_COUNT };
@@ -78,12 +78,9 @@ typedef struct stealing_part {
 _Static_assert(sizeof(stealing_part) == TPOOL_CACHELINE, "one line per participant");
 
 typedef struct stealing {
-    /* Injection queue: Vyukov's intrusive multi-producer queue
-     * (tpool_mpsc), consumers serialised by `lock` (as in the FIFO policy;
-     * a mutex-protected list was measured 1.8 to 4.2 times slower, see the
-     * docs). */
-    tpool_mpsc inject;
-    pthread_mutex_t lock;
+    /* Injection queue: tpool_taskq (as in the FIFO policy; a
+     * mutex-protected list is slower, see the docs). */
+    tpool_taskq inject;
 
     /* Read-only after create, except in resize (which runs alone). */
     _Alignas(TPOOL_CACHELINE) unsigned workers;
@@ -143,19 +140,12 @@ static void inject_push(stealing *s, tpool_task *t)
 {
     /* Until the push returns consumers may see the queue end before t; the
      * core's wake after push brings one back. */
-    tpool_mpsc_push(&s->inject, t);
+    tpool_taskq_push(&s->inject, t);
 }
 
 static tpool_task *inject_pop(stealing *s)
 {
-    /* Empty without the lock: only the stub is queued (see tpool_mpsc_empty
-     * for why a false "empty" strands nothing). */
-    if (tpool_mpsc_empty(&s->inject))
-        return NULL;
-    pthread_mutex_lock(&s->lock);
-    tpool_task *t = tpool_mpsc_pop(&s->inject);
-    pthread_mutex_unlock(&s->lock);
-    return t;
+    return tpool_taskq_pop(&s->inject); /* no lock, no write when empty */
 }
 
 /* ---- stack guard ---------------------------------------------------------- */
@@ -226,7 +216,7 @@ static void stealing_destroy(void *state)
         stealing_deque_destroy(&s->slot[w].dq);
     free(s->slot);
     free(s->part);
-    pthread_mutex_destroy(&s->lock);
+    tpool_taskq_destroy(&s->inject);
     free(s);
 }
 
@@ -275,8 +265,15 @@ static int stealing_create(const tpool_policy_env *env, void **out)
     memset(s, 0, sizeof *s);
     s->slot = slot;
     s->part = part;
-    pthread_mutex_init(&s->lock, NULL);
-    tpool_mpsc_init(&s->inject);
+    if (tpool_taskq_init(&s->inject) != 0) {
+        for (unsigned w = 0; w < env->workers; w++)
+            stealing_deque_destroy(&slot[w].dq);
+        free(slot);
+        free(part);
+        free(s);
+        snprintf(env->errbuf, env->errbuf_size, "cannot initialise the injection queue's lock");
+        return -1;
+    }
     s->workers = env->workers;
     s->victim = (int)env->params[P_VICTIM].i;
     s->attempts_param = env->params[P_STEAL_ATTEMPTS].i;

@@ -126,7 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         resolve(cfg);
         tpool_config *copy = NULL;
-        if (tpool__config_copy(cfg, &copy) == 0)
+        if (tpool_config_copy(cfg, &copy) == 0)
             tpool_config_free(copy);
         tpool_config_free(cfg);
     }
