@@ -77,7 +77,8 @@ START_TEST(smoke_has_every_workload)
 END_TEST
 
 /* The schema's list of built-in workload names (the "workload" enum of a
- * results workload without a file) is the registry's, name for name. */
+ * results workload without a file) is the registry's, name for name, and
+ * "replay", built in but run only when named. */
 START_TEST(schema_names_every_workload)
 {
     json_error_t je;
@@ -92,17 +93,18 @@ START_TEST(schema_names_every_workload)
     json_t *names = json_object_get(
         json_object_get(json_object_get(alt, "properties"), "workload"), "enum");
     ck_assert_msg(json_is_array(names), "schema.json: no workloads.items.oneOf[0] enum");
-    ck_assert_msg(json_array_size(names) == bench_nworkloads,
-                  "schema.json names %zu built-in workloads, the registry has %zu",
+    ck_assert_msg(json_array_size(names) == bench_nworkloads + 1,
+                  "schema.json names %zu built-in workloads, the registry has %zu and "
+                  "replay one more",
                   json_array_size(names), bench_nworkloads);
-    for (size_t i = 0; i < bench_nworkloads; i++) {
+    for (size_t i = 0; i <= bench_nworkloads; i++) {
+        const tpool_bench_workload *w = i < bench_nworkloads ? bench_workloads[i]
+                                                             : &bench_wl_replay;
         int found = 0;
         size_t k;
         json_t *n;
-        json_array_foreach(names, k, n) found |= strcmp(json_string_value(n),
-                                                        bench_workloads[i]->name) == 0;
-        ck_assert_msg(found, "workload %s is missing from harness/schema.json's enum",
-                      bench_workloads[i]->name);
+        json_array_foreach(names, k, n) found |= strcmp(json_string_value(n), w->name) == 0;
+        ck_assert_msg(found, "workload %s is missing from harness/schema.json's enum", w->name);
     }
     json_decref(schema);
 }
@@ -120,7 +122,13 @@ START_TEST(registry_descriptors)
         ck_assert_ptr_eq(bench_workload_find(bench_workloads[i]->name), bench_workloads[i]);
         for (size_t j = 0; j < i; j++)
             ck_assert_str_ne(bench_workloads[i]->name, bench_workloads[j]->name);
+        /* replay needs a record: never in a default list */
+        ck_assert_str_ne(bench_workloads[i]->name, bench_wl_replay.name);
     }
+    tpool_error te;
+    tpool_error_clear(&te);
+    ck_assert_msg(bench_wl_check_desc("replay", &bench_wl_replay, NULL, &te) == 0, "%s", te.text);
+    ck_assert_ptr_eq(bench_workload_find("replay"), &bench_wl_replay);
 }
 END_TEST
 
