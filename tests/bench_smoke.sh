@@ -27,8 +27,12 @@ fail() {
 cat "$out/policies.txt"
 "$bench" --list-workloads >"$out/workloads.txt" || fail "--list-workloads"
 # The built-in workloads, as the program lists them: the registry, the one
-# list (checked against the smoke run's results below).
-names=$(sed -n 's/^  \([a-z][a-z0-9._-]*\) .*/\1/p' "$out/workloads.txt")
+# list (checked against the smoke run's results below), then replay, which
+# needs a record and runs only when named.
+names=$(sed -n '/^Run only when named/q; s/^  \([a-z][a-z0-9._-]*\) .*/\1/p' "$out/workloads.txt")
+sed -n '/^Run only when named/,$p' "$out/workloads.txt" | grep -q "^  replay " ||
+    fail "--list-workloads does not list replay as run only when named"
+echo "$names" | grep -qx replay && fail "replay is listed among the default workloads"
 [ "$(echo "$names" | wc -w)" -ge 12 ] || fail "--list-workloads lists only: $names"
 
 "$bench" "$top_srcdir/harness/experiments/smoke.json" --out "$out/res" \
