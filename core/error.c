@@ -75,3 +75,26 @@ int tpool__error(tpool_error *err, int code, const char *source, int line,
 #undef PUT
     return code;
 }
+
+int tpool__verror_about(tpool_error *err, int code, const char *source, const char *key,
+                        const char *fmt, va_list ap)
+{
+    if (!err || err->code != 0)
+        return code;
+    char msg[sizeof err->text];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    tpool__error(err, code, NULL, 0, 0, NULL, "%s", msg);
+    copy(err->source, sizeof err->source, source);
+    copy(err->key, sizeof err->key, key);
+    return code;
+}
+
+int tpool__error_about(tpool_error *err, int code, const char *source, const char *key,
+                       const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = tpool__verror_about(err, code, source, key, fmt, ap);
+    va_end(ap);
+    return rc;
+}

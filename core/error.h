@@ -2,12 +2,24 @@
 #ifndef TPOOL_CORE_ERROR_H
 #define TPOOL_CORE_ERROR_H
 
+#include <stdarg.h>
+
 #include "tpool.h"
 
 #if defined(__GNUC__)
 #define TPOOL__PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define TPOOL__PRINTF(a, b)
+/*
+ * Like tpool__error, for messages that already name what they are about
+ * ("policy 'x.so': ..."): `source` and `key` go into their fields for
+ * programs, but the text is the message alone.
+ */
+int tpool__error_about(tpool_error *err, int code, const char *source, const char *key,
+                       const char *fmt, ...) TPOOL__PRINTF(5, 6);
+int tpool__verror_about(tpool_error *err, int code, const char *source, const char *key,
+                        const char *fmt, va_list ap);
+
 #endif
 
 /*
@@ -19,5 +31,15 @@
 int tpool__error(tpool_error *err, int code, const char *source, int line,
                  int column, const char *key, const char *fmt, ...)
     TPOOL__PRINTF(7, 8);
+
+/*
+ * Like tpool__error, for messages that already name what they are about
+ * ("policy 'x.so': ..."): `source` and `key` go into their fields for
+ * programs, but the text is the message alone.
+ */
+int tpool__error_about(tpool_error *err, int code, const char *source, const char *key,
+                       const char *fmt, ...) TPOOL__PRINTF(5, 6);
+int tpool__verror_about(tpool_error *err, int code, const char *source, const char *key,
+                        const char *fmt, va_list ap);
 
 #endif

@@ -12,7 +12,7 @@ core_libtpool_core_la_SOURCES = \
 	core/fault.c core/fault.h core/fault_alloc.h \
 	core/config.c core/config.h \
 	core/json_locate.c core/json_locate.h \
-	core/params.c \
+	core/params.c core/params.h \
 	core/cpu_linux.c core/cpu.h \
 	core/loader.c core/loader.h \
 	core/load_isolated.c \

@@ -1,7 +1,9 @@
 /*
- * load_isolated.c - loading a policy file first in a child process, for the
- * tools that scan or check modules (tpool_policy_list, tpool_config_resolve,
- * tpool-conformance).
+ * load_isolated.c - loading a module first in a child process: a policy
+ * file, for the tools that scan or check modules (tpool_policy_list,
+ * tpool_config_resolve, tpool-conformance), and any other work on a module
+ * that could crash (tpool-bench's workload modules, through
+ * tpool__run_in_child).
  *
  * Some faults of a policy .so cannot be seen before its code runs: an entry
  * point with the wrong signature writes through a garbage pointer, a
@@ -32,11 +34,10 @@
 
 /* What the child writes: a stage byte as it starts each stage, then REPORT
  * followed by the result. */
-enum { STAGE_LOAD = 'L', STAGE_PROBE = 'P', REPORT = 'R' };
+enum { REPORT = 'R' };
 
 struct report {
     int rc;
-    int in_probe; /* the error is the probe's own */
     tpool_error err;
 };
 
@@ -54,9 +55,19 @@ static void write_all(int fd, const void *buf, size_t len)
     }
 }
 
-/* In the child: never returns. The handle is not unloaded: the parent wants
- * the verdict, and a .so that corrupted the loader could hang dlclose. */
-static void child(int fd, const char *path, tpool__policy_probe probe, const void *arg)
+struct tpool__child {
+    int fd;
+};
+
+void tpool__child_stage(tpool__child *c, char stage)
+{
+    write_all(c->fd, &stage, 1);
+}
+
+/* In the child: never returns. Nothing is unloaded or freed: the parent
+ * wants the verdict, and a .so that corrupted the loader could hang
+ * dlclose. */
+static void child(int fd, tpool__child_fn work, void *arg)
 {
     /* Another thread of the parent may have held the loader's lock at the
      * fork (the core's fork handlers reset it only once a pool was made):
@@ -72,16 +83,8 @@ static void child(int fd, const char *path, tpool__policy_probe probe, const voi
     struct report r;
     memset(&r, 0, sizeof r);
     tpool_error_clear(&r.err);
-    tpool__policy_handle h;
-    char stage = STAGE_LOAD;
-    write_all(fd, &stage, 1);
-    r.rc = tpool__policy_load_path(path, &h, &r.err);
-    if (r.rc == 0 && probe) {
-        stage = STAGE_PROBE;
-        write_all(fd, &stage, 1);
-        r.rc = probe(&h, arg, &r.err);
-        r.in_probe = r.rc != 0;
-    }
+    tpool__child c = { fd };
+    r.rc = work(arg, &c, &r.err);
     char tag = REPORT;
     write_all(fd, &tag, 1);
     write_all(fd, &r, sizeof r);
@@ -118,11 +121,11 @@ static int read_stream(int fd, char *buf, size_t size, size_t *got)
     }
 }
 
-int tpool__policy_check_in_child(const char *path, tpool__policy_probe probe,
-                                 const void *arg, const char *probe_what, int *probe_error,
-                                 tpool_error *err)
+int tpool__run_in_child(tpool__child_fn work, void *arg, tpool__child_verdict *v,
+                        tpool_error *err)
 {
-    *probe_error = 0;
+    memset(v, 0, sizeof *v);
+    v->timeout_s = LOAD_TIMEOUT_S;
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0)
         return TPOOL__NO_CHILD;
@@ -134,11 +137,12 @@ int tpool__policy_check_in_child(const char *path, tpool__policy_probe probe,
     }
     if (pid == 0) {
         close(fds[0]);
-        child(fds[1], path, probe, arg);
+        child(fds[1], work, arg);
     }
     close(fds[1]);
 
-    char buf[2 + 1 + sizeof(struct report)];
+    /* a few stage bytes, then the report */
+    char buf[16 + 1 + sizeof(struct report)];
     size_t got;
     int finished = read_stream(fds[0], buf, sizeof buf, &got);
     close(fds[0]);
@@ -149,44 +153,87 @@ int tpool__policy_check_in_child(const char *path, tpool__policy_probe probe,
     while ((w = waitpid(pid, &wst, 0)) < 0 && errno == EINTR)
         ;
 
-    char stage = 0;
     size_t i = 0;
     while (i < got && buf[i] != REPORT)
-        stage = buf[i++];
+        v->stage = buf[i++];
     if (i < got && got - i - 1 == sizeof(struct report)) {
         struct report r;
         memcpy(&r, buf + i + 1, sizeof r);
         if (r.rc && err && err->code == 0)
             *err = r.err;
-        *probe_error = r.in_probe;
+        v->reported = 1;
         return r.rc;
     }
+    v->hung = !finished;
+    if (w == pid && WIFSIGNALED(wst))
+        v->signal = WTERMSIG(wst);
+    else if (w == pid && WIFEXITED(wst))
+        v->exited = 1, v->status = WEXITSTATUS(wst);
+    else if (finished)
+        return TPOOL__NO_CHILD; /* someone else reaped the child: no verdict */
+    return TPOOL_ELOAD;
+}
 
-    const char *doing = stage == STAGE_PROBE ? probe_what : "loading it";
-    if (!finished)
+/* ---- a policy ------------------------------------------------------------------ */
+
+enum { STAGE_LOAD = 'L', STAGE_PROBE = 'P' };
+
+struct policy_work {
+    const char *path;
+    tpool__policy_probe probe;
+    const void *arg;
+    int in_probe;
+};
+
+static int policy_work(void *arg, tpool__child *c, tpool_error *err)
+{
+    struct policy_work *pw = arg;
+    tpool__policy_handle h;
+    tpool__child_stage(c, STAGE_LOAD);
+    int rc = tpool__policy_load_path(pw->path, &h, err);
+    if (rc == 0 && pw->probe) {
+        tpool__child_stage(c, STAGE_PROBE);
+        rc = pw->probe(&h, pw->arg, err);
+        /* the parent learns it from the stage: the last one started */
+    }
+    return rc;
+}
+
+int tpool__policy_check_in_child(const char *path, tpool__policy_probe probe,
+                                 const void *arg, const char *probe_what, int *probe_error,
+                                 tpool_error *err)
+{
+    *probe_error = 0;
+    struct policy_work pw = { path, probe, arg, 0 };
+    tpool__child_verdict v;
+    int rc = tpool__run_in_child(policy_work, &pw, &v, err);
+    if (v.reported || rc == TPOOL__NO_CHILD) {
+        *probe_error = rc != 0 && v.stage == STAGE_PROBE;
+        return rc;
+    }
+
+    const char *doing = v.stage == STAGE_PROBE ? probe_what : "loading it";
+    if (v.hung)
         return tpool__policy_fail(err, TPOOL_ELOAD, path,
                                   "policy '%s': %s did not finish within %d s, so the "
                                   "process doing it was killed: a constructor or the "
                                   "entry point of the .so hangs (or corrupted the "
-                                  "loader's state)", path, doing, LOAD_TIMEOUT_S);
-    if (w == pid && WIFSIGNALED(wst))
+                                  "loader's state)", path, doing, v.timeout_s);
+    if (v.signal)
         return tpool__policy_fail(err, TPOOL_ELOAD, path,
                                   "policy '%s': %s crashed the process doing it "
-                                  "(signal %d, %s)%s", path, doing, WTERMSIG(wst),
-                                  strsignal(WTERMSIG(wst)),
-                                  stage == STAGE_PROBE ? ""
+                                  "(signal %d, %s)%s", path, doing, v.signal,
+                                  strsignal(v.signal),
+                                  v.stage == STAGE_PROBE ? ""
                                   : "; the entry point must be 'const tpool_policy *"
                                     TPOOL_POLICY_ENTRY_NAME "(void)' returning the "
                                     "address of a static descriptor (TPOOL_POLICY_DEFINE "
                                     "writes it), and the .so's constructors must not "
                                     "crash");
-    if (w == pid && WIFEXITED(wst))
-        return tpool__policy_fail(err, TPOOL_ELOAD, path,
-                                  "policy '%s': the process %s exited with status %d "
-                                  "before it could report (the .so called exit(), or a "
-                                  "sanitizer stopped it: see its output above)", path,
-                                  stage == STAGE_PROBE ? "checking it" : "loading it",
-                                  WEXITSTATUS(wst));
-    /* Someone else reaped the child (a SIGCHLD handler): no verdict. */
-    return TPOOL__NO_CHILD;
+    return tpool__policy_fail(err, TPOOL_ELOAD, path,
+                              "policy '%s': the process %s exited with status %d "
+                              "before it could report (the .so called exit(), or a "
+                              "sanitizer stopped it: see its output above)", path,
+                              v.stage == STAGE_PROBE ? "checking it" : "loading it",
+                              v.status);
 }

@@ -23,6 +23,7 @@
 #include "elf_check.h"
 #include "error.h"
 #include "json_locate.h"
+#include "params.h"
 #include "strset.h"
 #include "fault_alloc.h" /* last: allocations go through the fault point */
 
@@ -40,17 +41,11 @@
  */
 int tpool__policy_fail(tpool_error *err, int code, const char *source, const char *fmt, ...)
 {
-    if (!err || err->code != 0)
-        return code;
-    char msg[sizeof err->text];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = tpool__verror_about(err, code, source ? source : "", "policy", fmt, ap);
     va_end(ap);
-    tpool__error(err, code, NULL, 0, 0, NULL, "%s", msg);
-    snprintf(err->source, sizeof err->source, "%s", source ? source : "");
-    snprintf(err->key, sizeof err->key, "policy");
-    return code;
+    return rc;
 }
 
 /* The short name, inside this file. */
@@ -65,116 +60,6 @@ static const char *dl_text(void)
 }
 
 /* ---- descriptor checks ---------------------------------------------------- */
-
-static const char *type_name(enum tpool_param_type t)
-{
-    switch (t) {
-    case TPOOL_PARAM_INT: return "int";
-    case TPOOL_PARAM_BOOL: return "bool";
-    case TPOOL_PARAM_DOUBLE: return "double";
-    case TPOOL_PARAM_ENUM: return "enum";
-    }
-    return NULL;
-}
-
-/*
- * `anchor` is an address in the policy's .so (its entry point), or NULL for
- * a built-in policy: a .so's table must lie in the .so, so that a count
- * larger than the table is refused before anything past it is read.
- */
-static int check_params(const char *path, const tpool_policy *d, const void *anchor,
-                        tpool_error *err)
-{
-    if (d->nparams == 0)
-        return 0;
-    if (!d->params)
-        return fail(err, TPOOL_EPOLICY, path,
-                    "policy '%s': nparams is %u but params is NULL; fix the "
-                    "policy's parameter table", path, d->nparams);
-    if (d->nparams > TPOOL_POLICY_MAX_PARAMS)
-        return fail(err, TPOOL_EPOLICY, path,
-                    "policy '%s': nparams is %u, more than the %d parameters a "
-                    "policy may declare (TPOOL_POLICY_MAX_PARAMS); set it to the "
-                    "number of entries in the parameter table", path, d->nparams,
-                    TPOOL_POLICY_MAX_PARAMS);
-    if (anchor && !tpool__elf_in_object(anchor, d->params, d->nparams * sizeof *d->params))
-        return fail(err, TPOOL_EPOLICY, path,
-                    "policy '%s': nparams is %u, but no table of %u parameters lies "
-                    "at params in the policy's .so (a count larger than the table, "
-                    "or a table outside the .so); declare the table as static data "
-                    "and set nparams to its number of entries", path, d->nparams,
-                    d->nparams);
-    for (unsigned i = 0; i < d->nparams; i++) {
-        const tpool_param_desc *p = &d->params[i];
-        if (!p->name || !p->name[0])
-            return fail(err, TPOOL_EPOLICY, path,
-                        "policy '%s': parameter %u has no name; fix the "
-                        "policy's parameter table", path, i);
-        for (unsigned j = 0; j < i; j++)
-            if (strcmp(d->params[j].name, p->name) == 0)
-                return fail(err, TPOOL_EPOLICY, path,
-                            "policy '%s': parameter '%s' is declared twice "
-                            "(entries %u and %u); fix the policy's parameter "
-                            "table", path, p->name, j, i);
-        if (!type_name(p->type))
-            return fail(err, TPOOL_EPOLICY, path,
-                        "policy '%s': parameter '%s' has unknown type %d; use "
-                        "a TPOOL_PARAM_* type", path, p->name, (int)p->type);
-        switch (p->type) {
-        case TPOOL_PARAM_INT:
-            if (p->imin > p->imax)
-                return fail(err, TPOOL_EPOLICY, path,
-                            "policy '%s': parameter '%s': min %lld is greater "
-                            "than max %lld; fix the policy's parameter table",
-                            path, p->name, (long long)p->imin, (long long)p->imax);
-            if (!(p->imin <= p->idefault && p->idefault <= p->imax))
-                return fail(err, TPOOL_EPOLICY, path,
-                            "policy '%s': parameter '%s': default %lld is not "
-                            "within [%lld, %lld]; fix the policy's parameter "
-                            "table", path, p->name, (long long)p->idefault,
-                            (long long)p->imin, (long long)p->imax);
-            break;
-        case TPOOL_PARAM_BOOL:
-            if (p->idefault != 0 && p->idefault != 1)
-                return fail(err, TPOOL_EPOLICY, path,
-                            "policy '%s': parameter '%s': bool default %lld is "
-                            "not 0 or 1; fix the policy's parameter table",
-                            path, p->name, (long long)p->idefault);
-            break;
-        case TPOOL_PARAM_DOUBLE:
-            if (p->dmin > p->dmax)
-                return fail(err, TPOOL_EPOLICY, path,
-                            "policy '%s': parameter '%s': min %g is greater "
-                            "than max %g; fix the policy's parameter table",
-                            path, p->name, p->dmin, p->dmax);
-            /* Written so that a NaN anywhere fails too. */
-            if (!(p->dmin <= p->ddefault && p->ddefault <= p->dmax))
-                return fail(err, TPOOL_EPOLICY, path,
-                            "policy '%s': parameter '%s': default %g is not "
-                            "within [%g, %g]; fix the policy's parameter table",
-                            path, p->name, p->ddefault, p->dmin, p->dmax);
-            break;
-        case TPOOL_PARAM_ENUM: {
-            if (!p->choices || !p->choices[0])
-                return fail(err, TPOOL_EPOLICY, path,
-                            "policy '%s': enum parameter '%s' has no choices; "
-                            "give a NULL-terminated list of at least one",
-                            path, p->name);
-            int n = 0;
-            while (p->choices[n])
-                n++;
-            if (p->edefault < 0 || p->edefault >= n)
-                return fail(err, TPOOL_EPOLICY, path,
-                            "policy '%s': enum parameter '%s': default index "
-                            "%d is not within its %d choices; fix the "
-                            "policy's parameter table", path, p->name,
-                            p->edefault, n);
-            break;
-        }
-        }
-    }
-    return 0;
-}
 
 /* True when a descriptor of `size` bytes holds the whole member at
  * [off, off + len). */
@@ -273,7 +158,9 @@ static int check_descriptor(const char *path, const tpool_policy *d, const void 
                     "policy '%s' (%s): mandatory op '%s' is NULL; implement it",
                     path, d->name, missing);
 
-    int rc = check_params(path, d, anchor, err);
+    int rc = tpool__params_check_table("policy", path, d->params, d->nparams,
+                                       TPOOL_POLICY_MAX_PARAMS, "TPOOL_POLICY_MAX_PARAMS",
+                                       0, anchor, err);
     if (rc)
         return rc;
 

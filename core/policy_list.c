@@ -14,6 +14,7 @@
 
 #include "error.h"
 #include "loader.h"
+#include "params.h"
 #include "strset.h"
 
 int tpool_policy_search_path(const tpool_config *cfg, char ***dirs, size_t *count,
@@ -28,65 +29,6 @@ int tpool_policy_search_path(const tpool_config *cfg, char ***dirs, size_t *coun
 void tpool_policy_search_path_free(char **dirs, size_t count)
 {
     tpool__search_path_free(dirs, count);
-}
-
-/* json_real refuses infinities and NaN (JSON has none); an unbounded range
- * is written as null. */
-static json_t *real_or_null(double d)
-{
-    return isfinite(d) ? json_real(d) : json_null();
-}
-
-/* The parameter table as a JSON array; NULL when out of memory. */
-static json_t *params_json(const tpool_policy *ops)
-{
-    json_t *arr = json_array();
-    if (!arr)
-        return NULL;
-    for (unsigned i = 0; i < ops->nparams; i++) {
-        const tpool_param_desc *p = &ops->params[i];
-        json_t *o = json_object();
-        if (!o || json_array_append_new(arr, o) != 0)
-            goto fail;
-        int bad = json_object_set_new(o, "name", json_string(p->name));
-        bad |= json_object_set_new(o, "description",
-                                   p->description ? json_string(p->description)
-                                                  : json_null());
-        switch (p->type) {
-        case TPOOL_PARAM_INT:
-            bad |= json_object_set_new(o, "type", json_string("int"));
-            bad |= json_object_set_new(o, "default", json_integer(p->idefault));
-            bad |= json_object_set_new(o, "min", json_integer(p->imin));
-            bad |= json_object_set_new(o, "max", json_integer(p->imax));
-            break;
-        case TPOOL_PARAM_BOOL:
-            bad |= json_object_set_new(o, "type", json_string("bool"));
-            bad |= json_object_set_new(o, "default", json_boolean(p->idefault));
-            break;
-        case TPOOL_PARAM_DOUBLE:
-            bad |= json_object_set_new(o, "type", json_string("double"));
-            bad |= json_object_set_new(o, "default", real_or_null(p->ddefault));
-            bad |= json_object_set_new(o, "min", real_or_null(p->dmin));
-            bad |= json_object_set_new(o, "max", real_or_null(p->dmax));
-            break;
-        case TPOOL_PARAM_ENUM: {
-            bad |= json_object_set_new(o, "type", json_string("enum"));
-            bad |= json_object_set_new(o, "default",
-                                       json_string(p->choices[p->edefault]));
-            json_t *ch = json_array();
-            for (int k = 0; ch && p->choices[k]; k++)
-                bad |= json_array_append_new(ch, json_string(p->choices[k]));
-            bad |= json_object_set_new(o, "choices", ch);
-            break;
-        }
-        }
-        if (bad)
-            goto fail;
-    }
-    return arr;
-fail:
-    json_decref(arr);
-    return NULL;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -161,7 +103,7 @@ static int add_info(tpool_policy_info **list, size_t *n, size_t *cap, const char
     snprintf(info->path, sizeof info->path, "%s", path);
     snprintf(info->description, sizeof info->description, "%s",
              ops->description ? ops->description : "");
-    json_t *pj = params_json(ops);
+    json_t *pj = tpool__params_table_json(ops->params, ops->params ? ops->nparams : 0);
     info->params_json = pj ? json_dumps(pj, JSON_COMPACT) : NULL;
     json_decref(pj);
     if (!info->params_json)

@@ -28,6 +28,7 @@ static json_t *param_value(const tpool_param_desc *p, tpool_param_value v)
     case TPOOL_PARAM_BOOL: return json_boolean(v.i);
     case TPOOL_PARAM_DOUBLE: return isfinite(v.d) ? json_real(v.d) : json_null();
     case TPOOL_PARAM_ENUM: return json_string(p->choices[v.i]);
+    case TPOOL_PARAM_STRING: return json_string(v.s ? v.s : "");
     }
     return json_null();
 }

@@ -21,3 +21,12 @@ dist_template_DATA = examples/policy-template/README.md examples/policy-template
 # distribution only (it is run against a build tree);
 # tests/record_dropin_check.sh runs the script when XNNPACK is installed.
 EXTRA_DIST += examples/record-xnnpack/cnn.c examples/record-xnnpack/record-and-replay.sh
+
+# The workload template (docs/harness.md, "Workloads of your own"): an
+# out-of-tree tpool-bench workload with its own Makefile, installed beside
+# the policy template; tests/template_check.sh builds it against an
+# installed tpool and runs it with the installed tpool-bench.
+wltemplatedir = $(docdir)/examples/workload-template
+dist_wltemplate_DATA = examples/workload-template/README.md \
+	examples/workload-template/Makefile examples/workload-template/jobs.c \
+	examples/workload-template/bench.json

@@ -323,10 +323,8 @@ void bench_baselines_pair(bench_executor *exes, size_t nexes, const bench_policy
 /* The pthreadpool tile a workload gives: its parameter "ptp_tile", else 1. */
 static size_t ptp_tile(const bench_wl_inst *w)
 {
-    for (unsigned k = 0; k < w->wl->nparams; k++)
-        if (strcmp(w->wl->params[k].name, "ptp_tile") == 0)
-            return (size_t)w->p[k];
-    return 1;
+    int k = bench_workload_param(w->wl, "ptp_tile");
+    return k >= 0 ? (size_t)bench_wl_param_num(w, (unsigned)k) : 1;
 }
 
 void bench_baseline_setup(const bench_executor *x, const bench_wl_inst *w, char *buf,
@@ -350,7 +348,7 @@ void bench_baseline_setup(const bench_executor *x, const bench_wl_inst *w, char 
         snprintf(buf, n, "parallel_for, %s_partitioner, grain %zu",
                  m > 0 && m < 4 ? part[m] : "?", x->tbb_grain ? x->tbb_grain : 1);
     } else if (x->kind == BENCH_EX_PTP) {
-        if (w->wl->ptp_2d)
+        if (w->wl->uses & TPOOL_BENCH_USES_RANGE_2D)
             snprintf(buf, n, "pthreadpool_compute_2d_tiled, the workload's tiles");
         else
             snprintf(buf, n, "pthreadpool_parallelize_1d_tile_1d, tile %zu", ptp_tile(w));

@@ -19,18 +19,19 @@ int bench_omp_range(int sched, int chunk, unsigned threads, size_t n,
     return -1;
 }
 
-int bench_omp_tasks(unsigned threads, unsigned producers, size_t n,
-                    void (*before)(void *ctx, size_t i, unsigned producer),
-                    void (*task)(void *ctx, size_t i),
-                    void *ctx)
+int bench_omp_run(unsigned threads, int (*fn)(void *arg), void *arg)
 {
-    (void)threads, (void)producers, (void)n, (void)before, (void)task, (void)ctx;
+    (void)threads, (void)fn, (void)arg;
     return -1;
 }
 
-int bench_omp_tree(unsigned threads, unsigned depth, unsigned fanout,
-                   uint64_t (*leaf)(void *ctx, uint64_t index), void *ctx, uint64_t *result)
+int bench_omp_submit(bench_task *t)
 {
-    (void)threads, (void)depth, (void)fanout, (void)leaf, (void)ctx, (void)result;
+    (void)t;
+    return -1;
+}
+
+int bench_omp_wait(void)
+{
     return -1;
 }

@@ -31,17 +31,25 @@ int bench_tbb_range(void *arena, int mode, size_t grain, size_t n,
     return -1;
 }
 
-int bench_tbb_tasks(void *arena, unsigned producers, size_t n,
-                    void (*before)(void *ctx, size_t i, unsigned producer),
-                    void (*task)(void *ctx, size_t i), void *ctx)
+int bench_tbb_run(void *arena, int (*fn)(void *arg), void *arg)
 {
-    (void)arena, (void)producers, (void)n, (void)before, (void)task, (void)ctx;
+    (void)arena, (void)fn, (void)arg;
     return -1;
 }
 
-int bench_tbb_tree(void *arena, unsigned depth, unsigned fanout,
-                   uint64_t (*leaf)(void *ctx, uint64_t index), void *ctx, uint64_t *result)
+void *bench_tbb_group_create(void)
 {
-    (void)arena, (void)depth, (void)fanout, (void)leaf, (void)ctx, (void)result;
+    return NULL;
+}
+
+int bench_tbb_submit(void *group, void (*fn)(void *arg), void *arg)
+{
+    (void)group, (void)fn, (void)arg;
+    return -1;
+}
+
+int bench_tbb_group_wait(void *group)
+{
+    (void)group;
     return -1;
 }

@@ -1,7 +1,8 @@
 /*
  * baselines_omp.c - the OpenMP baselines (gcc's libgomp), compiled with
  * $(OPENMP_CFLAGS). Parallel-for workloads use `parallel for` with the
- * schedule chosen at run time; task workloads use `omp task`.
+ * schedule chosen at run time; task workloads use `omp task` (exec.c's
+ * task services).
  */
 #include <omp.h>
 #include <stdbool.h>
@@ -77,71 +78,28 @@ int bench_omp_range(int sched, int chunk, unsigned threads, size_t n,
     return 0;
 }
 
-int bench_omp_tasks(unsigned threads, unsigned producers, size_t n,
-                    void (*before)(void *ctx, size_t i, unsigned producer),
-                    void (*task)(void *ctx, size_t i), void *ctx)
+int bench_omp_run(unsigned threads, int (*fn)(void *arg), void *arg)
 {
-    if (producers <= 1) {
+    int rc = 0;
 #pragma omp parallel num_threads(threads)
 #pragma omp single
-        {
-            unsigned me = bench_rec_slot();
-            for (size_t i = 0; i < n; i++) {
-                before(ctx, i, me);
-#pragma omp task firstprivate(i)
-                task(ctx, i);
-            }
-        }
-        return 0;
-    }
-    long long np = producers;
-#pragma omp parallel num_threads(threads)
-#pragma omp for schedule(static, 1)
-    for (long long p = 0; p < np; p++) {
-        size_t lo = n * (size_t)p / (size_t)np, hi = n * (size_t)(p + 1) / (size_t)np;
-        unsigned me = bench_rec_slot();
-        for (size_t i = lo; i < hi; i++) {
-            before(ctx, i, me);
-#pragma omp task firstprivate(i)
-            task(ctx, i);
-        }
+    rc = fn(arg);
+    /* the region's closing barrier waits for every task */
+    return rc;
+}
+
+int bench_omp_submit(bench_task *t)
+{
+#pragma omp task firstprivate(t)
+    {
+        bench_task_run(t);
+#pragma omp taskwait
     }
     return 0;
 }
 
-/* Each child task records itself (bench_rec_task) with the slot of the
- * thread that created it, as tpool's nested workload does. */
-static uint64_t tree(unsigned depth, unsigned fanout, uint64_t index,
-                     uint64_t (*leaf)(void *, uint64_t), void *ctx)
+int bench_omp_wait(void)
 {
-    if (depth == 0)
-        return leaf(ctx, index);
-    uint64_t v[16] = { 0 };
-    unsigned me = bench_rec_slot();
-    for (unsigned k = 1; k < fanout && k < 16; k++) {
-#pragma omp task shared(v) firstprivate(k, me)
-        {
-            bench_rec_task(me, 0, 0, 0);
-            v[k] = tree(depth - 1, fanout, index * fanout + k, leaf, ctx);
-        }
-    }
-    v[0] = tree(depth - 1, fanout, index * fanout, leaf, ctx);
 #pragma omp taskwait
-    uint64_t sum = 0;
-    for (unsigned k = 0; k < fanout && k < 16; k++)
-        sum += v[k];
-    return sum;
-}
-
-int bench_omp_tree(unsigned threads, unsigned depth, unsigned fanout,
-                   uint64_t (*leaf)(void *ctx, uint64_t index), void *ctx, uint64_t *result)
-{
-    if (fanout > 16)
-        return -1;
-    uint64_t r = 0;
-#pragma omp parallel num_threads(threads)
-#pragma omp single
-    r = tree(depth, fanout, 0, leaf, ctx);
-    *result = r;
     return 0;
 }

@@ -2,7 +2,8 @@
  * baselines_tbb.cc - the oneTBB baselines (Debian's libtbb), the harness's
  * only C++, behind the C interface of baselines_tbb.h. Parallel-for
  * workloads run tbb::parallel_for over a blocked_range with the auto,
- * simple or static partitioner; task workloads run tbb::task_group. Every
+ * simple or static partitioner; task workloads run their groups as
+ * tbb::task_group (exec.c's task services). Every
  * call runs in a task_arena of T threads made once per thread count, as
  * the pthreadpool baseline's pools are, so that no timed run pays for
  * making one.
@@ -58,27 +59,6 @@ unsigned my_slot()
 {
     int i = tbb::this_task_arena::current_thread_index();
     return i >= 0 ? static_cast<unsigned>(i) : bench_rec_slot();
-}
-
-uint64_t tree(unsigned depth, unsigned fanout, uint64_t index,
-              uint64_t (*leaf)(void *, uint64_t), void *ctx)
-{
-    if (depth == 0)
-        return leaf(ctx, index);
-    uint64_t v[16] = { 0 };
-    unsigned me = bench_rec_slot();
-    tbb::task_group g;
-    for (unsigned k = 1; k < fanout && k < 16; k++)
-        g.run([&v, k, me, depth, fanout, index, leaf, ctx] {
-            bench_rec_spawned(me);
-            v[k] = tree(depth - 1, fanout, index * fanout + k, leaf, ctx);
-        });
-    v[0] = tree(depth - 1, fanout, index * fanout, leaf, ctx);
-    g.wait();
-    uint64_t sum = 0;
-    for (unsigned k = 0; k < fanout && k < 16; k++)
-        sum += v[k];
-    return sum;
 }
 
 } // namespace
@@ -161,56 +141,49 @@ int bench_tbb_range(void *p, int mode, size_t grain, size_t n,
     return 0;
 }
 
-int bench_tbb_tasks(void *p, unsigned producers, size_t n,
-                    void (*before)(void *ctx, size_t i, unsigned producer),
-                    void (*task)(void *ctx, size_t i), void *ctx)
+int bench_tbb_run(void *p, int (*fn)(void *arg), void *arg)
 {
     if (!p)
         return -1;
+    int rc = -1;
     try {
-        static_cast<arena *>(p)->a.execute([&] {
-            tbb::task_group g;
-            if (producers <= 1) {
-                unsigned me = bench_rec_slot();
-                for (size_t i = 0; i < n; i++) {
-                    before(ctx, i, me);
-                    g.run([task, ctx, i] { task(ctx, i); });
-                }
-            } else {
-                /* task_group::run may be called from any thread, the
-                 * group's own tasks included. */
-                for (unsigned k = 0; k < producers; k++) {
-                    size_t lo = n * k / producers, hi = n * (k + 1) / producers;
-                    g.run([&g, lo, hi, before, task, ctx] {
-                        unsigned me = bench_rec_slot();
-                        for (size_t i = lo; i < hi; i++) {
-                            before(ctx, i, me);
-                            g.run([task, ctx, i] { task(ctx, i); });
-                        }
-                    });
-                }
-            }
-            g.wait();
-        });
+        static_cast<arena *>(p)->a.execute([&] { rc = fn(arg); });
+    } catch (...) {
+        return -1;
+    }
+    return rc;
+}
+
+void *bench_tbb_group_create(void)
+{
+    try {
+        return new tbb::task_group;
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+int bench_tbb_submit(void *group, void (*fn)(void *arg), void *arg)
+{
+    try {
+        static_cast<tbb::task_group *>(group)->run([fn, arg] { fn(arg); });
     } catch (...) {
         return -1;
     }
     return 0;
 }
 
-int bench_tbb_tree(void *p, unsigned depth, unsigned fanout,
-                   uint64_t (*leaf)(void *ctx, uint64_t index), void *ctx, uint64_t *result)
+int bench_tbb_group_wait(void *group)
 {
-    if (!p || fanout > 16)
-        return -1;
-    uint64_t r = 0;
+    tbb::task_group *g = static_cast<tbb::task_group *>(group);
+    int rc = 0;
     try {
-        static_cast<arena *>(p)->a.execute([&] { r = tree(depth, fanout, 0, leaf, ctx); });
+        g->wait();
     } catch (...) {
-        return -1;
+        rc = -1;
     }
-    *result = r;
-    return 0;
+    delete g;
+    return rc;
 }
 
 } // extern "C"

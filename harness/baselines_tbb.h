@@ -45,24 +45,20 @@ void bench_tbb_destroy(void *arena);
 int bench_tbb_range(void *arena, int mode, size_t grain, size_t n,
                     void (*fn)(void *ctx, size_t begin, size_t end, unsigned slot),
                     void *ctx);
-/* As bench_omp_tasks, with one tbb::task_group in `arena`: one producer
- * (the caller) runs every task into the group and waits for it; several
- * producers are tasks of the group, each running its share of the tasks
- * into it. */
-int bench_tbb_tasks(void *arena, unsigned producers, size_t n,
-                    void (*before)(void *ctx, size_t i, unsigned producer),
-                    void (*task)(void *ctx, size_t i), void *ctx);
-/* As bench_omp_tree, with a task_group per inner node: fanout - 1 children
- * run as tasks of it (each recorded with bench_rec_spawned), one inline. */
-int bench_tbb_tree(void *arena, unsigned depth, unsigned fanout,
-                   uint64_t (*leaf)(void *ctx, uint64_t index), void *ctx,
-                   uint64_t *result);
+/* Runs fn(arg) in `arena` (task_arena::execute), so that the task groups
+ * it makes run their tasks on the arena's threads; returns fn's value. */
+int bench_tbb_run(void *arena, int (*fn)(void *arg), void *arg);
+/* A tbb::task_group (NULL on failure); submit runs fn(arg) in it (from the
+ * thread that made it or from any of its tasks: run may be called from
+ * several threads at once); wait waits for every task run in it, then
+ * destroys it. 0, or -1 (an exception, turned into a code). */
+void *bench_tbb_group_create(void);
+int bench_tbb_submit(void *group, void (*fn)(void *arg), void *arg);
+int bench_tbb_group_wait(void *group);
 
-/* What the C++ calls back in the recorder (workload.c): this
- * thread's slot, and bench_rec_task(producer, 0, 0, 0) for a task without
- * items of its own. */
+/* What the C++ calls back in the recorder (workload.c): this thread's
+ * slot. */
 unsigned bench_rec_slot(void);
-void bench_rec_spawned(unsigned producer);
 
 #ifdef __cplusplus
 }

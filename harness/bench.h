@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "tpool-bench.h"
 #include "tpool.h"
 
 #include "baselines_tbb.h"
@@ -47,39 +48,34 @@ double bench_calibrate(void);
 /* Iterations of bench_spin that take about `ns` nanoseconds. */
 uint64_t bench_ns_to_iters(double ns);
 
-/* splitmix64: seeded, reproducible randomness for costs and shuffles. */
-static inline uint64_t bench_rand(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-}
-/* Uniform in (0, 1]. */
-static inline double bench_rand_unit(uint64_t *state)
-{
-    return ((double)(bench_rand(state) >> 11) + 1.0) * (1.0 / 9007199254740992.0);
-}
+/* Seeded, reproducible randomness for costs and shuffles (tpool-bench.h). */
+#define bench_rand tpool_bench_rand
+#define bench_rand_unit tpool_bench_rand_unit
 
 /* ---- the recorder: what each participant ran ------------------------------------ */
 
 /*
- * Inside the timed region the recorder reads no clock. Every callback of a
- * workload (a range chunk, a tile, a task) adds, to the slot of the
- * participant that ran it, what it covered: one call, its items, their
- * known cost ("work", in the workload's own unit: nominal ns, multiply-adds
- * or items) and two sums of the items' run-wide indices (see
- * bench_rec_check_items), and, for a task, whether the participant that ran
- * it is the one that submitted it. That costs the same few integer
+ * Inside the timed region the recorder reads no clock. Every item a
+ * workload hands to the executor (through the services of exec.c: an item
+ * of a parallel-for, a tile, a task) gets a run-wide index, and the slot of
+ * the participant that handed it out adds the index to what it dispatched;
+ * every callback that runs items (a range chunk, a tile, a task) adds, to
+ * the slot of the participant that ran it, what it covered: one call, its
+ * items, their known cost ("work", in the workload's own unit: nominal ns,
+ * multiply-adds or items) and two sums of the items' indices (see
+ * bench_rec_check_dispatched), and, for a task, whether the participant
+ * that ran it is the one that submitted it. That costs the same few integer
  * operations per callback on every executor, with no shared write; the
  * cost per callback is calibrated once (bench_rec_costs) and each cell
  * reports its estimated total. Imbalance is computed from the work, so it
  * is what the schedule gave each participant, whichever executor ran it.
- * Clock reads happen only in the traced run (untimed), for the slices.
+ * Clock reads happen in the traced run (untimed), for the slices, and for
+ * the tasks a workload asks to stamp (TPOOL_BENCH_TASK_STAMP).
  */
 
-#define BENCH_MAX_SLOTS 256
-#define BENCH_NO_SLOT 0xFFFFFFFFu
+/* A slot is what a body sees as its participant (tpool-bench.h). */
+#define BENCH_MAX_SLOTS TPOOL_BENCH_MAX_PARTICIPANTS
+#define BENCH_NO_SLOT TPOOL_BENCH_NO_PARTICIPANT
 
 typedef struct bench_event {
     uint64_t t0, t1; /* monotonic ns */
@@ -100,6 +96,12 @@ typedef struct bench_slot {
     bench_event *ev;             /* trace buffer (trace runs only) */
     uint32_t nev, evcap;
     uint64_t dropped;            /* events that did not fit */
+    /* What this participant handed to the executor: the count and the two
+     * index sums of the items of its parallel-fors and of its tasks. */
+    uint64_t d_items, d_isum, d_isq;
+    uint64_t idx_next, idx_end;  /* its block of task indices (bench_rec_task_index) */
+    uint64_t stamps;             /* stamped tasks it submitted */
+    struct bench_task_arena *arena; /* its task records (tasks.c); kept across runs */
 } bench_slot;
 
 typedef struct bench_rec {
@@ -110,9 +112,13 @@ typedef struct bench_rec {
     _Atomic uint32_t epoch;
     _Atomic uint32_t next_slot; /* slots claimed this run */
     _Atomic uint64_t overflow;  /* callbacks of threads beyond the last slot */
-    /* What those threads ran, so that the item check stays exact. */
+    /* What those threads ran and dispatched, so that the item check stays
+     * exact. */
     _Atomic uint64_t ovf_items, ovf_isum, ovf_isq;
-    uint64_t dispatched;        /* items handed to bench_range this run (control thread) */
+    _Atomic uint64_t ovf_d_items, ovf_d_isum, ovf_d_isq, ovf_stamps;
+    /* The next run-wide item index: a parallel-for takes its n at once, a
+     * participant submitting tasks a block at a time. */
+    _Atomic uint64_t next_index;
     int trace;                  /* record events this run (set between runs) */
 } bench_rec;
 
@@ -156,6 +162,52 @@ static inline uint64_t bench_sum2(uint64_t n)
 }
 
 void bench_rec_overflow(uint64_t first, uint64_t n);
+void bench_rec_overflow_dispatch(uint64_t first, uint64_t n);
+
+/* The count, sum and sum of squares of the indices first..first+n-1, added
+ * to *n_, *sum and *sq (mod 2^64). */
+static inline void bench_isums_add(uint64_t *n_, uint64_t *sum, uint64_t *sq, uint64_t first,
+                                   uint64_t n)
+{
+    /* sum over g in [f, f+n) of g = n f + S1(n); of g^2 = n f^2 + 2 f S1(n) + S2(n) */
+    uint64_t s1 = bench_sum1(n);
+    *n_ += n;
+    *sum += n * first + s1;
+    *sq += n * first * first + 2 * first * s1 + bench_sum2(n);
+}
+
+/* Records, for `slot`, that it handed the items first..first+n-1 to the
+ * executor. */
+static inline void bench_rec_dispatch(unsigned slot, uint64_t first, uint64_t n)
+{
+    if (slot >= BENCH_MAX_SLOTS) {
+        bench_rec_overflow_dispatch(first, n);
+        return;
+    }
+    bench_slot *s = &bench_g_rec.slots[slot];
+    bench_isums_add(&s->d_items, &s->d_isum, &s->d_isq, first, n);
+}
+
+/* n fresh run-wide indices for a parallel-for: the first of them. */
+static inline uint64_t bench_rec_take_indices(uint64_t n)
+{
+    return atomic_fetch_add_explicit(&bench_g_rec.next_index, n, memory_order_relaxed);
+}
+
+/* A fresh index for one task submitted by `slot`, from the slot's block
+ * (one shared atomic operation per block, not per task). */
+#define BENCH_INDEX_BLOCK 4096u
+static inline uint64_t bench_rec_task_index(unsigned slot)
+{
+    if (slot >= BENCH_MAX_SLOTS)
+        return bench_rec_take_indices(1);
+    bench_slot *s = &bench_g_rec.slots[slot];
+    if (s->idx_next == s->idx_end) {
+        s->idx_next = bench_rec_take_indices(BENCH_INDEX_BLOCK);
+        s->idx_end = s->idx_next + BENCH_INDEX_BLOCK;
+    }
+    return s->idx_next++;
+}
 
 /* Records, for `slot`, one callback that ran the n items first..first+n-1
  * (run-wide indices) of known cost `work`. */
@@ -167,12 +219,8 @@ static inline void bench_rec_items(unsigned slot, uint64_t first, uint64_t n, ui
     }
     bench_slot *s = &bench_g_rec.slots[slot];
     s->calls++;
-    s->items += n;
     s->work += work;
-    /* sum over g in [f, f+n) of g = n f + S1(n); of g^2 = n f^2 + 2 f S1(n) + S2(n) */
-    uint64_t s1 = bench_sum1(n);
-    s->isum += n * first + s1;
-    s->isq += n * first * first + 2 * first * s1 + bench_sum2(n);
+    bench_isums_add(&s->items, &s->isum, &s->isq, first, n);
 }
 
 /* Records a task at its start: run by this thread, submitted by the thread
@@ -221,6 +269,14 @@ double bench_rec_imbalance(unsigned participants);
  * balance in all three. Returns 0, or -1 with what differs in msg.
  */
 int bench_rec_check_items(uint64_t n, char *msg, size_t msgsize);
+/* The same check against what was dispatched through the services of
+ * exec.c in the last run, whatever the indices: every item and task handed
+ * to the executor ran exactly once. 0, or -1 with what differs in msg. */
+int bench_rec_check_dispatched(char *msg, size_t msgsize);
+/* Items and tasks dispatched in the last run, and the tasks of them that
+ * were stamped. */
+uint64_t bench_rec_dispatched(void);
+uint64_t bench_rec_stamps(void);
 
 /* What the recorder costs, calibrated once per process (ns, best of several
  * tries of a tight loop, less the same loop calling an empty body
@@ -234,7 +290,7 @@ typedef struct bench_rec_costs {
  * make it between runs. */
 const bench_rec_costs *bench_rec_calibrate(void);
 
-/* ---- executors ------------------------------------------------------------------ */
+/* ---- executors (exec.c) ------------------------------------------------------------ */
 
 enum bench_exec_kind {
     BENCH_EX_SERIAL = 0, /* a plain loop on the calling thread */
@@ -251,23 +307,17 @@ enum bench_omp_sched {
     BENCH_OMP_TASK = 3, /* `omp task` for task workloads */
 };
 
-/* What a workload supports, as a mask of these. */
-#define BENCH_RUNS_SERIAL 0x01u
-#define BENCH_RUNS_TPOOL 0x02u
-#define BENCH_RUNS_OMP_FOR 0x04u  /* omp parallel for, schedule static/dynamic/guided */
-#define BENCH_RUNS_OMP_TASK 0x08u /* omp task */
-#define BENCH_RUNS_PTP 0x10u
-#define BENCH_RUNS_TBB_FOR 0x20u  /* tbb::parallel_for, each partitioner */
-#define BENCH_RUNS_TBB_TASK 0x40u /* tbb::task_group */
-/* A parallel-for workload: every executor but the task constructs. */
-#define BENCH_RUNS_PARALLEL_FOR \
-    (BENCH_RUNS_SERIAL | BENCH_RUNS_TPOOL | BENCH_RUNS_OMP_FOR | BENCH_RUNS_PTP | \
-     BENCH_RUNS_TBB_FOR)
-
 struct bench_ptp_api;
 
-/* Everything a workload needs to run once on one executor. */
+/*
+ * Everything a workload needs to run once on one executor. `pub` is what
+ * the workload sees (tpool-bench.h): bench_exec_init fills its services,
+ * which call the backend of `kind` (exec.c) and record what they hand out
+ * and what runs. A baseline of a new kind is a backend there: a range, and
+ * optionally tasks in groups and a wrapper around a run.
+ */
 typedef struct bench_exec {
+    tpool_bench_exec pub;    /* first: the services find the rest through pub.impl */
     enum bench_exec_kind kind;
     unsigned threads;        /* parallelism, the caller included */
     tpool *pool;             /* BENCH_EX_TPOOL */
@@ -281,12 +331,28 @@ typedef struct bench_exec {
     int trace;               /* the traced run: bodies also read the clock for slices */
 } bench_exec;
 
+/* Fills ex->pub from the fields above (kind, threads, pool...) and `label`
+ * (the executor's name, kept by pointer). Call again after changing them. */
+void bench_exec_init(bench_exec *ex, const char *label);
+/* What an executor of this kind offers (TPOOL_BENCH_USES_*); `mode` is its
+ * construct: the OpenMP schedule (enum bench_omp_sched) or the oneTBB mode
+ * (enum bench_tbb_mode), else 0. */
+unsigned bench_exec_offers(enum bench_exec_kind kind, int mode);
+/* The mode of an executor of `kind` with these settings. */
+static inline int bench_exec_mode(enum bench_exec_kind kind, int omp_sched, int tbb_mode)
+{
+    return kind == BENCH_EX_OMP ? omp_sched : kind == BENCH_EX_TBB ? tbb_mode : 0;
+}
+/* One timed run of workload w on ex: w->run inside what the executor needs
+ * around it (OpenMP tasks: a parallel region's single construct). */
+int bench_exec_run(const bench_exec *ex, const tpool_bench_workload *w, void *state);
+
 /*
  * A range body: items [begin, end) run by participant `slot` (a recorder
  * slot). bench_range runs one over [0, n) on any executor and records each
- * callback (bench_rec_items) after the body returns; the items' run-wide
- * indices continue from the previous bench_range of the same run, so that
- * bench_rec_check_items covers every call of a run.
+ * callback (bench_rec_items) after the body returns; the items get
+ * run-wide indices (bench_rec_take_indices), dispatched by the caller's
+ * slot, so that bench_rec_check_dispatched covers every call of a run.
  */
 typedef void (*bench_body_fn)(void *ctx, size_t begin, size_t end, unsigned slot);
 typedef struct bench_range_opts {
@@ -300,6 +366,65 @@ typedef struct bench_range_opts {
 } bench_range_opts;
 int bench_range(const bench_exec *ex, size_t n, bench_body_fn body, void *ctx,
                 const bench_range_opts *opts);
+
+/* ---- tasks (tasks.c) ---------------------------------------------------------------- */
+
+/*
+ * A task as the harness runs it: the workload's fn(arg), and what the
+ * recorder needs. Records live in per-slot arenas that are reused from run
+ * to run (bench_tasks_reset), so that a submission allocates nothing.
+ */
+typedef struct bench_task {
+    tpool_bench_task_fn fn;
+    void *arg;
+    uint64_t index;          /* run-wide item index */
+    uint64_t work;
+    uint64_t cost_hint;
+    unsigned producer;       /* recorder slot of the submitter */
+    int priority;
+    struct bench_stamp *stamp; /* stamped tasks: their times; else NULL */
+} bench_task;
+
+/* The times of a stamped task (monotonic ns); written by the submitter
+ * (submit_ns, deadline_ns) and by the thread that runs it (start, end). */
+typedef struct bench_stamp {
+    uint64_t submit_ns, start_ns, end_ns;
+    uint64_t deadline_ns; /* relative to submit_ns; 0 = none */
+    int priority;
+} bench_stamp;
+
+/* A record for a task submitted by the calling thread, filled from fn, arg
+ * and attr (may be NULL); NULL when out of memory. */
+bench_task *bench_task_new(tpool_bench_task_fn fn, void *arg,
+                           const tpool_bench_task_attr *attr);
+/* Runs a task: stamps its start and end when stamped, fn(arg), records it
+ * (bench_rec_task) and its trace slice. */
+void bench_task_run(bench_task *t);
+/* Forgets every record (between runs, nothing in flight); keeps the memory. */
+void bench_tasks_reset(void);
+void bench_tasks_free(void);
+
+/* Latency figures of one run of a task workload (ns; NaN when not kept). */
+typedef struct bench_latency {
+    int valid;
+    double p50, p90, p99, max; /* submit-to-start, all tasks */
+    int has_prio;              /* a high-priority class (priority > 0) beside the rest */
+    double hi_p50, hi_p90, hi_p99, hi_max;
+    double lo_max;             /* longest wait of a low-priority task */
+    /* Flow time (submit to end) and slowdown (flow time / own run time). */
+    double flow_mean, flow_p50, flow_p99, flow_max;
+    double slow_mean, slow_p99;
+    /* Tasks with a deadline, and the share of them that missed it (NaN
+     * when none had one). */
+    double dl_tasks, dl_missed;
+    /* The workload's own metrics (tpool_bench_workload.metrics). */
+    double custom[TPOOL_BENCH_MAX_METRICS];
+} bench_latency;
+
+/* The figures of the stamped tasks of the last run into *out (valid 0 when
+ * none was stamped); the custom metrics are left as they are. 0, or -1 out
+ * of memory. */
+int bench_tasks_figures(bench_latency *out);
 
 /* ---- baselines (baselines.c, baselines_omp.c, baselines_tbb.cc) ------------------- */
 
@@ -336,99 +461,78 @@ const char *bench_omp_version(void); /* e.g. "201511", or "" */
 int bench_omp_range(int sched, int chunk, unsigned threads, size_t n,
                     void (*fn)(void *ctx, size_t begin, size_t end, unsigned slot),
                     void *ctx);
-/* `producers` threads (1 = omp single) each submit their share of tasks
- * 0..n-1 with `omp task`: before(ctx, i, producer) runs at submission, with
- * the producer's recorder slot, task(ctx, i) in the task. */
-int bench_omp_tasks(unsigned threads, unsigned producers, size_t n,
-                    void (*before)(void *ctx, size_t i, unsigned producer),
-                    void (*task)(void *ctx, size_t i), void *ctx);
-/* A fork-join tree with `omp task` + `taskwait`: every inner node spawns
- * `fanout` children (fanout - 1 of them as tasks, recorded with
- * bench_rec_task); a leaf at path index `index` returns leaf(ctx, index);
- * inner nodes return the sum of their children. */
-int bench_omp_tree(unsigned threads, unsigned depth, unsigned fanout,
-                   uint64_t (*leaf)(void *ctx, uint64_t index), void *ctx,
-                   uint64_t *result);
+/* Runs fn(arg) in `threads` threads' parallel region, on the thread of its
+ * `single` construct, so that the tasks it submits (bench_omp_submit) run
+ * on the team; returns fn's value once they all ran. */
+int bench_omp_run(unsigned threads, int (*fn)(void *arg), void *arg);
+/* `omp task` running bench_task_run(t), which then waits for the tasks it
+ * submitted itself (taskwait): OpenMP has no group a task could join from
+ * outside, so a group's wait covers its tasks' tasks this way. */
+int bench_omp_submit(bench_task *t);
+/* `omp taskwait`: the tasks the calling task submitted (and theirs) ran. */
+int bench_omp_wait(void);
 
 /* oneTBB: baselines_tbb.h, shared with the C++ that implements it. */
 
-/* ---- workloads ------------------------------------------------------------------ */
+/* ---- workloads (workload.c) ------------------------------------------------------- */
 
-typedef struct bench_param_spec {
-    const char *name;
-    const char *description;
-    int is_int;      /* must be an integer */
-    double min, max, def;
-} bench_param_spec;
-
-#define BENCH_MAX_PARAMS 8
-
-/* Latency figures of one run of a task workload (ns; NaN when not kept). */
-typedef struct bench_latency {
-    int valid;
-    double p50, p90, p99, max; /* submit-to-start, all tasks */
-    int has_prio;              /* priority-mix: the two streams */
-    double hi_p50, hi_p90, hi_p99, hi_max;
-    double lo_max;             /* longest wait of a low-priority task */
-} bench_latency;
-
-typedef struct bench_workload {
-    const char *name;
-    const char *description;
-    const char *unit;      /* what an item is, e.g. "tasks" */
-    const bench_param_spec *params;
-    unsigned nparams;
-    int size_param;        /* the param --scale multiplies, -1 for none */
-    unsigned runs;         /* BENCH_RUNS_* mask */
-    int is_tasks;          /* reports submit-to-start latency */
-    /* Clock reads in the timed part of one run: the latency stamps of the
-     * task workloads. NULL: none. */
-    uint64_t (*clock_reads)(void *state, const bench_exec *ex);
-    int ptp_2d;            /* the pthreadpool baseline runs compute_2d_tiled, not
-                              parallelize_1d_tile_1d (whose tile is the param
-                              "ptp_tile" when the workload has one, else 1) */
-    /* Allocates the workload's data for params p[] (nparams values, checked
-     * against the specs) and computes the expected result. */
-    int (*setup)(const double *p, uint64_t seed, void **state, char *err, size_t errsize);
-    /* Untimed, before each run: resets outputs. */
-    void (*prepare)(void *state, const bench_exec *ex);
-    /* Timed: one run. Returns 0 or a negative code. */
-    int (*run)(void *state, const bench_exec *ex);
-    /* After each run: 0 when the result is right, else -1 and why. */
-    int (*check)(void *state, const bench_exec *ex, char *msg, size_t msgsize);
-    /* Corrupts the last result in a way check must catch (tests only). */
-    void (*plant)(void *state);
-    /* Work items of one run (items, tasks or multiply-adds). */
-    uint64_t (*items)(void *state, const bench_exec *ex);
-    /* Latency figures of the last run; NULL for workloads without tasks. */
-    void (*latency)(void *state, bench_latency *out);
-    void (*teardown)(void *state);
-} bench_workload;
-
-/* Initialisers shared by the workload tables: a static params[] array with
- * its count, and the callbacks of a workload file that names them setup,
- * prepare, run, check, plant, items and teardown (latency, when a workload
- * has it, is given on its own). */
-#define BENCH_WORKLOAD_PARAMS(ps) .params = (ps), .nparams = sizeof(ps) / sizeof((ps)[0])
-#define BENCH_WORKLOAD_CALLBACKS                                                          \
-    .setup = setup, .prepare = prepare, .run = run, .check = check, .plant = plant,       \
-    .items = items, .teardown = teardown
-
-/* The registry, in listing order: the workloads an experiment without
- * "workloads" runs. bench_workload_find also knows "replay", which replays
- * the record TPOOL_BENCH_RECORD names and runs only when named. */
-extern const bench_workload *const bench_workloads[];
+/* The registry: the workloads built into tpool-bench, in listing order. It
+ * is generated from the build's list of workload files
+ * (harness/tpool-bench.mk, BENCH_WORKLOADS): a workload is one file
+ * harness/workloads/NAME.c defining `const tpool_bench_workload
+ * bench_wl_NAME`, and one line in that list. These are the workloads an
+ * experiment without "workloads" runs. */
+extern const tpool_bench_workload *const bench_workloads[];
 extern const size_t bench_nworkloads;
-const bench_workload *bench_workload_find(const char *name);
-/* Fills p[] with the defaults of w. */
-void bench_workload_defaults(const bench_workload *w, double *p);
-/* Checks p[i] against spec i; 0 or -1 with a message. */
-int bench_param_check(const bench_param_spec *s, double v, char *msg, size_t n);
+/* "replay" (harness/workloads/replay.c) replays the record that
+ * TPOOL_BENCH_RECORD names: built in but kept out of the registry, so that
+ * it runs only when named. */
+extern const tpool_bench_workload bench_wl_replay;
+/* A built-in workload by name (the registry's, or "replay"), or NULL. */
+const tpool_bench_workload *bench_workload_find(const char *name);
+/* The unit of w: its own, or "items". */
+const char *bench_workload_unit(const tpool_bench_workload *w);
+/* The index of parameter `name` of w, or -1. */
+int bench_workload_param(const tpool_bench_workload *w, const char *name);
 
-extern const bench_workload bench_wl_empty, bench_wl_uniform, bench_wl_triangular,
-    bench_wl_heavytail, bench_wl_tinytasks, bench_wl_prioritymix, bench_wl_gemm,
-    bench_wl_nested, bench_wl_iobound, bench_wl_bulk, bench_wl_shortcalls,
-    bench_wl_replay;
+/* The harness's services at setup (spin loop, clock): *env filled but for
+ * params, seed, max_threads and the error buffer. */
+void bench_env_init(tpool_bench_env *env);
+
+/*
+ * A workload loaded from a .so (wlmodule.c). The loader checks what a
+ * policy's loader checks: the entry symbol is a function returning a
+ * descriptor in the .so, the major ABI version is this one's and the minor
+ * not newer, the descriptor covers the mandatory members, which are set,
+ * the name is plain and no built-in workload's, the parameter table and
+ * the metrics are well-formed. With `probe` (and params), the .so is first
+ * loaded in a child process that also runs setup and teardown with those
+ * params, so that one that crashes or hangs there is refused with its
+ * signal instead of ending tpool-bench.
+ */
+typedef struct bench_wl_module {
+    void *dl;
+    char path[4096];                 /* absolute */
+    const tpool_bench_workload *wl;  /* a copy: members past struct_size are zero */
+    tpool_bench_workload desc;
+} bench_wl_module;
+/* Loads `path` (a file; a name without '/' is taken as ./NAME). 0, or a
+ * negative TPOOL_E* with the file and the problem in err (key "workload"). */
+int bench_wl_module_load(const char *path, bench_wl_module **out, tpool_error *err);
+/* Checks `path` in a child process: loads it and runs setup (with params,
+ * which may be NULL for the defaults, and `seed`) and teardown. 0, or the
+ * load's error, or TPOOL_ELOAD for a crash, a hang or an early exit (what
+ * it was doing and the signal in err); 1 when no child could be made. */
+int bench_wl_module_probe(const char *path, const tpool_param_value *params, uint64_t seed,
+                          tpool_error *err);
+void bench_wl_module_unload(bench_wl_module *m);
+/* From now on bench_wl_module_load refuses every file, saying `why` (a
+ * fuzzer of the experiment parser must not dlopen the paths it makes up). */
+void bench_wl_module_disable(const char *why);
+/* Checks a descriptor as the loader does (bench_wl_module_load's list);
+ * `anchor` is an address in its .so, or NULL for a built-in workload. */
+int bench_wl_check_desc(const char *file, const tpool_bench_workload *d, const void *anchor,
+                        tpool_error *err);
 
 /* ---- experiments (experiment.c) ------------------------------------------------- */
 
@@ -442,9 +546,22 @@ typedef struct bench_policy_sel {
 
 typedef struct bench_wl_inst {
     char label[BENCH_NAME_MAX];
-    const bench_workload *wl;
-    double p[BENCH_MAX_PARAMS];
+    const tpool_bench_workload *wl;
+    tpool_param_value p[TPOOL_BENCH_MAX_PARAMS]; /* one per entry of wl->params */
+    /* A workload from a .so: the module (owned by the experiment); NULL for
+     * a built-in one. */
+    const bench_wl_module *mod;
 } bench_wl_inst;
+
+/* Parameter k of w as JSON (an integer, a number, a boolean, a choice or a
+ * string), and as a number (an enum: its index; a string: NaN); `buf` gets
+ * "NAME=VALUE". */
+struct json_t;
+struct json_t *bench_wl_param_json(const bench_wl_inst *w, unsigned k);
+double bench_wl_param_num(const bench_wl_inst *w, unsigned k);
+void bench_wl_param_text(const bench_wl_inst *w, unsigned k, char *buf, size_t size);
+/* Fills w->p with the defaults of w->wl. */
+void bench_wl_defaults(bench_wl_inst *w);
 
 #define BENCH_BASE_SERIAL 0x01u
 #define BENCH_BASE_OMP_STATIC 0x02u
@@ -492,6 +609,10 @@ typedef struct bench_experiment {
     unsigned idle_probe_ms;   /* 0 disables the idle-CPU probe */
     bench_wl_inst *workloads;
     size_t nworkloads;
+    bench_wl_module **modules; /* the workload modules loaded, one per file */
+    size_t nmodules;
+    char **strings;            /* the values of string parameters (p[k].s), owned */
+    size_t nstrings;
 } bench_experiment;
 
 typedef struct bench_perror {
@@ -511,6 +632,14 @@ void bench_experiment_free(bench_experiment *e);
  * runs: an unknown or broken policy or a bad parameter is an error at its
  * place in the file (the loader's message, dlerror text included). */
 int bench_experiment_check_policies(const bench_experiment *e, bench_perror *err);
+/* Tries every workload .so of the experiment with its params in a child
+ * process (bench_wl_module_probe) before anything runs: one that crashes,
+ * hangs or fails its setup is an error at its place in the file. */
+int bench_experiment_probe_modules(const bench_experiment *e, bench_perror *err);
+/* Adds a workload with its default params, labelled by its name: a
+ * built-in one by name, or the .so at a path containing '/' (tpool-bench
+ * --workloads ./x.so). */
+int bench_experiment_add_workload(bench_experiment *e, const char *name, bench_perror *err);
 
 /* Checks a requested policy (a name, "builtin:NAME" or a path containing
  * '/') and writes its default label: the name, or for a path the file name
@@ -744,8 +873,7 @@ void bench_meta_collect(bench_meta *m, int argc, char **argv);
 /* After measured round k of a cell: its imbalance (from the recorder's work
  * over max(T, participants that ran something)), and the recorder's sums.
  * Returns 0, or -1 out of memory. */
-int bench_cell_record_round(bench_cell *c, unsigned k, const bench_workload *w, void *state,
-                            const bench_exec *ex);
+int bench_cell_record_round(bench_cell *c, unsigned k);
 /* The recorder's figures of a cell, per run of the workload (averages over
  * the measured rounds): callbacks and tasks recorded, clock reads of the
  * latency stamps, their estimated CPU time at the prices k (the report's
@@ -764,7 +892,7 @@ void bench_report_derive(bench_report *r);
  * else 1 for a parallel-for workload, NaN for a task workload. */
 double bench_wl_calls(const bench_wl_inst *w);
 /* 1 for the micro-benchmarks (empty, bulk, tiny-tasks), plotted apart. */
-int bench_wl_is_micro(const bench_workload *w);
+int bench_wl_is_micro(const tpool_bench_workload *w);
 
 /* ---- the machine (machine.c) ------------------------------------------------------- */
 

@@ -52,7 +52,9 @@ static void usage(FILE *f)
 "                          omp-dynamic, omp-guided, omp-task, pthreadpool,\n"
 "                          tbb-task, tbb-auto, tbb-simple, tbb-static\n"
 "  -t, --threads LIST      thread counts: default, or e.g. 1,2,4 or 1-8\n"
-"  -w, --workloads LIST    workload labels or names to keep, comma-separated\n"
+"  -w, --workloads LIST    workload labels or names to keep, and workloads to\n"
+"                          add: built-in ones the experiment lacks and .so\n"
+"                          files (a path: ./mywork.so), comma-separated\n"
 "  -r, --repetitions N     exactly N measured rounds per cell (no stopping rule)\n"
 "      --min-rounds N      measured rounds every cell gets (default 10)\n"
 "      --max-rounds N      measured rounds no cell exceeds (default 100)\n"
@@ -82,7 +84,8 @@ static void usage(FILE *f)
 "\n"
 "Information:\n"
 "      --list-policies     the policies found (and the baselines available)\n"
-"      --list-workloads    the workloads and their parameters\n"
+"      --list-workloads    the workloads and their parameters (with\n"
+"                          --workloads FILE.so: that one's too)\n"
 "      --print-default     print the default experiment as JSON\n"
 "  -h, --help, --version\n"
 "\n"
@@ -183,31 +186,105 @@ static void list_policies(void)
                st[i].available ? "" : st[i].reason);
 }
 
-static void list_workload(const bench_workload *w);
-
-static void list_workloads(void)
+/* The executors that can run w, in words. */
+static void runs_on(const tpool_bench_workload *w, char *buf, size_t size)
 {
-    printf("Workloads (use the name in an experiment's \"workloads\"):\n");
-    for (size_t i = 0; i < bench_nworkloads; i++)
-        list_workload(bench_workloads[i]);
-    printf("Run only when named (tpool-bench replay RECORD names it):\n");
-    list_workload(bench_workload_find("replay"));
+    static const struct { enum bench_exec_kind kind; int sched; const char *name; } x[] = {
+        { BENCH_EX_TPOOL, 0, "tpool" },
+        { BENCH_EX_SERIAL, 0, "serial" },
+        { BENCH_EX_OMP, BENCH_OMP_STATIC, "omp-static/dynamic/guided" },
+        { BENCH_EX_OMP, BENCH_OMP_TASK, "omp-task" },
+        { BENCH_EX_PTP, 0, "pthreadpool" },
+        { BENCH_EX_TBB, BENCH_TBB_AUTO, "tbb-auto/simple/static" },
+        { BENCH_EX_TBB, BENCH_TBB_TASK, "tbb-task" },
+    };
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof x / sizeof x[0] && n < size; i++)
+        if (!(w->uses & ~bench_exec_offers(x[i].kind, x[i].sched))) {
+            int k = snprintf(buf + n, size - n, "%s%s", n ? ", " : "", x[i].name);
+            n += k > 0 ? (size_t)k : 0;
+        }
 }
 
-static void list_workload(const bench_workload *w)
+static void list_one(const tpool_bench_workload *w, const char *file)
 {
-    printf("  %-13s %s\n  %-13s unit: %s; runs on: tpool%s%s%s%s%s%s\n", w->name,
-           w->description, "", w->unit, w->runs & BENCH_RUNS_SERIAL ? ", serial" : "",
-           w->runs & BENCH_RUNS_OMP_FOR ? ", omp-static/dynamic/guided" : "",
-           w->runs & BENCH_RUNS_OMP_TASK ? ", omp-task" : "",
-           w->runs & BENCH_RUNS_PTP ? ", pthreadpool" : "",
-           w->runs & BENCH_RUNS_TBB_FOR ? ", tbb-auto/simple/static" : "",
-           w->runs & BENCH_RUNS_TBB_TASK ? ", tbb-task" : "");
-    for (unsigned k = 0; k < w->nparams; k++) {
-        const bench_param_spec *s = &w->params[k];
-        printf("  %-13s   %-14s %s (%s in [%g, %g], default %g)\n", "", s->name,
-               s->description, s->is_int ? "integer" : "number", s->min, s->max, s->def);
+    char on[160];
+    runs_on(w, on, sizeof on);
+    printf("  %-13s %s\n", w->name, w->description ? w->description : "");
+    if (file)
+        printf("  %-13s file: %s\n", "", file);
+    printf("  %-13s unit: %s; runs on: %s\n", "", bench_workload_unit(w), on);
+    for (unsigned k = 0; w->params && k < w->nparams; k++) {
+        const tpool_param_desc *d = &w->params[k];
+        char what[256];
+        switch (d->type) {
+        case TPOOL_PARAM_INT:
+            snprintf(what, sizeof what, "integer in [%lld, %lld], default %lld",
+                     (long long)d->imin, (long long)d->imax, (long long)d->idefault);
+            break;
+        case TPOOL_PARAM_BOOL:
+            snprintf(what, sizeof what, "true or false, default %s",
+                     d->idefault ? "true" : "false");
+            break;
+        case TPOOL_PARAM_DOUBLE:
+            snprintf(what, sizeof what, "number in [%g, %g], default %g", d->dmin, d->dmax,
+                     d->ddefault);
+            break;
+        case TPOOL_PARAM_ENUM: {
+            size_t n = (size_t)snprintf(what, sizeof what, "one of");
+            for (int c = 0; d->choices[c] && n < sizeof what; c++)
+                n += (size_t)snprintf(what + n, sizeof what - n, "%s \"%s\"", c ? "," : "",
+                                      d->choices[c]);
+            if (n < sizeof what)
+                snprintf(what + n, sizeof what - n, ", default \"%s\"",
+                         d->choices[d->edefault]);
+            break;
+        }
+        case TPOOL_PARAM_STRING:
+            snprintf(what, sizeof what, "a string, default \"%s\"",
+                     d->choices ? d->choices[d->edefault] : "");
+            break;
+        default:
+            snprintf(what, sizeof what, "?");
+        }
+        printf("  %-13s   %-14s %s (%s)\n", "", d->name, d->description ? d->description : "",
+               what);
     }
+    for (unsigned k = 0; k < w->nmetrics; k++)
+        printf("  %-13s   metric %s [%s]: %s\n", "", w->metrics[k].name, w->metrics[k].unit,
+               w->metrics[k].description ? w->metrics[k].description : "");
+}
+
+/* The built-in workloads, and the workload .so files of `list` (the
+ * --workloads entries containing '/'). 0, or 2 when one cannot be loaded. */
+static int list_workloads(const char *list)
+{
+    printf("Workloads (use the name in an experiment's \"workloads\", or a workload .so by "
+           "its path):\n");
+    for (size_t i = 0; i < bench_nworkloads; i++)
+        list_one(bench_workloads[i], NULL);
+    printf("Run only when named (tpool-bench replay RECORD names it):\n");
+    list_one(&bench_wl_replay, NULL);
+    char *copy = list ? strdup(list) : NULL;
+    int rc = 0;
+    for (char *save = NULL, *p = copy ? strtok_r(copy, ",", &save) : NULL; p;
+         p = strtok_r(NULL, ",", &save)) {
+        if (!strchr(p, '/'))
+            continue;
+        bench_wl_module *m;
+        tpool_error te;
+        tpool_error_clear(&te);
+        if (bench_wl_module_load(p, &m, &te) != 0) {
+            fprintf(stderr, "tpool-bench: %s\n", te.text);
+            rc = 2;
+            continue;
+        }
+        list_one(m->wl, m->path);
+        bench_wl_module_unload(m);
+    }
+    free(copy);
+    return rc;
 }
 
 /* ---- overrides ----------------------------------------------------------------------- */
@@ -335,6 +412,10 @@ static int override_threads(bench_experiment *e, const char *list)
     return 0;
 }
 
+/* --workloads: the labels or names of the experiment's workloads to keep,
+ * and built-in workloads it lacks and workload .so files (a path,
+ * containing '/') to add, with their defaults. With only those, only they
+ * run. */
 static int filter_workloads(bench_experiment *e, const char *list)
 {
     size_t keep = 0;
@@ -347,13 +428,18 @@ static int filter_workloads(bench_experiment *e, const char *list)
         return -1;
     }
     for (char *save = NULL, *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+        if (strchr(p, '/'))
+            continue;
         int hit = 0;
         for (size_t i = 0; i < e->nworkloads; i++)
             if (strcmp(e->workloads[i].label, p) == 0 || strcmp(e->workloads[i].wl->name, p) == 0)
                 want[i] = hit = 1;
+        if (!hit && bench_workload_find(p))
+            continue; /* a built-in workload the experiment lacks: added below */
         if (!hit) {
             fprintf(stderr, "tpool-bench: --workloads: '%s' is in the experiment neither as a "
-                            "label nor as a workload; the experiment has:", p);
+                            "label nor as a workload, and is no built-in workload (a workload "
+                            ".so is given by a path containing '/'); the experiment has:", p);
             for (size_t i = 0; i < e->nworkloads; i++)
                 fprintf(stderr, " %s", e->workloads[i].label);
             fputc('\n', stderr);
@@ -366,29 +452,47 @@ static int filter_workloads(bench_experiment *e, const char *list)
         if (want[i])
             e->workloads[keep++] = e->workloads[i];
     e->nworkloads = keep;
-    free(copy);
     free(want);
-    return 0;
+    strcpy(copy, list);
+    int rc = 0;
+    for (char *save = NULL, *p = strtok_r(copy, ",", &save); p && !rc;
+         p = strtok_r(NULL, ",", &save)) {
+        bench_perror pe;
+        int known = 0;
+        for (size_t i = 0; i < e->nworkloads; i++)
+            known |= strcmp(e->workloads[i].label, p) == 0 ||
+                     strcmp(e->workloads[i].wl->name, p) == 0;
+        if ((strchr(p, '/') || !known) && bench_experiment_add_workload(e, p, &pe) != 0) {
+            fprintf(stderr, "tpool-bench: %s\n", pe.text);
+            rc = -1;
+        }
+    }
+    free(copy);
+    return rc;
 }
 
 static void scale_workloads(bench_experiment *e, double f)
 {
     for (size_t i = 0; i < e->nworkloads; i++) {
         bench_wl_inst *w = &e->workloads[i];
-        int k = w->wl->size_param;
+        int k = w->wl->size_param ? bench_workload_param(w->wl, w->wl->size_param) : -1;
         if (k < 0)
             continue;
-        const bench_param_spec *s = &w->wl->params[k];
-        double v = w->p[k] * f;
-        if (s->is_int)
-            v = floor(v + 0.5);
-        if (v < s->min)
-            v = s->min;
-        if (v > s->max)
-            v = s->max;
-        if (s->min == 0 && v == 0 && w->p[k] > 0)
-            v = s->is_int ? 1 : w->p[k] * f;
-        w->p[k] = v;
+        const tpool_param_desc *d = &w->wl->params[k];
+        if (d->type == TPOOL_PARAM_INT) {
+            double v = floor((double)w->p[k].i * f + 0.5);
+            if (v < (double)d->imin)
+                v = (double)d->imin;
+            if (v > (double)d->imax)
+                v = (double)d->imax;
+            int64_t n = (int64_t)v;
+            if (n == 0 && w->p[k].i > 0 && d->imax >= 1)
+                n = 1; /* scaled down, not switched off */
+            w->p[k].i = n;
+        } else if (d->type == TPOOL_PARAM_DOUBLE) {
+            double v = w->p[k].d * f;
+            w->p[k].d = v < d->dmin ? d->dmin : v > d->dmax ? d->dmax : v;
+        }
     }
 }
 
@@ -539,7 +643,7 @@ int bench_main_run(int argc, char **argv, const bench_main_mode *mode)
     o.progress = -1;
     o.trace_cap = 2000;
     unsigned long ul;
-    int c;
+    int c, list_wl = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "p:b:t:w:r:s:o:qh", longopts, NULL)) != -1) {
         switch (c) {
@@ -643,13 +747,15 @@ int bench_main_run(int argc, char **argv, const bench_main_mode *mode)
             }
             break;
         case OPT_LIST_POLICIES: list_policies(); return 0;
-        case OPT_LIST_WORKLOADS: list_workloads(); return 0;
+        case OPT_LIST_WORKLOADS: list_wl = 1; break;
         case OPT_PRINT_DEFAULT: fputs(bench_default_experiment, stdout); return 0;
         case 'h': usage(stdout); return 0;
         case OPT_VERSION: printf("tpool-bench %s\n", PACKAGE_VERSION); return 0;
         default: usage(stderr); return 2;
         }
     }
+    if (list_wl)
+        return list_workloads(o.workloads);
     if (mode && (optind < argc || o.replay)) {
         fprintf(stderr, "%s: no experiment file or --replay here (got '%s')\n", mode->cmd,
                 optind < argc ? argv[optind] : "--replay");
@@ -727,6 +833,12 @@ int bench_main_run(int argc, char **argv, const bench_main_mode *mode)
         e.seed = o.seed;
     if (o.scale != 1)
         scale_workloads(&e, o.scale);
+    /* the workload .so files, with the params they will run with */
+    if (bench_experiment_probe_modules(&e, &pe)) {
+        fprintf(stderr, "tpool-bench: %s\n", pe.text);
+        bench_experiment_free(&e);
+        return 2;
+    }
 
     /* where the results go: checked now, not after minutes of measuring */
     const char *out = o.out_dir ? o.out_dir : "results";

@@ -18,6 +18,7 @@
 
 #include "bench.h"
 #include "json_locate.h"
+#include "params.h"
 #include "textfile.h"
 
 /* An experiment is a few kilobytes: a huge file is a mistake. */
@@ -59,6 +60,9 @@ const char bench_default_experiment[] =
     "    {\"workload\": \"nested\", \"params\": {\"depth\": 12, \"fanout\": 2, \"leaf_ns\": 5000}},\n"
     "    {\"workload\": \"io-bound\", \"params\": {\"n\": 100, \"wait_us\": 200, \"compute_us\": 50}},\n"
     "    {\"workload\": \"bulk\", \"params\": {\"n\": 100000, \"calls\": 10}},\n"
+    "    {\"workload\": \"costed-tasks\", \"params\": {\"n\": 2000, \"hint\": \"exact\"}},\n"
+    "    {\"workload\": \"costed-tasks\", \"label\": \"costed-tasks-noisy\", \"params\": {\"n\": 2000, \"hint\": \"noisy\", \"noise\": 1}},\n"
+    "    {\"workload\": \"deadline-tasks\", \"params\": {\"n\": 2000}},\n"
     "    {\"workload\": \"short-calls\", \"params\": {\"calls\": 100, \"call_us\": 200, \"gap_us\": 50, \"items\": 128}}\n"
     "  ]\n"
     "}\n";
@@ -438,29 +442,79 @@ static int parse_threads(pctx *c, const json_t *v, bench_experiment *e)
 
 /* ---- workloads ------------------------------------------------------------------- */
 
-static int parse_params(pctx *c, const json_t *o, const char *path, bench_wl_inst *w)
+/* A tpool_error (whose text already says file, line, column and key) as
+ * the experiment's error. */
+static int fail_te(pctx *c, const tpool_error *te)
 {
-    const bench_workload *wl = w->wl;
-    const char *names[BENCH_MAX_PARAMS];
-    for (unsigned i = 0; i < wl->nparams; i++)
-        names[i] = wl->params[i].name;
-    if (known_keys(c, o, path, names, wl->nparams))
-        return -1;
-    for (unsigned i = 0; i < wl->nparams; i++) {
-        json_t *v = json_object_get(o, names[i]);
-        if (!v)
+    if (c->err) {
+        c->err->line = te->line;
+        c->err->column = te->column;
+        snprintf(c->err->key, sizeof c->err->key, "%s", te->key);
+        snprintf(c->err->text, sizeof c->err->text, "%s", te->text);
+    }
+    return -1;
+}
+
+/* The message of a tpool_error without its "source:line:col: key: " prefix. */
+static const char *error_body(const tpool_error *te);
+
+/* Checks the "params" object pa (at `path`, may be NULL) against the
+ * workload's table, as a pool checks a policy's params: the same types,
+ * ranges and messages. */
+static int parse_params(pctx *c, bench_experiment *e, const json_t *pa, const char *path,
+                        bench_wl_inst *w)
+{
+    tpool__params_src src = {
+        .params = pa, .text = c->text, .source = c->source, .path = path, .key = path,
+        .owner = "workload", .name = w->wl->name,
+    };
+    tpool_error te;
+    tpool_error_clear(&te);
+    if (tpool__params_check(&src, w->wl->params, w->wl->nparams, w->p, &te) != 0)
+        return fail_te(c, &te);
+    /* A string given points into the JSON, which is freed after the parse:
+     * the experiment keeps a copy. */
+    for (unsigned k = 0; pa && k < w->wl->nparams; k++) {
+        if (w->wl->params[k].type != TPOOL_PARAM_STRING ||
+            !json_object_get(pa, w->wl->params[k].name))
             continue;
-        char p[256], shown[64], msg[128];
-        key_path(p, sizeof p, path, names[i]);
-        if (!json_is_number(v))
-            return fail(c, p, 0, "expected a number, got %s",
-                        tpool__json_render(v, shown, sizeof shown));
-        double d = json_number_value(v);
-        if (bench_param_check(&wl->params[i], d, msg, sizeof msg))
-            return fail(c, p, 0, "%s, got %s", msg, tpool__json_render(v, shown, sizeof shown));
-        w->p[i] = d;
+        char **ss = realloc(e->strings, (e->nstrings + 1) * sizeof *ss);
+        char *copy = strdup(w->p[k].s);
+        if (!ss || !copy) {
+            free(copy);
+            if (ss)
+                e->strings = ss;
+            return fail(c, NULL, 0, "out of memory");
+        }
+        e->strings = ss;
+        e->strings[e->nstrings++] = copy;
+        w->p[k].s = copy;
     }
     return 0;
+}
+
+/* The module at `path`, loaded once per experiment. */
+static const bench_wl_module *load_module(pctx *c, bench_experiment *e, const char *path,
+                                          const char *at)
+{
+    char real[PATH_MAX];
+    if (realpath(path, real))
+        for (size_t i = 0; i < e->nmodules; i++)
+            if (strcmp(e->modules[i]->path, real) == 0)
+                return e->modules[i];
+    bench_wl_module **mods = realloc(e->modules, (e->nmodules + 1) * sizeof *mods);
+    if (!mods) {
+        fail(c, NULL, 0, "out of memory");
+        return NULL;
+    }
+    e->modules = mods;
+    tpool_error te;
+    tpool_error_clear(&te);
+    if (bench_wl_module_load(path, &e->modules[e->nmodules], &te) != 0) {
+        fail(c, at, 0, "%s", error_body(&te));
+        return NULL;
+    }
+    return e->modules[e->nmodules++];
 }
 
 static int parse_workloads(pctx *c, const json_t *v, bench_experiment *e)
@@ -472,8 +526,8 @@ static int parse_workloads(pctx *c, const json_t *v, bench_experiment *e)
     e->workloads = calloc(n, sizeof *e->workloads);
     if (!e->workloads)
         return fail(c, NULL, 0, "out of memory");
-    const char *wnames[32];
-    for (size_t i = 0; i < bench_nworkloads && i < 32; i++)
+    const char *wnames[64];
+    for (size_t i = 0; i < bench_nworkloads && i < 64; i++)
         wnames[i] = bench_workloads[i]->name;
     static const char *const keys[] = { "workload", "label", "params" };
     for (size_t i = 0; i < n; i++) {
@@ -493,33 +547,34 @@ static int parse_workloads(pctx *c, const json_t *v, bench_experiment *e)
             if (!nv)
                 return fail(c, p, 0, "missing key \"workload\" (see --list-workloads)");
             if (!json_is_string(nv))
-                return fail(c, np, 0, "expected a workload name, got %s", type_name(nv));
+                return fail(c, np, 0, "expected a workload name or the path of a workload "
+                                      ".so, got %s", type_name(nv));
             name = json_string_value(nv);
         } else {
             return fail(c, p, 0, "expected a workload name or an object, got %s",
                         type_name(it));
         }
-        w->wl = bench_workload_find(name);
-        if (!w->wl) {
+        if (strchr(name, '/')) {
+            /* A path: a workload .so (tpool-bench.h), loaded as given. */
+            w->mod = load_module(c, e, name, np);
+            if (!w->mod)
+                return -1;
+            w->wl = w->mod->wl;
+        } else if (!(w->wl = bench_workload_find(name))) {
             const char *s = tpool__json_suggest(name, wnames, bench_nworkloads);
-            return fail(c, np, 0, "unknown workload \"%s\"%s%s%s (see --list-workloads)", name,
+            return fail(c, np, 0, "unknown workload \"%s\"%s%s%s (see --list-workloads; a "
+                        "workload .so is given by a path containing '/')", name,
                         s ? "; did you mean \"" : "", s ? s : "", s ? "\"?" : "");
         }
-        bench_workload_defaults(w->wl, w->p);
+        bench_wl_defaults(w);
         snprintf(w->label, sizeof w->label, "%s", w->wl->name);
         if (json_is_object(it)) {
             if (get_label(c, it, p, "label", w->label))
                 return -1;
-            json_t *pa = json_object_get(it, "params");
-            if (pa) {
-                char pp[256];
-                key_path(pp, sizeof pp, p, "params");
-                if (!json_is_object(pa))
-                    return fail(c, pp, 0, "expected an object of parameters, got %s",
-                                type_name(pa));
-                if (parse_params(c, pa, pp, w))
-                    return -1;
-            }
+            char pp[256];
+            key_path(pp, sizeof pp, p, "params");
+            if (parse_params(c, e, json_object_get(it, "params"), pp, w))
+                return -1;
         }
         for (size_t j = 0; j < i; j++)
             if (strcmp(e->workloads[j].label, w->label) == 0)
@@ -528,6 +583,64 @@ static int parse_workloads(pctx *c, const json_t *v, bench_experiment *e)
                             w->label);
         e->nworkloads++;
     }
+    return 0;
+}
+
+int bench_experiment_probe_modules(const bench_experiment *e, bench_perror *err)
+{
+    if (err)
+        memset(err, 0, sizeof *err);
+    pctx c = { e->text, e->text && e->source ? e->source : "--workloads", err };
+    for (size_t i = 0; i < e->nworkloads; i++) {
+        const bench_wl_inst *w = &e->workloads[i];
+        if (!w->mod)
+            continue;
+        tpool_error te;
+        tpool_error_clear(&te);
+        if (bench_wl_module_probe(w->mod->path, w->p, e->seed, &te) > 0)
+            continue; /* no child: it is tried in this process */
+        if (te.code) {
+            char p[256];
+            if (e->text)
+                index_path(p, sizeof p, "workloads", i);
+            else
+                snprintf(p, sizeof p, "%s", w->label);
+            return fail(&c, p, 0, "%s", error_body(&te));
+        }
+    }
+    return 0;
+}
+
+int bench_experiment_add_workload(bench_experiment *e, const char *name, bench_perror *err)
+{
+    if (err)
+        memset(err, 0, sizeof *err);
+    pctx c = { NULL, "--workloads", err };
+    const bench_wl_module *m = NULL;
+    const tpool_bench_workload *wl;
+    if (strchr(name, '/')) {
+        if (!(m = load_module(&c, e, name, NULL)))
+            return -1;
+        wl = m->wl;
+    } else if (!(wl = bench_workload_find(name))) {
+        return fail(&c, NULL, 0, "unknown workload \"%s\" (see --list-workloads)", name);
+    }
+    for (size_t j = 0; j < e->nworkloads; j++)
+        if (strcmp(e->workloads[j].label, wl->name) == 0)
+            return fail(&c, NULL, 0,
+                        "workload '%s': its name \"%s\" is the label of another workload "
+                        "of the experiment; give it a label of its own in an experiment file",
+                        name, wl->name);
+    bench_wl_inst *ws = realloc(e->workloads, (e->nworkloads + 1) * sizeof *ws);
+    if (!ws)
+        return fail(&c, NULL, 0, "out of memory");
+    e->workloads = ws;
+    bench_wl_inst *w = &ws[e->nworkloads++];
+    memset(w, 0, sizeof *w);
+    w->mod = m;
+    w->wl = wl;
+    bench_wl_defaults(w);
+    snprintf(w->label, sizeof w->label, "%s", w->wl->name);
     return 0;
 }
 
@@ -559,7 +672,7 @@ static int all_workloads(bench_experiment *e)
     for (size_t i = 0; i < bench_nworkloads; i++) {
         bench_wl_inst *w = &e->workloads[i];
         w->wl = bench_workloads[i];
-        bench_workload_defaults(w->wl, w->p);
+        bench_wl_defaults(w);
         snprintf(w->label, sizeof w->label, "%s", w->wl->name);
     }
     e->nworkloads = bench_nworkloads;
@@ -705,7 +818,6 @@ int bench_experiment_load(const char *path, bench_experiment *out, bench_perror 
 
 /* ---- policies, loaded ---------------------------------------------------------------- */
 
-/* The message of a tpool_error without its "source:line:col: key: " prefix. */
 static const char *error_body(const tpool_error *te)
 {
     const char *m = te->text;
@@ -829,6 +941,16 @@ void bench_experiment_free(bench_experiment *e)
     free(e->policies);
     free(e->threads);
     free(e->workloads);
+    for (size_t i = 0; i < e->nstrings; i++)
+        free(e->strings[i]);
+    free(e->strings);
+    e->strings = NULL;
+    e->nstrings = 0;
+    for (size_t i = 0; i < e->nmodules; i++)
+        bench_wl_module_unload(e->modules[i]);
+    free(e->modules);
+    e->modules = NULL;
+    e->nmodules = 0;
     free(e->source);
     free(e->text);
     e->text = NULL;
@@ -855,9 +977,7 @@ static json_t *param_obj(const bench_wl_inst *w)
 {
     json_t *o = json_object();
     for (unsigned i = 0; o && i < w->wl->nparams; i++)
-        json_object_set_new(o, w->wl->params[i].name,
-                            w->wl->params[i].is_int ? json_integer((json_int_t)w->p[i])
-                                                    : json_real(w->p[i]));
+        json_object_set_new(o, w->wl->params[i].name, bench_wl_param_json(w, i));
     return o;
 }
 
@@ -909,7 +1029,9 @@ char *bench_experiment_to_json(const bench_experiment *e)
     json_t *w = json_array();
     for (size_t i = 0; i < e->nworkloads; i++) {
         json_t *x = json_object();
-        json_object_set_new(x, "workload", json_string(e->workloads[i].wl->name));
+        /* a workload .so by its absolute path, so that the experiment loads it again */
+        const bench_wl_inst *wi = &e->workloads[i];
+        json_object_set_new(x, "workload", json_string(wi->mod ? wi->mod->path : wi->wl->name));
         json_object_set_new(x, "label", json_string(e->workloads[i].label));
         json_object_set_new(x, "params", param_obj(&e->workloads[i]));
         json_array_append_new(w, x);

@@ -30,5 +30,8 @@ const char *bench_format_ns(char *buf, size_t n, double ns);
 /* The CSV's columns, in order. */
 size_t bench_csv_ncolumns(void);
 const char *bench_csv_column(size_t i);
+/* The CSV column of a workload's own metric: metric_NAME_UNIT, the unit's
+ * characters other than letters and digits as '_'. */
+void bench_csv_metric_column(const char *name, const char *unit, char *buf, size_t size);
 
 #endif

@@ -38,7 +38,8 @@ static void num(FILE *f, double v)
         fprintf(f, "%.6g,", v);
 }
 
-/* Every column that holds a quantity says its unit: _ns_per_run is the
+/* Every column that holds a quantity says its unit (the workloads' own
+ * metrics follow these, one column metric_NAME_UNIT each): _ns_per_run is the
  * time of one whole run of the workload (all its calls, items or tasks),
  * _per_call one parallel-for call, _per_item one item (what an item is,
  * is `unit`), task_ a figure over the tasks of a run. */
@@ -55,6 +56,9 @@ static const char *const columns[] = {
     "task_lat_p50_ns", "task_lat_p90_ns", "task_lat_p99_ns", "task_lat_max_ns",
     "high_task_lat_p50_ns", "high_task_lat_p90_ns", "high_task_lat_p99_ns",
     "high_task_lat_max_ns", "low_task_wait_max_ns",
+    "task_flow_mean_ns", "task_flow_p50_ns", "task_flow_p99_ns", "task_flow_max_ns",
+    "task_slowdown_mean", "task_slowdown_p99", "task_deadlines_per_run",
+    "task_deadline_missed_share",
     "idle_cpu_ns_per_window", "idle_window_ns",
     "busy_ns_per_run", "idle_ns_per_run", "parks_per_run", "wakes_per_run", "steals_per_run",
     /* what the recorder saw, and how a baseline ran */
@@ -73,11 +77,52 @@ const char *bench_csv_column(size_t i)
     return i < bench_csv_ncolumns() ? columns[i] : NULL;
 }
 
+/* The workloads' own metrics: one column per distinct name and unit, in
+ * the order of the workloads. */
+typedef struct mcol {
+    const char *name, *unit;
+} mcol;
+
+static size_t metric_columns(const bench_report *r, mcol *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->exp->nworkloads; i++) {
+        const tpool_bench_workload *w = r->exp->workloads[i].wl;
+        for (unsigned k = 0; k < w->nmetrics; k++) {
+            size_t j = 0;
+            while (j < n && (strcmp(out[j].name, w->metrics[k].name) != 0 ||
+                             strcmp(out[j].unit, w->metrics[k].unit) != 0))
+                j++;
+            if (j == n && n < cap)
+                out[n++] = (mcol){ w->metrics[k].name, w->metrics[k].unit };
+        }
+    }
+    return n;
+}
+
+void bench_csv_metric_column(const char *name, const char *unit, char *buf, size_t size)
+{
+    int k = snprintf(buf, size, "metric_%s_", name);
+    for (size_t i = k > 0 ? (size_t)k : 0; *unit && i + 1 < size; unit++, i++) {
+        char ch = *unit;
+        int word = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+        buf[i] = word ? ch : '_';
+        buf[i + 1] = '\0';
+    }
+}
+
 int bench_write_csv(FILE *f, const bench_report *r)
 {
     size_t nc = bench_csv_ncolumns();
+    mcol mc[64];
+    size_t nm = metric_columns(r, mc, 64);
     for (size_t i = 0; i < nc; i++)
-        field(f, columns[i], i + 1 == nc);
+        field(f, columns[i], i + 1 == nc + nm);
+    for (size_t i = 0; i < nm; i++) {
+        char name[128];
+        bench_csv_metric_column(mc[i].name, mc[i].unit, name, sizeof name);
+        field(f, name, i + 1 == nm);
+    }
     for (size_t i = 0; i < r->ncells; i++) {
         const bench_cell *c = &r->cells[i];
         const bench_wl_inst *wi = &r->exp->workloads[c->wl];
@@ -88,7 +133,7 @@ int bench_write_csv(FILE *f, const bench_report *r)
         field(f, bench_exec_kind_name(x), 0);
         field(f, x->kind == BENCH_EX_TPOOL ? x->policy : "", 0);
         fprintf(f, "%u,%" PRIu64 ",", c->threads, c->items);
-        field(f, wi->wl->unit, 0);
+        field(f, bench_workload_unit(wi->wl), 0);
         num(f, c->calls);
         fprintf(f, "%u,%u,", c->nruns ? c->nruns : 1, c->nrounds);
         char st[256];
@@ -130,6 +175,14 @@ int bench_write_csv(FILE *f, const bench_report *r)
         num(f, hv ? l->hi_p99 : NAN);
         num(f, hv ? l->hi_max : NAN);
         num(f, hv ? l->lo_max : NAN);
+        num(f, lv ? l->flow_mean : NAN);
+        num(f, lv ? l->flow_p50 : NAN);
+        num(f, lv ? l->flow_p99 : NAN);
+        num(f, lv ? l->flow_max : NAN);
+        num(f, lv ? l->slow_mean : NAN);
+        num(f, lv ? l->slow_p99 : NAN);
+        num(f, lv ? l->dl_tasks : NAN);
+        num(f, lv ? l->dl_missed : NAN);
         num(f, c->idle_cpu_ns);
         num(f, c->idle_probe_ns);
         bench_totals t;
@@ -155,7 +208,20 @@ int bench_write_csv(FILE *f, const bench_report *r)
         bench_cell_flags(c, flags, sizeof flags);
         field(f, flags, 0);
         fprintf(f, "%d,", c->check_ok ? 1 : 0);
-        field(f, c->check_ok ? "" : c->check_msg, 1);
+        field(f, c->check_ok ? "" : c->check_msg, nm == 0);
+        for (size_t m = 0; m < nm; m++) {
+            double v = NAN;
+            for (unsigned k = 0; k < wi->wl->nmetrics; k++)
+                if (strcmp(wi->wl->metrics[k].name, mc[m].name) == 0 &&
+                    strcmp(wi->wl->metrics[k].unit, mc[m].unit) == 0)
+                    v = c->lat_med.custom[k];
+            if (m + 1 < nm)
+                num(f, v);
+            else if (isnan(v) || isinf(v))
+                fputc('\n', f);
+            else
+                fprintf(f, "%.6g\n", v);
+        }
     }
     return ferror(f) ? -1 : 0;
 }

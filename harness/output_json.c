@@ -13,6 +13,7 @@
 
 #include "bench.h"
 #include "output.h"
+#include "params.h"
 #include "stats.h"
 
 static json_t *real(double v)
@@ -140,6 +141,53 @@ static json_t *latency_json(const bench_latency *l)
     } else {
         json_object_set_new(o, "high", json_null());
         json_object_set_new(o, "low_max_wait", json_null());
+    }
+    return o;
+}
+
+/* Flow time (submission to end) and slowdown (flow time over the task's
+ * own run time) of the stamped tasks, and their deadlines. */
+static json_t *flow_json(const bench_latency *l)
+{
+    if (!l->valid)
+        return json_null();
+    json_t *o = json_object();
+    set_real(o, "mean", l->flow_mean);
+    set_real(o, "p50", l->flow_p50);
+    set_real(o, "p99", l->flow_p99);
+    set_real(o, "max", l->flow_max);
+    return o;
+}
+
+static json_t *slowdown_json(const bench_latency *l)
+{
+    if (!l->valid)
+        return json_null();
+    json_t *o = json_object();
+    set_real(o, "mean", l->slow_mean);
+    set_real(o, "p99", l->slow_p99);
+    return o;
+}
+
+static json_t *deadlines_json(const bench_latency *l)
+{
+    if (!l->valid || isnan(l->dl_tasks))
+        return json_null();
+    json_t *o = json_object();
+    set_real(o, "tasks_per_run", l->dl_tasks);
+    set_real(o, "missed_share", l->dl_missed);
+    return o;
+}
+
+/* The workload's own metrics: name -> {value (median over the rounds), unit}. */
+static json_t *metrics_json(const tpool_bench_workload *w, const bench_latency *l)
+{
+    json_t *o = json_object();
+    for (unsigned k = 0; k < w->nmetrics && k < TPOOL_BENCH_MAX_METRICS; k++) {
+        json_t *x = json_object();
+        set_real(x, "value", l->custom[k]);
+        set_str(x, "unit", w->metrics[k].unit);
+        json_object_set_new(o, w->metrics[k].name, x);
     }
     return o;
 }
@@ -291,6 +339,10 @@ static json_t *cell_json(const bench_report *r, const bench_cell *c)
     json_object_set_new(o, "imbalance_source",
                         c->imbalance_src ? json_string(c->imbalance_src) : json_null());
     json_object_set_new(o, "task_latency_ns", latency_json(&c->lat_med));
+    json_object_set_new(o, "task_flow_ns", flow_json(&c->lat_med));
+    json_object_set_new(o, "task_slowdown", slowdown_json(&c->lat_med));
+    json_object_set_new(o, "task_deadlines", deadlines_json(&c->lat_med));
+    json_object_set_new(o, "metrics", metrics_json(wi->wl, &c->lat_med));
     if (isnan(c->idle_cpu_ns)) {
         json_object_set_new(o, "idle_cpu", json_null());
     } else {
@@ -417,14 +469,35 @@ static json_t *report_json(const bench_report *r)
         json_t *o = json_object();
         set_str(o, "label", w->label);
         set_str(o, "workload", w->wl->name);
-        set_str(o, "description", w->wl->description);
-        set_str(o, "unit", w->wl->unit);
+        /* a workload .so: the file it came from (null: built in) */
+        json_object_set_new(o, "file", w->mod ? json_string(w->mod->path) : json_null());
+        set_str(o, "description", w->wl->description ? w->wl->description : "");
+        set_str(o, "unit", bench_workload_unit(w->wl));
+        json_t *uses = json_array();
+        static const struct { unsigned bit; const char *name; } u[] = {
+            { TPOOL_BENCH_USES_RANGE, "range" }, { TPOOL_BENCH_USES_RANGE_2D, "range_2d" },
+            { TPOOL_BENCH_USES_TASKS, "tasks" }, { TPOOL_BENCH_USES_POOL, "pool" },
+        };
+        for (size_t k = 0; k < sizeof u / sizeof u[0]; k++)
+            if (w->wl->uses & u[k].bit)
+                json_array_append_new(uses, json_string(u[k].name));
+        json_object_set_new(o, "uses", uses);
         json_t *p = json_object();
         for (unsigned k = 0; k < w->wl->nparams; k++)
-            json_object_set_new(p, w->wl->params[k].name,
-                                w->wl->params[k].is_int ? json_integer((json_int_t)w->p[k])
-                                                        : json_real(w->p[k]));
+            json_object_set_new(p, w->wl->params[k].name, bench_wl_param_json(w, k));
         json_object_set_new(o, "params", p);
+        json_t *pa = tpool__params_table_json(w->wl->params, w->wl->params ? w->wl->nparams : 0);
+        json_object_set_new(o, "parameters", pa ? pa : json_array());
+        json_t *ms = json_array();
+        for (unsigned k = 0; k < w->wl->nmetrics; k++) {
+            json_t *x = json_object();
+            set_str(x, "name", w->wl->metrics[k].name);
+            set_str(x, "unit", w->wl->metrics[k].unit);
+            set_str(x, "description",
+                    w->wl->metrics[k].description ? w->wl->metrics[k].description : "");
+            json_array_append_new(ms, x);
+        }
+        json_object_set_new(o, "metrics", ms);
         json_array_append_new(wls, o);
     }
     json_object_set_new(root, "workloads", wls);

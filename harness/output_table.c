@@ -184,10 +184,13 @@ static void baselines_legend(FILE *f, const bench_report *r)
 /* 1 when the workload repeats parallel-for calls (a "calls" parameter). */
 static int repeats_calls(const bench_wl_inst *w)
 {
-    for (unsigned k = 0; k < w->wl->nparams; k++)
-        if (strcmp(w->wl->params[k].name, "calls") == 0)
-            return 1;
-    return 0;
+    return bench_workload_param(w->wl, "calls") >= 0;
+}
+
+/* 1 for a workload of tasks: figures per task. */
+static int of_tasks(const bench_wl_inst *w)
+{
+    return (w->wl->uses & TPOOL_BENCH_USES_TASKS) != 0;
 }
 
 /* The block's heading: the workload, its parameters and what one run is. */
@@ -195,9 +198,14 @@ static void block_head(FILE *f, const bench_report *r, size_t wi)
 {
     const bench_wl_inst *w = &r->exp->workloads[wi];
     fprintf(f, "\n== %s (%s", w->label, w->wl->name);
-    for (unsigned p = 0; p < w->wl->nparams; p++)
-        fprintf(f, "%s%s=%.10g", p ? ", " : ": ", w->wl->params[p].name, w->p[p]);
+    for (unsigned p = 0; p < w->wl->nparams; p++) {
+        char v[160];
+        bench_wl_param_text(w, p, v, sizeof v);
+        fprintf(f, "%s%s", p ? ", " : ": ", v);
+    }
     fprintf(f, ") ==\n");
+    if (w->mod)
+        fprintf(f, "from %s\n", w->mod->path);
     /* items per run may depend on T (empty with range 0) */
     uint64_t lo = UINT64_MAX, hi = 0;
     for (size_t i = 0; i < r->ncells; i++)
@@ -214,11 +222,11 @@ static void block_head(FILE *f, const bench_report *r, size_t wi)
         snprintf(items, sizeof items, "%" PRIu64 " to %" PRIu64, lo, hi);
     if (repeats_calls(w))
         fprintf(f, "one run = %.0f calls, %s %s; times per run, and per call in "
-                   "median/call\n", bench_wl_calls(w), items, w->wl->unit);
+                   "median/call\n", bench_wl_calls(w), items, bench_workload_unit(w->wl));
     else
         fprintf(f, "one run = %s %s; times per run, and per %s in median/%s\n", items,
-                w->wl->unit, w->wl->is_tasks ? "task" : "item",
-                w->wl->is_tasks ? "task" : "item");
+                bench_workload_unit(w->wl), of_tasks(w) ? "task" : "item",
+                of_tasks(w) ? "task" : "item");
 }
 
 void bench_write_table(FILE *f, const bench_report *r)
@@ -243,7 +251,7 @@ void bench_write_table(FILE *f, const bench_report *r)
         if (runs)
             fprintf(f, "%7s %7s ", "within", "between");
         fprintf(f, "%10s %11s %8s %7s %6s %6s  %s\n", "min/run",
-                per_call ? "median/call" : w->wl->is_tasks ? "median/task" : "median/item",
+                per_call ? "median/call" : of_tasks(w) ? "median/task" : "median/item",
                 "speedup", "vs 1T", "eff", "imbal", "notes");
         for (size_t i = 0; i < r->ncells; i++) {
             const bench_cell *c = &r->cells[i];
@@ -274,6 +282,21 @@ void bench_write_table(FILE *f, const bench_report *r)
                 fprintf(f, " task latency p50 %s p99 %s;",
                         bench_format_ns(x, sizeof x, c->lat_med.p50),
                         bench_format_ns(y, sizeof y, c->lat_med.p99));
+            if (c->lat_med.valid && (w->wl->flags & TPOOL_BENCH_WL_MICRO) == 0)
+                fprintf(f, " flow time mean %s p99 %s, slowdown mean %.3g;",
+                        bench_format_ns(x, sizeof x, c->lat_med.flow_mean),
+                        bench_format_ns(y, sizeof y, c->lat_med.flow_p99),
+                        c->lat_med.slow_mean);
+            if (c->lat_med.valid && !isnan(c->lat_med.dl_missed))
+                fprintf(f, " deadlines missed %.1f%%;", 100 * c->lat_med.dl_missed);
+            for (unsigned q = 0; q < w->wl->nmetrics && q < TPOOL_BENCH_MAX_METRICS; q++) {
+                const tpool_bench_metric *mt = &w->wl->metrics[q];
+                if (strcmp(mt->unit, "ns") == 0) /* a time, as the others are shown */
+                    fprintf(f, " %s %s;", mt->name,
+                            bench_format_ns(x, sizeof x, c->lat_med.custom[q]));
+                else
+                    fprintf(f, " %s %.4g %s;", mt->name, c->lat_med.custom[q], mt->unit);
+            }
             bench_totals t;
             bench_cell_totals(c, &t);
             if (!isnan(t.steals))

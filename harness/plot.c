@@ -97,10 +97,9 @@ static void put_xtics(FILE *gp, const unsigned *th, size_t nth)
     fprintf(gp, ")\n");
 }
 
-int bench_wl_is_micro(const bench_workload *w)
+int bench_wl_is_micro(const tpool_bench_workload *w)
 {
-    return strcmp(w->name, "empty") == 0 || strcmp(w->name, "bulk") == 0 ||
-           strcmp(w->name, "tiny-tasks") == 0;
+    return (w->flags & TPOOL_BENCH_WL_MICRO) != 0;
 }
 
 /* A figure of a cell and its 95% interval (NaN when there is none). */

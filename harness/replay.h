@@ -190,14 +190,18 @@ typedef struct bench_replay bench_replay;
 bench_replay *bench_replay_new(const bench_record *r, double scale);
 void bench_replay_free(bench_replay *s);
 /*
- * One replay of the whole record on ex (serial, a tpool pool, or Debian's
- * pthreadpool for a record without tasks), with the harness's recorder
- * counting every tile and task. Returns 0, or a negative code (the first
- * an executor call failed with, -1 for an executor that cannot run it).
+ * One replay of the whole record on ex (serial, a tpool pool, or for a
+ * record without tasks any executor with parallel-fors: pthreadpool, the
+ * OpenMP and oneTBB loops), with the harness's recorder counting every
+ * tile and task as the workload services count theirs. Call it between
+ * bench_rec_reset and the checks. Returns 0, or a negative code (the first
+ * an executor call failed with, TPOOL_EINVAL for an executor that cannot
+ * run it).
  */
 int bench_replay_run(bench_replay *s, const bench_exec *ex);
-/* After a run: every tile and task ran exactly once (the recorder's item
- * check), 0 or -1 with why. */
+/* After a run: every tile and task of the record was handed out, and
+ * everything handed out ran exactly once (the recorder's check, which the
+ * harness also makes after every run); 0 or -1 with why. */
 int bench_replay_check(bench_replay *s, char *msg, size_t msgsize);
 
 #endif

@@ -361,7 +361,9 @@ static int own_options(rec_cmd *c, int *argc, char **argv, int advise)
     return 0;
 }
 
-/* Refuses baselines the record cannot run on: pthreadpool has no tasks. */
+/* Refuses baselines the record cannot run on: its tasks run serially and
+ * on tpool only (pthreadpool has none, and the OpenMP and oneTBB tasks
+ * cannot take the record's groups, waits and pools). */
 static int check_baselines(const rec_cmd *c, int argc, char **argv)
 {
     if (c->rec->ntasks == 0)
@@ -372,12 +374,24 @@ static int check_baselines(const rec_cmd *c, int argc, char **argv)
             v = argv[i + 1];
         else if (strncmp(argv[i], "--baselines=", 12) == 0)
             v = argv[i] + 12;
-        if (v && (strstr(v, "pthreadpool") || strcmp(v, "all") == 0)) {
-            fprintf(stderr, "%s: %s has tasks, which pthreadpool cannot run (it has "
-                            "parallel-fors only): leave pthreadpool out of --baselines\n",
-                    c->cmd, c->path);
+        if (!v)
+            continue;
+        char *copy = strdup(v);
+        if (!copy)
+            return -1;
+        for (char *save = NULL, *b = strtok_r(copy, ",", &save); b;
+             b = strtok_r(NULL, ",", &save)) {
+            if (strcmp(b, "serial") == 0 || strcmp(b, "none") == 0)
+                continue;
+            fprintf(stderr, "%s: %s has tasks, which only the serial baseline and tpool's "
+                            "policies replay (pthreadpool has parallel-fors only; OpenMP's "
+                            "and oneTBB's tasks cannot take the record's groups): leave %s "
+                            "out of --baselines\n",
+                    c->cmd, c->path, b);
+            free(copy);
             return -1;
         }
+        free(copy);
     }
     return 0;
 }

@@ -1,17 +1,24 @@
 /*
  * replay_run.c - replaying a record's timelines on an executor (replay.h).
  *
- * Every tile and task is counted by the harness's recorder under a fixed
- * index (a call's tiles from call_base, the tasks after every call's), so
- * that the item check covers a replay whatever thread plays what; the slot
- * is always the thread's own (bench_rec_slot), since a replay mixes
- * parallel-fors with tasks and one thread must not write two slots (which
- * is why this does not go through bench_range, whose tpool slot is the
- * participant index).
+ * A replay calls tpool itself (tpool_parallel_range with the recorded
+ * priority, flags and cost function; tpool_submit with the recorded group,
+ * priority, hint and preferred worker), which the workload services of
+ * tpool-bench.h cannot express, and pthreadpool with the recorded flags.
+ * Every tile and task is counted by the harness's recorder as the services
+ * count theirs: a call takes run-wide indices for its tiles
+ * (bench_rec_take_indices), dispatched by the caller's slot, and each
+ * chunk records what it ran; a task is a harness task record
+ * (bench_task_new, bench_task_run). So the harness's check that everything
+ * handed out ran exactly once covers a replay, and bench_replay_check adds
+ * that everything the record holds was handed out. The OpenMP and oneTBB
+ * loop baselines replay the parallel-fors of a record without tasks
+ * through bench_range.
  */
 #define _GNU_SOURCE
 #include "replay.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -22,15 +29,12 @@
 typedef struct task_arg {
     bench_replay *s;
     size_t idx;
-    unsigned producer; /* the submitter's recorder slot, written before the submit */
 } task_arg;
 
 struct bench_replay {
     const bench_record *r;
     double scale;
-    uint64_t *call_base; /* [ncalls]: the recorder's index of each call's tile 0 */
-    uint64_t task_base;
-    uint64_t items;
+    uint64_t items;      /* tiles of the replayed calls, and the tasks */
     task_arg *targs;     /* [ntasks] */
     /* Per run. */
     const bench_exec *ex;
@@ -60,17 +64,16 @@ static void set_failed(bench_replay *s, int rc)
 typedef struct call_ctx {
     bench_replay *s;
     const bench_rcall *c;
-    uint64_t base;
+    uint64_t base; /* run-wide index of tile 0 */
 } call_ctx;
 
 /* Blocking shorter than this is spun: a sleep that short oversleeps by
  * the timer slack (50 us by default). */
 #define SLEEP_MIN_NS 100000.0
 
-static void tiles(const call_ctx *k, size_t b, size_t e)
+/* Burns the recorded time of tiles [b, e); returns it (ns). */
+static double play_tiles(const call_ctx *k, size_t b, size_t e)
 {
-    int trace = k->s->ex->trace; /* the traced run: a slice per chunk */
-    uint64_t t0 = trace ? bench_now_ns() : 0;
     double blocked;
     double ns = bench_rcall_cost(k->c, b, e, &blocked) * k->s->scale;
     blocked *= k->s->scale;
@@ -79,8 +82,19 @@ static void tiles(const call_ctx *k, size_t b, size_t e)
         bench_sleep_ns((uint64_t)blocked);
     else
         burn(blocked, k->base + e);
+    return ns + blocked;
+}
+
+/* A chunk on tpool, pthreadpool or serially: played and recorded. */
+static void tiles(const call_ctx *k, size_t b, size_t e)
+{
+    int trace = k->s->ex->trace; /* the traced run: a slice per chunk */
+    uint64_t t0 = trace ? bench_now_ns() : 0;
+    double ns = play_tiles(k, b, e);
+    /* the thread's own slot, as the services use: a thread that also runs
+     * tasks must not write two slots */
     unsigned slot = bench_rec_slot();
-    bench_rec_items(slot, k->base + b, e - b, (uint64_t)(ns + blocked + 0.5));
+    bench_rec_items(slot, k->base + b, e - b, (uint64_t)(ns + 0.5));
     if (trace)
         bench_rec_span(slot, t0, bench_now_ns(), k->base + b);
 }
@@ -96,6 +110,14 @@ static void ptp_tiles(void *ctx, size_t start, size_t n)
     tiles(ctx, start, start + n);
 }
 
+/* A chunk through bench_range, which records it (each tile counting 1 in
+ * the imbalance figure: the recorded costs are not summed up front). */
+static void range_tiles(void *ctx, size_t b, size_t e, unsigned slot)
+{
+    (void)slot;
+    play_tiles(ctx, b, e);
+}
+
 /* A call that gave a cost function gets one from the recorded times. */
 static uint64_t tiles_cost(void *ctx, size_t b, size_t e)
 {
@@ -106,10 +128,15 @@ static uint64_t tiles_cost(void *ctx, size_t b, size_t e)
 static int replay_call(bench_replay *s, size_t idx)
 {
     const bench_rcall *c = &s->r->calls[idx];
-    call_ctx k = { s, c, s->call_base[idx] };
+    call_ctx k = { s, c, 0 };
     const bench_exec *ex = s->ex;
     if (c->n == 0)
         return 0;
+    if (ex->kind == BENCH_EX_OMP || ex->kind == BENCH_EX_TBB)
+        return bench_range(ex, c->n, range_tiles, &k, NULL);
+    /* the call's tiles, handed out by this thread */
+    k.base = bench_rec_take_indices(c->n);
+    bench_rec_dispatch(bench_rec_slot(), k.base, c->n);
     switch (ex->kind) {
     case BENCH_EX_SERIAL:
         tiles(&k, 0, c->n);
@@ -121,14 +148,14 @@ static int replay_call(bench_replay *s, size_t idx)
     }
     case BENCH_EX_PTP:
         if (!ex->ptp || !ex->ptp_pool)
-            return -1;
+            return TPOOL_EINVAL;
         /* pthreadpool's DISABLE_DENORMALS and YIELD_WORKERS are tpool's bits */
         ex->ptp->parallelize_1d_tile_1d(ex->ptp_pool, ptp_tiles, &k, c->n, 1,
                                         c->flags & (TPOOL_FLAG_DISABLE_DENORMALS
                                                     | TPOOL_FLAG_YIELD_WORKERS));
         return 0;
     default:
-        return -1;
+        return TPOOL_EINVAL;
     }
 }
 
@@ -136,14 +163,16 @@ static int replay_call(bench_replay *s, size_t idx)
 
 static int play(bench_replay *s, const bench_rline *l);
 
+/* The task's body: its timeline (bench_task_run records it). */
 static void task_fn(void *arg)
 {
     task_arg *a = arg;
-    bench_replay *s = a->s;
-    const bench_rtask *t = &s->r->tasks[a->idx];
-    bench_rec_task(a->producer, s->task_base + a->idx, 1,
-                   (uint64_t)((double)(t->t1 - t->t0) * s->scale + 0.5));
-    set_failed(s, play(s, &s->r->task_line[a->idx]));
+    set_failed(a->s, play(a->s, &a->s->r->task_line[a->idx]));
+}
+
+static void run_task(void *t)
+{
+    bench_task_run(t);
 }
 
 /* The replay's group for recorded group id g, created on first use. */
@@ -164,22 +193,26 @@ static int group_of(bench_replay *s, uint64_t g, tpool_group **out)
 static int replay_submit(bench_replay *s, size_t idx)
 {
     const bench_rtask *t = &s->r->tasks[idx];
-    task_arg *a = &s->targs[idx];
-    a->producer = bench_rec_slot();
     const bench_exec *ex = s->ex;
+    if (ex->kind != BENCH_EX_SERIAL && ex->kind != BENCH_EX_TPOOL)
+        return TPOOL_EINVAL;
+    /* its known work: the recorded run time */
+    tpool_bench_task_attr ta = { .struct_size = sizeof ta,
+                                 .work = (uint64_t)((double)(t->t1 - t->t0) * s->scale + 0.5) };
+    bench_task *bt = bench_task_new(task_fn, &s->targs[idx], &ta);
+    if (!bt)
+        return TPOOL_ENOMEM;
     if (ex->kind == BENCH_EX_SERIAL) {
-        task_fn(a); /* a serial program runs a task when it is submitted */
+        bench_task_run(bt); /* a serial program runs a task when it is submitted */
         return 0;
     }
-    if (ex->kind != BENCH_EX_TPOOL)
-        return -1;
     unsigned workers = ex->threads > 1 ? ex->threads - 1 : 1;
     tpool_task_attr attr = TPOOL_TASK_ATTR_INIT;
     attr.priority = t->priority;
     attr.cost_hint = t->cost;
     attr.preferred_worker = t->worker >= 0 && (unsigned)t->worker < workers ? t->worker : -1;
     int rc = group_of(s, t->group, &attr.group);
-    return rc ? rc : tpool_submit(ex->pool, task_fn, a, &attr);
+    return rc ? rc : tpool_submit(ex->pool, run_task, bt, &attr);
 }
 
 static int replay_wait(bench_replay *s, size_t idx)
@@ -286,22 +319,18 @@ bench_replay *bench_replay_new(const bench_record *r, double scale)
     pthread_mutex_init(&s->glock, NULL);
     s->r = r;
     s->scale = scale > 0 ? scale : 1;
-    s->call_base = calloc(r->ncalls ? r->ncalls : 1, sizeof *s->call_base);
     s->targs = calloc(r->ntasks ? r->ntasks : 1, sizeof *s->targs);
     s->groups = calloc(r->max_group + 1, sizeof *s->groups);
-    if (!s->call_base || !s->targs || !s->groups) {
+    if (!s->targs || !s->groups) {
         bench_replay_free(s);
         return NULL;
     }
     uint64_t at = 0;
-    for (size_t i = 0; i < r->ncalls; i++) {
-        s->call_base[i] = at;
+    for (size_t i = 0; i < r->ncalls; i++)
         if (r->calls[i].in_kind != BENCH_IN_CALL) /* nested in a body: not replayed */
             at += r->calls[i].n;
-    }
-    s->task_base = at;
     for (size_t i = 0; i < r->ntasks; i++)
-        s->targs[i] = (task_arg){ s, i, 0 };
+        s->targs[i] = (task_arg){ s, i };
     s->items = at + r->ntasks;
     bench_calibrate();
     return s;
@@ -312,7 +341,6 @@ void bench_replay_free(bench_replay *s)
     if (!s)
         return;
     pthread_mutex_destroy(&s->glock);
-    free(s->call_base);
     free(s->targs);
     free(s->groups);
     free(s);
@@ -321,10 +349,8 @@ void bench_replay_free(bench_replay *s)
 int bench_replay_run(bench_replay *s, const bench_exec *ex)
 {
     const bench_record *r = s->r;
-    if (ex->kind != BENCH_EX_SERIAL && ex->kind != BENCH_EX_TPOOL && ex->kind != BENCH_EX_PTP)
-        return -1;
-    if (ex->kind == BENCH_EX_PTP && r->ntasks)
-        return -1; /* pthreadpool has no tasks */
+    if (ex->kind != BENCH_EX_SERIAL && ex->kind != BENCH_EX_TPOOL && r->ntasks)
+        return TPOOL_EINVAL; /* the baselines' tasks cannot take the record's groups */
     s->ex = ex;
     atomic_store(&s->failed, 0);
     size_t extra = r->noutside > 1 ? r->noutside - 1 : 0;
@@ -333,7 +359,7 @@ int bench_replay_run(bench_replay *s, const bench_exec *ex)
     if (extra && (!th || !args)) {
         free(th);
         free(args);
-        return -1;
+        return TPOOL_ENOMEM;
     }
     size_t started = 0;
     for (size_t i = 0; i < extra; i++) {
@@ -381,5 +407,15 @@ int bench_replay_check(bench_replay *s, char *msg, size_t msgsize)
                  atomic_load(&s->failed));
         return -1;
     }
-    return bench_rec_check_items(s->items, msg, msgsize);
+    /* everything handed out ran once, and the record's every tile and
+     * task was handed out */
+    if (bench_rec_check_dispatched(msg, msgsize) != 0)
+        return -1;
+    uint64_t n = bench_rec_dispatched();
+    if (n != s->items) {
+        snprintf(msg, msgsize, "the replay handed out %" PRIu64 " tiles and tasks; the record "
+                 "has %" PRIu64, n, s->items);
+        return -1;
+    }
+    return 0;
 }

@@ -109,20 +109,11 @@ int bench_pool_create(const bench_executor *x, unsigned threads, unsigned spin_u
 
 /* ---- executors -------------------------------------------------------------------- */
 
-static int supports(const bench_workload *w, const bench_executor *x)
+/* A workload runs on an executor that offers all it uses. */
+static int supports(const tpool_bench_workload *w, const bench_executor *x)
 {
-    switch (x->kind) {
-    case BENCH_EX_SERIAL: return (w->runs & BENCH_RUNS_SERIAL) != 0;
-    case BENCH_EX_TPOOL: return (w->runs & BENCH_RUNS_TPOOL) != 0;
-    case BENCH_EX_PTP: return (w->runs & BENCH_RUNS_PTP) != 0;
-    case BENCH_EX_OMP:
-        return x->omp_sched == BENCH_OMP_TASK ? (w->runs & BENCH_RUNS_OMP_TASK) != 0
-                                              : (w->runs & BENCH_RUNS_OMP_FOR) != 0;
-    case BENCH_EX_TBB:
-        return x->tbb_mode == BENCH_TBB_TASK ? (w->runs & BENCH_RUNS_TBB_TASK) != 0
-                                             : (w->runs & BENCH_RUNS_TBB_FOR) != 0;
-    }
-    return 0;
+    return (w->uses & ~bench_exec_offers(x->kind, bench_exec_mode(x->kind, x->omp_sched,
+                                                                  x->tbb_mode))) == 0;
 }
 
 static const bench_policy_desc *find_policy(const bench_report *r, const char *name)
@@ -566,10 +557,11 @@ static void run_cell(bench_session *S, size_t ci, int measured, int final)
     if (rt->dead)
         return;
     const bench_wl_inst *wi = &S->exp->workloads[cell->wl];
-    const bench_workload *w = wi->wl;
+    const tpool_bench_workload *w = wi->wl;
     int tracing = final && S->trace != NULL;
     bench_exec ex = rt->ex;
     ex.trace = tracing;
+    bench_exec_init(&ex, R->exes[cell->exe].label);
     if (rt->on_pool && *rt->on_pool != cell->exe) {
         /* A shared pool: switch it to this cell's policy (not timed). */
         const bench_executor *x = &R->exes[cell->exe];
@@ -588,14 +580,15 @@ static void run_cell(bench_session *S, size_t ci, int measured, int final)
     }
 
     quiesce((uint64_t)S->exp->cooldown_us * 1000);
-    w->prepare(rt->state, &ex);
+    if (w->prepare)
+        w->prepare(rt->state, &ex.pub);
     if (bench_rec_reset(tracing, cell->threads + 2, S->trace_cap) != 0)
         tracing = 0;
 
     tpool_stats s0, s1;
     int have_stats = ex.kind == BENCH_EX_TPOOL && tpool_stats_get(ex.pool, &s0) == 0;
     uint64_t t0 = bench_now_ns();
-    int rc = w->run(rt->state, &ex);
+    int rc = bench_exec_run(&ex, w, rt->state);
     uint64_t t1 = bench_now_ns();
     bench_wstats delta[BENCH_MAX_SLOTS + 1];
     unsigned nws = 0;
@@ -621,11 +614,16 @@ static void run_cell(bench_session *S, size_t ci, int measured, int final)
                   rc < 0 && rc >= TPOOL_ERANGE ? tpool_strerror(rc) : "not supported");
         return;
     }
-    cell->items = w->items(rt->state, &ex);
-    char msg[256];
-    if (w->check(rt->state, &ex, msg, sizeof msg) != 0 && cell->check_ok) {
+    cell->items = w->items ? w->items(rt->state, &ex.pub) : bench_rec_dispatched();
+    /* the harness's check (everything handed out ran once), then the
+     * workload's own */
+    char msg[256] = "";
+    if ((bench_rec_check_dispatched(msg, sizeof msg) != 0 ||
+         (w->check && w->check(rt->state, &ex.pub, msg, sizeof msg) != 0)) &&
+        cell->check_ok) {
         cell->check_ok = 0;
-        snprintf(cell->check_msg, sizeof cell->check_msg, "%s", msg);
+        snprintf(cell->check_msg, sizeof cell->check_msg, "%s",
+                 msg[0] ? msg : "the workload's check failed without a message");
     }
     uint64_t ovf = atomic_load_explicit(&bench_g_rec.overflow, memory_order_relaxed);
     if (ovf > cell->overflow)
@@ -635,13 +633,17 @@ static void run_cell(bench_session *S, size_t ci, int measured, int final)
         unsigned k = cell->nrounds++;
         cell->run_rounds[0]++;
         cell->times_ns[k] = t1 - t0;
-        if (bench_cell_record_round(cell, k, w, rt->state, &ex) != 0 && cell->check_ok) {
+        bench_latency *l = &cell->lat[k];
+        memset(l, 0, sizeof *l);
+        for (unsigned m = 0; m < TPOOL_BENCH_MAX_METRICS; m++)
+            l->custom[m] = NAN;
+        if (w->nmetrics)
+            w->metrics_read(rt->state, &ex.pub, l->custom);
+        if ((bench_cell_record_round(cell, k) != 0 || bench_tasks_figures(l) != 0) &&
+            cell->check_ok) {
             cell->check_ok = 0;
             snprintf(cell->check_msg, sizeof cell->check_msg, "out of memory");
         }
-        memset(&cell->lat[k], 0, sizeof cell->lat[k]);
-        if (w->latency)
-            w->latency(rt->state, &cell->lat[k]);
         if (nws && cell->ws)
             bench_wstats_add(cell->ws, delta, nws <= cell->nworkers ? nws : cell->nworkers + 1);
         apply_rule(S->exp, cell, rt);
@@ -707,11 +709,24 @@ bench_session *bench_session_open(bench_report *r, unsigned run, const char *tra
     }
 
     /* workload setup (computes every expected result once) */
+    unsigned max_threads = 1;
+    for (size_t i = 0; i < r->nthreads; i++)
+        if (r->threads[i] > max_threads)
+            max_threads = r->threads[i];
     for (size_t i = 0; i < exp->nworkloads && !failed; i++) {
-        char err[256];
+        char err[512] = "";
         const bench_wl_inst *wi = &exp->workloads[i];
-        if (wi->wl->setup(wi->p, exp->seed, &S->states[i], err, sizeof err) != 0) {
-            fprintf(stderr, "tpool-bench: workload %s: %s\n", wi->label, err);
+        tpool_bench_env env;
+        bench_env_init(&env);
+        env.params = wi->p;
+        env.seed = exp->seed;
+        env.max_threads = max_threads;
+        env.errbuf = err;
+        env.errbuf_size = sizeof err;
+        if (wi->wl->setup(&env, &S->states[i]) != 0) {
+            fprintf(stderr, "tpool-bench: workload %s: setup failed: %s\n", wi->label,
+                    err[0] ? err : "no message");
+            S->states[i] = NULL;
             failed = 1;
         }
     }

@@ -329,11 +329,15 @@ static const bench_cell *find_cell(const bench_report *r, unsigned wl, int kind,
 
 double bench_wl_calls(const bench_wl_inst *w)
 {
-    for (unsigned k = 0; k < w->wl->nparams; k++)
-        if (strcmp(w->wl->params[k].name, "calls") == 0)
-            return w->p[k] >= 1 ? w->p[k] : 1;
+    int k = bench_workload_param(w->wl, "calls");
+    if (k >= 0) {
+        double c = bench_wl_param_num(w, (unsigned)k);
+        return c >= 1 ? c : 1;
+    }
     /* A parallel-for workload runs one call; a task workload none. */
-    return (w->wl->runs & BENCH_RUNS_OMP_FOR) ? 1 : NAN;
+    return (w->wl->uses & TPOOL_BENCH_USES_RANGE) && !(w->wl->uses & TPOOL_BENCH_USES_TASKS)
+               ? 1
+               : NAN;
 }
 
 /* Replicates of the bootstrap over runs and rounds. */
@@ -394,18 +398,23 @@ static void derive_runs(bench_cell *c, const double *t)
     free(reps);
 }
 
-/* Each latency figure's median over the rounds that have one. */
+/* Each latency figure's median over the rounds that have one, and each
+ * custom metric's over the rounds that report it. */
 static void latency_medians(bench_cell *c)
 {
     bench_latency *m = &c->lat_med;
     memset(m, 0, sizeof *m);
     /* the figures of bench_latency, by offset, in one loop */
     static const size_t off[] = {
-        offsetof(bench_latency, p50),    offsetof(bench_latency, p90),
-        offsetof(bench_latency, p99),    offsetof(bench_latency, max),
-        offsetof(bench_latency, hi_p50), offsetof(bench_latency, hi_p90),
-        offsetof(bench_latency, hi_p99), offsetof(bench_latency, hi_max),
-        offsetof(bench_latency, lo_max),
+        offsetof(bench_latency, p50),       offsetof(bench_latency, p90),
+        offsetof(bench_latency, p99),       offsetof(bench_latency, max),
+        offsetof(bench_latency, hi_p50),    offsetof(bench_latency, hi_p90),
+        offsetof(bench_latency, hi_p99),    offsetof(bench_latency, hi_max),
+        offsetof(bench_latency, lo_max),    offsetof(bench_latency, flow_mean),
+        offsetof(bench_latency, flow_p50),  offsetof(bench_latency, flow_p99),
+        offsetof(bench_latency, flow_max),  offsetof(bench_latency, slow_mean),
+        offsetof(bench_latency, slow_p99),  offsetof(bench_latency, dl_tasks),
+        offsetof(bench_latency, dl_missed),
     };
     double *v = malloc((c->nrounds ? c->nrounds : 1) * sizeof *v);
     for (size_t f = 0; f < sizeof off / sizeof off[0]; f++) {
@@ -417,6 +426,11 @@ static void latency_medians(bench_cell *c)
                 v[q++] = *(const double *)((const char *)&c->lat[k] + off[f]);
             }
         *(double *)((char *)m + off[f]) = bench_median_nan(v, v ? q : 0);
+    }
+    for (unsigned x = 0; x < TPOOL_BENCH_MAX_METRICS; x++) {
+        for (unsigned k = 0; v && k < c->nrounds; k++)
+            v[k] = c->lat[k].custom[x];
+        m->custom[x] = bench_median_nan(v, v ? c->nrounds : 0);
     }
     free(v);
 }

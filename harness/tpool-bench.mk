@@ -3,15 +3,48 @@
 # the same code as the program; main.c is only the entry point. The OpenMP
 # baselines are a library of their own, the only code compiled with
 # $(OPENMP_CFLAGS); the oneTBB ones another, the only C++, linked with
-# $(TBB_LIBS) (-ltbb and libstdc++, since the programs link as C). Policies are discovered at run time (tpool_policy_list),
-# so the harness builds whichever of them exist.
+# $(TBB_LIBS) (-ltbb and libstdc++, since the programs link as C). Policies
+# are discovered at run time (tpool_policy_list), so the harness builds
+# whichever of them exist.
 BENCH_CPPFLAGS = $(PUBLIC_CPPFLAGS) -I$(top_srcdir)/core \
-	-I$(top_srcdir)/harness -I$(top_srcdir)/harness/workloads \
+	-I$(top_srcdir)/harness -I$(top_builddir)/harness -I$(top_srcdir)/harness/workloads \
 	-DTOP_SRCDIR='"$(abs_top_srcdir)"' \
 	-DBENCH_BUILDDIR='"$(abs_top_builddir)"' \
 	-DBENCH_POLICIES='"$(TPOOL_POLICIES)"' \
 	-DBENCH_CFLAGS='"$(CFLAGS)"'
 BENCH_CFLAGS = $(AM_CFLAGS)
+
+# The built-in workloads, in listing order: a workload is one file
+# harness/workloads/NAME.c defining `const tpool_bench_workload
+# bench_wl_NAME` (tpool-bench.h) and one line here. The registry
+# (workload.c's bench_workloads[]) is generated from this list;
+# check_bench_experiment checks that the schema and the default and smoke
+# experiments name every workload in it, and bench_smoke.sh that the smoke
+# run ran each. The replay workload (harness/workloads/replay.c) is built
+# in but not listed: it needs a record, so it runs only when named
+# (bench_workload_find knows it).
+BENCH_WORKLOADS = \
+	harness/workloads/empty.c \
+	harness/workloads/uniform.c \
+	harness/workloads/triangular.c \
+	harness/workloads/heavytail.c \
+	harness/workloads/tinytasks.c \
+	harness/workloads/prioritymix.c \
+	harness/workloads/gemm.c \
+	harness/workloads/nested.c \
+	harness/workloads/iobound.c \
+	harness/workloads/bulk.c \
+	harness/workloads/shortcalls.c \
+	harness/workloads/costedtasks.c \
+	harness/workloads/deadlinetasks.c
+
+harness/workload-list.h: Makefile
+	$(AM_V_GEN)$(MKDIR_P) harness && \
+	for f in $(BENCH_WORKLOADS); do \
+	    echo "BENCH_WORKLOAD(bench_wl_`basename $$f .c`)"; \
+	done >$@-t && mv $@-t $@
+BUILT_SOURCES = harness/workload-list.h
+CLEANFILES += harness/workload-list.h
 
 noinst_LTLIBRARIES += harness/libbench.la harness/libbench_omp.la harness/libbench_tbb.la
 harness_libbench_la_CPPFLAGS = $(BENCH_CPPFLAGS)
@@ -24,6 +57,9 @@ harness_libbench_la_SOURCES = \
 	harness/runner.c \
 	harness/runs.c \
 	harness/workload.c \
+	harness/exec.c \
+	harness/tasks.c \
+	harness/wlmodule.c \
 	harness/clock.c \
 	harness/stats.c \
 	harness/baselines.c \
@@ -37,19 +73,11 @@ harness_libbench_la_SOURCES = \
 	harness/advise.c \
 	harness/compare.c \
 	harness/replay.h harness/replay.c harness/replay_run.c harness/replay_cli.c \
+	harness/workloads/replay.c \
 	harness/workloads/costed.h harness/workloads/costed.c \
-	harness/workloads/empty.c \
-	harness/workloads/uniform.c \
-	harness/workloads/triangular.c \
-	harness/workloads/heavytail.c \
-	harness/workloads/tinytasks.c \
-	harness/workloads/prioritymix.c \
-	harness/workloads/gemm.c \
-	harness/workloads/nested.c \
-	harness/workloads/iobound.c \
-	harness/workloads/bulk.c \
-	harness/workloads/shortcalls.c \
-	harness/workloads/replay.c
+	harness/workloads/taskstream.h harness/workloads/taskstream.c \
+	$(BENCH_WORKLOADS)
+nodist_harness_libbench_la_SOURCES = harness/workload-list.h
 
 harness_libbench_omp_la_CPPFLAGS = $(BENCH_CPPFLAGS)
 if HAVE_OPENMP

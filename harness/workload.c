@@ -1,7 +1,8 @@
 /*
  * workload.c - what every workload shares: the calibrated spin loop, the
- * per-run recorder (and what it costs), running a range body on any
- * executor, and the registry of workloads.
+ * per-run recorder and its checks, a cell's figures from it, the registry
+ * of built-in workloads and their parameter values. The services a
+ * workload runs through are exec.c's.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -10,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "bench.h"
+#include "params.h"
 
 /* ---- spin loop ---------------------------------------------------------------- */
 
@@ -76,21 +80,28 @@ unsigned bench_rec_slot(void)
     return tl_slot < BENCH_MAX_SLOTS ? tl_slot : BENCH_NO_SLOT;
 }
 
+/* Adds the index sums of first..first+n-1 to three shared counters. */
+static void add_shared(_Atomic uint64_t *cnt, _Atomic uint64_t *sum, _Atomic uint64_t *sq,
+                       uint64_t first, uint64_t n)
+{
+    uint64_t c = 0, s = 0, q = 0;
+    bench_isums_add(&c, &s, &q, first, n);
+    atomic_fetch_add_explicit(cnt, c, memory_order_relaxed);
+    atomic_fetch_add_explicit(sum, s, memory_order_relaxed);
+    atomic_fetch_add_explicit(sq, q, memory_order_relaxed);
+}
+
 void bench_rec_overflow(uint64_t first, uint64_t n)
 {
     bench_rec *r = &bench_g_rec;
-    uint64_t s1 = bench_sum1(n);
     atomic_fetch_add_explicit(&r->overflow, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&r->ovf_items, n, memory_order_relaxed);
-    atomic_fetch_add_explicit(&r->ovf_isum, n * first + s1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&r->ovf_isq, n * first * first + 2 * first * s1 + bench_sum2(n),
-                              memory_order_relaxed);
+    add_shared(&r->ovf_items, &r->ovf_isum, &r->ovf_isq, first, n);
 }
 
-/* For the C++ of baselines_tbb.cc, which cannot include bench.h. */
-void bench_rec_spawned(unsigned producer)
+void bench_rec_overflow_dispatch(uint64_t first, uint64_t n)
 {
-    bench_rec_task(producer, 0, 0, 0);
+    bench_rec *r = &bench_g_rec;
+    add_shared(&r->ovf_d_items, &r->ovf_d_isum, &r->ovf_d_isq, first, n);
 }
 
 int bench_rec_reset(int trace, unsigned trace_slots, uint32_t cap)
@@ -99,6 +110,7 @@ int bench_rec_reset(int trace, unsigned trace_slots, uint32_t cap)
     for (unsigned i = 0; i < BENCH_MAX_SLOTS; i++) {
         bench_slot *s = &r->slots[i];
         s->calls = s->items = s->work = s->isum = s->isq = s->tasks = s->own = 0;
+        s->d_items = s->d_isum = s->d_isq = s->idx_next = s->idx_end = s->stamps = 0;
         s->nev = 0;
         s->dropped = 0;
         int want = trace && i < trace_slots && cap > 0;
@@ -114,13 +126,14 @@ int bench_rec_reset(int trace, unsigned trace_slots, uint32_t cap)
             s->evcap = 0;
         }
     }
+    bench_tasks_reset();
     r->trace = trace;
-    r->dispatched = 0;
+    _Atomic uint64_t *zero[] = { &r->overflow, &r->ovf_items, &r->ovf_isum, &r->ovf_isq,
+                                 &r->ovf_d_items, &r->ovf_d_isum, &r->ovf_d_isq,
+                                 &r->ovf_stamps, &r->next_index };
+    for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
+        atomic_store_explicit(zero[i], 0, memory_order_relaxed);
     atomic_store_explicit(&r->next_slot, 0, memory_order_relaxed);
-    atomic_store_explicit(&r->overflow, 0, memory_order_relaxed);
-    atomic_store_explicit(&r->ovf_items, 0, memory_order_relaxed);
-    atomic_store_explicit(&r->ovf_isum, 0, memory_order_relaxed);
-    atomic_store_explicit(&r->ovf_isq, 0, memory_order_relaxed);
     uint32_t e = atomic_load_explicit(&r->epoch, memory_order_relaxed) + 1;
     atomic_store_explicit(&r->epoch, e ? e : 1, memory_order_relaxed);
     return 0;
@@ -135,6 +148,7 @@ void bench_rec_free(void)
         bench_g_rec.slots[i].nev = 0;
     }
     bench_g_rec.trace = 0;
+    bench_tasks_free();
 }
 
 double bench_rec_imbalance(unsigned participants)
@@ -152,24 +166,32 @@ double bench_rec_imbalance(unsigned participants)
     return r < 1 ? 1 : r; /* max >= mean; only rounding can say otherwise */
 }
 
-int bench_rec_check_items(uint64_t n, char *msg, size_t msgsize)
+/* What ran, over every slot: the count and the two index sums. */
+static void ran(uint64_t *items, uint64_t *isum, uint64_t *isq)
 {
     const bench_rec *r = &bench_g_rec;
-    uint64_t items = atomic_load_explicit(&r->ovf_items, memory_order_relaxed);
-    uint64_t isum = atomic_load_explicit(&r->ovf_isum, memory_order_relaxed);
-    uint64_t isq = atomic_load_explicit(&r->ovf_isq, memory_order_relaxed);
+    *items = atomic_load_explicit(&r->ovf_items, memory_order_relaxed);
+    *isum = atomic_load_explicit(&r->ovf_isum, memory_order_relaxed);
+    *isq = atomic_load_explicit(&r->ovf_isq, memory_order_relaxed);
     for (unsigned i = 0; i < BENCH_MAX_SLOTS; i++) {
-        items += r->slots[i].items;
-        isum += r->slots[i].isum;
-        isq += r->slots[i].isq;
+        *items += r->slots[i].items;
+        *isum += r->slots[i].isum;
+        *isq += r->slots[i].isq;
     }
+}
+
+/* Compares what ran with what should have: 0, or -1 with why. */
+static int compare(uint64_t n, uint64_t sum, uint64_t sq, char *msg, size_t msgsize)
+{
+    uint64_t items, isum, isq;
+    ran(&items, &isum, &isq);
     if (items != n) {
         snprintf(msg, msgsize, "%" PRIu64 " item runs recorded for %" PRIu64
                  " items (%s)", items, n,
                  items > n ? "some item ran more than once" : "some item never ran");
         return -1;
     }
-    if (isum != bench_sum1(n) || isq != bench_sum2(n)) {
+    if (isum != sum || isq != sq) {
         snprintf(msg, msgsize, "%" PRIu64 " item runs for %" PRIu64 " items, but not one "
                  "each: some item ran twice and another never", items, n);
         return -1;
@@ -177,143 +199,45 @@ int bench_rec_check_items(uint64_t n, char *msg, size_t msgsize)
     return 0;
 }
 
-/* ---- running a range body anywhere ------------------------------------------------ */
-
-typedef struct wrap {
-    bench_body_fn body;
-    void *ctx;
-    const uint64_t *cost; /* prefix sums, or NULL */
-    uint64_t base;        /* run-wide index of item 0 */
-    int trace;
-} wrap;
-
-static inline void wrapped(const wrap *w, size_t begin, size_t end, unsigned slot)
+int bench_rec_check_items(uint64_t n, char *msg, size_t msgsize)
 {
-    uint64_t t0 = w->trace ? bench_now_ns() : 0;
-    w->body(w->ctx, begin, end, slot);
-    uint64_t work = w->cost ? w->cost[end] - w->cost[begin] : (uint64_t)(end - begin);
-    bench_rec_items(slot, w->base + begin, end - begin, work);
-    if (w->trace)
-        bench_rec_span(slot, t0, bench_now_ns(), w->base + begin);
+    return compare(n, bench_sum1(n), bench_sum2(n), msg, msgsize);
 }
 
-/* tpool gives the participant index: 0 is the caller, p >= 1 worker p - 1. */
-static void tpool_body(void *c, size_t begin, size_t end, unsigned thread)
+/* What was dispatched, over every slot. */
+static void dispatched(uint64_t *items, uint64_t *isum, uint64_t *isq)
 {
-    wrapped(c, begin, end, thread);
-}
-
-/* OpenMP and oneTBB give the thread's index in the team or the arena. */
-static void omp_body(void *c, size_t begin, size_t end, unsigned slot)
-{
-    wrapped(c, begin, end, slot);
-}
-
-/* pthreadpool gives no thread index: a thread-local slot stands in. */
-static void ptp_body(void *c, size_t start, size_t tile)
-{
-    wrapped(c, start, start + tile, bench_rec_slot());
-}
-
-int bench_range(const bench_exec *ex, size_t n, bench_body_fn body, void *ctx,
-                const bench_range_opts *opts)
-{
-    wrap w = { body, ctx, opts ? opts->cost : NULL, bench_g_rec.dispatched, ex->trace };
-    bench_g_rec.dispatched += n;
-    switch (ex->kind) {
-    case BENCH_EX_SERIAL:
-        if (n)
-            wrapped(&w, 0, n, bench_rec_slot());
-        return 0;
-    case BENCH_EX_TPOOL:
-        return tpool_parallel_range(ex->pool, n, tpool_body, &w, NULL);
-    case BENCH_EX_OMP:
-        return bench_omp_range(ex->omp_sched, ex->omp_chunk, ex->threads, n, omp_body, &w);
-    case BENCH_EX_TBB:
-        return bench_tbb_range(ex->tbb, ex->tbb_mode, ex->tbb_grain, n, omp_body, &w);
-    case BENCH_EX_PTP:
-        if (!ex->ptp || !ex->ptp_pool)
-            return -1;
-        ex->ptp->parallelize_1d_tile_1d(ex->ptp_pool, ptp_body, &w, n,
-                                        opts && opts->ptp_tile ? opts->ptp_tile : 1, 0);
-        return 0;
+    const bench_rec *r = &bench_g_rec;
+    *items = atomic_load_explicit(&r->ovf_d_items, memory_order_relaxed);
+    *isum = atomic_load_explicit(&r->ovf_d_isum, memory_order_relaxed);
+    *isq = atomic_load_explicit(&r->ovf_d_isq, memory_order_relaxed);
+    for (unsigned i = 0; i < BENCH_MAX_SLOTS; i++) {
+        *items += r->slots[i].d_items;
+        *isum += r->slots[i].d_isum;
+        *isq += r->slots[i].d_isq;
     }
-    return -1;
 }
 
-/* ---- what the recorder costs --------------------------------------------------------- */
-
-/* An empty body, out of line: the work of a callback without the work. */
-__attribute__((noinline)) static void probe_body(void *ctx, size_t begin, size_t end,
-                                                 unsigned slot)
+int bench_rec_check_dispatched(char *msg, size_t msgsize)
 {
-    __asm__ volatile("" : : "r"(ctx), "r"(begin), "r"(end), "r"(slot) : "memory");
+    uint64_t n, sum, sq;
+    dispatched(&n, &sum, &sq);
+    return compare(n, sum, sq, msg, msgsize);
 }
 
-/* One callback as an executor makes it: through the recorder's wrapper
- * (the extra call, the slot lookup a pthreadpool tile pays, the record),
- * or straight to the body, the cost the wrapper adds to. */
-static void probe_wrapped(uint64_t g)
+uint64_t bench_rec_dispatched(void)
 {
-    static const wrap w = { probe_body, NULL, NULL, 0, 0 };
-    ptp_body((void *)&w, (size_t)g, 1);
-}
-static void probe_bare(uint64_t g)
-{
-    probe_body(NULL, (size_t)g, (size_t)g + 1, 0);
-}
-static void probe_task(uint64_t g)
-{
-    bench_rec_task(0, g, 0, 0); /* its items, if any, are a call of their own */
-    probe_bare(g);
-}
-static void probe_clock(uint64_t g)
-{
-    volatile uint64_t t = bench_now_ns();
-    (void)t;
-    probe_bare(g);
+    uint64_t n, sum, sq;
+    dispatched(&n, &sum, &sq);
+    return n;
 }
 
-/* Best of several tries of k calls of fn, through a pointer the compiler
- * cannot see through: ns per call. */
-static double time_calls(void (*fn)(uint64_t))
+uint64_t bench_rec_stamps(void)
 {
-    void (*volatile call)(uint64_t) = fn;
-    const uint64_t k = 1u << 14;
-    double best = INFINITY;
-    for (int t = 0; t < 9; t++) {
-        uint64_t t0 = bench_now_ns();
-        for (uint64_t i = 0; i < k; i++)
-            call(i);
-        double per = (double)(bench_now_ns() - t0) / (double)k;
-        if (per < best)
-            best = per;
-    }
-    return best;
-}
-
-static bench_rec_costs rec_costs;
-static pthread_once_t rec_costs_once = PTHREAD_ONCE_INIT;
-
-static void calibrate_recorder(void)
-{
-    /* On the real recorder, between runs: the slots are zeroed again
-     * before the next run (bench_rec_reset). */
-    bench_rec_reset(0, 0, 0);
-    double bare = time_calls(probe_bare);
-    double items = time_calls(probe_wrapped) - bare;
-    double task = time_calls(probe_task) - bare;
-    double clock = time_calls(probe_clock) - bare;
-    rec_costs.per_call = items > 0 ? items : 0;
-    rec_costs.per_task = task > 0 ? task : 0;
-    rec_costs.per_clock = clock > 0 ? clock : 0;
-    bench_rec_reset(0, 0, 0);
-}
-
-const bench_rec_costs *bench_rec_calibrate(void)
-{
-    pthread_once(&rec_costs_once, calibrate_recorder);
-    return &rec_costs;
+    uint64_t n = atomic_load_explicit(&bench_g_rec.ovf_stamps, memory_order_relaxed);
+    for (unsigned i = 0; i < BENCH_MAX_SLOTS; i++)
+        n += bench_g_rec.slots[i].stamps;
+    return n;
 }
 
 /* ---- a cell's figures from the recorder ------------------------------------------ */
@@ -324,8 +248,7 @@ static int cmp_desc_u64(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-int bench_cell_record_round(bench_cell *c, unsigned k, const bench_workload *w, void *state,
-                            const bench_exec *ex)
+int bench_cell_record_round(bench_cell *c, unsigned k)
 {
     const bench_rec *r = &bench_g_rec;
     uint64_t work[BENCH_MAX_SLOTS], total = 0, calls = 0, tasks = 0, own = 0;
@@ -347,7 +270,8 @@ int bench_cell_record_round(bench_cell *c, unsigned k, const bench_workload *w, 
     c->rec_calls += calls;
     c->rec_tasks += tasks;
     c->rec_own += own;
-    c->rec_clock_reads += w->clock_reads ? w->clock_reads(state, ex) : 0;
+    /* a stamped task reads the clock at its submission, start and end */
+    c->rec_clock_reads += 3 * bench_rec_stamps();
     if (!total)
         return 0;
     if (!c->part_share) {
@@ -384,15 +308,20 @@ void bench_cell_rec_figures(const bench_cell *c, const bench_rec_costs *k,
 
 /* ---- registry -------------------------------------------------------------------- */
 
-const bench_workload *const bench_workloads[] = {
-    &bench_wl_empty,     &bench_wl_uniform,      &bench_wl_triangular,
-    &bench_wl_heavytail, &bench_wl_tinytasks,    &bench_wl_prioritymix,
-    &bench_wl_gemm,      &bench_wl_nested,       &bench_wl_iobound,
-    &bench_wl_bulk,      &bench_wl_shortcalls,
+/* harness/workload-list.h, generated from the build's list of workload
+ * files: one BENCH_WORKLOAD(bench_wl_NAME) line per file. */
+#define BENCH_WORKLOAD(sym) extern const tpool_bench_workload sym;
+#include "workload-list.h"
+#undef BENCH_WORKLOAD
+
+#define BENCH_WORKLOAD(sym) &sym,
+const tpool_bench_workload *const bench_workloads[] = {
+#include "workload-list.h"
 };
+#undef BENCH_WORKLOAD
 const size_t bench_nworkloads = sizeof bench_workloads / sizeof bench_workloads[0];
 
-const bench_workload *bench_workload_find(const char *name)
+const tpool_bench_workload *bench_workload_find(const char *name)
 {
     for (size_t i = 0; i < bench_nworkloads; i++)
         if (strcmp(bench_workloads[i]->name, name) == 0)
@@ -403,19 +332,72 @@ const bench_workload *bench_workload_find(const char *name)
     return NULL;
 }
 
-void bench_workload_defaults(const bench_workload *w, double *p)
+const char *bench_workload_unit(const tpool_bench_workload *w)
 {
-    for (unsigned i = 0; i < w->nparams; i++)
-        p[i] = w->params[i].def;
+    return w->unit && w->unit[0] ? w->unit : "items";
 }
 
-int bench_param_check(const bench_param_spec *s, double v, char *msg, size_t n)
+int bench_workload_param(const tpool_bench_workload *w, const char *name)
 {
-    if (!isfinite(v) || v < s->min || v > s->max ||
-        (s->is_int && v != floor(v))) {
-        snprintf(msg, n, "expected %s in [%.15g, %.15g]", s->is_int ? "an integer" : "a number",
-                 s->min, s->max);
-        return -1;
+    for (unsigned i = 0; w->params && i < w->nparams; i++)
+        if (strcmp(w->params[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+void bench_env_init(tpool_bench_env *env)
+{
+    memset(env, 0, sizeof *env);
+    env->abi_version = TPOOL_BENCH_ABI_VERSION;
+    env->struct_size = sizeof *env;
+    env->spin = bench_spin;
+    env->ns_to_iters = bench_ns_to_iters;
+    env->now_ns = bench_now_ns;
+    env->sleep_ns = bench_sleep_ns;
+}
+
+/* ---- parameter values ---------------------------------------------------------- */
+
+void bench_wl_defaults(bench_wl_inst *w)
+{
+    memset(w->p, 0, sizeof w->p);
+    for (unsigned i = 0; w->wl->params && i < w->wl->nparams && i < TPOOL_BENCH_MAX_PARAMS; i++)
+        tpool__param_default(&w->wl->params[i], &w->p[i]);
+}
+
+json_t *bench_wl_param_json(const bench_wl_inst *w, unsigned k)
+{
+    const tpool_param_desc *d = &w->wl->params[k];
+    switch (d->type) {
+    case TPOOL_PARAM_INT: return json_integer((json_int_t)w->p[k].i);
+    case TPOOL_PARAM_BOOL: return json_boolean(w->p[k].i);
+    case TPOOL_PARAM_DOUBLE: return json_real(w->p[k].d);
+    case TPOOL_PARAM_ENUM: return json_string(d->choices[w->p[k].i]);
+    case TPOOL_PARAM_STRING: return json_string(w->p[k].s ? w->p[k].s : "");
     }
-    return 0;
+    return json_null();
+}
+
+double bench_wl_param_num(const bench_wl_inst *w, unsigned k)
+{
+    switch (w->wl->params[k].type) {
+    case TPOOL_PARAM_DOUBLE: return w->p[k].d;
+    case TPOOL_PARAM_STRING: return NAN;
+    default: return (double)w->p[k].i;
+    }
+}
+
+void bench_wl_param_text(const bench_wl_inst *w, unsigned k, char *buf, size_t size)
+{
+    const tpool_param_desc *d = &w->wl->params[k];
+    switch (d->type) {
+    case TPOOL_PARAM_INT: snprintf(buf, size, "%s=%" PRId64, d->name, w->p[k].i); return;
+    case TPOOL_PARAM_BOOL:
+        snprintf(buf, size, "%s=%s", d->name, w->p[k].i ? "true" : "false");
+        return;
+    case TPOOL_PARAM_DOUBLE: snprintf(buf, size, "%s=%.10g", d->name, w->p[k].d); return;
+    case TPOOL_PARAM_ENUM: snprintf(buf, size, "%s=%s", d->name, d->choices[w->p[k].i]); return;
+    case TPOOL_PARAM_STRING: snprintf(buf, size, "%s=\"%s\"", d->name, w->p[k].s); return;
+    }
+    snprintf(buf, size, "%s=?", d->name);
 }

@@ -82,6 +82,11 @@ enum tpool_param_type {
     TPOOL_PARAM_BOOL = 2,   /* JSON true/false */
     TPOOL_PARAM_DOUBLE = 3, /* JSON number within [dmin, dmax] */
     TPOOL_PARAM_ENUM = 4,   /* JSON string, one of `choices` */
+    /* JSON string of imin..imax bytes (imax 0: no limit); the default is
+     * choices[edefault], or "" when choices is NULL. For tpool-bench's
+     * workloads (tpool-bench.h: a file to read, a label); the policy loader
+     * refuses it, a policy's parameters are the four types above. */
+    TPOOL_PARAM_STRING = 5,
 };
 
 /*
@@ -105,8 +110,9 @@ typedef struct tpool_param_desc {
 
 /* A validated parameter value, defaults filled in; one per desc entry. */
 typedef union tpool_param_value {
-    int64_t i; /* INT, BOOL (0/1), ENUM (index into choices) */
-    double d;  /* DOUBLE */
+    int64_t i;     /* INT, BOOL (0/1), ENUM (index into choices) */
+    double d;      /* DOUBLE */
+    const char *s; /* STRING: valid as long as the values are */
 } tpool_param_value;
 
 /* ---- what the core tells a policy at creation ---------------------------- */

@@ -8,7 +8,9 @@
 #     a table row or a heading in docs/policy-abi.md, and each of their
 #     macros appears there as `NAME`;
 #   - each macro of tpool.h, pthreadpool.h and tpool-module.h appears in
-#     docs/api.md as `NAME` (include guards excepted).
+#     docs/api.md as `NAME` (include guards excepted);
+#   - each macro and static inline function of tpool-bench.h (tpool-bench's
+#     workload ABI) appears in docs/harness.md as `NAME`.
 # Fails listing every undocumented name. An automake TESTS script (the test
 # environment gives srcdir, tests/ of the source tree, and top_builddir);
 # usable by hand too, from the top of the source tree:
@@ -20,6 +22,7 @@ top_builddir=${top_builddir:-..}
 libdir=$top_builddir/core/.libs
 api="$top_srcdir/docs/api.md"
 abi="$top_srcdir/docs/policy-abi.md"
+harness="$top_srcdir/docs/harness.md"
 missing=0
 
 fail() {
@@ -28,7 +31,7 @@ fail() {
 }
 
 command -v nm >/dev/null 2>&1 || { echo "api_docs_check: nm not found (binutils); skipped"; exit 77; }
-for f in "$api" "$abi"; do
+for f in "$api" "$abi" "$harness"; do
     [ -f "$f" ] || fail "$f is missing"
 done
 
@@ -75,6 +78,7 @@ pmacros=$( (macros "$top_srcdir/include/tpool-policy.h" && macros "$top_srcdir/i
 pinlines=$( (inlines "$top_srcdir/include/tpool-policy.h" && inlines "$top_srcdir/include/tpool-queue.h") | sort -u)
 amacros=$( (macros "$top_srcdir/include/tpool.h" && macros "$top_srcdir/include/pthreadpool.h" &&
     macros "$top_srcdir/include/tpool-module.h") | sort -u)
+bnames=$( (macros "$top_srcdir/include/tpool-bench.h" && inlines "$top_srcdir/include/tpool-bench.h") | sort -u)
 
 # A parser that finds nothing would pass vacuously: the counts must be sane.
 ntp=$(echo "$syms" | grep -c '^tpool_')
@@ -84,6 +88,7 @@ npp=$(echo "$syms" | grep -c '^pthreadpool_')
 [ "$(echo "$pinlines" | grep -c .)" -ge 11 ] || fail "found too few tpool_mpsc_*/tpool_taskq_* inline functions"
 [ "$(echo "$pmacros" | grep -c .)" -ge 10 ] || fail "found too few macros in tpool-policy.h"
 echo "$pmacros" | grep -qx 'TPOOL_POLICY_H\|TPOOL_QUEUE_H' && fail "an include guard was not excluded"
+[ "$(echo "$bnames" | grep -c .)" -ge 20 ] || fail "found too few names in tpool-bench.h"
 # ...and the test must report a name that is nowhere: check it does.
 check selftest "$api" has_entry tpool_no_such_function >/dev/null
 [ "$missing" -eq 1 ] || fail "the check does not notice an undocumented name"
@@ -97,8 +102,10 @@ check "inline function" "$abi" has_entry $pinlines
 check macro "$abi" has_code $pmacros
 # shellcheck disable=SC2086
 check macro "$api" has_code $amacros
+# shellcheck disable=SC2086
+check "tpool-bench.h name" "$harness" has_code $bnames
 
-total=$(echo "$syms $pinlines $pmacros $amacros" | wc -w)
+total=$(echo "$syms $pinlines $pmacros $amacros $bnames" | wc -w)
 [ "$missing" -eq 0 ] || fail "$missing of $total public names are undocumented"
 echo "api_docs_check: ok: $total public names documented ($ntp tpool_*, $npp pthreadpool_* exported)"
 exit 0

@@ -6,7 +6,7 @@ if HAVE_CHECK
 BENCH_SUITES = tests/check_bench_stats tests/check_bench_experiment \
 	tests/check_bench_output tests/check_bench_workloads tests/check_bench_recorder \
 	tests/check_bench_advise tests/check_bench_runner tests/check_bench_compare \
-	tests/check_record
+	tests/check_record tests/check_bench_wlmodule tests/check_bench_exec
 TESTS += $(BENCH_SUITES)
 check_PROGRAMS += $(BENCH_SUITES)
 endif
@@ -46,6 +46,13 @@ tests_check_bench_compare_LDFLAGS = $(BENCH_TEST_LINKFLAGS)
 tests_check_record_CPPFLAGS = $(BENCH_TEST_CPPFLAGS)
 tests_check_record_LDADD = $(BENCH_TEST_LDADD)
 tests_check_record_LDFLAGS = $(BENCH_TEST_LINKFLAGS)
+
+tests_check_bench_wlmodule_CPPFLAGS = $(BENCH_TEST_CPPFLAGS)
+tests_check_bench_wlmodule_LDADD = $(BENCH_TEST_LDADD)
+tests_check_bench_wlmodule_LDFLAGS = $(BENCH_TEST_LINKFLAGS)
+tests_check_bench_exec_CPPFLAGS = $(BENCH_TEST_CPPFLAGS)
+tests_check_bench_exec_LDADD = $(BENCH_TEST_LDADD)
+tests_check_bench_exec_LDFLAGS = $(BENCH_TEST_LINKFLAGS)
 
 check_PROGRAMS += tests/bench_schema_check
 tests_bench_schema_check_LDADD = $(JANSSON_LIBS)

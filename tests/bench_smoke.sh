@@ -26,9 +26,14 @@ fail() {
 "$bench" --list-policies >"$out/policies.txt" 2>&1 || fail "--list-policies"
 cat "$out/policies.txt"
 "$bench" --list-workloads >"$out/workloads.txt" || fail "--list-workloads"
-for w in empty uniform triangular heavy-tailed tiny-tasks priority-mix tiled-gemm nested io-bound bulk short-calls; do
-    grep -q "^  $w " "$out/workloads.txt" || fail "--list-workloads lacks $w"
-done
+# The built-in workloads, as the program lists them: the registry, the one
+# list (checked against the smoke run's results below), then replay, which
+# needs a record and runs only when named.
+names=$(sed -n '/^Run only when named/q; s/^  \([a-z][a-z0-9._-]*\) .*/\1/p' "$out/workloads.txt")
+sed -n '/^Run only when named/,$p' "$out/workloads.txt" | grep -q "^  replay " ||
+    fail "--list-workloads does not list replay as run only when named"
+echo "$names" | grep -qx replay && fail "replay is listed among the default workloads"
+[ "$(echo "$names" | wc -w)" -ge 12 ] || fail "--list-workloads lists only: $names"
 
 "$bench" "$top_srcdir/harness/experiments/smoke.json" --out "$out/res" \
     --trace "$out/trace.json" --progress never >"$out/table.txt" 2>"$out/stderr.txt"
@@ -39,6 +44,11 @@ grep -q "== uniform" "$out/table.txt" || fail "no table on stdout"
 grep -q "CHECK FAILED" "$out/table.txt" && fail "a result check failed"
 
 "$check" "$top_srcdir/harness/schema.json" "$out/res/tpool-bench.json" || fail "JSON does not match the schema"
+# every built-in workload ran in the smoke run, with a cell that passed
+for w in $names; do
+    grep -q "\"workload\": \"$w\"" "$out/res/tpool-bench.json" ||
+        fail "the smoke run has no $w workload (add it to harness/experiments/smoke.json)"
+done
 "$check" "$top_srcdir/harness/trace.schema.json" "$out/trace.json" || fail "trace does not match its schema"
 
 # CSV: a header and one row per cell, every row with as many fields as the

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "bench.h"
 #include "testutil.h"
 
@@ -20,7 +22,7 @@ START_TEST(default_experiment)
     ck_assert(e.all_policies);
     ck_assert_uint_eq(e.baselines, BENCH_BASE_ALL);
     ck_assert_ptr_null(e.threads);
-    ck_assert_uint_eq(e.nworkloads, 13);
+    ck_assert_uint_eq(e.nworkloads, 16);
     /* every workload of the registry is in it */
     for (size_t i = 0; i < bench_nworkloads; i++) {
         int found = 0;
@@ -74,6 +76,62 @@ START_TEST(smoke_has_every_workload)
 }
 END_TEST
 
+/* The schema's list of built-in workload names (the "workload" enum of a
+ * results workload without a file) is the registry's, name for name, and
+ * "replay", built in but run only when named. */
+START_TEST(schema_names_every_workload)
+{
+    json_error_t je;
+    json_t *schema = json_load_file(TOP_SRCDIR "/harness/schema.json", 0, &je);
+    ck_assert_msg(schema != NULL, "%s", je.text);
+    json_t *alt = json_array_get(
+        json_object_get(json_object_get(json_object_get(json_object_get(schema, "properties"),
+                                                        "workloads"),
+                                        "items"),
+                        "oneOf"),
+        0);
+    json_t *names = json_object_get(
+        json_object_get(json_object_get(alt, "properties"), "workload"), "enum");
+    ck_assert_msg(json_is_array(names), "schema.json: no workloads.items.oneOf[0] enum");
+    ck_assert_msg(json_array_size(names) == bench_nworkloads + 1,
+                  "schema.json names %zu built-in workloads, the registry has %zu and "
+                  "replay one more",
+                  json_array_size(names), bench_nworkloads);
+    for (size_t i = 0; i <= bench_nworkloads; i++) {
+        const tpool_bench_workload *w = i < bench_nworkloads ? bench_workloads[i]
+                                                             : &bench_wl_replay;
+        int found = 0;
+        size_t k;
+        json_t *n;
+        json_array_foreach(names, k, n) found |= strcmp(json_string_value(n), w->name) == 0;
+        ck_assert_msg(found, "workload %s is missing from harness/schema.json's enum", w->name);
+    }
+    json_decref(schema);
+}
+END_TEST
+
+/* Every built-in workload passes the checks a workload .so must pass. */
+START_TEST(registry_descriptors)
+{
+    for (size_t i = 0; i < bench_nworkloads; i++) {
+        tpool_error te;
+        tpool_error_clear(&te);
+        ck_assert_msg(bench_wl_check_desc(bench_workloads[i]->name, bench_workloads[i], NULL,
+                                          &te) == 0,
+                      "%s", te.text);
+        ck_assert_ptr_eq(bench_workload_find(bench_workloads[i]->name), bench_workloads[i]);
+        for (size_t j = 0; j < i; j++)
+            ck_assert_str_ne(bench_workloads[i]->name, bench_workloads[j]->name);
+        /* replay needs a record: never in a default list */
+        ck_assert_str_ne(bench_workloads[i]->name, bench_wl_replay.name);
+    }
+    tpool_error te;
+    tpool_error_clear(&te);
+    ck_assert_msg(bench_wl_check_desc("replay", &bench_wl_replay, NULL, &te) == 0, "%s", te.text);
+    ck_assert_ptr_eq(bench_workload_find("replay"), &bench_wl_replay);
+}
+END_TEST
+
 static const char full[] =
     "{\n"
     "  \"name\": \"full.1\",\n"
@@ -115,10 +173,10 @@ START_TEST(every_key)
     ck_assert_uint_eq(e.idle_probe_ms, 0);
     ck_assert_uint_eq(e.nworkloads, 2);
     ck_assert_str_eq(e.workloads[0].label, "nested");
-    ck_assert(e.workloads[0].p[0] == 12); /* defaults filled in */
+    ck_assert(e.workloads[0].p[0].i == 12); /* defaults filled in */
     ck_assert_str_eq(e.workloads[1].label, "e-5");
-    ck_assert(e.workloads[1].p[0] == 5);
-    ck_assert(e.workloads[1].p[1] == 500);
+    ck_assert(e.workloads[1].p[0].i == 5);
+    ck_assert(e.workloads[1].p[1].i == 500);
 
     /* the resolved form is itself an experiment, the same one */
     char *j = bench_experiment_to_json(&e);
@@ -296,13 +354,19 @@ static const struct bad {
     { "{\"workloads\": [\n  {\"workload\": \"unifrom\"}\n]}", 2, 16, "workloads[0].workload",
       "did you mean \"uniform\"" },
     { "{\"workloads\": [\n  {\"workload\": \"uniform\",\n   \"params\": {\"size\": 5}}\n]}", 3, 15,
-      "workloads[0].params.size", "unknown key" },
+      "workloads[0].params.size", "unknown parameter for workload 'uniform' (accepted: n, item_ns)" },
+    { "{\"workloads\": [{\"workload\": \"uniform\", \"params\": {\"item_n\": 5}}]}", 1, 51,
+      "workloads[0].params.item_n", "did you mean 'item_ns'?" },
+    { "{\"workloads\": [{\"workload\": \"costed-tasks\",\n \"params\": {\"hint\": \"exakt\"}}]}", 2,
+      21, "workloads[0].params.hint", "expected one of \"exact\", \"noisy\", \"none\", got \"exakt\"" },
+    { "{\"workloads\": [{\"workload\": \"uniform\", \"params\": [1]}]}", 1, 50,
+      "workloads[0].params", "expected an object, got [1]" },
     { "{\"workloads\": [{\"workload\": \"uniform\", \"params\": {\"n\": 0}}]}", 1, 56,
       "workloads[0].params.n", "expected an integer in [1, 100000000], got 0" },
     { "{\"workloads\": [{\"workload\": \"uniform\", \"params\": {\"n\": 1.5}}]}", 1, 56,
       "workloads[0].params.n", "expected an integer" },
     { "{\"workloads\": [{\"workload\": \"uniform\", \"params\": {\"n\": \"9\"}}]}", 1, 56,
-      "workloads[0].params.n", "expected a number" },
+      "workloads[0].params.n", "expected an integer in [1, 100000000], got \"9\"" },
     { "{\"workloads\": [\"uniform\",\n\"uniform\"]}", 2, 1, "workloads[1]", "used twice" },
     { "{\"workloads\": []}", 1, 15, "workloads", "an empty array" },
     { "{\"workloads\": [42]}", 1, 16, "workloads[0]", "expected a workload name" },
@@ -402,6 +466,8 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, shipped_experiments, 0, (int)(sizeof shipped / sizeof shipped[0]));
     tcase_add_test(tc, every_key);
     tcase_add_test(tc, smoke_has_every_workload);
+    tcase_add_test(tc, schema_names_every_workload);
+    tcase_add_test(tc, registry_descriptors);
     tcase_add_test(tc, policy_switch_key);
     tcase_add_test(tc, rounds_keys);
     tcase_add_test(tc, policy_paths);

@@ -77,7 +77,12 @@ static void build(void)
     /* the tiny-tasks cell: latencies, pool statistics, a failed check */
     bench_cell *t = &fx.cells[3];
     for (int k = 0; k < 3; k++)
-        fx.lat[3][k] = (bench_latency){ 1, 100, 200, 300 + k, 400, 0, NAN, NAN, NAN, NAN, NAN };
+        fx.lat[3][k] = (bench_latency){ .valid = 1, .p50 = 100, .p90 = 200, .p99 = 300 + k,
+                                        .max = 400, .hi_p50 = NAN, .hi_p90 = NAN,
+                                        .hi_p99 = NAN, .hi_max = NAN, .lo_max = NAN,
+                                        .flow_mean = 500, .flow_p50 = 450, .flow_p99 = 900,
+                                        .flow_max = 1000, .slow_mean = 2, .slow_p99 = 5,
+                                        .dl_tasks = NAN, .dl_missed = NAN };
     t->nworkers = 2;
     t->ws = fx.ws;
     t->npolicy = 1;
@@ -187,16 +192,16 @@ START_TEST(csv)
 {
     build();
     char *buf = csv_of(&fx.r);
-    static char fields[64][256];
+    static char fields[96][256];
     char *save = NULL;
     char *line = strtok_r(buf, "\n", &save);
-    size_t nc = csv_split(line, fields, 64);
+    size_t nc = csv_split(line, fields, 96);
     ck_assert_uint_eq(nc, bench_csv_ncolumns());
     for (size_t i = 0; i < nc; i++)
         ck_assert_str_eq(fields[i], bench_csv_column(i));
     size_t rows = 0;
     while ((line = strtok_r(NULL, "\n", &save))) {
-        ck_assert_uint_eq(csv_split(line, fields, 64), nc);
+        ck_assert_uint_eq(csv_split(line, fields, 96), nc);
         if (rows == 1) { /* fifo, uniform, T=2 */
             ck_assert_str_eq(fields[col("workload")], "uniform");
             ck_assert_str_eq(fields[col("executor")], "fifo");
@@ -367,14 +372,14 @@ START_TEST(units_csv)
     }
     build_units();
     char *buf = csv_of(&ux.r);
-    static char fields[64][256];
+    static char fields[96][256];
     char *save = NULL;
     strtok_r(buf, "\n", &save);
     const char *want_calls[] = { "1", "500", "" }, *want_call[] = { "503000", "1006", "" };
     for (int row = 0; row < 3; row++) {
         char *line = strtok_r(NULL, "\n", &save);
         ck_assert_ptr_nonnull(line);
-        csv_split(line, fields, 64);
+        csv_split(line, fields, 96);
         ck_assert_str_eq(fields[col("median_ns_per_run")], "503000");
         ck_assert_str_eq(fields[col("calls_per_run")], want_calls[row]);
         ck_assert_str_eq(fields[col("median_ns_per_call")], want_call[row]);

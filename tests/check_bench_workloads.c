@@ -1,10 +1,12 @@
-/* check_bench_workloads.c - every workload computes the right result on
- * every executor (the serial loop, each policy in the build tree at 1 and 2
- * threads, OpenMP, oneTBB and Debian's libpthreadpool when available) and its check
- * fails on a planted wrong result and on a wrong schedule (an item or a
- * task run twice or never); no run reads the clock in its timed part but
- * for the latency stamps of its tasks, as many on every executor; the
- * recorder, latencies and the runner work end to end on a tiny experiment.
+/* check_bench_workloads.c - every built-in workload computes the right
+ * result on every executor it can run on (the serial loop, each policy in
+ * the build tree at 1 and 2 threads, OpenMP, oneTBB and Debian's
+ * libpthreadpool when available) and the checks (the harness's exactly-once check and the
+ * workload's own) fail on a planted wrong result and on a wrong schedule
+ * (an item or a task run twice or never); no run reads the clock in its
+ * timed part but for the stamps of its tasks, as many on every executor;
+ * the task figures are consistent; the recorder, latencies and the runner
+ * work end to end on a tiny experiment.
  *
  * Linked with -Wl,--wrap=bench_now_ns (every clock read of the harness is
  * counted here) and -Wl,--wrap=tpool_submit (a submission can be made to
@@ -17,42 +19,68 @@
 #include <jansson.h>
 
 #include "bench.h"
+#include "params.h"
 #include "pthreadpool.h"
 #include "testutil.h"
 
-/* Small parameters per workload, so that each run takes well under a ms. */
+/* Small parameters per workload (a params object, as in an experiment),
+ * so that each run takes well under a ms. */
 static const struct small {
     const char *name;
-    double p[BENCH_MAX_PARAMS];
+    const char *params;
 } small[] = {
-    { "empty", { 0, 5 } },
-    { "uniform", { 200, 200 } },
-    { "triangular", { 200, 400 } },
-    { "heavy-tailed", { 200, 100, 1.5, 1e5 } },
-    { "tiny-tasks", { 1000, 1, 4 } },
-    { "priority-mix", { 300, 10, 200, 10 } },
-    { "tiled-gemm", { 20, 18, 16, 7, 5 } },
-    { "nested", { 4, 3, 100 } },
-    { "io-bound", { 8, 50, 10 } },
-    { "bulk", { 1000, 2, 7 } }, /* pthreadpool tiles of 7: a partial last tile */
-    { "short-calls", { 4, 40, 5, 9 } },
+    { "empty", "{\"range\": 0, \"calls\": 5}" },
+    { "uniform", "{\"n\": 200, \"item_ns\": 200}" },
+    { "triangular", "{\"n\": 200, \"max_ns\": 400}" },
+    { "heavy-tailed", "{\"n\": 200, \"xm_ns\": 100, \"alpha\": 1.5, \"cap_ns\": 1e5}" },
+    { "tiny-tasks", "{\"n\": 1000, \"producers\": 1, \"stamp_every\": 4}" },
+    { "priority-mix", "{\"n\": 300, \"high_every\": 10, \"task_ns\": 200}" },
+    { "tiled-gemm", "{\"m\": 20, \"n\": 18, \"k\": 16, \"tile_m\": 7, \"tile_n\": 5}" },
+    { "nested", "{\"depth\": 4, \"fanout\": 3, \"leaf_ns\": 100}" },
+    { "io-bound", "{\"n\": 8, \"wait_us\": 50, \"compute_us\": 10}" },
+    /* pthreadpool tiles of 7: a partial last tile */
+    { "bulk", "{\"n\": 1000, \"calls\": 2, \"ptp_tile\": 7}" },
+    { "short-calls", "{\"calls\": 4, \"call_us\": 40, \"gap_us\": 5, \"items\": 9}" },
+    { "costed-tasks", "{\"n\": 200, \"xm_ns\": 100, \"cap_ns\": 10000, \"hint\": \"noisy\"}" },
+    { "deadline-tasks", "{\"n\": 200, \"task_ns\": 200, \"gap_ns\": 100}" },
 };
 #define NSMALL (sizeof small / sizeof small[0])
 
-static void *setup_small(size_t i, const bench_workload **w)
+/* Sets up small[i] as an experiment would: its params checked against the
+ * workload's table, then setup. */
+static void *setup_small(size_t i, const tpool_bench_workload **w)
 {
-    *w = bench_workload_find(small[i].name);
-    ck_assert_msg(*w != NULL, "no workload %s", small[i].name);
-    for (unsigned k = 0; k < (*w)->nparams; k++) {
-        char msg[128];
-        ck_assert_msg(bench_param_check(&(*w)->params[k], small[i].p[k], msg, sizeof msg) == 0,
-                      "%s.%s: %s", small[i].name, (*w)->params[k].name, msg);
-    }
+    bench_wl_inst inst = { .wl = bench_workload_find(small[i].name) };
+    ck_assert_msg(inst.wl != NULL, "no workload %s", small[i].name);
+    *w = inst.wl;
+    json_error_t je;
+    json_t *pa = json_loads(small[i].params, 0, &je);
+    ck_assert_msg(pa != NULL, "%s: %s", small[i].name, je.text);
+    tpool__params_src src = { .params = pa, .text = small[i].params, .source = small[i].name,
+                              .key = "params", .owner = "workload", .name = inst.wl->name };
+    tpool_error te;
+    tpool_error_clear(&te);
+    ck_assert_msg(tpool__params_check(&src, inst.wl->params, inst.wl->nparams, inst.p, &te) == 0,
+                  "%s", te.text);
+    json_decref(pa);
+    char err[256] = "";
+    tpool_bench_env env;
+    bench_env_init(&env);
+    env.params = inst.p;
+    env.seed = 42;
+    env.max_threads = 2;
+    env.errbuf = err;
+    env.errbuf_size = sizeof err;
     void *state = NULL;
-    char err[256];
-    ck_assert_msg((*w)->setup(small[i].p, 42, &state, err, sizeof err) == 0, "%s: %s",
-                  small[i].name, err);
+    ck_assert_msg(inst.wl->setup(&env, &state) == 0, "%s: %s", small[i].name, err);
     return state;
+}
+
+/* An executor of a kind, its services filled in. */
+static bench_exec make_exec(enum bench_exec_kind kind, unsigned threads, tpool *pool)
+{
+    bench_exec ex = { .kind = kind, .threads = threads, .pool = pool };
+    return ex;
 }
 
 /* ---- the wrapped functions ---- */
@@ -91,48 +119,62 @@ int __wrap_tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_
     return __real_tpool_submit(p, fn, arg, attr);
 }
 
-/* Runs once on ex and returns the check's verdict (message in msg). The
- * timed part reads the clock only for the latency stamps of its tasks. */
-static int run_once(const bench_workload *w, void *state, const bench_exec *ex, char *msg,
+/* The harness's check, then the workload's. */
+static int check_all(const tpool_bench_workload *w, void *state, const bench_exec *ex,
+                     char *msg, size_t n)
+{
+    if (bench_rec_check_dispatched(msg, n) != 0)
+        return -1;
+    return w->check ? w->check(state, &ex->pub, msg, n) : 0;
+}
+
+/* Runs once on ex (its services made for it) and returns the checks'
+ * verdict (message in msg). The timed part reads the clock only for the
+ * stamps of its tasks: at submission, start and end. */
+static int run_once(const tpool_bench_workload *w, void *state, bench_exec *ex, char *msg,
                     size_t n)
 {
-    w->prepare(state, ex);
+    bench_exec_init(ex, "test");
+    if (w->prepare)
+        w->prepare(state, &ex->pub);
     bench_rec_reset(0, 0, 0);
     atomic_store(&clock_reads, 0);
     atomic_store(&clock_counting, 1);
-    int rc = w->run(state, ex);
+    int rc = bench_exec_run(ex, w, state);
     atomic_store(&clock_counting, 0);
     ck_assert_msg(rc == 0, "%s: run returned %d", w->name, rc);
     uint64_t reads = atomic_load(&clock_reads);
-    uint64_t want = w->clock_reads ? w->clock_reads(state, ex) : 0;
+    uint64_t want = 3 * bench_rec_stamps();
     ck_assert_msg(reads == want, "%s: %llu clock reads in the timed run, expected %llu",
                   w->name, (unsigned long long)reads, (unsigned long long)want);
-    return w->check(state, ex, msg, n);
+    return check_all(w, state, ex, msg, n);
 }
 
 START_TEST(registry)
 {
     ck_assert_uint_eq(bench_nworkloads, NSMALL);
     for (size_t i = 0; i < bench_nworkloads; i++) {
-        const bench_workload *w = bench_workloads[i];
+        const tpool_bench_workload *w = bench_workloads[i];
         ck_assert_ptr_eq(bench_workload_find(w->name), w);
-        ck_assert(w->nparams <= BENCH_MAX_PARAMS);
-        ck_assert(w->runs & BENCH_RUNS_SERIAL);
-        ck_assert(w->runs & BENCH_RUNS_TPOOL);
-        ck_assert(w->setup && w->prepare && w->run && w->check && w->plant && w->items &&
-                  w->teardown);
-        ck_assert(!w->is_tasks || w->latency);
+        ck_assert_str_eq(small[i].name, w->name); /* small[] in the registry's order */
+        ck_assert(w->nparams <= TPOOL_BENCH_MAX_PARAMS);
+        /* every workload runs serially and on tpool */
+        ck_assert(!(w->uses & ~bench_exec_offers(BENCH_EX_SERIAL, 0)) ||
+                  (w->uses & TPOOL_BENCH_USES_POOL));
+        ck_assert(!(w->uses & ~bench_exec_offers(BENCH_EX_TPOOL, 0)));
+        /* the defaults pass the table's own check */
+        bench_wl_inst inst = { .wl = w };
+        tpool__params_src src = { .owner = "workload", .name = w->name };
+        tpool_error te;
+        tpool_error_clear(&te);
+        ck_assert_msg(tpool__params_check(&src, w->params, w->nparams, inst.p, &te) == 0, "%s",
+                      te.text);
         /* oneTBB runs what OpenMP runs, task workloads and parallel-fors */
-        ck_assert_msg(!(w->runs & BENCH_RUNS_OMP_TASK) == !(w->runs & BENCH_RUNS_TBB_TASK) &&
-                          !(w->runs & BENCH_RUNS_OMP_FOR) == !(w->runs & BENCH_RUNS_TBB_FOR),
-                      "%s: runs on OpenMP and oneTBB differ", w->name);
-        double p[BENCH_MAX_PARAMS];
-        bench_workload_defaults(w, p);
-        for (unsigned k = 0; k < w->nparams; k++) {
-            char msg[128];
-            ck_assert_msg(bench_param_check(&w->params[k], p[k], msg, sizeof msg) == 0,
-                          "default of %s.%s: %s", w->name, w->params[k].name, msg);
-        }
+        for (int k = 0; k < 2; k++)
+            ck_assert_msg(!(w->uses & ~bench_exec_offers(BENCH_EX_OMP, k ? BENCH_OMP_TASK : 0)) ==
+                              !(w->uses & ~bench_exec_offers(BENCH_EX_TBB,
+                                                             k ? BENCH_TBB_TASK : BENCH_TBB_AUTO)),
+                          "%s: runs on OpenMP and oneTBB differ", w->name);
     }
     ck_assert_ptr_null(bench_workload_find("nope"));
     ck_assert(bench_calibrate() > 0);
@@ -142,19 +184,30 @@ START_TEST(registry)
 }
 END_TEST
 
-/* Serial: right, and wrong once a result is planted. */
+/* Serial: right, and wrong once a result is planted (by the workload, or,
+ * for one without a plant of its own, in the recorder: as if the first
+ * item a participant ran had been item 1 instead of item 0). */
 START_TEST(serial_and_planted)
 {
-    const bench_workload *w;
+    const tpool_bench_workload *w;
     void *state = setup_small((size_t)_i, &w);
-    bench_exec ex = { .kind = BENCH_EX_SERIAL, .threads = 1 };
+    bench_exec ex = make_exec(BENCH_EX_SERIAL, 1, NULL);
     char msg[256] = "";
     ck_assert_msg(run_once(w, state, &ex, msg, sizeof msg) == 0, "%s: %s", w->name, msg);
-    ck_assert_uint_gt(w->items(state, &ex), 0);
-    w->plant(state);
+    ck_assert_uint_gt(w->items ? w->items(state, &ex.pub) : bench_rec_dispatched(), 0);
+    if (w->plant) {
+        w->plant(state);
+    } else {
+        for (unsigned s = 0; s < BENCH_MAX_SLOTS; s++)
+            if (bench_g_rec.slots[s].items) {
+                bench_g_rec.slots[s].isum += 1;
+                bench_g_rec.slots[s].isq += 1;
+                break;
+            }
+    }
     msg[0] = '\0';
-    ck_assert_msg(w->check(state, &ex, msg, sizeof msg) != 0, "%s: planted error not caught",
-                  w->name);
+    ck_assert_msg(check_all(w, state, &ex, msg, sizeof msg) != 0,
+                  "%s: planted error not caught", w->name);
     ck_assert_msg(msg[0] != '\0', "%s: no message", w->name);
     /* a fresh run is right again */
     ck_assert_msg(run_once(w, state, &ex, msg, sizeof msg) == 0, "%s: %s", w->name, msg);
@@ -165,26 +218,35 @@ END_TEST
 /* Every policy of the build tree at 1 and 2 threads. */
 START_TEST(every_policy)
 {
-    const bench_workload *w;
+    const tpool_bench_workload *w;
     void *state = setup_small((size_t)_i, &w);
     const char *names[16];
     int np = tu_policies(names, 16);
     for (int p = 0; p < np; p++)
         for (unsigned t = 1; t <= 2; t++) {
             tpool *pool = tu_pool(names[p], t, NULL);
-            bench_exec ex = { .kind = BENCH_EX_TPOOL, .threads = t, .pool = pool };
+            bench_exec ex = make_exec(BENCH_EX_TPOOL, t, pool);
             char msg[256] = "";
             for (int rep = 0; rep < 2; rep++)
                 ck_assert_msg(run_once(w, state, &ex, msg, sizeof msg) == 0,
                               "%s on %s at %u threads: %s", w->name, names[p], t, msg);
-            if (w->latency) {
-                bench_latency l;
-                w->latency(state, &l);
-                ck_assert(l.valid);
+            bench_latency l;
+            memset(&l, 0, sizeof l);
+            ck_assert_int_eq(bench_tasks_figures(&l), 0);
+            ck_assert_msg(l.valid == (bench_rec_stamps() > 0), "%s: valid %d, %llu stamps",
+                          w->name, l.valid, (unsigned long long)bench_rec_stamps());
+            if (l.valid) {
                 ck_assert_msg(l.p50 <= l.p99 && l.p99 <= l.max, "%s: %g %g %g", w->name, l.p50,
                               l.p99, l.max);
+                /* a task's flow time covers its wait and its run */
+                ck_assert_msg(l.flow_max >= l.max && l.flow_p50 <= l.flow_p99 &&
+                                  l.flow_p99 <= l.flow_max && l.slow_mean >= 1,
+                              "%s: flow %g %g %g, slowdown %g", w->name, l.flow_p50,
+                              l.flow_p99, l.flow_max, l.slow_mean);
                 if (l.has_prio)
                     ck_assert(!isnan(l.hi_p99) && !isnan(l.lo_max) && l.hi_p50 <= l.hi_max);
+                if (!isnan(l.dl_tasks))
+                    ck_assert(l.dl_missed >= 0 && l.dl_missed <= 1);
             }
             tpool_destroy(pool);
         }
@@ -192,11 +254,11 @@ START_TEST(every_policy)
 }
 END_TEST
 
-/* OpenMP and libpthreadpool, where the workload supports them and they are
- * available in this build. */
+/* OpenMP and libpthreadpool, where the workload can run on them and they
+ * are available in this build. */
 START_TEST(baselines)
 {
-    const bench_workload *w;
+    const tpool_bench_workload *w;
     void *state = setup_small((size_t)_i, &w);
     bench_baseline_status st[BENCH_NBASE];
     bench_baselines_probe(st, BENCH_BASE_ALL);
@@ -204,12 +266,10 @@ START_TEST(baselines)
     static const int sched[] = { BENCH_OMP_STATIC, BENCH_OMP_DYNAMIC, BENCH_OMP_GUIDED,
                                  BENCH_OMP_TASK };
     for (int k = 0; k < 4; k++) {
-        if (!st[1 + k].available)
+        if (!st[1 + k].available || (w->uses & ~bench_exec_offers(BENCH_EX_OMP, sched[k])))
             continue;
-        unsigned need = sched[k] == BENCH_OMP_TASK ? BENCH_RUNS_OMP_TASK : BENCH_RUNS_OMP_FOR;
-        if (!(w->runs & need))
-            continue;
-        bench_exec ex = { .kind = BENCH_EX_OMP, .threads = 2, .omp_sched = sched[k] };
+        bench_exec ex = make_exec(BENCH_EX_OMP, 2, NULL);
+        ex.omp_sched = sched[k];
         ck_assert_msg(run_once(w, state, &ex, msg, sizeof msg) == 0, "%s on %s: %s", w->name,
                       bench_base_names[1 + k], msg);
     }
@@ -223,9 +283,7 @@ START_TEST(baselines)
         for (int k = 0; k < 4; k++) {
             if (!st[6 + k].available)
                 continue;
-            unsigned need = tbb_mode[k] == BENCH_TBB_TASK ? BENCH_RUNS_TBB_TASK
-                                                          : BENCH_RUNS_TBB_FOR;
-            if (!(w->runs & need))
+            if (w->uses & ~bench_exec_offers(BENCH_EX_TBB, tbb_mode[k]))
                 continue;
             if (!arena)
                 arena = bench_tbb_create(t);
@@ -240,13 +298,15 @@ START_TEST(baselines)
         }
         bench_tbb_destroy(arena);
     }
-    if (st[5].available && (w->runs & BENCH_RUNS_PTP)) {
+    if (st[5].available && !(w->uses & ~bench_exec_offers(BENCH_EX_PTP, 0))) {
         bench_ptp_api api;
         char why[256];
         ck_assert_msg(bench_ptp_load(&api, why, sizeof why) == 0, "%s", why);
         void *pool = api.create(2);
         ck_assert_ptr_nonnull(pool);
-        bench_exec ex = { .kind = BENCH_EX_PTP, .threads = 2, .ptp = &api, .ptp_pool = pool };
+        bench_exec ex = make_exec(BENCH_EX_PTP, 2, NULL);
+        ex.ptp = &api;
+        ex.ptp_pool = pool;
         ck_assert_msg(run_once(w, state, &ex, msg, sizeof msg) == 0, "%s on pthreadpool: %s",
                       w->name, msg);
         api.destroy(pool);
@@ -284,7 +344,7 @@ END_TEST
  * every workload's check fails, whether it runs parallel-fors or tasks. */
 START_TEST(wrong_schedules)
 {
-    const bench_workload *w;
+    const tpool_bench_workload *w;
     void *state = setup_small((size_t)_i, &w);
     static const struct { const char *module; int submit; } wrong[] = {
         { "mod_bench_twice", SUBMIT_TWICE },
@@ -296,16 +356,18 @@ START_TEST(wrong_schedules)
         char path[512];
         snprintf(path, sizeof path, "%.400s/%s.so", dir, wrong[k].module);
         tpool *pool = tu_pool(path, 2, NULL);
-        bench_exec ex = { .kind = BENCH_EX_TPOOL, .threads = 2, .pool = pool };
-        w->prepare(state, &ex);
+        bench_exec ex = make_exec(BENCH_EX_TPOOL, 2, pool);
+        bench_exec_init(&ex, wrong[k].module);
+        if (w->prepare)
+            w->prepare(state, &ex.pub);
         bench_rec_reset(0, 0, 0);
         atomic_store(&submits, 0);
         atomic_store(&submit_mode, wrong[k].submit);
-        int rc = w->run(state, &ex);
+        int rc = bench_exec_run(&ex, w, state);
         atomic_store(&submit_mode, SUBMIT_RIGHT);
         ck_assert_msg(rc == 0, "%s on %s: run returned %d", w->name, wrong[k].module, rc);
         char msg[256] = "";
-        ck_assert_msg(w->check(state, &ex, msg, sizeof msg) != 0,
+        ck_assert_msg(check_all(w, state, &ex, msg, sizeof msg) != 0,
                       "%s on %s (a task %s): the wrong schedule passed the check", w->name,
                       wrong[k].module, wrong[k].submit == SUBMIT_TWICE ? "twice" : "never");
         printf("wrong_schedules: %s on %s: %s\n", w->name, wrong[k].module, msg);
@@ -389,14 +451,14 @@ START_TEST(baseline_pairing)
     /* how each ran a workload */
     bench_baselines_pair(x, 9, pol, 2);
     char buf[192];
-    bench_wl_inst bulk = { "bulk", bench_workload_find("bulk"), { 0 } };
-    bench_workload_defaults(bulk.wl, bulk.p);
+    bench_wl_inst bulk = { "bulk", bench_workload_find("bulk"), { { 0 } }, NULL };
+    bench_wl_defaults(&bulk);
     bench_baseline_setup(&x[8], &bulk, buf, sizeof buf);
     ck_assert_str_eq(buf, "pthreadpool_parallelize_1d_tile_1d, tile 1024");
-    bench_wl_inst uni = { "uniform", bench_workload_find("uniform"), { 0 } };
+    bench_wl_inst uni = { "uniform", bench_workload_find("uniform"), { { 0 } }, NULL };
     bench_baseline_setup(&x[8], &uni, buf, sizeof buf);
     ck_assert_str_eq(buf, "pthreadpool_parallelize_1d_tile_1d, tile 1");
-    bench_wl_inst gemm = { "tiled-gemm", bench_workload_find("tiled-gemm"), { 0 } };
+    bench_wl_inst gemm = { "tiled-gemm", bench_workload_find("tiled-gemm"), { { 0 } }, NULL };
     bench_baseline_setup(&x[8], &gemm, buf, sizeof buf);
     ck_assert_msg(strstr(buf, "compute_2d_tiled"), "%s", buf);
     bench_baseline_setup(&x[5], &uni, buf, sizeof buf);
@@ -506,8 +568,8 @@ START_TEST(tbb_pairing)
 
     bench_baselines_pair(x, 7, pol, 3);
     char buf[192];
-    bench_wl_inst uni = { "uniform", bench_workload_find("uniform"), { 0 } };
-    bench_wl_inst tiny = { "tiny-tasks", bench_workload_find("tiny-tasks"), { 0 } };
+    bench_wl_inst uni = { "uniform", bench_workload_find("uniform"), { { 0 } }, NULL };
+    bench_wl_inst tiny = { "tiny-tasks", bench_workload_find("tiny-tasks"), { { 0 } }, NULL };
     bench_baseline_setup(&x[3], &tiny, buf, sizeof buf);
     ck_assert_str_eq(buf, "tbb::task_group");
     bench_baseline_setup(&x[4], &uni, buf, sizeof buf);
@@ -634,13 +696,13 @@ START_TEST(recorder_and_range)
     tpool_destroy(pool);
 
     /* empty with range 0 runs one item per thread per call */
-    const bench_workload *w = bench_workload_find("empty");
-    double p[2] = { 0, 7 };
-    void *state;
-    char err[128];
-    ck_assert_int_eq(w->setup(p, 1, &state, err, sizeof err), 0);
-    bench_exec e3 = { .kind = BENCH_EX_SERIAL, .threads = 3 };
-    ck_assert_uint_eq(w->items(state, &e3), 21);
+    const tpool_bench_workload *w;
+    void *state = setup_small(0, &w);
+    ck_assert_str_eq(w->name, "empty");
+    bench_exec e3 = make_exec(BENCH_EX_SERIAL, 3, NULL);
+    char msg2[256];
+    ck_assert_msg(run_once(w, state, &e3, msg2, sizeof msg2) == 0, "%s", msg2);
+    ck_assert_uint_eq(bench_rec_dispatched(), 15); /* 5 calls x 3 */
     w->teardown(state);
 }
 END_TEST
@@ -780,6 +842,8 @@ static Suite *suite(void)
     suite_add_tcase(s, tc);
     return s;
 }
+
+TU_ASAN_NO_DYNAMIC_TLS
 
 int main(void)
 {

@@ -6,7 +6,8 @@
 #               prints;
 #   pkglibdir   its older name, the same value;
 #   policy_abi  MAJOR.MINOR of include/tpool-policy.h (a stale tpool.pc,
-#               made before the header changed, fails here: rerun configure).
+#               made before the header changed, fails here: rerun configure);
+#   bench_abi   the same of include/tpool-bench.h, tpool-bench's workloads.
 # bindir is configure's; tests/template_check.sh and tests/debian_check.sh
 # (CI) find the installed tools through it.
 # An automake TESTS script: the test environment gives srcdir (tests/ of the
@@ -51,6 +52,11 @@ major=$(awk '$1 == "#define" && $2 == "TPOOL_POLICY_ABI_MAJOR" { print $3 }' "$h
 minor=$(awk '$1 == "#define" && $2 == "TPOOL_POLICY_ABI_MINOR" { print $3 }' "$hdr")
 [ -n "$major" ] && [ -n "$minor" ] || bad "no TPOOL_POLICY_ABI_MAJOR/MINOR in $hdr"
 expect policy_abi "$major.$minor"
+hdr="$top_srcdir/include/tpool-bench.h"
+major=$(awk '$1 == "#define" && $2 == "TPOOL_BENCH_ABI_MAJOR" { print $3 }' "$hdr")
+minor=$(awk '$1 == "#define" && $2 == "TPOOL_BENCH_ABI_MINOR" { print $3 }' "$hdr")
+[ -n "$major" ] && [ -n "$minor" ] || bad "no TPOOL_BENCH_ABI_MAJOR/MINOR in $hdr"
+expect bench_abi "$major.$minor"
 
 [ $failed = 0 ] || exit 1
 echo "pkgconfig_check: ok"

@@ -6,7 +6,11 @@
 # configuration, the demo (a pool running tasks, a parallel-for, a resize),
 # tpool-info --policies and tpool-bench finding it by name, and, after
 # `make install`, in tpool's own policy directory (pkg-config's policydir);
-# `make check` runs tpool-conformance from pkg-config's bindir.
+# `make check` runs tpool-conformance from pkg-config's bindir. Then the
+# same for examples/workload-template: built against the installed
+# tpool-bench.h with pkg-config alone, listed and measured under every
+# installed policy by the installed tpool-bench, its file named in the
+# results, a bad parameter refused at its place.
 #
 # Not part of make check (it installs, and builds the whole tree again);
 # .ci/run calls it. Needs a source tree with ./configure (./autogen.sh).
@@ -94,4 +98,46 @@ make -C "$tpl" check || fail "make check of the template (lifo-demo or tpool-con
 step "make uninstall"
 make -C "$tpl" uninstall || fail "make uninstall of the template"
 [ ! -e "$prefix/lib/tpool/lifo.so" ] || fail "lifo.so still in $prefix/lib/tpool"
+
+wtpl="$tmp/workload-template"
+step "the workload template: built with its own Makefile (pkg-config only)"
+[ -f "$prefix/include/tpool-bench.h" ] || fail "tpool-bench.h is not installed"
+[ "$(pkg-config --variable=bench_abi tpool)" != "" ] || fail "tpool.pc has no bench_abi"
+cp -R "$src/examples/workload-template" "$wtpl"
+chmod -R u+w "$wtpl"
+make -C "$wtpl" clean all CFLAGS="-O2 -g -Wall -Wextra -Werror" ||
+    fail "the workload template does not build against the installed tpool"
+if readelf -d "$wtpl/jobs.so" | grep NEEDED | grep -q libtpool; then
+    fail "jobs.so links libtpool; a workload needs only tpool-bench.h"
+fi
+
+step "the installed tpool-bench lists it and runs it under every policy"
+"$prefix/bin/tpool-bench" --list-workloads -w "$wtpl/jobs.so" >"$tmp/wl.txt" ||
+    { cat "$tmp/wl.txt"; fail "tpool-bench --list-workloads -w jobs.so"; }
+grep -q '^  jobs ' "$tmp/wl.txt" || fail "--list-workloads does not list jobs"
+grep -q 'long_share' "$tmp/wl.txt" || fail "--list-workloads does not list jobs' parameters"
+(cd "$wtpl" && "$prefix/bin/tpool-bench" bench.json -t 1,2 -r 2 --warmup 0 --no-files \
+    --json "$tmp/jobs.json" --progress never) >"$tmp/jobs.txt" 2>&1 ||
+    { cat "$tmp/jobs.txt"; fail "tpool-bench on the workload template's experiment"; }
+cat "$tmp/jobs.txt"
+grep -q '^== jobs (jobs' "$tmp/jobs.txt" || fail "the table has no jobs block"
+grep -q 'short_flow_mean' "$tmp/jobs.txt" || fail "the table does not show the jobs metric"
+grep -q 'CHECK FAILED' "$tmp/jobs.txt" && fail "a jobs cell failed its check"
+for p in fifo roundrobin priority stealing static dynamic; do
+    grep -q "^$p " "$tmp/jobs.txt" || fail "no $p row for the jobs workload"
+done
+grep -q "\"file\": \"$(cd "$wtpl" && pwd -P)/jobs.so\"" "$tmp/jobs.json" ||
+    fail "the results do not name the workload's file"
+
+step "a bad parameter of the workload is refused with its key and position"
+sed 's/"long_ns": 50000}}/"long_ns": 50000, "long_share": 2}}/' "$wtpl/bench.json" >"$wtpl/bad.json"
+if (cd "$wtpl" && "$prefix/bin/tpool-bench" bad.json --no-files -q 2>"$tmp/badwl.txt"); then
+    fail "long_share 2 accepted"
+fi
+cat "$tmp/badwl.txt"
+grep -q 'bad.json:11:.*workloads\[0\].params.long_share: expected a number in \[0, 1\], got 2' \
+    "$tmp/badwl.txt" || fail "the error does not name workloads[0].params.long_share and its line"
+
+step "make check of the workload template"
+make -C "$wtpl" check >"$tmp/wlcheck.txt" 2>&1 || { cat "$tmp/wlcheck.txt"; fail "make check of the workload template"; }
 echo "template_check: ok"

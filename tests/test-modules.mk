@@ -15,7 +15,8 @@ TEST_MODULES = tests/mod_ok.la tests/mod_noentry.la tests/mod_badabi.la tests/mo
 	tests/mod_broken_wake.la tests/mod_broken_race.la \
 	tests/mod_entry_data.la tests/mod_entry_struct.la tests/mod_entry_int.la \
 	tests/mod_hugeparams.la tests/mod_picky.la \
-	tests/mod_bench_twice.la tests/mod_bench_skip.la
+	tests/mod_bench_twice.la tests/mod_bench_skip.la \
+	$(TEST_WL_MODULES)
 check_LTLIBRARIES += $(TEST_MODULES)
 tests_mod_ok_la_SOURCES = tests/modules/mod_ok.c
 tests_mod_ok_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
@@ -77,3 +78,38 @@ tests_mod_bench_skip_la_SOURCES = tests/modules/mod_bench_wrong.c
 tests_mod_bench_skip_la_CPPFLAGS = $(AM_CPPFLAGS) -DWRONG_SKIP
 tests_mod_bench_skip_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 EXTRA_DIST += tests/modules/mod_common.h
+# Workload modules for tpool-bench (tpool-bench.h): a good one, and one
+# source broken in one way per -D (see tests/modules/wl_broken.c), for the
+# workload loader's suite, check_bench_wlmodule.
+TEST_WL_MODULES = tests/wl_ok.la tests/wl_noentry.la tests/wl_badabi.la tests/wl_newer.la \
+	tests/wl_small.la tests/wl_badparams.la tests/wl_nullrun.la tests/wl_builtin.la \
+	tests/wl_badmetric.la tests/wl_crash.la
+tests_wl_ok_la_SOURCES = tests/modules/wl_ok.c
+tests_wl_ok_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_wl_noentry_la_SOURCES = tests/modules/wl_broken.c
+tests_wl_noentry_la_CPPFLAGS = $(AM_CPPFLAGS) -DWL_NOENTRY
+tests_wl_noentry_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_wl_badabi_la_SOURCES = tests/modules/wl_broken.c
+tests_wl_badabi_la_CPPFLAGS = $(AM_CPPFLAGS) -DWL_BADABI
+tests_wl_badabi_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_wl_newer_la_SOURCES = tests/modules/wl_broken.c
+tests_wl_newer_la_CPPFLAGS = $(AM_CPPFLAGS) -DWL_NEWER
+tests_wl_newer_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_wl_small_la_SOURCES = tests/modules/wl_broken.c
+tests_wl_small_la_CPPFLAGS = $(AM_CPPFLAGS) -DWL_SMALL
+tests_wl_small_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_wl_badparams_la_SOURCES = tests/modules/wl_broken.c
+tests_wl_badparams_la_CPPFLAGS = $(AM_CPPFLAGS) -DWL_BADPARAMS
+tests_wl_badparams_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_wl_nullrun_la_SOURCES = tests/modules/wl_broken.c
+tests_wl_nullrun_la_CPPFLAGS = $(AM_CPPFLAGS) -DWL_NULLRUN
+tests_wl_nullrun_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_wl_builtin_la_SOURCES = tests/modules/wl_broken.c
+tests_wl_builtin_la_CPPFLAGS = $(AM_CPPFLAGS) -DWL_BUILTIN
+tests_wl_builtin_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_wl_badmetric_la_SOURCES = tests/modules/wl_broken.c
+tests_wl_badmetric_la_CPPFLAGS = $(AM_CPPFLAGS) -DWL_BADMETRIC
+tests_wl_badmetric_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+tests_wl_crash_la_SOURCES = tests/modules/wl_broken.c
+tests_wl_crash_la_CPPFLAGS = $(AM_CPPFLAGS) -DWL_CRASH
+tests_wl_crash_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)

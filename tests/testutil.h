@@ -82,6 +82,40 @@ static inline int tu_policies_print(const char *suite, const char *names[], int 
     return n;
 }
 
+/* 1 in an AddressSanitizer build. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TU_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TU_UNDER_ASAN 1
+#endif
+#endif
+#ifndef TU_UNDER_ASAN
+#define TU_UNDER_ASAN 0
+#endif
+
+/*
+ * TU_ASAN_NO_DYNAMIC_TLS: for a suite that runs the build tree's policies
+ * many times with the calling thread taking part. Under AddressSanitizer,
+ * LeakSanitizer's record of dynamic TLS (the blocks __tls_get_addr hands
+ * out for a dlopen'ed module's thread-local data, such as stealing's stack
+ * floor) holds a garbage entry for the main thread after such modules were
+ * loaded and unloaded over and over, and its leak scan at exit dies of
+ * SIGSEGV ("Tracer caught signal 11"), whichever test ran last. Not
+ * intercepting __tls_get_addr keeps the scan alive; no tpool data holds a
+ * heap pointer in dynamic TLS only. Elsewhere it defines nothing.
+ */
+#if TU_UNDER_ASAN
+#define TU_ASAN_NO_DYNAMIC_TLS                                                   \
+    const char *__asan_default_options(void);                                   \
+    const char *__asan_default_options(void)                                    \
+    {                                                                           \
+        return "intercept_tls_get_addr=0";                                      \
+    }
+#else
+#define TU_ASAN_NO_DYNAMIC_TLS
+#endif
+
 /* A seed from TPOOL_TEST_SEED or the clock; always printed. */
 static inline unsigned tu_seed(const char *suite)
 {

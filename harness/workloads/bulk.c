@@ -10,14 +10,16 @@
  * per-item callback.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 
-#include "bench.h"
+#include "tpool-bench.h"
 
-static const bench_param_spec params[] = {
-    { "n", "items per call", 1, 1, 1e8, 1000000 },
-    { "calls", "parallel-for calls per run", 1, 1, 1e6, 10 },
-    { "ptp_tile", "items per tile for the pthreadpool baseline", 1, 1, 1e8, 1024 },
+static const tpool_param_desc params[] = {
+    TPOOL_BENCH_PARAM_INT("n", "items per call", 1, 100000000, 1000000),
+    TPOOL_BENCH_PARAM_INT("calls", "parallel-for calls per run", 1, 1000000, 10),
+    TPOOL_BENCH_PARAM_INT("ptp_tile", "items per tile for the pthreadpool baseline", 1,
+                          100000000, 1024),
 };
 
 typedef struct bulk {
@@ -27,32 +29,32 @@ typedef struct bulk {
     uint64_t planted;
 } bulk;
 
-static int setup(const double *p, uint64_t seed, void **state, char *err, size_t errsize)
+static int setup(const tpool_bench_env *env, void **state)
 {
-    (void)seed;
     bulk *b = calloc(1, sizeof *b);
-    size_t n = (size_t)p[0];
+    size_t n = (size_t)env->params[0].i;
     uint64_t *out = b ? aligned_alloc(64, (n * sizeof *out + 63) / 64 * 64) : NULL;
     if (!out) {
         free(b);
-        snprintf(err, errsize, "out of memory for %zu items", n);
+        snprintf(env->errbuf, env->errbuf_size, "out of memory for %zu items", n);
         return -1;
     }
-    *b = (bulk){ .n = n, .calls = (size_t)p[1], .ptp_tile = (size_t)p[2], .out = out };
+    *b = (bulk){ .n = n, .calls = (size_t)env->params[1].i,
+                 .ptp_tile = (size_t)env->params[2].i, .out = out };
     *state = b;
     return 0;
 }
 
-static void body(void *ctx, size_t begin, size_t end, unsigned slot)
+static void body(void *ctx, size_t begin, size_t end, unsigned participant)
 {
     bulk *b = ctx;
-    (void)slot;
+    (void)participant;
     uint64_t c = b->call;
     for (size_t i = begin; i < end; i++)
         b->out[i] = (uint64_t)i * 3 + c;
 }
 
-static void prepare(void *state, const bench_exec *ex)
+static void prepare(void *state, const tpool_bench_exec *ex)
 {
     bulk *b = state;
     (void)ex;
@@ -61,22 +63,22 @@ static void prepare(void *state, const bench_exec *ex)
     b->planted = 0;
 }
 
-static int run(void *state, const bench_exec *ex)
+static int run(void *state, const tpool_bench_exec *ex)
 {
     bulk *b = state;
+    tpool_bench_range_opts o = { .struct_size = sizeof o, .tile = b->ptp_tile };
     for (size_t c = 0; c < b->calls; c++) {
-        b->call = c; /* read by the bodies of this call only: bench_range waits */
-        bench_range_opts o = { .ptp_tile = b->ptp_tile };
-        int rc = bench_range(ex, b->n, body, b, &o);
+        b->call = c; /* read by the bodies of this call only: parallel_for waits */
+        int rc = ex->parallel_for(ex, b->n, body, b, &o);
         if (rc)
             return rc;
     }
     return 0;
 }
 
-/* Every item holds the last call's value, and the recorder saw every item
- * of every call run exactly once. */
-static int check(void *state, const bench_exec *ex, char *msg, size_t n)
+/* Every item holds the last call's value (the harness checks that every
+ * item of every call ran exactly once). */
+static int check(void *state, const tpool_bench_exec *ex, char *msg, size_t n)
 {
     bulk *b = state;
     (void)ex;
@@ -89,19 +91,12 @@ static int check(void *state, const bench_exec *ex, char *msg, size_t n)
             return -1;
         }
     }
-    return bench_rec_check_items((uint64_t)b->calls * b->n, msg, n);
+    return 0;
 }
 
 static void plant(void *state)
 {
     ((bulk *)state)->planted = 1;
-}
-
-static uint64_t items(void *state, const bench_exec *ex)
-{
-    bulk *b = state;
-    (void)ex;
-    return (uint64_t)b->calls * b->n;
 }
 
 static void teardown(void *state)
@@ -111,12 +106,20 @@ static void teardown(void *state)
     free(b);
 }
 
-const bench_workload bench_wl_bulk = {
+const tpool_bench_workload bench_wl_bulk = {
+    TPOOL_BENCH_WORKLOAD_HEADER,
     .name = "bulk",
     .description = "parallel-for throughput: many trivial items (one store each)",
     .unit = "items (calls x n)",
-    BENCH_WORKLOAD_PARAMS(params),
-    .size_param = 0,
-    .runs = BENCH_RUNS_PARALLEL_FOR,
-    BENCH_WORKLOAD_CALLBACKS,
+    .params = params,
+    .nparams = sizeof params / sizeof params[0],
+    .flags = TPOOL_BENCH_WL_MICRO,
+    .uses = TPOOL_BENCH_USES_RANGE,
+    .size_param = "n",
+    .setup = setup,
+    .run = run,
+    .teardown = teardown,
+    .prepare = prepare,
+    .check = check,
+    .plant = plant,
 };

@@ -4,13 +4,13 @@
  * sleep_ns (io-bound only), then spins iters[i] iterations seeded with
  * seed + i and stores the value. setup computes the expected values once, so
  * each run's check is a comparison: an item that never ran still holds the
- * sentinel prepare wrote (the complement of its expected value), and the
- * recorder's item count then catches one that ran twice.
+ * sentinel prepare wrote (the complement of its expected value); the
+ * harness's own check catches one that ran twice.
  */
 #ifndef TPOOL_BENCH_COSTED_H
 #define TPOOL_BENCH_COSTED_H
 
-#include "bench.h"
+#include "tpool-bench.h"
 
 typedef struct costed {
     size_t n;
@@ -21,35 +21,31 @@ typedef struct costed {
     uint64_t *expect;  /* per item */
     uint64_t *cost;    /* n + 1 prefix sums of the items' nominal costs, in spin
                           iterations (sleeping counted at the calibrated rate) */
+    uint64_t (*spin)(uint64_t iters, uint64_t seed);
+    void (*sleep)(uint64_t ns);
 } costed;
 
-/* Allocates n items (iters zeroed); the caller fills iters[] and then calls
- * costed_finish. */
-costed *costed_new(size_t n, uint64_t seed, uint64_t sleep_ns);
-void costed_finish(costed *c);
+/* Fills c->iters[] (and c->sleep_ns where items block) from env's params
+ * and seed. */
+typedef void (*costed_fill_fn)(costed *c, const tpool_bench_env *env);
+/* A costed workload's setup: params[0] items filled by `fill`, then the
+ * expected values. */
+int costed_setup(const tpool_bench_env *env, costed_fill_fn fill, void **state);
 
-/* Fills c->iters[] (and c->sleep_ns where items block) from the workload's
- * params p[] and seed. */
-typedef void (*costed_fill_fn)(costed *c, const double *p, uint64_t seed);
-/* A costed workload's setup: p[0] items filled by `fill`, then the expected
- * values; "out of memory" in err on failure. */
-int costed_setup(const double *p, uint64_t seed, costed_fill_fn fill, void **state, char *err,
-                 size_t errsize);
-
-void costed_prepare(void *state, const bench_exec *ex);
-int costed_run(void *state, const bench_exec *ex);
-int costed_check(void *state, const bench_exec *ex, char *msg, size_t n);
+void costed_prepare(void *state, const tpool_bench_exec *ex);
+int costed_run(void *state, const tpool_bench_exec *ex);
+int costed_check(void *state, const tpool_bench_exec *ex, char *msg, size_t n);
 void costed_plant(void *state);
-uint64_t costed_items(void *state, const bench_exec *ex);
 void costed_teardown(void *state);
 
-/* The fields every costed workload's table shares: a parallel-for over p[0]
- * items on every executor, the costed_* callbacks and the workload's own
- * setup. */
+/* The members every costed workload's descriptor shares: a parallel-for
+ * over params[0] items on every executor, the costed_* callbacks and the
+ * workload's own setup and parameter table. */
 #define COSTED_WORKLOAD(ps, setup_fn)                                                    \
-    .unit = "items", BENCH_WORKLOAD_PARAMS(ps), .size_param = 0,                         \
-    .runs = BENCH_RUNS_PARALLEL_FOR, .setup = (setup_fn),                                 \
-    .prepare = costed_prepare, .run = costed_run, .check = costed_check,                 \
-    .plant = costed_plant, .items = costed_items, .teardown = costed_teardown
+    TPOOL_BENCH_WORKLOAD_HEADER, .unit = "items", .params = (ps),                         \
+    .nparams = sizeof(ps) / sizeof((ps)[0]), .uses = TPOOL_BENCH_USES_RANGE,              \
+    .size_param = "n", .setup = (setup_fn), .run = costed_run,                            \
+    .teardown = costed_teardown, .prepare = costed_prepare, .check = costed_check,        \
+    .plant = costed_plant
 
 #endif

@@ -3,28 +3,27 @@
  * large, more threads than CPUs pay off; `tpool-bench advise` uses it. */
 #include "costed.h"
 
-static const bench_param_spec params[] = {
-    { "n", "items", 1, 1, 1e7, 100 },
-    { "wait_us", "blocking time of each item, us", 0, 0, 1e6, 200 },
-    { "compute_us", "computing time of each item, us", 0, 0, 1e6, 50 },
+static const tpool_param_desc params[] = {
+    TPOOL_BENCH_PARAM_INT("n", "items", 1, 10000000, 100),
+    TPOOL_BENCH_PARAM_DOUBLE("wait_us", "blocking time of each item, us", 0, 1e6, 200),
+    TPOOL_BENCH_PARAM_DOUBLE("compute_us", "computing time of each item, us", 0, 1e6, 50),
 };
 
-static void fill(costed *c, const double *p, uint64_t seed)
+static void fill(costed *c, const tpool_bench_env *env)
 {
-    uint64_t it = bench_ns_to_iters(p[2] * 1000);
-    (void)seed;
-    c->sleep_ns = (uint64_t)(p[1] * 1000);
+    uint64_t it = env->ns_to_iters(env->params[2].d * 1000);
+    c->sleep_ns = (uint64_t)(env->params[1].d * 1000);
     for (size_t i = 0; i < c->n; i++)
         c->iters[i] = it;
 }
 
-static int setup(const double *p, uint64_t seed, void **state, char *err, size_t errsize)
+static int setup(const tpool_bench_env *env, void **state)
 {
-    return costed_setup(p, seed, fill, state, err, errsize);
+    return costed_setup(env, fill, state);
 }
 
-const bench_workload bench_wl_iobound = {
+const tpool_bench_workload bench_wl_iobound = {
+    COSTED_WORKLOAD(params, setup),
     .name = "io-bound",
     .description = "parallel-for, each item blocks W us (nanosleep) then computes C us",
-    COSTED_WORKLOAD(params, setup),
 };

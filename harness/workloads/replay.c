@@ -5,6 +5,16 @@
  * replay FILE` and `tpool-bench advise FILE` set (an absolute path, so
  * that the processes of --runs read the same file); an experiment that
  * lists "replay" runs whatever record that variable names.
+ *
+ * It is built in but not in the registry (harness/tpool-bench.mk), so no
+ * default experiment runs it: bench_workload_find knows it by name. Being
+ * built in, it is always run by the harness, so ex->impl is the harness's
+ * bench_exec (bench.h), which the replay engine needs: it calls tpool's
+ * and pthreadpool's own APIs with the recorded priorities, flags, groups
+ * and preferred workers, which the services cannot express. It runs on the
+ * executors with parallel-fors (uses: ranges); a record with tasks only
+ * serially and under tpool policies (tpool-bench replay refuses the other
+ * baselines for one).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +22,13 @@
 #include "bench.h"
 #include "replay.h"
 
-static const bench_param_spec params[] = {
-    { "scale", "multiplies every recorded time (gaps, tiles, tasks)", 0, 1e-3, 1e3, 1 },
-    { "incomplete", "1: replay a record that has no end (crash, _exit) up to its last flush",
-      1, 0, 1, 0 },
+static const tpool_param_desc params[] = {
+    TPOOL_BENCH_PARAM_DOUBLE("scale", "multiplies every recorded time (gaps, tiles, tasks)",
+                             1e-3, 1e3, 1),
+    TPOOL_BENCH_PARAM_INT("incomplete",
+                          "1: replay a record that has no end (crash, _exit) up to its last "
+                          "flush",
+                          0, 1, 0),
 };
 
 typedef struct replay_wl {
@@ -23,9 +36,10 @@ typedef struct replay_wl {
     bench_replay *s;
 } replay_wl;
 
-static int setup(const double *p, uint64_t seed, void **state, char *err, size_t errsize)
+static int setup(const tpool_bench_env *env, void **state)
 {
-    (void)seed;
+    char *err = env->errbuf;
+    size_t errsize = env->errbuf_size;
     const char *path = getenv("TPOOL_BENCH_RECORD");
     if (!path || !*path) {
         snprintf(err, errsize, "the replay workload replays the record that "
@@ -39,12 +53,12 @@ static int setup(const double *p, uint64_t seed, void **state, char *err, size_t
         snprintf(err, errsize, "out of memory");
         return -1;
     }
-    if (bench_record_load(path, p[1] != 0 ? BENCH_RECORD_INCOMPLETE : 0, &w->rec, &pe) != 0) {
+    if (bench_record_load(path, env->params[1].i != 0 ? BENCH_RECORD_INCOMPLETE : 0, &w->rec, &pe) != 0) {
         snprintf(err, errsize, "%s", pe.text);
         free(w);
         return -1;
     }
-    w->s = bench_replay_new(w->rec, p[0]);
+    w->s = bench_replay_new(w->rec, env->params[0].d);
     if (!w->s) {
         bench_record_free(w->rec);
         free(w);
@@ -55,18 +69,12 @@ static int setup(const double *p, uint64_t seed, void **state, char *err, size_t
     return 0;
 }
 
-static void prepare(void *state, const bench_exec *ex)
+static int run(void *state, const tpool_bench_exec *ex)
 {
-    (void)state;
-    (void)ex;
+    return bench_replay_run(((replay_wl *)state)->s, ex->impl);
 }
 
-static int run(void *state, const bench_exec *ex)
-{
-    return bench_replay_run(((replay_wl *)state)->s, ex);
-}
-
-static int check(void *state, const bench_exec *ex, char *msg, size_t n)
+static int check(void *state, const tpool_bench_exec *ex, char *msg, size_t n)
 {
     (void)ex;
     return bench_replay_check(((replay_wl *)state)->s, msg, n);
@@ -79,7 +87,7 @@ static void plant(void *state)
     bench_rec_items(bench_rec_slot(), 0, 1, 0);
 }
 
-static uint64_t items(void *state, const bench_exec *ex)
+static uint64_t items(void *state, const tpool_bench_exec *ex)
 {
     (void)ex;
     return ((replay_wl *)state)->rec->items;
@@ -95,12 +103,19 @@ static void teardown(void *state)
     free(w);
 }
 
-const bench_workload bench_wl_replay = {
+const tpool_bench_workload bench_wl_replay = {
+    TPOOL_BENCH_WORKLOAD_HEADER,
     .name = "replay",
     .description = "a recorded program (TPOOL_RECORD), replayed with calibrated bodies",
     .unit = "tiles and tasks",
-    BENCH_WORKLOAD_PARAMS(params),
-    .size_param = 0,
-    .runs = BENCH_RUNS_SERIAL | BENCH_RUNS_TPOOL | BENCH_RUNS_PTP,
-    BENCH_WORKLOAD_CALLBACKS,
+    .params = params,
+    .nparams = sizeof params / sizeof params[0],
+    .uses = TPOOL_BENCH_USES_RANGE,
+    .size_param = "scale",
+    .setup = setup,
+    .run = run,
+    .teardown = teardown,
+    .check = check,
+    .items = items,
+    .plant = plant,
 };

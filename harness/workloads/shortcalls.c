@@ -12,19 +12,23 @@
  * Item i of call c stores its value in out[c][i] (the same chain in every
  * call, so the expected values are computed once per item); prepare writes
  * each one's complement first, so an item never run is caught by its
- * value, and the recorder's item check, over every call's items numbered
- * on, catches one run twice. Each gap's value is checked too.
+ * value, and the harness's item check, over every call's items, catches
+ * one run twice. Each gap's value is checked too.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 
-#include "bench.h"
+#include "tpool-bench.h"
 
-static const bench_param_spec params[] = {
-    { "calls", "parallel-for calls per run", 1, 1, 1e6, 200 },
-    { "call_us", "work of one call, all its items on one thread, us", 0, 0, 1e6, 200 },
-    { "gap_us", "serial work of the caller after each call, us", 0, 0, 1e6, 50 },
-    { "items", "items per call (each spins call_us / items)", 1, 1, 1e6, 128 },
+static const tpool_param_desc params[] = {
+    TPOOL_BENCH_PARAM_INT("calls", "parallel-for calls per run", 1, 1000000, 200),
+    TPOOL_BENCH_PARAM_DOUBLE("call_us", "work of one call, all its items on one thread, us", 0,
+                             1e6, 200),
+    TPOOL_BENCH_PARAM_DOUBLE("gap_us", "serial work of the caller after each call, us", 0, 1e6,
+                             50),
+    TPOOL_BENCH_PARAM_INT("items", "items per call (each spins call_us / items)", 1, 1000000,
+                          128),
 };
 
 typedef struct shortcalls {
@@ -35,7 +39,8 @@ typedef struct shortcalls {
     uint64_t *gap_out;    /* calls: each gap's value, written by the run */
     uint64_t *gap_expect; /* calls */
     size_t call;          /* the call in progress: read by its bodies only
-                             (bench_range returns after they all ran) */
+                             (parallel_for returns after they all ran) */
+    uint64_t (*spin)(uint64_t iters, uint64_t seed);
 } shortcalls;
 
 /* The seeds of the gaps, apart from the items'. */
@@ -53,16 +58,19 @@ static void teardown(void *state)
     free(s);
 }
 
-static int setup(const double *p, uint64_t seed, void **state, char *err, size_t errsize)
+static int setup(const tpool_bench_env *env, void **state)
 {
+    const tpool_param_value *p = env->params;
     shortcalls *s = calloc(1, sizeof *s);
-    size_t calls = (size_t)p[0], items = (size_t)p[3];
+    size_t calls = (size_t)p[0].i, items = (size_t)p[3].i;
+    uint64_t seed = env->seed;
     if (s) {
         s->calls = calls;
         s->items = items;
         s->seed = seed;
-        s->item_iters = bench_ns_to_iters(p[1] * 1000 / (double)items);
-        s->gap_iters = bench_ns_to_iters(p[2] * 1000);
+        s->spin = env->spin;
+        s->item_iters = env->ns_to_iters(p[1].d * 1000 / (double)items);
+        s->gap_iters = env->ns_to_iters(p[2].d * 1000);
         s->out = malloc(calls * items * sizeof *s->out);
         s->expect = malloc(items * sizeof *s->expect);
         s->gap_out = malloc(calls * sizeof *s->gap_out);
@@ -70,27 +78,28 @@ static int setup(const double *p, uint64_t seed, void **state, char *err, size_t
     }
     if (!s || !s->out || !s->expect || !s->gap_out || !s->gap_expect) {
         teardown(s);
-        snprintf(err, errsize, "out of memory for %zu calls of %zu items", calls, items);
+        snprintf(env->errbuf, env->errbuf_size, "out of memory for %zu calls of %zu items",
+                 calls, items);
         return -1;
     }
     for (size_t i = 0; i < items; i++)
-        s->expect[i] = bench_spin(s->item_iters, seed + i);
+        s->expect[i] = s->spin(s->item_iters, seed + i);
     for (size_t c = 0; c < calls; c++)
-        s->gap_expect[c] = bench_spin(s->gap_iters, (seed ^ GAP_SEED) + c);
+        s->gap_expect[c] = s->spin(s->gap_iters, (seed ^ GAP_SEED) + c);
     *state = s;
     return 0;
 }
 
-static void body(void *ctx, size_t begin, size_t end, unsigned slot)
+static void body(void *ctx, size_t begin, size_t end, unsigned participant)
 {
     shortcalls *s = ctx;
-    (void)slot;
+    (void)participant;
     uint64_t *row = s->out + s->call * s->items;
     for (size_t i = begin; i < end; i++)
-        row[i] = bench_spin(s->item_iters, s->seed + i);
+        row[i] = s->spin(s->item_iters, s->seed + i);
 }
 
-static void prepare(void *state, const bench_exec *ex)
+static void prepare(void *state, const tpool_bench_exec *ex)
 {
     shortcalls *s = state;
     (void)ex;
@@ -101,20 +110,20 @@ static void prepare(void *state, const bench_exec *ex)
     }
 }
 
-static int run(void *state, const bench_exec *ex)
+static int run(void *state, const tpool_bench_exec *ex)
 {
     shortcalls *s = state;
     for (size_t c = 0; c < s->calls; c++) {
         s->call = c;
-        int rc = bench_range(ex, s->items, body, s, NULL);
+        int rc = ex->parallel_for(ex, s->items, body, s, NULL);
         if (rc)
             return rc;
-        s->gap_out[c] = bench_spin(s->gap_iters, (s->seed ^ GAP_SEED) + c);
+        s->gap_out[c] = s->spin(s->gap_iters, (s->seed ^ GAP_SEED) + c);
     }
     return 0;
 }
 
-static int check(void *state, const bench_exec *ex, char *msg, size_t n)
+static int check(void *state, const tpool_bench_exec *ex, char *msg, size_t n)
 {
     shortcalls *s = state;
     (void)ex;
@@ -137,7 +146,7 @@ static int check(void *state, const bench_exec *ex, char *msg, size_t n)
             return -1;
         }
     }
-    return bench_rec_check_items((uint64_t)s->calls * s->items, msg, n);
+    return 0;
 }
 
 static void plant(void *state)
@@ -146,19 +155,27 @@ static void plant(void *state)
     s->out[s->calls * s->items - 1] ^= 1;
 }
 
-static uint64_t items(void *state, const bench_exec *ex)
+static uint64_t items(void *state, const tpool_bench_exec *ex)
 {
     shortcalls *s = state;
     (void)ex;
     return (uint64_t)s->calls * s->items;
 }
 
-const bench_workload bench_wl_shortcalls = {
+const tpool_bench_workload bench_wl_shortcalls = {
+    TPOOL_BENCH_WORKLOAD_HEADER,
     .name = "short-calls",
     .description = "a stream of short parallel-fors (call_us of work) with serial gaps",
     .unit = "items (calls x items)",
-    BENCH_WORKLOAD_PARAMS(params),
-    .size_param = 0,
-    .runs = BENCH_RUNS_PARALLEL_FOR,
-    BENCH_WORKLOAD_CALLBACKS,
+    .params = params,
+    .nparams = sizeof params / sizeof params[0],
+    .uses = TPOOL_BENCH_USES_RANGE,
+    .size_param = "calls",
+    .setup = setup,
+    .run = run,
+    .teardown = teardown,
+    .prepare = prepare,
+    .check = check,
+    .items = items,
+    .plant = plant,
 };

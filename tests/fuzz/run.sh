@@ -41,16 +41,23 @@ FLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-s
 INC="-I$work -I$top/include -I$top/core -I$top/harness -I$top/harness/workloads -DTPOOL_PKGLIBDIR=\"/nonexistent\""
 JANSSON=$(pkg-config --cflags --libs jansson)
 
-# The config target needs only the parser, the locator, params, errors and
-# the fault points (their allocations go through them).
+# The config target needs only the parser, the locator, params (with the ELF
+# checks its table check uses), errors and the fault points (their
+# allocations go through them).
 CONFIG_SRC="core/config.c core/json_locate.c core/params.c core/error.c core/fault.c
-    core/textfile.c"
+    core/elf_linux.c core/textfile.c"
 # The experiment parser refers to the workload table (whose entries point at
 # the workloads' run functions, which use the pool) and the baseline names,
 # so it links the core and the harness's library: every C file of both but
 # the programs' entry points and the baselines that need OpenMP or TBB
 # (their stand-ins are linked instead).
 CORE_SRC=$(cd "$top" && ls core/*.c | grep -v 'tpool-info\.c$')
+# The registry of built-in workloads, as the build generates it from
+# harness/tpool-bench.mk's BENCH_WORKLOADS list.
+sed -n '/^BENCH_WORKLOADS = /,/^$/p' "$top/harness/tpool-bench.mk" |
+    grep -o 'harness/workloads/[a-z0-9_]*\.c' |
+    sed 's|.*/\(.*\)\.c$|BENCH_WORKLOAD(bench_wl_\1)|' >"$work/workload-list.h"
+[ -s "$work/workload-list.h" ] || { echo "run.sh: no BENCH_WORKLOADS in harness/tpool-bench.mk" >&2; exit 1; }
 HARNESS_SRC=$(cd "$top" && ls harness/*.c harness/workloads/*.c |
     grep -v -e '/main\.c$' -e '/dispatch-count\.c$' -e '/baselines_omp\.c$')
 EXP_SRC="$HARNESS_SRC $CORE_SRC"
