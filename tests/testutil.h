@@ -82,18 +82,6 @@ static inline int tu_policies_print(const char *suite, const char *names[], int 
     return n;
 }
 
-/* 1 in an AddressSanitizer build. */
-#if defined(__SANITIZE_ADDRESS__)
-#define TU_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TU_UNDER_ASAN 1
-#endif
-#endif
-#ifndef TU_UNDER_ASAN
-#define TU_UNDER_ASAN 0
-#endif
-
 /*
  * TU_ASAN_NO_DYNAMIC_TLS: for a suite that runs the build tree's policies
  * many times with the calling thread taking part. Under AddressSanitizer,
