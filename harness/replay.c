@@ -599,7 +599,7 @@ static ssize_t task_index(const bench_record *r, uint64_t id)
 static int attach_tiles(rctx *c, reader *rd)
 {
     bench_record *r = rd->r;
-    qsort(rd->pend, rd->npend, sizeof *rd->pend, cmp_pend);
+    bench_sort(rd->pend, rd->npend, sizeof *rd->pend, cmp_pend);
     for (size_t i = 0; i < rd->npend;) {
         size_t j = i;
         while (j < rd->npend && rd->pend[j].call == rd->pend[i].call)
@@ -691,7 +691,7 @@ static int assign_models(bench_record *r)
         return -1;
     for (size_t i = 0; i < r->ncalls; i++)
         v[i] = &r->calls[i];
-    qsort(v, r->ncalls, sizeof *v, cmp_shape_time);
+    bench_sort(v, r->ncalls, sizeof *v, cmp_shape_time);
     for (size_t i = 0; i < r->ncalls;) {
         size_t j = i;
         while (j < r->ncalls && same_shape(v[i], v[j]))
@@ -881,7 +881,7 @@ static int build_timelines(bench_record *r)
     }
     for (size_t i = 0; i < r->noutside; i++) {
         bench_rline *l = &r->outside[i];
-        qsort(l->ev, l->nev, sizeof *l->ev, cmp_rev);
+        bench_sort(l->ev, l->nev, sizeof *l->ev, cmp_rev);
         l->start = l->nev ? l->ev[0].t0 : 0;
         for (size_t e = 0; e < l->nev; e++)
             if (l->ev[e].t1 > l->end)
@@ -892,7 +892,7 @@ static int build_timelines(bench_record *r)
             r->span_t1 = l->end;
     }
     for (size_t i = 0; i < r->ntasks; i++)
-        qsort(r->task_line[i].ev, r->task_line[i].nev, sizeof *r->task_line[i].ev, cmp_rev);
+        bench_sort(r->task_line[i].ev, r->task_line[i].nev, sizeof *r->task_line[i].ev, cmp_rev);
     rc = 0;
 out:
     free(ths);
@@ -981,8 +981,8 @@ int bench_record_load(const char *path, unsigned flags, bench_record **out, benc
         }
     }
     if (rc == 0) {
-        qsort(r->calls, r->ncalls, sizeof *r->calls, cmp_call_id);
-        qsort(r->tasks, r->ntasks, sizeof *r->tasks, cmp_task_id);
+        bench_sort(r->calls, r->ncalls, sizeof *r->calls, cmp_call_id);
+        bench_sort(r->tasks, r->ntasks, sizeof *r->tasks, cmp_task_id);
         for (size_t i = 1; rc == 0 && i < r->ncalls; i++)
             if (r->calls[i].id == r->calls[i - 1].id)
                 rc = fail(&c, NULL, 0, "call %" PRIu64 " appears twice", r->calls[i].id);

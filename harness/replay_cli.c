@@ -254,7 +254,7 @@ static int after_advise(const bench_report *r, const bench_experiment *e, void *
         free(v);
         return 1;
     }
-    qsort(v, n, sizeof *v, cmp_cell_median);
+    bench_sort(v, n, sizeof *v, cmp_cell_median);
     const bench_cell *rec = recorded_cell(r, p);
     printf("\nadvice for %s (recorded: %s at %u threads)\n", c->path, p ? p->policy : "-",
            p ? p->threads : 0);
