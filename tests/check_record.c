@@ -918,6 +918,8 @@ static Suite *suite(void)
     return s;
 }
 
+TU_ASAN_NO_DYNAMIC_TLS
+
 int main(void)
 {
     return tu_run(suite());
