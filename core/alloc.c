@@ -6,6 +6,7 @@
 #include "alloc.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,16 +63,48 @@ char *tpool__strndup(const char *s, size_t n)
     return must_fail() ? NULL : strndup(s, n);
 }
 
+/* The text so far; `failed` once any piece could not be stored. */
+struct dump_buf {
+    char *s;
+    size_t len, cap;
+    bool failed;
+};
+
+static int dump_piece(const char *piece, size_t size, void *data)
+{
+    struct dump_buf *b = data;
+    if (b->failed)
+        return -1;
+    if (size >= b->cap - b->len) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (size >= cap - b->len && cap <= SIZE_MAX / 2)
+            cap *= 2;
+        char *grown = size < cap - b->len ? tpool__realloc(b->s, cap) : NULL;
+        if (!grown) {
+            b->failed = true;
+            return -1;
+        }
+        b->s = grown;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, piece, size);
+    b->len += size;
+    b->s[b->len] = '\0';
+    return 0;
+}
+
+/* Through json_dump_callback rather than json_dumps: jansson (2.14) does
+ * not check every write of its own buffer (an object's key), so under
+ * memory pressure json_dumps can return truncated, invalid JSON. Here a
+ * failed write fails the whole dump. */
 char *tpool__json_dumps(const json_t *json, size_t flags)
 {
-    char *s = json_dumps(json, flags);
-    if (!s)
+    struct dump_buf b = { NULL, 0, 0, false };
+    if (json_dump_callback(json, dump_piece, &b, flags) != 0 || b.failed || !b.s) {
+        tpool__free(b.s);
         return NULL;
-    char *ours = tpool__strdup(s);
-    json_free_t jfree;
-    json_get_alloc_funcs(NULL, &jfree);
-    jfree(s);
-    return ours;
+    }
+    return b.s;
 }
 
 char *tpool__getcwd(void)

@@ -28,7 +28,7 @@ void *tpool__realloc(void *ptr, size_t size);
 void *tpool__aligned_alloc(size_t alignment, size_t size);
 char *tpool__strdup(const char *s);
 char *tpool__strndup(const char *s, size_t n);
-/* json_dumps into a block of this allocator (jansson's own is released). */
+/* json_dumps into a block of this allocator; NULL unless all of it was written. */
 char *tpool__json_dumps(const json_t *json, size_t flags);
 /* The current directory, as getcwd(NULL, 0) but from this allocator. */
 char *tpool__getcwd(void);

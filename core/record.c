@@ -596,9 +596,16 @@ static bool open_record(const char *path, const char *origin, const tpool_config
 {
     char real[4096];
     bool moved;
-    FILE *f = open_file(path, real, sizeof real, &moved);
+    /* Kept to compare with the paths of later pools: without it, no record. */
+    char *kept_path = tpool__strdup(path);
+    FILE *f = NULL;
+    if (kept_path)
+        f = open_file(path, real, sizeof real, &moved);
+    else
+        snprintf(real, sizeof real, "%s", path); /* errno: ENOMEM */
     if (!f) {
         int e = errno;
+        tpool__free(kept_path);
         st_relaxed(&R.state, REC_OFF);
         if (warn_first(WARN_OPEN)) {
             char what[160];
@@ -615,7 +622,7 @@ static bool open_record(const char *path, const char *origin, const tpool_config
         fprintf(stderr, "tpool: %s: another process is recording into it; process %ld "
                         "records into %s\n", what, (long)getpid(), real);
     }
-    R.path = tpool__strdup(path);
+    R.path = kept_path;
     R.origin = origin; /* a static string, or the config's source, copied below */
     if (strcmp(origin, "TPOOL_RECORD") != 0) {
         char *o = tpool__strdup(origin);
