@@ -503,7 +503,7 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
     kept = tpool__calloc(1, sizeof *kept);
     if (!s.params || !kept) {
         rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL,
-                          "tpool_set_policy: out of memory for the new policy's parameters");
+                          "tpool_set_policy: out of memory");
         goto out;
     }
     rc = tpool__params_resolve(cfg, &s.handle.ops, s.params, err);
