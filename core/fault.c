@@ -7,6 +7,8 @@
 #include <jansson.h>
 #include <stdlib.h>
 
+#include "alloc.h"
+
 atomic_int tpool__fault_on;
 
 /* Owned by the armed thread: only it counts and fails. */
@@ -25,11 +27,6 @@ bool tpool__fault_slow(int kind)
     return kind == armed_kind && n == fail_at;
 }
 
-static void *json_malloc_fault(size_t n)
-{
-    return tpool__fault(TPOOL__FAULT_ALLOC) ? NULL : malloc(n);
-}
-
 void tpool__test_fault_arm(int kind, long nth)
 {
     for (int k = 0; k < TPOOL__FAULT_KINDS; k++)
@@ -38,8 +35,10 @@ void tpool__test_fault_arm(int kind, long nth)
     fail_at = nth;
     armed_here = true;
     json_get_alloc_funcs(&saved_json_malloc, &saved_json_free);
-    /* free stays free: blocks from before and after arming mix safely. */
-    json_set_alloc_funcs(json_malloc_fault, free);
+    /* jansson allocates through the library's allocator, so through the
+     * fault point; free stays free: blocks from before and after arming mix
+     * safely (the allocator's blocks are the C library's, alloc.h). */
+    json_set_alloc_funcs(tpool__malloc, free);
     atomic_store(&tpool__fault_on, 1);
 }
 

@@ -9,7 +9,8 @@ core_libtpool_core_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 core_libtpool_core_la_SOURCES = \
 	core/atomics.h core/clock.h core/fpu.h \
 	core/error.c core/error.h \
-	core/fault.c core/fault.h core/fault_alloc.h \
+	core/fault.c core/fault.h \
+	core/alloc.c core/alloc.h \
 	core/config.c core/config.h \
 	core/json_locate.c core/json_locate.h \
 	core/params.c core/params.h \
