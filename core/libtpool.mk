@@ -8,6 +8,7 @@ core_libtpool_core_la_CPPFLAGS = $(PUBLIC_CPPFLAGS) -DTPOOL_PKGLIBDIR='"$(pkglib
 core_libtpool_core_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 core_libtpool_core_la_SOURCES = \
 	core/atomics.h core/clock.h core/fpu.h \
+	core/park.c core/park.h \
 	core/error.c core/error.h \
 	core/fault.c core/fault.h core/fault_alloc.h \
 	core/config.c core/config.h \

@@ -3,16 +3,18 @@
  * parking, waking, and destruction (drain or cancel). Changing the thread
  * count at run time is in resize.c.
  *
- * Parking protocol (no lost wake-ups): a worker publishes WS_PARKED, issues
- * a seq_cst fence and then looks for work once more; a pusher makes work
- * visible (the policy's push), issues a seq_cst fence and then reads the
- * worker's state. Either the worker sees the work or the pusher sees
- * WS_PARKED, moves it to WS_RUNNING by CAS and futex-wakes it.
+ * Parking (no lost wake-ups): a worker's state is its parking word
+ * (park.h). An idle worker announces WS_PARKED and then looks for work
+ * once more; a pusher makes work visible (the policy's push), issues a
+ * seq_cst fence and then unparks the worker the policy named (or one it
+ * finds parked). Either the worker's look sees the work or the pusher sees
+ * WS_PARKED and wakes it.
  */
 #define _GNU_SOURCE
 #include "pool.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,10 +24,6 @@
 #include "seats.h"
 #include "worker_guard.h"
 #include "fault_alloc.h" /* last: allocations go through the fault point */
-
-#ifdef TPOOL__TSAN
-tpool__a32 tpool__tsan_fence_word;
-#endif
 
 _Thread_local tpool__tls tpool__tl;
 
@@ -84,14 +82,8 @@ enum { GRAB_NONE = 0, GRAB_TASK = 1, GRAB_JOB = 2 };
 void tpool__wake_worker(struct tpool *p, unsigned w)
 {
     tpool__worker *wk = tpool__worker_at(p, w);
-    uint32_t expected = WS_PARKED;
-    /* seq_cst load: it must see a WS_PARKED that precedes, in the seq_cst
-     * order, the waker's publication of the work (see the top comment). */
-    if (atomic_load(&wk->state) == WS_PARKED
-        && atomic_compare_exchange_strong(&wk->state, &expected, WS_RUNNING)) {
+    if (tpool__unpark(&wk->state))
         add_relaxed(&wk->c.wakes, 1);
-        tpool__futex_wake(&wk->state, 1);
-    }
 }
 
 /* Wakes one parked worker unless one is spinning already (it will find the
@@ -107,11 +99,8 @@ static void wake_any(struct tpool *p)
     unsigned nw = ld_acquire(&p->workers);
     for (unsigned k = 0, w = start % nw; k < nw; k++, w = w + 1 == nw ? 0 : w + 1) {
         tpool__worker *wk = tpool__worker_at(p, w);
-        uint32_t expected = WS_PARKED;
-        if (atomic_load(&wk->state) == WS_PARKED
-            && atomic_compare_exchange_strong(&wk->state, &expected, WS_RUNNING)) {
+        if (tpool__unpark(&wk->state)) {
             add_relaxed(&wk->c.wakes, 1);
-            tpool__futex_wake(&wk->state, 1);
             return;
         }
     }
@@ -241,24 +230,18 @@ static int leave_spin(struct tpool *p, tpool__worker *wk, tpool__task **t)
 static int idle_wait(struct tpool *p, tpool__worker *wk, bool (*ready)(void *),
                      void *arg, tpool__task **t, bool skip_spin, bool (*abandon)(void *))
 {
-    uint64_t t0 = tpool__now_ns();
     int kind = GRAB_NONE;
     for (;;) {
         if (!skip_spin) {
             atomic_fetch_add(&p->nspinning, 1);
-            uint64_t deadline = t0 + p->spin_ns;
-            for (unsigned i = 1;; i++) {
-                kind = grab(p, wk, t);
-                if (kind != GRAB_NONE || ready(arg))
-                    break;
-                tpool__cpu_relax();
-                /* Every 64 turns, not every turn: a read of the seat word
-                 * on each turn would pull its line away from the next
-                 * parallel-for caller's compare-and-swap on every call. A
-                 * thread waiting for our seat waits that much longer. */
-                if ((i & 63u) == 0 && (tpool__seat_wanted(p) || tpool__now_ns() >= deadline))
-                    break;
-            }
+            /* A fresh budget after each wake; our seat goes to a thread
+             * that waits for one (park.h: looked at every 64 turns). */
+            tpool__spin spin;
+            tpool__spin_init(&spin, p->spin_ns, tpool__now_ns());
+            tpool__spin_yield(&spin, &p->seats, TPOOL__SEAT_WANT_MASK, NULL);
+            while ((kind = grab(p, wk, t)) == GRAB_NONE && !ready(arg)
+                   && tpool__spin_again(&spin))
+                ;
             /* The last spinner to find work wakes a replacement, so that a
              * burst of pushes that each saw a spinner is not left to one. */
             bool last = atomic_fetch_sub(&p->nspinning, 1) == 1;
@@ -271,15 +254,12 @@ static int idle_wait(struct tpool *p, tpool__worker *wk, bool (*ready)(void *),
         }
         skip_spin = false;
 
-        atomic_store(&wk->state, WS_PARKED);
-        fence_seq_cst(); /* pairs with the pusher's fence (top of file) */
+        tpool__park_prepare(&wk->state);
         kind = grab(p, wk, t);
         if (kind != GRAB_NONE || ready(arg)) {
-            /* A pusher may have moved us to RUNNING meanwhile, meaning a
-             * wake for its own task: this thread is busy now, so pass the
-             * wake on to another worker. */
-            uint32_t parked = WS_PARKED;
-            if (!atomic_compare_exchange_strong(&wk->state, &parked, WS_RUNNING))
+            /* A pusher's wake meant for its own task, which this thread
+             * will not take now: pass it on to another worker. */
+            if (!tpool__park_cancel(&wk->state))
                 wake_any(p);
             break;
         }
@@ -287,12 +267,10 @@ static int idle_wait(struct tpool *p, tpool__worker *wk, bool (*ready)(void *),
         /* Never asleep seated: the last look above was made with the seat,
          * and work pushed after it wakes us (we are PARKED). */
         tpool__seats_release_all(tpool__tls_get());
-        while (atomic_load(&wk->state) == WS_PARKED)
-            tpool__futex_wait(&wk->state, WS_PARKED);
+        tpool__park(&wk->state);
         if (!tpool__seat_try(p) && !tpool__seat_wait(p, abandon, wk, NULL))
             return GRAB_NONE;
         wk->frame->seated = true;
-        t0 = tpool__now_ns(); /* a fresh spin budget after each wake */
     }
     return kind;
 }
@@ -317,10 +295,8 @@ static void *worker_main(void *arg)
     wk->frame = &frame;
 
     /* A grow starts its threads before it publishes them (resize.c). */
-    uint32_t life;
-    while ((life = atomic_load(&wk->life)) == LIFE_PENDING)
-        tpool__futex_wait(&wk->life, LIFE_PENDING);
-    if (life == LIFE_RETIRE) {
+    tpool__word_wait(&wk->life, LIFE_PENDING);
+    if (atomic_load(&wk->life) == LIFE_RETIRE) {
         tl->top = NULL;
         return NULL;
     }
@@ -435,7 +411,7 @@ static void stop_workers(struct tpool *p)
         /* A thread still PENDING (an abandoned grow) is told to go. */
         uint32_t pending = LIFE_PENDING;
         if (atomic_compare_exchange_strong(&wk->life, &pending, LIFE_RETIRE))
-            tpool__futex_wake_all(&wk->life);
+            tpool__word_wake(&wk->life, INT_MAX);
         tpool__wake_worker(p, i);
     }
     for (unsigned i = 0; i < n; i++) {
@@ -468,6 +444,8 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     p->fork_gen = tpool__fork_gen;
     pthread_mutex_init(&p->job_lock, NULL);
     tpool__group_init(&p->root, p);
+    tpool__event_init(&p->gate);
+    tpool__event_init(&p->job.wake);
 
     rc = tpool__policy_load(cfg, &p->policy, err);
     if (rc)

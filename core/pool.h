@@ -9,15 +9,16 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "atomics.h"
 #include "config.h"
 #include "loader.h"
+#include "park.h"
 #include "tpool-policy.h"
 #include "tpool.h"
 
-/* Worker states. The worker writes SPINNING/RUNNING/PARKED for itself; a
- * waker may only move PARKED -> RUNNING (by CAS) and then futex-wakes. */
-enum { WS_RUNNING = 0, WS_SPINNING = 1, WS_PARKED = 2 };
+/* Worker states: the worker's parking word (park.h). The worker writes
+ * RUNNING/PARKED for itself; a waker may only move PARKED -> RUNNING
+ * (tpool__unpark). */
+enum { WS_RUNNING = TPOOL__UNPARKED, WS_PARKED = TPOOL__PARKED };
 
 /* A worker's life (tpool__worker.life), written by the thread that creates or
  * resizes the pool: PENDING (created by a grow that is not published yet: the
@@ -56,8 +57,8 @@ typedef struct tpool__counters {
  * destroyed, so a pointer to it stays valid across resizes (a shrink only
  * retires the thread; a later grow of the same slot reuses the struct). */
 typedef struct tpool__worker {
-    TPOOL__ALIGNED tpool__a32 state; /* see WS_*; futex word for parking */
-    tpool__a32 life;                 /* see LIFE_*; futex word while PENDING */
+    TPOOL__ALIGNED tpool__a32 state; /* see WS_*; its parking word */
+    tpool__a32 life;                 /* see LIFE_*; waited for while PENDING */
     unsigned index;
     struct tpool *pool;
     pthread_t thread;
@@ -78,7 +79,8 @@ _Static_assert(_Alignof(tpool__worker) == TPOOL__CACHELINE,
 typedef struct tpool__waiter {
     struct tpool__waiter *next;
     int worker;      /* worker index, or -1 for an outside thread */
-    tpool__a32 flag; /* outside waiters sleep on this; 1 = woken */
+    tpool__a32 word; /* an outside waiter's parking word (park.h), PARKED
+                        before it is registered */
 } tpool__waiter;
 
 /*
@@ -135,9 +137,8 @@ typedef struct tpool__job {
     tpool_range_job pub;   /* what the policy sees */
     /* Shared while the job runs. */
     TPOOL__ALIGNED tpool__asize done; /* items finished; the caller waits for n */
-    tpool__a32 active;     /* workers inside the job (see pool.c) */
-    tpool__a32 caller_sleeping; /* caller parked on `wake` */
-    tpool__a32 wake;       /* futex word: set to 1 when done reaches n */
+    tpool__a32 active;     /* workers inside the job (see range.c) */
+    tpool__event wake;     /* the caller waits on it for done == n (park.h) */
     /* Tile path (range.c): blocks of tile tasks, reused once no tile of
      * theirs is queued any more. Only the caller (under job_lock) and
      * tpool__job_free touch the array. */
@@ -164,7 +165,8 @@ struct tpool {
     void *pstate;
     tpool__a32 threads;  /* T */
     tpool__a32 workers;  /* W */
-    tpool__a32 switching; /* 1 while tpool_set_threads owns the policy; futex */
+    tpool__a32 switching; /* 1 while tpool_set_threads owns the policy */
+    tpool__event gate;    /* threads wait on it for switching == 0 (park.h) */
     /* tpool__fork_gen when the pool was created: a pool whose value differs
      * was inherited through fork() and has no workers here (see
      * tpool__fork_gen below). Written once before the pool is published; read by
@@ -190,8 +192,8 @@ struct tpool {
     tpool__a32 cancelling;   /* destroy in cancel mode: drop queued tasks */
     tpool__a32 exit_now;     /* workers leave their loop */
     /* Seats (seats.h): the T seats a thread must hold to run this pool's
-     * work, and the futex word their waiters sleep on. Written by every
-     * thread that starts or stops running the pool's work. */
+     * work, and the generation word their waiters sleep on (park.h).
+     * Written by every thread that starts or stops running the pool's work. */
     TPOOL__ALIGNED tpool__a64 seats;
     tpool__a32 seat_gen;
 
@@ -231,7 +233,8 @@ struct tpool {
      * 0 for a fixed pool. */
     unsigned el_min, el_max;
     uint64_t el_idle_ns;
-    TPOOL__ALIGNED tpool__a32 el_kick; /* futex: 1 = a push found no idle worker */
+    TPOOL__ALIGNED tpool__a32 el_kick; /* 1 = a push found no idle worker;
+                                          the monitor waits on it */
     tpool__a32 el_stop;               /* the monitor leaves */
     pthread_t el_thread;
     bool el_running;
@@ -453,7 +456,7 @@ static inline void tpool__elastic_kick(struct tpool *p)
 {
     if (p->el_max && ld_relaxed(&p->threads) < p->el_max
         && ld_relaxed(&p->el_kick) == 0 && atomic_exchange(&p->el_kick, 1) == 0)
-        tpool__futex_wake(&p->el_kick, 1);
+        tpool__word_wake(&p->el_kick, 1);
 }
 
 /* task_cache.c: task structures, recycled per thread (fault point included) */

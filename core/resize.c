@@ -37,7 +37,7 @@
  * flag, no shared read-modify-write.
  */
 #define _GNU_SOURCE
-#include <sched.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -142,13 +142,21 @@ void tpool__registry_fork_child(void)
 
 /* ---- the gate ------------------------------------------------------------- */
 
+static bool gate_open(void *arg)
+{
+    struct tpool *p = arg;
+    return atomic_load(&p->switching) == 0;
+}
+
+/* Waits outside the gate until the switch is over: spinning by the pool's
+ * rule, then parked on the gate's event (park.h). */
 void tpool__enter_slow(struct tpool *p, tpool__thread_rec *r)
 {
     do {
         atomic_store_explicit(&r->inside, NULL, memory_order_release);
-        uint32_t s;
-        while ((s = atomic_load(&p->switching)) != 0)
-            tpool__futex_wait(&p->switching, s);
+        tpool__spin spin;
+        tpool__spin_init(&spin, p->spin_ns, 0);
+        tpool__event_wait(&p->gate, gate_open, p, &spin);
         atomic_store(&r->inside, p);
     } while (atomic_load(&p->switching));
 }
@@ -158,22 +166,16 @@ static void close_gate(struct tpool *p)
 {
     atomic_store(&p->switching, 1);
     pthread_mutex_lock(&registry_lock);
-    for (tpool__thread_rec *r = registry; r; r = r->next) {
-        /* A policy op is short; yield now and then in case its thread was
-         * preempted on an oversubscribed machine. */
-        for (unsigned i = 1; atomic_load(&r->inside) == p; i++) {
-            tpool__cpu_relax();
-            if ((i & 1023u) == 0)
-                sched_yield();
-        }
-    }
+    for (tpool__thread_rec *r = registry; r; r = r->next)
+        for (unsigned turn = 0; atomic_load(&r->inside) == p;)
+            tpool__backoff(&turn); /* a policy op is short */
     pthread_mutex_unlock(&registry_lock);
 }
 
 static void open_gate(struct tpool *p)
 {
     atomic_store(&p->switching, 0);
-    tpool__futex_wake_all(&p->switching);
+    tpool__event_wake(&p->gate, INT_MAX);
 }
 
 /* ---- moving queued tasks ------------------------------------------------------ */
@@ -270,7 +272,7 @@ static void retire(struct tpool *p, unsigned from, unsigned to, bool join)
     for (unsigned i = from; i < to; i++) {
         tpool__worker *wk = p->w[i];
         atomic_store(&wk->life, LIFE_RETIRE);
-        tpool__futex_wake_all(&wk->life);  /* a PENDING thread */
+        tpool__word_wake(&wk->life, INT_MAX); /* a PENDING thread */
         tpool__wake_worker(p, i);           /* a parked one */
     }
     if (from < to)
@@ -374,7 +376,7 @@ int tpool__resize(struct tpool *p, unsigned threads)
     } else {
         for (unsigned i = ow; i < nw; i++) {
             atomic_store(&p->w[i]->life, LIFE_ACTIVE);
-            tpool__futex_wake_all(&p->w[i]->life);
+            tpool__word_wake(&p->w[i]->life, INT_MAX);
         }
         retire(p, nw, ow, false);
     }
@@ -398,7 +400,7 @@ int tpool_set_threads(tpool *p, unsigned threads)
     if (rc == 0 && p->el_running) {
         /* The elastic monitor may be asleep for good at min: have it look. */
         atomic_store(&p->el_kick, 1);
-        tpool__futex_wake(&p->el_kick, 1);
+        tpool__word_wake(&p->el_kick, 1);
     }
     return rc;
 }
