@@ -32,6 +32,7 @@ core_libtpool_core_la_SOURCES = \
 	core/range.c \
 	core/record.c core/record.h \
 	core/parallel.h core/parallel_nd.c \
+	core/gate.c \
 	core/resize.c \
 	core/elastic.c \
 	core/stats.c \

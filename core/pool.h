@@ -1,7 +1,8 @@
 /*
  * pool.h - the pool's internal structures, shared by pool.c (threads,
  * parking, lifecycle), task.c (tasks and groups), range.c (parallel-for),
- * resize.c (changing the thread count, the policy gate) and stats.c.
+ * gate.c (the policy gate, the thread registry), resize.c (changing the
+ * thread count or the policy) and stats.c.
  */
 #ifndef TPOOL_CORE_POOL_H
 #define TPOOL_CORE_POOL_H
@@ -156,7 +157,7 @@ struct tpool {
     tpool__policy_handle policy;
     /* The policy (handle and state), the parallelism T and the worker count
      * W = max(T - 1, 1) change only in tpool_set_threads and tpool_set_policy,
-     * while `switching` keeps every policy op out (resize.c), holding
+     * while `switching` keeps every policy op out (gate.c), holding
      * job_lock. pstate is read inside the
      * gate, or by a parallel-for (under job_lock, or by its workers under
      * the job's `active` count); T and W are read anywhere (relaxed, or
@@ -271,13 +272,13 @@ static inline bool tpool__group_forked(const struct tpool_group *g)
     return g->fork_gen != tpool__fork_gen;
 }
 
-/* resize.c: the registry's lock, around fork(); in the child the registry
+/* gate.c: the registry's lock, around fork(); in the child the registry
  * keeps only the forking thread's record. */
 void tpool__registry_fork_prepare(void);
 void tpool__registry_fork_parent(void);
 void tpool__registry_fork_child(void);
 
-/* ---- the policy gate (resize.c) ------------------------------------------------
+/* ---- the policy gate (gate.c) --------------------------------------------------
  *
  * Every call into the policy state (push, pop, stats) happens between
  * tpool__enter and tpool__leave, so that tpool_set_threads can have the state
@@ -342,7 +343,7 @@ typedef struct tpool__tls {
     unsigned depth;           /* tasks running on this stack (task.c) */
     struct tpool__task *stash;/* deep-nesting stash, newest first (task.c) */
     struct tpool *stash_pool; /* the pool of the stashed tasks */
-    tpool__thread_rec rec;    /* the gate's record (resize.c) */
+    tpool__thread_rec rec;    /* the gate's record (gate.c) */
 } tpool__tls;
 
 extern _Thread_local tpool__tls tpool__tl;
@@ -379,6 +380,11 @@ static inline unsigned tpool__slot_for(const tpool__tls *tl, const struct tpool 
 
 void tpool__rec_register(tpool__thread_rec *r);
 void tpool__enter_slow(struct tpool *p, tpool__thread_rec *r);
+/* The closer's side (a resize or policy switch, holding job_lock): closes
+ * the gate and returns once no thread is inside a policy op of p; opens it
+ * again and wakes the threads waiting at it. */
+void tpool__gate_close(struct tpool *p);
+void tpool__gate_open(struct tpool *p);
 
 /* Enters the gate; returns the record to pass to tpool__leave (so that the
  * pair costs one thread-local lookup). */
