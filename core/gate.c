@@ -4,7 +4,10 @@
  * every call into the policy state, and a resizer or policy switch closes
  * the gate and waits until no record names the pool. The registry lists
  * every thread's record so that the closer can find them; it also owns
- * each thread's tpool_scratch buffer, freed when the thread exits.
+ * each thread's tpool_scratch buffer, freed when the thread exits. Here
+ * too: the core's thread-local object, whose record the registry links,
+ * and the fork handlers, which hold the registry's lock (and the
+ * loader's) across fork().
  */
 #define _GNU_SOURCE
 #include <limits.h>
@@ -12,6 +15,8 @@
 #include <stdlib.h>
 
 #include "pool.h"
+
+_Thread_local tpool__tls tpool__tl;
 
 /* ---- the registry of thread records -------------------------------------- */
 
@@ -80,12 +85,12 @@ void tpool__rec_register(tpool__thread_rec *r)
 
 /* Around fork(): no thread may be inside the registry while the process is
  * copied. */
-void tpool__registry_fork_prepare(void)
+static void registry_fork_prepare(void)
 {
     pthread_mutex_lock(&registry_lock);
 }
 
-void tpool__registry_fork_parent(void)
+static void registry_fork_parent(void)
 {
     pthread_mutex_unlock(&registry_lock);
 }
@@ -95,7 +100,7 @@ void tpool__registry_fork_parent(void)
  * threads (it re-initialises their TLS): they must leave the registry, or a
  * new thread would link a record that is still in the list. Their scratch
  * buffers are lost. */
-void tpool__registry_fork_child(void)
+static void registry_fork_child(void)
 {
     pthread_mutex_init(&registry_lock, NULL);
     tpool__thread_rec *self = &tpool__tl.rec;
@@ -105,6 +110,53 @@ void tpool__registry_fork_child(void)
         atomic_store_explicit(&self->inside, NULL, memory_order_relaxed);
         registry = self;
     }
+}
+
+/* ---- fork ------------------------------------------------------------------
+ *
+ * The process-wide locks (the loader's and the thread registry's) are taken
+ * before fork() copies the process, so that the child never inherits one
+ * held by a thread it does not have; the parent releases them, the child
+ * re-initialises them, resets the registry and bumps tpool__fork_gen, which
+ * marks every pool and group that existed at the fork as inherited
+ * (tpool__forked). Pools need no list for it: each compares its own
+ * fork_gen, on a read-mostly line, with that global, which only a forked
+ * child writes (submit does so; the other checks are on slow paths). The
+ * pools' own locks (job_lock, group locks, the policy's) are not taken in
+ * prepare: an inherited pool is never used in the child, only freed.
+ */
+unsigned tpool__fork_gen;
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void fork_prepare(void)
+{
+    tpool__loader_fork_prepare();
+    registry_fork_prepare();
+}
+
+static void fork_parent(void)
+{
+    registry_fork_parent();
+    tpool__loader_fork_parent();
+}
+
+static void fork_child(void)
+{
+    registry_fork_child();
+    tpool__loader_fork_child();
+    tpool__fork_gen++;
+}
+
+static void fork_register(void)
+{
+    /* Fails only without memory; the child then keeps the locks as the
+     * fork found them, as before this handler existed. */
+    (void)pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+void tpool__fork_init(void)
+{
+    pthread_once(&fork_once, fork_register);
 }
 
 /* ---- the gate ------------------------------------------------------------- */

@@ -25,56 +25,6 @@
 #include "worker_guard.h"
 #include "fault_alloc.h" /* last: allocations go through the fault point */
 
-_Thread_local tpool__tls tpool__tl;
-
-/* ---- fork ------------------------------------------------------------------
- *
- * The process-wide locks (the loader's and the thread registry's) are taken
- * before fork() copies the process, so that the child never inherits one
- * held by a thread it does not have; the parent releases them, the child
- * re-initialises them, resets the registry and bumps tpool__fork_gen, which
- * marks every pool and group that existed at the fork as inherited
- * (tpool__forked). Pools need no list for it: each compares its own
- * fork_gen, on a read-mostly line, with that global, which only a forked
- * child writes (submit does so; the other checks are on slow paths). The
- * pools'
- * own locks (job_lock, group locks, the policy's) are not taken in prepare:
- * an inherited pool is never used in the child, only freed.
- */
-unsigned tpool__fork_gen;
-static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
-
-static void fork_prepare(void)
-{
-    tpool__loader_fork_prepare();
-    tpool__registry_fork_prepare();
-}
-
-static void fork_parent(void)
-{
-    tpool__registry_fork_parent();
-    tpool__loader_fork_parent();
-}
-
-static void fork_child(void)
-{
-    tpool__registry_fork_child();
-    tpool__loader_fork_child();
-    tpool__fork_gen++;
-}
-
-static void fork_register(void)
-{
-    /* Fails only without memory; the child then keeps the locks as the
-     * fork found them, as before this handler existed. */
-    (void)pthread_atfork(fork_prepare, fork_parent, fork_child);
-}
-
-void tpool__fork_init(void)
-{
-    pthread_once(&fork_once, fork_register);
-}
-
 enum { GRAB_NONE = 0, GRAB_TASK = 1, GRAB_JOB = 2 };
 
 /* ---- waking -------------------------------------------------------------- */

@@ -251,7 +251,7 @@ typedef struct tpool__retired {
     tpool__policy_handle handle;
 } tpool__retired;
 
-/* ---- fork (pool.c) ------------------------------------------------------------
+/* ---- fork (gate.c) ------------------------------------------------------------
  *
  * Incremented in the child of every fork() once the handlers are installed
  * (pthread_atfork, registered by the first pool creation or thread record),
@@ -272,11 +272,6 @@ static inline bool tpool__group_forked(const struct tpool_group *g)
     return g->fork_gen != tpool__fork_gen;
 }
 
-/* gate.c: the registry's lock, around fork(); in the child the registry
- * keeps only the forking thread's record. */
-void tpool__registry_fork_prepare(void);
-void tpool__registry_fork_parent(void);
-void tpool__registry_fork_child(void);
 
 /* ---- the policy gate (gate.c) --------------------------------------------------
  *

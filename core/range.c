@@ -498,13 +498,13 @@ void tpool__tiles_drain(struct tpool *p)
 {
     /* Workers are gone: this thread is the only consumer of every slot.
      * Anything still queued is a spent tile (a task would have been run or
-     * cancelled by the drain before), which run_task only releases. */
+     * cancelled by the drain before), which run_tile only releases. */
     unsigned W = ld_relaxed(&p->workers);
     for (bool again = true; again;) {
         again = false;
         for (unsigned s = 0; s <= W; s++)
             for (tpool_task *t; (t = p->policy.ops.pop(p->pstate, s)) != NULL;) {
-                tpool__run_task(p, (tpool__task *)t, TPOOL__OUTSIDE);
+                tpool__run_tile(p, (tpool__task *)t, TPOOL__OUTSIDE);
                 again = true;
             }
     }
