@@ -26,6 +26,7 @@ core_libtpool_core_la_SOURCES = \
 	core/module.c \
 	core/builtin.c \
 	core/pool.c core/pool.h \
+	core/worker.c \
 	core/seats.c core/seats.h \
 	core/task.c \
 	core/task_cache.c \

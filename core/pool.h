@@ -422,7 +422,7 @@ static inline tpool__counters *tpool__counters_of(struct tpool *p, unsigned idx)
     return idx < ld_acquire(&p->workers) ? &p->w[idx]->c : &p->outside;
 }
 
-/* pool.c */
+/* worker.c */
 void tpool__wake_worker(struct tpool *p, unsigned w);
 void tpool__wake_target(struct tpool *p, int target);
 bool tpool__find_work(struct tpool *p, unsigned slot);
@@ -437,6 +437,9 @@ int tpool__start_worker(struct tpool *p, tpool__worker *wk, uint32_t life);
 int tpool__alloc_worker(struct tpool *p, unsigned i);
 /* Parks worker `w` unless `ready(arg)` becomes true or work appears. */
 void tpool__park_worker(struct tpool *p, unsigned w, bool (*ready)(void *), void *arg);
+/* Stops and joins every worker thread, retired ones included (pool
+ * destruction, or a creation that failed). */
+void tpool__stop_workers(struct tpool *p);
 
 /* resize.c */
 /* Changes T to `threads` (1..TPOOL_MAX_THREADS), taking job_lock (tpool_set_threads
