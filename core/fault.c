@@ -7,8 +7,6 @@
 #include <jansson.h>
 #include <stdlib.h>
 
-#include "alloc.h"
-
 atomic_int tpool__fault_on;
 
 /* Owned by the armed thread: only it counts and fails. */
@@ -18,6 +16,13 @@ static long fail_at; /* 0: count only */
 static long seen[TPOOL__FAULT_KINDS];
 static json_malloc_t saved_json_malloc;
 static json_free_t saved_json_free;
+
+/* jansson's allocator while armed: the fault point, then the allocator
+ * jansson had. */
+static void *json_malloc_faulty(size_t size)
+{
+    return tpool__fault(TPOOL__FAULT_ALLOC) ? NULL : saved_json_malloc(size);
+}
 
 bool tpool__fault_slow(int kind)
 {
@@ -33,12 +38,14 @@ void tpool__test_fault_arm(int kind, long nth)
         seen[k] = 0;
     armed_kind = kind;
     fail_at = nth;
+    if (!armed_here) {
+        /* jansson's allocations pass the allocation fault point too (its
+         * own allocator behind it); free stays jansson's. Saved once: arming
+         * again must not save the faulty allocator as jansson's own. */
+        json_get_alloc_funcs(&saved_json_malloc, &saved_json_free);
+        json_set_alloc_funcs(json_malloc_faulty, saved_json_free);
+    }
     armed_here = true;
-    json_get_alloc_funcs(&saved_json_malloc, &saved_json_free);
-    /* jansson allocates through the library's allocator, so through the
-     * fault point; free stays free: blocks from before and after arming mix
-     * safely (the allocator's blocks are the C library's, alloc.h). */
-    json_set_alloc_funcs(tpool__malloc, free);
     atomic_store(&tpool__fault_on, 1);
 }
 
