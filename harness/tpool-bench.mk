@@ -59,6 +59,7 @@ harness_libbench_la_SOURCES = \
 	harness/workload.c \
 	harness/exec.c \
 	harness/tasks.c \
+	harness/company.c \
 	harness/wlmodule.c \
 	harness/clock.c \
 	harness/stats.c \
