@@ -297,6 +297,10 @@ void bench_write_table(FILE *f, const bench_report *r)
                 else
                     fprintf(f, " %s %.4g %s;", mt->name, c->lat_med.custom[q], mt->unit);
             }
+            if (r->exes[c->exe].company && !isnan(c->co_ratio.median))
+                fprintf(f, " pair %.3gx alone [%.3g, %.3g] (alone %s);", c->co_ratio.median,
+                        c->co_ratio.ci_lo, c->co_ratio.ci_hi,
+                        bench_format_ns(x, sizeof x, c->alone.median));
             bench_totals t;
             bench_cell_totals(c, &t);
             if (!isnan(t.steals))
@@ -343,6 +347,12 @@ void bench_write_table(FILE *f, const bench_report *r)
                    "95%% CI of the median: order statistics");
     fprintf(f, ";\nmedian/call, median/item, median/task: median/run divided by the calls, "
                "items or tasks of a run; speedup: serial median / median; eff: speedup / T\n");
+    if (e->company)
+        fprintf(f, "company (EXECUTOR+MODE): median/run is the makespan of the pair (the run "
+                   "and its companion at once: thread, a twin in this process; process, a twin "
+                   "in another; omp, an OpenMP team of T on the same workload); pair Nx alone: "
+                   "median over rounds of makespan / (run alone + companion alone, one after "
+                   "the other, in the same round), 95%% CI\n");
     const bench_machine *m = &r->machine;
     if (m->ncpu) {
         char lb[16], ld[16], ob[16], od[16];
