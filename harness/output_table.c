@@ -246,7 +246,12 @@ void bench_write_table(FILE *f, const bench_report *r)
             continue;
         block_head(f, r, wi);
         int per_call = repeats_calls(w);
-        fprintf(f, "%-16s %4s %6s %-8s %10s %23s ", "executor", "T", "rounds", "stop",
+        /* as wide as the longest label (company variants: NAME+MODE) */
+        int lw = 16;
+        for (size_t i = 0; i < r->nexes; i++)
+            if ((int)strlen(r->exes[i].label) > lw)
+                lw = (int)strlen(r->exes[i].label);
+        fprintf(f, "%-*s %4s %6s %-8s %10s %23s ", lw, "executor", "T", "rounds", "stop",
                 "median/run", "95% CI of median/run");
         if (runs)
             fprintf(f, "%7s %7s ", "within", "between");
@@ -262,7 +267,7 @@ void bench_write_table(FILE *f, const bench_report *r)
             snprintf(ci, sizeof ci, "[%s, %s]", bench_format_ns(b, sizeof b, c->t.ci_lo),
                      bench_format_ns(d, sizeof d, c->t.ci_hi));
             bench_cell_stops(c, 1, st, sizeof st);
-            fprintf(f, "%-16s %4u %6u %-8s %10s %23s ", r->exes[c->exe].label, c->threads,
+            fprintf(f, "%-*s %4u %6u %-8s %10s %23s ", lw, r->exes[c->exe].label, c->threads,
                     c->nrounds, st, bench_format_ns(a, sizeof a, c->t.median), ci);
             if (runs) {
                 char wr[16], br[16];
