@@ -19,6 +19,7 @@
 #   OUT_DIR    where tpool-bench writes its results (default BUILD_DIR/perf-results)
 #   THREADS    thread counts, e.g. 2,16 (default: 2, and the machine's count
 #              when larger; targets 1 and 8 are read at each)
+#   10a-10d run at T = the machine's count (and 2 x, 4 x it for 10a), whatever -t says.
 # Exit status: 0 all targets met, 1 some missed, 2 could not measure.
 set -u
 
@@ -33,7 +34,7 @@ while [ $# -gt 0 ]; do
     --company-only) main=0; callgrind=0; shift ;;
     --no-company) company=0; shift ;;
     --company-csv) ocsv=$2; ccsv=$3; main=0; callgrind=0; shift 3 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "perf-targets: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
