@@ -34,7 +34,7 @@ while [ $# -gt 0 ]; do
     --company-only) main=0; callgrind=0; shift ;;
     --no-company) company=0; shift ;;
     --company-csv) ocsv=$2; ccsv=$3; main=0; callgrind=0; shift 3 ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "perf-targets: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
