@@ -182,7 +182,7 @@ static int describe_path(bench_report *r, const char *path)
 
 /* The company variants of the executors made so far (all but serial, the
  * reference), one per mode of the experiment, labelled NAME+MODE. */
-static int company_variants(bench_report *r, const bench_experiment *e)
+static int company_variants(bench_report *r, const bench_experiment *e, int warn)
 {
     size_t base = r->nexes;
     for (int mode = 1; mode < BENCH_NCOMPANY; mode++) {
@@ -191,8 +191,9 @@ static int company_variants(bench_report *r, const bench_experiment *e)
         /* the OpenMP team is the omp-static baseline's library: where that
          * cannot run (no OpenMP, ThreadSanitizer), neither can it */
         if (mode == BENCH_CO_OMP && !r->base[1].available) {
-            fprintf(stderr, "tpool-bench: company omp: its cells are left out: %s\n",
-                    r->base[1].reason);
+            if (warn)
+                fprintf(stderr, "tpool-bench: company omp: its cells are left out: %s\n",
+                        r->base[1].reason);
             continue;
         }
         const char *name = bench_company_names[mode];
@@ -220,7 +221,7 @@ static int company_variants(bench_report *r, const bench_experiment *e)
     return 0;
 }
 
-static int make_executors(bench_report *r, const bench_experiment *e)
+static int make_executors(bench_report *r, const bench_experiment *e, int warn)
 {
     bench_executor x;
     if ((e->baselines & BENCH_BASE_SERIAL) && r->base[0].available) {
@@ -332,7 +333,7 @@ static int make_executors(bench_report *r, const bench_experiment *e)
         if (add_exe(r, &x))
             return -1;
     }
-    return company_variants(r, e);
+    return company_variants(r, e, warn);
 }
 
 /* ---- the plan ------------------------------------------------------------------------ */
@@ -354,7 +355,8 @@ int bench_plan(const bench_experiment *exp, bench_report *r, int collect_meta, i
         return -1;
     }
     bench_baselines_probe(r->base, exp->baselines);
-    rc = make_executors(r, exp);
+    /* the child processes (collect_meta 0) plan the same cells quietly */
+    rc = make_executors(r, exp, collect_meta);
     if (rc) {
         if (rc == -1)
             fprintf(stderr, "tpool-bench: out of memory\n");
