@@ -59,6 +59,7 @@ harness_libbench_la_SOURCES = \
 	harness/workload.c \
 	harness/exec.c \
 	harness/tasks.c \
+	harness/company.c \
 	harness/wlmodule.c \
 	harness/clock.c \
 	harness/stats.c \
@@ -117,7 +118,8 @@ harness_dispatch_count_LDADD = core/libtpool.la $(PTHREAD_LIBS)
 experimentsdir = $(pkgdatadir)/experiments
 dist_experiments_DATA = harness/experiments/default.json harness/experiments/quick.json \
 	harness/experiments/policies-params.json harness/experiments/smoke.json \
-	harness/experiments/performance.json
+	harness/experiments/performance.json harness/experiments/company.json \
+	harness/experiments/oversubscription.json
 dist_pkgdata_DATA = harness/schema.json harness/trace.schema.json harness/record.schema.json
 EXTRA_DIST += harness/baselines_omp.c harness/baselines_noomp.c \
 	harness/baselines_tbb.cc harness/baselines_notbb.c \

@@ -56,5 +56,5 @@ tests_check_bench_exec_LDFLAGS = $(BENCH_TEST_LINKFLAGS)
 
 check_PROGRAMS += tests/bench_schema_check
 tests_bench_schema_check_LDADD = $(JANSSON_LIBS)
-TESTS += tests/bench_smoke.sh
-EXTRA_DIST += tests/bench_smoke.sh
+TESTS += tests/bench_smoke.sh tests/bench_company.sh
+EXTRA_DIST += tests/bench_smoke.sh tests/bench_company.sh
