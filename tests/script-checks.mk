@@ -21,6 +21,13 @@ EXTRA_DIST += tests/conformance_cli.sh
 TESTS += tests/api_docs_check.sh tests/tutorial_quotes_check.sh
 EXTRA_DIST += tests/api_docs_check.sh tests/tutorial_quotes_check.sh
 
+# layering_check.sh: tpool-bench, tpool-conformance and tpool-info are
+# clients of libtpool.so (public headers, no copy of the core; the harness
+# may use the checked-input helpers of core/input/), and core/input/
+# includes nothing of the core.
+TESTS += tests/layering_check.sh
+EXTRA_DIST += tests/layering_check.sh
+
 # installed_docs_check.sh: the documents make install puts in $(docdir)
 # stand alone (no build-machine path, no file outside the project, no issue
 # numbers, links only to installed documents, source files named as such).
