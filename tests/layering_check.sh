@@ -11,7 +11,8 @@
 #     libtpool_core.la or puts core/ on the include path (core/input/ is
 #     allowed to the harness only), or core/input/libtpool_input.mk puts
 #     core/ on it;
-#   - in a build with shared libraries, tpool-bench, tpool-conformance or
+#   - in a build with shared libraries, libtpool.so exports a name other
+#     than tpool_* and pthreadpool_*, or tpool-bench, tpool-conformance or
 #     tpool-info holds a copy of the runtime (defines tpool_create) or does
 #     not load libtpool.so.
 # An automake TESTS script (the test environment gives srcdir, tests/ of the
@@ -122,6 +123,14 @@ check_fragment core/input/libtpool_input.mk input
 # linking a libtool library in .libs/. A build without shared libraries
 # links libtpool.a into them, which is as it should be there.
 if [ -f "$top_builddir/core/.libs/libtpool.so" ]; then
+    # What the programs can reach: the public names, nothing internal.
+    extra=$(nm -D --defined-only "$top_builddir/core/.libs/libtpool.so" 2>/dev/null |
+            awk 'NF == 3 { print $3 }' | sed 's/@.*//' |
+            grep -v -e '^tpool_[a-z]' -e '^pthreadpool_' -e '^_init$' -e '^_fini$' | sort -u)
+    for name in $extra; do
+        problem "libtpool.so exports $name: only tpool_* and pthreadpool_* names are" \
+                "public (core/libtpool.mk's -export-symbols-regex, hidden visibility)"
+    done
     for prog in harness/tpool-bench conformance/tpool-conformance core/tpool-info; do
         dir=${prog%/*}
         name=${prog##*/}
@@ -145,7 +154,7 @@ if [ -f "$top_builddir/core/.libs/libtpool.so" ]; then
 fi
 
 if [ "$problems" -gt 0 ]; then
-    echo "layering_check: FAIL: $problems problem(s); see docs/internals.md, \"The tree\""
+    echo "layering_check: FAIL: $problems problem(s); see docs/internals.md, \"The programs: clients of the library\""
     exit 1
 fi
 echo "layering_check: harness/, conformance/, tpool-info and core/input/ keep to their layers"
