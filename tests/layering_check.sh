@@ -154,7 +154,8 @@ if [ -f "$top_builddir/core/.libs/libtpool.so" ]; then
 fi
 
 if [ "$problems" -gt 0 ]; then
-    echo "layering_check: FAIL: $problems problem(s); see docs/internals.md, \"The programs: clients of the library\""
+    echo "layering_check: FAIL: $problems problem(s); see docs/internals.md," \
+         "\"The programs: clients of the library\""
     exit 1
 fi
 echo "layering_check: harness/, conformance/, tpool-info and core/input/ keep to their layers"
