@@ -20,6 +20,7 @@
 #include "alloc.h"
 #include "error.h"
 #include "json_locate.h"
+#include "params.h"
 #include "textfile.h"
 
 #define MAX_SPIN_US 1000000
@@ -1081,4 +1082,26 @@ unsigned tpool_config_threads(const tpool_config *cfg)
 const char *tpool_config_policy(const tpool_config *cfg)
 {
     return cfg ? cfg->policy : NULL;
+}
+
+/* ---- a policy's params ------------------------------------------------------- */
+
+int tpool__params_resolve(const tpool_config *cfg, const tpool_policy *pol,
+                          tpool_param_value *out, tpool_error *err)
+{
+    if (!pol)
+        return tpool__error(err, TPOOL_EINVAL, NULL, 0, 0, NULL,
+                            "tpool__params_resolve: no policy");
+    /* After tpool_config_set_params the text is the params object alone. */
+    int alone = cfg && cfg->source && strcmp(cfg->source, TPOOL__PARAMS_SOURCE) == 0;
+    tpool__params_src src = {
+        .params = cfg ? cfg->params : NULL,
+        .text = cfg ? cfg->text : NULL,
+        .source = cfg ? cfg->source : NULL,
+        .path = alone ? NULL : "params",
+        .key = "params",
+        .owner = "policy",
+        .name = pol->name,
+    };
+    return tpool__params_check(&src, pol->params, pol->nparams, out, err);
 }

@@ -26,6 +26,7 @@
 #include "json_locate.h"
 #include "params.h"
 #include "strset.h"
+#include "versioned.h"
 
 #ifndef TPOOL_PKGLIBDIR
 #define TPOOL_PKGLIBDIR "/usr/local/lib/tpool"
@@ -61,38 +62,23 @@ static const char *dl_text(void)
 
 /* ---- descriptor checks ---------------------------------------------------- */
 
-/* True when a descriptor of `size` bytes holds the whole member at
- * [off, off + len). */
-static bool covers(uint32_t size, size_t off, size_t len)
-{
-    return off + len <= size;
-}
+#define COVERS(size, member) TPOOL__COVERS(tpool_policy, size, member)
 
-#define COVERS(size, member) \
-    covers((size), offsetof(tpool_policy, member), sizeof(((tpool_policy *)0)->member))
+/* The members a policy built against an older header may lack: every one
+ * after the mandatory ops, in the order they were appended. */
+static const tpool__member optional_ops[] = {
+    TPOOL__MEMBER(tpool_policy, range_begin), TPOOL__MEMBER(tpool_policy, range_next),
+    TPOOL__MEMBER(tpool_policy, range_end),   TPOOL__MEMBER(tpool_policy, range_grain),
+    TPOOL__MEMBER(tpool_policy, resize),      TPOOL__MEMBER(tpool_policy, stat_names),
+    TPOOL__MEMBER(tpool_policy, stats_read),  TPOOL__MEMBER(tpool_policy, stats_reset),
+    TPOOL__MEMBER(tpool_policy, flags),       TPOOL__MEMBER(tpool_policy, range_progress),
+};
 
-/*
- * Copies what the .so declared and zeroes the rest. A member only partly
- * inside struct_size is zeroed as well: half a pointer is no pointer.
- */
+/* Copies what the .so declared and zeroes the rest (versioned.h). */
 static void copy_ops(tpool_policy *dst, const tpool_policy *src)
 {
-    uint32_t size = src->struct_size;
-    memset(dst, 0, sizeof *dst);
-    memcpy(dst, src, size < sizeof *dst ? size : sizeof *dst);
-#define CLIP(member) \
-    do { if (!COVERS(size, member)) memset(&dst->member, 0, sizeof dst->member); } while (0)
-    CLIP(range_begin);
-    CLIP(range_next);
-    CLIP(range_end);
-    CLIP(range_grain);
-    CLIP(resize);
-    CLIP(stat_names);
-    CLIP(stats_read);
-    CLIP(stats_reset);
-    CLIP(flags);
-    CLIP(range_progress);
-#undef CLIP
+    tpool__copy_versioned(dst, sizeof *dst, src, src->struct_size, optional_ops,
+                          sizeof optional_ops / sizeof optional_ops[0]);
 }
 
 /* `anchor`: as for check_params. */

@@ -488,7 +488,9 @@ int bench_tasks_figures(bench_latency *out);
 
 /* ---- baselines (baselines.c, baselines_omp.c, baselines_tbb.cc) ------------------- */
 
-/* The functions of a dlopen'ed libpthreadpool this harness uses. */
+/* The functions of a dlopen'ed libpthreadpool this harness uses: entry
+ * points that call no other exported pthreadpool_* function, so that none
+ * can bind to libtpool's drop-in (baselines.c). */
 typedef void (*bench_ptp_tile1d_fn)(void *, size_t, size_t);
 typedef void (*bench_ptp_tiled2d_fn)(void *, size_t, size_t, size_t, size_t);
 typedef struct bench_ptp_api {
@@ -498,9 +500,9 @@ typedef struct bench_ptp_api {
     size_t (*threads_count)(void *pool);
     void (*parallelize_1d_tile_1d)(void *pool, bench_ptp_tile1d_fn fn, void *ctx,
                                    size_t range, size_t tile, uint32_t flags);
-    void (*compute_2d_tiled)(void *pool, bench_ptp_tiled2d_fn fn, void *ctx,
-                             size_t range_i, size_t range_j, size_t tile_i,
-                             size_t tile_j);
+    void (*parallelize_2d_tile_2d)(void *pool, bench_ptp_tiled2d_fn fn, void *ctx,
+                                   size_t range_i, size_t range_j, size_t tile_i,
+                                   size_t tile_j, uint32_t flags);
 } bench_ptp_api;
 
 /* Loads the system libpthreadpool named at configure time. Returns 0, or -1

@@ -1,10 +1,10 @@
 /*
  * experiment.c - reads an experiment file (docs/harness.md, "Experiment
  * files") into a bench_experiment. Syntax errors come from jansson with
- * their line and column; for a value that parses but is wrong, the core's
- * JSON locator finds the key or value again in the text, so every message
- * reads "FILE:LINE:COL: KEY: what is wrong". Unknown keys are errors, with a
- * suggestion when the name is close to a known one.
+ * their line and column; for a value that parses but is wrong, the JSON
+ * locator of core/input/ finds the key or value again in the text, so
+ * every message reads "FILE:LINE:COL: KEY: what is wrong". Unknown keys are
+ * errors, with a suggestion when the name is close to a known one.
  */
 #define _GNU_SOURCE
 #include <errno.h>

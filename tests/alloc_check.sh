@@ -1,20 +1,21 @@
 #!/bin/sh
 # alloc_check.sh - the library allocates only through its allocator
-# (core/alloc.h), which asks the allocation fault point first: a core file
-# that called the C library's allocator itself would be out of reach of the
-# fault tests (check_faults) and of a replaced allocator. Fails naming each
-# file and line of core/ that calls malloc, calloc, realloc, reallocarray,
-# strdup, strndup, aligned_alloc, posix_memalign, memalign, valloc, free,
-# asprintf or vasprintf, or a function that hands back a block to free()
-# (json_dumps, getcwd, realpath, get_current_dir_name), comments and string
-# literals aside. Exempt: core/alloc.c (the allocator) and core/tpool-info.c
-# (a program on the public API, not part of the library).
+# (core/input/alloc.h), which asks the allocation fault point first: a core
+# file that called the C library's allocator itself would be out of reach of
+# the fault tests (check_faults) and of a replaced allocator. Fails naming
+# each file and line of core/ and core/input/ that calls malloc, calloc,
+# realloc, reallocarray, strdup, strndup, aligned_alloc, posix_memalign,
+# memalign, valloc, free, asprintf or vasprintf, or a function that hands
+# back a block to free() (json_dumps, getcwd, realpath,
+# get_current_dir_name), comments and string literals aside. Exempt:
+# core/input/alloc.c (the allocator) and core/tpool-info.c (a program on the
+# public API, not part of the library).
 # An automake TESTS script (srcdir is tests/ of the source tree); by hand,
 # from the top of the source tree: srcdir=tests sh tests/alloc_check.sh
 set -u
 srcdir=${srcdir:-.}
 core="$srcdir/../core"
-[ -f "$core/alloc.c" ] || { echo "alloc_check: FAIL: $core/alloc.c is missing"; exit 1; }
+[ -f "$core/input/alloc.c" ] || { echo "alloc_check: FAIL: $core/input/alloc.c is missing"; exit 1; }
 
 # Prints FILE:LINE: TEXT for each call, with comments and strings blanked.
 calls() {
@@ -43,7 +44,7 @@ calls() {
 }
 
 files=
-for f in "$core"/*.c "$core"/*.h; do
+for f in "$core"/*.c "$core"/*.h "$core"/input/*.c "$core"/input/*.h; do
     case ${f##*/} in
     alloc.c | tpool-info.c) ;;
     *) files="$files $f" ;;
@@ -53,7 +54,7 @@ done
 found=$(calls $files)
 if [ -n "$found" ]; then
     echo "$found" | sed "s|^$core/|core/|; s|^|alloc_check: FAIL: |"
-    echo "alloc_check: allocate with tpool__malloc & co. and release with tpool__free (core/alloc.h)"
+    echo "alloc_check: allocate with tpool__malloc & co. and release with tpool__free (core/input/alloc.h)"
     exit 1
 fi
-echo "alloc_check: every allocation of core/ goes through core/alloc.h"
+echo "alloc_check: every allocation of core/ goes through core/input/alloc.h"

@@ -10,7 +10,7 @@ BENCH_SUITES = tests/check_bench_stats tests/check_bench_experiment \
 TESTS += $(BENCH_SUITES)
 check_PROGRAMS += $(BENCH_SUITES)
 endif
-BENCH_TEST_CPPFLAGS = $(BENCH_CPPFLAGS) -I$(top_srcdir)/tests \
+BENCH_TEST_CPPFLAGS = $(BENCH_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/tests \
 	-DTOP_BUILDDIR='"$(abs_top_builddir)"'
 BENCH_TEST_LDADD = harness/libbench.la harness/libbench_omp.la harness/libbench_tbb.la \
 	$(LDADD) $(TBB_LIBS)

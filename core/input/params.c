@@ -9,8 +9,6 @@
  * column; tpool-bench passes the experiment file's text and the path of the
  * workload's params in it.
  */
-#include "config.h"
-
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -362,26 +360,6 @@ int tpool__params_check(const tpool__params_src *src, const tpool_param_desc *pa
             return rc;
     }
     return 0;
-}
-
-int tpool__params_resolve(const tpool_config *cfg, const tpool_policy *pol,
-                          tpool_param_value *out, tpool_error *err)
-{
-    if (!pol)
-        return tpool__error(err, TPOOL_EINVAL, NULL, 0, 0, NULL,
-                            "tpool__params_resolve: no policy");
-    /* After tpool_config_set_params the text is the params object alone. */
-    int alone = cfg && cfg->source && strcmp(cfg->source, TPOOL__PARAMS_SOURCE) == 0;
-    tpool__params_src src = {
-        .params = cfg ? cfg->params : NULL,
-        .text = cfg ? cfg->text : NULL,
-        .source = cfg ? cfg->source : NULL,
-        .path = alone ? NULL : "params",
-        .key = "params",
-        .owner = "policy",
-        .name = pol->name,
-    };
-    return tpool__params_check(&src, pol->params, pol->nparams, out, err);
 }
 
 /* ---- the table as JSON ---------------------------------------------------------- */
