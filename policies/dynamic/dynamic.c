@@ -239,7 +239,10 @@ static int dynamic_range_next(void *state, unsigned p, size_t *begin, size_t *en
             c = left / ((size_t)DYNAMIC_GUIDED_K * q->participants);
             if (c < q->min_chunk)
                 c = q->min_chunk;
-            if (c < left && !looked) { /* at most one clock read per call */
+            /* At most one clock read per call, and none for a few items
+             * per participant (empty-T), where it would cost more than the
+             * chunks it could save. */
+            if (c < left && !looked && left > (size_t)4 * q->participants) {
                 looked = 1;
                 cheap_upto = policy_grain_cheap(g, q->grain_ns, left) ? left : 0;
             }

@@ -463,10 +463,12 @@ typedef struct cheap_look {
     uint64_t upto; /* up to this many blocks are cheap */
 } cheap_look;
 
-/* Whether participant p may take all `left` blocks it is about to split. */
+/* Whether participant p may take all `left` blocks it is about to split.
+ * No clock read for a few blocks, where it would cost about what the
+ * chunks it could save cost. */
 static int cheap(stealing *s, unsigned p, uint64_t left, cheap_look *lk)
 {
-    if (!lk->looked) {
+    if (!lk->looked && left > 4) {
         lk->looked = 1;
         lk->upto = policy_grain_cheap(&s->part[p].grain, s->grain_ns, left) ? left : 0;
     }
