@@ -57,13 +57,22 @@ static inline void policy_grain_took(policy_grain *g, uint64_t items)
     g->items += items;
 }
 
+/* Out of line: its clock read needs a stack frame, which inlined would
+ * cost every range_next call, also those that never look. */
+#if defined(__GNUC__)
+#define POLICY_GRAIN_NOINLINE __attribute__((noinline))
+#else
+#define POLICY_GRAIN_NOINLINE
+#endif
+
 /*
  * Whether `left` more items would take at most `grain_ns` at the rate the
  * participant measured since its last look; starts a new measurement.
  * Costs one clock read: call it only where the answer changes the chunk.
  * grain_ns 0 (the feature off) or a failing clock: always 0.
  */
-static inline int policy_grain_cheap(policy_grain *g, uint64_t grain_ns, uint64_t left)
+static POLICY_GRAIN_NOINLINE int policy_grain_cheap(policy_grain *g, uint64_t grain_ns,
+                                                    uint64_t left)
 {
     struct timespec ts;
     if (grain_ns == 0 || clock_gettime(CLOCK_MONOTONIC, &ts) != 0)

@@ -213,6 +213,49 @@ static void dynamic_range_begin(void *state, const tpool_range_job *job)
     atomic_store_explicit(&q->cursor, 0, memory_order_relaxed);
 }
 
+/* Guided mode's chunk for `left` items (left >= 1), before clipping. */
+static inline size_t guided_chunk(const dynamic *q, size_t left)
+{
+    size_t c = left / ((size_t)DYNAMIC_GUIDED_K * q->participants);
+    return c < q->min_chunk ? q->min_chunk : c;
+}
+
+/* Claims the next chunk with a CAS on the cursor. Up to `cheap_upto` items
+ * left (guided mode) are taken all at once: a look's yes for some `left`
+ * holds for less, and the cursor only moves forward. */
+static inline int claim(dynamic *q, unsigned p, size_t cheap_upto, size_t *begin, size_t *end)
+{
+    size_t n = q->n;
+    size_t b = atomic_load_explicit(&q->cursor, memory_order_relaxed);
+    for (;;) {
+        if (b >= n)
+            return 0;
+        size_t left = n - b;
+        size_t c = q->mode == MODE_FIXED ? q->job_chunk
+                   : left <= cheap_upto  ? left
+                                         : guided_chunk(q, left);
+        if (c > left)
+            c = left;
+        if (atomic_compare_exchange_weak_explicit(&q->cursor, &b, b + c, memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+            if (q->mode != MODE_FIXED)
+                policy_grain_took(&q->part[p].grain, c);
+            *begin = b;
+            *end = b + c;
+            return 1;
+        }
+    }
+}
+
+/* claim after a look at the participant's rate (a clock read): out of line,
+ * so that range_next calls that do not look need no stack frame. */
+static POLICY_GRAIN_NOINLINE int claim_looked(dynamic *q, unsigned p, size_t left,
+                                              size_t *begin, size_t *end)
+{
+    size_t cheap_upto = policy_grain_cheap(&q->part[p].grain, q->grain_ns, left) ? left : 0;
+    return claim(q, p, cheap_upto, begin, end);
+}
+
 static int dynamic_range_next(void *state, unsigned p, size_t *begin, size_t *end)
 {
     dynamic *q = state;
@@ -225,40 +268,16 @@ static int dynamic_range_next(void *state, unsigned p, size_t *begin, size_t *en
         *end = n - b > q->job_chunk ? b + q->job_chunk : n;
         return 1;
     }
-    policy_grain *g = &q->part[p].grain;
-    int looked = q->mode == MODE_FIXED || q->grain_ns == 0;
-    size_t cheap_upto = 0; /* a look's yes for `left` holds for less */
-    size_t b = atomic_load_explicit(&q->cursor, memory_order_relaxed);
-    for (;;) {
-        if (b >= n)
-            return 0;
-        size_t left = n - b, c;
-        if (q->mode == MODE_FIXED) {
-            c = q->job_chunk;
-        } else {
-            c = left / ((size_t)DYNAMIC_GUIDED_K * q->participants);
-            if (c < q->min_chunk)
-                c = q->min_chunk;
-            /* At most one clock read per call, and none for a few items
-             * per participant (empty-T), where it would cost more than the
-             * chunks it could save. */
-            if (c < left && !looked && left > (size_t)4 * q->participants) {
-                looked = 1;
-                cheap_upto = policy_grain_cheap(g, q->grain_ns, left) ? left : 0;
-            }
-            if (left <= cheap_upto)
-                c = left;
-        }
-        if (c > left)
-            c = left;
-        if (atomic_compare_exchange_weak_explicit(&q->cursor, &b, b + c, memory_order_relaxed,
-                                                  memory_order_relaxed)) {
-            policy_grain_took(g, c);
-            *begin = b;
-            *end = b + c;
-            return 1;
-        }
+    if (q->mode == MODE_GUIDED && q->grain_ns != 0) {
+        /* Look when the formula would split what is left, but not for a
+         * few items per participant (empty-T), where the clock read would
+         * cost more than the chunks it could save. */
+        size_t b = atomic_load_explicit(&q->cursor, memory_order_relaxed);
+        size_t left = b < n ? n - b : 0;
+        if (left > (size_t)4 * q->participants && guided_chunk(q, left) < left)
+            return claim_looked(q, p, left, begin, end);
     }
+    return claim(q, p, 0, begin, end);
 }
 
 static void dynamic_range_end(void *state)
