@@ -52,6 +52,8 @@ def main(root):
             omp = []
             for pr in pairs:
                 c = pr[idx]
+                if not any((wl, p) in c for p in policies):
+                    continue
                 best = min(c[(wl, p)] for p in policies if (wl, p) in c)
                 for p in policies:
                     if (wl, p) in c:
