@@ -31,7 +31,7 @@ policies_priority_priority_la_LDFLAGS = $(POLICY_LDFLAGS)
 
 pkglib_LTLIBRARIES += policies/stealing/stealing.la
 policies_stealing_stealing_la_SOURCES = policies/stealing/stealing.c \
-	policies/stealing/deque.c policies/stealing/deque.h
+	policies/stealing/deque.c policies/stealing/deque.h policies/grain.h
 policies_stealing_stealing_la_CPPFLAGS = $(POLICY_CPPFLAGS)
 policies_stealing_stealing_la_CFLAGS = $(POLICY_CFLAGS)
 policies_stealing_stealing_la_LDFLAGS = $(POLICY_LDFLAGS)
@@ -43,7 +43,7 @@ policies_static_static_la_CFLAGS = $(POLICY_CFLAGS)
 policies_static_static_la_LDFLAGS = $(POLICY_LDFLAGS)
 
 pkglib_LTLIBRARIES += policies/dynamic/dynamic.la
-policies_dynamic_dynamic_la_SOURCES = policies/dynamic/dynamic.c
+policies_dynamic_dynamic_la_SOURCES = policies/dynamic/dynamic.c policies/grain.h
 policies_dynamic_dynamic_la_CPPFLAGS = $(POLICY_CPPFLAGS)
 policies_dynamic_dynamic_la_CFLAGS = $(POLICY_CFLAGS)
 policies_dynamic_dynamic_la_LDFLAGS = $(POLICY_LDFLAGS)

@@ -1,5 +1,6 @@
 /* check_range.c - tpool_parallel_range: exactly-once, inline paths, nesting,
- * concurrent callers and flags (the per-policy runs are in check_conformance). */
+ * concurrent callers, flags (the per-policy runs are in check_conformance),
+ * and a heavy item among cheap ones under the balancing policies. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
@@ -191,6 +192,99 @@ START_TEST(test_yield_flag)
 }
 END_TEST
 
+/* ---- one heavy item among cheap ones ---------------------------------------------------
+ *
+ * Item `heavy` blocks until every item outside its own chunk has run; the
+ * others cost about CHEAP_NS each (a spin on the clock). A balancing policy
+ * must let the other participants take all those items, so the heavy
+ * item's chunk must be small: chunks cut by the items' time (the policies'
+ * grain_ns) must not lump cheap-looking items behind it when they are not
+ * cheap. A policy that kept items out of reach would hang (the count is
+ * never reached; a generous timeout turns that into a failure). */
+enum { HEAVY_N = 1000, CHEAP_NS = 2000 };
+
+typedef struct {
+    size_t heavy;
+    _Atomic size_t processed;
+    _Atomic size_t heavy_chunk; /* items of the chunk that held it */
+    _Atomic int timed_out;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+} heavy_ctx;
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void heavy_body(void *arg, size_t begin, size_t end, unsigned thread)
+{
+    (void)thread;
+    heavy_ctx *c = arg;
+    for (size_t i = begin; i < end; i++) {
+        if (i != c->heavy) {
+            for (uint64_t t0 = mono_ns(); mono_ns() - t0 < CHEAP_NS;)
+                ;
+            continue;
+        }
+        atomic_store(&c->heavy_chunk, end - begin);
+        size_t others = HEAVY_N - (end - begin);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 60;
+        pthread_mutex_lock(&c->lock);
+        while (atomic_load(&c->processed) < others)
+            if (pthread_cond_timedwait(&c->cond, &c->lock, &until) != 0) {
+                atomic_store(&c->timed_out, 1);
+                break;
+            }
+        pthread_mutex_unlock(&c->lock);
+    }
+    atomic_fetch_add(&c->processed, end - begin);
+    pthread_mutex_lock(&c->lock);
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+}
+
+static const struct {
+    const char *policy;
+    unsigned threads;
+} heavy_cases[] = {
+    { "stealing", 2 }, { "stealing", 4 }, { "dynamic", 2 }, { "dynamic", 4 },
+};
+
+START_TEST(test_heavy_item_spreads)
+{
+    static const size_t where[] = { 0, 1, HEAVY_N / 2 - 1, HEAVY_N / 2, HEAVY_N - 1 };
+    tpool *p = tu_pool(heavy_cases[_i].policy, heavy_cases[_i].threads, NULL);
+    for (size_t w = 0; w < sizeof where / sizeof where[0]; w++) {
+        heavy_ctx c = { .heavy = where[w] };
+        atomic_init(&c.processed, 0);
+        atomic_init(&c.heavy_chunk, 0);
+        atomic_init(&c.timed_out, 0);
+        pthread_mutex_init(&c.lock, NULL);
+        pthread_cond_init(&c.cond, NULL);
+        ck_assert_int_eq(tpool_parallel_range(p, HEAVY_N, heavy_body, &c, NULL), 0);
+        ck_assert_msg(!atomic_load(&c.timed_out),
+                      "%s, %u threads, heavy item %zu: the others could not take the items "
+                      "outside its chunk of %zu",
+                      heavy_cases[_i].policy, heavy_cases[_i].threads, c.heavy,
+                      atomic_load(&c.heavy_chunk));
+        ck_assert_uint_eq(atomic_load(&c.processed), HEAVY_N);
+        /* The largest first chunk is dynamic's, remaining / (2 P). */
+        ck_assert_msg(atomic_load(&c.heavy_chunk) <= HEAVY_N / 4,
+                      "%s, %u threads: heavy item %zu came in a chunk of %zu items",
+                      heavy_cases[_i].policy, heavy_cases[_i].threads, c.heavy,
+                      atomic_load(&c.heavy_chunk));
+        pthread_mutex_destroy(&c.lock);
+        pthread_cond_destroy(&c.cond);
+    }
+    ck_assert_int_eq(tpool_destroy(p), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("range");
@@ -204,6 +298,8 @@ int main(void)
     tcase_add_test(tc, test_denormals_flag);
 #endif
     tcase_add_test(tc, test_yield_flag);
+    tcase_add_loop_test(tc, test_heavy_item_spreads, 0,
+                        sizeof heavy_cases / sizeof heavy_cases[0]);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

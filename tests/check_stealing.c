@@ -708,6 +708,7 @@ static const struct {
     { "{\"steal_attempts\": -1}", "params.steal_attempts" },
     { "{\"chunk\": \"big\"}", "params.chunk" },
     { "{\"chunk\": -5}", "params.chunk" },
+    { "{\"grain_ns\": -1}", "params.grain_ns" },
     { "{\"steal_fraction\": 0}", "params.steal_fraction" },
     { "{\"steal_fraction\": 1.5}", "params.steal_fraction" },
     { "{\"stealfraction\": 0.5}", "params.stealfraction" },

@@ -21,6 +21,9 @@
  *     the cursor and claimed with a CAS, so chunks shrink as the range runs
  *     out (k = 2 as in LLVM's OpenMP runtime; libgomp uses k = 1).
  *   The last chunk is whatever is left, and may be smaller in both modes.
+ *   In guided mode a participant that measured the items as cheap takes
+ *   all that is left once that takes at most `grain_ns` (grain.h), so
+ *   tiny items are not cut into dozens of chunks on one contended line.
  * Defaults (guided, min_chunk 1, chunk 64, batch 4) were chosen by
  * measurement: docs/policies-stealing-static-dynamic.md.
  * Progress (TPOOL_POLICY_PROGRESS): the cursor is where every participant
@@ -29,16 +32,18 @@
  * Like FIFO, a waiting thread runs whatever the shared queue holds next, so
  * deep fork-join nests one stack frame per task waited on (see the docs).
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, in grain.h */
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../grain.h"
 #include "tpool-queue.h"
 
 enum { MODE_FIXED = 0, MODE_GUIDED = 1 };
-enum { P_MODE, P_CHUNK, P_MIN_CHUNK, P_BATCH, P_COUNT };
+enum { P_MODE, P_CHUNK, P_MIN_CHUNK, P_BATCH, P_GRAIN_NS, P_COUNT };
 
 /* The divisor k of guided mode: chunk = remaining / (k P). */
 #define DYNAMIC_GUIDED_K 2
@@ -48,6 +53,13 @@ typedef struct dynamic_local {
     _Alignas(TPOOL_CACHELINE) tpool_task *head; /* linked through `next` */
 } dynamic_local;
 _Static_assert(sizeof(dynamic_local) == TPOOL_CACHELINE, "one line per worker");
+
+/* A range participant's chunk timing (grain.h): written by range_begin and
+ * then by that participant's thread only. */
+typedef struct dynamic_part {
+    _Alignas(TPOOL_CACHELINE) policy_grain grain;
+} dynamic_part;
+_Static_assert(sizeof(dynamic_part) == TPOOL_CACHELINE, "one line per participant");
 
 typedef struct dynamic {
     tpool_taskq q; /* producers never wait; consumers take its lock */
@@ -62,7 +74,9 @@ typedef struct dynamic {
     int mode;
     size_t chunk, min_chunk;
     unsigned batch;
+    uint64_t grain_ns;    /* guided mode: see grain.h; 0 = off */
     dynamic_local *local; /* W */
+    dynamic_part *part;   /* W + 1 */
     size_t n;
     size_t job_chunk;      /* fixed mode: min(chunk, n) */
     unsigned participants;
@@ -98,22 +112,34 @@ static const tpool_param_desc dynamic_params[P_COUNT] = {
                        "runs in turn",
         .imin = 1, .imax = 1 << 20, .idefault = 4,
     },
+    [P_GRAIN_NS] = {
+        .name = "grain_ns",
+        .type = TPOOL_PARAM_INT,
+        .description = "guided mode: a participant takes all that is left once that "
+                       "takes at most this many ns at the rate it measured on its own "
+                       "chunks; 0 = never",
+        .imin = 0, .imax = 1000000000, .idefault = 1000,
+    },
 };
 
 static int dynamic_create(const tpool_policy_env *env, void **out)
 {
     dynamic *q = aligned_alloc(TPOOL_CACHELINE, sizeof *q);
     dynamic_local *local = aligned_alloc(TPOOL_CACHELINE, env->workers * sizeof *local);
-    if (!q || !local) {
+    dynamic_part *part = aligned_alloc(TPOOL_CACHELINE, (env->workers + 1) * sizeof *part);
+    if (!q || !local || !part) {
         free(q);
         free(local);
+        free(part);
         snprintf(env->errbuf, env->errbuf_size, "out of memory for %u workers",
                  env->workers);
         return -1;
     }
     memset(q, 0, sizeof *q);
     memset(local, 0, env->workers * sizeof *local);
+    memset(part, 0, (env->workers + 1) * sizeof *part);
     if (tpool_taskq_init(&q->q) != 0) {
+        free(part);
         free(local);
         free(q);
         snprintf(env->errbuf, env->errbuf_size, "cannot initialise the queue's lock");
@@ -125,7 +151,9 @@ static int dynamic_create(const tpool_policy_env *env, void **out)
     q->chunk = (size_t)env->params[P_CHUNK].i;
     q->min_chunk = (size_t)env->params[P_MIN_CHUNK].i;
     q->batch = (unsigned)env->params[P_BATCH].i;
+    q->grain_ns = (uint64_t)env->params[P_GRAIN_NS].i;
     q->local = local;
+    q->part = part;
     *out = q;
     return 0;
 }
@@ -135,6 +163,7 @@ static void dynamic_destroy(void *state)
     dynamic *q = state;
     tpool_taskq_destroy(&q->q);
     free(q->local);
+    free(q->part);
     free(q);
 }
 
@@ -179,7 +208,52 @@ static void dynamic_range_begin(void *state, const tpool_range_job *job)
      * that could wrap, claim with CAS instead. */
     q->fixed_cas = q->job_chunk > SIZE_MAX / job->participants
                    || job->n > SIZE_MAX - (size_t)job->participants * q->job_chunk;
+    for (unsigned p = 0; p < job->participants; p++)
+        policy_grain_reset(&q->part[p].grain);
     atomic_store_explicit(&q->cursor, 0, memory_order_relaxed);
+}
+
+/* Guided mode's chunk for `left` items (left >= 1), before clipping. */
+static inline size_t guided_chunk(const dynamic *q, size_t left)
+{
+    size_t c = left / ((size_t)DYNAMIC_GUIDED_K * q->participants);
+    return c < q->min_chunk ? q->min_chunk : c;
+}
+
+/* Claims the next chunk with a CAS on the cursor. Up to `cheap_upto` items
+ * left (guided mode) are taken all at once: a look's yes for some `left`
+ * holds for less, and the cursor only moves forward. */
+static inline int claim(dynamic *q, unsigned p, size_t cheap_upto, size_t *begin, size_t *end)
+{
+    size_t n = q->n;
+    size_t b = atomic_load_explicit(&q->cursor, memory_order_relaxed);
+    for (;;) {
+        if (b >= n)
+            return 0;
+        size_t left = n - b;
+        size_t c = q->mode == MODE_FIXED ? q->job_chunk
+                   : left <= cheap_upto  ? left
+                                         : guided_chunk(q, left);
+        if (c > left)
+            c = left;
+        if (atomic_compare_exchange_weak_explicit(&q->cursor, &b, b + c, memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+            if (q->mode != MODE_FIXED)
+                policy_grain_took(&q->part[p].grain, c);
+            *begin = b;
+            *end = b + c;
+            return 1;
+        }
+    }
+}
+
+/* claim after a look at the participant's rate (a clock read): out of line,
+ * so that range_next calls that do not look need no stack frame. */
+static POLICY_GRAIN_NOINLINE int claim_looked(dynamic *q, unsigned p, size_t left,
+                                              size_t *begin, size_t *end)
+{
+    size_t cheap_upto = policy_grain_cheap(&q->part[p].grain, q->grain_ns, left) ? left : 0;
+    return claim(q, p, cheap_upto, begin, end);
 }
 
 static int dynamic_range_next(void *state, unsigned p, size_t *begin, size_t *end)
@@ -194,27 +268,16 @@ static int dynamic_range_next(void *state, unsigned p, size_t *begin, size_t *en
         *end = n - b > q->job_chunk ? b + q->job_chunk : n;
         return 1;
     }
-    size_t b = atomic_load_explicit(&q->cursor, memory_order_relaxed);
-    for (;;) {
-        if (b >= n)
-            return 0;
-        size_t left = n - b, c;
-        if (q->mode == MODE_FIXED) {
-            c = q->job_chunk;
-        } else {
-            c = left / ((size_t)DYNAMIC_GUIDED_K * q->participants);
-            if (c < q->min_chunk)
-                c = q->min_chunk;
-        }
-        if (c > left)
-            c = left;
-        if (atomic_compare_exchange_weak_explicit(&q->cursor, &b, b + c, memory_order_relaxed,
-                                                  memory_order_relaxed)) {
-            *begin = b;
-            *end = b + c;
-            return 1;
-        }
+    if (q->mode == MODE_GUIDED && q->grain_ns != 0) {
+        /* Look when the formula would split what is left, but not for a
+         * few items per participant (empty-T), where the clock read would
+         * cost more than the chunks it could save. */
+        size_t b = atomic_load_explicit(&q->cursor, memory_order_relaxed);
+        size_t left = b < n ? n - b : 0;
+        if (left > (size_t)4 * q->participants && guided_chunk(q, left) < left)
+            return claim_looked(q, p, left, begin, end);
     }
+    return claim(q, p, 0, begin, end);
 }
 
 static void dynamic_range_end(void *state)

@@ -31,6 +31,9 @@
  * smallest scale that fits), so stealing happens in whole blocks; nothing
  * else changes. A value never returns to a word once it left it (the first
  * item of a range that leaves is handed out), so the CASes have no ABA.
+ * With adaptive chunks, an owner or thief that measured the items as cheap
+ * takes all of what it is about to split once that costs at most
+ * `grain_ns` (grain.h): tiny items are not cut into dozens of chunks.
  *
  * Progress (TPOOL_POLICY_PROGRESS): range_next returns 0 only after it saw
  * every word empty, so every item has been handed out or is with a thief
@@ -45,11 +48,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../grain.h"
 #include "deque.h"
 #include "tpool-queue.h"
 
 enum { VICTIM_RANDOM = 0, VICTIM_NEIGHBOUR = 1 };
-enum { P_VICTIM, P_STEAL_ATTEMPTS, P_CHUNK, P_STEAL_FRACTION, P_COUNT };
+enum { P_VICTIM, P_STEAL_ATTEMPTS, P_CHUNK, P_STEAL_FRACTION, P_GRAIN_NS, P_COUNT };
 
 /* Initial deque size: 2^8 tasks, doubling when full. */
 #define STEALING_DEQUE_LOG 8
@@ -71,9 +75,12 @@ _Static_assert(sizeof(stealing_slot) % TPOOL_CACHELINE == 0,
 
 /* Per range participant 0..W: its remaining blocks, (end << 32) | begin.
  * The owner CASes begin forward, thieves CAS end back, relaxed: the word
- * publishes no other data (the core orders the items' results). */
+ * publishes no other data (the core orders the items' results). `grain`
+ * times the participant's chunks (grain.h): range_begin and then the
+ * participant's thread only. */
 typedef struct stealing_part {
     _Alignas(TPOOL_CACHELINE) _Atomic uint64_t range;
+    policy_grain grain;
 } stealing_part;
 _Static_assert(sizeof(stealing_part) == TPOOL_CACHELINE, "one line per participant");
 
@@ -89,6 +96,7 @@ typedef struct stealing {
     unsigned attempts;
     uint64_t chunk;         /* items; 0 = adaptive */
     double fraction;
+    uint64_t grain_ns;      /* adaptive chunks: see grain.h; 0 = off */
     stealing_slot *slot;    /* W + 1 */
     stealing_part *part;    /* W + 1 */
 
@@ -122,7 +130,7 @@ static const tpool_param_desc stealing_params[P_COUNT] = {
         .type = TPOOL_PARAM_INT,
         .description = "parallel-for items a participant takes from its own share "
                        "at a time; 0 = adaptive (an eighth of what it has left, "
-                       "at most 1024)",
+                       "at most 1024, or all of it when that takes at most grain_ns)",
         .imin = 0, .imax = INT64_MAX, .idefault = 0,
     },
     [P_STEAL_FRACTION] = {
@@ -131,6 +139,15 @@ static const tpool_param_desc stealing_params[P_COUNT] = {
         .description = "part of a victim's remaining parallel-for items a thief "
                        "takes (at least one item)",
         .dmin = 0.01, .dmax = 1.0, .ddefault = 0.5,
+    },
+    [P_GRAIN_NS] = {
+        .name = "grain_ns",
+        .type = TPOOL_PARAM_INT,
+        .description = "adaptive chunks: a participant takes all it would otherwise "
+                       "split (its own rest, or a victim's) once that takes at most "
+                       "this many ns at the rate it measured on its own chunks; "
+                       "0 = never",
+        .imin = 0, .imax = 1000000000, .idefault = 1000,
     },
 };
 
@@ -280,6 +297,7 @@ static int stealing_create(const tpool_policy_env *env, void **out)
     s->attempts = attempts_for(s->attempts_param, env->workers);
     s->chunk = (uint64_t)env->params[P_CHUNK].i;
     s->fraction = env->params[P_STEAL_FRACTION].d;
+    s->grain_ns = s->chunk == 0 ? (uint64_t)env->params[P_GRAIN_NS].i : 0;
     *out = s;
     return 0;
 }
@@ -412,14 +430,17 @@ static void stealing_range_begin(void *state, const tpool_range_job *job)
     s->participants = P;
     s->chunk_blocks = s->chunk ? (s->chunk + scale - 1) / scale : 0;
     /* Contiguous shares whose sizes differ by at most one block. */
-    for (unsigned p = 0; p < P; p++)
+    for (unsigned p = 0; p < P; p++) {
         atomic_store_explicit(&s->part[p].range, pack(blocks * p / P, blocks * (p + 1) / P),
                               memory_order_relaxed);
+        policy_grain_reset(&s->part[p].grain);
+    }
 }
 
 /* Blocks an owner takes from the `left` it holds (left >= 1). Adaptive: an
  * eighth of what is left, between 1 and 1024 items: few CASes while a share
- * is large, single items at the end where balance matters. */
+ * is large, single items at the end where balance matters (and all of it
+ * when the items are cheap: see `cheap`). */
 static uint64_t own_chunk(const stealing *s, uint64_t left)
 {
     uint64_t c = s->chunk_blocks;
@@ -432,6 +453,26 @@ static uint64_t own_chunk(const stealing *s, uint64_t left)
             c = 1;
     }
     return c < left ? c : left;
+}
+
+/* One range_next call's look at its rate (grain.h): at most one clock
+ * read per call. A yes for `left` blocks holds for fewer (a CAS that
+ * failed because a thief moved the end back), not for more. */
+typedef struct cheap_look {
+    int looked;
+    uint64_t upto; /* up to this many blocks are cheap */
+} cheap_look;
+
+/* Whether participant p may take all `left` blocks it is about to split.
+ * No clock read for a few blocks, where it would cost about what the
+ * chunks it could save cost. */
+static int cheap(stealing *s, unsigned p, uint64_t left, cheap_look *lk)
+{
+    if (!lk->looked && left > 4) {
+        lk->looked = 1;
+        lk->upto = policy_grain_cheap(&s->part[p].grain, s->grain_ns, left) ? left : 0;
+    }
+    return left <= lk->upto;
 }
 
 /* Blocks [b, e) as items. Block b < blocks starts below n, so b * scale
@@ -458,12 +499,18 @@ static int stealing_range_next(void *state, unsigned p, size_t *begin, size_t *e
 
     /* Own share, from the front. Only thieves change it meanwhile, by
      * moving its end back. */
+    policy_grain *g = &s->part[p].grain;
+    cheap_look lk = { .looked = s->grain_ns == 0, .upto = 0 };
     uint64_t r = atomic_load_explicit(mine, memory_order_relaxed);
     while (lo(r) < hi(r)) {
-        uint64_t b = lo(r), c = own_chunk(s, hi(r) - b);
+        uint64_t b = lo(r), left = hi(r) - b, c = own_chunk(s, left);
+        if (c < left && cheap(s, p, left, &lk))
+            c = left;
         if (atomic_compare_exchange_weak_explicit(mine, &r, pack(b + c, hi(r)),
-                                                  memory_order_relaxed, memory_order_relaxed))
+                                                  memory_order_relaxed, memory_order_relaxed)) {
+            policy_grain_took(g, c);
             return hand_out(s, b, b + c, begin, end);
+        }
     }
 
     /* Steal: one pass over every other participant. A victim whose CAS
@@ -483,7 +530,7 @@ static int stealing_range_next(void *state, unsigned p, size_t *begin, size_t *e
             uint64_t take = (uint64_t)((double)len * s->fraction + 0.5);
             if (take == 0)
                 take = 1;
-            if (take > len)
+            if (take > len || (take < len && cheap(s, p, len, &lk)))
                 take = len;
             uint64_t mid = ev - take;
             if (!atomic_compare_exchange_weak_explicit(theirs, &rv, pack(bv, mid),
@@ -495,6 +542,9 @@ static int stealing_range_next(void *state, unsigned p, size_t *begin, size_t *e
              * where thieves can find it. Our word is empty, so nobody else
              * writes it until this store. */
             uint64_t c = own_chunk(s, take);
+            if (c < take && cheap(s, p, take, &lk))
+                c = take;
+            policy_grain_took(g, c);
             atomic_store_explicit(mine, pack(mid + c, ev), memory_order_relaxed);
             return hand_out(s, mid, mid + c, begin, end);
         }
