@@ -3,11 +3,17 @@
  * parking, waking, and destruction (drain or cancel). Changing the thread
  * count at run time is in resize.c.
  *
- * Parking protocol (no lost wake-ups): a worker publishes WS_PARKED, issues
- * a seq_cst fence and then looks for work once more; a pusher makes work
- * visible (the policy's push), issues a seq_cst fence and then reads the
- * worker's state. Either the worker sees the work or the pusher sees
- * WS_PARKED, moves it to WS_RUNNING by CAS and futex-wakes it.
+ * Parking protocol (no lost wake-ups), owned here so that no policy has to
+ * reason about it: a worker publishes WS_PARKED, issues a seq_cst fence and
+ * then looks for work once more; a pusher makes work visible (the policy's
+ * push), issues a seq_cst fence and then reads the worker's state. Either
+ * the worker sees the work or the pusher sees WS_PARKED, moves it to
+ * WS_RUNNING by CAS and futex-wakes it. Every other way a worker stops
+ * looking after a push may have skipped it (the last spinner leaving,
+ * leave_spin) also fences before its last look. Between the two fences the
+ * policy needs only atomic accesses (or a lock) to its own state: any
+ * atomic store in push that makes the task reachable is ordered before any
+ * atomic load of it in the last pop by the fences alone.
  */
 #define _GNU_SOURCE
 #include "pool.h"
@@ -215,11 +221,12 @@ bool tpool__find_work(struct tpool *p, unsigned slot)
  * The last spinner leaves without work because ready() holds (its group is
  * done, or it must exit). A push that saw it spinning skipped its wake
  * (wake_any), so the task may sit queued while every other worker sleeps.
- * Its fetch_sub of nspinning is ordered before this look as the pusher's
- * fence is before its read of nspinning: either the pusher saw no spinner
- * and woke someone, or this look sees the task. A worker that may still take
- * work takes it; one on its way out (retired, or the pool is stopping)
- * passes the wake on instead.
+ * The fence after its fetch_sub of nspinning pairs with the pusher's fence
+ * before its read of nspinning: either the pusher saw no spinner and woke
+ * someone, or this look sees the task. (The seq_cst fetch_sub alone does
+ * not order the policy's later relaxed loads; the fence does, so pop needs
+ * none of its own.) A worker that may still take work takes it; one on its
+ * way out (retired, or the pool is stopping) passes the wake on instead.
  */
 static int leave_spin(struct tpool *p, tpool__worker *wk, tpool__task **t)
 {
@@ -227,6 +234,7 @@ static int leave_spin(struct tpool *p, tpool__worker *wk, tpool__task **t)
         wake_any(p);
         return GRAB_NONE;
     }
+    fence_seq_cst();
     return grab(p, wk, t);
 }
 

@@ -13,12 +13,10 @@
  * A thread deep in nested waits takes only its own deque's tasks (see the
  * stack guard below).
  *
- * No lost wake-up: the core's parking worker stores PARKED (seq_cst) and
- * then pops; a pusher publishes, issues a seq_cst fence and reads the
- * worker's state. pop issues one seq_cst fence before it looks at other
- * threads' queues, so by the fence rules of C11 (7.17.4) either the
- * pusher sees PARKED or the popper sees the task; after the fence the
- * emptiness tests may be plain relaxed loads.
+ * Emptiness tests are relaxed loads with no fence: the core fences after
+ * each push and before a worker's last pop before it sleeps, which orders
+ * them against the pusher's stores (policy-abi.md, "Memory-ordering
+ * contract").
  *
  * Parallel-for. Participant p owns a word `range` holding its remaining
  * items [begin, end) as two 32-bit halves. It takes chunks from the front
@@ -386,8 +384,6 @@ static tpool_task *stealing_pop(void *state, unsigned k)
     }
     if (!stack_has_room())
         return NULL;
-    /* See the top comment: pairs with the core's fence after push. */
-    atomic_thread_fence(memory_order_seq_cst);
     tpool_task *t = inject_pop(s);
     return t ? t : steal_task(s, k);
 }
