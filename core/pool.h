@@ -492,7 +492,4 @@ int tpool__parallel_range(struct tpool *p, size_t n, size_t work, tpool_range_fn
 int tpool__parallel_range_run(struct tpool *p, size_t n, size_t work, tpool_range_fn fn,
                               void *ctx, const tpool_range_opts *opts, void *cost_ctx);
 
-/* Participant index of a thread in a range job: the caller is 0, worker w is w + 1. */
-static inline unsigned tpool__participant_of(unsigned slot) { return slot + 1; }
-
 #endif

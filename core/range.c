@@ -64,6 +64,7 @@
  * for other items therefore never strands them.
  */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -116,7 +117,9 @@ uint32_t tpool__job_join(struct tpool *p, unsigned w)
     atomic_fetch_add(&job->active, 1);
     uint64_t s = atomic_load(&p->job_seq);
     st_relaxed(&wk->seen_job, s);
-    unsigned part = tpool__participant_of(w);
+    /* A worker a shrink retired (w >= W) has no participant index. */
+    unsigned W = ld_relaxed(&p->workers);
+    unsigned part = w < W ? tpool_slot_participant(w, W) : UINT_MAX;
     if ((s & 1u) && part < job->pub.participants && claim_part(job, part)) {
         flags = job->flags;
         bool flush = job->flags & TPOOL_FLAG_DISABLE_DENORMALS;
@@ -489,7 +492,7 @@ void tpool__run_tile(struct tpool *p, tpool__task *t, unsigned slot)
         if (progress && ld_relaxed(&tl->next) < tl->task.end)
             requeue(p, tl, slot);
         /* W is stable while a job runs: resizes take job_lock. */
-        unsigned part = slot < ld_relaxed(&p->workers) ? tpool__participant_of(slot) : 0;
+        unsigned part = tpool_slot_participant(slot, ld_relaxed(&p->workers));
         bool flush = job->flags & TPOOL_FLAG_DISABLE_DENORMALS;
         unsigned fpu = tpool__fpu_enter(flush);
         size_t items = 0;
@@ -768,8 +771,8 @@ static void run_inline(struct tpool *p, size_t n, tpool_range_fn fn, void *ctx,
     tpool__frame *f = tpool__frame_find(tl, p);
     if (f || tpool__solo_mine(p)) {
         /* Nested in a worker: report its participant index. */
-        unsigned part = f && ld_relaxed(&p->threads) > 1 && f->slot < ld_relaxed(&p->workers)
-                            ? tpool__participant_of(f->slot)
+        unsigned part = f && ld_relaxed(&p->threads) > 1
+                            ? tpool_slot_participant(f->slot, ld_relaxed(&p->workers))
                             : 0;
         if (f && !f->seated)
             tpool__frame_seat(tl, f);

@@ -75,6 +75,25 @@ typedef struct tpool_task {
 #define TPOOL_WAKE_ANY (-1)  /* any idle worker may take the task */
 #define TPOOL_WAKE_NONE (-2) /* nobody needs waking (e.g. the pusher pops it) */
 
+/* ---- slots and range participants ---------------------------------------- */
+
+/* The task-path slot of range participant `participant` in a pool of
+ * `workers` workers (top of file): participant 0, the calling thread, is the
+ * outside slot `workers`; participant p >= 1 is worker p - 1. The core maps
+ * with these two functions too, so a policy that keeps per-slot state for
+ * its range path (counters, victims) indexes it the way the core does. */
+static inline unsigned tpool_participant_slot(unsigned participant, unsigned workers)
+{
+    return participant == 0 ? workers : participant - 1;
+}
+
+/* The range participant of task-path slot `slot`: worker w is participant
+ * w + 1; the outside slot (and any slot >= workers) is participant 0. */
+static inline unsigned tpool_slot_participant(unsigned slot, unsigned workers)
+{
+    return slot < workers ? slot + 1 : 0;
+}
+
 /* ---- parameters --------------------------------------------------------- */
 
 enum tpool_param_type {

@@ -442,11 +442,6 @@ static int hand_out(const stealing *s, uint64_t b, uint64_t e, size_t *begin, si
     return 1;
 }
 
-static unsigned slot_of_participant(const stealing *s, unsigned p)
-{
-    return p == 0 ? s->workers : p - 1;
-}
-
 static int stealing_range_next(void *state, unsigned p, size_t *begin, size_t *end)
 {
     stealing *s = state;
@@ -468,7 +463,7 @@ static int stealing_range_next(void *state, unsigned p, size_t *begin, size_t *e
     unsigned P = s->participants;
     if (P < 2)
         return 0;
-    unsigned k = slot_of_participant(s, p);
+    unsigned k = tpool_participant_slot(p, s->workers);
     unsigned j = sweep_start(s, k, P - 1);
     for (unsigned tried = 0; tried < P - 1; tried++, j = j + 1 == P - 1 ? 0 : j + 1) {
         unsigned v = (p + 1 + j) % P;
