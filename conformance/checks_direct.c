@@ -29,7 +29,7 @@ static int dcreate(tpc_ctx *ctx, unsigned threads, dstate *d)
 {
     char errbuf[512] = "";
     tpool_policy_env env = { tpc_workers(threads), threads, ctx->s->params, errbuf,
-                             sizeof errbuf };
+                             sizeof errbuf, TPOOL_POLICY_ABI_VERSION };
     d->ops = ctx->s->ops;
     d->threads = threads;
     d->workers = env.workers;
@@ -792,7 +792,8 @@ enum tpc_status tpc_check_resize(tpc_ctx *ctx)
     int rc = exercise(ctx, &d, n, what);
     for (unsigned k = 1; rc == 0 && k < nseq; k++) {
         char errbuf[512] = "";
-        tpool_policy_env env = { tpc_workers(seq[k]), seq[k], s->params, errbuf, sizeof errbuf };
+        tpool_policy_env env = { tpc_workers(seq[k]), seq[k], s->params, errbuf, sizeof errbuf,
+                                 TPOOL_POLICY_ABI_VERSION };
         unsigned from = d.threads;
         int r = d.ops->resize(d.state, &env);
         if (r == 0) {
