@@ -87,7 +87,7 @@ enum { GRAB_NONE = 0, GRAB_TASK = 1, GRAB_JOB = 2 };
 
 /* ---- waking -------------------------------------------------------------- */
 
-void tpool__wake_worker(struct tpool *p, unsigned w)
+bool tpool__wake_worker(struct tpool *p, unsigned w)
 {
     tpool__worker *wk = tpool__worker_at(p, w);
     uint32_t expected = WS_PARKED;
@@ -97,7 +97,9 @@ void tpool__wake_worker(struct tpool *p, unsigned w)
         && atomic_compare_exchange_strong(&wk->state, &expected, WS_RUNNING)) {
         add_relaxed(&wk->c.wakes, 1);
         tpool__futex_wake(&wk->state, 1);
+        return true;
     }
+    return false;
 }
 
 /* Wakes one parked worker unless one is spinning already (it will find the
@@ -134,8 +136,17 @@ void tpool__wake_target(struct tpool *p, int target)
         tpool__wake_worker(p, (unsigned)target);
         if (busy && atomic_load(&p->nspinning) == 0)
             tpool__elastic_kick(p);
-    } else if (target != TPOOL_WAKE_NONE)
+    } else if (target <= TPOOL_WAKE_PREFER(0)) {
+        /* Not asleep means awake (it finds the task, or is busy and someone
+         * else should take it) or about to make its last look, which the
+         * fence before this call makes see the task: any idle worker will
+         * do. */
+        unsigned w = (unsigned)(TPOOL_WAKE_PREFER(0) - target);
+        if (w >= ld_acquire(&p->workers) || !tpool__wake_worker(p, w))
+            wake_any(p);
+    } else if (target != TPOOL_WAKE_NONE) {
         wake_any(p); /* TPOOL_WAKE_ANY, or an out-of-range answer */
+    }
 }
 
 void tpool__push(struct tpool *p, tpool__task *t, unsigned from)

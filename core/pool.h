@@ -419,7 +419,8 @@ static inline tpool__counters *tpool__counters_of(struct tpool *p, unsigned idx)
 }
 
 /* pool.c */
-void tpool__wake_worker(struct tpool *p, unsigned w);
+/* Wakes worker w if it is parked; returns whether it did. */
+bool tpool__wake_worker(struct tpool *p, unsigned w);
 void tpool__wake_target(struct tpool *p, int target);
 bool tpool__find_work(struct tpool *p, unsigned slot);
 /* Pushes through the policy from slot index `from` (a worker index or

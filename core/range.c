@@ -622,8 +622,9 @@ static int run_tile_path(struct tpool *p)
      * fence, instead of tpool__push's gate, fence and wake per tile (which
      * made a queue policy's dispatch grow with the tile count). Wakes: a
      * worker the policy names outside the participants is woken at once,
-     * after a fence; every other hint (a participant, or TPOOL_WAKE_ANY:
-     * the participants include at least one worker) is served by waking
+     * after a fence; every other hint (a participant, TPOOL_WAKE_ANY or
+     * TPOOL_WAKE_PREFER: the participants include at least one worker, and
+     * a preferred worker's task is anyone's) is served by waking
      * the participants, once after their first tiles are queued, so they
      * start early, and once after the last push, so that a participant
      * that found the queue empty in between and parked is brought back.

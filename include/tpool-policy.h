@@ -76,9 +76,14 @@ typedef struct tpool_task {
     uint64_t submit_ns;       /* monotonic time of submission */
 } tpool_task;
 
-/* Values push returns to say whom the core should wake. */
+/* Values push returns to say whom the core should wake (besides a worker
+ * index 0..W-1, for a task only that worker can take). */
 #define TPOOL_WAKE_ANY (-1)  /* any idle worker may take the task */
 #define TPOOL_WAKE_NONE (-2) /* nobody needs waking (e.g. the pusher pops it) */
+/* ABI 1.3: worker w (0..W-1) if it sleeps, else any idle worker: for a task
+ * queued for w that others may take too when w is busy. The core reads the
+ * workers' states itself, so the policy keeps no "idle" flag of its own. */
+#define TPOOL_WAKE_PREFER(w) (-3 - (int)(w))
 
 /* ---- slots and range participants ---------------------------------------- */
 

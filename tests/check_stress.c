@@ -273,15 +273,26 @@ static void wake_parent(void *arg)
     }
 }
 
+/* Every policy with its defaults, and the policies whose wake answer
+ * depends on a parameter with that parameter set too (after g_pol). */
+static const struct {
+    const char *policy, *params;
+} wake_extra[] = {
+    { "roundrobin", "{\"steal\": true}" }, /* TPOOL_WAKE_PREFER, not the owner */
+};
+enum { WAKE_EXTRA = sizeof wake_extra / sizeof wake_extra[0] };
+
 START_TEST(test_no_lost_wakeup)
 {
-    const char *pol = g_pol[_i];
+    const char *pol = _i < g_npol ? g_pol[_i] : wake_extra[_i - g_npol].policy;
+    const char *params = _i < g_npol ? NULL : wake_extra[_i - g_npol].params;
     /* Scaled like the task count (sanitizers, valgrind): 20000 rounds in a
      * plain build, at least 1000. */
     size_t rounds = g_n / 500 < 1000 ? 1000 : g_n / 500 > 20000 ? 20000 : g_n / 500;
     char json[256];
-    snprintf(json, sizeof json, "{\"policy\": \"%s\", \"threads\": %d, \"spin_us\": 0}",
-             pol, THREADS);
+    snprintf(json, sizeof json,
+             "{\"policy\": \"%s\", \"threads\": %d, \"spin_us\": 0%s%s}", pol, THREADS,
+             params ? ", \"params\": " : "", params ? params : "");
     wake_round w = { .pool = NULL };
     tpool_error err;
     ck_assert_msg(tpool_create_from_text(json, &w.pool, &err) == 0, "%s: %s", json, err.text);
@@ -297,7 +308,8 @@ START_TEST(test_no_lost_wakeup)
     }
     ck_assert_int_eq(tpool_wait_all(w.pool), 0);
     ck_assert_int_eq(tpool_destroy(w.pool), 0);
-    printf("check_stress: policy %s: %zu rounds without a lost wake-up\n", pol, rounds);
+    printf("check_stress: policy %s%s%s: %zu rounds without a lost wake-up\n", pol,
+           params ? " " : "", params ? params : "", rounds);
 }
 END_TEST
 
@@ -313,7 +325,13 @@ int main(void)
     TCase *tc = tcase_create("stress");
     tcase_set_timeout(tc, 600);
     tcase_add_loop_test(tc, test_stress_exactly_once, 0, g_npol);
+    /* The extra configurations name policies the build may lack: only
+     * those in the list run. */
     tcase_add_loop_test(tc, test_no_lost_wakeup, 0, g_npol);
+    for (int k = 0; k < WAKE_EXTRA; k++)
+        for (int j = 0; j < g_npol; j++)
+            if (strcmp(g_pol[j], wake_extra[k].policy) == 0)
+                tcase_add_loop_test(tc, test_no_lost_wakeup, g_npol + k, g_npol + k + 1);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
