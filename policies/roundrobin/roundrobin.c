@@ -347,7 +347,8 @@ static void roundrobin_range_begin(void *state, const tpool_range_job *job)
         rr_share *sh = &s->share[p];
         sh->count = (size_t)(full * q + extra);
         __atomic_store_n(&sh->next, 0, __ATOMIC_RELAXED);
-        uint64_t *dealt = p == 0 ? &s->outside_dealt : &s->q[p - 1].dealt;
+        unsigned k = tpool_participant_slot(p, s->workers);
+        uint64_t *dealt = k == s->workers ? &s->outside_dealt : &s->q[k].dealt;
         __atomic_fetch_add(dealt, (uint64_t)sh->count, __ATOMIC_RELAXED);
     }
 }
@@ -398,9 +399,10 @@ static int roundrobin_range_next(void *state, unsigned part, size_t *begin, size
         unsigned v = part + j < P ? part + j : part + j - P;
         if (!claim(&s->share[v], &k))
             continue; /* exhausted for good: cursors only grow */
-        /* Participant p counts at worker p - 1 (whose task path, or the
+        /* Participant p counts at its slot (whose task path, or the
          * calling thread standing in for p, may add at the same time). */
-        __atomic_fetch_add(part == 0 ? &s->outside_steals : &s->q[part - 1].steals, 1,
+        unsigned slot = tpool_participant_slot(part, s->workers);
+        __atomic_fetch_add(slot == s->workers ? &s->outside_steals : &s->q[slot].steals, 1,
                            __ATOMIC_RELAXED);
         return hand_out(s, v, k, begin, end);
     }
