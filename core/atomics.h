@@ -1,19 +1,15 @@
 /*
- * atomics.h - the one header that touches <stdatomic.h> and the futex.
- * Everything concurrent in the core goes through these wrappers so the
- * memory orders are stated at each use and the platform code lives here.
+ * atomics.h - the one header that touches <stdatomic.h>. Everything
+ * concurrent in the core goes through these wrappers so the memory orders
+ * are stated at each use. Waiting (spinning, the futex) is park.h's.
  */
 #ifndef TPOOL_CORE_ATOMICS_H
 #define TPOOL_CORE_ATOMICS_H
 
-#include <limits.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
 #define TPOOL__CACHELINE 64
 #define TPOOL__ALIGNED _Alignas(TPOOL__CACHELINE)
@@ -51,37 +47,5 @@ extern tpool__a32 tpool__tsan_fence_word;
 #else
 #define fence_seq_cst() atomic_thread_fence(memory_order_seq_cst)
 #endif
-
-static inline void tpool__cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
-/* Sleeps while *word == expected (spurious returns are allowed). */
-static inline void tpool__futex_wait(tpool__a32 *word, uint32_t expected)
-{
-    syscall(SYS_futex, (void *)word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
-}
-
-/* The same, for at most `ns` nanoseconds. */
-static inline void tpool__futex_wait_ns(tpool__a32 *word, uint32_t expected, uint64_t ns)
-{
-    struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
-    syscall(SYS_futex, (void *)word, FUTEX_WAIT_PRIVATE, expected, &ts, NULL, 0);
-}
-
-static inline void tpool__futex_wake(tpool__a32 *word, int n)
-{
-    syscall(SYS_futex, (void *)word, FUTEX_WAKE_PRIVATE, n, NULL, NULL, 0);
-}
-
-static inline void tpool__futex_wake_all(tpool__a32 *word)
-{
-    tpool__futex_wake(word, INT_MAX);
-}
 
 #endif

@@ -5,12 +5,12 @@
  * machinery as tpool_set_threads.
  *
  * Growing: a push that finds no parked and no spinning worker (wake_any in
- * pool.c) sets the futex word el_kick, once until the monitor clears it, and
+ * pool.c) sets the word el_kick, once until the monitor clears it, and
  * wakes the monitor (tpool__elastic_kick). The monitor then adds one thread
  * at a time while there is a backlog: more unfinished tasks than workers
  * (so some are queued, not running) and no worker parked. A kick that finds
  * no backlog leaves the flag set for a millisecond, so that pushes to a busy
- * worker while others are parked cost the pushers no futex wake each; those
+ * worker while others are parked cost the pushers no system call each; those
  * pushes signal nothing, so the monitor looks again when the millisecond is
  * over. No push goes unseen: one that finds the flag clear wakes the
  * monitor, one that finds it set is counted by the monitor's next look.
@@ -23,8 +23,10 @@
  * timeout, so an idle pool costs nothing.
  */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "pool.h"
 
 #define KICK_HOLD_NS 1000000u
@@ -106,7 +108,7 @@ static void hold_kicks(struct tpool *p)
 {
     atomic_store(&p->el_kick, 1);
     atomic_fetch_add_explicit(&holds_begun, 1, memory_order_release);
-    tpool__futex_wait_ns(&p->el_kick, 1, KICK_HOLD_NS);
+    tpool__word_wait_ns(&p->el_kick, 1, KICK_HOLD_NS);
     atomic_store(&p->el_kick, 0);
     /* Pairs with the pusher's fence between queuing its task and reading
      * el_kick: a push that read the flag as set is seen by this look, one
@@ -126,11 +128,11 @@ static void *monitor_main(void *arg)
             continue;
         }
         if (ld_relaxed(&p->threads) > p->el_min) {
-            tpool__futex_wait_ns(&p->el_kick, 0, period);
+            tpool__word_wait_ns(&p->el_kick, 0, period);
             if (atomic_load(&p->el_kick) == 0 && !atomic_load(&p->el_stop))
                 shrink(p);
         } else {
-            tpool__futex_wait(&p->el_kick, 0);
+            tpool__word_wait(&p->el_kick, 0);
         }
     }
     return NULL;
@@ -140,12 +142,12 @@ int tpool__elastic_start(struct tpool *p)
 {
     if (!p->el_max)
         return 0;
-    p->el_seen = malloc(TPOOL_MAX_THREADS * sizeof *p->el_seen);
+    p->el_seen = tpool__malloc(TPOOL_MAX_THREADS * sizeof *p->el_seen);
     if (!p->el_seen)
         return TPOOL_ENOMEM;
     forget(p);
     if (pthread_create(&p->el_thread, NULL, monitor_main, p) != 0) {
-        free(p->el_seen);
+        tpool__free(p->el_seen);
         p->el_seen = NULL;
         return TPOOL_ETHREAD;
     }
@@ -158,10 +160,10 @@ void tpool__elastic_stop(struct tpool *p)
     if (p->el_running) {
         atomic_store(&p->el_stop, 1);
         atomic_store(&p->el_kick, 1);
-        tpool__futex_wake_all(&p->el_kick);
+        tpool__word_wake(&p->el_kick, INT_MAX);
         pthread_join(p->el_thread, NULL);
         p->el_running = false;
     }
-    free(p->el_seen);
+    tpool__free(p->el_seen);
     p->el_seen = NULL;
 }

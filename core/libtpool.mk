@@ -8,8 +8,10 @@ core_libtpool_core_la_CPPFLAGS = $(PUBLIC_CPPFLAGS) -DTPOOL_PKGLIBDIR='"$(pkglib
 core_libtpool_core_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 core_libtpool_core_la_SOURCES = \
 	core/atomics.h core/clock.h core/fpu.h \
+	core/park.c core/park.h \
 	core/error.c core/error.h \
-	core/fault.c core/fault.h core/fault_alloc.h \
+	core/fault.c core/fault.h \
+	core/alloc.c core/alloc.h \
 	core/config.c core/config.h \
 	core/json_locate.c core/json_locate.h \
 	core/params.c core/params.h \
@@ -25,12 +27,14 @@ core_libtpool_core_la_SOURCES = \
 	core/module.c \
 	core/builtin.c \
 	core/pool.c core/pool.h \
+	core/worker.c \
 	core/seats.c core/seats.h \
 	core/task.c \
 	core/task_cache.c \
 	core/range.c \
 	core/record.c core/record.h \
 	core/parallel.h core/parallel_nd.c \
+	core/gate.c \
 	core/resize.c \
 	core/elastic.c \
 	core/stats.c \

@@ -19,11 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "elf_check.h"
 #include "error.h"
 #include "json_locate.h"
 #include "params.h"
-#include "fault_alloc.h" /* last: allocations go through the fault point */
 
 #define KEY_SIZE sizeof(((tpool_error *)0)->key)
 
@@ -65,7 +65,7 @@ static void where(const struct ctx *c, const char *name, int want_key, int *line
         tpool__json_locate_key(c->src->text, path, line, column);
     else
         tpool__json_locate(c->src->text, path, line, column);
-    free(path);
+    tpool__free(path);
 }
 
 /* True when member `name` is written as -0, which jansson reads as 0. */
@@ -73,7 +73,7 @@ static int negative_zero(const struct ctx *c, const char *name)
 {
     char *path = member_path(c, name);
     int nz = path && tpool__json_negative_zero(c->src->text, path);
-    free(path);
+    tpool__free(path);
     return nz;
 }
 

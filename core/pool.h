@@ -1,7 +1,8 @@
 /*
  * pool.h - the pool's internal structures, shared by pool.c (threads,
  * parking, lifecycle), task.c (tasks and groups), range.c (parallel-for),
- * resize.c (changing the thread count, the policy gate) and stats.c.
+ * gate.c (the policy gate, the thread registry), resize.c (changing the
+ * thread count or the policy) and stats.c.
  */
 #ifndef TPOOL_CORE_POOL_H
 #define TPOOL_CORE_POOL_H
@@ -9,15 +10,16 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "atomics.h"
 #include "config.h"
 #include "loader.h"
+#include "park.h"
 #include "tpool-policy.h"
 #include "tpool.h"
 
-/* Worker states. The worker writes SPINNING/RUNNING/PARKED for itself; a
- * waker may only move PARKED -> RUNNING (by CAS) and then futex-wakes. */
-enum { WS_RUNNING = 0, WS_SPINNING = 1, WS_PARKED = 2 };
+/* Worker states: the worker's parking word (park.h). The worker writes
+ * RUNNING/PARKED for itself; a waker may only move PARKED -> RUNNING
+ * (tpool__unpark). */
+enum { WS_RUNNING = TPOOL__UNPARKED, WS_PARKED = TPOOL__PARKED };
 
 /* A worker's life (tpool__worker.life), written by the thread that creates or
  * resizes the pool: PENDING (created by a grow that is not published yet: the
@@ -34,15 +36,26 @@ enum { LIFE_ACTIVE = 0, LIFE_PENDING = 1, LIFE_RETIRE = 2 };
 
 enum { TASK_USER = 0, TASK_TILE = 1 };
 
-/* A task as the core sees it; `pub` is what the policy sees. */
+/* A task as the core sees it; `pub` is what the policy sees. A task that
+ * is not in use belongs to the task cache (task_cache.c), which links its
+ * lists through pub.next and keeps its own bookkeeping in `cached`, in
+ * place of the fields of a task in use. */
 typedef struct tpool__task {
     tpool_task pub; /* first: the policy gets &pub */
-    uint8_t kind;
-    tpool_task_fn fn;
-    void *arg;
-    tpool_complete_fn on_complete;
-    struct tpool_group *group;
-    size_t begin, end; /* TASK_TILE: the items of this tile */
+    union {
+        struct { /* in use */
+            uint8_t kind;
+            tpool_task_fn fn;
+            void *arg;
+            tpool_complete_fn on_complete;
+            struct tpool_group *group;
+            size_t begin, end; /* TASK_TILE: the items of this tile */
+        };
+        struct { /* free, the first task of a chain (task_cache.c) */
+            struct tpool__task *next_chain;
+            size_t chain_len; /* tasks in the chain */
+        } cached;
+    };
 } tpool__task;
 
 /* Counters of one slot. Workers' own entries are written only by that
@@ -56,8 +69,8 @@ typedef struct tpool__counters {
  * destroyed, so a pointer to it stays valid across resizes (a shrink only
  * retires the thread; a later grow of the same slot reuses the struct). */
 typedef struct tpool__worker {
-    TPOOL__ALIGNED tpool__a32 state; /* see WS_*; futex word for parking */
-    tpool__a32 life;                 /* see LIFE_*; futex word while PENDING */
+    TPOOL__ALIGNED tpool__a32 state; /* see WS_*; its parking word */
+    tpool__a32 life;                 /* see LIFE_*; waited for while PENDING */
     unsigned index;
     struct tpool *pool;
     pthread_t thread;
@@ -78,7 +91,8 @@ _Static_assert(_Alignof(tpool__worker) == TPOOL__CACHELINE,
 typedef struct tpool__waiter {
     struct tpool__waiter *next;
     int worker;      /* worker index, or -1 for an outside thread */
-    tpool__a32 flag; /* outside waiters sleep on this; 1 = woken */
+    tpool__a32 word; /* an outside waiter's parking word (park.h), PARKED
+                        before it is registered */
 } tpool__waiter;
 
 /*
@@ -135,9 +149,8 @@ typedef struct tpool__job {
     tpool_range_job pub;   /* what the policy sees */
     /* Shared while the job runs. */
     TPOOL__ALIGNED tpool__asize done; /* items finished; the caller waits for n */
-    tpool__a32 active;     /* workers inside the job (see pool.c) */
-    tpool__a32 caller_sleeping; /* caller parked on `wake` */
-    tpool__a32 wake;       /* futex word: set to 1 when done reaches n */
+    tpool__a32 active;     /* workers inside the job (see range.c) */
+    tpool__event wake;     /* the caller waits on it for done == n (park.h) */
     /* Tile path (range.c): blocks of tile tasks, reused once no tile of
      * theirs is queued any more. Only the caller (under job_lock) and
      * tpool__job_free touch the array. */
@@ -155,7 +168,7 @@ struct tpool {
     tpool__policy_handle policy;
     /* The policy (handle and state), the parallelism T and the worker count
      * W = max(T - 1, 1) change only in tpool_set_threads and tpool_set_policy,
-     * while `switching` keeps every policy op out (resize.c), holding
+     * while `switching` keeps every policy op out (gate.c), holding
      * job_lock. pstate is read inside the
      * gate, or by a parallel-for (under job_lock, or by its workers under
      * the job's `active` count); T and W are read anywhere (relaxed, or
@@ -164,7 +177,8 @@ struct tpool {
     void *pstate;
     tpool__a32 threads;  /* T */
     tpool__a32 workers;  /* W */
-    tpool__a32 switching; /* 1 while tpool_set_threads owns the policy; futex */
+    tpool__a32 switching; /* 1 while tpool_set_threads owns the policy */
+    tpool__event gate;    /* threads wait on it for switching == 0 (park.h) */
     /* tpool__fork_gen when the pool was created: a pool whose value differs
      * was inherited through fork() and has no workers here (see
      * tpool__fork_gen below). Written once before the pool is published; read by
@@ -190,8 +204,8 @@ struct tpool {
     tpool__a32 cancelling;   /* destroy in cancel mode: drop queued tasks */
     tpool__a32 exit_now;     /* workers leave their loop */
     /* Seats (seats.h): the T seats a thread must hold to run this pool's
-     * work, and the futex word their waiters sleep on. Written by every
-     * thread that starts or stops running the pool's work. */
+     * work, and the generation word their waiters sleep on (park.h).
+     * Written by every thread that starts or stops running the pool's work. */
     TPOOL__ALIGNED tpool__a64 seats;
     tpool__a32 seat_gen;
 
@@ -231,7 +245,8 @@ struct tpool {
      * 0 for a fixed pool. */
     unsigned el_min, el_max;
     uint64_t el_idle_ns;
-    TPOOL__ALIGNED tpool__a32 el_kick; /* futex: 1 = a push found no idle worker */
+    TPOOL__ALIGNED tpool__a32 el_kick; /* 1 = a push found no idle worker;
+                                          the monitor waits on it */
     tpool__a32 el_stop;               /* the monitor leaves */
     pthread_t el_thread;
     bool el_running;
@@ -247,7 +262,7 @@ typedef struct tpool__retired {
     tpool__policy_handle handle;
 } tpool__retired;
 
-/* ---- fork (pool.c) ------------------------------------------------------------
+/* ---- fork (gate.c) ------------------------------------------------------------
  *
  * Incremented in the child of every fork() once the handlers are installed
  * (pthread_atfork, registered by the first pool creation or thread record),
@@ -268,13 +283,8 @@ static inline bool tpool__group_forked(const struct tpool_group *g)
     return g->fork_gen != tpool__fork_gen;
 }
 
-/* resize.c: the registry's lock, around fork(); in the child the registry
- * keeps only the forking thread's record. */
-void tpool__registry_fork_prepare(void);
-void tpool__registry_fork_parent(void);
-void tpool__registry_fork_child(void);
 
-/* ---- the policy gate (resize.c) ------------------------------------------------
+/* ---- the policy gate (gate.c) --------------------------------------------------
  *
  * Every call into the policy state (push, pop, stats) happens between
  * tpool__enter and tpool__leave, so that tpool_set_threads can have the state
@@ -339,7 +349,7 @@ typedef struct tpool__tls {
     unsigned depth;           /* tasks running on this stack (task.c) */
     struct tpool__task *stash;/* deep-nesting stash, newest first (task.c) */
     struct tpool *stash_pool; /* the pool of the stashed tasks */
-    tpool__thread_rec rec;    /* the gate's record (resize.c) */
+    tpool__thread_rec rec;    /* the gate's record (gate.c) */
 } tpool__tls;
 
 extern _Thread_local tpool__tls tpool__tl;
@@ -376,6 +386,11 @@ static inline unsigned tpool__slot_for(const tpool__tls *tl, const struct tpool 
 
 void tpool__rec_register(tpool__thread_rec *r);
 void tpool__enter_slow(struct tpool *p, tpool__thread_rec *r);
+/* The closer's side (a resize or policy switch, holding job_lock): closes
+ * the gate and returns once no thread is inside a policy op of p; opens it
+ * again and wakes the threads waiting at it. */
+void tpool__gate_close(struct tpool *p);
+void tpool__gate_open(struct tpool *p);
 
 /* Enters the gate; returns the record to pass to tpool__leave (so that the
  * pair costs one thread-local lookup). */
@@ -418,7 +433,7 @@ static inline tpool__counters *tpool__counters_of(struct tpool *p, unsigned idx)
     return idx < ld_acquire(&p->workers) ? &p->w[idx]->c : &p->outside;
 }
 
-/* pool.c */
+/* worker.c */
 /* Wakes worker w if it is parked; returns whether it did. */
 bool tpool__wake_worker(struct tpool *p, unsigned w);
 void tpool__wake_target(struct tpool *p, int target);
@@ -434,6 +449,9 @@ int tpool__start_worker(struct tpool *p, tpool__worker *wk, uint32_t life);
 int tpool__alloc_worker(struct tpool *p, unsigned i);
 /* Parks worker `w` unless `ready(arg)` becomes true or work appears. */
 void tpool__park_worker(struct tpool *p, unsigned w, bool (*ready)(void *), void *arg);
+/* Stops and joins every worker thread, retired ones included (pool
+ * destruction, or a creation that failed). */
+void tpool__stop_workers(struct tpool *p);
 
 /* resize.c */
 /* Changes T to `threads` (1..TPOOL_MAX_THREADS), taking job_lock (tpool_set_threads
@@ -454,7 +472,7 @@ static inline void tpool__elastic_kick(struct tpool *p)
 {
     if (p->el_max && ld_relaxed(&p->threads) < p->el_max
         && ld_relaxed(&p->el_kick) == 0 && atomic_exchange(&p->el_kick, 1) == 0)
-        tpool__futex_wake(&p->el_kick, 1);
+        tpool__word_wake(&p->el_kick, 1);
 }
 
 /* task_cache.c: task structures, recycled per thread (fault point included) */

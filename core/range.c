@@ -14,8 +14,8 @@
  *   - tile path (no range_next): the range is cut into tiles that are pushed
  *     as tasks through the policy's own push/pop, so the policy orders them
  *     as it orders tasks (see "Tiles" below).
- * `wake` is a generation counter the caller sleeps on; a stale increment can
- * only cause a spurious wake-up, never an early return.
+ * The caller waits for done == n on the event `wake` (park.h); the
+ * participant whose items complete the job wakes it.
  *
  * Progress on the range path (a call with TPOOL_FLAG_PROGRESS, under a
  * policy that gives progress: see "Shares" below): the policy hands out
@@ -65,11 +65,11 @@
  */
 #define _GNU_SOURCE
 #include <limits.h>
-#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "clock.h"
 #include "fpu.h"
 #include "pool.h"
@@ -84,11 +84,8 @@ static void job_add_done(tpool__job *job, size_t n, size_t items)
     if (items == 0)
         return;
     size_t after = atomic_fetch_add(&job->done, items) + items;
-    if (after == n) {
-        atomic_fetch_add(&job->wake, 1);
-        if (atomic_load(&job->caller_sleeping))
-            tpool__futex_wake(&job->wake, 1);
-    }
+    if (after == n)
+        tpool__event_wake(&job->wake, 1);
 }
 
 static size_t run_share_progress(struct tpool *p, unsigned part);
@@ -188,10 +185,10 @@ static bool policy_progress(struct tpool *p)
 static bool shares_ready(tpool__job *job, unsigned parts)
 {
     if (parts > job->shares_cap) {
-        struct tpool__share *sh = aligned_alloc(TPOOL__CACHELINE, parts * sizeof *sh);
+        struct tpool__share *sh = tpool__aligned_alloc(TPOOL__CACHELINE, parts * sizeof *sh);
         if (!sh)
             return false;
-        free(job->shares);
+        tpool__free(job->shares);
         job->shares = sh;
         job->shares_cap = parts;
     }
@@ -231,7 +228,7 @@ static inline bool share_claim(struct tpool__share *sh, size_t *item)
 static bool share_refill(struct tpool *p, struct tpool__share *sh, unsigned part)
 {
     uint32_t st = ld_relaxed(&sh->state);
-    for (unsigned spins = 0;; spins++) {
+    for (unsigned spins = 0;;) {
         /* No helper inside: the count is 0 (or the share was DONE). */
         uint32_t idle = st & SHARE_DONE;
         if (st == idle && atomic_compare_exchange_weak_explicit(&sh->state, &st, SHARE_LOCKED,
@@ -240,10 +237,7 @@ static bool share_refill(struct tpool *p, struct tpool__share *sh, unsigned part
             break;
         /* A helper is between its two atomics; should it be preempted,
          * let it run. */
-        if (spins >= 64)
-            sched_yield();
-        else
-            tpool__cpu_relax();
+        tpool__backoff(&spins);
         st = ld_relaxed(&sh->state);
     }
     fence_seq_cst(); /* LOCKED before the policy's writes: see "Leaving" */
@@ -329,10 +323,7 @@ static size_t run_share_progress(struct tpool *p, unsigned part)
                 break; /* the owners are out: ask the policy again */
             }
             transit = true;
-            if (++spins >= 64)
-                sched_yield(); /* the owner may be waiting for our CPU */
-            else
-                tpool__cpu_relax();
+            tpool__backoff(&spins); /* the owner may be waiting for our CPU */
         }
     }
 }
@@ -405,7 +396,7 @@ static void block_release(struct tpool__tile_block *b)
 {
     bool kept = b->kept;
     if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1 && !kept)
-        free(b);
+        tpool__free(b);
 }
 
 /* Largest tiles in a block: its size, header, tiles and ranks, fits a
@@ -418,7 +409,7 @@ static struct tpool__tile_block *block_alloc(size_t ntiles)
 {
     size_t size = sizeof(struct tpool__tile_block) + ntiles * (sizeof(tile) + sizeof(tile_rank));
     size = (size + TPOOL__CACHELINE - 1) / TPOOL__CACHELINE * TPOOL__CACHELINE;
-    struct tpool__tile_block *b = aligned_alloc(TPOOL__CACHELINE, size);
+    struct tpool__tile_block *b = tpool__aligned_alloc(TPOOL__CACHELINE, size);
     if (b) {
         atomic_init(&b->refs, 0);
         b->cap = ntiles;
@@ -456,7 +447,7 @@ static struct tpool__tile_block *block_get(struct tpool *p, size_t ntiles)
     }
     int slot = idle >= 0 ? idle : empty;
     if (idle >= 0) { /* too small and unused: replaced */
-        free(kept[idle]);
+        tpool__free(kept[idle]);
         kept[idle] = NULL;
     }
     struct tpool__tile_block *b = block_alloc(ntiles);
@@ -511,13 +502,13 @@ void tpool__tiles_drain(struct tpool *p)
 {
     /* Workers are gone: this thread is the only consumer of every slot.
      * Anything still queued is a spent tile (a task would have been run or
-     * cancelled by the drain before), which run_task only releases. */
+     * cancelled by the drain before), which run_tile only releases. */
     unsigned W = ld_relaxed(&p->workers);
     for (bool again = true; again;) {
         again = false;
         for (unsigned s = 0; s <= W; s++)
             for (tpool_task *t; (t = p->policy.ops.pop(p->pstate, s)) != NULL;) {
-                tpool__run_task(p, (tpool__task *)t, TPOOL__OUTSIDE);
+                tpool__run_tile(p, (tpool__task *)t, TPOOL__OUTSIDE);
                 again = true;
             }
     }
@@ -526,39 +517,32 @@ void tpool__tiles_drain(struct tpool *p)
 void tpool__job_free(struct tpool *p)
 {
     for (int i = 0; i < TPOOL__TILE_BLOCKS; i++) {
-        free(p->job.tile_blocks[i]);
+        tpool__free(p->job.tile_blocks[i]);
         p->job.tile_blocks[i] = NULL;
     }
-    free(p->job.shares);
+    tpool__free(p->job.shares);
     p->job.shares = NULL;
     p->job.shares_cap = 0;
 }
 
-/* The caller waits for done == n: spins for the spin budget, then sleeps.
- * It runs nothing meanwhile, so it gives its seats back first (seats.h). */
+static bool job_done(void *arg)
+{
+    tpool__job *job = arg;
+    return atomic_load(&job->done) == job->pub.n;
+}
+
+/* The caller waits for done == n (spinning, then parked). It runs nothing
+ * meanwhile, so it gives its seats back first (seats.h), and has none for
+ * a seat waiter to want. */
 static void caller_wait(struct tpool *p)
 {
     tpool__job *job = &p->job;
     tpool__tls *tl = tpool__tls_get();
     tpool__frame_mark(tl->top, false);
     tpool__seats_release_all(tl);
-    uint64_t deadline = 0;
-    for (unsigned i = 1; atomic_load(&job->done) != job->pub.n; i++) {
-        tpool__cpu_relax();
-        if ((i & 63u) != 0)
-            continue;
-        uint64_t now = tpool__now_ns();
-        if (deadline == 0)
-            deadline = now + p->spin_ns;
-        if (now < deadline)
-            continue;
-        uint32_t gen = atomic_load(&job->wake);
-        atomic_store(&job->caller_sleeping, 1);
-        if (atomic_load(&job->done) != job->pub.n)
-            tpool__futex_wait(&job->wake, gen);
-        atomic_store(&job->caller_sleeping, 0);
-        deadline = 0;
-    }
+    tpool__spin spin;
+    tpool__spin_init(&spin, p->spin_ns, 0);
+    tpool__event_wait(&job->wake, job_done, job, &spin);
 }
 
 static int run_range_path(struct tpool *p)
@@ -587,8 +571,8 @@ static int run_range_path(struct tpool *p)
     caller_wait(p);
 
     atomic_store(&p->job_seq, s + 1); /* even: closed */
-    while (atomic_load_explicit(&job->active, memory_order_acquire) != 0)
-        tpool__cpu_relax();
+    for (unsigned turn = 0; atomic_load_explicit(&job->active, memory_order_acquire) != 0;)
+        tpool__backoff(&turn); /* a worker leaving the job: a few instructions */
     if (ops->range_end)
         ops->range_end(p->pstate);
     return 0;
@@ -720,7 +704,6 @@ __attribute__((noinline)) static int run_job(struct tpool *p, size_t n, tpool_ra
     job->pub.cost = opts && opts->cost ? opts->cost : NULL;
     job->pub.cost_ctx = cost_ctx ? cost_ctx : ctx;
     atomic_store_explicit(&job->done, 0, memory_order_relaxed);
-    atomic_store_explicit(&job->caller_sleeping, 0, memory_order_relaxed);
 
     unsigned fpu = tpool__fpu_enter(flush);
     int rc = 0;

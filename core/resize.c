@@ -1,6 +1,6 @@
 /*
- * resize.c - changing a pool's thread count at run time, and the policy gate
- * that makes it safe (see "the policy gate" in pool.h).
+ * resize.c - changing a pool's thread count and its policy at run time,
+ * behind the policy gate that makes it safe (gate.c).
  *
  * tpool_set_threads, holding job_lock (so no parallel-for is open and no
  * other resize runs):
@@ -37,144 +37,13 @@
  * flag, no shared read-modify-write.
  */
 #define _GNU_SOURCE
-#include <sched.h>
-#include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "error.h"
 #include "fault.h"
 #include "seats.h"
-
-
-/* ---- the registry of thread records -------------------------------------- */
-
-/* Every thread that ever entered the gate (or asked for scratch memory) and
- * has not exited. The lock is taken on a thread's first use, at its exit and
- * by a resizer scanning the records: never on a hot path. */
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static tpool__thread_rec *registry;
-static pthread_key_t rec_key;
-static pthread_once_t rec_once = PTHREAD_ONCE_INIT;
-static bool rec_key_made;
-
-/* Thread exit: unlink the record before the thread's storage goes away. */
-static void rec_exit(void *arg)
-{
-    tpool__thread_rec *r = arg;
-    pthread_mutex_lock(&registry_lock);
-    if (r->prev)
-        r->prev->next = r->next;
-    else
-        registry = r->next;
-    if (r->next)
-        r->next->prev = r->prev;
-    pthread_mutex_unlock(&registry_lock);
-    free(r->scratch);
-    r->scratch = NULL;
-    r->scratch_size = 0;
-    r->prev = r->next = NULL;
-    r->registered = false;
-}
-
-static void rec_key_create(void)
-{
-    tpool__fork_init(); /* the registry must be reset in a forked child */
-    rec_key_made = pthread_key_create(&rec_key, rec_exit) == 0;
-}
-
-/* If the library is unloaded, threads that outlive it must not call rec_exit. */
-__attribute__((destructor)) static void rec_key_delete(void)
-{
-    if (rec_key_made)
-        pthread_key_delete(rec_key);
-}
-
-void tpool__rec_register(tpool__thread_rec *r)
-{
-    pthread_once(&rec_once, rec_key_create);
-    if (!rec_key_made || pthread_setspecific(rec_key, r) != 0) {
-        /* Without the key a record would dangle in the registry once its
-         * thread exits; there is no safe way on. Only possible when the
-         * process has used up its PTHREAD_KEYS_MAX keys or its memory. */
-        fputs("tpool: cannot register a thread (pthread_key_create or "
-              "pthread_setspecific failed)\n", stderr);
-        abort();
-    }
-    atomic_init(&r->inside, NULL);
-    pthread_mutex_lock(&registry_lock);
-    r->prev = NULL;
-    r->next = registry;
-    if (registry)
-        registry->prev = r;
-    registry = r;
-    pthread_mutex_unlock(&registry_lock);
-    r->registered = true;
-}
-
-/* Around fork(): no thread may be inside the registry while the process is
- * copied. */
-void tpool__registry_fork_prepare(void)
-{
-    pthread_mutex_lock(&registry_lock);
-}
-
-void tpool__registry_fork_parent(void)
-{
-    pthread_mutex_unlock(&registry_lock);
-}
-
-/* In the child only the forking thread exists. The other records lie in the
- * TLS of threads that are gone, whose stacks glibc hands to the child's new
- * threads (it re-initialises their TLS): they must leave the registry, or a
- * new thread would link a record that is still in the list. Their scratch
- * buffers are lost. */
-void tpool__registry_fork_child(void)
-{
-    pthread_mutex_init(&registry_lock, NULL);
-    tpool__thread_rec *self = &tpool__tl.rec;
-    registry = NULL;
-    if (self->registered) {
-        self->prev = self->next = NULL;
-        atomic_store_explicit(&self->inside, NULL, memory_order_relaxed);
-        registry = self;
-    }
-}
-
-/* ---- the gate ------------------------------------------------------------- */
-
-void tpool__enter_slow(struct tpool *p, tpool__thread_rec *r)
-{
-    do {
-        atomic_store_explicit(&r->inside, NULL, memory_order_release);
-        uint32_t s;
-        while ((s = atomic_load(&p->switching)) != 0)
-            tpool__futex_wait(&p->switching, s);
-        atomic_store(&r->inside, p);
-    } while (atomic_load(&p->switching));
-}
-
-/* Closes the gate and returns once no thread is inside a policy op of p. */
-static void close_gate(struct tpool *p)
-{
-    atomic_store(&p->switching, 1);
-    pthread_mutex_lock(&registry_lock);
-    for (tpool__thread_rec *r = registry; r; r = r->next) {
-        /* A policy op is short; yield now and then in case its thread was
-         * preempted on an oversubscribed machine. */
-        for (unsigned i = 1; atomic_load(&r->inside) == p; i++) {
-            tpool__cpu_relax();
-            if ((i & 1023u) == 0)
-                sched_yield();
-        }
-    }
-    pthread_mutex_unlock(&registry_lock);
-}
-
-static void open_gate(struct tpool *p)
-{
-    atomic_store(&p->switching, 0);
-    tpool__futex_wake_all(&p->switching);
-}
 
 /* ---- moving queued tasks ------------------------------------------------------ */
 
@@ -253,11 +122,11 @@ static void repush(struct tpool *p, tpool_task *list)
  */
 static int exchange(struct tpool *p, int (*install)(struct tpool *, void *), void *arg)
 {
-    close_gate(p);
+    tpool__gate_close(p);
     tpool_task *queued = drain(p, ld_relaxed(&p->workers));
     int rc = install(p, arg);
     repush(p, queued);
-    open_gate(p);
+    tpool__gate_open(p);
     return rc;
 }
 
@@ -270,7 +139,7 @@ static void retire(struct tpool *p, unsigned from, unsigned to, bool join)
     for (unsigned i = from; i < to; i++) {
         tpool__worker *wk = p->w[i];
         atomic_store(&wk->life, LIFE_RETIRE);
-        tpool__futex_wake_all(&wk->life);  /* a PENDING thread */
+        tpool__word_wake(&wk->life, INT_MAX); /* a PENDING thread */
         tpool__wake_worker(p, i);           /* a parked one */
     }
     if (from < to)
@@ -371,7 +240,7 @@ int tpool__resize(struct tpool *p, unsigned threads)
     } else {
         for (unsigned i = ow; i < nw; i++) {
             atomic_store(&p->w[i]->life, LIFE_ACTIVE);
-            tpool__futex_wake_all(&p->w[i]->life);
+            tpool__word_wake(&p->w[i]->life, INT_MAX);
         }
         retire(p, nw, ow, false);
     }
@@ -395,7 +264,7 @@ int tpool_set_threads(tpool *p, unsigned threads)
     if (rc == 0 && p->el_running) {
         /* The elastic monitor may be asleep for good at min: have it look. */
         atomic_store(&p->el_kick, 1);
-        tpool__futex_wake(&p->el_kick, 1);
+        tpool__word_wake(&p->el_kick, 1);
     }
     return rc;
 }
@@ -428,19 +297,18 @@ static int install_policy(struct tpool *p, void *arg)
 /* Keeps a switched-out module loaded until the pool goes (see tpool__retired):
  * one reference per distinct .so, so switching back and forth does not grow
  * the list; a handle whose module is already held (by the list or by the
- * policy now in place) drops its own reference at once. */
-static void keep_retired(struct tpool *p, tpool__policy_handle *h)
+ * policy now in place) drops its own reference at once (it stays mapped).
+ * `r` is the record, allocated before the switch so that keeping the module
+ * cannot fail after it: a stats snapshot may still point at its counter
+ * names. */
+static void keep_retired(struct tpool *p, tpool__policy_handle *h, tpool__retired *r)
 {
     bool held = h->dl == p->policy.dl;
-    for (tpool__retired *r = p->retired; r && !held; r = r->next)
-        held = r->handle.dl == h->dl;
-    tpool__retired *r = held ? NULL : calloc(1, sizeof *r);
-    if (!r) {
-        /* Held elsewhere, or no memory for the record: then the module is
-         * unloaded, which is safe for the pool (no thread can be inside it:
-         * the gate was closed) but not for a stats snapshot that still points
-         * at its counter names; when held elsewhere it stays mapped anyway. */
+    for (tpool__retired *k = p->retired; k && !held; k = k->next)
+        held = k->handle.dl == h->dl;
+    if (held) {
         tpool__policy_unload(h);
+        tpool__free(r);
         return;
     }
     r->handle = *h;
@@ -454,7 +322,7 @@ void tpool__retired_free(struct tpool *p)
         tpool__retired *r = p->retired;
         p->retired = r->next;
         tpool__policy_unload(&r->handle);
-        free(r);
+        tpool__free(r);
     }
 }
 
@@ -481,6 +349,7 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
     pthread_mutex_lock(&p->job_lock);
     tpool_config *cfg = NULL;
     struct switched s = { { 0 }, NULL, NULL };
+    tpool__retired *kept = NULL;
     int rc = tpool_config_copy(p->cfg, &cfg);
     if (rc == 0)
         rc = tpool_config_set_policy(cfg, policy ? policy : p->policy.path);
@@ -495,9 +364,11 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
     rc = tpool__policy_load(cfg, &s.handle, err);
     if (rc)
         goto out;
-    s.params = calloc(s.handle.ops.nparams + 1, sizeof *s.params);
-    if (!s.params) {
-        rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL, "cannot allocate parameters");
+    s.params = tpool__calloc(s.handle.ops.nparams + 1, sizeof *s.params);
+    kept = tpool__calloc(1, sizeof *kept);
+    if (!s.params || !kept) {
+        rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL,
+                          "tpool_set_policy: out of memory");
         goto out;
     }
     rc = tpool__params_resolve(cfg, &s.handle.ops, s.params, err);
@@ -517,11 +388,13 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
 
     exchange(p, install_policy, &s); /* cannot fail: the state exists */
     add_relaxed(&p->policy_switches, 1);
-    keep_retired(p, &s.handle);
+    keep_retired(p, &s.handle, kept);
+    kept = NULL;
 out:
     if (rc)
         tpool__policy_unload(&s.handle);
-    free(s.params);
+    tpool__free(kept);
+    tpool__free(s.params);
     tpool_config_free(cfg);
     pthread_mutex_unlock(&p->job_lock);
     return rc;

@@ -3,31 +3,29 @@
  * giving one back with waiters, resizing, the seats of a thread's frames,
  * and the busy and idle clocks of frames.
  *
- * Waiting without a lost wake-up: a waiter registers (the count in bits
- * 48..63, by compare-and-swap on the seat word) and then, on each round,
- * reads `seat_gen` before it looks at the seat word, and sleeps on
- * `seat_gen` only if the look found no seat. A giver frees its seat and
- * learns whether anyone waits in the same read-modify-write, and then bumps
- * `seat_gen` and wakes. All of these are seq_cst: a giver that freed after
- * the waiter's look saw the registration, and its bump comes after the
- * waiter's read of `seat_gen`, so the futex does not sleep on a stale value.
+ * Waiting without a lost wake-up (park.h, "a bare generation word"): a
+ * waiter registers (the count in bits 48..63, by compare-and-swap on the
+ * seat word), and on each round reads the generation `seat_gen` before it
+ * looks at the seat word, and sleeps on it only if the look found no seat.
+ * A giver frees its seat and learns whether anyone waits in the same
+ * read-modify-write, then signals the generation. A seat waiter does not
+ * spin: a seat comes free only when its holder runs out of work or sleeps,
+ * and a spinner would take a CPU from the holders meanwhile.
  */
 #define _GNU_SOURCE
-#include <sched.h>
+#include <limits.h>
 
 #include "clock.h"
 #include "seats.h"
 
 static void wake_one(struct tpool *p)
 {
-    atomic_fetch_add(&p->seat_gen, 1);
-    tpool__futex_wake(&p->seat_gen, 1);
+    tpool__gen_signal(&p->seat_gen, 1);
 }
 
 void tpool__seats_wake_all(struct tpool *p)
 {
-    atomic_fetch_add(&p->seat_gen, 1);
-    tpool__futex_wake_all(&p->seat_gen);
+    tpool__gen_signal(&p->seat_gen, INT_MAX);
 }
 
 void tpool__seat_release(struct tpool *p)
@@ -54,7 +52,7 @@ bool tpool__seat_wait(struct tpool *p, bool (*abandon)(void *), void *arg, bool 
 {
     bool counted = false;
     for (;;) {
-        uint32_t gen = atomic_load(&p->seat_gen);
+        uint32_t gen = tpool__gen_key(&p->seat_gen);
         uint64_t w = atomic_load(&p->seats);
         if (tpool__seat_counter_form(w) && tpool__seat_used(w) < tpool__seat_threads(w)
             && (counted || !(w & TPOOL__SEAT_WANT_MASK))) {
@@ -84,13 +82,14 @@ bool tpool__seat_wait(struct tpool *p, bool (*abandon)(void *), void *arg, bool 
         }
         if (!counted) {
             if ((w & TPOOL__SEAT_WANT_MASK) == TPOOL__SEAT_WANT_MASK) {
-                sched_yield(); /* 65535 waiters already: poll rather than overflow */
+                /* 65535 waiters already: poll rather than overflow */
+                tpool__backoff_yield();
                 continue;
             }
             counted = atomic_compare_exchange_strong(&p->seats, &w, w + TPOOL__SEAT_WANT_ONE);
             continue; /* look again, registered */
         }
-        tpool__futex_wait(&p->seat_gen, gen);
+        tpool__gen_sleep(&p->seat_gen, gen);
     }
 }
 

@@ -4,11 +4,12 @@
  * Every task is counted in the pool's root group and, if it has one, in its
  * own group: `submitted` before it is queued, `finished` when it finished
  * (ran or was cancelled; pool.h). The finisher that makes the two equal
- * wakes the registered waiters. Waiters register (under the group lock,
- * nwaiters seq_cst) before their last look at the counts, and finishers read
- * nwaiters after their seq_cst increment, so a waiter is never left asleep;
- * while no one waits, a finisher does not read `submitted` (the submitter's
- * line) at all.
+ * unparks the registered waiters (park.h: each sleeps on a parking word,
+ * an outside waiter on its own, a worker on its state). Waiters register
+ * (under the group lock, nwaiters seq_cst) before their last look at the
+ * counts, and finishers read nwaiters after their seq_cst increment, so a
+ * waiter is never left asleep; while no one waits, a finisher does not read
+ * `submitted` (the submitter's line) at all.
  *
  * Deep nesting. A thread waiting on a group runs other tasks meanwhile, one
  * stack level deeper each time, and which tasks is the policy's choice: in
@@ -28,11 +29,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "clock.h"
 #include "pool.h"
 #include "record.h"
 #include "seats.h"
-#include "fault_alloc.h" /* last: allocations go through the fault point */
 
 void tpool__group_init(struct tpool_group *g, struct tpool *p)
 {
@@ -86,11 +87,10 @@ static void wake_waiters(struct tpool_group *g)
 {
     pthread_mutex_lock(&g->lock);
     for (tpool__waiter *wt = g->waiters; wt; wt = wt->next) {
-        atomic_store(&wt->flag, 1);
         if (wt->worker >= 0)
             tpool__wake_worker(g->pool, (unsigned)wt->worker);
         else
-            tpool__futex_wake(&wt->flag, 1);
+            tpool__unpark(&wt->word);
     }
     pthread_mutex_unlock(&g->lock);
 }
@@ -212,7 +212,7 @@ int tpool_group_create(tpool *p, tpool_group **out)
         return TPOOL_EINVAL;
     if (tpool__forked(p))
         return TPOOL_ESHUTDOWN;
-    struct tpool_group *g = aligned_alloc(TPOOL__CACHELINE, sizeof *g);
+    struct tpool_group *g = tpool__aligned_alloc(TPOOL__CACHELINE, sizeof *g);
     if (!g)
         return TPOOL_ENOMEM;
     tpool__group_init(g, p);
@@ -258,13 +258,16 @@ static void remove_waiter(struct tpool_group *g, tpool__waiter *wt)
  * thread holds is given back before it sleeps.
  */
 
-/* Sleeps until g is idle; wt->worker says who the finisher wakes. */
-static void sleep_until_idle(struct tpool_group *g, tpool__waiter *wt)
+/* An outside thread sleeps until g is idle: its parking word is PARKED
+ * before it registers, and the registration stands for the fence (park.h). */
+static void sleep_until_idle(struct tpool_group *g)
 {
-    add_waiter(g, wt);
-    while (!group_idle(g) && atomic_load(&wt->flag) == 0)
-        tpool__futex_wait(&wt->flag, 0);
-    remove_waiter(g, wt);
+    tpool__waiter wt = { .worker = -1 };
+    atomic_init(&wt.word, TPOOL__PARKED);
+    add_waiter(g, &wt);
+    if (!group_idle(g))
+        tpool__park(&wt.word);
+    remove_waiter(g, &wt);
 }
 
 /* Whether frame f may take tasks now: with a seat (taken here if one is
@@ -294,23 +297,22 @@ static void wait_outside(struct tpool *p, struct tpool_group *g, tpool__tls *tl,
             continue;
         }
         tpool__frame_mark(f, false);
-        uint64_t deadline = tpool__now_ns() + p->spin_ns;
+        /* Waits for the group to be idle, or (every 16th look) for a task
+         * it may take; the seat it holds goes to a thread that waits for
+         * one, as a spinning worker's does (pool.c, idle_wait). */
+        tpool__spin spin;
+        tpool__spin_init(&spin, p->spin_ns, tpool__now_ns());
+        tpool__spin_yield(&spin, &p->seats, TPOOL__SEAT_WANT_MASK, &f->seated);
         for (unsigned i = 1; !group_idle(g); i++) {
             if ((i & 15u) == 0 && may_take(p, f) && (t = tpool__pop(p, slot)) != NULL)
                 break;
-            tpool__cpu_relax();
-            /* As a spinning worker does (pool.c, idle_wait): our seat is
-             * worth more to a thread that waits for one. */
-            if ((i & 63u) == 0
-                && ((f->seated && tpool__seat_wanted(p)) || tpool__now_ns() >= deadline))
+            if (!tpool__spin_again(&spin))
                 break;
         }
         if (!t && !group_idle(g)) {
-            tpool__waiter wt = { .worker = -1 };
-            atomic_init(&wt.flag, 0);
             tpool__seats_release_all(tl);
             add_relaxed(&tpool__counters_of(p, slot)->parks, 1);
-            sleep_until_idle(g, &wt);
+            sleep_until_idle(g);
         }
         if (t) {
             tpool__frame_mark(f, true);
@@ -319,11 +321,11 @@ static void wait_outside(struct tpool *p, struct tpool_group *g, tpool__tls *tl,
     }
 }
 
-/* A worker whose task waits: it runs what it finds, then parks (pool.c). */
+/* A worker whose task waits: it runs what it finds, then parks on its
+ * state (pool.c), which the group's last finisher unparks. */
 static void wait_worker(struct tpool *p, struct tpool_group *g, tpool__frame *f)
 {
     tpool__waiter wt = { .worker = (int)f->slot };
-    atomic_init(&wt.flag, 0);
     while (!group_idle(g)) {
         if (tpool__find_work(p, f->slot))
             continue;
@@ -334,7 +336,9 @@ static void wait_worker(struct tpool *p, struct tpool_group *g, tpool__frame *f)
 }
 
 /* A waiter at TPOOL__DEEP or deeper (top of file): runs its own stashed
- * tasks, then sleeps until the group's last task wakes it. */
+ * tasks, then sleeps until the group's last task wakes it. It does not
+ * spin: what is left of its group was queued before it went deep, and
+ * runs on other threads for as long as those tasks take. */
 static void wait_deep(struct tpool *p, struct tpool_group *g, tpool__tls *tl, tpool__frame *f)
 {
     tpool__frame_mark(f, false);
@@ -346,10 +350,8 @@ static void wait_deep(struct tpool *p, struct tpool_group *g, tpool__tls *tl, tp
             tpool__frame_mark(f, false);
             continue;
         }
-        tpool__waiter wt = { .worker = -1 };
-        atomic_init(&wt.flag, 0);
         tpool__seats_release_all(tl);
-        sleep_until_idle(g, &wt);
+        sleep_until_idle(g);
     }
 }
 
@@ -403,8 +405,9 @@ int tpool__group_wait(struct tpool_group *g)
             tpool__frame_seat(tl, tl->top);
     }
     /* The last finisher may still be waking waiters: let it leave first. */
-    while ((atomic_load_explicit(&g->finished, memory_order_acquire) & (TPOOL__FIN_ONE - 1)) != 0)
-        tpool__cpu_relax();
+    for (unsigned turn = 0;
+         (atomic_load_explicit(&g->finished, memory_order_acquire) & (TPOOL__FIN_ONE - 1)) != 0;)
+        tpool__backoff(&turn);
     return ld_relaxed(&g->cancelled) ? TPOOL_ECANCELED : 0;
 }
 
@@ -430,7 +433,7 @@ void tpool_group_destroy(tpool_group *g)
     if (tpool__group_forked(g)) {
         /* Inherited through fork(): nothing to wait for, and its lock may
          * have been held by a thread that is gone, so it is not destroyed. */
-        free(g);
+        tpool__free(g);
         return;
     }
     if (waits_for_itself(tpool__tls_get(), g->pool, g)) {
@@ -445,7 +448,7 @@ void tpool_group_destroy(tpool_group *g)
     else
         tpool__group_wait(g);
     pthread_mutex_destroy(&g->lock);
-    free(g);
+    tpool__free(g);
 }
 
 int tpool_wait_all(tpool *p)

@@ -42,10 +42,10 @@ INC="-I$work -I$top/include -I$top/core -I$top/harness -I$top/harness/workloads 
 JANSSON=$(pkg-config --cflags --libs jansson)
 
 # The config target needs only the parser, the locator, params (with the ELF
-# checks its table check uses), errors and the fault points (their
-# allocations go through them).
+# checks its table check uses), errors, the allocator and the fault point
+# it asks.
 CONFIG_SRC="core/config.c core/json_locate.c core/params.c core/error.c core/fault.c
-    core/elf_linux.c core/textfile.c"
+    core/alloc.c core/elf_linux.c core/textfile.c"
 # The experiment parser refers to the workload table (whose entries point at
 # the workloads' run functions, which use the pool) and the baseline names,
 # so it links the core and the harness's library: every C file of both but

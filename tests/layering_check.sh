@@ -1,0 +1,108 @@
+#!/bin/sh
+# layering_check.sh - the core's files form layers that only call downward:
+# fails on an #include cycle between files of core/, and on a call cycle
+# between its objects, other than the known cycles allowed below
+# (docs/internals.md, "Known debt").
+#
+# Includes: an edge from each core/ file to every core/ header it includes
+# ("..."), from the sources.
+# Calls: an edge from object A to object B when A uses a tpool_* or
+# pthreadpool_* symbol (the internal tpool__ ones included) that B defines,
+# read with nm from the objects of libtpool_core in the build tree. Code a
+# header inlines counts as its includer's. tsort finds the cycles.
+#
+# Environment (set by make check): srcdir (the tests/ source directory),
+# top_builddir. Exit status: 0, 1 on a cycle, 77 (skipped) without nm or
+# tsort or before the objects exist.
+set -u
+
+src=${srcdir:-$(dirname "$0")}/../core
+objs=${top_builddir:-.}/core/.libs
+fail=0
+
+for tool in nm tsort; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "layering_check: no $tool: skipped"; exit 77; }
+done
+
+# Call edges known to close a cycle: "USER DEFINER", one per line, each
+# with the reason it is not broken yet. An edge listed here is left out of
+# the call graph; any other cycle fails. Shorten the list, never lengthen
+# it: a new cycle is broken by moving a function to the layer that owns it.
+allowed='
+worker task        the worker loop runs the tasks it pops, and task.c waits on a group by parking as a worker (worker.c)
+worker range       the worker loop joins parallel-for jobs, which push and wake through worker.c
+pool record        the recorder hooks of pool creation and destruction; the recorder replays through the pool
+range record       the recorder hook of a recorded parallel-for, which runs the call through range.c
+task record        the recorder hooks of submissions and waits, which run the calls through task.c
+parallel_nd pthreadpool  the N-d engine runs the drop-in legacy calls, which call the N-d engine
+load_isolated loader     the child process of an isolated load loads through loader.c, which offers the isolated load
+'
+
+# ---- includes ---------------------------------------------------------------
+
+inc_edges() {
+    for f in "$src"/*.c "$src"/*.h; do
+        [ -f "$f" ] || continue
+        from=$(basename "$f")
+        sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"/]*\)".*/\1/p' "$f" |
+            while read -r to; do
+                [ -f "$src/$to" ] && [ "$to" != "$from" ] && echo "$from $to"
+            done
+    done
+}
+
+if ! out=$(inc_edges | tsort 2>&1 >/dev/null); then
+    echo "layering_check: an #include cycle between files of core/:"
+    echo "$out" | sed 's/^/  /'
+    fail=1
+fi
+
+# ---- calls ------------------------------------------------------------------
+
+set -- "$objs"/libtpool_core_la-*.o
+if [ ! -f "$1" ]; then
+    echo "layering_check: no objects in $objs (build first): skipped"
+    exit 77
+fi
+
+# "OBJECT TYPE SYMBOL" for every tpool or pthreadpool symbol of every object.
+syms=$(for o in "$@"; do
+    m=$(basename "$o" .o)
+    m=${m#libtpool_core_la-}
+    nm -P "$o" | awk -v m="$m" '$1 ~ /^(tpool_|pthreadpool_)/ { print m, $2, $1 }'
+done)
+
+call_edges=$(echo "$syms" | awk '
+    $2 ~ /^[TDBRCV]$/ { def[$3] = $1; next }
+    $2 == "U" { use[$1 " " $3] = 1 }
+    END {
+        for (k in use) {
+            split(k, a, " ")
+            if ((a[2] in def) && def[a[2]] != a[1])
+                edge[a[1] " " def[a[2]]] = 1
+        }
+        for (e in edge)
+            print e
+    }' | sort)
+
+allowed_edges=$(echo "$allowed" | awk 'NF >= 2 { print $1, $2 }' | sort)
+
+# Allowed edges that no longer exist: say so, so that the list shrinks.
+for e in $(echo "$allowed_edges" | tr ' ' ':'); do
+    pair=$(echo "$e" | tr ':' ' ')
+    echo "$call_edges" | grep -qx "$pair" ||
+        echo "layering_check: note: the allowed edge '$pair' is gone; remove it from the list"
+done
+
+graph=$(echo "$call_edges" | grep -vxF "$allowed_edges")
+if ! out=$(echo "$graph" | tsort 2>&1 >/dev/null); then
+    echo "layering_check: a call cycle between objects of core/ (each calls the next):"
+    echo "$out" | sed 's/^/  /'
+    fail=1
+fi
+
+if [ "$fail" -eq 0 ]; then
+    n=$(echo "$call_edges" | grep -c .)
+    echo "layering_check: no #include cycle; no call cycle in $n call edges beyond the $(echo "$allowed_edges" | grep -c .) allowed"
+fi
+exit $fail
