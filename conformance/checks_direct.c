@@ -29,7 +29,7 @@ static int dcreate(tpc_ctx *ctx, unsigned threads, dstate *d)
 {
     char errbuf[512] = "";
     tpool_policy_env env = { tpc_workers(threads), threads, ctx->s->params, errbuf,
-                             sizeof errbuf };
+                             sizeof errbuf, TPOOL_POLICY_ABI_VERSION };
     d->ops = ctx->s->ops;
     d->threads = threads;
     d->workers = env.workers;
@@ -141,10 +141,14 @@ static int ts_push(tpc_ctx *ctx, taskset *ts, dstate *d, size_t i, unsigned slot
     int w = d->ops->push(d->state, &ts->t[i], slot);
     if (answer)
         *answer = w;
-    if (w != TPOOL_WAKE_ANY && w != TPOOL_WAKE_NONE && (w < 0 || (unsigned)w >= d->workers))
+    int prefer_ok = w <= TPOOL_WAKE_PREFER(0) && TPOOL_WAKE_PREFER(0) - w < (int)d->workers;
+    if (w != TPOOL_WAKE_ANY && w != TPOOL_WAKE_NONE && !prefer_ok
+        && (w < 0 || (unsigned)w >= d->workers))
         return ts_fail(ctx, ts, "push of task %zu from slot %u returned %d as the worker to "
-                       "wake (%s, W=%u): it must be a worker index 0..%u, TPOOL_WAKE_ANY (-1) "
-                       "or TPOOL_WAKE_NONE (-2)", i, slot, w, what, d->workers, d->workers - 1);
+                       "wake (%s, W=%u): it must be a worker index 0..%u, TPOOL_WAKE_ANY (-1), "
+                       "TPOOL_WAKE_NONE (-2) or TPOOL_WAKE_PREFER(0..%u) (-3..%d)", i, slot, w,
+                       what, d->workers, d->workers - 1, d->workers - 1,
+                       TPOOL_WAKE_PREFER(d->workers - 1));
     return 0;
 }
 
@@ -480,14 +484,18 @@ static const char *wake_name(int w, char *buf, size_t size)
         return "TPOOL_WAKE_ANY";
     if (w == TPOOL_WAKE_NONE)
         return "TPOOL_WAKE_NONE";
-    snprintf(buf, size, "worker %d", w);
+    if (w <= TPOOL_WAKE_PREFER(0))
+        snprintf(buf, size, "TPOOL_WAKE_PREFER(%d)", TPOOL_WAKE_PREFER(0) - w);
+    else
+        snprintf(buf, size, "worker %d", w);
     return buf;
 }
 
 /*
  * The wake contract, played out from one thread the way the core acts on it:
  * a worker whose pop returned NULL sleeps until a push names it, or answers
- * TPOOL_WAKE_ANY and it is the idle worker picked (at random here); an awake
+ * TPOOL_WAKE_ANY and it is the idle worker picked (at random here), or
+ * TPOOL_WAKE_PREFER of an awake worker and it is the one picked; an awake
  * worker pops until its pop returns NULL. Tasks come from the outside slot
  * or from awake workers. When every worker sleeps, no sleeping worker's pop
  * may find a task: that task would wait for a thread that is never woken.
@@ -522,6 +530,9 @@ enum tpc_status tpc_check_wake(tpc_ctx *ctx)
                 if ((rc = ts_push(ctx, &ts, &d, i, from, what, &answer[i])))
                     break;
                 int a = answer[i++]; /* valid: ts_push checked it */
+                if (a <= TPOOL_WAKE_PREFER(0)) /* the worker if asleep, else anyone */
+                    a = awake[TPOOL_WAKE_PREFER(0) - a] ? TPOOL_WAKE_ANY
+                                                        : TPOOL_WAKE_PREFER(0) - a;
                 if (a >= 0 && !awake[a]) {
                     awake[a] = 1;
                     nawake++;
@@ -557,7 +568,8 @@ enum tpc_status tpc_check_wake(tpc_ctx *ctx)
                              "pop finds it, but that worker is asleep (%s): its last pop returned "
                              "NULL, and the push answered %s. When push makes work available to "
                              "a worker whose pop returned NULL it must return that worker (or "
-                             "TPOOL_WAKE_ANY, if any idle worker can pop it); otherwise the task "
+                             "TPOOL_WAKE_ANY or TPOOL_WAKE_PREFER, if any idle worker can pop "
+                             "it); otherwise the task "
                              "waits until some thread happens to pop", t, ts.from[t], w, what,
                              wake_name(answer[t], buf, sizeof buf));
             }
@@ -792,7 +804,8 @@ enum tpc_status tpc_check_resize(tpc_ctx *ctx)
     int rc = exercise(ctx, &d, n, what);
     for (unsigned k = 1; rc == 0 && k < nseq; k++) {
         char errbuf[512] = "";
-        tpool_policy_env env = { tpc_workers(seq[k]), seq[k], s->params, errbuf, sizeof errbuf };
+        tpool_policy_env env = { tpc_workers(seq[k]), seq[k], s->params, errbuf, sizeof errbuf,
+                                 TPOOL_POLICY_ABI_VERSION };
         unsigned from = d.threads;
         int r = d.ops->resize(d.state, &env);
         if (r == 0) {

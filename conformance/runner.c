@@ -25,7 +25,8 @@ const tpc_check tpc_checks[] = {
     { "push-pop-threads", TPC_DIRECT, "a thread per slot pushes and pops at once: "
       "each task comes back exactly once", tpc_check_push_pop_threads },
     { "wake", TPC_DIRECT, "a worker whose pop returned NULL is woken by the push that "
-      "gives it work (push's answer names it, or is TPOOL_WAKE_ANY)", tpc_check_wake },
+      "gives it work (push's answer names it, is TPOOL_WAKE_PREFER of it, or is "
+      "TPOOL_WAKE_ANY)", tpc_check_wake },
     { "range", TPC_DIRECT, "range_begin/range_next/range_end hand out every item "
       "exactly once, alone and with a thread per participant, with and without a cost "
       "function in the job (and, for a policy that gives progress, return 0 only once "
@@ -300,7 +301,8 @@ enum tpc_status tpc_run_isolated(const tpc_session *s, size_t i, unsigned timeou
                         "likely waiting for a task the policy never returned by pop (lost), "
                         "for a parallel-for item range_next never handed out, or a worker "
                         "slept through queued work (check push's wake target: a worker whose "
-                        "pop returned NULL must be named, or TPOOL_WAKE_ANY returned, when "
+                        "pop returned NULL must be named, or TPOOL_WAKE_PREFER of it or "
+                        "TPOOL_WAKE_ANY returned, when "
                         "work it can pop is pushed)", timeout_s);
     if (got >= 1 && WIFEXITED(wst) && WEXITSTATUS(wst) == 0) {
         snprintf(ctx->msg, sizeof ctx->msg, "%s", buf + 1);

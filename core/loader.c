@@ -178,10 +178,8 @@ int tpool__policy_create_state(const tpool_policy *ops, unsigned threads,
                                void **state, tpool_error *err)
 {
     char errbuf[512] = "";
-    tpool_policy_env env = {
-        .workers = threads > 1 ? threads - 1 : 1, .threads = threads, .params = params,
-        .errbuf = errbuf, .errbuf_size = sizeof errbuf,
-    };
+    tpool_policy_env env = tpool__policy_env(threads > 1 ? threads - 1 : 1, threads, params,
+                                             errbuf, sizeof errbuf);
     *state = NULL;
     if (ops->create(&env, state) != 0 || !*state) {
         *state = NULL;

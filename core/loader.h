@@ -104,6 +104,19 @@ int tpool__policy_create_state(const tpool_policy *ops, unsigned threads,
                                const tpool_param_value *params, const char *source,
                                void **state, tpool_error *err);
 
+/* The env every create and resize gets: the one place that fills it, so
+ * that no member (abi_version in particular) is left out. */
+static inline tpool_policy_env tpool__policy_env(unsigned workers, unsigned threads,
+                                                 const tpool_param_value *params,
+                                                 char *errbuf, size_t errbuf_size)
+{
+    return (tpool_policy_env){
+        .workers = workers, .threads = threads, .params = params,
+        .errbuf = errbuf, .errbuf_size = errbuf_size,
+        .abi_version = TPOOL_POLICY_ABI_VERSION,
+    };
+}
+
 /* ---- built-in policies (builtin.c) ---------------------------------------- */
 
 /* A configuration names a built-in policy as TPOOL__BUILTIN_PREFIX "NAME". */

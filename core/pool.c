@@ -120,10 +120,7 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     }
 
     char errbuf[512] = "";
-    tpool_policy_env env = {
-        .workers = workers, .threads = threads, .params = p->params,
-        .errbuf = errbuf, .errbuf_size = sizeof errbuf,
-    };
+    tpool_policy_env env = tpool__policy_env(workers, threads, p->params, errbuf, sizeof errbuf);
     if (tpool__fault(TPOOL__FAULT_ALLOC)) /* as if the policy ran out of memory */
         snprintf(errbuf, sizeof errbuf, "out of memory (injected fault)");
     else if (p->policy.ops.create(&env, &p->pstate) != 0)

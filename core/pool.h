@@ -434,7 +434,8 @@ static inline tpool__counters *tpool__counters_of(struct tpool *p, unsigned idx)
 }
 
 /* worker.c */
-void tpool__wake_worker(struct tpool *p, unsigned w);
+/* Wakes worker w if it is parked; returns whether it did. */
+bool tpool__wake_worker(struct tpool *p, unsigned w);
 void tpool__wake_target(struct tpool *p, int target);
 bool tpool__find_work(struct tpool *p, unsigned slot);
 /* Pushes through the policy from slot index `from` (a worker index or
@@ -509,8 +510,5 @@ int tpool__parallel_range(struct tpool *p, size_t n, size_t work, tpool_range_fn
  * through fork); the recorder calls it. */
 int tpool__parallel_range_run(struct tpool *p, size_t n, size_t work, tpool_range_fn fn,
                               void *ctx, const tpool_range_opts *opts, void *cost_ctx);
-
-/* Participant index of a thread in a range job: the caller is 0, worker w is w + 1. */
-static inline unsigned tpool__participant_of(unsigned slot) { return slot + 1; }
 
 #endif

@@ -64,6 +64,7 @@
  * for other items therefore never strands them.
  */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +114,9 @@ uint32_t tpool__job_join(struct tpool *p, unsigned w)
     atomic_fetch_add(&job->active, 1);
     uint64_t s = atomic_load(&p->job_seq);
     st_relaxed(&wk->seen_job, s);
-    unsigned part = tpool__participant_of(w);
+    /* A worker a shrink retired (w >= W) has no participant index. */
+    unsigned W = ld_relaxed(&p->workers);
+    unsigned part = w < W ? tpool_slot_participant(w, W) : UINT_MAX;
     if ((s & 1u) && part < job->pub.participants && claim_part(job, part)) {
         flags = job->flags;
         bool flush = job->flags & TPOOL_FLAG_DISABLE_DENORMALS;
@@ -480,7 +483,7 @@ void tpool__run_tile(struct tpool *p, tpool__task *t, unsigned slot)
         if (progress && ld_relaxed(&tl->next) < tl->task.end)
             requeue(p, tl, slot);
         /* W is stable while a job runs: resizes take job_lock. */
-        unsigned part = slot < ld_relaxed(&p->workers) ? tpool__participant_of(slot) : 0;
+        unsigned part = tpool_slot_participant(slot, ld_relaxed(&p->workers));
         bool flush = job->flags & TPOOL_FLAG_DISABLE_DENORMALS;
         unsigned fpu = tpool__fpu_enter(flush);
         size_t items = 0;
@@ -603,8 +606,9 @@ static int run_tile_path(struct tpool *p)
      * fence, instead of tpool__push's gate, fence and wake per tile (which
      * made a queue policy's dispatch grow with the tile count). Wakes: a
      * worker the policy names outside the participants is woken at once,
-     * after a fence; every other hint (a participant, or TPOOL_WAKE_ANY:
-     * the participants include at least one worker) is served by waking
+     * after a fence; every other hint (a participant, TPOOL_WAKE_ANY or
+     * TPOOL_WAKE_PREFER: the participants include at least one worker, and
+     * a preferred worker's task is anyone's) is served by waking
      * the participants, once after their first tiles are queued, so they
      * start early, and once after the last push, so that a participant
      * that found the queue empty in between and parked is brought back.
@@ -751,8 +755,8 @@ static void run_inline(struct tpool *p, size_t n, tpool_range_fn fn, void *ctx,
     tpool__frame *f = tpool__frame_find(tl, p);
     if (f || tpool__solo_mine(p)) {
         /* Nested in a worker: report its participant index. */
-        unsigned part = f && ld_relaxed(&p->threads) > 1 && f->slot < ld_relaxed(&p->workers)
-                            ? tpool__participant_of(f->slot)
+        unsigned part = f && ld_relaxed(&p->threads) > 1
+                            ? tpool_slot_participant(f->slot, ld_relaxed(&p->workers))
                             : 0;
         if (f && !f->seated)
             tpool__frame_seat(tl, f);

@@ -220,10 +220,7 @@ int tpool__resize(struct tpool *p, unsigned threads)
         }
     }
     char errbuf[512] = "";
-    tpool_policy_env env = {
-        .workers = nw, .threads = threads, .params = p->params,
-        .errbuf = errbuf, .errbuf_size = sizeof errbuf,
-    };
+    tpool_policy_env env = tpool__policy_env(nw, threads, p->params, errbuf, sizeof errbuf);
     struct resized r = { &env, NULL };
     if (rc == 0 && !ops->resize
         && (tpool__fault(TPOOL__FAULT_ALLOC) || ops->create(&env, &r.fresh) != 0 || !r.fresh))
@@ -379,10 +376,8 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
         goto out;
     char errbuf[512] = "";
     unsigned threads = ld_relaxed(&p->threads);
-    tpool_policy_env env = {
-        .workers = ld_relaxed(&p->workers), .threads = threads, .params = s.params,
-        .errbuf = errbuf, .errbuf_size = sizeof errbuf,
-    };
+    tpool_policy_env env = tpool__policy_env(ld_relaxed(&p->workers), threads, s.params, errbuf,
+                                             sizeof errbuf);
     if (s.handle.ops.create(&env, &s.pstate) != 0 || !s.pstate) {
         s.pstate = NULL;
         rc = tpool__error(err, TPOOL_EPOLICY, cfg->source, 0, 0, "params",

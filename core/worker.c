@@ -4,12 +4,18 @@
  * wake them, and starting and stopping the threads. Creating and
  * destroying a pool is pool.c's; changing the thread count is resize.c's.
  *
- * Parking (no lost wake-ups): a worker's state is its parking word
- * (park.h). An idle worker announces WS_PARKED and then looks for work
- * once more; a pusher makes work visible (the policy's push), issues a
- * seq_cst fence and then unparks the worker the policy named (or one it
- * finds parked). Either the worker's look sees the work or the pusher sees
- * WS_PARKED and wakes it.
+ * Parking (no lost wake-ups), owned here so that no policy has to reason
+ * about it: a worker's state is its parking word (park.h). An idle worker
+ * announces WS_PARKED (with a seq_cst fence) and then looks for work once
+ * more; a pusher makes work visible (the policy's push), issues a seq_cst
+ * fence and then unparks the worker the policy named (or one it finds
+ * parked). Either the worker's look sees the work or the pusher sees
+ * WS_PARKED and wakes it. Every other way a worker stops looking after a
+ * push may have skipped it (the last spinner leaving, leave_spin) also
+ * fences before its last look. Between the two fences the policy needs only
+ * atomic accesses (or a lock) to its own state: any atomic store in push
+ * that makes the task reachable is ordered before any atomic load of it in
+ * the last pop by the fences alone.
  */
 #define _GNU_SOURCE
 #include "pool.h"
@@ -29,11 +35,13 @@ enum { GRAB_NONE = 0, GRAB_TASK = 1, GRAB_JOB = 2 };
 
 /* ---- waking -------------------------------------------------------------- */
 
-void tpool__wake_worker(struct tpool *p, unsigned w)
+bool tpool__wake_worker(struct tpool *p, unsigned w)
 {
     tpool__worker *wk = tpool__worker_at(p, w);
-    if (tpool__unpark(&wk->state))
-        add_relaxed(&wk->c.wakes, 1);
+    if (!tpool__unpark(&wk->state))
+        return false;
+    add_relaxed(&wk->c.wakes, 1);
+    return true;
 }
 
 /* Wakes one parked worker unless one is spinning already (it will find the
@@ -67,8 +75,17 @@ void tpool__wake_target(struct tpool *p, int target)
         tpool__wake_worker(p, (unsigned)target);
         if (busy && atomic_load(&p->nspinning) == 0)
             tpool__elastic_kick(p);
-    } else if (target != TPOOL_WAKE_NONE)
+    } else if (target <= TPOOL_WAKE_PREFER(0)) {
+        /* Not asleep means awake (it finds the task, or is busy and someone
+         * else should take it) or about to make its last look, which the
+         * fence before this call makes see the task: any idle worker will
+         * do. */
+        unsigned w = (unsigned)(TPOOL_WAKE_PREFER(0) - target);
+        if (w >= ld_acquire(&p->workers) || !tpool__wake_worker(p, w))
+            wake_any(p);
+    } else if (target != TPOOL_WAKE_NONE) {
         wake_any(p); /* TPOOL_WAKE_ANY, or an out-of-range answer */
+    }
 }
 
 void tpool__push(struct tpool *p, tpool__task *t, unsigned from)
@@ -154,11 +171,12 @@ bool tpool__find_work(struct tpool *p, unsigned slot)
  * The last spinner leaves without work because ready() holds (its group is
  * done, or it must exit). A push that saw it spinning skipped its wake
  * (wake_any), so the task may sit queued while every other worker sleeps.
- * Its fetch_sub of nspinning is ordered before this look as the pusher's
- * fence is before its read of nspinning: either the pusher saw no spinner
- * and woke someone, or this look sees the task. A worker that may still take
- * work takes it; one on its way out (retired, or the pool is stopping)
- * passes the wake on instead.
+ * The fence after its fetch_sub of nspinning pairs with the pusher's fence
+ * before its read of nspinning: either the pusher saw no spinner and woke
+ * someone, or this look sees the task. (The seq_cst fetch_sub alone does
+ * not order the policy's later relaxed loads; the fence does, so pop needs
+ * none of its own.) A worker that may still take work takes it; one on its
+ * way out (retired, or the pool is stopping) passes the wake on instead.
  */
 static int leave_spin(struct tpool *p, tpool__worker *wk, tpool__task **t)
 {
@@ -166,6 +184,7 @@ static int leave_spin(struct tpool *p, tpool__worker *wk, tpool__task **t)
         wake_any(p);
         return GRAB_NONE;
     }
+    fence_seq_cst();
     return grab(p, wk, t);
 }
 

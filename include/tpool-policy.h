@@ -9,18 +9,23 @@
  * statistics and errors; the policy only decides which task or which range of
  * items a worker gets next.
  *
- * Versioning: one version, MAJOR.MINOR, covers every struct of this header.
- * Members are only ever appended, and each append raises the minor.
+ * Versioning: one version, MAJOR.MINOR, covers every struct of this header,
+ * so one number says the layout of all of them. Members are only ever
+ * appended, to any struct, and each append raises the minor (the comment
+ * beside a member names the minor that added it, "ABI 1.3").
  *   - The descriptor, which the policy hands the core, starts with
  *     `abi_version` and `struct_size`: the core reads a member only when
  *     `struct_size` covers it and it is non-NULL, and otherwise uses the
  *     fallback documented beside it (a policy built for an older minor keeps
  *     loading).
  *   - The structs the core hands the policy (tpool_task, tpool_range_job,
- *     tpool_policy_env, the parameter values) are the core's: the loader
+ *     tpool_policy_env, the parameter values) are the core's, and
+ *     env->abi_version says which version the core speaks. The loader
  *     refuses a policy built for a newer minor than the core's, or for
  *     another major, naming both versions, so every member the policy was
- *     compiled with exists.
+ *     compiled with exists; a newer core's structs only have more members
+ *     at their ends, which an older policy never reads. A policy never
+ *     allocates these structs for the core, nor copies them by value.
  *
  * Slots: a pool of parallelism T has W = max(T - 1, 1) workers, numbered
  * 0..W-1, plus one "outside" slot, numbered W, that stands for every thread
@@ -46,7 +51,7 @@ extern "C" {
 #endif
 
 #define TPOOL_POLICY_ABI_MAJOR 1
-#define TPOOL_POLICY_ABI_MINOR 2
+#define TPOOL_POLICY_ABI_MINOR 3
 #define TPOOL_POLICY_ABI_VERSION ((TPOOL_POLICY_ABI_MAJOR << 16) | TPOOL_POLICY_ABI_MINOR)
 
 /* The symbol every policy .so exports; see TPOOL_POLICY_DEFINE below. */
@@ -71,9 +76,33 @@ typedef struct tpool_task {
     uint64_t submit_ns;       /* monotonic time of submission */
 } tpool_task;
 
-/* Values push returns to say whom the core should wake. */
+/* Values push returns to say whom the core should wake (besides a worker
+ * index 0..W-1, for a task only that worker can take). */
 #define TPOOL_WAKE_ANY (-1)  /* any idle worker may take the task */
 #define TPOOL_WAKE_NONE (-2) /* nobody needs waking (e.g. the pusher pops it) */
+/* ABI 1.3: worker w (0..W-1) if it sleeps, else any idle worker: for a task
+ * queued for w that others may take too when w is busy. The core reads the
+ * workers' states itself, so the policy keeps no "idle" flag of its own. */
+#define TPOOL_WAKE_PREFER(w) (-3 - (int)(w))
+
+/* ---- slots and range participants ---------------------------------------- */
+
+/* The task-path slot of range participant `participant` in a pool of
+ * `workers` workers (top of file): participant 0, the calling thread, is the
+ * outside slot `workers`; participant p >= 1 is worker p - 1. The core maps
+ * with these two functions too, so a policy that keeps per-slot state for
+ * its range path (counters, victims) indexes it the way the core does. */
+static inline unsigned tpool_participant_slot(unsigned participant, unsigned workers)
+{
+    return participant == 0 ? workers : participant - 1;
+}
+
+/* The range participant of task-path slot `slot`: worker w is participant
+ * w + 1; the outside slot (and any slot >= workers) is participant 0. */
+static inline unsigned tpool_slot_participant(unsigned slot, unsigned workers)
+{
+    return slot < workers ? slot + 1 : 0;
+}
 
 /* ---- parameters --------------------------------------------------------- */
 
@@ -125,6 +154,11 @@ typedef struct tpool_policy_env {
     /* The policy writes its error here (NUL-terminated) when create fails. */
     char *errbuf;
     size_t errbuf_size;
+    /* ABI 1.3: the version the core speaks, as TPOOL_POLICY_ABI_VERSION
+     * ((MAJOR << 16) | MINOR). Its minor is never below the policy's (the
+     * loader refuses a policy built for a newer one); a member added in
+     * minor m, to any struct the core hands over, exists when it is >= m. */
+    uint32_t abi_version;
 } tpool_policy_env;
 
 /* ---- the range path (parallel-for) --------------------------------------- */

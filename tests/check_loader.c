@@ -165,8 +165,13 @@ START_TEST(test_load_ok_by_path)
     /* The module is a real policy: drive it through the copied ops. */
     tpool_param_value pv[2] = { { .i = 4 }, { .i = 0 } };
     char ebuf[128] = "";
-    tpool_policy_env env = { 2, 3, pv, ebuf, sizeof ebuf };
+    tpool_policy_env env = { 2, 3, pv, ebuf, sizeof ebuf, 0 };
     void *st = NULL;
+    /* A host that does not say which ABI it speaks is refused by the module
+     * (tests/modules/mod_common.h); the core always says it. */
+    ck_assert_int_ne(h.ops.create(&env, &st), 0);
+    ck_assert_msg(strstr(ebuf, "the host speaks policy ABI 0.0") != NULL, "%s", ebuf);
+    env.abi_version = TPOOL_POLICY_ABI_VERSION;
     ck_assert_int_eq(h.ops.create(&env, &st), 0);
     tpool_task a = { 0 }, b = { 0 };
     ck_assert_int_eq(h.ops.push(st, &a, 0), TPOOL_WAKE_ANY);

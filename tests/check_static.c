@@ -299,7 +299,7 @@ START_TEST(test_direct_push_pop)
     tpool_param_value v[4];
     ck_assert_int_eq(tpool__params_resolve(cfg, &h.ops, v, &err), 0);
     char ebuf[128] = "";
-    tpool_policy_env env = { 3, 4, v, ebuf, sizeof ebuf };
+    tpool_policy_env env = { 3, 4, v, ebuf, sizeof ebuf, TPOOL_POLICY_ABI_VERSION };
     void *st = NULL;
     ck_assert_int_eq(h.ops.create(&env, &st), 0);
 

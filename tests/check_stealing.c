@@ -376,7 +376,8 @@ static void direct_open(direct *d, const char *policy, unsigned workers, const c
     ck_assert_uint_le(d->h.ops.nparams, 16);
     ck_assert_msg(tpool__params_resolve(cfg, &d->h.ops, v, &err) == 0, "%s", err.text);
     char ebuf[256] = "";
-    tpool_policy_env env = { workers, workers + 1, v, ebuf, sizeof ebuf };
+    tpool_policy_env env = { workers, workers + 1, v, ebuf, sizeof ebuf,
+                             TPOOL_POLICY_ABI_VERSION };
     ck_assert_msg(d->h.ops.create(&env, &d->st) == 0, "create: %s", ebuf);
     tpool_config_free(cfg);
 }

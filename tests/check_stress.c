@@ -7,6 +7,13 @@
  *
  * N is TPOOL_STRESS_TASKS, else 10^7 in a plain build, less under the
  * sanitizers and valgrind (see stress_tasks) so that CI stays fast.
+ *
+ * No lost wake-up, under every policy: workers that park as soon as they
+ * find nothing (spin_us 0), and a thread that submits one task at a time
+ * and waits for it without helping, so that every push races with workers
+ * going to sleep; each task submits a child from its worker's slot. A
+ * missed wake leaves a task queued with every worker asleep, and the
+ * waiter fails after a minute without progress.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -240,6 +247,72 @@ START_TEST(test_stress_exactly_once)
 }
 END_TEST
 
+/* ---- no lost wake-up ------------------------------------------------------- */
+
+typedef struct {
+    tpool *pool;
+    _Atomic size_t done; /* children run */
+    atomic_int err;      /* first failed submit from a task */
+} wake_round;
+
+static void wake_child(void *arg)
+{
+    wake_round *w = arg;
+    atomic_fetch_add(&w->done, 1);
+}
+
+/* Pushes from a worker slot while the other workers go to sleep. */
+static void wake_parent(void *arg)
+{
+    wake_round *w = arg;
+    int rc = tpool_submit(w->pool, wake_child, w, NULL);
+    if (rc) {
+        int none = 0;
+        atomic_compare_exchange_strong(&w->err, &none, rc);
+        atomic_fetch_add(&w->done, 1); /* the waiter reports err */
+    }
+}
+
+/* Every policy with its defaults, and the policies whose wake answer
+ * depends on a parameter with that parameter set too (after g_pol). */
+static const struct {
+    const char *policy, *params;
+} wake_extra[] = {
+    { "roundrobin", "{\"steal\": true}" }, /* TPOOL_WAKE_PREFER, not the owner */
+};
+enum { WAKE_EXTRA = sizeof wake_extra / sizeof wake_extra[0] };
+
+START_TEST(test_no_lost_wakeup)
+{
+    const char *pol = _i < g_npol ? g_pol[_i] : wake_extra[_i - g_npol].policy;
+    const char *params = _i < g_npol ? NULL : wake_extra[_i - g_npol].params;
+    /* Scaled like the task count (sanitizers, valgrind): 20000 rounds in a
+     * plain build, at least 1000. */
+    size_t rounds = g_n / 500 < 1000 ? 1000 : g_n / 500 > 20000 ? 20000 : g_n / 500;
+    char json[256];
+    snprintf(json, sizeof json,
+             "{\"policy\": \"%s\", \"threads\": %d, \"spin_us\": 0%s%s}", pol, THREADS,
+             params ? ", \"params\": " : "", params ? params : "");
+    wake_round w = { .pool = NULL };
+    tpool_error err;
+    ck_assert_msg(tpool_create_from_text(json, &w.pool, &err) == 0, "%s: %s", json, err.text);
+    atomic_init(&w.done, 0);
+    atomic_init(&w.err, 0);
+    for (size_t r = 0; r < rounds; r++) {
+        ck_assert_int_eq(tpool_submit(w.pool, wake_parent, &w, NULL), 0);
+        ck_assert_msg(tu_wait_count(&w.done, r + 1, 60) == 0,
+                      "policy '%s', round %zu of %zu: a task stayed queued for 60 s while "
+                      "the waiter did not help (a lost wake-up)", pol, r, rounds);
+        ck_assert_msg(atomic_load(&w.err) == 0, "policy '%s': submit from a task: %s", pol,
+                      tpool_strerror(atomic_load(&w.err)));
+    }
+    ck_assert_int_eq(tpool_wait_all(w.pool), 0);
+    ck_assert_int_eq(tpool_destroy(w.pool), 0);
+    printf("check_stress: policy %s%s%s: %zu rounds without a lost wake-up\n", pol,
+           params ? " " : "", params ? params : "", rounds);
+}
+END_TEST
+
 int main(void)
 {
     g_npol = tu_policies_print("check_stress", g_pol, MAXPOL);
@@ -252,6 +325,13 @@ int main(void)
     TCase *tc = tcase_create("stress");
     tcase_set_timeout(tc, 600);
     tcase_add_loop_test(tc, test_stress_exactly_once, 0, g_npol);
+    /* The extra configurations name policies the build may lack: only
+     * those in the list run. */
+    tcase_add_loop_test(tc, test_no_lost_wakeup, 0, g_npol);
+    for (int k = 0; k < WAKE_EXTRA; k++)
+        for (int j = 0; j < g_npol; j++)
+            if (strcmp(g_pol[j], wake_extra[k].policy) == 0)
+                tcase_add_loop_test(tc, test_no_lost_wakeup, g_npol + k, g_npol + k + 1);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -216,9 +216,9 @@ done
 [ -f "$d/mod_noentry.json" ] &&
     ci config_policy_mod_noentry "mod_noentry.so': not a tpool policy: symbol tpool_policy_entry not found (dlerror: ${tab}undefined symbol: tpool_policy_entry" "$d/mod_noentry.json"
 [ -f "$d/mod_badabi.json" ] &&
-    ci config_policy_mod_badabi "mod_badabi.so': built for policy ABI 99.0, but this tpool speaks ABI 1.2" "$d/mod_badabi.json"
+    ci config_policy_mod_badabi "mod_badabi.so': built for policy ABI 99.0, but this tpool speaks ABI 1.3" "$d/mod_badabi.json"
 [ -f "$d/mod_newminor.json" ] &&
-    ci config_policy_mod_newminor "mod_newminor.so': built for policy ABI 1.3, newer than the ABI 1.2 this tpool speaks" "$d/mod_newminor.json"
+    ci config_policy_mod_newminor "mod_newminor.so': built for policy ABI 1.4, newer than the ABI 1.3 this tpool speaks" "$d/mod_newminor.json"
 
 # Modules that crash a loader that trusts them: --check-config names the file
 # and the fault, and --policies (which opens every .so on the path) lists the

@@ -26,17 +26,10 @@
  * busy, so that a thief never gives up (and parks) while work is queued.
  *
  * Waking with steal = true. The target of a push may be busy running a long
- * task; the task must then go to someone else, and a policy can only name
- * one worker to wake. So each queue has an `idle` flag that its owner keeps:
- * 1 from the moment its pop finds nothing until it is about to take a task
- * again (it clears the flag, with a fence, before it dequeues or steals, and
- * looks at its own queue once more after clearing it). A push names the
- * target only when the target's queue was empty before the push (the
- * exchanged-out tail was the stub) and the target is idle; otherwise it
- * answers TPOOL_WAKE_ANY, so an idle worker comes and steals. Either the
- * pusher sees the flag cleared, or the owner sees the new task before it
- * takes anything else (both sides fence between their write and their
- * read), so a task is never left behind a task that blocks.
+ * task; the task must then go to someone else. The push answers
+ * TPOOL_WAKE_PREFER(target): the core wakes the target if it sleeps, and
+ * any idle worker otherwise, who comes and steals; the core keeps the
+ * workers' states, so the policy needs no flag of its own for it.
  *
  * An empty queue is recognised without a lock and without a write, so the
  * core's spinning workers cost nothing (see tpool_mpsc_empty).
@@ -81,12 +74,10 @@ typedef struct rr_queue {
     tpool_mpsc mpsc;
 
     /* Pushers' second line. */
-    /* steal = true only: the owner writes it (relaxed, then a seq_cst
-     * fence when clearing); pushers read it after a seq_cst fence, right
-     * after exchanging the tail. It changes rarely. */
-    _Alignas(TPOOL_CACHELINE) int idle;
-    uint64_t dealt; /* tasks pushed to this queue, plus parallel-for tiles dealt
-                     * to this worker; pushers and range_begin add (relaxed) */
+    _Alignas(TPOOL_CACHELINE) uint64_t dealt; /* tasks pushed to this queue, plus
+                                               * parallel-for tiles dealt to this
+                                               * worker; pushers and range_begin
+                                               * add (relaxed) */
 
     /* Consumer's second line. */
     _Alignas(TPOOL_CACHELINE) pthread_mutex_t lock; /* steal = true: held around
@@ -167,7 +158,6 @@ static void queue_init(rr_queue *q)
 {
     memset(q, 0, sizeof *q);
     tpool_mpsc_init(&q->mpsc);
-    q->idle = 1;
     pthread_mutex_init(&q->lock, NULL);
 }
 
@@ -245,27 +235,12 @@ static int roundrobin_push(void *state, tpool_task *t, unsigned from)
     }
     rr_queue *q = &s->q[w];
     /* Until the push returns the owner may see its queue end before t; the
-     * wake that follows the push brings it back. was_empty: the previous
-     * tail was the stub (the queue was empty, or had just been emptied by
-     * a consumer). */
-    int was_empty = tpool_mpsc_push(&q->mpsc, t);
+     * wake that follows the push brings it back. */
+    tpool_mpsc_push(&q->mpsc, t);
     __atomic_fetch_add(&q->dealt, 1, __ATOMIC_RELAXED);
     if (!s->steal)
         return (int)w; /* only w can run it */
-    /* Pairs with the owner's fence in set_busy (see the top comment). */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (was_empty && __atomic_load_n(&q->idle, __ATOMIC_RELAXED))
-        return (int)w;
-    return TPOOL_WAKE_ANY;
-}
-
-/* steal = true: the owner is about to take a task. */
-static void set_busy(rr_queue *q)
-{
-    if (__atomic_load_n(&q->idle, __ATOMIC_RELAXED)) {
-        __atomic_store_n(&q->idle, 0, __ATOMIC_RELAXED);
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    }
+    return TPOOL_WAKE_PREFER(w); /* w, or a thief if w is busy (top comment) */
 }
 
 /*
@@ -273,28 +248,17 @@ static void set_busy(rr_queue *q)
  * scanning from `start`. First pass: try-lock; if a victim looked non-empty
  * but its lock was busy and nothing was found, a second pass waits for the
  * locks, so that a thief does not report "nothing" while tasks are queued.
- * A worker clears its idle flag and looks at its own queue again before
- * its first steal (see the top comment).
  */
 static tpool_task *steal_one(roundrobin *s, rr_queue *own, unsigned start, int *stolen)
 {
     *stolen = 0;
     unsigned W = s->workers;
-    int busy_seen = 0, cleared = own == NULL;
+    int busy_seen = 0;
     for (int pass = 0; pass < 2; pass++) {
         for (unsigned k = 0; k < W; k++) {
             rr_queue *v = &s->q[(start + k) % W];
             if (v == own || queue_empty(v))
                 continue;
-            if (!cleared) {
-                set_busy(own);
-                cleared = 1;
-                if (!queue_empty(own)) {
-                    tpool_task *t = locked_dequeue(own);
-                    if (t)
-                        return t;
-                }
-            }
             tpool_task *t = NULL;
             if (pass == 0) {
                 if (pthread_mutex_trylock(&v->lock) != 0) {
@@ -338,7 +302,6 @@ static tpool_task *roundrobin_pop(void *state, unsigned slot)
 
     rr_queue *q = &s->q[slot];
     if (!queue_empty(q)) {
-        set_busy(q);
         tpool_task *t = locked_dequeue(q);
         if (t)
             return t;
@@ -352,8 +315,6 @@ static tpool_task *roundrobin_pop(void *state, unsigned slot)
             __atomic_fetch_add(&q->steals, 1, __ATOMIC_RELAXED);
         return t;
     }
-    if (!__atomic_load_n(&q->idle, __ATOMIC_RELAXED))
-        __atomic_store_n(&q->idle, 1, __ATOMIC_RELAXED);
     return NULL;
 }
 
@@ -386,7 +347,8 @@ static void roundrobin_range_begin(void *state, const tpool_range_job *job)
         rr_share *sh = &s->share[p];
         sh->count = (size_t)(full * q + extra);
         __atomic_store_n(&sh->next, 0, __ATOMIC_RELAXED);
-        uint64_t *dealt = p == 0 ? &s->outside_dealt : &s->q[p - 1].dealt;
+        unsigned k = tpool_participant_slot(p, s->workers);
+        uint64_t *dealt = k == s->workers ? &s->outside_dealt : &s->q[k].dealt;
         __atomic_fetch_add(dealt, (uint64_t)sh->count, __ATOMIC_RELAXED);
     }
 }
@@ -437,9 +399,10 @@ static int roundrobin_range_next(void *state, unsigned part, size_t *begin, size
         unsigned v = part + j < P ? part + j : part + j - P;
         if (!claim(&s->share[v], &k))
             continue; /* exhausted for good: cursors only grow */
-        /* Participant p counts at worker p - 1 (whose task path, or the
+        /* Participant p counts at its slot (whose task path, or the
          * calling thread standing in for p, may add at the same time). */
-        __atomic_fetch_add(part == 0 ? &s->outside_steals : &s->q[part - 1].steals, 1,
+        unsigned slot = tpool_participant_slot(part, s->workers);
+        __atomic_fetch_add(slot == s->workers ? &s->outside_steals : &s->q[slot].steals, 1,
                            __ATOMIC_RELAXED);
         return hand_out(s, v, k, begin, end);
     }

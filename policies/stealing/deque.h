@@ -60,8 +60,9 @@ int stealing_deque_steal(stealing_deque *d, void **x);
 
 /* A hint, exact for the owner: no item is queued. Two relaxed loads, no
  * fence, no write: for spinning threads. A thread other than the owner may
- * see "empty" for a deque that was just pushed to, so code that must not
- * miss an item calls stealing_deque_steal after a seq_cst fence. */
+ * see "empty" for a deque whose push has not returned yet; a push that has
+ * returned is seen by a worker's last pop before it sleeps, because the
+ * core fences after the push and before that pop. */
 static inline int stealing_deque_looks_empty(stealing_deque *d)
 {
     int64_t b = atomic_load_explicit(&d->bottom, memory_order_relaxed);

@@ -10,15 +10,13 @@
  * out). pop(w) looks at w's deque, then the injection queue, then tries
  * `steal_attempts` victims; pop from the outside slot skips the first step.
  * Every push returns TPOOL_WAKE_ANY so that an idle worker comes to steal.
- * A thread deep in nested waits takes only its own deque's tasks (see the
- * stack guard below).
+ * Nesting needs no guard here: the core bounds how deep a waiting thread
+ * runs tasks on its stack, for every policy.
  *
- * No lost wake-up: the core's parking worker stores PARKED (seq_cst) and
- * then pops; a pusher publishes, issues a seq_cst fence and reads the
- * worker's state. pop issues one seq_cst fence before it looks at other
- * threads' queues, so by the fence rules of C11 (7.17.4) either the
- * pusher sees PARKED or the popper sees the task; after the fence the
- * emptiness tests may be plain relaxed loads.
+ * Emptiness tests are relaxed loads with no fence: the core fences after
+ * each push and before a worker's last pop before it sleeps, which orders
+ * them against the pusher's stores (policy-abi.md, "Memory-ordering
+ * contract").
  *
  * Parallel-for. Participant p owns a word `range` holding its remaining
  * items [begin, end) as two 32-bit halves. It takes chunks from the front
@@ -41,8 +39,6 @@
  * range_next, where the core looks for it); the core takes care of the
  * items of a chunk whose owner is busy.
  */
-#define _GNU_SOURCE /* pthread_getattr_np */
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,45 +161,6 @@ static tpool_task *inject_pop(stealing *s)
     return tpool_taskq_pop(&s->inject); /* no lock, no write when empty */
 }
 
-/* ---- stack guard ---------------------------------------------------------- */
-
-/*
- * A thread that waits (for a group, for the pool) pops and runs tasks on
- * top of the waiting frame, and those tasks may wait in turn: a thread
- * that keeps taking other threads' tasks while it waits nests deeper with
- * each one. An outside thread running fork-join tasks is the extreme case:
- * its children go to the injection queue, which it then serves oldest
- * first, breadth-first, one stack frame per task (fib(24) overflows 8 MiB
- * that way). Like TBB, a thread therefore takes foreign work (a steal, the
- * injection queue) only while its stack pointer is in the upper half of its
- * stack; below that it only takes its own deque's tasks, which are its own
- * descendants and nest only as deep as the program's recursion, and others
- * run the foreign work. No deadlock follows: a worker's waits depend only
- * on its own deque and on tasks already running elsewhere, so deep workers
- * unwind and then serve the injection queue again. The bound is computed
- * once per thread (pthread_getattr_np; no bound where it fails).
- */
-static _Thread_local uintptr_t stealing_stack_floor; /* 0: not computed yet */
-
-static int stack_has_room(void)
-{
-    char here;
-    uintptr_t floor = stealing_stack_floor;
-    if (floor == 0) {
-        floor = 1; /* unknown: no guard */
-        pthread_attr_t a;
-        if (pthread_getattr_np(pthread_self(), &a) == 0) {
-            void *lo;
-            size_t size;
-            if (pthread_attr_getstack(&a, &lo, &size) == 0)
-                floor = (uintptr_t)lo + size / 2;
-            pthread_attr_destroy(&a);
-        }
-        stealing_stack_floor = floor;
-    }
-    return (uintptr_t)&here > floor;
-}
-
 /* ---- victims ---------------------------------------------------------------- */
 
 /* A random number in [0, bound) from slot `k`'s state (xorshift64*). */
@@ -304,11 +261,9 @@ static int stealing_create(const tpool_policy_env *env, void **out)
 
 /*
  * A new worker count. The core has drained every slot and nothing else
- * runs, so deques are moved by plain copies. Kept: the injection queue
- * (a thread deep in its stack may have been refused its tasks during the
- * drain, see the stack guard; they stay queued here instead of being lost
- * with a re-created state), the surviving workers' deques and counters.
- * The counters of removed workers are added to the outside slot's.
+ * runs, so deques are moved by plain copies. Kept: the injection queue,
+ * the surviving workers' deques and counters. The counters of removed
+ * workers are added to the outside slot's.
  */
 static int stealing_resize(void *state, const tpool_policy_env *env)
 {
@@ -402,10 +357,6 @@ static tpool_task *stealing_pop(void *state, unsigned k)
         if (t)
             return t;
     }
-    if (!stack_has_room())
-        return NULL;
-    /* See the top comment: pairs with the core's fence after push. */
-    atomic_thread_fence(memory_order_seq_cst);
     tpool_task *t = inject_pop(s);
     return t ? t : steal_task(s, k);
 }
@@ -487,11 +438,6 @@ static int hand_out(const stealing *s, uint64_t b, uint64_t e, size_t *begin, si
     return 1;
 }
 
-static unsigned slot_of_participant(const stealing *s, unsigned p)
-{
-    return p == 0 ? s->workers : p - 1;
-}
-
 static int stealing_range_next(void *state, unsigned p, size_t *begin, size_t *end)
 {
     stealing *s = state;
@@ -519,7 +465,7 @@ static int stealing_range_next(void *state, unsigned p, size_t *begin, size_t *e
     unsigned P = s->participants;
     if (P < 2)
         return 0;
-    unsigned k = slot_of_participant(s, p);
+    unsigned k = tpool_participant_slot(p, s->workers);
     unsigned j = sweep_start(s, k, P - 1);
     for (unsigned tried = 0; tried < P - 1; tried++, j = j + 1 == P - 1 ? 0 : j + 1) {
         unsigned v = (p + 1 + j) % P;

@@ -29,6 +29,15 @@ typedef struct mod_state {
 
 static inline int mod_create(const tpool_policy_env *env, void **out)
 {
+    /* Every host says which ABI it speaks (env->abi_version, ABI 1.3), and
+     * a loader never hands a module an older minor than its own. */
+    unsigned major = env->abi_version >> 16, minor = env->abi_version & 0xFFFFu;
+    if (major != TPOOL_POLICY_ABI_MAJOR || minor < TPOOL_POLICY_ABI_MINOR) {
+        snprintf(env->errbuf, env->errbuf_size,
+                 "the host speaks policy ABI %u.%u, not %d.%d or a newer minor", major, minor,
+                 TPOOL_POLICY_ABI_MAJOR, TPOOL_POLICY_ABI_MINOR);
+        return -1;
+    }
     mod_state *s = calloc(1, sizeof *s);
     if (s)
         s->pushes = calloc(env->workers + 1, sizeof *s->pushes);
