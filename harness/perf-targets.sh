@@ -118,13 +118,14 @@ NR == 1 { n = csvsplit($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
     kind[x] = f[col["executor_kind"]]
     if (kind[x] == "policy") ispol[x] = 1
     if (f[col["check_ok"]] != "1") bad = bad " " w "/" x "/T" t
-    split("median_ns_per_run items_per_run throughput_items_per_s efficiency idle_cpu_ns_per_window idle_window_ns", cs, " ")
+    split("median_ns_per_run items_per_run throughput_items_per_s efficiency idle_cpu_ns_per_window idle_window_ns producer_share", cs, " ")
     for (i in cs) v[w, x, t, cs[i]] = f[col[cs[i]]]
     if (kind[x] == "serial") serial[w] = 1
     ts[t] = 1
 }
 END {
     missed = 0
+    nshipped = split("fifo roundrobin priority stealing static dynamic", shipped, " ")
     printf "%-3s %-58s %9s  %-8s %s\n", "#", "target (ratio of medians, one interleaved run)", "measured", "bound", ""
     for (t in ts) {
         if (kind["serial"] != "" && t == 1) continue
@@ -170,6 +171,39 @@ END {
             line("7", sprintf("%s T=%s: builtin:%s vs %s.so, |ratio - 1|", wl[j], t, pl[i], pl[i]),
                  r == "" ? "" : (r > 1 ? r - 1 : 1 - r), "<=", 0.02)
         }
+        # 11: every shipped policy dispatches within 2x of the best one, and
+        # static at most OpenMP static
+        split("empty-T empty-1000", ew, " ")
+        for (j = 1; j <= 2; j++) {
+            bb = best(ew[j], t)
+            for (i = 1; i <= nshipped; i++)
+                if (has(ew[j], shipped[i], t))
+                    line("11", sprintf("%s T=%s: %s vs best (%s)", ew[j], t, shipped[i], bb),
+                         ratio(get(ew[j], shipped[i], t, "median_ns_per_run"), get(ew[j], bb, t, "median_ns_per_run")), "<=", 2.0)
+            line("11", sprintf("%s T=%s: static vs omp-static", ew[j], t),
+                 ratio(get(ew[j], "static", t, "median_ns_per_run"), get(ew[j], "omp-static", t, "median_ns_per_run")), "<=", 1.0)
+        }
+        # 12: tiny tasks against oneTBB task_group, one producer and many;
+        # the share each executor ran on its producer(s) beside it
+        split("tiny-tasks-1p tiny-tasks-np", tw, " ")
+        for (j = 1; j <= 2; j++) {
+            line("12", sprintf("%s T=%s: stealing vs tbb-task, tasks/s", tw[j], t),
+                 ratio(get(tw[j], "stealing", t, "throughput_items_per_s"), get(tw[j], "tbb-task", t, "throughput_items_per_s")), ">=", 1.5)
+            split("stealing tbb-task omp-task", px, " ")
+            share = ""
+            for (i = 1; i <= 3; i++) {
+                ps = get(tw[j], px[i], t, "producer_share")
+                share = share sprintf(" %s %s", px[i], ps == "" ? "n/a" : sprintf("%.0f%%", 100 * ps))
+            }
+            printf "%-3s %s T=%s: share run on the producer(s):%s\n", "12", tw[j], t, share
+        }
+        # 13: short calls, the default policy of the drop-in (stealing) and the
+        # best policy against Debian libpthreadpool
+        line("13", sprintf("short-calls T=%s: stealing vs pthreadpool", t),
+             ratio(get("short-calls", "stealing", t, "median_ns_per_run"), get("short-calls", "pthreadpool", t, "median_ns_per_run")), "<=", 1.0)
+        b13 = best("short-calls", t)
+        line("13", sprintf("short-calls T=%s: %s vs pthreadpool", t, b13),
+             ratio(get("short-calls", b13, t, "median_ns_per_run"), get("short-calls", "pthreadpool", t, "median_ns_per_run")), "<=", 1.0)
         # 8: tiled-gemm efficiency at the machine thread count
         if (t == tmax) {
             b8 = best("tiled-gemm", t)
@@ -267,6 +301,7 @@ function row(tg, what, r, l, h, bound, target,    v) {
 }
 END {
     missed = 0
+    nshipped = split("fifo roundrobin priority stealing static dynamic", shipped, " ")
     printf "%-4s %-66s %9s  %-21s %-7s %s\n", "#", "target", "ratio", "95% CI", "bound", ""
     for (i = 1; i <= nord; i++) {
         split(order[i], p, SUBSEP); w = p[1]; x = p[2]
