@@ -61,6 +61,11 @@ fi
 
 set -- "$objs"/libtpool_core_la-*.o
 if [ ! -f "$1" ]; then
+    # A static-only build (--disable-shared) keeps its objects in core/.
+    objs=${top_builddir:-.}/core
+    set -- "$objs"/libtpool_core_la-*.o
+fi
+if [ ! -f "$1" ]; then
     echo "layering_check: no objects in $objs (build first): skipped"
     exit 77
 fi
