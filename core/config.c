@@ -7,10 +7,6 @@
  * the policy is loaded. The text is kept so that those later errors can still
  * give a line and a column.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* getcwd(NULL, 0) allocates */
-#endif
-
 #include "config.h"
 
 #include <errno.h>
@@ -21,10 +17,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "error.h"
 #include "json_locate.h"
+#include "params.h"
 #include "textfile.h"
-#include "fault_alloc.h" /* last: allocations go through the fault point */
 
 #define MAX_SPIN_US 1000000
 #define MAX_STACK_KB (1u << 20) /* 1 GiB: more is a mistake, not a stack */
@@ -48,8 +45,8 @@
 static void free_path(char **dirs, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        free(dirs[i]);
-    free(dirs);
+        tpool__free(dirs[i]);
+    tpool__free(dirs);
 }
 
 int tpool_config_new(tpool_config **out)
@@ -57,12 +54,12 @@ int tpool_config_new(tpool_config **out)
     if (!out)
         return TPOOL_EINVAL;
     *out = NULL;
-    tpool_config *cfg = calloc(1, sizeof *cfg);
+    tpool_config *cfg = tpool__calloc(1, sizeof *cfg);
     if (!cfg)
         return TPOOL_ENOMEM;
-    cfg->policy = strdup(TPOOL_DEFAULT_POLICY);
+    cfg->policy = tpool__strdup(TPOOL_DEFAULT_POLICY);
     if (!cfg->policy) {
-        free(cfg);
+        tpool__free(cfg);
         return TPOOL_ENOMEM;
     }
     cfg->threads = 0;
@@ -80,20 +77,20 @@ void tpool_config_free(tpool_config *cfg)
 {
     if (!cfg)
         return;
-    free(cfg->policy);
+    tpool__free(cfg->policy);
     json_decref(cfg->params);
     free_path(cfg->policy_path, cfg->npolicy_path);
-    free(cfg->source);
-    free(cfg->text);
-    free(cfg->record_path);
-    free(cfg);
+    tpool__free(cfg->source);
+    tpool__free(cfg->text);
+    tpool__free(cfg->record_path);
+    tpool__free(cfg);
 }
 
 static char *dup_or_null(const char *s, int *failed)
 {
     if (!s)
         return NULL;
-    char *d = strdup(s);
+    char *d = tpool__strdup(s);
     if (!d)
         *failed = 1;
     return d;
@@ -106,7 +103,7 @@ int tpool_config_copy(const tpool_config *src, tpool_config **out)
     *out = NULL;
     if (!src)
         return TPOOL_EINVAL;
-    tpool_config *c = calloc(1, sizeof *c);
+    tpool_config *c = tpool__calloc(1, sizeof *c);
     if (!c)
         return TPOOL_ENOMEM;
     int failed = 0;
@@ -133,7 +130,7 @@ int tpool_config_copy(const tpool_config *src, tpool_config **out)
             failed = 1;
     }
     if (src->npolicy_path) {
-        c->policy_path = calloc(src->npolicy_path, sizeof *c->policy_path);
+        c->policy_path = tpool__calloc(src->npolicy_path, sizeof *c->policy_path);
         if (!c->policy_path) {
             failed = 1;
         } else {
@@ -220,17 +217,17 @@ static int get_int(struct ctx *c, const char *key, const json_t *v,
 static char *resolve(const char *base, const char *entry)
 {
     if (!base || entry[0] == '/')
-        return strdup(entry);
+        return tpool__strdup(entry);
     while (entry[0] == '.' && entry[1] == '/') {
         entry += 2;
         while (*entry == '/')
             entry++;
     }
     if (entry[0] == '\0' || strcmp(entry, ".") == 0)
-        return strdup(base);
+        return tpool__strdup(base);
     size_t bl = strlen(base), el = strlen(entry);
     int slash = bl > 0 && base[bl - 1] != '/';
-    char *r = malloc(bl + (size_t)slash + el + 1);
+    char *r = tpool__malloc(bl + (size_t)slash + el + 1);
     if (!r)
         return NULL;
     memcpy(r, base, bl);
@@ -255,18 +252,20 @@ static char *file_dir(const char *path)
     const char *slash = strrchr(path, '/');
     size_t dl = slash ? (slash == path ? 1 : (size_t)(slash - path)) : 0;
     if (path[0] == '/')
-        return strndup(path, dl);
-    char *cwd = getcwd(NULL, 0);
+        return tpool__strndup(path, dl);
+    char *cwd = tpool__getcwd();
     if (!cwd) {
+        if (errno == ENOMEM)
+            return NULL;
         /* The current directory is gone or unreadable: keep the directory
          * relative, which still means the right thing until a chdir. */
-        return dl ? strndup(path, dl) : strdup(".");
+        return dl ? tpool__strndup(path, dl) : tpool__strdup(".");
     }
     if (dl == 0)
         return cwd;
     size_t cl = strlen(cwd);
     int sep = cl > 0 && cwd[cl - 1] != '/'; /* cwd "/" has its slash */
-    char *r = malloc(cl + (size_t)sep + dl + 1);
+    char *r = tpool__malloc(cl + (size_t)sep + dl + 1);
     if (r) {
         memcpy(r, cwd, cl);
         if (sep)
@@ -274,7 +273,7 @@ static char *file_dir(const char *path)
         memcpy(r + cl + (size_t)sep, path, dl);
         r[cl + (size_t)sep + dl] = '\0';
     }
-    free(cwd);
+    tpool__free(cwd);
     return r;
 }
 
@@ -400,10 +399,10 @@ static int key_policy(struct ctx *c, const char *key, json_t *v)
     const char *s = json_string_value(v);
     /* A relative path in a file means relative to that file, like
      * policy_path; a bare name is looked up on the search path. */
-    char *p = strchr(s, '/') ? resolve(c->base_dir, s) : strdup(s);
+    char *p = strchr(s, '/') ? resolve(c->base_dir, s) : tpool__strdup(s);
     if (!p)
         return nomem(c);
-    free(c->cfg->policy);
+    tpool__free(c->cfg->policy);
     c->cfg->policy = p;
     if (tpool__json_locate(c->text, key, &c->cfg->policy_line, &c->cfg->policy_column))
         c->cfg->policy_line = c->cfg->policy_column = 0;
@@ -425,7 +424,7 @@ static int add_dir(struct ctx *c, char ***dirs, size_t *n, size_t *cap, const ch
 {
     if (*n == *cap) {
         size_t ncap = *cap ? *cap * 2 : 8;
-        char **grown = realloc(*dirs, ncap * sizeof **dirs);
+        char **grown = tpool__realloc(*dirs, ncap * sizeof **dirs);
         if (!grown)
             return nomem(c);
         *dirs = grown;
@@ -461,13 +460,13 @@ static int key_policy_path(struct ctx *c, const char *key, json_t *v)
         for (const char *p = s; *p;) {
             const char *end = strchr(p, ':');
             size_t len = end ? (size_t)(end - p) : strlen(p);
-            char *entry = strndup(p, len);
+            char *entry = tpool__strndup(p, len);
             if (!entry) {
                 rc = nomem(c);
                 goto fail;
             }
             rc = add_dir(c, &dirs, &n, &cap, entry);
-            free(entry);
+            tpool__free(entry);
             if (rc)
                 goto fail;
             p += len + (end ? 1 : 0);
@@ -509,7 +508,7 @@ static int record_path(struct ctx *c, const char *key, json_t *v)
     char *p = resolve(c->base_dir, json_string_value(v));
     if (!p)
         return nomem(c);
-    free(c->cfg->record_path);
+    tpool__free(c->cfg->record_path);
     c->cfg->record_path = p;
     return 0;
 }
@@ -625,7 +624,7 @@ static int unknown_key(struct ctx *c, const char *parent, const char *key,
         char *path = tpool__json_path_key(parent, key);
         if (path) {
             tpool__json_locate_key(c->text, path, &line, &column);
-            free(path);
+            tpool__free(path);
         }
     }
     char known[256], full[192];
@@ -688,8 +687,8 @@ static int parse(const char *text, size_t len, const char *source,
         json_decref(root);
         return nomem(&c);
     }
-    c.cfg->source = strdup(source);
-    c.cfg->text = strndup(text, len);
+    c.cfg->source = tpool__strdup(source);
+    c.cfg->text = tpool__strndup(text, len);
     if (!c.cfg->source || !c.cfg->text) {
         rc = nomem(&c);
         goto out;
@@ -769,19 +768,19 @@ int tpool_config_load_file(const char *path, tpool_config **out, tpool_error *er
     if (nul) {
         int line, column;
         tpool__json_position(text, (size_t)(nul - text), &line, &column);
-        free(text);
+        tpool__free(text);
         return tpool__error(err, TPOOL_EPARSE, path, line, column, NULL,
                             "NUL byte in the file (expected JSON text)");
     }
     char *dir = file_dir(path);
     if (!dir) {
-        free(text);
+        tpool__free(text);
         return tpool__error(err, TPOOL_ENOMEM, path, 0, 0, NULL,
                             "out of memory while reading the configuration");
     }
     rc = parse(text, len, path, dir, out, err);
-    free(dir);
-    free(text);
+    tpool__free(dir);
+    tpool__free(text);
     return rc;
 }
 
@@ -858,11 +857,11 @@ static void set_env_threads(tpool_config *cfg, unsigned t)
 
 static int set_env_policy(tpool_config *cfg, const char *value, tpool_error *err)
 {
-    char *p = strdup(value);
+    char *p = tpool__strdup(value);
     if (!p)
         return tpool__error(err, TPOOL_ENOMEM, "<env TPOOL_POLICY>", 0, 0, NULL,
                             "out of memory");
-    free(cfg->policy);
+    tpool__free(cfg->policy);
     cfg->policy = p;
     cfg->policy_line = cfg->policy_column = 0;
     return 0;
@@ -886,17 +885,17 @@ int tpool__config_env_policy(tpool_config *cfg, const char *value, tpool_error *
 int tpool__config_env_record(tpool_config *cfg, const char *value, tpool_error *err)
 {
     if (value[0] != '{') { /* a file name */
-        char *p = strdup(value);
+        char *p = tpool__strdup(value);
         if (!p)
             return tpool__error(err, TPOOL_ENOMEM, "<env TPOOL_RECORD>", 0, 0, NULL,
                                 "out of memory");
-        free(cfg->record_path);
+        tpool__free(cfg->record_path);
         cfg->record_path = p;
         return 0;
     }
     /* The object form, checked as the key "record" of a configuration. */
     size_t len = strlen(value);
-    char *text = malloc(len + 16);
+    char *text = tpool__malloc(len + 16);
     if (!text)
         return tpool__error(err, TPOOL_ENOMEM, "<env TPOOL_RECORD>", 0, 0, NULL,
                             "out of memory");
@@ -905,7 +904,7 @@ int tpool__config_env_record(tpool_config *cfg, const char *value, tpool_error *
     tpool_error e;
     tpool_error_clear(&e);
     int rc = parse(text, strlen(text), "<env TPOOL_RECORD>", NULL, &tmp, &e);
-    free(text);
+    tpool__free(text);
     if (rc) {
         /* Positions would count the wrapper: name the key instead. */
         const char *msg = strstr(e.text, e.key[0] ? e.key : ": ");
@@ -913,7 +912,7 @@ int tpool__config_env_record(tpool_config *cfg, const char *value, tpool_error *
                             "%s", msg && e.key[0] ? msg + strlen(e.key) + 2
                                   : msg ? msg + 2 : e.text);
     }
-    free(cfg->record_path);
+    tpool__free(cfg->record_path);
     cfg->record_path = tmp->record_path;
     tmp->record_path = NULL;
     cfg->record_max_mb = tmp->record_max_mb;
@@ -1011,10 +1010,10 @@ int tpool_config_set_policy(tpool_config *cfg, const char *policy)
 {
     if (!cfg || !policy || !*policy)
         return TPOOL_EINVAL;
-    char *p = strdup(policy);
+    char *p = tpool__strdup(policy);
     if (!p)
         return TPOOL_ENOMEM;
-    free(cfg->policy);
+    tpool__free(cfg->policy);
     cfg->policy = p;
     cfg->policy_line = cfg->policy_column = 0;
     return 0;
@@ -1058,19 +1057,19 @@ int tpool_config_set_params(tpool_config *cfg, const char *params_json,
     }
     /* The positions of later params errors (params.c) refer to this text
      * now, not to the file the rest came from. */
-    char *source = strdup(src);
-    char *text = strdup(params_json);
+    char *source = tpool__strdup(src);
+    char *text = tpool__strdup(params_json);
     if (!source || !text) {
-        free(source);
-        free(text);
+        tpool__free(source);
+        tpool__free(text);
         json_decref(v);
         return tpool__error(err, TPOOL_ENOMEM, src, 0, 0, NULL, "out of memory");
     }
     json_decref(cfg->params);
     cfg->params = v;
-    free(cfg->source);
+    tpool__free(cfg->source);
     cfg->source = source;
-    free(cfg->text);
+    tpool__free(cfg->text);
     cfg->text = text;
     return 0;
 }
@@ -1083,4 +1082,26 @@ unsigned tpool_config_threads(const tpool_config *cfg)
 const char *tpool_config_policy(const tpool_config *cfg)
 {
     return cfg ? cfg->policy : NULL;
+}
+
+/* ---- a policy's params ------------------------------------------------------- */
+
+int tpool__params_resolve(const tpool_config *cfg, const tpool_policy *pol,
+                          tpool_param_value *out, tpool_error *err)
+{
+    if (!pol)
+        return tpool__error(err, TPOOL_EINVAL, NULL, 0, 0, NULL,
+                            "tpool__params_resolve: no policy");
+    /* After tpool_config_set_params the text is the params object alone. */
+    int alone = cfg && cfg->source && strcmp(cfg->source, TPOOL__PARAMS_SOURCE) == 0;
+    tpool__params_src src = {
+        .params = cfg ? cfg->params : NULL,
+        .text = cfg ? cfg->text : NULL,
+        .source = cfg ? cfg->source : NULL,
+        .path = alone ? NULL : "params",
+        .key = "params",
+        .owner = "policy",
+        .name = pol->name,
+    };
+    return tpool__params_check(&src, pol->params, pol->nparams, out, err);
 }

@@ -37,6 +37,13 @@ struct tpool_config {
     int policy_line, policy_column;
 };
 
+/*
+ * The source name of a configuration whose `text` is the params object alone
+ * (tpool_config_set_params), so that tpool__params_resolve looks keys up at
+ * the root of the text instead of under "params".
+ */
+#define TPOOL__PARAMS_SOURCE "<params>"
+
 #define TPOOL_DEFAULT_POLICY "fifo"
 #define TPOOL_DEFAULT_SPIN_US 200
 #define TPOOL_DEFAULT_MIN_WORK_SIZE 1
@@ -53,16 +60,6 @@ struct tpool_config {
  */
 int tpool__params_resolve(const tpool_config *cfg, const tpool_policy *pol,
                           tpool_param_value *out, tpool_error *err);
-
-/*
- * Finds where the value at a key path ("params.chunk", "threads") starts in a
- * JSON text: 1-based line and column (columns count UTF-8 characters, as
- * jansson counts them); paths may index arrays ("policy_path[1]") and escape
- * '.', '[' and '\' in key names with a backslash. Returns 0 on success, -1 if
- * the path is not found. For a key that occurs more than once the last
- * occurrence counts, as jansson keeps the last value.
- */
-int tpool__json_locate(const char *text, const char *path, int *line, int *column);
 
 /*
  * One environment variable of tpool_config_apply_env at a time, with its

@@ -26,6 +26,7 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "pool.h"
 
 #define KICK_HOLD_NS 1000000u
@@ -141,12 +142,12 @@ int tpool__elastic_start(struct tpool *p)
 {
     if (!p->el_max)
         return 0;
-    p->el_seen = malloc(TPOOL_MAX_THREADS * sizeof *p->el_seen);
+    p->el_seen = tpool__malloc(TPOOL_MAX_THREADS * sizeof *p->el_seen);
     if (!p->el_seen)
         return TPOOL_ENOMEM;
     forget(p);
     if (pthread_create(&p->el_thread, NULL, monitor_main, p) != 0) {
-        free(p->el_seen);
+        tpool__free(p->el_seen);
         p->el_seen = NULL;
         return TPOOL_ETHREAD;
     }
@@ -163,6 +164,6 @@ void tpool__elastic_stop(struct tpool *p)
         pthread_join(p->el_thread, NULL);
         p->el_running = false;
     }
-    free(p->el_seen);
+    tpool__free(p->el_seen);
     p->el_seen = NULL;
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "pool.h"
 
 _Thread_local tpool__tls tpool__tl;
@@ -41,7 +42,7 @@ static void rec_exit(void *arg)
     if (r->next)
         r->next->prev = r->prev;
     pthread_mutex_unlock(&registry_lock);
-    free(r->scratch);
+    tpool__free(r->scratch);
     r->scratch = NULL;
     r->scratch_size = 0;
     r->prev = r->next = NULL;

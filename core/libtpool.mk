@@ -1,26 +1,22 @@
 # libtpool.so (the native API), libpthreadpool.so.0 (the drop-in) and
-# tpool-info, all from one set of objects: libtpool_core.la, which keeps the
-# internal tpool__ symbols visible so that the unit tests and the tools in
-# the tree can reach them. The installed libraries export only their public
-# names (hidden visibility plus -export-symbols-regex).
+# tpool-info, all from one set of objects: libtpool_core.la (with the
+# checked-input helpers of core/input/libtpool_input.mk), which keeps the
+# internal tpool__ symbols visible so that the unit tests can reach them.
+# The installed libraries export only their public names (hidden visibility
+# plus -export-symbols-regex); the tools link libtpool.so as any program.
 noinst_LTLIBRARIES += core/libtpool_core.la
-core_libtpool_core_la_CPPFLAGS = $(PUBLIC_CPPFLAGS) -DTPOOL_PKGLIBDIR='"$(pkglibdir)"'
+core_libtpool_core_la_CPPFLAGS = $(PUBLIC_CPPFLAGS) $(INPUT_CPPFLAGS) -DTPOOL_PKGLIBDIR='"$(pkglibdir)"'
 core_libtpool_core_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 core_libtpool_core_la_SOURCES = \
 	core/atomics.h core/clock.h core/fpu.h \
 	core/park.c core/park.h \
-	core/error.c core/error.h \
-	core/fault.c core/fault.h core/fault_alloc.h \
+	core/error_codes.c \
 	core/config.c core/config.h \
-	core/json_locate.c core/json_locate.h \
-	core/params.c core/params.h \
 	core/cpu_linux.c core/cpu.h \
 	core/loader.c core/loader.h \
 	core/load_isolated.c \
 	core/strset.c core/strset.h \
-	core/textfile.c core/textfile.h \
 	core/worker_guard.c core/worker_guard.h \
-	core/elf_linux.c core/elf_check.h \
 	core/policy_list.c \
 	core/resolve.c \
 	core/module.c \
@@ -39,7 +35,7 @@ core_libtpool_core_la_SOURCES = \
 	core/stats.c \
 	core/util.c \
 	core/pthreadpool.c
-core_libtpool_core_la_LIBADD = $(JANSSON_LIBS) $(PTHREAD_LIBS)
+core_libtpool_core_la_LIBADD = core/input/libtpool_input.la $(JANSSON_LIBS) $(PTHREAD_LIBS)
 if BUILTIN_POLICIES
 core_libtpool_core_la_LIBADD += $(BUILTIN_POLICY_LIBS)
 endif

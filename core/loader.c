@@ -20,12 +20,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "alloc.h"
 #include "elf_check.h"
 #include "error.h"
 #include "json_locate.h"
 #include "params.h"
 #include "strset.h"
-#include "fault_alloc.h" /* last: allocations go through the fault point */
+#include "versioned.h"
 
 #ifndef TPOOL_PKGLIBDIR
 #define TPOOL_PKGLIBDIR "/usr/local/lib/tpool"
@@ -61,38 +62,23 @@ static const char *dl_text(void)
 
 /* ---- descriptor checks ---------------------------------------------------- */
 
-/* True when a descriptor of `size` bytes holds the whole member at
- * [off, off + len). */
-static bool covers(uint32_t size, size_t off, size_t len)
-{
-    return off + len <= size;
-}
+#define COVERS(size, member) TPOOL__COVERS(tpool_policy, size, member)
 
-#define COVERS(size, member) \
-    covers((size), offsetof(tpool_policy, member), sizeof(((tpool_policy *)0)->member))
+/* The members a policy built against an older header may lack: every one
+ * after the mandatory ops, in the order they were appended. */
+static const tpool__member optional_ops[] = {
+    TPOOL__MEMBER(tpool_policy, range_begin), TPOOL__MEMBER(tpool_policy, range_next),
+    TPOOL__MEMBER(tpool_policy, range_end),   TPOOL__MEMBER(tpool_policy, range_grain),
+    TPOOL__MEMBER(tpool_policy, resize),      TPOOL__MEMBER(tpool_policy, stat_names),
+    TPOOL__MEMBER(tpool_policy, stats_read),  TPOOL__MEMBER(tpool_policy, stats_reset),
+    TPOOL__MEMBER(tpool_policy, flags),       TPOOL__MEMBER(tpool_policy, range_progress),
+};
 
-/*
- * Copies what the .so declared and zeroes the rest. A member only partly
- * inside struct_size is zeroed as well: half a pointer is no pointer.
- */
+/* Copies what the .so declared and zeroes the rest (versioned.h). */
 static void copy_ops(tpool_policy *dst, const tpool_policy *src)
 {
-    uint32_t size = src->struct_size;
-    memset(dst, 0, sizeof *dst);
-    memcpy(dst, src, size < sizeof *dst ? size : sizeof *dst);
-#define CLIP(member) \
-    do { if (!COVERS(size, member)) memset(&dst->member, 0, sizeof dst->member); } while (0)
-    CLIP(range_begin);
-    CLIP(range_next);
-    CLIP(range_end);
-    CLIP(range_grain);
-    CLIP(resize);
-    CLIP(stat_names);
-    CLIP(stats_read);
-    CLIP(stats_reset);
-    CLIP(flags);
-    CLIP(range_progress);
-#undef CLIP
+    tpool__copy_versioned(dst, sizeof *dst, src, src->struct_size, optional_ops,
+                          sizeof optional_ops / sizeof optional_ops[0]);
 }
 
 /* `anchor`: as for check_params. */
@@ -288,9 +274,9 @@ int tpool__policy_load_path(const char *path, tpool__policy_handle *out,
      * without '/'; a path given here always means a file, so anchor it. */
     char *file;
     if (strchr(path, '/')) {
-        file = strdup(path);
+        file = tpool__strdup(path);
     } else {
-        file = malloc(strlen(path) + 3);
+        file = tpool__malloc(strlen(path) + 3);
         if (file)
             sprintf(file, "./%s", path);
     }
@@ -308,18 +294,18 @@ int tpool__policy_load_path(const char *path, tpool__policy_handle *out,
                    "configuration's \"policy\"", path)
             : fail(err, TPOOL_ELOAD, path, "policy '%s': cannot access it: %s",
                    path, strerror(e));
-        free(file);
+        tpool__free(file);
         return rc;
     }
     if (S_ISDIR(st.st_mode)) {
-        free(file);
+        tpool__free(file);
         return fail(err, TPOOL_ELOAD, path,
                     "policy '%s': is a directory, not a shared object; name the "
                     ".so file, or list the directory in policy_path and give "
                     "the policy by name", path);
     }
     if (!S_ISREG(st.st_mode)) {
-        free(file);
+        tpool__free(file);
         return fail(err, TPOOL_ELOAD, path,
                     "policy '%s': not a regular file; name a .so file", path);
     }
@@ -328,7 +314,7 @@ int tpool__policy_load_path(const char *path, tpool__policy_handle *out,
     int rc = open_checked(path, file, out, err);
     pthread_mutex_unlock(&dl_lock);
     if (rc)
-        free(file);
+        tpool__free(file);
     return rc;
 }
 
@@ -369,7 +355,7 @@ int tpool__policy_load_builtin(const char *spec, tpool__policy_handle *out,
     int rc = check_descriptor(spec, b->entry(), NULL, &nstats, err);
     if (rc)
         return rc;
-    out->path = strdup(spec);
+    out->path = tpool__strdup(spec);
     if (!out->path)
         return fail(err, TPOOL_ENOMEM, NULL, "policy '%s': out of memory", spec);
     copy_ops(&out->ops, b->entry());
@@ -386,7 +372,7 @@ void tpool__policy_unload(tpool__policy_handle *h)
         dlclose(h->dl);
         pthread_mutex_unlock(&dl_lock);
     }
-    free(h->path);
+    tpool__free(h->path);
     memset(h, 0, sizeof *h);
 }
 
@@ -414,8 +400,8 @@ void tpool__search_path_free(char **dirs, size_t ndirs)
     if (!dirs)
         return;
     for (size_t i = 0; i < ndirs; i++)
-        free(dirs[i]);
-    free(dirs);
+        tpool__free(dirs[i]);
+    tpool__free(dirs);
 }
 
 /* Appends a copy of dir[0..len) unless it is empty or already listed
@@ -428,17 +414,17 @@ static int push_dir(char ***dirs, size_t *n, size_t *cap, tpool__strset *seen,
         return 0;
     if (*n == *cap) {
         size_t ncap = *cap ? *cap * 2 : 8;
-        char **d = realloc(*dirs, ncap * sizeof *d);
+        char **d = tpool__realloc(*dirs, ncap * sizeof *d);
         if (!d)
             return TPOOL_ENOMEM;
         *dirs = d;
         *cap = ncap;
     }
-    char *s = strndup(dir, len);
+    char *s = tpool__strndup(dir, len);
     if (!s)
         return TPOOL_ENOMEM;
     if (tpool__strset_add(seen, s) < 0) {
-        free(s);
+        tpool__free(s);
         return TPOOL_ENOMEM;
     }
     (*dirs)[(*n)++] = s;
@@ -518,7 +504,7 @@ static void sb_add(strbuf *b, const char *s)
     size_t l = strlen(s);
     if (b->len + l + 1 > b->cap) {
         size_t ncap = (b->len + l + 1) * 2;
-        char *p = realloc(b->s, ncap);
+        char *p = tpool__realloc(b->s, ncap);
         if (!p)
             return;
         b->s = p;
@@ -543,18 +529,18 @@ static void list_available(strbuf *b, char **dirs, size_t ndirs, const char *wan
             size_t l = strlen(e->d_name);
             if (l <= 3 || strcmp(e->d_name + l - 3, ".so") != 0)
                 continue;
-            char *stem = strndup(e->d_name, l - 3);
+            char *stem = tpool__strndup(e->d_name, l - 3);
             if (!stem)
                 continue;
             if (!valid_name(stem)) {
-                free(stem);
+                tpool__free(stem);
                 continue;
             }
             if (n == cap) {
                 size_t ncap = cap ? cap * 2 : 16;
-                char **p = realloc(names, ncap * sizeof *p);
+                char **p = tpool__realloc(names, ncap * sizeof *p);
                 if (!p) {
-                    free(stem);
+                    tpool__free(stem);
                     continue;
                 }
                 names = p;
@@ -582,8 +568,8 @@ static void list_available(strbuf *b, char **dirs, size_t ndirs, const char *wan
         sb_add(b, "'?)");
     }
     for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+        tpool__free(names[i]);
+    tpool__free(names);
 }
 
 void tpool__policy_names(const tpool_config *cfg, const char *wanted, char *buf, size_t size)
@@ -599,7 +585,7 @@ void tpool__policy_names(const tpool_config *cfg, const char *wanted, char *buf,
     char builtin[256];
     list_builtin(builtin, sizeof builtin);
     snprintf(buf, size, "%s; built in: %s", names.s ? names.s : "?", builtin);
-    free(names.s);
+    tpool__free(names.s);
 }
 
 /* How tpool__policy_load_isolated loads a file: first in a child. */
@@ -714,7 +700,7 @@ static int load_configured(const tpool_config *cfg, tpool__policy_handle *out,
 
     for (size_t i = 0; i < ndirs; i++) {
         size_t len = strlen(dirs[i]) + 1 + strlen(policy) + sizeof ".so";
-        char *file = malloc(len);
+        char *file = tpool__malloc(len);
         if (!file) {
             tpool__search_path_free(dirs, ndirs);
             return fail(err, TPOOL_ENOMEM, NULL, "policy '%s': out of memory", policy);
@@ -725,11 +711,11 @@ static int load_configured(const tpool_config *cfg, tpool__policy_handle *out,
             /* The first file found is the policy, broken or not: skipping a
              * broken one would silently run a different policy. */
             rc = load_file(file, out, iso, err);
-            free(file);
+            tpool__free(file);
             tpool__search_path_free(dirs, ndirs);
             return rc;
         }
-        free(file);
+        tpool__free(file);
     }
 
     strbuf msg = {0};
@@ -748,7 +734,7 @@ static int load_configured(const tpool_config *cfg, tpool__policy_handle *out,
               "policy '%s' not found; searched: %s; install %s.so in one of "
               "these directories or add its directory to policy_path or "
               "TPOOL_POLICY_PATH%s", policy, msg.s ? msg.s : "?", policy, builtin);
-    free(msg.s);
+    tpool__free(msg.s);
     tpool__search_path_free(dirs, ndirs);
     return rc;
 }

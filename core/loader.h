@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "child.h"
 #include "config.h"
 #include "error.h"
 #include "tpool-policy.h"
@@ -61,13 +62,12 @@ int tpool__policy_load_path_isolated(const char *path, tpool__policy_handle *out
                                      const char *probe_what, tpool_error *err);
 
 /*
- * The child's part (load_isolated.c): loads `path` in a forked child and
- * runs `probe` there. Returns 0 when both succeeded, the child's error (in
- * err; *probe_error is set when it is the probe's own), TPOOL_ELOAD when it
- * crashed, hung or exited early, or TPOOL__NO_CHILD when no child could be
- * started or reaped.
+ * The child's part (load_isolated.c): loads `path` in a forked child
+ * (child.h) and runs `probe` there. Returns 0 when both succeeded, the
+ * child's error (in err; *probe_error is set when it is the probe's own),
+ * TPOOL_ELOAD when it crashed, hung or exited early, or TPOOL__NO_CHILD when
+ * no child could be started or reaped.
  */
-#define TPOOL__NO_CHILD 1
 int tpool__policy_check_in_child(const char *path, tpool__policy_probe probe,
                                  const void *arg, const char *probe_what, int *probe_error,
                                  tpool_error *err);
@@ -79,30 +79,6 @@ int tpool__policy_check_in_child(const char *path, tpool__policy_probe probe,
  * "; built in: builtin:a, ...". Into buf, cut to size.
  */
 void tpool__policy_names(const tpool_config *cfg, const char *wanted, char *buf, size_t size);
-
-/*
- * The mechanism underneath: runs work(arg, c, err) in a forked child, which
- * calls tpool__child_stage(c, S) as it starts each stage S (one byte of the
- * caller's choosing; at most 16 stages). Returns work's value, its error in
- * err (v->reported set); TPOOL_ELOAD when the child died, hung (killed
- * after v->timeout_s) or exited before it reported, with what happened in
- * *v and the last stage started in v->stage, for the caller to word; or
- * TPOOL__NO_CHILD when no child could be started or reaped.
- */
-typedef struct tpool__child tpool__child;
-typedef int (*tpool__child_fn)(void *arg, tpool__child *c, tpool_error *err);
-typedef struct tpool__child_verdict {
-    int reported;     /* work returned and its result came back */
-    char stage;       /* the last stage started, 0 before the first */
-    int hung;         /* killed after timeout_s */
-    int signal;       /* died of this signal, or 0 */
-    int exited;       /* exited before reporting, with status */
-    int status;
-    int timeout_s;
-} tpool__child_verdict;
-int tpool__run_in_child(tpool__child_fn work, void *arg, tpool__child_verdict *v,
-                        tpool_error *err);
-void tpool__child_stage(tpool__child *c, char stage);
 
 /*
  * Records an error about policy `source` (a file or name; may be NULL) in

@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "config.h"
 #include "error.h"
 #include "loader.h"
@@ -20,14 +21,14 @@ int tpool_policy_open(const tpool_config *cfg, unsigned flags, tpool_policy_modu
         return tpool__error(err, TPOOL_EINVAL, "", 0, 0, "",
                             "tpool_policy_open: %s", out ? "unknown flags" : "out is NULL");
     *out = NULL;
-    tpool_policy_module *m = calloc(1, sizeof *m);
+    tpool_policy_module *m = tpool__calloc(1, sizeof *m);
     if (!m)
         return tpool__error(err, TPOOL_ENOMEM, "", 0, 0, "", "out of memory");
     int rc = (flags & TPOOL_MODULE_ISOLATED)
                  ? tpool__policy_load_isolated(cfg, &m->h, NULL, NULL, NULL, err)
                  : tpool__policy_load(cfg, &m->h, err);
     if (rc) {
-        free(m);
+        tpool__free(m);
         return rc;
     }
     *out = m;
@@ -39,7 +40,7 @@ void tpool_policy_close(tpool_policy_module *m)
     if (!m)
         return;
     tpool__policy_unload(&m->h);
-    free(m);
+    tpool__free(m);
 }
 
 const tpool_policy *tpool_policy_module_ops(const tpool_policy_module *m)

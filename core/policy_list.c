@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "alloc.h"
 #include "error.h"
 #include "loader.h"
 #include "params.h"
@@ -54,13 +55,13 @@ static int scan_dir(const char *dir, char ***names, size_t *n)
             continue;
         if (*n == cap) {
             size_t ncap = cap ? cap * 2 : 16;
-            char **p = realloc(*names, ncap * sizeof *p);
+            char **p = tpool__realloc(*names, ncap * sizeof *p);
             if (!p)
                 goto nomem;
             *names = p;
             cap = ncap;
         }
-        if (!((*names)[*n] = strdup(e->d_name)))
+        if (!((*names)[*n] = tpool__strdup(e->d_name)))
             goto nomem;
         (*n)++;
     }
@@ -81,8 +82,8 @@ void tpool_policy_list_free(tpool_policy_info *list, size_t count)
     if (!list)
         return;
     for (size_t i = 0; i < count; i++)
-        free(list[i].params_json);
-    free(list);
+        tpool__free(list[i].params_json);
+    tpool__free(list);
 }
 
 /* Appends the description of a loaded policy to *list. */
@@ -91,7 +92,7 @@ static int add_info(tpool_policy_info **list, size_t *n, size_t *cap, const char
 {
     if (*n == *cap) {
         size_t ncap = *cap ? *cap * 2 : 8;
-        tpool_policy_info *p = realloc(*list, ncap * sizeof *p);
+        tpool_policy_info *p = tpool__realloc(*list, ncap * sizeof *p);
         if (!p)
             return TPOOL_ENOMEM;
         *list = p;
@@ -104,7 +105,7 @@ static int add_info(tpool_policy_info **list, size_t *n, size_t *cap, const char
     snprintf(info->description, sizeof info->description, "%s",
              ops->description ? ops->description : "");
     json_t *pj = tpool__params_table_json(ops->params, ops->params ? ops->nparams : 0);
-    info->params_json = pj ? json_dumps(pj, JSON_COMPACT) : NULL;
+    info->params_json = pj ? tpool__json_dumps(pj, JSON_COMPACT) : NULL;
     json_decref(pj);
     if (!info->params_json)
         return TPOOL_ENOMEM;
@@ -142,7 +143,7 @@ int tpool_policy_list(const tpool_config *cfg, tpool_policy_info **out,
         size_t nfiles;
         rc = scan_dir(dirs[i], &files, &nfiles);
         for (size_t j = 0; rc == 0 && j < nfiles; j++) {
-            char *stem = strndup(files[j], strlen(files[j]) - 3);
+            char *stem = tpool__strndup(files[j], strlen(files[j]) - 3);
             if (!stem) {
                 rc = TPOOL_ENOMEM;
                 break;
@@ -151,14 +152,14 @@ int tpool_policy_list(const tpool_config *cfg, tpool_policy_info **out,
             if (strspn(stem, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                              "0123456789_-") != strlen(stem)
                 || tpool__strset_has(&seen, stem, strlen(stem))) {
-                free(stem);
+                tpool__free(stem);
                 continue;
             }
             if (nstems == stems_cap) {
                 size_t ncap = stems_cap ? stems_cap * 2 : 16;
-                char **p = realloc(stems, ncap * sizeof *p);
+                char **p = tpool__realloc(stems, ncap * sizeof *p);
                 if (!p) {
-                    free(stem);
+                    tpool__free(stem);
                     rc = TPOOL_ENOMEM;
                     break;
                 }
@@ -172,7 +173,7 @@ int tpool_policy_list(const tpool_config *cfg, tpool_policy_info **out,
             }
 
             size_t plen = strlen(dirs[i]) + 1 + strlen(files[j]) + 1;
-            char *path = malloc(plen);
+            char *path = tpool__malloc(plen);
             if (!path) {
                 rc = TPOOL_ENOMEM;
                 break;
@@ -190,13 +191,13 @@ int tpool_policy_list(const tpool_config *cfg, tpool_policy_info **out,
                     rc = lrc;
                 else if (on_error)
                     on_error(ud, &e);
-                free(path);
+                tpool__free(path);
                 continue;
             }
 
             rc = add_info(&list, &n, &cap, stem, path, &h.ops);
             tpool__policy_unload(&h);
-            free(path);
+            tpool__free(path);
         }
         tpool__search_path_free(files, nfiles);
     }

@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "clock.h"
 #include "error.h"
 #include "fault.h"
 #include "record.h"
 #include "seats.h"
-#include "fault_alloc.h" /* last: allocations go through the fault point */
 
 /* ---- creation ------------------------------------------------------------ */
 
@@ -33,10 +33,10 @@ static void free_pool(struct tpool *p)
     tpool__job_free(p);
     if (p->w)
         for (unsigned i = 0, n = ld_relaxed(&p->nalloc); i < n; i++)
-            free(p->w[i]);
-    free(p->w);
-    free(p->params);
-    free(p);
+            tpool__free(p->w[i]);
+    tpool__free(p->w);
+    tpool__free(p->params);
+    tpool__free(p);
 }
 
 int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
@@ -53,7 +53,7 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     }
 
     int rc = TPOOL_ENOMEM;
-    struct tpool *p = calloc(1, sizeof *p);
+    struct tpool *p = tpool__calloc(1, sizeof *p);
     if (!p) {
         tpool_config_free(defaults);
         return tpool__error(err, rc, NULL, 0, 0, NULL, "cannot allocate the pool");
@@ -70,7 +70,7 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
         goto fail;
 
     /* Kept for the life of the pool: a resize may create the state anew. */
-    p->params = calloc(p->policy.ops.nparams + 1, sizeof *p->params);
+    p->params = tpool__calloc(p->policy.ops.nparams + 1, sizeof *p->params);
     if (!p->params) {
         rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL, "cannot allocate parameters");
         goto fail;
@@ -105,7 +105,7 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
                           "%u threads is above the limit of %d", threads, TPOOL_MAX_THREADS);
         goto fail;
     }
-    p->w = calloc(TPOOL_MAX_THREADS, sizeof *p->w);
+    p->w = tpool__calloc(TPOOL_MAX_THREADS, sizeof *p->w);
     if (!p->w) {
         rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL, "cannot allocate %u workers",
                           workers);
@@ -212,13 +212,13 @@ static void free_forked_pool(struct tpool *p)
     tpool__policy_unload(&p->policy); /* the loader's lock is fresh here */
     tpool__job_free(p);
     for (unsigned i = 0, n = ld_relaxed(&p->nalloc); i < n; i++)
-        free(p->w[i]);
-    free(p->w);
-    free(p->params);
-    free(p->el_seen); /* the elastic monitor thread does not exist here */
+        tpool__free(p->w[i]);
+    tpool__free(p->w);
+    tpool__free(p->params);
+    tpool__free(p->el_seen); /* the elastic monitor thread does not exist here */
     tpool__retired_free(p);
     tpool_config_free(p->cfg);
-    free(p);
+    tpool__free(p);
 }
 
 int tpool_destroy_ex(tpool *p, enum tpool_destroy_mode mode, size_t *cancelled)

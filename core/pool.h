@@ -36,15 +36,26 @@ enum { LIFE_ACTIVE = 0, LIFE_PENDING = 1, LIFE_RETIRE = 2 };
 
 enum { TASK_USER = 0, TASK_TILE = 1 };
 
-/* A task as the core sees it; `pub` is what the policy sees. */
+/* A task as the core sees it; `pub` is what the policy sees. A task that
+ * is not in use belongs to the task cache (task_cache.c), which links its
+ * lists through pub.next and keeps its own bookkeeping in `cached`, in
+ * place of the fields of a task in use. */
 typedef struct tpool__task {
     tpool_task pub; /* first: the policy gets &pub */
-    uint8_t kind;
-    tpool_task_fn fn;
-    void *arg;
-    tpool_complete_fn on_complete;
-    struct tpool_group *group;
-    size_t begin, end; /* TASK_TILE: the items of this tile */
+    union {
+        struct { /* in use */
+            uint8_t kind;
+            tpool_task_fn fn;
+            void *arg;
+            tpool_complete_fn on_complete;
+            struct tpool_group *group;
+            size_t begin, end; /* TASK_TILE: the items of this tile */
+        };
+        struct { /* free, the first task of a chain (task_cache.c) */
+            struct tpool__task *next_chain;
+            size_t chain_len; /* tasks in the chain */
+        } cached;
+    };
 } tpool__task;
 
 /* Counters of one slot. Workers' own entries are written only by that

@@ -68,6 +68,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "clock.h"
 #include "fpu.h"
 #include "pool.h"
@@ -181,10 +182,10 @@ static bool policy_progress(struct tpool *p)
 static bool shares_ready(tpool__job *job, unsigned parts)
 {
     if (parts > job->shares_cap) {
-        struct tpool__share *sh = aligned_alloc(TPOOL__CACHELINE, parts * sizeof *sh);
+        struct tpool__share *sh = tpool__aligned_alloc(TPOOL__CACHELINE, parts * sizeof *sh);
         if (!sh)
             return false;
-        free(job->shares);
+        tpool__free(job->shares);
         job->shares = sh;
         job->shares_cap = parts;
     }
@@ -392,7 +393,7 @@ static void block_release(struct tpool__tile_block *b)
 {
     bool kept = b->kept;
     if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1 && !kept)
-        free(b);
+        tpool__free(b);
 }
 
 /* Largest tiles in a block: its size, header, tiles and ranks, fits a
@@ -405,7 +406,7 @@ static struct tpool__tile_block *block_alloc(size_t ntiles)
 {
     size_t size = sizeof(struct tpool__tile_block) + ntiles * (sizeof(tile) + sizeof(tile_rank));
     size = (size + TPOOL__CACHELINE - 1) / TPOOL__CACHELINE * TPOOL__CACHELINE;
-    struct tpool__tile_block *b = aligned_alloc(TPOOL__CACHELINE, size);
+    struct tpool__tile_block *b = tpool__aligned_alloc(TPOOL__CACHELINE, size);
     if (b) {
         atomic_init(&b->refs, 0);
         b->cap = ntiles;
@@ -443,7 +444,7 @@ static struct tpool__tile_block *block_get(struct tpool *p, size_t ntiles)
     }
     int slot = idle >= 0 ? idle : empty;
     if (idle >= 0) { /* too small and unused: replaced */
-        free(kept[idle]);
+        tpool__free(kept[idle]);
         kept[idle] = NULL;
     }
     struct tpool__tile_block *b = block_alloc(ntiles);
@@ -513,10 +514,10 @@ void tpool__tiles_drain(struct tpool *p)
 void tpool__job_free(struct tpool *p)
 {
     for (int i = 0; i < TPOOL__TILE_BLOCKS; i++) {
-        free(p->job.tile_blocks[i]);
+        tpool__free(p->job.tile_blocks[i]);
         p->job.tile_blocks[i] = NULL;
     }
-    free(p->job.shares);
+    tpool__free(p->job.shares);
     p->job.shares = NULL;
     p->job.shares_cap = 0;
 }

@@ -43,6 +43,7 @@
 
 #include <jansson.h>
 
+#include "alloc.h"
 #include "atomics.h"
 #include "clock.h"
 #include "parallel.h"
@@ -195,7 +196,7 @@ static void thread_gone(void *arg)
         t->next->prev = t->prev;
     pthread_mutex_unlock(&R.lock);
     tl_rec = NULL; /* a later destructor that records registers again */
-    free(t);
+    tpool__free(t);
 }
 
 static rec_thread *self(void)
@@ -203,7 +204,7 @@ static rec_thread *self(void)
     rec_thread *t = tl_rec;
     if (t)
         return t;
-    t = calloc(1, sizeof *t);
+    t = tpool__calloc(1, sizeof *t);
     if (!t)
         return NULL;
     pthread_mutex_lock(&R.lock);
@@ -230,7 +231,7 @@ static rec_block *next_block(rec_thread *t)
         atomic_compare_exchange_strong(&R.state, &on, REC_STOPPED);
         return NULL;
     }
-    rec_block *b = malloc(sizeof *b);
+    rec_block *b = tpool__malloc(sizeof *b);
     if (!b)
         return NULL;
     b->next = NULL;
@@ -447,7 +448,7 @@ static void flush_locked(void)
     while (b) {
         rec_block *next = b->next;
         write_events(f, b, b->flushed, ld_acquire(&b->used));
-        free(b);
+        tpool__free(b);
         b = next;
     }
     for (rec_thread *t = R.threads; t; t = t->next) {
@@ -539,12 +540,12 @@ static json_t *cmdline(void)
 /* Dumps o as one line and frees it. */
 static void put_json(FILE *f, json_t *o)
 {
-    char *s = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    char *s = o ? tpool__json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
     if (s) {
         fputs(s, f);
         fputc('\n', f);
     }
-    free(s);
+    tpool__free(s);
     json_decref(o);
 }
 
@@ -595,9 +596,16 @@ static bool open_record(const char *path, const char *origin, const tpool_config
 {
     char real[4096];
     bool moved;
-    FILE *f = open_file(path, real, sizeof real, &moved);
+    /* Kept to compare with the paths of later pools: without it, no record. */
+    char *kept_path = tpool__strdup(path);
+    FILE *f = NULL;
+    if (kept_path)
+        f = open_file(path, real, sizeof real, &moved);
+    else
+        snprintf(real, sizeof real, "%s", path); /* errno: ENOMEM */
     if (!f) {
         int e = errno;
+        tpool__free(kept_path);
         st_relaxed(&R.state, REC_OFF);
         if (warn_first(WARN_OPEN)) {
             char what[160];
@@ -614,10 +622,10 @@ static bool open_record(const char *path, const char *origin, const tpool_config
         fprintf(stderr, "tpool: %s: another process is recording into it; process %ld "
                         "records into %s\n", what, (long)getpid(), real);
     }
-    R.path = strdup(path);
+    R.path = kept_path;
     R.origin = origin; /* a static string, or the config's source, copied below */
     if (strcmp(origin, "TPOOL_RECORD") != 0) {
-        char *o = strdup(origin);
+        char *o = tpool__strdup(origin);
         R.origin = o ? o : "the configuration";
     }
     R.f = f;
@@ -917,13 +925,13 @@ static void task_done(void *arg, int status)
         emit(&w->ev, sizeof w->ev, &R.drop_tasks);
     else
         add_relaxed(&R.drop_tasks, 1);
-    free(w);
+    tpool__free(w);
 }
 
 void tpool__rec_submit(struct tpool *p, struct tpool__task *t)
 {
     rec_thread *th = rec_on() ? self() : NULL;
-    rec_task *w = th ? malloc(sizeof *w) : NULL;
+    rec_task *w = th ? tpool__malloc(sizeof *w) : NULL;
     if (!w) {
         add_relaxed(&R.drop_tasks, 1);
         return;

@@ -40,6 +40,7 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "error.h"
 #include "fault.h"
 #include "seats.h"
@@ -299,19 +300,18 @@ static int install_policy(struct tpool *p, void *arg)
 /* Keeps a switched-out module loaded until the pool goes (see tpool__retired):
  * one reference per distinct .so, so switching back and forth does not grow
  * the list; a handle whose module is already held (by the list or by the
- * policy now in place) drops its own reference at once. */
-static void keep_retired(struct tpool *p, tpool__policy_handle *h)
+ * policy now in place) drops its own reference at once (it stays mapped).
+ * `r` is the record, allocated before the switch so that keeping the module
+ * cannot fail after it: a stats snapshot may still point at its counter
+ * names. */
+static void keep_retired(struct tpool *p, tpool__policy_handle *h, tpool__retired *r)
 {
     bool held = h->dl == p->policy.dl;
-    for (tpool__retired *r = p->retired; r && !held; r = r->next)
-        held = r->handle.dl == h->dl;
-    tpool__retired *r = held ? NULL : calloc(1, sizeof *r);
-    if (!r) {
-        /* Held elsewhere, or no memory for the record: then the module is
-         * unloaded, which is safe for the pool (no thread can be inside it:
-         * the gate was closed) but not for a stats snapshot that still points
-         * at its counter names; when held elsewhere it stays mapped anyway. */
+    for (tpool__retired *k = p->retired; k && !held; k = k->next)
+        held = k->handle.dl == h->dl;
+    if (held) {
         tpool__policy_unload(h);
+        tpool__free(r);
         return;
     }
     r->handle = *h;
@@ -325,7 +325,7 @@ void tpool__retired_free(struct tpool *p)
         tpool__retired *r = p->retired;
         p->retired = r->next;
         tpool__policy_unload(&r->handle);
-        free(r);
+        tpool__free(r);
     }
 }
 
@@ -352,6 +352,7 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
     pthread_mutex_lock(&p->job_lock);
     tpool_config *cfg = NULL;
     struct switched s = { { 0 }, NULL, NULL };
+    tpool__retired *kept = NULL;
     int rc = tpool_config_copy(p->cfg, &cfg);
     if (rc == 0)
         rc = tpool_config_set_policy(cfg, policy ? policy : p->policy.path);
@@ -366,9 +367,11 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
     rc = tpool__policy_load(cfg, &s.handle, err);
     if (rc)
         goto out;
-    s.params = calloc(s.handle.ops.nparams + 1, sizeof *s.params);
-    if (!s.params) {
-        rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL, "cannot allocate parameters");
+    s.params = tpool__calloc(s.handle.ops.nparams + 1, sizeof *s.params);
+    kept = tpool__calloc(1, sizeof *kept);
+    if (!s.params || !kept) {
+        rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL,
+                          "tpool_set_policy: out of memory");
         goto out;
     }
     rc = tpool__params_resolve(cfg, &s.handle.ops, s.params, err);
@@ -390,11 +393,13 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
 
     exchange(p, install_policy, &s); /* cannot fail: the state exists */
     add_relaxed(&p->policy_switches, 1);
-    keep_retired(p, &s.handle);
+    keep_retired(p, &s.handle, kept);
+    kept = NULL;
 out:
     if (rc)
         tpool__policy_unload(&s.handle);
-    free(s.params);
+    tpool__free(kept);
+    tpool__free(s.params);
     tpool_config_free(cfg);
     pthread_mutex_unlock(&p->job_lock);
     return rc;

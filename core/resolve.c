@@ -15,10 +15,10 @@
 
 #include <jansson.h>
 
+#include "alloc.h"
 #include "config.h"
 #include "error.h"
 #include "loader.h"
-#include "fault_alloc.h" /* last: allocations go through the fault point */
 
 /* One resolved parameter as JSON: enums by name, bools as true/false. */
 static json_t *param_value(const tpool_param_desc *p, tpool_param_value v)
@@ -102,7 +102,7 @@ static unsigned state_threads(const tpool_config *cfg, unsigned out[2])
 static int try_create(const tpool__policy_handle *h, const void *arg, tpool_error *err)
 {
     const tpool_config *cfg = arg;
-    tpool_param_value *values = calloc(h->ops.nparams + 1, sizeof *values);
+    tpool_param_value *values = tpool__calloc(h->ops.nparams + 1, sizeof *values);
     if (!values)
         return tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL, "out of memory");
     int rc = tpool__params_resolve(cfg, &h->ops, values, err);
@@ -114,7 +114,7 @@ static int try_create(const tpool__policy_handle *h, const void *arg, tpool_erro
         if (rc == 0)
             h->ops.destroy(state);
     }
-    free(values);
+    tpool__free(values);
     return rc;
 }
 
@@ -134,7 +134,7 @@ int tpool_config_resolve(const tpool_config *cfg, char **json_out, tpool_error *
 
     char **dirs = NULL;
     size_t ndirs = 0;
-    tpool_param_value *values = calloc(h.ops.nparams ? h.ops.nparams : 1, sizeof *values);
+    tpool_param_value *values = tpool__calloc(h.ops.nparams ? h.ops.nparams : 1, sizeof *values);
     if (!values) {
         rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL, "out of memory");
         goto out;
@@ -147,7 +147,7 @@ int tpool_config_resolve(const tpool_config *cfg, char **json_out, tpool_error *
         goto out;
 
     json_t *o = build(cfg, &h, values, dirs, ndirs);
-    char *s = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+    char *s = o ? tpool__json_dumps(o, JSON_INDENT(2)) : NULL;
     json_decref(o);
     if (!s) {
         rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL,
@@ -157,7 +157,7 @@ int tpool_config_resolve(const tpool_config *cfg, char **json_out, tpool_error *
     *json_out = s;
 out:
     tpool__search_path_free(dirs, ndirs);
-    free(values);
+    tpool__free(values);
     tpool__policy_unload(&h);
     return rc;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "pool.h"
 
 static void read_counters(const tpool__counters *c, tpool_worker_stats *out)
@@ -49,7 +50,7 @@ int tpool_stats_get(tpool *p, tpool_stats *out)
     tpool__thread_rec *rec = tpool__enter(p);
     unsigned nw = ld_relaxed(&p->workers);
     out->workers = nw;
-    out->per_worker = calloc(nw + 1, sizeof *out->per_worker);
+    out->per_worker = tpool__calloc(nw + 1, sizeof *out->per_worker);
     if (!out->per_worker) {
         tpool__leave(rec);
         return TPOOL_ENOMEM;
@@ -87,7 +88,7 @@ int tpool_stats_get(tpool *p, tpool_stats *out)
 void tpool_stats_free(tpool_stats *stats)
 {
     if (stats) {
-        free(stats->per_worker);
+        tpool__free(stats->per_worker);
         stats->per_worker = NULL;
     }
 }

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "tpool.h"
-#include "fault_alloc.h" /* last: allocations go through the fault point */
 
 static uint64_t hash(const char *s, size_t len)
 {
@@ -34,7 +34,7 @@ static int grow(tpool__strset *set)
     size_t ncap = set->cap ? set->cap * 2 : 16;
     const char **old = set->slots;
     size_t ocap = set->cap;
-    set->slots = calloc(ncap, sizeof *set->slots);
+    set->slots = tpool__calloc(ncap, sizeof *set->slots);
     if (!set->slots) {
         set->slots = old;
         return TPOOL_ENOMEM;
@@ -43,7 +43,7 @@ static int grow(tpool__strset *set)
     for (size_t i = 0; i < ocap; i++)
         if (old[i])
             set->slots[find(set, old[i], strlen(old[i]))] = old[i];
-    free(old);
+    tpool__free(old);
     return 0;
 }
 
@@ -66,6 +66,6 @@ int tpool__strset_add(tpool__strset *set, const char *s)
 
 void tpool__strset_free(tpool__strset *set)
 {
-    free(set->slots);
+    tpool__free(set->slots);
     memset(set, 0, sizeof *set);
 }

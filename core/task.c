@@ -29,11 +29,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "clock.h"
 #include "pool.h"
 #include "record.h"
 #include "seats.h"
-#include "fault_alloc.h" /* last: allocations go through the fault point */
 
 void tpool__group_init(struct tpool_group *g, struct tpool *p)
 {
@@ -212,7 +212,7 @@ int tpool_group_create(tpool *p, tpool_group **out)
         return TPOOL_EINVAL;
     if (tpool__forked(p))
         return TPOOL_ESHUTDOWN;
-    struct tpool_group *g = aligned_alloc(TPOOL__CACHELINE, sizeof *g);
+    struct tpool_group *g = tpool__aligned_alloc(TPOOL__CACHELINE, sizeof *g);
     if (!g)
         return TPOOL_ENOMEM;
     tpool__group_init(g, p);
@@ -433,7 +433,7 @@ void tpool_group_destroy(tpool_group *g)
     if (tpool__group_forked(g)) {
         /* Inherited through fork(): nothing to wait for, and its lock may
          * have been held by a thread that is gone, so it is not destroyed. */
-        free(g);
+        tpool__free(g);
         return;
     }
     if (waits_for_itself(tpool__tls_get(), g->pool, g)) {
@@ -448,7 +448,7 @@ void tpool_group_destroy(tpool_group *g)
     else
         tpool__group_wait(g);
     pthread_mutex_destroy(&g->lock);
-    free(g);
+    tpool__free(g);
 }
 
 int tpool_wait_all(tpool *p)

@@ -20,7 +20,12 @@
  * it exits (a pthread key's destructor).
  *
  * A free task's fields are the cache's: pub.next links a list, and the first
- * task of a chain keeps the next chain in `arg` and its length in `begin`.
+ * task of a chain keeps the next chain and the chain's length in `cached`
+ * (pool.h).
+ *
+ * Every task handed out passes the allocation fault point once, whether it
+ * comes from the cache or from the allocator (whose tpool__malloc asks it),
+ * so that a fault test's count does not depend on what the cache holds.
  *
  * Under AddressSanitizer tasks are plain malloc/free, so that a task used
  * after it finished (a policy that returns one twice) is still reported.
@@ -29,6 +34,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "fault.h"
 #include "pool.h"
 
@@ -50,12 +56,12 @@ enum { BATCH = 64, DEPOT_MAX = 16384 };
 typedef struct task_cache {
     tpool__task *head;   /* free tasks, via pub.next */
     size_t n;            /* tasks on `head` */
-    tpool__task *chains; /* whole chains taken from the depot, via arg */
+    tpool__task *chains; /* whole chains taken from the depot, via cached */
     bool keyed;          /* the exit destructor is registered */
 } task_cache;
 
 static _Thread_local task_cache tls_cache;
-static _Atomic(tpool__task *) depot;   /* chains, via arg */
+static _Atomic(tpool__task *) depot;   /* chains, via cached */
 static _Atomic size_t depot_tasks;     /* tasks in the depot (approximate) */
 static pthread_key_t exit_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
@@ -70,7 +76,7 @@ static void free_list(tpool__task *t)
 {
     while (t) {
         tpool__task *next = next_of(t);
-        free(t);
+        tpool__free(t);
         t = next;
     }
 }
@@ -84,10 +90,10 @@ static void depot_put(tpool__task *first, size_t n)
         free_list(first);
         return;
     }
-    first->begin = n;
+    first->cached.chain_len = n;
     tpool__task *old = atomic_load_explicit(&depot, memory_order_relaxed);
     do
-        first->arg = old;
+        first->cached.next_chain = old;
     while (!atomic_compare_exchange_weak_explicit(&depot, &old, first, memory_order_release,
                                                   memory_order_relaxed));
 }
@@ -101,8 +107,8 @@ static void thread_exit(void *unused)
         depot_put(c->head, c->n);
     while (c->chains) {
         tpool__task *ch = c->chains;
-        c->chains = ch->arg;
-        depot_put(ch, ch->begin);
+        c->chains = ch->cached.next_chain;
+        depot_put(ch, ch->cached.chain_len);
     }
     c->head = NULL;
     c->n = 0;
@@ -125,33 +131,36 @@ static void register_exit(task_cache *c)
     c->keyed = true;
 }
 
+/* With nothing private: a chain (taken from the depot if need be), or a
+ * new task from the allocator. */
 static tpool__task *take(task_cache *c)
 {
     if (!c->chains) {
         c->chains = atomic_exchange_explicit(&depot, NULL, memory_order_acquire);
         if (!c->chains)
-            return malloc(sizeof(tpool__task));
+            return tpool__malloc(sizeof(tpool__task));
         size_t n = 0;
-        for (tpool__task *ch = c->chains; ch; ch = ch->arg)
-            n += ch->begin;
+        for (tpool__task *ch = c->chains; ch; ch = ch->cached.next_chain)
+            n += ch->cached.chain_len;
         atomic_fetch_sub_explicit(&depot_tasks, n, memory_order_relaxed);
     }
+    if (tpool__fault(TPOOL__FAULT_ALLOC))
+        return NULL;
     tpool__task *t = c->chains;
-    c->chains = t->arg;
+    c->chains = t->cached.next_chain;
     c->head = next_of(t);
-    c->n = t->begin - 1;
+    c->n = t->cached.chain_len - 1;
     return t;
 }
 
 tpool__task *tpool__task_alloc(void)
 {
-    /* The same fault point as the malloc this replaces: one per task. */
-    if (tpool__fault(TPOOL__FAULT_ALLOC))
-        return NULL;
     task_cache *c = &tls_cache;
     TPOOL__TLS_ONCE(c);
     tpool__task *t = c->head;
     if (__builtin_expect(t != NULL, 1)) {
+        if (tpool__fault(TPOOL__FAULT_ALLOC))
+            return NULL;
         c->head = next_of(t);
         c->n--;
         return t;
@@ -185,12 +194,12 @@ void tpool__task_free(tpool__task *t)
 
 tpool__task *tpool__task_alloc(void)
 {
-    return tpool__fault(TPOOL__FAULT_ALLOC) ? NULL : malloc(sizeof(tpool__task));
+    return tpool__malloc(sizeof(tpool__task));
 }
 
 void tpool__task_free(tpool__task *t)
 {
-    free(t);
+    tpool__free(t);
 }
 
 #endif

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "pool.h"
 
 /* ---- blocking counter --------------------------------------------------------- */
@@ -24,7 +25,7 @@ int tpool_counter_create(size_t n, tpool_counter **out)
 {
     if (!out)
         return TPOOL_EINVAL;
-    struct tpool_counter *c = aligned_alloc(TPOOL__CACHELINE, sizeof *c);
+    struct tpool_counter *c = tpool__aligned_alloc(TPOOL__CACHELINE, sizeof *c);
     if (!c)
         return TPOOL_ENOMEM;
     atomic_init(&c->count, 0);
@@ -37,7 +38,7 @@ int tpool_counter_create(size_t n, tpool_counter **out)
 
 void tpool_counter_destroy(tpool_counter *c)
 {
-    free(c);
+    tpool__free(c);
 }
 
 void tpool_counter_reset(tpool_counter *c, size_t n)
@@ -78,19 +79,13 @@ void *tpool_aligned_alloc(size_t alignment, size_t size)
     if ((alignment & (alignment - 1)) != 0)
         return NULL;
     if (alignment < sizeof(void *))
-        alignment = sizeof(void *); /* posix_memalign's minimum */
-    if (size == 0)
-        size = 1;
-    if (size > SIZE_MAX - (alignment - 1))
-        return NULL;
-    size = (size + alignment - 1) & ~(alignment - 1);
-    void *ptr = NULL;
-    return posix_memalign(&ptr, alignment, size) == 0 ? ptr : NULL;
+        alignment = sizeof(void *); /* the allocator's minimum */
+    return tpool__aligned_alloc(alignment, size);
 }
 
 void tpool_aligned_free(void *ptr)
 {
-    free(ptr);
+    tpool__free(ptr);
 }
 
 /* ---- per-thread scratch ---------------------------------------------------------- */
@@ -112,7 +107,7 @@ void *tpool_scratch(tpool *pool, size_t size)
     void *b = tpool_aligned_alloc(TPOOL_CACHELINE, cap);
     if (!b)
         return NULL;
-    free(r->scratch);
+    tpool__free(r->scratch);
     r->scratch = b;
     r->scratch_size = cap;
     return b;

@@ -19,11 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "clock.h"
 #include "fault.h"
 #include "seats.h"
 #include "worker_guard.h"
-#include "fault_alloc.h" /* last: allocations go through the fault point */
 
 enum { GRAB_NONE = 0, GRAB_TASK = 1, GRAB_JOB = 2 };
 
@@ -304,7 +304,7 @@ int tpool__alloc_worker(struct tpool *p, unsigned i)
 {
     if (i < ld_relaxed(&p->nalloc))
         return 0;
-    tpool__worker *wk = aligned_alloc(TPOOL__CACHELINE, sizeof *wk);
+    tpool__worker *wk = tpool__aligned_alloc(TPOOL__CACHELINE, sizeof *wk);
     if (!wk)
         return TPOOL_ENOMEM;
     memset(wk, 0, sizeof *wk);

@@ -30,10 +30,18 @@ const char *bench_ptp_path(void)
     return TPOOL_SYSTEM_PTHREADPOOL;
 }
 
-/* RTLD_DEEPBIND makes the library bind its own internal calls to itself
- * even if a pthreadpool_* symbol of tpool is already global. The sanitizer
- * runtimes refuse it, and there the harness links nothing that exports
- * pthreadpool_* anyway (libtpool_core is linked statically). */
+/*
+ * The harness links libtpool.so, which exports tpool's drop-in, so a
+ * pthreadpool_* symbol is global before this library is loaded. dlsym on
+ * its handle finds its own entry points, but its calls to its own exported
+ * functions go through the PLT and would bind to tpool's, handing tpool a
+ * pool of the other library. RTLD_DEEPBIND makes such calls bind to the
+ * library itself; the sanitizer runtimes refuse it, so besides the harness
+ * calls only entry points that make no such call (Debian's legacy
+ * compute_* functions forward to the parallelize_* ones through the PLT:
+ * pthreadpool_compute_2d_tiled is not used, its equal
+ * pthreadpool_parallelize_2d_tile_2d with flags 0 is).
+ */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define PTP_DLFLAGS (RTLD_NOW | RTLD_LOCAL)
 #elif defined(RTLD_DEEPBIND)
@@ -59,7 +67,7 @@ int bench_ptp_load(bench_ptp_api *api, char *why, size_t whysize)
     }
     static const char *const names[] = {
         "pthreadpool_create", "pthreadpool_destroy", "pthreadpool_get_threads_count",
-        "pthreadpool_parallelize_1d_tile_1d", "pthreadpool_compute_2d_tiled",
+        "pthreadpool_parallelize_1d_tile_1d", "pthreadpool_parallelize_2d_tile_2d",
     };
     void *fn[5];
     for (size_t i = 0; i < 5; i++) {
@@ -79,7 +87,7 @@ int bench_ptp_load(bench_ptp_api *api, char *why, size_t whysize)
     memcpy(&api->destroy, &fn[1], sizeof fn[1]);
     memcpy(&api->threads_count, &fn[2], sizeof fn[2]);
     memcpy(&api->parallelize_1d_tile_1d, &fn[3], sizeof fn[3]);
-    memcpy(&api->compute_2d_tiled, &fn[4], sizeof fn[4]);
+    memcpy(&api->parallelize_2d_tile_2d, &fn[4], sizeof fn[4]);
     return 0;
 }
 
@@ -315,7 +323,7 @@ void bench_baselines_pair(bench_executor *exes, size_t nexes, const bench_policy
         } else if (x->kind == BENCH_EX_PTP) {
             snprintf(x->peer, sizeof x->peer,
                      "every policy's tpool_parallel_range (tiled-gemm: the same "
-                     "pthreadpool_compute_2d_tiled on tpool's drop-in)");
+                     "pthreadpool_parallelize_2d_tile_2d on tpool's drop-in)");
         }
     }
 }
@@ -349,7 +357,7 @@ void bench_baseline_setup(const bench_executor *x, const bench_wl_inst *w, char 
                  m > 0 && m < 4 ? part[m] : "?", x->tbb_grain ? x->tbb_grain : 1);
     } else if (x->kind == BENCH_EX_PTP) {
         if (w->wl->uses & TPOOL_BENCH_USES_RANGE_2D)
-            snprintf(buf, n, "pthreadpool_compute_2d_tiled, the workload's tiles");
+            snprintf(buf, n, "pthreadpool_parallelize_2d_tile_2d, the workload's tiles");
         else
             snprintf(buf, n, "pthreadpool_parallelize_1d_tile_1d, tile %zu", ptp_tile(w));
     }

@@ -367,6 +367,66 @@ typedef struct bench_range_opts {
 int bench_range(const bench_exec *ex, size_t n, bench_body_fn body, void *ctx,
                 const bench_range_opts *opts);
 
+/* ---- company (company.c) ------------------------------------------------------------ */
+
+/*
+ * A company cell runs its workload with a companion load beside it: the same
+ * executor and workload on a second instance (its own pool, arena, team or
+ * pthreadpool, and its own workload data) driven by another thread of this
+ * process (thread), the same in a second process (process), or the same
+ * workload on an OpenMP team of the same size driven by another thread
+ * (omp). Each measured round runs the cell alone, the companion alone, then
+ * both at once; the round's time is the pair's makespan.
+ */
+enum bench_company {
+    BENCH_CO_NONE = 0,
+    BENCH_CO_THREAD = 1,
+    BENCH_CO_PROCESS = 2,
+    BENCH_CO_OMP = 3,
+};
+#define BENCH_NCOMPANY 4
+#define BENCH_CO_BIT(mode) (1u << ((mode) - 1))
+#define BENCH_CO_ALL 0x7u
+/* "none", "thread", "process", "omp" */
+extern const char *const bench_company_names[BENCH_NCOMPANY];
+/* The mode of a name, or -1. */
+int bench_company_from_name(const char *name);
+
+typedef struct bench_companion bench_companion;
+struct bench_report;
+/* The companion of `mode` for the cells of r (thread and omp: a thread of
+ * this process; process: `tpool-bench __company` started with r's resolved
+ * experiment). NULL with why in err. */
+bench_companion *bench_companion_open(const struct bench_report *r, int mode, char *err,
+                                      size_t errsize);
+/* Readies the companion of cell `ci` for one run: creates its executor and
+ * workload data on first use, lets its previous run's spinning end
+ * (`cooldown_ns`) and calls the workload's prepare; nothing is timed. 0,
+ * or -1 with why in err (the companion is then unusable for that cell). */
+int bench_companion_prepare(bench_companion *c, size_t ci, uint64_t cooldown_ns, char *err,
+                            size_t errsize);
+/* Starts the prepared run and returns at once. */
+int bench_companion_start(bench_companion *c);
+/* Waits for it: its own time in *ns; 0 when it ran and its result checks
+ * passed, else -1 with why in err. The in-process companions record in
+ * this process's recorder (the caller's item check covers them); the
+ * process companion checks its own. */
+int bench_companion_wait(bench_companion *c, uint64_t *ns, char *err, size_t errsize);
+void bench_companion_close(bench_companion *c);
+/* Child side of the process companion: `tpool-bench __company IN OUT
+ * EXPERIMENT`. */
+int bench_company_child(int argc, char **argv);
+
+/* Waits `ns`, then until this process burns less than a tenth of a CPU over
+ * a millisecond (at most 100 ms more): spinning workers of the last run
+ * have gone to sleep. */
+void bench_quiesce(uint64_t ns);
+/* Sets up workload instance wi for `max_threads` threads with the seed:
+ * its state in *state. 0, or -1 with why in err. */
+struct bench_wl_inst;
+int bench_wl_setup(const struct bench_wl_inst *wi, uint64_t seed, unsigned max_threads, void **state,
+                   char *err, size_t errsize);
+
 /* ---- tasks (tasks.c) ---------------------------------------------------------------- */
 
 /*
@@ -428,7 +488,9 @@ int bench_tasks_figures(bench_latency *out);
 
 /* ---- baselines (baselines.c, baselines_omp.c, baselines_tbb.cc) ------------------- */
 
-/* The functions of a dlopen'ed libpthreadpool this harness uses. */
+/* The functions of a dlopen'ed libpthreadpool this harness uses: entry
+ * points that call no other exported pthreadpool_* function, so that none
+ * can bind to libtpool's drop-in (baselines.c). */
 typedef void (*bench_ptp_tile1d_fn)(void *, size_t, size_t);
 typedef void (*bench_ptp_tiled2d_fn)(void *, size_t, size_t, size_t, size_t);
 typedef struct bench_ptp_api {
@@ -438,9 +500,9 @@ typedef struct bench_ptp_api {
     size_t (*threads_count)(void *pool);
     void (*parallelize_1d_tile_1d)(void *pool, bench_ptp_tile1d_fn fn, void *ctx,
                                    size_t range, size_t tile, uint32_t flags);
-    void (*compute_2d_tiled)(void *pool, bench_ptp_tiled2d_fn fn, void *ctx,
-                             size_t range_i, size_t range_j, size_t tile_i,
-                             size_t tile_j);
+    void (*parallelize_2d_tile_2d)(void *pool, bench_ptp_tiled2d_fn fn, void *ctx,
+                                   size_t range_i, size_t range_j, size_t tile_i,
+                                   size_t tile_j, uint32_t flags);
 } bench_ptp_api;
 
 /* Loads the system libpthreadpool named at configure time. Returns 0, or -1
@@ -606,6 +668,7 @@ typedef struct bench_experiment {
     unsigned cooldown_us;     /* pause before each run */
     unsigned spin_us;         /* the pools' spin budget */
     int policy_switch;        /* one pool per thread count, policy switched per cell */
+    unsigned company;         /* BENCH_CO_* mask: the company variants of each executor */
     unsigned idle_probe_ms;   /* 0 disables the idle-CPU probe */
     bench_wl_inst *workloads;
     size_t nworkloads;
@@ -691,6 +754,9 @@ typedef struct bench_executor {
     int omp_chunk;
     size_t tbb_grain;
     char peer[192];
+    /* What runs beside each of its runs (enum bench_company): a company
+     * variant of the executor of the same name without one (company.h). */
+    int company;
 } bench_executor;
 
 /* The most separate processes one experiment runs in (--runs). */
@@ -722,6 +788,10 @@ typedef struct bench_cell {
     uint64_t *times_ns;      /* time of one run of the workload */
     double *imbalance;       /* NaN where unknown */
     bench_latency *lat;
+    /* Company cells (bench_executor.company): per round, the measured run
+     * alone plus the companion alone, one after the other, ns; the round's
+     * time is the pair's makespan. NULL for other cells. */
+    uint64_t *alone_ns;
     unsigned nruns;                         /* runs merged; 1 in one process */
     unsigned run_rounds[BENCH_MAX_RUNS];    /* measured rounds of each run */
     unsigned char run_stop[BENCH_MAX_RUNS]; /* enum bench_stop of each run */
@@ -759,6 +829,9 @@ typedef struct bench_cell {
     double imbalance_med;
     const char *imbalance_src; /* "work" (the recorder, in the bodies) or NULL */
     bench_latency lat_med;   /* each figure the median over rounds */
+    /* Company cells: the alone times and the per-round ratio makespan /
+     * alone (with several runs its CI is the bootstrap over runs). */
+    bench_summary alone, co_ratio;
 } bench_cell;
 
 /* A library the results depend on, and where it came from. */
@@ -982,6 +1055,7 @@ typedef struct bench_options {
     const char *replay;       /* --replay: a results file whose experiment runs */
     const char *policies;     /* comma list, overrides the experiment */
     const char *baselines;
+    const char *company;      /* --company: all, none or a comma list of modes */
     const char *threads;
     const char *workloads;
     int repetitions, warmup;  /* -1 = the experiment's */

@@ -52,6 +52,10 @@ static void usage(FILE *f)
 "                          omp-dynamic, omp-guided, omp-task, pthreadpool,\n"
 "                          tbb-task, tbb-auto, tbb-simple, tbb-static\n"
 "  -t, --threads LIST      thread counts: default, or e.g. 1,2,4 or 1-8\n"
+"      --company LIST      also run each executor with company: all, none or a\n"
+"                          comma list of thread (a twin in this process),\n"
+"                          process (a twin in a second process), omp (an\n"
+"                          OpenMP team running the same workload)\n"
 "  -w, --workloads LIST    workload labels or names to keep, and workloads to\n"
 "                          add: built-in ones the experiment lacks and .so\n"
 "                          files (a path: ./mywork.so), comma-separated\n"
@@ -356,6 +360,32 @@ static int override_baselines(bench_experiment *e, const char *list)
     return 0;
 }
 
+static int override_company(bench_experiment *e, const char *list)
+{
+    if (strcmp(list, "all") == 0) {
+        e->company = BENCH_CO_ALL;
+        return 0;
+    }
+    e->company = 0;
+    if (strcmp(list, "none") == 0)
+        return 0;
+    char *copy = strdup(list);
+    if (!copy)
+        return -1;
+    for (char *save = NULL, *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+        int mode = bench_company_from_name(p);
+        if (mode <= 0) {
+            fprintf(stderr, "tpool-bench: --company: unknown company '%s' (known: all, none, "
+                            "thread, process, omp)\n", p);
+            free(copy);
+            return -1;
+        }
+        e->company |= BENCH_CO_BIT(mode);
+    }
+    free(copy);
+    return 0;
+}
+
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
     char *end;
@@ -581,7 +611,7 @@ static int replay_load(const char *path, bench_experiment *e, bench_perror *pe)
 /* ---- main ----------------------------------------------------------------------------- */
 
 enum {
-    OPT_WARMUP = 256, OPT_RUNS, OPT_REPLAY, OPT_MIN_ROUNDS, OPT_MAX_ROUNDS, OPT_CI_TARGET,
+    OPT_WARMUP = 256, OPT_COMPANY, OPT_RUNS, OPT_REPLAY, OPT_MIN_ROUNDS, OPT_MAX_ROUNDS, OPT_CI_TARGET,
     OPT_BUDGET, OPT_SCALE, OPT_CSV, OPT_JSON, OPT_PLOT, OPT_TRACE, OPT_TRACE_CAP,
     OPT_NO_FILES, OPT_PROGRESS, OPT_LIST_POLICIES, OPT_LIST_WORKLOADS, OPT_PRINT_DEFAULT,
     OPT_VERSION,
@@ -598,6 +628,8 @@ int bench_main(int argc, char **argv)
         return bench_replay_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "__run") == 0)
         return bench_run_child(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "__company") == 0)
+        return bench_company_child(argc - 1, argv + 1);
     return bench_main_run(argc, argv, NULL);
 }
 
@@ -613,6 +645,7 @@ int bench_main_run(int argc, char **argv, const bench_main_mode *mode)
         { "warmup", required_argument, NULL, OPT_WARMUP },
         { "runs", required_argument, NULL, OPT_RUNS },
         { "replay", required_argument, NULL, OPT_REPLAY },
+        { "company", required_argument, NULL, OPT_COMPANY },
         { "min-rounds", required_argument, NULL, OPT_MIN_ROUNDS },
         { "max-rounds", required_argument, NULL, OPT_MAX_ROUNDS },
         { "ci-target", required_argument, NULL, OPT_CI_TARGET },
@@ -659,6 +692,7 @@ int bench_main_run(int argc, char **argv, const bench_main_mode *mode)
             o.repetitions = (int)ul;
             break;
         case OPT_REPLAY: o.replay = optarg; break;
+        case OPT_COMPANY: o.company = optarg; break;
         case OPT_RUNS:
             if (parse_uint(optarg, BENCH_MAX_RUNS, &ul) || ul == 0) {
                 fprintf(stderr, "tpool-bench: --runs: expected 1 to %d\n", BENCH_MAX_RUNS);
@@ -785,6 +819,7 @@ int bench_main_run(int argc, char **argv, const bench_main_mode *mode)
     }
     if ((o.policies && override_policies(&e, o.policies)) ||
         (o.baselines && override_baselines(&e, o.baselines)) ||
+        (o.company && override_company(&e, o.company)) ||
         (o.threads && override_threads(&e, o.threads)) ||
         (o.workloads && filter_workloads(&e, o.workloads))) {
         bench_experiment_free(&e);

@@ -19,9 +19,11 @@
 
 #include "bench.h"
 
-/* tpool's own pthreadpool.h (include/, first on the include path): only
- * its pthreadpool_t accepts a tpool *, so the 2-d service runs the drop-in's
- * pthreadpool_compute_2d_tiled on tpool pools. */
+/* tpool's own pthreadpool.h (include/, first on the include path): its
+ * pthreadpool_t is a tpool *, and libtpool.so exports the drop-in, so the
+ * 2-d service runs the drop-in's pthreadpool_parallelize_2d_tile_2d on
+ * tpool pools as any program linking libtpool may (the same call Debian's
+ * library gets on its own pools). */
 #include "pthreadpool.h"
 #ifndef TPOOL_PTHREADPOOL_H
 #error "this needs tpool's include/pthreadpool.h, not the system's"
@@ -362,7 +364,7 @@ typedef struct tiles2d {
     int trace;
 } tiles2d;
 
-/* One tile as pthreadpool_compute_2d_tiled hands it out, recorded by its
+/* One tile as pthreadpool_parallelize_2d_tile_2d hands it out, recorded by its
  * number. */
 static void tile_2d(void *c, size_t i, size_t j, size_t ti, size_t tj)
 {
@@ -409,16 +411,11 @@ static int svc_parallel_for_2d(const tpool_bench_exec *pub, size_t ni, size_t nj
         if (ex->kind == BENCH_EX_PTP) {
             if (!ex->ptp || !ex->ptp_pool)
                 return -1;
-            ex->ptp->compute_2d_tiled(ex->ptp_pool, tile_2d, &t, ni, nj, ti, tj);
+            ex->ptp->parallelize_2d_tile_2d(ex->ptp_pool, tile_2d, &t, ni, nj, ti, tj, 0);
             return 0;
         }
-        /* The legacy call is deprecated in the header; it is the drop-in's
-         * path this service exercises on tpool. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-        pthreadpool_compute_2d_tiled((pthreadpool_t)(void *)ex->pool, tile_2d, &t, ni, nj, ti,
-                                     tj);
-#pragma GCC diagnostic pop
+        pthreadpool_parallelize_2d_tile_2d((pthreadpool_t)(void *)ex->pool, tile_2d, &t, ni, nj,
+                                           ti, tj, 0);
         return 0;
     default:
         return bench_range(ex, ntiles, tiles_linear, &t, &o);

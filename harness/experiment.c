@@ -1,10 +1,10 @@
 /*
  * experiment.c - reads an experiment file (docs/harness.md, "Experiment
  * files") into a bench_experiment. Syntax errors come from jansson with
- * their line and column; for a value that parses but is wrong, the core's
- * JSON locator finds the key or value again in the text, so every message
- * reads "FILE:LINE:COL: KEY: what is wrong". Unknown keys are errors, with a
- * suggestion when the name is close to a known one.
+ * their line and column; for a value that parses but is wrong, the JSON
+ * locator of core/input/ finds the key or value again in the text, so
+ * every message reads "FILE:LINE:COL: KEY: what is wrong". Unknown keys are
+ * errors, with a suggestion when the name is close to a known one.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -408,6 +408,45 @@ static int parse_baselines(pctx *c, const json_t *v, bench_experiment *e)
     return 0;
 }
 
+/* ---- company -------------------------------------------------------------------- */
+
+/* "company": "none", "all", or an array of "thread", "process", "omp". */
+static int parse_company(pctx *c, const json_t *v, bench_experiment *e)
+{
+    char shown[64];
+    static const char *const modes[] = { "thread", "process", "omp" };
+    if (json_is_string(v) && strcmp(json_string_value(v), "all") == 0) {
+        e->company = BENCH_CO_ALL;
+        return 0;
+    }
+    if (json_is_string(v) && strcmp(json_string_value(v), "none") == 0) {
+        e->company = 0;
+        return 0;
+    }
+    if (!json_is_array(v))
+        return fail(c, "company", 0,
+                    "expected \"all\", \"none\" or an array of \"thread\", \"process\", "
+                    "\"omp\", got %s",
+                    tpool__json_render(v, shown, sizeof shown));
+    e->company = 0;
+    for (size_t i = 0; i < json_array_size(v); i++) {
+        json_t *it = json_array_get(v, i);
+        char p[64];
+        index_path(p, sizeof p, "company", i);
+        int mode = json_is_string(it) ? bench_company_from_name(json_string_value(it)) : -1;
+        if (mode <= 0) {
+            const char *sug = json_is_string(it)
+                                  ? tpool__json_suggest(json_string_value(it), modes, 3)
+                                  : NULL;
+            return fail(c, p, 0, "unknown company %s%s%s%s (known: thread, process, omp)",
+                        tpool__json_render(it, shown, sizeof shown),
+                        sug ? "; did you mean \"" : "", sug ? sug : "", sug ? "\"?" : "");
+        }
+        e->company |= BENCH_CO_BIT(mode);
+    }
+    return 0;
+}
+
 /* ---- threads --------------------------------------------------------------------- */
 
 static int parse_threads(pctx *c, const json_t *v, bench_experiment *e)
@@ -719,7 +758,7 @@ int bench_experiment_parse(const char *text, const char *source, bench_experimen
     static const char *const keys[] = {
         "name", "description", "seed", "policies", "baselines", "threads",
         "repetitions", "min_rounds", "max_rounds", "ci_target", "budget_s", "runs", "warmup",
-        "cooldown_us", "spin_us", "idle_probe_ms", "workloads", "policy_switch",
+        "cooldown_us", "spin_us", "idle_probe_ms", "workloads", "policy_switch", "company",
     };
     if (!json_is_object(root)) {
         fail(&c, "", 0, "expected an experiment object, got %s", type_name(root));
@@ -760,6 +799,8 @@ int bench_experiment_parse(const char *text, const char *source, bench_experimen
         }
         e->policy_switch = json_is_true(v);
     }
+    if ((v = json_object_get(root, "company")) && parse_company(&c, v, e))
+        goto out;
     if ((v = json_object_get(root, "policies")) && parse_policies(&c, v, e))
         goto out;
     if ((v = json_object_get(root, "baselines")) && parse_baselines(&c, v, e))
@@ -1026,6 +1067,13 @@ char *bench_experiment_to_json(const bench_experiment *e)
     json_object_set_new(o, "idle_probe_ms", json_integer(e->idle_probe_ms));
     if (e->policy_switch)
         json_object_set_new(o, "policy_switch", json_true());
+    if (e->company) {
+        json_t *a = json_array();
+        for (int m = 1; m < BENCH_NCOMPANY; m++)
+            if (e->company & BENCH_CO_BIT(m))
+                json_array_append_new(a, json_string(bench_company_names[m]));
+        json_object_set_new(o, "company", a);
+    }
     json_t *w = json_array();
     for (size_t i = 0; i < e->nworkloads; i++) {
         json_t *x = json_object();
@@ -1054,7 +1102,8 @@ char *bench_experiment_resolved_json(const bench_experiment *e, const unsigned *
     x.npolicies = 0;
     for (size_t i = 0; i < nexes; i++) {
         const bench_executor *ex = &exes[i];
-        if (ex->kind != BENCH_EX_TPOOL)
+        /* company variants come back from "company" */
+        if (ex->kind != BENCH_EX_TPOOL || ex->company)
             continue;
         bench_policy_sel *p = &sel[x.npolicies++];
         snprintf(p->label, sizeof p->label, "%s", ex->label);

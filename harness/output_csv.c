@@ -64,6 +64,9 @@ static const char *const columns[] = {
     /* what the recorder saw, and how a baseline ran */
     "recorder_cost_ns_per_run", "recorder_share", "participants", "producer_share",
     "baseline_setup", "compare_with",
+    /* company cells: the pair's makespan is median_ns_per_run */
+    "company", "company_alone_ns_per_run", "company_ratio", "company_ratio_ci_low",
+    "company_ratio_ci_high",
     "outliers", "warnings", "check_ok", "check_message",
 };
 
@@ -203,6 +206,11 @@ int bench_write_csv(FILE *f, const bench_report *r)
         bench_baseline_setup(x, wi, setup, sizeof setup);
         field(f, setup, 0);
         field(f, setup[0] ? x->peer : "", 0);
+        field(f, bench_company_names[x->company], 0);
+        num(f, x->company ? c->alone.median : NAN);
+        num(f, x->company ? c->co_ratio.median : NAN);
+        num(f, x->company ? c->co_ratio.ci_lo : NAN);
+        num(f, x->company ? c->co_ratio.ci_hi : NAN);
         fprintf(f, "%u,", c->noutliers);
         char flags[128];
         bench_cell_flags(c, flags, sizeof flags);

@@ -269,6 +269,26 @@ static json_t *baseline_json(const bench_report *r, const bench_cell *c)
 
 /* ---- end of what the recorder saw, and how a baseline ran ---- */
 
+/* A company cell: what ran beside it, the reference of each round (the
+ * cell alone plus its companion alone, ns) and the ratio of the pair's
+ * makespan to it; null for other cells. */
+static json_t *company_json(const bench_report *r, const bench_cell *c)
+{
+    const bench_executor *x = &r->exes[c->exe];
+    if (!x->company)
+        return json_null();
+    json_t *o = json_object();
+    set_str(o, "mode", bench_company_names[x->company]);
+    json_t *a = json_array();
+    for (unsigned k = 0; c->alone_ns && k < c->nrounds; k++)
+        json_array_append_new(a, json_integer((json_int_t)c->alone_ns[k]));
+    json_object_set_new(o, "alone_ns_per_round", a);
+    json_object_set_new(o, "alone_ns", summary_json(&c->alone));
+    json_object_set_new(o, "makespan_over_alone", summary_json(&c->co_ratio));
+    set_str(o, "ci_method", c->nruns > 1 ? "bootstrap_runs_rounds" : "order_statistics");
+    return o;
+}
+
 /* Each run of a cell: its rounds (a slice of times_ns_per_run, in order),
  * why it stopped and its own median and CI. */
 static json_t *runs_json(const bench_cell *c)
@@ -364,6 +384,7 @@ static json_t *cell_json(const bench_report *r, const bench_cell *c)
     json_object_set_new(o, "participants", participants_json(c));
     set_real(o, "producer_share", rf.producer_share);
     json_object_set_new(o, "baseline", baseline_json(r, c));
+    json_object_set_new(o, "company", company_json(r, c));
     json_t *w = json_array();
     char flags[128];
     bench_cell_flags(c, flags, sizeof flags);
@@ -459,6 +480,7 @@ static json_t *report_json(const bench_report *r)
                             : x->kind == BENCH_EX_TBB && x->tbb_mode >= 0 && x->tbb_mode < 4
                                 ? json_string(part[x->tbb_mode])
                                 : json_null());
+        set_str(o, "company", bench_company_names[x->company]);
         json_array_append_new(exes, o);
     }
     json_object_set_new(root, "executors", exes);

@@ -246,7 +246,12 @@ void bench_write_table(FILE *f, const bench_report *r)
             continue;
         block_head(f, r, wi);
         int per_call = repeats_calls(w);
-        fprintf(f, "%-16s %4s %6s %-8s %10s %23s ", "executor", "T", "rounds", "stop",
+        /* as wide as the longest label (company variants: NAME+MODE) */
+        int lw = 16;
+        for (size_t i = 0; i < r->nexes; i++)
+            if ((int)strlen(r->exes[i].label) > lw)
+                lw = (int)strlen(r->exes[i].label);
+        fprintf(f, "%-*s %4s %6s %-8s %10s %23s ", lw, "executor", "T", "rounds", "stop",
                 "median/run", "95% CI of median/run");
         if (runs)
             fprintf(f, "%7s %7s ", "within", "between");
@@ -262,7 +267,7 @@ void bench_write_table(FILE *f, const bench_report *r)
             snprintf(ci, sizeof ci, "[%s, %s]", bench_format_ns(b, sizeof b, c->t.ci_lo),
                      bench_format_ns(d, sizeof d, c->t.ci_hi));
             bench_cell_stops(c, 1, st, sizeof st);
-            fprintf(f, "%-16s %4u %6u %-8s %10s %23s ", r->exes[c->exe].label, c->threads,
+            fprintf(f, "%-*s %4u %6u %-8s %10s %23s ", lw, r->exes[c->exe].label, c->threads,
                     c->nrounds, st, bench_format_ns(a, sizeof a, c->t.median), ci);
             if (runs) {
                 char wr[16], br[16];
@@ -297,6 +302,10 @@ void bench_write_table(FILE *f, const bench_report *r)
                 else
                     fprintf(f, " %s %.4g %s;", mt->name, c->lat_med.custom[q], mt->unit);
             }
+            if (r->exes[c->exe].company && !isnan(c->co_ratio.median))
+                fprintf(f, " pair %.3gx alone [%.3g, %.3g] (alone %s);", c->co_ratio.median,
+                        c->co_ratio.ci_lo, c->co_ratio.ci_hi,
+                        bench_format_ns(x, sizeof x, c->alone.median));
             bench_totals t;
             bench_cell_totals(c, &t);
             if (!isnan(t.steals))
@@ -343,6 +352,12 @@ void bench_write_table(FILE *f, const bench_report *r)
                    "95%% CI of the median: order statistics");
     fprintf(f, ";\nmedian/call, median/item, median/task: median/run divided by the calls, "
                "items or tasks of a run; speedup: serial median / median; eff: speedup / T\n");
+    if (e->company)
+        fprintf(f, "company (EXECUTOR+MODE): median/run is the makespan of the pair (the run "
+                   "and its companion at once: thread, a twin in this process; process, a twin "
+                   "in another; omp, an OpenMP team of T on the same workload); pair Nx alone: "
+                   "median over rounds of makespan / (run alone + companion alone, one after "
+                   "the other, in the same round), 95%% CI\n");
     const bench_machine *m = &r->machine;
     if (m->ncpu) {
         char lb[16], ld[16], ob[16], od[16];

@@ -2,7 +2,8 @@
 # perf-targets.sh - runs harness/experiments/performance.json with
 # tpool-bench and prints each target of docs/PERFORMANCE.md with
 # its measured ratio and PASS or MISS; then counts instructions per dispatch
-# with callgrind-dispatch.sh (target 9).
+# with callgrind-dispatch.sh (target 9); then runs oversubscription.json and
+# company.json for the targets of oversubscription and company (10a-10d).
 #
 # Every figure is a ratio of two cells' medians from the same run, whose
 # rounds interleave every cell in a shuffled order, so that drifts of the
@@ -11,14 +12,18 @@
 #
 # Usage: harness/perf-targets.sh [-b BUILD_DIR] [-o OUT_DIR] [-t THREADS] [--no-callgrind]
 #                                [--csv FILE]  (report on an existing CSV; nothing is run)
+#                                [--company-only | --no-company]
+#                                [--company-csv OVERSUB_CSV COMPANY_CSV]  (10a-10d from
+#                                 existing CSVs; nothing is run)
 #   BUILD_DIR  default ./build (or . when run from a build directory)
 #   OUT_DIR    where tpool-bench writes its results (default BUILD_DIR/perf-results)
 #   THREADS    thread counts, e.g. 2,16 (default: 2, and the machine's count
 #              when larger; targets 1 and 8 are read at each)
+#   10a-10d run at T = the machine's count (and 2 x, 4 x it for 10a), whatever -t says.
 # Exit status: 0 all targets met, 1 some missed, 2 could not measure.
 set -u
 
-build= out= threads= callgrind=1 csv=
+build= out= threads= callgrind=1 csv= company=1 main=1 ocsv= ccsv=
 while [ $# -gt 0 ]; do
     case "$1" in
     -b) build=$2; shift 2 ;;
@@ -26,7 +31,10 @@ while [ $# -gt 0 ]; do
     -t) threads=$2; shift 2 ;;
     --csv) csv=$2; shift 2 ;;
     --no-callgrind) callgrind=0; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --company-only) main=0; callgrind=0; shift ;;
+    --no-company) company=0; shift ;;
+    --company-csv) ocsv=$2; ccsv=$3; main=0; callgrind=0; shift 3 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "perf-targets: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -43,6 +51,8 @@ fi
 # Target 8 is read at the machine's thread count, or the largest measured.
 tmax=$(echo "$threads" | tr ',' '\n' | sort -n | tail -1)
 
+status=0
+if [ $main -eq 1 ]; then
 if [ -z "$csv" ]; then
     bench="$build/harness/tpool-bench"
     if [ ! -x "$bench" ]; then
@@ -171,6 +181,7 @@ END {
     exit missed > 0 ? 1 : 0
 }' "$csv"
 status=$?
+fi
 
 if [ $callgrind -eq 1 ]; then
     echo
@@ -179,5 +190,110 @@ if [ $callgrind -eq 1 ]; then
     cg=$?
     if [ $cg -eq 0 ]; then echo "9   PASS"; elif [ $cg -eq 1 ]; then echo "9   MISS"; status=1
     else echo "9   not measured (see above)"; [ $status -eq 0 ] && status=2; fi
+fi
+# ---- 10: oversubscription and company -------------------------------------------
+# 10a: T = 2 and 4 x cores against T = cores, uniform and tiny-tasks (ratio
+#      of the two cells' medians; its CI from the two cells' CIs, [lo/hi,
+#      hi/lo]: conservative).
+# 10b-d: uniform at T = cores beside a twin in this process (+thread), in a
+#      second process (+process), an OpenMP team (+omp): the pair's makespan
+#      over the run and its companion alone one after the other, the median
+#      of the per-round ratios and its 95% CI (tpool-bench's company_ratio).
+# Policies are the targets; the baselines are printed for comparison.
+if [ $company -eq 1 ]; then
+    bench="$build/harness/tpool-bench"
+    echo
+    echo "machine: $(nproc 2>/dev/null) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null) at the start of 10"
+    if [ -z "$ocsv" ]; then
+        if [ ! -x "$bench" ]; then
+            echo "perf-targets: $bench not found; build first" >&2
+            exit 2
+        fi
+        mkdir -p "$out/oversubscription" "$out/company" || exit 2
+        ot="$ncpu,$((2 * ncpu)),$((4 * ncpu))"
+        cmd1="$bench $here/experiments/oversubscription.json -t $ot --out $out/oversubscription -q"
+        cmd2="$bench $here/experiments/company.json -t $ncpu --out $out/company -q"
+        echo "command (10a): $cmd1"
+        echo "command (10b-d): $cmd2"
+        echo "perf-targets: running oversubscription.json and company.json (a few minutes)..." >&2
+        $cmd1; rc1=$?
+        $cmd2; rc2=$?
+        if [ $rc1 -eq 2 ] || [ $rc2 -eq 2 ]; then
+            echo "perf-targets: tpool-bench could not run the experiments" >&2
+            exit 2
+        fi
+        ocsv="$out/oversubscription/tpool-bench.csv"
+        ccsv="$out/company/tpool-bench.csv"
+    fi
+    for f in "$ocsv" "$ccsv"; do
+        if [ ! -f "$f" ]; then
+            echo "perf-targets: $f not found" >&2
+            exit 2
+        fi
+    done
+    awk -F, -v ncpu="$ncpu" '
+function csvsplit(line, f,    n, i, c, q, cur) {
+    n = 0; cur = ""; q = 0
+    for (i = 1; i <= length(line); i++) {
+        c = substr(line, i, 1)
+        if (q) {
+            if (c == "\"") { if (substr(line, i + 1, 1) == "\"") { cur = cur "\""; i++ } else q = 0 }
+            else cur = cur c
+        } else if (c == "\"") q = 1
+        else if (c == ",") { f[++n] = cur; cur = "" }
+        else cur = cur c
+    }
+    f[++n] = cur
+    return n
+}
+FNR == 1 { file++; delete col; n = csvsplit($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
+{
+    csvsplit($0, f)
+    w = f[col["workload"]]; x = f[col["executor"]]; t = f[col["threads"]]
+    k = file SUBSEP w SUBSEP x SUBSEP t
+    med[k] = f[col["median_ns_per_run"]]; lo[k] = f[col["ci_low_ns_per_run"]]; hi[k] = f[col["ci_high_ns_per_run"]]
+    ok[k] = f[col["check_ok"]]
+    cr[k] = f[col["company_ratio"]]; crl[k] = f[col["company_ratio_ci_low"]]; crh[k] = f[col["company_ratio_ci_high"]]
+    kind[x] = f[col["executor_kind"]]
+    if (ok[k] != "1") bad = bad " " w "/" x "/T" t
+    if (file == 1 && !((w SUBSEP x) in seen)) { seen[w SUBSEP x] = 1; order[++nord] = w SUBSEP x }
+    if (file == 2 && x !~ /\+/ && !(x in cseen)) { cseen[x] = 1; corder[++ncord] = x }
+}
+function row(tg, what, r, l, h, bound, target,    v) {
+    if (r == "") { printf "%-4s %-66s %9s  %-21s %-7s %s\n", tg, what, "n/a", "", "<= " bound, target ? "MISS (no data)" : "(comparison)"; if (target) missed++; return }
+    v = (r <= bound + 1e-12) ? "PASS" : "MISS"
+    if (target && v == "MISS") missed++
+    printf "%-4s %-66s %9.3f  [%8.3f, %8.3f]  %-7s %s\n", tg, what, r, l, h, "<= " bound, target ? v : "(comparison: " v ")"
+}
+END {
+    missed = 0
+    printf "%-4s %-66s %9s  %-21s %-7s %s\n", "#", "target", "ratio", "95% CI", "bound", ""
+    for (i = 1; i <= nord; i++) {
+        split(order[i], p, SUBSEP); w = p[1]; x = p[2]
+        a = 1 SUBSEP w SUBSEP x SUBSEP ncpu
+        if (!(a in med) || med[a] + 0 <= 0) continue
+        for (m = 2; m <= 4; m *= 2) {
+            b = 1 SUBSEP w SUBSEP x SUBSEP (m * ncpu)
+            if (!(b in med)) continue
+            r = med[b] / med[a]
+            row("10a", sprintf("%s %s: T=%d vs T=%d (oversubscribed)", w, x, m * ncpu, ncpu), r,
+                hi[a] > 0 ? lo[b] / hi[a] : "", lo[a] > 0 ? hi[b] / lo[a] : "", 1.1, kind[x] == "policy")
+        }
+    }
+    split("thread process omp", mode, " ")
+    split("10b 10c 10d", tgn, " ")
+    split("a twin in this process|a twin in a second process|an OpenMP team", desc, "|")
+    for (j = 1; j <= 3; j++)
+        for (i = 1; i <= ncord; i++) {
+            x = corder[i]; c = 2 SUBSEP "uniform" SUBSEP x "+" mode[j] SUBSEP ncpu
+            if (!(c in cr)) continue
+            row(tgn[j], sprintf("uniform T=%d %s beside %s: pair / alone", ncpu, x, desc[j]), cr[c], crl[c], crh[c], 1.1,
+                kind[x] == "policy")
+        }
+    if (bad != "") printf "result checks FAILED:%s\n", bad
+    exit (missed > 0 || bad != "") ? 1 : 0
+}' "$ocsv" "$ccsv"
+    st=$?
+    [ $st -ne 0 ] && [ $status -eq 0 ] && status=$st
 fi
 exit $status

@@ -20,8 +20,7 @@
 
 #include <jansson.h>
 
-#include "config.h"      /* tpool__json_locate */
-#include "json_locate.h" /* tpool__json_render, tpool__json_locate_key */
+#include "json_locate.h"
 
 /* ---- errors ------------------------------------------------------------------------ */
 

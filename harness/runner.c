@@ -180,7 +180,48 @@ static int describe_path(bench_report *r, const char *path)
     return found;
 }
 
-static int make_executors(bench_report *r, const bench_experiment *e)
+/* The company variants of the executors made so far (all but serial, the
+ * reference), one per mode of the experiment, labelled NAME+MODE. */
+static int company_variants(bench_report *r, const bench_experiment *e, int warn)
+{
+    size_t base = r->nexes;
+    for (int mode = 1; mode < BENCH_NCOMPANY; mode++) {
+        if (!(e->company & BENCH_CO_BIT(mode)))
+            continue;
+        /* the OpenMP team is the omp-static baseline's library: where that
+         * cannot run (no OpenMP, ThreadSanitizer), neither can it */
+        if (mode == BENCH_CO_OMP && !r->base[1].available) {
+            if (warn)
+                fprintf(stderr, "tpool-bench: company omp: its cells are left out: %s\n",
+                        r->base[1].reason);
+            continue;
+        }
+        const char *name = bench_company_names[mode];
+        for (size_t i = 0; i < base; i++) {
+            bench_executor x = r->exes[i];
+            if (x.kind == BENCH_EX_SERIAL)
+                continue;
+            size_t l = strlen(x.label), m = strlen(name);
+            if (l + 1 + m >= sizeof x.label) {
+                fprintf(stderr, "tpool-bench: executor label '%s' is too long for its company "
+                                "variant '+%s' (at most %zu characters)\n",
+                        x.label, name, sizeof x.label - 2 - m);
+                return -2;
+            }
+            x.label[l] = '+';
+            memcpy(x.label + l + 1, name, m + 1);
+            x.company = mode;
+            x.params_json = x.params_json ? strdup(x.params_json) : NULL;
+            if (add_exe(r, &x)) {
+                free(x.params_json);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+static int make_executors(bench_report *r, const bench_experiment *e, int warn)
 {
     bench_executor x;
     if ((e->baselines & BENCH_BASE_SERIAL) && r->base[0].available) {
@@ -292,7 +333,7 @@ static int make_executors(bench_report *r, const bench_experiment *e)
         if (add_exe(r, &x))
             return -1;
     }
-    return 0;
+    return company_variants(r, e, warn);
 }
 
 /* ---- the plan ------------------------------------------------------------------------ */
@@ -314,7 +355,8 @@ int bench_plan(const bench_experiment *exp, bench_report *r, int collect_meta, i
         return -1;
     }
     bench_baselines_probe(r->base, exp->baselines);
-    rc = make_executors(r, exp);
+    /* the child processes (collect_meta 0) plan the same cells quietly */
+    rc = make_executors(r, exp, collect_meta);
     if (rc) {
         if (rc == -1)
             fprintf(stderr, "tpool-bench: out of memory\n");
@@ -399,13 +441,9 @@ static uint64_t cpu_ns(void)
            ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000u;
 }
 
-/*
- * Waits `ns`, then until this process burns less than a tenth of a CPU over
- * a millisecond (at most 100 ms more): whatever spun after the last run
- * (tpool workers within spin_us, libgomp, libpthreadpool, libtbb) has gone to sleep
- * and leaves the CPUs to the next run.
- */
-static void quiesce(uint64_t ns)
+/* Whatever spun after the last run (tpool workers within spin_us, libgomp,
+ * libpthreadpool, libtbb) goes to sleep and leaves the CPUs to the next. */
+void bench_quiesce(uint64_t ns)
 {
     if (ns == 0)
         return;
@@ -416,6 +454,27 @@ static void quiesce(uint64_t ns)
         if (cpu_ns() - c0 < 100000)
             return;
     }
+}
+
+int bench_wl_setup(const bench_wl_inst *wi, uint64_t seed, unsigned max_threads, void **state,
+                   char *err, size_t errsize)
+{
+    tpool_bench_env env;
+    bench_env_init(&env);
+    env.params = wi->p;
+    env.seed = seed;
+    env.max_threads = max_threads;
+    env.errbuf = err;
+    env.errbuf_size = errsize;
+    err[0] = '\0';
+    *state = NULL;
+    if (wi->wl->setup(&env, state) != 0) {
+        if (!err[0])
+            snprintf(err, errsize, "no message");
+        *state = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- cells ----------------------------------------------------------------------------- */
@@ -454,6 +513,9 @@ struct bench_session {
     unsigned rounds;   /* measured rounds done */
     bench_cell_hook hook;
     void *ud;
+    /* the companions of the company cells, opened on first use */
+    bench_companion *company[BENCH_NCOMPANY];
+    char company_err[BENCH_NCOMPANY][256]; /* why one could not be opened */
 };
 
 static size_t thread_index(const pools *p, unsigned t)
@@ -511,7 +573,10 @@ int bench_cell_reserve(bench_cell *c, unsigned more)
     bench_latency *l = realloc(c->lat, cap * sizeof *l);
     if (l)
         c->lat = l;
-    if (!t || !im || !l)
+    uint64_t *al = realloc(c->alone_ns, cap * sizeof *al);
+    if (al)
+        c->alone_ns = al;
+    if (!t || !im || !l || !al)
         return -1;
     c->cap = cap;
     return 0;
@@ -547,6 +612,71 @@ static void apply_rule(const bench_experiment *e, bench_cell *c, const cellrt *r
         c->run_stop[0] = BENCH_STOP_CI;
 }
 
+/* The companion of `mode`, opened on first use; NULL when it cannot be
+ * (why in S->company_err[mode]). */
+static bench_companion *companion_of(bench_session *S, int mode)
+{
+    if (!S->company[mode] && !S->company_err[mode][0]) {
+        char err[256];
+        S->company[mode] = bench_companion_open(S->r, mode, err, sizeof err);
+        if (!S->company[mode])
+            snprintf(S->company_err[mode], sizeof S->company_err[mode], "company %s: %.200s",
+                     bench_company_names[mode], err);
+    }
+    return S->company[mode];
+}
+
+/*
+ * The reference of a company round: the cell alone, then its companion
+ * alone, one after the other, each with its result checks; their times'
+ * sum in *alone. 0, or -1 with the cell failed.
+ */
+static int company_alone(bench_session *S, size_t ci, bench_companion *comp,
+                         const bench_exec *ex, uint64_t *alone)
+{
+    bench_cell *cell = &S->r->cells[ci];
+    cellrt *rt = &S->rt[ci];
+    const tpool_bench_workload *w = S->exp->workloads[cell->wl].wl;
+    const uint64_t cool = (uint64_t)S->exp->cooldown_us * 1000;
+    char msg[256] = "";
+    bench_quiesce(cool);
+    if (w->prepare)
+        w->prepare(rt->state, &ex->pub);
+    bench_rec_reset(0, 0, 0);
+    uint64_t t0 = bench_now_ns();
+    int rc = bench_exec_run(ex, w, rt->state);
+    uint64_t t1 = bench_now_ns();
+    if (rc != 0) {
+        fail_cell(cell, rt, "run failed",
+                  rc < 0 && rc >= TPOOL_ERANGE ? tpool_strerror(rc) : "not supported");
+        return -1;
+    }
+    cell->items = w->items ? w->items(rt->state, &ex->pub) : bench_rec_dispatched();
+    if (bench_rec_check_dispatched(msg, sizeof msg) != 0 ||
+        (w->check && w->check(rt->state, &ex->pub, msg, sizeof msg) != 0)) {
+        fail_cell(cell, rt, "alone", msg[0] ? msg : "the workload's check failed");
+        return -1;
+    }
+    uint64_t cns = 0;
+    if (bench_companion_prepare(comp, ci, cool, msg, sizeof msg) != 0) {
+        fail_cell(cell, rt, msg, NULL);
+        return -1;
+    }
+    bench_quiesce(cool);
+    bench_rec_reset(0, 0, 0);
+    if (bench_companion_start(comp) != 0 ||
+        bench_companion_wait(comp, &cns, msg, sizeof msg) != 0) {
+        fail_cell(cell, rt, "companion alone", msg[0] ? msg : "it stopped answering");
+        return -1;
+    }
+    if (bench_rec_check_dispatched(msg, sizeof msg) != 0) {
+        fail_cell(cell, rt, "companion alone", msg);
+        return -1;
+    }
+    *alone = (t1 - t0) + cns;
+    return 0;
+}
+
 /* One run of one cell: `measured` keeps its figures; `final` is the last
  * (traced, probed) run. */
 static void run_cell(bench_session *S, size_t ci, int measured, int final)
@@ -579,7 +709,24 @@ static void run_cell(bench_session *S, size_t ci, int measured, int final)
         return;
     }
 
-    quiesce((uint64_t)S->exp->cooldown_us * 1000);
+    const int co = R->exes[cell->exe].company;
+    bench_companion *comp = NULL;
+    uint64_t alone = 0;
+    char cerr[256];
+    if (co) {
+        if (!(comp = companion_of(S, co))) {
+            fail_cell(cell, rt, S->company_err[co], NULL);
+            return;
+        }
+        if (measured && company_alone(S, ci, comp, &ex, &alone) != 0)
+            return;
+        if (bench_companion_prepare(comp, ci, (uint64_t)S->exp->cooldown_us * 1000, cerr,
+                                    sizeof cerr) != 0) {
+            fail_cell(cell, rt, cerr, NULL);
+            return;
+        }
+    }
+    bench_quiesce((uint64_t)S->exp->cooldown_us * 1000);
     if (w->prepare)
         w->prepare(rt->state, &ex.pub);
     if (bench_rec_reset(tracing, cell->threads + 2, S->trace_cap) != 0)
@@ -588,7 +735,13 @@ static void run_cell(bench_session *S, size_t ci, int measured, int final)
     tpool_stats s0, s1;
     int have_stats = ex.kind == BENCH_EX_TPOOL && tpool_stats_get(ex.pool, &s0) == 0;
     uint64_t t0 = bench_now_ns();
+    int co_rc = comp ? bench_companion_start(comp) : 0;
     int rc = bench_exec_run(&ex, w, rt->state);
+    uint64_t co_ns = 0;
+    if (comp && co_rc == 0)
+        co_rc = bench_companion_wait(comp, &co_ns, cerr, sizeof cerr);
+    else if (co_rc != 0)
+        snprintf(cerr, sizeof cerr, "the company process stopped answering");
     uint64_t t1 = bench_now_ns();
     bench_wstats delta[BENCH_MAX_SLOTS + 1];
     unsigned nws = 0;
@@ -614,13 +767,21 @@ static void run_cell(bench_session *S, size_t ci, int measured, int final)
                   rc < 0 && rc >= TPOOL_ERANGE ? tpool_strerror(rc) : "not supported");
         return;
     }
-    cell->items = w->items ? w->items(rt->state, &ex.pub) : bench_rec_dispatched();
-    /* the harness's check (everything handed out ran once), then the
-     * workload's own */
+    /* A company cell's items are its own run's, counted when it ran alone
+     * (the recorder holds the in-process companion's too). */
+    if (!co)
+        cell->items = w->items ? w->items(rt->state, &ex.pub) : bench_rec_dispatched();
+    /* the harness's check (everything handed out ran once, the companion's
+     * too when it shares this process's recorder), then the workload's own,
+     * then the companion's own */
     char msg[256] = "";
-    if ((bench_rec_check_dispatched(msg, sizeof msg) != 0 ||
-         (w->check && w->check(rt->state, &ex.pub, msg, sizeof msg) != 0)) &&
-        cell->check_ok) {
+    int bad = bench_rec_check_dispatched(msg, sizeof msg) != 0 ||
+              (w->check && w->check(rt->state, &ex.pub, msg, sizeof msg) != 0);
+    if (!bad && co_rc != 0) {
+        snprintf(msg, sizeof msg, "%s", cerr);
+        bad = 1;
+    }
+    if (bad && cell->check_ok) {
         cell->check_ok = 0;
         snprintf(cell->check_msg, sizeof cell->check_msg, "%s",
                  msg[0] ? msg : "the workload's check failed without a message");
@@ -633,6 +794,7 @@ static void run_cell(bench_session *S, size_t ci, int measured, int final)
         unsigned k = cell->nrounds++;
         cell->run_rounds[0]++;
         cell->times_ns[k] = t1 - t0;
+        cell->alone_ns[k] = alone;
         bench_latency *l = &cell->lat[k];
         memset(l, 0, sizeof *l);
         for (unsigned m = 0; m < TPOOL_BENCH_MAX_METRICS; m++)
@@ -714,19 +876,10 @@ bench_session *bench_session_open(bench_report *r, unsigned run, const char *tra
         if (r->threads[i] > max_threads)
             max_threads = r->threads[i];
     for (size_t i = 0; i < exp->nworkloads && !failed; i++) {
-        char err[512] = "";
+        char err[512];
         const bench_wl_inst *wi = &exp->workloads[i];
-        tpool_bench_env env;
-        bench_env_init(&env);
-        env.params = wi->p;
-        env.seed = exp->seed;
-        env.max_threads = max_threads;
-        env.errbuf = err;
-        env.errbuf_size = sizeof err;
-        if (wi->wl->setup(&env, &S->states[i]) != 0) {
-            fprintf(stderr, "tpool-bench: workload %s: setup failed: %s\n", wi->label,
-                    err[0] ? err : "no message");
-            S->states[i] = NULL;
+        if (bench_wl_setup(wi, exp->seed, max_threads, &S->states[i], err, sizeof err) != 0) {
+            fprintf(stderr, "tpool-bench: workload %s: setup failed: %s\n", wi->label, err);
             failed = 1;
         }
     }
@@ -914,6 +1067,8 @@ int bench_session_close(bench_session *S)
             rc = -1;
         }
     }
+    for (int m = 0; m < BENCH_NCOMPANY; m++)
+        bench_companion_close(S->company[m]);
     pools *P = &S->P;
     for (size_t i = 0; P->pool && i < S->r->nexes * P->nthreads; i++)
         if (P->pool[i])
@@ -946,6 +1101,7 @@ void bench_report_free(bench_report *r)
         free(r->cells[i].times_ns);
         free(r->cells[i].imbalance);
         free(r->cells[i].lat);
+        free(r->cells[i].alone_ns);
         free(r->cells[i].ws);
         free(r->cells[i].part_share);
     }

@@ -233,6 +233,7 @@ static int send_data(int fd, const bench_report *r)
         w.idle_probe = c->idle_probe_ns;
         memcpy(w.check_msg, c->check_msg, sizeof w.check_msg);
         if (put(fd, &w, sizeof w) || put(fd, c->times_ns, c->nrounds * sizeof *c->times_ns) ||
+            put(fd, c->alone_ns, c->nrounds * sizeof *c->alone_ns) ||
             put(fd, c->imbalance, c->nrounds * sizeof *c->imbalance) ||
             put(fd, c->lat, c->nrounds * sizeof *c->lat) ||
             (w.has_share && put(fd, c->part_share, shares_sent(w.nparts) * sizeof(double))))
@@ -281,6 +282,7 @@ static int receive_data(int fd, bench_report *r, unsigned slot, char *why, size_
         }
         unsigned at = c->nrounds;
         if (get(fd, c->times_ns + at, w.nrounds * sizeof *c->times_ns) ||
+            get(fd, c->alone_ns + at, w.nrounds * sizeof *c->alone_ns) ||
             get(fd, c->imbalance + at, w.nrounds * sizeof *c->imbalance) ||
             get(fd, c->lat + at, w.nrounds * sizeof *c->lat)) {
             snprintf(why, whysize, "its results were cut short");
@@ -581,7 +583,7 @@ static void stop_run(run_slot *rs, int why)
 }
 
 /* Writes the resolved experiment for the children to read. */
-static int write_experiment(const bench_report *r, char *path, size_t size)
+int bench_write_resolved(const bench_report *r, char *path, size_t size)
 {
     const char *tmp = getenv("TMPDIR");
     snprintf(path, size, "%s/tpool-bench-exp-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
@@ -630,7 +632,7 @@ int bench_run(const bench_experiment *exp, const bench_options *o, bench_report 
         sigaction(SIGPIPE, &ign, &old_pipe);
         char self[PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (n <= 0 || write_experiment(r, exp_path, sizeof exp_path) != 0) {
+        if (n <= 0 || bench_write_resolved(r, exp_path, sizeof exp_path) != 0) {
             fprintf(stderr, "tpool-bench: --runs: cannot %s: %s\n",
                     n <= 0 ? "find this program" : "write the experiment for the runs",
                     strerror(errno));

@@ -63,6 +63,10 @@ void bench_wstats_add(bench_wstats *acc, const bench_wstats *d, unsigned n);
  * of memory. */
 int bench_cell_reserve(bench_cell *c, unsigned more);
 
+/* Writes r's resolved experiment to a new temporary file (its name in
+ * path), for a child process to plan the same cells. 0, or -1 with errno. */
+int bench_write_resolved(const bench_report *r, char *path, size_t size);
+
 /* Child side of --runs: `tpool-bench __run IN_FD OUT_FD RUN EXPERIMENT
  * TRACE|- TRACE_CAP`, driven over the two pipes by runs.c. */
 int bench_run_child(int argc, char **argv);

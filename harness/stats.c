@@ -435,6 +435,35 @@ static void latency_medians(bench_cell *c)
     free(v);
 }
 
+/* A company cell's reference (the run alone plus its companion alone) and
+ * its per-round ratio makespan / reference; with several runs the ratio's
+ * CI is the bootstrap over runs and rounds, as for the times. */
+static void derive_company(bench_cell *c)
+{
+    double *a = malloc((c->nrounds ? c->nrounds : 1) * sizeof *a);
+    double *q = malloc((c->nrounds ? c->nrounds : 1) * sizeof *q);
+    unsigned n = 0;
+    for (unsigned k = 0; a && q && c->alone_ns && k < c->nrounds; k++) {
+        a[k] = (double)c->alone_ns[k];
+        q[k] = c->alone_ns[k] ? (double)c->times_ns[k] / (double)c->alone_ns[k] : NAN;
+        n++;
+    }
+    bench_summarise(a, n, &c->alone);
+    bench_summarise(q, n, &c->co_ratio);
+    if (n && c->nruns > 1) {
+        double *reps = malloc(BOOT_REPS * sizeof *reps);
+        uint64_t rng = 0xC0C0A5u ^ ((uint64_t)c->wl << 40) ^ ((uint64_t)c->exe << 20) ^
+                       c->threads;
+        if (reps && bench_boot_medians(q, c->run_rounds, c->nruns, BOOT_REPS, &rng, reps) == 0) {
+            bench_boot_interval(reps, BOOT_REPS, 0.95, &c->co_ratio.ci_lo, &c->co_ratio.ci_hi);
+            c->co_ratio.ci_level = 0.95;
+        }
+        free(reps);
+    }
+    free(a);
+    free(q);
+}
+
 void bench_report_derive(bench_report *r)
 {
     r->nwarnings = 0;
@@ -465,6 +494,10 @@ void bench_report_derive(bench_report *r)
         c->imbalance_med = bench_median_nan(c->imbalance, c->nrounds);
         c->imbalance_src = isnan(c->imbalance_med) ? NULL : "work";
         latency_medians(c);
+        memset(&c->alone, 0, sizeof c->alone);
+        memset(&c->co_ratio, 0, sizeof c->co_ratio);
+        if (r->exes && r->exes[c->exe].company)
+            derive_company(c);
     }
     for (size_t i = 0; i < r->ncells; i++) {
         bench_cell *c = &r->cells[i];

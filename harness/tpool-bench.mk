@@ -5,8 +5,11 @@
 # $(OPENMP_CFLAGS); the oneTBB ones another, the only C++, linked with
 # $(TBB_LIBS) (-ltbb and libstdc++, since the programs link as C). Policies
 # are discovered at run time (tpool_policy_list), so the harness builds
-# whichever of them exist.
-BENCH_CPPFLAGS = $(PUBLIC_CPPFLAGS) -I$(top_srcdir)/core \
+# whichever of them exist. The harness is a client of the library: the
+# runtime through the public headers and libtpool.so only, and its own copy
+# of the checked-input helpers (core/input/libtpool_input.mk) for its
+# experiment files and workload modules (client_check.sh keeps it so).
+BENCH_CPPFLAGS = $(PUBLIC_CPPFLAGS) $(INPUT_CPPFLAGS) \
 	-I$(top_srcdir)/harness -I$(top_builddir)/harness -I$(top_srcdir)/harness/workloads \
 	-DTOP_SRCDIR='"$(abs_top_srcdir)"' \
 	-DBENCH_BUILDDIR='"$(abs_top_builddir)"' \
@@ -59,6 +62,7 @@ harness_libbench_la_SOURCES = \
 	harness/workload.c \
 	harness/exec.c \
 	harness/tasks.c \
+	harness/company.c \
 	harness/wlmodule.c \
 	harness/clock.c \
 	harness/stats.c \
@@ -97,10 +101,12 @@ harness_libbench_tbb_la_SOURCES = harness/baselines_notbb.c
 harness_libbench_tbb_la_CFLAGS = $(BENCH_CFLAGS)
 endif
 
-# What a program linking the harness needs, in link order; the harness's
-# Check suites (tests/bench-suites.mk) use it too.
+# What a program linking the harness needs, in link order. (The harness's
+# Check suites in tests/bench-suites.mk link libtpool_core.la instead, to
+# reach the core's internals as every unit test may.)
 BENCH_LIBS = harness/libbench.la harness/libbench_omp.la harness/libbench_tbb.la \
-	core/libtpool_core.la $(JANSSON_LIBS) $(TBB_LIBS) $(PTHREAD_LIBS)
+	core/input/libtpool_input.la core/libtpool.la $(JANSSON_LIBS) $(TBB_LIBS) \
+	$(PTHREAD_LIBS)
 
 bin_PROGRAMS += harness/tpool-bench
 harness_tpool_bench_CPPFLAGS = $(BENCH_CPPFLAGS)
@@ -117,7 +123,8 @@ harness_dispatch_count_LDADD = core/libtpool.la $(PTHREAD_LIBS)
 experimentsdir = $(pkgdatadir)/experiments
 dist_experiments_DATA = harness/experiments/default.json harness/experiments/quick.json \
 	harness/experiments/policies-params.json harness/experiments/smoke.json \
-	harness/experiments/performance.json
+	harness/experiments/performance.json harness/experiments/company.json \
+	harness/experiments/oversubscription.json
 dist_pkgdata_DATA = harness/schema.json harness/trace.schema.json harness/record.schema.json
 EXTRA_DIST += harness/baselines_omp.c harness/baselines_noomp.c \
 	harness/baselines_tbb.cc harness/baselines_notbb.c \

@@ -4,10 +4,10 @@
  * child process first.
  *
  * Everything that can be wrong with a workload file is caught here, once,
- * with the checks the policy loader makes of a policy (the core's ELF
- * checks, parameter-table check and child-process runner): the runner can
- * then trust the descriptor. Messages start with "workload 'FILE':" and
- * say what to fix.
+ * with the checks the policy loader makes of a policy (the ELF checks,
+ * parameter-table check and child-process runner of core/input/): the
+ * runner can then trust the descriptor. Messages start with "workload
+ * 'FILE':" and say what to fix.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -21,10 +21,11 @@
 #include <sys/stat.h>
 
 #include "bench.h"
+#include "child.h"
 #include "elf_check.h"
 #include "error.h"
-#include "loader.h"
 #include "params.h"
+#include "versioned.h"
 
 #define fail(err, code, file, ...) tpool__error_about(err, code, file, "workload", __VA_ARGS__)
 
@@ -42,28 +43,24 @@ static int plain_name(const char *s, size_t max)
            strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
-#define COVERS(size, member)                                                              \
-    ((size) >= offsetof(tpool_bench_workload, member) +                                   \
-                   sizeof(((tpool_bench_workload *)0)->member))
+/* The members a workload built against an older tpool-bench.h may lack,
+ * in the order they were appended. */
+static const tpool__member optional_members[] = {
+    TPOOL__MEMBER(tpool_bench_workload, prepare),
+    TPOOL__MEMBER(tpool_bench_workload, check),
+    TPOOL__MEMBER(tpool_bench_workload, items),
+    TPOOL__MEMBER(tpool_bench_workload, metrics),
+    TPOOL__MEMBER(tpool_bench_workload, nmetrics),
+    TPOOL__MEMBER(tpool_bench_workload, metrics_read),
+    TPOOL__MEMBER(tpool_bench_workload, size_param),
+    TPOOL__MEMBER(tpool_bench_workload, plant),
+};
 
-/* Copies what the .so declared and zeroes the rest (a member only partly
- * inside struct_size too: half a pointer is no pointer). */
+/* Copies what the .so declared and zeroes the rest (versioned.h). */
 static void copy_desc(tpool_bench_workload *dst, const tpool_bench_workload *src)
 {
-    uint32_t size = src->struct_size;
-    memset(dst, 0, sizeof *dst);
-    memcpy(dst, src, size < sizeof *dst ? size : sizeof *dst);
-#define CLIP(m) \
-    do { if (!COVERS(size, m)) memset(&dst->m, 0, sizeof dst->m); } while (0)
-    CLIP(prepare);
-    CLIP(check);
-    CLIP(items);
-    CLIP(metrics);
-    CLIP(nmetrics);
-    CLIP(metrics_read);
-    CLIP(size_param);
-    CLIP(plant);
-#undef CLIP
+    tpool__copy_versioned(dst, sizeof *dst, src, src->struct_size, optional_members,
+                          sizeof optional_members / sizeof optional_members[0]);
 }
 
 static int check_metrics(const char *file, const tpool_bench_workload *d, const void *anchor,

@@ -10,7 +10,7 @@ BENCH_SUITES = tests/check_bench_stats tests/check_bench_experiment \
 TESTS += $(BENCH_SUITES)
 check_PROGRAMS += $(BENCH_SUITES)
 endif
-BENCH_TEST_CPPFLAGS = $(BENCH_CPPFLAGS) -I$(top_srcdir)/tests \
+BENCH_TEST_CPPFLAGS = $(BENCH_CPPFLAGS) -I$(top_srcdir)/core -I$(top_srcdir)/tests \
 	-DTOP_BUILDDIR='"$(abs_top_builddir)"'
 BENCH_TEST_LDADD = harness/libbench.la harness/libbench_omp.la harness/libbench_tbb.la \
 	$(LDADD) $(TBB_LIBS)
@@ -56,5 +56,5 @@ tests_check_bench_exec_LDFLAGS = $(BENCH_TEST_LINKFLAGS)
 
 check_PROGRAMS += tests/bench_schema_check
 tests_bench_schema_check_LDADD = $(JANSSON_LIBS)
-TESTS += tests/bench_smoke.sh
-EXTRA_DIST += tests/bench_smoke.sh
+TESTS += tests/bench_smoke.sh tests/bench_company.sh
+EXTRA_DIST += tests/bench_smoke.sh tests/bench_company.sh

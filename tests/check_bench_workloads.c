@@ -460,7 +460,7 @@ START_TEST(baseline_pairing)
     ck_assert_str_eq(buf, "pthreadpool_parallelize_1d_tile_1d, tile 1");
     bench_wl_inst gemm = { "tiled-gemm", bench_workload_find("tiled-gemm"), { { 0 } }, NULL };
     bench_baseline_setup(&x[8], &gemm, buf, sizeof buf);
-    ck_assert_msg(strstr(buf, "compute_2d_tiled"), "%s", buf);
+    ck_assert_msg(strstr(buf, "parallelize_2d_tile_2d"), "%s", buf);
     bench_baseline_setup(&x[5], &uni, buf, sizeof buf);
     ck_assert_str_eq(buf, "schedule(dynamic, 16)");
     bench_baseline_setup(&x[4], &uni, buf, sizeof buf);

@@ -21,11 +21,24 @@ EXTRA_DIST += tests/conformance_cli.sh
 TESTS += tests/api_docs_check.sh tests/tutorial_quotes_check.sh
 EXTRA_DIST += tests/api_docs_check.sh tests/tutorial_quotes_check.sh
 
+# alloc_check.sh fails naming each file and line of core/ that allocates (or
+# frees) with the C library instead of the library's allocator
+# (core/input/alloc.h), so that no allocation escapes the fault tests.
+TESTS += tests/alloc_check.sh
+EXTRA_DIST += tests/alloc_check.sh
+
 # layering_check.sh: the core's files call only downward: it fails on an
 # #include cycle between files of core/ and on a call cycle between its
 # objects (read with nm from the build tree) beyond the few it allows.
 TESTS += tests/layering_check.sh
 EXTRA_DIST += tests/layering_check.sh
+
+# client_check.sh: tpool-bench, tpool-conformance and tpool-info are
+# clients of libtpool.so (public headers, no copy of the core; the harness
+# may use the checked-input helpers of core/input/), and core/input/
+# includes nothing of the core.
+TESTS += tests/client_check.sh
+EXTRA_DIST += tests/client_check.sh
 
 # installed_docs_check.sh: the documents make install puts in $(docdir)
 # stand alone (no build-machine path, no file outside the project, no issue

@@ -1,7 +1,7 @@
 /*
  * gemm.c - real compute: C = A B for m x k and k x n doubles, cut into
  * tile_m x tile_n tiles of C by the 2-d parallel-for. On tpool that is the
- * pthreadpool drop-in's pthreadpool_compute_2d_tiled (a tpool pool is a
+ * pthreadpool drop-in's pthreadpool_parallelize_2d_tile_2d (a tpool pool is a
  * pthreadpool_t), so every policy schedules the tiles its own way; Debian's
  * libpthreadpool runs the same call; OpenMP and the serial loop walk the
  * same tiles. The result is compared with a naive product computed once at
@@ -160,7 +160,7 @@ const tpool_bench_workload bench_wl_gemm = {
     TPOOL_BENCH_WORKLOAD_HEADER,
     .name = "tiled-gemm",
     .description = "C = A B in doubles through a 2-d tiled parallel-for "
-                   "(pthreadpool_compute_2d_tiled), checked",
+                   "(pthreadpool_parallelize_2d_tile_2d), checked",
     .unit = "multiply-adds",
     .params = params,
     .nparams = sizeof params / sizeof params[0],

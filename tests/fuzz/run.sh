@@ -38,20 +38,21 @@ FLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-s
 # The fuzzers build without configure: an empty tpool-build.h stands for
 # configure's (so no built-in policies are linked in).
 : > "$work/tpool-build.h"
-INC="-I$work -I$top/include -I$top/core -I$top/harness -I$top/harness/workloads -DTPOOL_PKGLIBDIR=\"/nonexistent\""
+INC="-I$work -I$top/include -I$top/core -I$top/core/input -I$top/harness -I$top/harness/workloads -DTPOOL_PKGLIBDIR=\"/nonexistent\""
 JANSSON=$(pkg-config --cflags --libs jansson)
 
 # The config target needs only the parser, the locator, params (with the ELF
-# checks its table check uses), errors and the fault points (their
-# allocations go through them).
-CONFIG_SRC="core/config.c core/json_locate.c core/params.c core/error.c core/fault.c
-    core/elf_linux.c core/textfile.c"
+# checks its table check uses), errors, the allocator and the fault point
+# it asks.
+CONFIG_SRC="core/config.c core/input/json_locate.c core/input/params.c core/input/error.c
+    core/input/fault.c core/input/alloc.c core/input/elf_linux.c core/input/textfile.c
+    core/error_codes.c"
 # The experiment parser refers to the workload table (whose entries point at
 # the workloads' run functions, which use the pool) and the baseline names,
 # so it links the core and the harness's library: every C file of both but
 # the programs' entry points and the baselines that need OpenMP or TBB
 # (their stand-ins are linked instead).
-CORE_SRC=$(cd "$top" && ls core/*.c | grep -v 'tpool-info\.c$')
+CORE_SRC=$(cd "$top" && ls core/*.c core/input/*.c | grep -v 'tpool-info\.c$')
 # The registry of built-in workloads, as the build generates it from
 # harness/tpool-bench.mk's BENCH_WORKLOADS list.
 sed -n '/^BENCH_WORKLOADS = /,/^$/p' "$top/harness/tpool-bench.mk" |

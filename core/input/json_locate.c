@@ -17,7 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fault_alloc.h" /* last: allocations go through the fault point */
+
+#include "alloc.h"
 
 /* ---- key paths ----------------------------------------------------------- */
 
@@ -36,8 +37,8 @@ struct path {
 
 static void path_free(struct path *pa)
 {
-    free(pa->segs);
-    free(pa->keys);
+    tpool__free(pa->segs);
+    tpool__free(pa->keys);
 }
 
 /* Decodes one key up to an unescaped '.' or '[' into `*dst`. */
@@ -80,8 +81,8 @@ static int path_parse(const char *text, struct path *pa)
     size_t len = strlen(text);
     pa->nsegs = 0;
     /* A path of n bytes has at most n + 1 segments. */
-    pa->segs = malloc((len + 1) * sizeof *pa->segs);
-    pa->keys = malloc(len + 1);
+    pa->segs = tpool__malloc((len + 1) * sizeof *pa->segs);
+    pa->keys = tpool__malloc(len + 1);
     if (!pa->segs || !pa->keys) {
         path_free(pa);
         return -1;
@@ -115,7 +116,7 @@ char *tpool__json_path_key(const char *parent, const char *name)
 {
     size_t pl = parent ? strlen(parent) : 0;
     size_t n = strlen(name);
-    char *out = malloc(pl + 1 + 2 * n + 1);
+    char *out = tpool__malloc(pl + 1 + 2 * n + 1);
     if (!out)
         return NULL;
     char *q = out;
@@ -446,7 +447,7 @@ char *tpool__json_render(const json_t *v, char *buf, size_t size)
     if (size == 0)
         return buf;
     /* 15 digits print 0.1 as 0.1, not as 0.10000000000000001. */
-    char *s = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(15)) : NULL;
+    char *s = v ? tpool__json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(15)) : NULL;
     if (!s) {
         snprintf(buf, size, "%s", v ? "(a value that cannot be shown)" : "nothing");
         return buf;
@@ -465,7 +466,7 @@ char *tpool__json_render(const json_t *v, char *buf, size_t size)
         memcpy(buf, s, cut);
         memcpy(buf + cut, "...", 4);
     }
-    free(s);
+    tpool__free(s);
     return buf;
 }
 

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "error.h"
-#include "fault_alloc.h" /* last: allocations go through the fault point */
 
 /* What a file that is not a regular file is, for the message. */
 static const char *file_type(mode_t m)
@@ -69,7 +69,7 @@ int tpool__read_text_file(const char *path, size_t max_size, char **buf_out, siz
     /* The size is not trusted (a /proc file says 0, a file may grow): only
      * EOF ends the read. */
     size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
+    char *buf = tpool__malloc(cap);
     int rc = 0;
     while (buf) {
         if (len + 1 >= cap) {
@@ -78,9 +78,9 @@ int tpool__read_text_file(const char *path, size_t max_size, char **buf_out, siz
                 fe->too_large = 1;
                 break;
             }
-            char *grown = realloc(buf, cap * 2);
+            char *grown = tpool__realloc(buf, cap * 2);
             if (!grown) {
-                free(buf);
+                tpool__free(buf);
                 buf = NULL;
                 break;
             }
@@ -102,7 +102,7 @@ int tpool__read_text_file(const char *path, size_t max_size, char **buf_out, siz
     if (!buf && !rc)
         rc = failed(fe, TPOOL_ENOMEM, 0, "out of memory");
     if (rc) {
-        free(buf);
+        tpool__free(buf);
         return rc;
     }
     buf[len] = '\0';

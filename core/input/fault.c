@@ -17,6 +17,13 @@ static long seen[TPOOL__FAULT_KINDS];
 static json_malloc_t saved_json_malloc;
 static json_free_t saved_json_free;
 
+/* jansson's allocator while armed: the fault point, then the allocator
+ * jansson had. */
+static void *json_malloc_faulty(size_t size)
+{
+    return tpool__fault(TPOOL__FAULT_ALLOC) ? NULL : saved_json_malloc(size);
+}
+
 bool tpool__fault_slow(int kind)
 {
     if (!armed_here || kind < 0 || kind >= TPOOL__FAULT_KINDS)
@@ -25,21 +32,20 @@ bool tpool__fault_slow(int kind)
     return kind == armed_kind && n == fail_at;
 }
 
-static void *json_malloc_fault(size_t n)
-{
-    return tpool__fault(TPOOL__FAULT_ALLOC) ? NULL : malloc(n);
-}
-
 void tpool__test_fault_arm(int kind, long nth)
 {
     for (int k = 0; k < TPOOL__FAULT_KINDS; k++)
         seen[k] = 0;
     armed_kind = kind;
     fail_at = nth;
+    if (!armed_here) {
+        /* jansson's allocations pass the allocation fault point too (its
+         * own allocator behind it); free stays jansson's. Saved once: arming
+         * again must not save the faulty allocator as jansson's own. */
+        json_get_alloc_funcs(&saved_json_malloc, &saved_json_free);
+        json_set_alloc_funcs(json_malloc_faulty, saved_json_free);
+    }
     armed_here = true;
-    json_get_alloc_funcs(&saved_json_malloc, &saved_json_free);
-    /* free stays free: blocks from before and after arming mix safely. */
-    json_set_alloc_funcs(json_malloc_fault, free);
     atomic_store(&tpool__fault_on, 1);
 }
 

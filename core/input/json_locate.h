@@ -3,7 +3,7 @@
  * sits in the text, how to name a key in a path, how to show a value, and
  * which known name a misspelt one was probably meant to be.
  *
- * tpool__json_locate itself is declared in config.h; its path syntax:
+ * tpool__json_locate's path syntax:
  * segments separated by '.', each an object key, optionally followed by
  * array indices ("policy_path[1]", "a.b[0][2]"); the empty path is the root.
  * A backslash takes the next character literally, so keys that contain '.',
@@ -20,14 +20,15 @@
 
 #include <jansson.h>
 
-#include "config.h"
-
 /*
- * The source name of a configuration whose `text` is the params object alone
- * (tpool_config_set_params), so that params.c looks keys up at the root of
- * the text instead of under "params".
+ * Finds where the value at a key path ("params.chunk", "threads") starts in a
+ * JSON text: 1-based line and column (columns count UTF-8 characters, as
+ * jansson counts them); paths may index arrays ("policy_path[1]") and escape
+ * '.', '[' and '\' in key names with a backslash. Returns 0 on success, -1 if
+ * the path is not found. For a key that occurs more than once the last
+ * occurrence counts, as jansson keeps the last value.
  */
-#define TPOOL__PARAMS_SOURCE "<params>"
+int tpool__json_locate(const char *text, const char *path, int *line, int *column);
 
 /*
  * Like tpool__json_locate, but gives the position of the key itself (its

@@ -1,11 +1,11 @@
 /*
  * fault.h - fault injection for the reliability tests: NOT API.
  *
- * The core asks tpool__fault(kind) at each allocation and thread creation
- * that the fault tests cover (fault_alloc.h redirects a file's allocation
- * calls through it) and fails that call when the answer is true. Disarmed,
- * which is always the case outside tests/check_faults.c, the check is one
- * predictable branch on a read-mostly global.
+ * The core asks tpool__fault(kind) at each allocation (the library's
+ * allocator, alloc.h, asks it for every block) and at each thread creation
+ * that the fault tests cover, and fails that call when the answer is true.
+ * Disarmed, which is always the case outside tests/check_faults.c, the
+ * check is one predictable branch on a read-mostly global.
  *
  * Test API (internal, in libtpool_core only, not exported by libtpool):
  * tpool__test_fault_arm(kind, nth) makes the nth event of `kind` on the
@@ -22,7 +22,7 @@
 #include <stdbool.h>
 
 enum tpool__fault_kind {
-    TPOOL__FAULT_ALLOC = 0,  /* malloc, calloc, realloc, strdup, ..., policy create */
+    TPOOL__FAULT_ALLOC = 0,  /* every allocation (alloc.h), a policy's create */
     TPOOL__FAULT_THREAD = 1, /* pthread_create of a worker: fails with EAGAIN */
     TPOOL__FAULT_KINDS
 };

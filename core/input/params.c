@@ -9,8 +9,6 @@
  * column; tpool-bench passes the experiment file's text and the path of the
  * workload's params in it.
  */
-#include "config.h"
-
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -19,11 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "elf_check.h"
 #include "error.h"
 #include "json_locate.h"
 #include "params.h"
-#include "fault_alloc.h" /* last: allocations go through the fault point */
 
 #define KEY_SIZE sizeof(((tpool_error *)0)->key)
 
@@ -65,7 +63,7 @@ static void where(const struct ctx *c, const char *name, int want_key, int *line
         tpool__json_locate_key(c->src->text, path, line, column);
     else
         tpool__json_locate(c->src->text, path, line, column);
-    free(path);
+    tpool__free(path);
 }
 
 /* True when member `name` is written as -0, which jansson reads as 0. */
@@ -73,7 +71,7 @@ static int negative_zero(const struct ctx *c, const char *name)
 {
     char *path = member_path(c, name);
     int nz = path && tpool__json_negative_zero(c->src->text, path);
-    free(path);
+    tpool__free(path);
     return nz;
 }
 
@@ -362,26 +360,6 @@ int tpool__params_check(const tpool__params_src *src, const tpool_param_desc *pa
             return rc;
     }
     return 0;
-}
-
-int tpool__params_resolve(const tpool_config *cfg, const tpool_policy *pol,
-                          tpool_param_value *out, tpool_error *err)
-{
-    if (!pol)
-        return tpool__error(err, TPOOL_EINVAL, NULL, 0, 0, NULL,
-                            "tpool__params_resolve: no policy");
-    /* After tpool_config_set_params the text is the params object alone. */
-    int alone = cfg && cfg->source && strcmp(cfg->source, TPOOL__PARAMS_SOURCE) == 0;
-    tpool__params_src src = {
-        .params = cfg ? cfg->params : NULL,
-        .text = cfg ? cfg->text : NULL,
-        .source = cfg ? cfg->source : NULL,
-        .path = alone ? NULL : "params",
-        .key = "params",
-        .owner = "policy",
-        .name = pol->name,
-    };
-    return tpool__params_check(&src, pol->params, pol->nparams, out, err);
 }
 
 /* ---- the table as JSON ---------------------------------------------------------- */
