@@ -2,7 +2,8 @@
 # layering_check.sh - the core's files form layers that only call downward:
 # fails on an #include cycle between files of core/, and on a call cycle
 # between its objects, other than the known cycles allowed below
-# (docs/internals.md, "Known debt").
+# (docs/internals.md, "Known debt"); and on a file other than park.h and
+# park.c that sleeps or spins by itself (the futex, sched_yield, a pause).
 #
 # Includes: an edge from each file of core/ and core/input/ to every header
 # of theirs it includes ("..."), from the sources.
@@ -70,6 +71,21 @@ if ! out=$(inc_edges | tsort 2>&1 >/dev/null); then
     fail=1
 fi
 
+# ---- waiting ------------------------------------------------------------------
+
+# Only the waiting layer (park.h, park.c) sleeps or spins: any other file
+# of core/ that makes the futex call, yields the CPU or pauses it fails.
+for f in "$src"/*.c "$src"/*.h "$src"/input/*.c "$src"/input/*.h; do
+    case $f in */park.c | */park.h) continue ;; esac
+    grep -Hn 'SYS_futex\|sched_yield\|__builtin_ia32_pause\|nanosleep\|usleep' "$f" 2>/dev/null |
+        sed 's|^.*/core/|layering_check: waits outside park.h: core/|'
+done > "${TMPDIR:-/tmp}/layering_wait.$$"
+if [ -s "${TMPDIR:-/tmp}/layering_wait.$$" ]; then
+    cat "${TMPDIR:-/tmp}/layering_wait.$$"
+    fail=1
+fi
+rm -f "${TMPDIR:-/tmp}/layering_wait.$$"
+
 # ---- calls ------------------------------------------------------------------
 
 # The objects are read from the convenience archive, which holds exactly
@@ -129,6 +145,6 @@ fi
 
 if [ "$fail" -eq 0 ]; then
     n=$(echo "$call_edges" | grep -c .)
-    echo "layering_check: no #include cycle; no call cycle in $n call edges beyond the $(echo "$allowed_edges" | grep -c .) allowed"
+    echo "layering_check: no #include cycle; no call cycle in $n call edges beyond the $(echo "$allowed_edges" | grep -c .) allowed; no wait outside park.h"
 fi
 exit $fail
