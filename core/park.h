@@ -9,12 +9,12 @@
  * reads the clock, and stops spinning once its budget is spent (the budget
  * runs from a time the waiter read anyway, or else from the first such
  * turn, so that a wait that ends within 64 turns never reads the clock),
- * or once another thread wants what it holds (the seat
- * word of its pool: read only every 64 turns, so that spinners do not pull
- * that line away from a parallel-for caller's compare-and-swap on every
- * turn). The budget is the pool's spin_us; a wait with no pool (a
- * tpool_counter) spins the default spin_us, TPOOL_DEFAULT_SPIN_US. A wait
- * that cannot end soon parks at once (no tpool__spin).
+ * or once another thread wants what it holds (the seat word of its pool:
+ * read only every 64 turns, so that spinners do not pull that line away
+ * from a parallel-for caller's compare-and-swap on every turn). The budget
+ * is the pool's spin_us; a wait with no pool (a tpool_counter) spins the
+ * default spin_us, TPOOL_DEFAULT_SPIN_US. A wait that cannot end soon
+ * parks at once (no tpool__spin).
  *
  * Parking without a lost wake-up. Every way to park below is the same
  * Dekker handshake: the waiter announces that it may sleep, then looks at
@@ -37,10 +37,10 @@
  *     UNPARKED and wakes its owner (tpool__unpark), so that one wake-up is
  *     spent on one thread; an owner that found what it waited for after
  *     all takes the word back (tpool__park_cancel), and learns that a
- *     waker claimed it meanwhile (whose wake it must pass on). Whoever
- *     registers a parking word elsewhere (a group's waiter list) stores
- *     PARKED before it registers, and the registration stands for the
- *     fence.
+ *     waker claimed it meanwhile (whose wake it must pass on). A waiter
+ *     that registers its word where the waker looks (a group's waiter
+ *     list, under its lock) stores PARKED before it registers, and the
+ *     registration's own seq_cst handshake (task.c) stands for the fence.
  *   - an event (tpool__event): any number of waiters on a condition held
  *     elsewhere. A waiter reads the generation `gen`, counts itself in
  *     `sleepers` (seq_cst), looks, and sleeps while `gen` is unchanged
