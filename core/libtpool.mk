@@ -31,7 +31,7 @@ core_libtpool_core_la_SOURCES = \
 	core/parallel.h core/parallel_nd.c \
 	core/gate.c \
 	core/resize.c \
-	core/elastic.c \
+	core/elastic.c core/elastic.h \
 	core/stats.c \
 	core/util.c \
 	core/pthreadpool.c

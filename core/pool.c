@@ -84,9 +84,9 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     atomic_init(&p->threads, threads);
     atomic_init(&p->seats, tpool__seat_word(threads, 0));
     atomic_init(&p->peak_threads, threads);
-    p->el_min = cfg->threads;
-    p->el_max = cfg->threads_max;
-    p->el_idle_ns = (uint64_t)cfg->idle_ms * 1000000u;
+    p->el.min = cfg->threads;
+    p->el.max = cfg->threads_max;
+    p->el.idle_ns = (uint64_t)cfg->idle_ms * 1000000u;
     atomic_init(&p->workers, workers);
     p->spin_ns = (uint64_t)cfg->spin_us * 1000u;
     st_relaxed(&p->min_work_size, cfg->min_work_size ? cfg->min_work_size : 1);
@@ -212,7 +212,7 @@ static void free_forked_pool(struct tpool *p)
         tpool__free(p->w[i]);
     tpool__free(p->w);
     tpool__free(p->params);
-    tpool__free(p->el_seen); /* the elastic monitor thread does not exist here */
+    tpool__free(p->el.seen); /* the elastic monitor thread does not exist here */
     tpool__retired_free(p);
     tpool_config_free(p->cfg);
     tpool__free(p);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "elastic.h"
 #include "loader.h"
 #include "park.h"
 #include "tpool-policy.h"
@@ -241,17 +242,8 @@ struct tpool {
     tpool__a64 policy_switches, grows, shrinks;
     tpool__a32 peak_threads;
 
-    /* Elastic pools (elastic.c): T moves within [el_min, el_max]; el_max is
-     * 0 for a fixed pool. */
-    unsigned el_min, el_max;
-    uint64_t el_idle_ns;
-    TPOOL__ALIGNED tpool__a32 el_kick; /* 1 = a push found no idle worker;
-                                          the monitor waits on it */
-    tpool__a32 el_stop;               /* the monitor leaves */
-    pthread_t el_thread;
-    bool el_running;
-    uint64_t *el_seen; /* per worker: parks + wakes at the last look, or
-                          UINT64_MAX when it was not parked (monitor-only) */
+    /* Elastic pools: the monitor's state (elastic.h). */
+    struct tpool__elastic el;
 };
 
 /* A policy that tpool_set_policy replaced: its module stays loaded until the
@@ -470,9 +462,9 @@ unsigned long tpool__test_elastic_holds(void);
  * maximum, and one exchange per monitor round otherwise. */
 static inline void tpool__elastic_kick(struct tpool *p)
 {
-    if (p->el_max && ld_relaxed(&p->threads) < p->el_max
-        && ld_relaxed(&p->el_kick) == 0 && atomic_exchange(&p->el_kick, 1) == 0)
-        tpool__word_wake(&p->el_kick, 1);
+    if (p->el.max && ld_relaxed(&p->threads) < p->el.max
+        && ld_relaxed(&p->el.kick) == 0 && atomic_exchange(&p->el.kick, 1) == 0)
+        tpool__word_wake(&p->el.kick, 1);
 }
 
 /* task_cache.c: task structures, recycled per thread (fault point included) */

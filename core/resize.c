@@ -261,10 +261,10 @@ int tpool_set_threads(tpool *p, unsigned threads)
     if (tpool__forked(p))
         return TPOOL_ESHUTDOWN; /* inherited through fork(): no workers here */
     int rc = tpool__resize(p, threads ? threads : tpool_default_threads());
-    if (rc == 0 && p->el_running) {
+    if (rc == 0 && p->el.running) {
         /* The elastic monitor may be asleep for good at min: have it look. */
-        atomic_store(&p->el_kick, 1);
-        tpool__word_wake(&p->el_kick, 1);
+        atomic_store(&p->el.kick, 1);
+        tpool__word_wake(&p->el.kick, 1);
     }
     return rc;
 }

@@ -70,7 +70,7 @@ void tpool__wake_target(struct tpool *p, int target)
     if (target >= 0 && (unsigned)target < ld_acquire(&p->workers)) {
         /* An elastic pool hears of a push to a busy worker (the monitor
          * then looks for a backlog). */
-        bool busy = p->el_max
+        bool busy = p->el.max
                     && atomic_load(&tpool__worker_at(p, (unsigned)target)->state) != WS_PARKED;
         tpool__wake_worker(p, (unsigned)target);
         if (busy && atomic_load(&p->nspinning) == 0)
