@@ -30,7 +30,7 @@ core_libtpool_core_la_SOURCES = \
 	core/record.c core/record.h \
 	core/parallel.h core/parallel_nd.c \
 	core/gate.c \
-	core/resize.c \
+	core/resize.c core/resize.h \
 	core/elastic.c core/elastic.h \
 	core/stats.c \
 	core/util.c \

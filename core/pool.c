@@ -27,7 +27,7 @@ static void free_pool(struct tpool *p)
     }
     tpool__policy_unload(&p->policy);
     tpool__retired_free(p);
-    tpool_config_free(p->cfg);
+    tpool_config_free(p->changes.cfg);
     pthread_mutex_destroy(&p->job_lock);
     pthread_mutex_destroy(&p->root.lock);
     tpool__job_free(p);
@@ -83,7 +83,7 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     unsigned workers = threads > 1 ? threads - 1 : 1;
     atomic_init(&p->threads, threads);
     atomic_init(&p->seats, tpool__seat_word(threads, 0));
-    atomic_init(&p->peak_threads, threads);
+    atomic_init(&p->changes.peak_threads, threads);
     p->el.min = cfg->threads;
     p->el.max = cfg->threads_max;
     p->el.idle_ns = (uint64_t)cfg->idle_ms * 1000000u;
@@ -92,7 +92,7 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     st_relaxed(&p->min_work_size, cfg->min_work_size ? cfg->min_work_size : 1);
     atomic_init(&p->policy_name, p->policy.ops.name);
     atomic_init(&p->stamp_submit, !(p->policy.ops.flags & TPOOL_POLICY_NO_SUBMIT_TIME));
-    if (tpool_config_copy(cfg, &p->cfg) != 0) {
+    if (tpool_config_copy(cfg, &p->changes.cfg) != 0) {
         rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL,
                           "cannot allocate a copy of the configuration");
         goto fail;
@@ -214,7 +214,7 @@ static void free_forked_pool(struct tpool *p)
     tpool__free(p->params);
     tpool__free(p->el.seen); /* the elastic monitor thread does not exist here */
     tpool__retired_free(p);
-    tpool_config_free(p->cfg);
+    tpool_config_free(p->changes.cfg);
     tpool__free(p);
 }
 

@@ -14,6 +14,7 @@
 #include "elastic.h"
 #include "loader.h"
 #include "park.h"
+#include "resize.h"
 #include "tpool-policy.h"
 #include "tpool.h"
 
@@ -232,27 +233,15 @@ struct tpool {
 
     /* The loaded policy's name, its descriptor's string: it stays valid
      * until the pool is destroyed, since a switched-out policy stays loaded
-     * (see `retired`). Read anywhere (acquire); written by tpool_set_policy. */
+     * (see `changes.retired`). Read anywhere (acquire); written by tpool_set_policy. */
     _Atomic(const char *) policy_name;
 
-    /* Run-time changes (resize.c), under job_lock. */
-    tpool_config *cfg;  /* copy of the creation config: tpool_set_policy looks
-                           names up on its policy_path */
-    struct tpool__retired *retired; /* switched-out policies, one per .so */
-    tpool__a64 policy_switches, grows, shrinks;
-    tpool__a32 peak_threads;
+    /* Run-time changes: resize.c's state (resize.h), under job_lock. */
+    struct tpool__changes changes;
 
     /* Elastic pools: the monitor's state (elastic.h). */
     struct tpool__elastic el;
 };
-
-/* A policy that tpool_set_policy replaced: its module stays loaded until the
- * pool is destroyed, because a snapshot of tpool_stats (policy_names) or a
- * tpool_policy_name result may still point into it. */
-typedef struct tpool__retired {
-    struct tpool__retired *next;
-    tpool__policy_handle handle;
-} tpool__retired;
 
 /* ---- fork (gate.c) ------------------------------------------------------------
  *

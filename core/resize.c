@@ -170,14 +170,14 @@ static int install_resized(struct tpool *p, void *arg)
     /* Counted before T is published, so that a stats snapshot that sees
      * the new T (acquire) sees the change counted. */
     unsigned t = r->env->threads;
-    add_relaxed(t > ld_relaxed(&p->threads) ? &p->grows : &p->shrinks, 1);
+    add_relaxed(t > ld_relaxed(&p->threads) ? &p->changes.grows : &p->changes.shrinks, 1);
     /* Workers a shrink removes are marked while the gate is still closed:
      * a worker's pop looks at the mark inside the gate (pool.c,
      * pop_unless_retired), so none takes work queued after the shrink. */
     for (unsigned i = r->env->workers, ow = ld_relaxed(&p->workers); i < ow; i++)
         atomic_store(&p->w[i]->life, LIFE_RETIRE);
-    if (t > ld_relaxed(&p->peak_threads))
-        st_relaxed(&p->peak_threads, t);
+    if (t > ld_relaxed(&p->changes.peak_threads))
+        st_relaxed(&p->changes.peak_threads, t);
     st_release(&p->workers, r->env->workers);
     st_release(&p->threads, t);
     tpool__seats_resize(p, t);
@@ -304,7 +304,7 @@ static int install_policy(struct tpool *p, void *arg)
 static void keep_retired(struct tpool *p, tpool__policy_handle *h, tpool__retired *r)
 {
     bool held = h->dl == p->policy.dl;
-    for (tpool__retired *k = p->retired; k && !held; k = k->next)
+    for (tpool__retired *k = p->changes.retired; k && !held; k = k->next)
         held = k->handle.dl == h->dl;
     if (held) {
         tpool__policy_unload(h);
@@ -312,15 +312,15 @@ static void keep_retired(struct tpool *p, tpool__policy_handle *h, tpool__retire
         return;
     }
     r->handle = *h;
-    r->next = p->retired;
-    p->retired = r;
+    r->next = p->changes.retired;
+    p->changes.retired = r;
 }
 
 void tpool__retired_free(struct tpool *p)
 {
-    while (p->retired) {
-        tpool__retired *r = p->retired;
-        p->retired = r->next;
+    while (p->changes.retired) {
+        tpool__retired *r = p->changes.retired;
+        p->changes.retired = r->next;
         tpool__policy_unload(&r->handle);
         tpool__free(r);
     }
@@ -350,7 +350,7 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
     tpool_config *cfg = NULL;
     struct switched s = { { 0 }, NULL, NULL };
     tpool__retired *kept = NULL;
-    int rc = tpool_config_copy(p->cfg, &cfg);
+    int rc = tpool_config_copy(p->changes.cfg, &cfg);
     if (rc == 0)
         rc = tpool_config_set_policy(cfg, policy ? policy : p->policy.path);
     if (rc) {
@@ -387,7 +387,7 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
     }
 
     exchange(p, install_policy, &s); /* cannot fail: the state exists */
-    add_relaxed(&p->policy_switches, 1);
+    add_relaxed(&p->changes.policy_switches, 1);
     keep_retired(p, &s.handle, kept);
     kept = NULL;
 out:

@@ -339,7 +339,7 @@ int tpool__start_worker(struct tpool *p, tpool__worker *wk, uint32_t life)
     atomic_store_explicit(&wk->state, WS_RUNNING, memory_order_relaxed);
     atomic_store_explicit(&wk->life, life, memory_order_relaxed);
     /* The configuration's stack_kb, for every worker, grown ones too. */
-    pthread_attr_t attr_mem, *attr = tpool__worker_attr(p->cfg, &attr_mem);
+    pthread_attr_t attr_mem, *attr = tpool__worker_attr(p->changes.cfg, &attr_mem);
     int e = tpool__fault(TPOOL__FAULT_THREAD) ? EAGAIN
                                               : pthread_create(&wk->thread, attr, worker_main, wk);
     if (attr)
