@@ -23,7 +23,7 @@ core_libtpool_core_la_SOURCES = \
 	core/builtin.c \
 	core/pool.c core/pool.h \
 	core/worker.c \
-	core/seats.c core/seats.h \
+	core/seats.c core/seats.h core/seats_state.h \
 	core/task.c \
 	core/task_cache.c \
 	core/range.c \

@@ -82,7 +82,7 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     unsigned threads = cfg->threads ? cfg->threads : tpool_default_threads();
     unsigned workers = threads > 1 ? threads - 1 : 1;
     atomic_init(&p->threads, threads);
-    atomic_init(&p->seats, tpool__seat_word(threads, 0));
+    atomic_init(&p->seats.word, tpool__seat_word(threads, 0));
     atomic_init(&p->changes.peak_threads, threads);
     p->el.min = cfg->threads;
     p->el.max = cfg->threads_max;
@@ -150,7 +150,7 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
         goto fail;
     }
     if ((p->rec = tpool__rec_pool_begin(p, cfg)) != 0)
-        atomic_fetch_or(&p->seats, TPOOL__SEAT_RECORDED); /* calls take the slow path */
+        atomic_fetch_or(&p->seats.word, TPOOL__SEAT_RECORDED); /* calls take the slow path */
     tpool_config_free(defaults);
     *out = p;
     return 0;

@@ -15,6 +15,7 @@
 #include "loader.h"
 #include "park.h"
 #include "resize.h"
+#include "seats_state.h"
 #include "tpool-policy.h"
 #include "tpool.h"
 
@@ -206,10 +207,8 @@ struct tpool {
     tpool__a32 cancelling;   /* destroy in cancel mode: drop queued tasks */
     tpool__a32 exit_now;     /* workers leave their loop */
     /* Seats (seats.h): the T seats a thread must hold to run this pool's
-     * work, and the generation word their waiters sleep on (park.h).
-     * Written by every thread that starts or stops running the pool's work. */
-    TPOOL__ALIGNED tpool__a64 seats;
-    tpool__a32 seat_gen;
+     * work, and the generation word their waiters sleep on (seats_state.h). */
+    struct tpool__seats seats;
 
     /* Everything above `seats` is read-mostly (`switching` is read by every
      * policy op); the counters below are written by outside threads. */
