@@ -26,7 +26,7 @@ core_libtpool_core_la_SOURCES = \
 	core/seats.c core/seats.h core/seats_state.h \
 	core/task.c \
 	core/task_cache.c \
-	core/range.c \
+	core/range.c core/range.h \
 	core/record.c core/record.h \
 	core/parallel.h core/parallel_nd.c \
 	core/gate.c \

@@ -28,7 +28,7 @@ static void free_pool(struct tpool *p)
     tpool__policy_unload(&p->policy);
     tpool__retired_free(p);
     tpool_config_free(p->changes.cfg);
-    pthread_mutex_destroy(&p->job_lock);
+    pthread_mutex_destroy(&p->range.lock);
     pthread_mutex_destroy(&p->root.lock);
     tpool__job_free(p);
     if (p->w)
@@ -60,10 +60,10 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     }
     tpool__fork_init();
     p->fork_gen = tpool__fork_gen;
-    pthread_mutex_init(&p->job_lock, NULL);
+    pthread_mutex_init(&p->range.lock, NULL);
     tpool__group_init(&p->root, p);
     tpool__event_init(&p->gate);
-    tpool__event_init(&p->job.wake);
+    tpool__event_init(&p->range.job.wake);
 
     rc = tpool__policy_load(cfg, &p->policy, err);
     if (rc)

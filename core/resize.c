@@ -2,7 +2,7 @@
  * resize.c - changing a pool's thread count and its policy at run time,
  * behind the policy gate that makes it safe (gate.c).
  *
- * tpool_set_threads, holding job_lock (so no parallel-for is open and no
+ * tpool_set_threads, holding range.lock (so no parallel-for is open and no
  * other resize runs):
  *   1. prepares everything that can fail, while the pool keeps running:
  *      worker structs and threads for a grow (started PENDING: they wait
@@ -113,7 +113,7 @@ static void repush(struct tpool *p, tpool_task *list)
 
 /*
  * The part that owns the policy, shared by resizing and policy switching
- * (steps 2 and 3 above). Holding job_lock, with everything that can fail
+ * (steps 2 and 3 above). Holding range.lock, with everything that can fail
  * prepared: closes the gate, drains the queued tasks through the policy in
  * place, lets `install` put the new state (and T, W, or a new policy) in
  * place, pushes the tasks again through whatever policy is in place then,
@@ -192,11 +192,11 @@ int tpool__resize(struct tpool *p, unsigned threads)
     unsigned nw = threads > 1 ? threads - 1 : 1;
     const tpool_policy *ops = &p->policy.ops;
 
-    pthread_mutex_lock(&p->job_lock);
+    pthread_mutex_lock(&p->range.lock);
     unsigned ow = ld_relaxed(&p->workers);
     unsigned ot = ld_relaxed(&p->threads);
     if (threads == ot) {
-        pthread_mutex_unlock(&p->job_lock);
+        pthread_mutex_unlock(&p->range.lock);
         return 0;
     }
 
@@ -227,7 +227,7 @@ int tpool__resize(struct tpool *p, unsigned threads)
         rc = TPOOL_EPOLICY;
     if (rc) {
         retire(p, ow, started, true);
-        pthread_mutex_unlock(&p->job_lock);
+        pthread_mutex_unlock(&p->range.lock);
         return rc;
     }
 
@@ -244,7 +244,7 @@ int tpool__resize(struct tpool *p, unsigned threads)
         }
         retire(p, nw, ow, false);
     }
-    pthread_mutex_unlock(&p->job_lock);
+    pthread_mutex_unlock(&p->range.lock);
     return rc;
 }
 
@@ -346,7 +346,7 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
 
     /* Resolve the way pool creation does (same search path, same messages):
      * a copy of the creation config with the policy and params replaced. */
-    pthread_mutex_lock(&p->job_lock);
+    pthread_mutex_lock(&p->range.lock);
     tpool_config *cfg = NULL;
     struct switched s = { { 0 }, NULL, NULL };
     tpool__retired *kept = NULL;
@@ -396,6 +396,6 @@ out:
     tpool__free(kept);
     tpool__free(s.params);
     tpool_config_free(cfg);
-    pthread_mutex_unlock(&p->job_lock);
+    pthread_mutex_unlock(&p->range.lock);
     return rc;
 }

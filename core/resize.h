@@ -2,7 +2,7 @@
  * resize.h - the state of run-time changes to a pool (resize.c: the thread
  * count, the policy), a member of struct tpool (pool.h). The creator
  * (pool.c) fills it and destruction frees it; in between only resize.c
- * writes it, holding job_lock. stats.c reads the counters (relaxed).
+ * writes it, holding range.lock. stats.c reads the counters (relaxed).
  */
 #ifndef TPOOL_CORE_RESIZE_H
 #define TPOOL_CORE_RESIZE_H

@@ -114,7 +114,7 @@ tpool__task *tpool__pop(struct tpool *p, unsigned idx)
  * caller rewrites them as soon as this job is closed. */
 static bool job_waiting(struct tpool *p, tpool__worker *wk)
 {
-    uint64_t s = ld_acquire(&p->job_seq);
+    uint64_t s = ld_acquire(&p->range.seq);
     return (s & 1u) && s != ld_relaxed(&wk->seen_job);
 }
 
