@@ -2,7 +2,9 @@
  * pool.h - the pool's internal structures, shared by pool.c (threads,
  * parking, lifecycle), task.c (tasks and groups), range.c (parallel-for),
  * gate.c (the policy gate, the thread registry), resize.c (changing the
- * thread count or the policy) and stats.c.
+ * thread count or the policy) and stats.c. State that one file owns is a
+ * sub-struct of struct tpool declared in that file's header: seats_state.h
+ * (seats.h), range.h, resize.h, elastic.h.
  */
 #ifndef TPOOL_CORE_POOL_H
 #define TPOOL_CORE_POOL_H
