@@ -5,7 +5,7 @@
  * machinery as tpool_set_threads.
  *
  * Growing: a push that finds no parked and no spinning worker (wake_any in
- * pool.c) sets the word el_kick, once until the monitor clears it, and
+ * pool.c) sets the word el.kick, once until the monitor clears it, and
  * wakes the monitor (tpool__elastic_kick). The monitor then adds one thread
  * at a time while there is a backlog: more unfinished tasks than workers
  * (so some are queued, not running) and no worker parked. A kick that finds
@@ -50,7 +50,7 @@ static uint64_t parked_mark(tpool__worker *wk)
 static void forget(struct tpool *p)
 {
     for (unsigned i = 0; i < TPOOL_MAX_THREADS; i++)
-        p->el_seen[i] = UINT64_MAX;
+        p->el.seen[i] = UINT64_MAX;
 }
 
 /* Work is queued that no worker has taken, and none is parked. */
@@ -70,7 +70,7 @@ static bool grow(struct tpool *p)
 {
     unsigned t;
     bool grew = false;
-    while (!atomic_load(&p->el_stop) && (t = ld_relaxed(&p->threads)) < p->el_max
+    while (!atomic_load(&p->el.stop) && (t = ld_relaxed(&p->threads)) < p->el.max
            && backlog(p)) {
         if (tpool__resize(p, t + 1) != 0)
             break; /* no thread or memory now: the next kick tries again */
@@ -86,13 +86,13 @@ static void shrink(struct tpool *p)
     unsigned nw = ld_acquire(&p->workers), idle = 0;
     for (unsigned i = 0; i < nw; i++) {
         uint64_t mark = parked_mark(p->w[i]);
-        idle += mark != UINT64_MAX && mark == p->el_seen[i];
-        p->el_seen[i] = mark;
+        idle += mark != UINT64_MAX && mark == p->el.seen[i];
+        p->el.seen[i] = mark;
     }
     unsigned t = ld_relaxed(&p->threads);
-    if (idle == 0 || t <= p->el_min)
+    if (idle == 0 || t <= p->el.min)
         return;
-    unsigned target = t - p->el_min > idle ? t - idle : p->el_min;
+    unsigned target = t - p->el.min > idle ? t - idle : p->el.min;
     if (tpool__resize(p, target) == 0)
         forget(p); /* slots moved: start the count again */
 }
@@ -106,12 +106,12 @@ static void shrink(struct tpool *p)
  */
 static void hold_kicks(struct tpool *p)
 {
-    atomic_store(&p->el_kick, 1);
+    atomic_store(&p->el.kick, 1);
     atomic_fetch_add_explicit(&holds_begun, 1, memory_order_release);
-    tpool__word_wait_ns(&p->el_kick, 1, KICK_HOLD_NS);
-    atomic_store(&p->el_kick, 0);
+    tpool__word_wait_ns(&p->el.kick, 1, KICK_HOLD_NS);
+    atomic_store(&p->el.kick, 0);
     /* Pairs with the pusher's fence between queuing its task and reading
-     * el_kick: a push that read the flag as set is seen by this look, one
+     * el.kick: a push that read the flag as set is seen by this look, one
      * that reads it clear kicks again. */
     fence_seq_cst();
     (void)grow(p);
@@ -120,19 +120,19 @@ static void hold_kicks(struct tpool *p)
 static void *monitor_main(void *arg)
 {
     struct tpool *p = arg;
-    uint64_t period = p->el_idle_ns > 1000000u ? p->el_idle_ns : 1000000u;
-    while (!atomic_load(&p->el_stop)) {
-        if (atomic_exchange(&p->el_kick, 0)) {
+    uint64_t period = p->el.idle_ns > 1000000u ? p->el.idle_ns : 1000000u;
+    while (!atomic_load(&p->el.stop)) {
+        if (atomic_exchange(&p->el.kick, 0)) {
             if (!grow(p))
                 hold_kicks(p);
             continue;
         }
-        if (ld_relaxed(&p->threads) > p->el_min) {
-            tpool__word_wait_ns(&p->el_kick, 0, period);
-            if (atomic_load(&p->el_kick) == 0 && !atomic_load(&p->el_stop))
+        if (ld_relaxed(&p->threads) > p->el.min) {
+            tpool__word_wait_ns(&p->el.kick, 0, period);
+            if (atomic_load(&p->el.kick) == 0 && !atomic_load(&p->el.stop))
                 shrink(p);
         } else {
-            tpool__word_wait(&p->el_kick, 0);
+            tpool__word_wait(&p->el.kick, 0);
         }
     }
     return NULL;
@@ -140,30 +140,30 @@ static void *monitor_main(void *arg)
 
 int tpool__elastic_start(struct tpool *p)
 {
-    if (!p->el_max)
+    if (!p->el.max)
         return 0;
-    p->el_seen = tpool__malloc(TPOOL_MAX_THREADS * sizeof *p->el_seen);
-    if (!p->el_seen)
+    p->el.seen = tpool__malloc(TPOOL_MAX_THREADS * sizeof *p->el.seen);
+    if (!p->el.seen)
         return TPOOL_ENOMEM;
     forget(p);
-    if (pthread_create(&p->el_thread, NULL, monitor_main, p) != 0) {
-        tpool__free(p->el_seen);
-        p->el_seen = NULL;
+    if (pthread_create(&p->el.thread, NULL, monitor_main, p) != 0) {
+        tpool__free(p->el.seen);
+        p->el.seen = NULL;
         return TPOOL_ETHREAD;
     }
-    p->el_running = true;
+    p->el.running = true;
     return 0;
 }
 
 void tpool__elastic_stop(struct tpool *p)
 {
-    if (p->el_running) {
-        atomic_store(&p->el_stop, 1);
-        atomic_store(&p->el_kick, 1);
-        tpool__word_wake(&p->el_kick, INT_MAX);
-        pthread_join(p->el_thread, NULL);
-        p->el_running = false;
+    if (p->el.running) {
+        atomic_store(&p->el.stop, 1);
+        atomic_store(&p->el.kick, 1);
+        tpool__word_wake(&p->el.kick, INT_MAX);
+        pthread_join(p->el.thread, NULL);
+        p->el.running = false;
     }
-    tpool__free(p->el_seen);
-    p->el_seen = NULL;
+    tpool__free(p->el.seen);
+    p->el.seen = NULL;
 }

@@ -123,7 +123,7 @@ static void registry_fork_child(void)
  * (tpool__forked). Pools need no list for it: each compares its own
  * fork_gen, on a read-mostly line, with that global, which only a forked
  * child writes (submit does so; the other checks are on slow paths). The
- * pools' own locks (job_lock, group locks, the policy's) are not taken in
+ * pools' own locks (range.lock, group locks, the policy's) are not taken in
  * prepare: an inherited pool is never used in the child, only freed.
  */
 unsigned tpool__fork_gen;

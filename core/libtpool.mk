@@ -23,15 +23,15 @@ core_libtpool_core_la_SOURCES = \
 	core/builtin.c \
 	core/pool.c core/pool.h \
 	core/worker.c \
-	core/seats.c core/seats.h \
+	core/seats.c core/seats.h core/seats_state.h \
 	core/task.c \
 	core/task_cache.c \
-	core/range.c \
+	core/range.c core/range.h \
 	core/record.c core/record.h \
 	core/parallel.h core/parallel_nd.c \
 	core/gate.c \
-	core/resize.c \
-	core/elastic.c \
+	core/resize.c core/resize.h \
+	core/elastic.c core/elastic.h \
 	core/stats.c \
 	core/util.c \
 	core/pthreadpool.c

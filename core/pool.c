@@ -27,8 +27,8 @@ static void free_pool(struct tpool *p)
     }
     tpool__policy_unload(&p->policy);
     tpool__retired_free(p);
-    tpool_config_free(p->cfg);
-    pthread_mutex_destroy(&p->job_lock);
+    tpool_config_free(p->changes.cfg);
+    pthread_mutex_destroy(&p->range.lock);
     pthread_mutex_destroy(&p->root.lock);
     tpool__job_free(p);
     if (p->w)
@@ -60,10 +60,10 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     }
     tpool__fork_init();
     p->fork_gen = tpool__fork_gen;
-    pthread_mutex_init(&p->job_lock, NULL);
+    pthread_mutex_init(&p->range.lock, NULL);
     tpool__group_init(&p->root, p);
     tpool__event_init(&p->gate);
-    tpool__event_init(&p->job.wake);
+    tpool__event_init(&p->range.job.wake);
 
     rc = tpool__policy_load(cfg, &p->policy, err);
     if (rc)
@@ -82,17 +82,17 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     unsigned threads = cfg->threads ? cfg->threads : tpool_default_threads();
     unsigned workers = threads > 1 ? threads - 1 : 1;
     atomic_init(&p->threads, threads);
-    atomic_init(&p->seats, tpool__seat_word(threads, 0));
-    atomic_init(&p->peak_threads, threads);
-    p->el_min = cfg->threads;
-    p->el_max = cfg->threads_max;
-    p->el_idle_ns = (uint64_t)cfg->idle_ms * 1000000u;
+    atomic_init(&p->seats.word, tpool__seat_word(threads, 0));
+    atomic_init(&p->changes.peak_threads, threads);
+    p->el.min = cfg->threads;
+    p->el.max = cfg->threads_max;
+    p->el.idle_ns = (uint64_t)cfg->idle_ms * 1000000u;
     atomic_init(&p->workers, workers);
     p->spin_ns = (uint64_t)cfg->spin_us * 1000u;
     st_relaxed(&p->min_work_size, cfg->min_work_size ? cfg->min_work_size : 1);
     atomic_init(&p->policy_name, p->policy.ops.name);
     atomic_init(&p->stamp_submit, !(p->policy.ops.flags & TPOOL_POLICY_NO_SUBMIT_TIME));
-    if (tpool_config_copy(cfg, &p->cfg) != 0) {
+    if (tpool_config_copy(cfg, &p->changes.cfg) != 0) {
         rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL,
                           "cannot allocate a copy of the configuration");
         goto fail;
@@ -150,7 +150,7 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
         goto fail;
     }
     if ((p->rec = tpool__rec_pool_begin(p, cfg)) != 0)
-        atomic_fetch_or(&p->seats, TPOOL__SEAT_RECORDED); /* calls take the slow path */
+        atomic_fetch_or(&p->seats.word, TPOOL__SEAT_RECORDED); /* calls take the slow path */
     tpool_config_free(defaults);
     *out = p;
     return 0;
@@ -212,9 +212,9 @@ static void free_forked_pool(struct tpool *p)
         tpool__free(p->w[i]);
     tpool__free(p->w);
     tpool__free(p->params);
-    tpool__free(p->el_seen); /* the elastic monitor thread does not exist here */
+    tpool__free(p->el.seen); /* the elastic monitor thread does not exist here */
     tpool__retired_free(p);
-    tpool_config_free(p->cfg);
+    tpool_config_free(p->changes.cfg);
     tpool__free(p);
 }
 

@@ -2,7 +2,9 @@
  * pool.h - the pool's internal structures, shared by pool.c (threads,
  * parking, lifecycle), task.c (tasks and groups), range.c (parallel-for),
  * gate.c (the policy gate, the thread registry), resize.c (changing the
- * thread count or the policy) and stats.c.
+ * thread count or the policy) and stats.c. State that one file owns is a
+ * sub-struct of struct tpool declared in that file's header: seats_state.h
+ * (seats.h), range.h, resize.h, elastic.h.
  */
 #ifndef TPOOL_CORE_POOL_H
 #define TPOOL_CORE_POOL_H
@@ -11,8 +13,12 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "elastic.h"
 #include "loader.h"
 #include "park.h"
+#include "range.h"
+#include "resize.h"
+#include "seats_state.h"
 #include "tpool-policy.h"
 #include "tpool.h"
 
@@ -75,9 +81,9 @@ typedef struct tpool__worker {
     struct tpool *pool;
     pthread_t thread;
     bool has_thread;                 /* a thread to join; owned by the resizer */
-    /* The last range job (job_seq) it took part in: written by the worker,
+    /* The last range job (range.seq) it took part in: written by the worker,
      * read by it (relaxed; atomic only so that a test may set it). 64 bits,
-     * as job_seq: neither ever wraps. */
+     * as range.seq: neither ever wraps. */
     tpool__a64 seen_job;
     struct tpool__frame *frame;      /* the thread's frame (owner-only) */
     /* Written by the worker on every task: kept off the line of `state`,
@@ -134,43 +140,13 @@ static inline uint64_t tpool__group_pending(struct tpool_group *g)
     return (s - f) & (UINT64_MAX >> TPOOL__FIN_SHIFT);
 }
 
-/* Tile blocks a pool keeps for reuse (range.c); a call finding all of them
- * still referenced by queued tiles allocates one that is freed with its
- * last tile. */
-#define TPOOL__TILE_BLOCKS 4
-
-/* The state of the one active parallel-for (callers are serialised). */
-typedef struct tpool__job {
-    /* Written by the caller before publishing (release on job_seq). */
-    tpool_range_fn fn;
-    void *ctx;
-    uint32_t flags;
-    bool via_tasks;        /* policy has no range_next: tiles go as tasks */
-    tpool_range_job pub;   /* what the policy sees */
-    /* Shared while the job runs. */
-    TPOOL__ALIGNED tpool__asize done; /* items finished; the caller waits for n */
-    tpool__a32 active;     /* workers inside the job (see range.c) */
-    tpool__event wake;     /* the caller waits on it for done == n (park.h) */
-    /* Tile path (range.c): blocks of tile tasks, reused once no tile of
-     * theirs is queued any more. Only the caller (under job_lock) and
-     * tpool__job_free touch the array. */
-    struct tpool__tile_block *tile_blocks[TPOOL__TILE_BLOCKS];
-    /* Range path with progress (range.c): one share per participant,
-     * allocated by callers under job_lock; shares_on is written before the
-     * job is published. */
-    bool shares_on;
-    bool stand_in; /* the policy has TPOOL_POLICY_STAND_IN */
-    struct tpool__share *shares;
-    unsigned shares_cap;
-} tpool__job;
-
 struct tpool {
     tpool__policy_handle policy;
     /* The policy (handle and state), the parallelism T and the worker count
      * W = max(T - 1, 1) change only in tpool_set_threads and tpool_set_policy,
      * while `switching` keeps every policy op out (gate.c), holding
-     * job_lock. pstate is read inside the
-     * gate, or by a parallel-for (under job_lock, or by its workers under
+     * range.lock. pstate is read inside the
+     * gate, or by a parallel-for (under range.lock, or by its workers under
      * the job's `active` count); T and W are read anywhere (relaxed, or
      * acquire where the reader then indexes w[]) and written with release
      * after w[0..W-1] are in place. */
@@ -204,10 +180,8 @@ struct tpool {
     tpool__a32 cancelling;   /* destroy in cancel mode: drop queued tasks */
     tpool__a32 exit_now;     /* workers leave their loop */
     /* Seats (seats.h): the T seats a thread must hold to run this pool's
-     * work, and the generation word their waiters sleep on (park.h).
-     * Written by every thread that starts or stops running the pool's work. */
-    TPOOL__ALIGNED tpool__a64 seats;
-    tpool__a32 seat_gen;
+     * work, and the generation word their waiters sleep on (seats_state.h). */
+    struct tpool__seats seats;
 
     /* Everything above `seats` is read-mostly (`switching` is read by every
      * policy op); the counters below are written by outside threads. */
@@ -222,45 +196,20 @@ struct tpool {
     struct tpool_group root; /* every task is counted here too */
     TPOOL__ALIGNED tpool__a64 cancelled_total, parallel_calls;
 
-    /* Range jobs. job_seq is odd while a job is open, even otherwise; 64
-     * bits, so that it never comes back to a value a worker saw (a worker
-     * that takes no part in jobs does not refresh seen_job). */
-    pthread_mutex_t job_lock; /* serialises parallel-for callers and resizes */
-    TPOOL__ALIGNED tpool__a64 job_seq;
-    tpool__job job;
+    /* Range jobs: range.c's state (range.h). */
+    struct tpool__range range;
 
     /* The loaded policy's name, its descriptor's string: it stays valid
      * until the pool is destroyed, since a switched-out policy stays loaded
-     * (see `retired`). Read anywhere (acquire); written by tpool_set_policy. */
+     * (see `changes.retired`). Read anywhere (acquire); written by tpool_set_policy. */
     _Atomic(const char *) policy_name;
 
-    /* Run-time changes (resize.c), under job_lock. */
-    tpool_config *cfg;  /* copy of the creation config: tpool_set_policy looks
-                           names up on its policy_path */
-    struct tpool__retired *retired; /* switched-out policies, one per .so */
-    tpool__a64 policy_switches, grows, shrinks;
-    tpool__a32 peak_threads;
+    /* Run-time changes: resize.c's state (resize.h), under range.lock. */
+    struct tpool__changes changes;
 
-    /* Elastic pools (elastic.c): T moves within [el_min, el_max]; el_max is
-     * 0 for a fixed pool. */
-    unsigned el_min, el_max;
-    uint64_t el_idle_ns;
-    TPOOL__ALIGNED tpool__a32 el_kick; /* 1 = a push found no idle worker;
-                                          the monitor waits on it */
-    tpool__a32 el_stop;               /* the monitor leaves */
-    pthread_t el_thread;
-    bool el_running;
-    uint64_t *el_seen; /* per worker: parks + wakes at the last look, or
-                          UINT64_MAX when it was not parked (monitor-only) */
+    /* Elastic pools: the monitor's state (elastic.h). */
+    struct tpool__elastic el;
 };
-
-/* A policy that tpool_set_policy replaced: its module stays loaded until the
- * pool is destroyed, because a snapshot of tpool_stats (policy_names) or a
- * tpool_policy_name result may still point into it. */
-typedef struct tpool__retired {
-    struct tpool__retired *next;
-    tpool__policy_handle handle;
-} tpool__retired;
 
 /* ---- fork (gate.c) ------------------------------------------------------------
  *
@@ -386,7 +335,7 @@ static inline unsigned tpool__slot_for(const tpool__tls *tl, const struct tpool 
 
 void tpool__rec_register(tpool__thread_rec *r);
 void tpool__enter_slow(struct tpool *p, tpool__thread_rec *r);
-/* The closer's side (a resize or policy switch, holding job_lock): closes
+/* The closer's side (a resize or policy switch, holding range.lock): closes
  * the gate and returns once no thread is inside a policy op of p; opens it
  * again and wakes the threads waiting at it. */
 void tpool__gate_close(struct tpool *p);
@@ -454,7 +403,7 @@ void tpool__park_worker(struct tpool *p, unsigned w, bool (*ready)(void *), void
 void tpool__stop_workers(struct tpool *p);
 
 /* resize.c */
-/* Changes T to `threads` (1..TPOOL_MAX_THREADS), taking job_lock (tpool_set_threads
+/* Changes T to `threads` (1..TPOOL_MAX_THREADS), taking range.lock (tpool_set_threads
  * without its argument checks; the elastic monitor calls it too). */
 int tpool__resize(struct tpool *p, unsigned threads);
 void tpool__retired_free(struct tpool *p);
@@ -470,9 +419,9 @@ unsigned long tpool__test_elastic_holds(void);
  * maximum, and one exchange per monitor round otherwise. */
 static inline void tpool__elastic_kick(struct tpool *p)
 {
-    if (p->el_max && ld_relaxed(&p->threads) < p->el_max
-        && ld_relaxed(&p->el_kick) == 0 && atomic_exchange(&p->el_kick, 1) == 0)
-        tpool__word_wake(&p->el_kick, 1);
+    if (p->el.max && ld_relaxed(&p->threads) < p->el.max
+        && ld_relaxed(&p->el.kick) == 0 && atomic_exchange(&p->el.kick, 1) == 0)
+        tpool__word_wake(&p->el.kick, 1);
 }
 
 /* task_cache.c: task structures, recycled per thread (fault point included) */

@@ -1,15 +1,15 @@
 /*
  * range.c - parallel-for over [0, n) through the policy.
  *
- * Callers are serialised by job_lock; the job lives in the pool and is
+ * Callers are serialised by range.lock; the job lives in the pool and is
  * reused. Two ways to run it:
  *   - range path (the policy has range_next): the caller publishes the job by
- *     making job_seq odd (release), wakes participants 1..P-1 and works as
+ *     making range.seq odd (release), wakes participants 1..P-1 and works as
  *     participant 0. Each participant adds what it processed to `done` once;
- *     the caller waits for done == n, closes the job (job_seq even) and waits
+ *     the caller waits for done == n, closes the job (range.seq even) and waits
  *     until no worker is inside it (`active`), so the policy's job state and
  *     the job fields can be reused. A worker enters by incrementing `active`
- *     and only then reading job_seq (both seq_cst), so either the caller
+ *     and only then reading range.seq (both seq_cst), so either the caller
  *     sees it active or it sees the job closed.
  *   - tile path (no range_next): the range is cut into tiles that are pushed
  *     as tasks through the policy's own push/pop, so the policy orders them
@@ -94,7 +94,7 @@ static inline bool claim_part(tpool__job *job, unsigned part);
 /* Runs participant `part`'s share through range_next; returns the items. */
 static size_t run_share(struct tpool *p, unsigned part)
 {
-    tpool__job *job = &p->job;
+    tpool__job *job = &p->range.job;
     if (job->shares_on)
         return run_share_progress(p, part);
     int (*next)(void *, unsigned, size_t *, size_t *) = p->policy.ops.range_next;
@@ -108,11 +108,11 @@ static size_t run_share(struct tpool *p, unsigned part)
 
 uint32_t tpool__job_join(struct tpool *p, unsigned w)
 {
-    tpool__job *job = &p->job;
+    tpool__job *job = &p->range.job;
     tpool__worker *wk = tpool__worker_at(p, w);
     uint32_t flags = 0;
     atomic_fetch_add(&job->active, 1);
-    uint64_t s = atomic_load(&p->job_seq);
+    uint64_t s = atomic_load(&p->range.seq);
     st_relaxed(&wk->seen_job, s);
     /* A worker a shrink retired (w >= W) has no participant index. */
     unsigned W = ld_relaxed(&p->workers);
@@ -171,7 +171,7 @@ struct tpool__share {
     tpool__a32 claimed; /* stand-ins: 1 once a thread took the index */
 };
 
-/* Whether the loaded policy's range path gives progress (job_lock held). */
+/* Whether the loaded policy's range path gives progress (range.lock held). */
 static bool policy_progress(struct tpool *p)
 {
     const tpool_policy *ops = &p->policy.ops;
@@ -180,7 +180,7 @@ static bool policy_progress(struct tpool *p)
     return (ops->flags & TPOOL_POLICY_PROGRESS) != 0;
 }
 
-/* Shares for `parts` participants, reset for a new job (job_lock held,
+/* Shares for `parts` participants, reset for a new job (range.lock held,
  * before the job is published). false: no memory. */
 static bool shares_ready(tpool__job *job, unsigned parts)
 {
@@ -290,7 +290,7 @@ static int share_help(tpool__job *job, unsigned part, size_t *item)
 /* run_share for a call with progress under a policy that gives it. */
 static size_t run_share_progress(struct tpool *p, unsigned part)
 {
-    tpool__job *job = &p->job;
+    tpool__job *job = &p->range.job;
     struct tpool__share *me = &job->shares[part];
     tpool_range_fn fn = job->fn;
     void *ctx = job->ctx;
@@ -432,7 +432,7 @@ static int by_rank(const void *a, const void *b)
  * one of the call's own. NULL: no memory. */
 static struct tpool__tile_block *block_get(struct tpool *p, size_t ntiles)
 {
-    struct tpool__tile_block **kept = p->job.tile_blocks;
+    struct tpool__tile_block **kept = p->range.job.tile_blocks;
     int idle = -1, empty = -1;
     for (int i = 0; i < TPOOL__TILE_BLOCKS; i++) {
         if (!kept[i]) {
@@ -478,11 +478,11 @@ void tpool__run_tile(struct tpool *p, tpool__task *t, unsigned slot)
     if (claim(tl, progress, &first, &last)) {
         /* Items are claimed and not done: the call is still running, and
          * the job's fields are its own until this thread adds to `done`. */
-        tpool__job *job = &p->job;
+        tpool__job *job = &p->range.job;
         size_t n = job->pub.n;
         if (progress && ld_relaxed(&tl->next) < tl->task.end)
             requeue(p, tl, slot);
-        /* W is stable while a job runs: resizes take job_lock. */
+        /* W is stable while a job runs: resizes take range.lock. */
         unsigned part = tpool_slot_participant(slot, ld_relaxed(&p->workers));
         bool flush = job->flags & TPOOL_FLAG_DISABLE_DENORMALS;
         unsigned fpu = tpool__fpu_enter(flush);
@@ -517,12 +517,12 @@ void tpool__tiles_drain(struct tpool *p)
 void tpool__job_free(struct tpool *p)
 {
     for (int i = 0; i < TPOOL__TILE_BLOCKS; i++) {
-        tpool__free(p->job.tile_blocks[i]);
-        p->job.tile_blocks[i] = NULL;
+        tpool__free(p->range.job.tile_blocks[i]);
+        p->range.job.tile_blocks[i] = NULL;
     }
-    tpool__free(p->job.shares);
-    p->job.shares = NULL;
-    p->job.shares_cap = 0;
+    tpool__free(p->range.job.shares);
+    p->range.job.shares = NULL;
+    p->range.job.shares_cap = 0;
 }
 
 static bool job_done(void *arg)
@@ -536,7 +536,7 @@ static bool job_done(void *arg)
  * a seat waiter to want. */
 static void caller_wait(struct tpool *p)
 {
-    tpool__job *job = &p->job;
+    tpool__job *job = &p->range.job;
     tpool__tls *tl = tpool__tls_get();
     tpool__frame_mark(tl->top, false);
     tpool__seats_release_all(tl);
@@ -547,7 +547,7 @@ static void caller_wait(struct tpool *p)
 
 static int run_range_path(struct tpool *p)
 {
-    tpool__job *job = &p->job;
+    tpool__job *job = &p->range.job;
     const tpool_policy *ops = &p->policy.ops;
     job->shares_on = (job->flags & TPOOL_FLAG_PROGRESS) && policy_progress(p);
     job->stand_in = (ops->flags & TPOOL_POLICY_STAND_IN) != 0;
@@ -556,8 +556,8 @@ static int run_range_path(struct tpool *p)
     if (ops->range_begin)
         ops->range_begin(p->pstate, &job->pub);
 
-    uint64_t s = ld_relaxed(&p->job_seq) + 1; /* odd: open */
-    st_release(&p->job_seq, s);
+    uint64_t s = ld_relaxed(&p->range.seq) + 1; /* odd: open */
+    st_release(&p->range.seq, s);
     fence_seq_cst();
     for (unsigned part = 1; part < job->pub.participants; part++)
         tpool__wake_worker(p, part - 1);
@@ -570,7 +570,7 @@ static int run_range_path(struct tpool *p)
     job_add_done(job, job->pub.n, items);
     caller_wait(p);
 
-    atomic_store(&p->job_seq, s + 1); /* even: closed */
+    atomic_store(&p->range.seq, s + 1); /* even: closed */
     for (unsigned turn = 0; atomic_load_explicit(&job->active, memory_order_acquire) != 0;)
         tpool__backoff(&turn); /* a worker leaving the job: a few instructions */
     if (ops->range_end)
@@ -580,7 +580,7 @@ static int run_range_path(struct tpool *p)
 
 static int run_tile_path(struct tpool *p)
 {
-    tpool__job *job = &p->job;
+    tpool__job *job = &p->range.job;
     const tpool_policy *ops = &p->policy.ops;
     size_t n = job->pub.n;
     size_t grain = ops->range_grain ? ops->range_grain(p->pstate, &job->pub) : 0;
@@ -681,9 +681,9 @@ __attribute__((noinline)) static int run_job(struct tpool *p, size_t n, tpool_ra
     bool flush = flags & TPOOL_FLAG_DISABLE_DENORMALS;
 
     tpool__tls *tl = tpool__tls_get();
-    if (pthread_mutex_trylock(&p->job_lock) != 0) {
+    if (pthread_mutex_trylock(&p->range.lock) != 0) {
         tpool__seats_release_all(tl); /* never asleep seated (seats.h) */
-        pthread_mutex_lock(&p->job_lock);
+        pthread_mutex_lock(&p->range.lock);
     }
     /* The caller works for p from here: its own items need a seat. */
     tpool__frame frame;
@@ -692,13 +692,13 @@ __attribute__((noinline)) static int run_job(struct tpool *p, size_t n, tpool_ra
     tpool__frame_clock(&frame, true);
     add_relaxed(&p->parallel_calls, 1);
 
-    tpool__job *job = &p->job;
+    tpool__job *job = &p->range.job;
     job->fn = fn;
     job->ctx = ctx;
     job->flags = flags;
     job->via_tasks = p->policy.ops.range_next == NULL;
     job->pub.n = n;
-    unsigned threads = ld_relaxed(&p->threads); /* stable: resizes take job_lock */
+    unsigned threads = ld_relaxed(&p->threads); /* stable: resizes take range.lock */
     job->pub.participants = threads < n ? threads : (unsigned)n;
     job->pub.priority = opts ? opts->priority : 0;
     job->pub.cost = opts && opts->cost ? opts->cost : NULL;
@@ -718,7 +718,7 @@ __attribute__((noinline)) static int run_job(struct tpool *p, size_t n, tpool_ra
     if (frame.seated)
         tpool__seat_release(p);
     frame.seated = false;
-    pthread_mutex_unlock(&p->job_lock);
+    pthread_mutex_unlock(&p->range.lock);
     tpool__frame_pop(tl, &frame);
     return rc;
 }

@@ -2,7 +2,7 @@
  * resize.c - changing a pool's thread count and its policy at run time,
  * behind the policy gate that makes it safe (gate.c).
  *
- * tpool_set_threads, holding job_lock (so no parallel-for is open and no
+ * tpool_set_threads, holding range.lock (so no parallel-for is open and no
  * other resize runs):
  *   1. prepares everything that can fail, while the pool keeps running:
  *      worker structs and threads for a grow (started PENDING: they wait
@@ -113,7 +113,7 @@ static void repush(struct tpool *p, tpool_task *list)
 
 /*
  * The part that owns the policy, shared by resizing and policy switching
- * (steps 2 and 3 above). Holding job_lock, with everything that can fail
+ * (steps 2 and 3 above). Holding range.lock, with everything that can fail
  * prepared: closes the gate, drains the queued tasks through the policy in
  * place, lets `install` put the new state (and T, W, or a new policy) in
  * place, pushes the tasks again through whatever policy is in place then,
@@ -170,14 +170,14 @@ static int install_resized(struct tpool *p, void *arg)
     /* Counted before T is published, so that a stats snapshot that sees
      * the new T (acquire) sees the change counted. */
     unsigned t = r->env->threads;
-    add_relaxed(t > ld_relaxed(&p->threads) ? &p->grows : &p->shrinks, 1);
+    add_relaxed(t > ld_relaxed(&p->threads) ? &p->changes.grows : &p->changes.shrinks, 1);
     /* Workers a shrink removes are marked while the gate is still closed:
      * a worker's pop looks at the mark inside the gate (pool.c,
      * pop_unless_retired), so none takes work queued after the shrink. */
     for (unsigned i = r->env->workers, ow = ld_relaxed(&p->workers); i < ow; i++)
         atomic_store(&p->w[i]->life, LIFE_RETIRE);
-    if (t > ld_relaxed(&p->peak_threads))
-        st_relaxed(&p->peak_threads, t);
+    if (t > ld_relaxed(&p->changes.peak_threads))
+        st_relaxed(&p->changes.peak_threads, t);
     st_release(&p->workers, r->env->workers);
     st_release(&p->threads, t);
     tpool__seats_resize(p, t);
@@ -192,11 +192,11 @@ int tpool__resize(struct tpool *p, unsigned threads)
     unsigned nw = threads > 1 ? threads - 1 : 1;
     const tpool_policy *ops = &p->policy.ops;
 
-    pthread_mutex_lock(&p->job_lock);
+    pthread_mutex_lock(&p->range.lock);
     unsigned ow = ld_relaxed(&p->workers);
     unsigned ot = ld_relaxed(&p->threads);
     if (threads == ot) {
-        pthread_mutex_unlock(&p->job_lock);
+        pthread_mutex_unlock(&p->range.lock);
         return 0;
     }
 
@@ -227,7 +227,7 @@ int tpool__resize(struct tpool *p, unsigned threads)
         rc = TPOOL_EPOLICY;
     if (rc) {
         retire(p, ow, started, true);
-        pthread_mutex_unlock(&p->job_lock);
+        pthread_mutex_unlock(&p->range.lock);
         return rc;
     }
 
@@ -244,7 +244,7 @@ int tpool__resize(struct tpool *p, unsigned threads)
         }
         retire(p, nw, ow, false);
     }
-    pthread_mutex_unlock(&p->job_lock);
+    pthread_mutex_unlock(&p->range.lock);
     return rc;
 }
 
@@ -261,10 +261,10 @@ int tpool_set_threads(tpool *p, unsigned threads)
     if (tpool__forked(p))
         return TPOOL_ESHUTDOWN; /* inherited through fork(): no workers here */
     int rc = tpool__resize(p, threads ? threads : tpool_default_threads());
-    if (rc == 0 && p->el_running) {
+    if (rc == 0 && p->el.running) {
         /* The elastic monitor may be asleep for good at min: have it look. */
-        atomic_store(&p->el_kick, 1);
-        tpool__word_wake(&p->el_kick, 1);
+        atomic_store(&p->el.kick, 1);
+        tpool__word_wake(&p->el.kick, 1);
     }
     return rc;
 }
@@ -304,7 +304,7 @@ static int install_policy(struct tpool *p, void *arg)
 static void keep_retired(struct tpool *p, tpool__policy_handle *h, tpool__retired *r)
 {
     bool held = h->dl == p->policy.dl;
-    for (tpool__retired *k = p->retired; k && !held; k = k->next)
+    for (tpool__retired *k = p->changes.retired; k && !held; k = k->next)
         held = k->handle.dl == h->dl;
     if (held) {
         tpool__policy_unload(h);
@@ -312,15 +312,15 @@ static void keep_retired(struct tpool *p, tpool__policy_handle *h, tpool__retire
         return;
     }
     r->handle = *h;
-    r->next = p->retired;
-    p->retired = r;
+    r->next = p->changes.retired;
+    p->changes.retired = r;
 }
 
 void tpool__retired_free(struct tpool *p)
 {
-    while (p->retired) {
-        tpool__retired *r = p->retired;
-        p->retired = r->next;
+    while (p->changes.retired) {
+        tpool__retired *r = p->changes.retired;
+        p->changes.retired = r->next;
         tpool__policy_unload(&r->handle);
         tpool__free(r);
     }
@@ -346,11 +346,11 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
 
     /* Resolve the way pool creation does (same search path, same messages):
      * a copy of the creation config with the policy and params replaced. */
-    pthread_mutex_lock(&p->job_lock);
+    pthread_mutex_lock(&p->range.lock);
     tpool_config *cfg = NULL;
     struct switched s = { { 0 }, NULL, NULL };
     tpool__retired *kept = NULL;
-    int rc = tpool_config_copy(p->cfg, &cfg);
+    int rc = tpool_config_copy(p->changes.cfg, &cfg);
     if (rc == 0)
         rc = tpool_config_set_policy(cfg, policy ? policy : p->policy.path);
     if (rc) {
@@ -387,7 +387,7 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
     }
 
     exchange(p, install_policy, &s); /* cannot fail: the state exists */
-    add_relaxed(&p->policy_switches, 1);
+    add_relaxed(&p->changes.policy_switches, 1);
     keep_retired(p, &s.handle, kept);
     kept = NULL;
 out:
@@ -396,6 +396,6 @@ out:
     tpool__free(kept);
     tpool__free(s.params);
     tpool_config_free(cfg);
-    pthread_mutex_unlock(&p->job_lock);
+    pthread_mutex_unlock(&p->range.lock);
     return rc;
 }

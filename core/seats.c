@@ -5,7 +5,7 @@
  *
  * Waiting without a lost wake-up (park.h, "a bare generation word"): a
  * waiter registers (the count in bits 48..63, by compare-and-swap on the
- * seat word), and on each round reads the generation `seat_gen` before it
+ * seat word), and on each round reads the generation `seats.gen` before it
  * looks at the seat word, and sleeps on it only if the look found no seat.
  * A giver frees its seat and learns whether anyone waits in the same
  * read-modify-write, then signals the generation. A seat waiter does not
@@ -20,17 +20,17 @@
 
 static void wake_one(struct tpool *p)
 {
-    tpool__gen_signal(&p->seat_gen, 1);
+    tpool__gen_signal(&p->seats.gen, 1);
 }
 
 void tpool__seats_wake_all(struct tpool *p)
 {
-    tpool__gen_signal(&p->seat_gen, INT_MAX);
+    tpool__gen_signal(&p->seats.gen, INT_MAX);
 }
 
 void tpool__seat_release(struct tpool *p)
 {
-    uint64_t w = atomic_load(&p->seats), nw;
+    uint64_t w = atomic_load(&p->seats.word), nw;
     bool solo;
     do {
         /* A solo seat (this thread's: it holds the seat) goes back in the
@@ -39,7 +39,7 @@ void tpool__seat_release(struct tpool *p)
         solo = !tpool__seat_counter_form(w);
         nw = solo ? tpool__seat_word(ld_acquire(&p->threads), 0) | (w & TPOOL__SEAT_WANT_MASK)
                   : w - TPOOL__SEAT_USED_ONE;
-    } while (!atomic_compare_exchange_weak(&p->seats, &w, nw));
+    } while (!atomic_compare_exchange_weak(&p->seats.word, &w, nw));
     if (nw & TPOOL__SEAT_WANT_MASK) {
         if (solo)
             tpool__seats_wake_all(p); /* T seats may be free now, not one */
@@ -52,8 +52,8 @@ bool tpool__seat_wait(struct tpool *p, bool (*abandon)(void *), void *arg, bool 
 {
     bool counted = false;
     for (;;) {
-        uint32_t gen = tpool__gen_key(&p->seat_gen);
-        uint64_t w = atomic_load(&p->seats);
+        uint32_t gen = tpool__gen_key(&p->seats.gen);
+        uint64_t w = atomic_load(&p->seats.word);
         if (tpool__seat_counter_form(w) && tpool__seat_used(w) < tpool__seat_threads(w)
             && (counted || !(w & TPOOL__SEAT_WANT_MASK))) {
             bool as_solo = solo && *solo && tpool__seat_threads(w) == 1;
@@ -61,7 +61,7 @@ bool tpool__seat_wait(struct tpool *p, bool (*abandon)(void *), void *arg, bool 
                                   : w + TPOOL__SEAT_USED_ONE;
             if (counted)
                 nw -= TPOOL__SEAT_WANT_ONE;
-            if (atomic_compare_exchange_strong(&p->seats, &w, nw)) {
+            if (atomic_compare_exchange_strong(&p->seats.word, &w, nw)) {
                 if (solo)
                     *solo = as_solo;
                 return true;
@@ -72,7 +72,7 @@ bool tpool__seat_wait(struct tpool *p, bool (*abandon)(void *), void *arg, bool 
             if (counted) {
                 /* A wake-up meant for us may have been spent: pass it on
                  * if a seat is free for the others. */
-                uint64_t after = atomic_fetch_sub(&p->seats, TPOOL__SEAT_WANT_ONE)
+                uint64_t after = atomic_fetch_sub(&p->seats.word, TPOOL__SEAT_WANT_ONE)
                                  - TPOOL__SEAT_WANT_ONE;
                 if ((after & TPOOL__SEAT_WANT_MASK) && tpool__seat_counter_form(after)
                     && tpool__seat_used(after) < tpool__seat_threads(after))
@@ -86,23 +86,23 @@ bool tpool__seat_wait(struct tpool *p, bool (*abandon)(void *), void *arg, bool 
                 tpool__backoff_yield();
                 continue;
             }
-            counted = atomic_compare_exchange_strong(&p->seats, &w, w + TPOOL__SEAT_WANT_ONE);
+            counted = atomic_compare_exchange_strong(&p->seats.word, &w, w + TPOOL__SEAT_WANT_ONE);
             continue; /* look again, registered */
         }
-        tpool__gen_sleep(&p->seat_gen, gen);
+        tpool__gen_sleep(&p->seats.gen, gen);
     }
 }
 
 void tpool__seats_resize(struct tpool *p, unsigned threads)
 {
-    uint64_t w = atomic_load(&p->seats), nw;
+    uint64_t w = atomic_load(&p->seats.word), nw;
     do {
         if (tpool__seat_counter_form(w))
             nw = (w & ~((uint64_t)TPOOL__SEAT_FIELD << TPOOL__SEAT_T_SHIFT))
                  | (uint64_t)(threads - 1) << TPOOL__SEAT_T_SHIFT;
         else
             nw = w | TPOOL__SEAT_ATTN; /* the solo holder rebuilds from p->threads */
-    } while (!atomic_compare_exchange_weak(&p->seats, &w, nw));
+    } while (!atomic_compare_exchange_weak(&p->seats.word, &w, nw));
     if (nw & TPOOL__SEAT_WANT_MASK)
         tpool__seats_wake_all(p);
 }

@@ -29,7 +29,7 @@
  *     no wake-up is lost; registered waiters come before threads that only
  *     try (no barging), so a waiter is never starved.
  *
- * The seat word (`seats`, 64 bits) has two forms:
+ * The seat word (`seats.word`, 64 bits) has two forms:
  *   - counter form (bit 1 set): seats in use (14 bits from bit 2) and
  *     T - 1 (14 bits from bit 16);
  *   - solo form (bit 1 clear): the one seat of a one-thread pool, held by a
@@ -125,7 +125,7 @@ static inline uint64_t tpool__solo_free_word(void)
 static inline bool tpool__solo_enter(struct tpool *p)
 {
     uint64_t free_word = tpool__solo_free_word();
-    return atomic_compare_exchange_strong_explicit(&p->seats, &free_word, tpool__thread_id(),
+    return atomic_compare_exchange_strong_explicit(&p->seats.word, &free_word, tpool__thread_id(),
                                                    memory_order_acquire, memory_order_relaxed);
 }
 
@@ -136,7 +136,7 @@ static inline void tpool__solo_leave(struct tpool *p)
 {
     uint64_t mine = tpool__thread_id();
     __asm__ __volatile__("" : "+r"(p)); /* no address kept across the body either */
-    if (!atomic_compare_exchange_strong_explicit(&p->seats, &mine, tpool__solo_free_word(),
+    if (!atomic_compare_exchange_strong_explicit(&p->seats.word, &mine, tpool__solo_free_word(),
                                                  memory_order_release, memory_order_relaxed))
         tpool__seat_release(p); /* waiters, a resize, or a nested wait changed the form */
 }
@@ -144,7 +144,7 @@ static inline void tpool__solo_leave(struct tpool *p)
 /* Whether this thread holds p's seat through tpool__solo_enter. */
 static inline bool tpool__solo_mine(struct tpool *p)
 {
-    uint64_t w = ld_relaxed(&p->seats);
+    uint64_t w = ld_relaxed(&p->seats.word);
     return !tpool__seat_counter_form(w) && (w & TPOOL__SEAT_ID_MASK) == tpool__thread_id();
 }
 
@@ -153,10 +153,10 @@ static inline bool tpool__solo_mine(struct tpool *p)
 /* Takes a seat if one is free and nobody waits for one; never waits. */
 static inline bool tpool__seat_try(struct tpool *p)
 {
-    uint64_t w = ld_relaxed(&p->seats);
+    uint64_t w = ld_relaxed(&p->seats.word);
     while (tpool__seat_counter_form(w) && !(w & TPOOL__SEAT_WANT_MASK)
            && tpool__seat_used(w) < tpool__seat_threads(w))
-        if (atomic_compare_exchange_weak_explicit(&p->seats, &w, w + TPOOL__SEAT_USED_ONE,
+        if (atomic_compare_exchange_weak_explicit(&p->seats.word, &w, w + TPOOL__SEAT_USED_ONE,
                                                   memory_order_acquire, memory_order_relaxed))
             return true;
     return false;
@@ -165,7 +165,7 @@ static inline bool tpool__seat_try(struct tpool *p)
 /* Whether a thread waits for a seat: a spinner holding one should let go. */
 static inline bool tpool__seat_wanted(struct tpool *p)
 {
-    return (ld_relaxed(&p->seats) & TPOOL__SEAT_WANT_MASK) != 0;
+    return (ld_relaxed(&p->seats.word) & TPOOL__SEAT_WANT_MASK) != 0;
 }
 
 /*

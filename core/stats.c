@@ -78,10 +78,10 @@ int tpool_stats_get(tpool *p, tpool_stats *out)
     out->submitted = ran + out->cancelled + tpool__group_pending(&p->root);
     out->parallel_calls = ld_relaxed(&p->parallel_calls);
     out->threads = ld_acquire(&p->threads); /* first: see resize.c */
-    out->peak_threads = ld_relaxed(&p->peak_threads);
-    out->grows = ld_relaxed(&p->grows);
-    out->shrinks = ld_relaxed(&p->shrinks);
-    out->policy_switches = ld_relaxed(&p->policy_switches);
+    out->peak_threads = ld_relaxed(&p->changes.peak_threads);
+    out->grows = ld_relaxed(&p->changes.grows);
+    out->shrinks = ld_relaxed(&p->changes.shrinks);
+    out->policy_switches = ld_relaxed(&p->changes.policy_switches);
     return 0;
 }
 

@@ -70,7 +70,7 @@ void tpool__wake_target(struct tpool *p, int target)
     if (target >= 0 && (unsigned)target < ld_acquire(&p->workers)) {
         /* An elastic pool hears of a push to a busy worker (the monitor
          * then looks for a backlog). */
-        bool busy = p->el_max
+        bool busy = p->el.max
                     && atomic_load(&tpool__worker_at(p, (unsigned)target)->state) != WS_PARKED;
         tpool__wake_worker(p, (unsigned)target);
         if (busy && atomic_load(&p->nspinning) == 0)
@@ -114,7 +114,7 @@ tpool__task *tpool__pop(struct tpool *p, unsigned idx)
  * caller rewrites them as soon as this job is closed. */
 static bool job_waiting(struct tpool *p, tpool__worker *wk)
 {
-    uint64_t s = ld_acquire(&p->job_seq);
+    uint64_t s = ld_acquire(&p->range.seq);
     return (s & 1u) && s != ld_relaxed(&wk->seen_job);
 }
 
@@ -207,7 +207,7 @@ static int idle_wait(struct tpool *p, tpool__worker *wk, bool (*ready)(void *),
              * that waits for one (park.h: looked at every 64 turns). */
             tpool__spin spin;
             tpool__spin_init(&spin, p->spin_ns, tpool__now_ns());
-            tpool__spin_yield(&spin, &p->seats, TPOOL__SEAT_WANT_MASK, NULL);
+            tpool__spin_yield(&spin, &p->seats.word, TPOOL__SEAT_WANT_MASK, NULL);
             while ((kind = grab(p, wk, t)) == GRAB_NONE && !ready(arg)
                    && tpool__spin_again(&spin))
                 ;
@@ -339,7 +339,7 @@ int tpool__start_worker(struct tpool *p, tpool__worker *wk, uint32_t life)
     atomic_store_explicit(&wk->state, WS_RUNNING, memory_order_relaxed);
     atomic_store_explicit(&wk->life, life, memory_order_relaxed);
     /* The configuration's stack_kb, for every worker, grown ones too. */
-    pthread_attr_t attr_mem, *attr = tpool__worker_attr(p->cfg, &attr_mem);
+    pthread_attr_t attr_mem, *attr = tpool__worker_attr(p->changes.cfg, &attr_mem);
     int e = tpool__fault(TPOOL__FAULT_THREAD) ? EAGAIN
                                               : pthread_create(&wk->thread, attr, worker_main, wk);
     if (attr)

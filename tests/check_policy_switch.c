@@ -379,7 +379,7 @@ START_TEST(test_switch_keeps_one_module_per_file)
         switch_to(p, "fifo");
     }
     unsigned kept = 0;
-    for (tpool__retired *r = p->retired; r; r = r->next)
+    for (tpool__retired *r = p->changes.retired; r; r = r->next)
         kept++;
     ck_assert_uint_le(kept, 2);
     ck_assert_int_eq(tpool_destroy(p), 0);

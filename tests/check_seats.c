@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <time.h>
 
-#include "pool.h" /* job_seq and seen_job: the wrapped state */
+#include "pool.h" /* range.seq and seen_job: the wrapped state */
 #include "testutil.h"
 
 #define MAXPOL 32
@@ -432,7 +432,7 @@ START_TEST(test_job_sequence_does_not_wrap)
     const char *pol = g_pol[_i];
     tpool *p = tu_pool(pol, 2, NULL);
     for (int round = 0; round < 3; round++) {
-        atomic_store(&p->job_seq, (uint64_t)1 << 32);
+        atomic_store(&p->range.seq, (uint64_t)1 << 32);
         for (unsigned w = 0; w < ld_acquire(&p->workers); w++)
             atomic_store(&p->w[w]->seen_job, 1);
         atomic_store(&g_pair, 0);

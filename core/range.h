@@ -1,0 +1,60 @@
+/*
+ * range.h - the state of a pool's parallel-for (range.c), a member of
+ * struct tpool (pool.h): the lock that serialises callers (resizes and
+ * policy switches take it too), the job sequence and the one active job.
+ * The protocol is written at the top of range.c.
+ */
+#ifndef TPOOL_CORE_RANGE_H
+#define TPOOL_CORE_RANGE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "atomics.h"
+#include "park.h"
+#include "tpool-policy.h"
+#include "tpool.h"
+
+/* Tile blocks a pool keeps for reuse (range.c); a call finding all of them
+ * still referenced by queued tiles allocates one that is freed with its
+ * last tile. */
+#define TPOOL__TILE_BLOCKS 4
+
+/* The state of the one active parallel-for (callers are serialised). */
+typedef struct tpool__job {
+    /* Written by the caller before publishing (release on range.seq). */
+    tpool_range_fn fn;
+    void *ctx;
+    uint32_t flags;
+    bool via_tasks;        /* policy has no range_next: tiles go as tasks */
+    tpool_range_job pub;   /* what the policy sees */
+    /* Shared while the job runs. */
+    TPOOL__ALIGNED tpool__asize done; /* items finished; the caller waits for n */
+    tpool__a32 active;     /* workers inside the job (see range.c) */
+    tpool__event wake;     /* the caller waits on it for done == n (park.h) */
+    /* Tile path (range.c): blocks of tile tasks, reused once no tile of
+     * theirs is queued any more. Only the caller (under the range lock) and
+     * tpool__job_free touch the array. */
+    struct tpool__tile_block *tile_blocks[TPOOL__TILE_BLOCKS];
+    /* Range path with progress (range.c): one share per participant,
+     * allocated by callers under the range lock; shares_on is written before the
+     * job is published. */
+    bool shares_on;
+    bool stand_in; /* the policy has TPOOL_POLICY_STAND_IN */
+    struct tpool__share *shares;
+    unsigned shares_cap;
+} tpool__job;
+
+struct tpool__range {
+    pthread_mutex_t lock; /* serialises parallel-for callers and resizes */
+    /* Odd while a job is open, even otherwise; 64 bits, so that it never
+     * comes back to a value a worker saw (a worker that takes no part in
+     * jobs does not refresh seen_job). Read by workers looking for a job:
+     * off the line of the lock, which callers write. */
+    TPOOL__ALIGNED tpool__a64 seq;
+    tpool__job job; /* `done` on a line of its own: participants write it */
+};
+_Static_assert(_Alignof(struct tpool__range) == TPOOL__CACHELINE,
+               "the job sequence and the job must not share the lock's line");
+
+#endif
