@@ -4,6 +4,7 @@
  * line, column and key of what is wrong. */
 #define _GNU_SOURCE
 #include <math.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -106,6 +107,66 @@ START_TEST(schema_names_every_workload)
         json_array_foreach(names, k, n) found |= strcmp(json_string_value(n), w->name) == 0;
         ck_assert_msg(found, "workload %s is missing from harness/schema.json's enum", w->name);
     }
+    json_decref(schema);
+}
+END_TEST
+
+/* Collects, into `found`, every "enum" array of `v` (anywhere in the
+ * schema) that names the baseline "omp-static": the lists of baselines. */
+static void baseline_enums(json_t *v, json_t *found)
+{
+    if (json_is_object(v)) {
+        const char *key;
+        json_t *m;
+        json_object_foreach(v, key, m) {
+            if (strcmp(key, "enum") == 0 && json_is_array(m)) {
+                bool names_baseline = false;
+                size_t i;
+                json_t *n;
+                json_array_foreach(m, i, n) names_baseline |=
+                    json_is_string(n) && strcmp(json_string_value(n), "omp-static") == 0;
+                if (names_baseline)
+                    json_array_append(found, m);
+            } else
+                baseline_enums(m, found);
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *m;
+        json_array_foreach(v, i, m) baseline_enums(m, found);
+    }
+}
+
+/* Every list of baselines in the schema (an experiment's "baselines" and a
+ * result's executor names) is the harness's own list, name for name: a
+ * baseline added to bench_base_names and forgotten in the schema fails. */
+START_TEST(schema_names_every_baseline)
+{
+    json_error_t je;
+    json_t *schema = json_load_file(TOP_SRCDIR "/harness/schema.json", 0, &je);
+    ck_assert_msg(schema != NULL, "%s", je.text);
+    json_t *lists = json_array();
+    baseline_enums(schema, lists);
+    ck_assert_msg(json_array_size(lists) >= 2,
+                  "schema.json: expected the baselines' enum in experiments and results, "
+                  "found %zu", json_array_size(lists));
+    size_t k;
+    json_t *names;
+    json_array_foreach(lists, k, names) {
+        ck_assert_msg(json_array_size(names) == BENCH_NBASE,
+                      "schema.json: a baselines enum names %zu, the harness has %d (%s)",
+                      json_array_size(names), BENCH_NBASE, bench_base_list());
+        for (int b = 0; b < BENCH_NBASE; b++) {
+            int found = 0;
+            size_t i;
+            json_t *n;
+            json_array_foreach(names, i, n) found |=
+                strcmp(json_string_value(n), bench_base_names[b]) == 0;
+            ck_assert_msg(found, "baseline %s is missing from a baselines enum of "
+                                 "harness/schema.json", bench_base_names[b]);
+        }
+    }
+    json_decref(lists);
     json_decref(schema);
 }
 END_TEST
@@ -467,6 +528,7 @@ static Suite *suite(void)
     tcase_add_test(tc, every_key);
     tcase_add_test(tc, smoke_has_every_workload);
     tcase_add_test(tc, schema_names_every_workload);
+    tcase_add_test(tc, schema_names_every_baseline);
     tcase_add_test(tc, registry_descriptors);
     tcase_add_test(tc, policy_switch_key);
     tcase_add_test(tc, rounds_keys);
