@@ -36,6 +36,13 @@ uint64_t bench_now_ns(void); /* CLOCK_MONOTONIC */
  * as the io-bound workload's blocking, never for synchronisation. */
 void bench_sleep_ns(uint64_t ns);
 
+/* ---- pipes (pipe_io.c) -------------------------------------------------------- */
+
+/* Writes or reads exactly n bytes on fd, going on after EINTR (calling
+ * on_intr first, when given); 0, or -1 on an error or at end of file. */
+int bench_write_full(int fd, const void *p, size_t n, void (*on_intr)(void));
+int bench_read_full(int fd, void *p, size_t n, void (*on_intr)(void));
+
 /* ---- the calibrated spin loop ------------------------------------------------ */
 
 /* A dependent chain of `iters` LCG steps from `seed`: the unit of synthetic

@@ -183,32 +183,12 @@ static int member_run(member *m, int own_recorder, uint64_t *ns, char *msg, size
 
 static int put(int fd, const void *p, size_t n)
 {
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
+    return bench_write_full(fd, p, n, NULL);
 }
 
 static int get(int fd, void *p, size_t n)
 {
-    char *c = p;
-    while (n) {
-        ssize_t r = read(fd, c, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        c += r;
-        n -= (size_t)r;
-    }
-    return 0;
+    return bench_read_full(fd, p, n, NULL);
 }
 
 enum { CO_PREPARE = 'p', CO_GO = 'g' };

@@ -149,37 +149,13 @@ static void forward_stop(void)
 
 static int put(int fd, const void *p, size_t n)
 {
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR) {
-            forward_stop();
-            continue;
-        }
-        if (w <= 0)
-            return -1;
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
+    return bench_write_full(fd, p, n, forward_stop);
 }
 
 /* Reads exactly n bytes; -1 at end of file or on error. */
 static int get(int fd, void *p, size_t n)
 {
-    char *c = p;
-    while (n) {
-        ssize_t r = read(fd, c, n);
-        if (r < 0 && errno == EINTR) {
-            forward_stop();
-            continue;
-        }
-        if (r <= 0)
-            return -1;
-        c += r;
-        n -= (size_t)r;
-    }
-    return 0;
+    return bench_read_full(fd, p, n, forward_stop);
 }
 
 /* One cell's raw figures on the pipe: what the recorder saw is sums over

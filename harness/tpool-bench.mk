@@ -59,6 +59,7 @@ harness_libbench_la_SOURCES = \
 	harness/experiment.c \
 	harness/runner.c \
 	harness/runs.c \
+	harness/pipe_io.c \
 	harness/workload.c \
 	harness/exec.c \
 	harness/tasks.c \
