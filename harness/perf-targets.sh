@@ -50,6 +50,25 @@ if [ -z "$threads" ]; then
 fi
 # Target 8 is read at the machine's thread count, or the largest measured.
 tmax=$(echo "$threads" | tr ',' '\n' | sort -n | tail -1)
+# Splits one CSV record into f[] (RFC 4180 quotes; no newline inside
+# fields): the awk function both reports below begin with.
+csvsplit='
+function csvsplit(line, f,    n, i, c, q, cur) {
+    n = 0; cur = ""; q = 0
+    for (i = 1; i <= length(line); i++) {
+        c = substr(line, i, 1)
+        if (q) {
+            if (c == "\"") { if (substr(line, i + 1, 1) == "\"") { cur = cur "\""; i++ } else q = 0 }
+            else cur = cur c
+        } else if (c == "\"") q = 1
+        else if (c == ",") { f[++n] = cur; cur = "" }
+        else cur = cur c
+    }
+    f[++n] = cur
+    return n
+}
+'
+
 
 status=0
 if [ $main -eq 1 ]; then
@@ -75,22 +94,7 @@ if [ ! -f "$csv" ]; then
     exit 2
 fi
 
-awk -F, -v tmax="$tmax" '
-# Splits one CSV record into f[] (RFC 4180 quotes; no newline inside fields).
-function csvsplit(line, f,    n, i, c, q, cur) {
-    n = 0; cur = ""; q = 0
-    for (i = 1; i <= length(line); i++) {
-        c = substr(line, i, 1)
-        if (q) {
-            if (c == "\"") { if (substr(line, i + 1, 1) == "\"") { cur = cur "\""; i++ } else q = 0 }
-            else cur = cur c
-        } else if (c == "\"") q = 1
-        else if (c == ",") { f[++n] = cur; cur = "" }
-        else cur = cur c
-    }
-    f[++n] = cur
-    return n
-}
+awk -F, -v tmax="$tmax" "$csvsplit"'
 function get(w, x, t, col) { k = w SUBSEP x SUBSEP t SUBSEP col; return (k in v) ? v[k] : "" }
 function has(w, x, t) { return ((w SUBSEP x SUBSEP t SUBSEP "median_ns_per_run") in v) }
 # Best (smallest median) module policy on workload w at t; "" when none.
@@ -265,21 +269,7 @@ if [ $company -eq 1 ]; then
             exit 2
         fi
     done
-    awk -F, -v ncpu="$ncpu" '
-function csvsplit(line, f,    n, i, c, q, cur) {
-    n = 0; cur = ""; q = 0
-    for (i = 1; i <= length(line); i++) {
-        c = substr(line, i, 1)
-        if (q) {
-            if (c == "\"") { if (substr(line, i + 1, 1) == "\"") { cur = cur "\""; i++ } else q = 0 }
-            else cur = cur c
-        } else if (c == "\"") q = 1
-        else if (c == ",") { f[++n] = cur; cur = "" }
-        else cur = cur c
-    }
-    f[++n] = cur
-    return n
-}
+    awk -F, -v ncpu="$ncpu" "$csvsplit"'
 FNR == 1 { file++; delete col; n = csvsplit($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
 {
     csvsplit($0, f)
