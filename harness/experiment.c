@@ -24,48 +24,16 @@
 /* An experiment is a few kilobytes: a huge file is a mistake. */
 #define EXPERIMENT_MAX_SIZE (64u << 20)
 
-/* The built-in default experiment; harness/experiments/default.json is the
- * same text (check_bench_experiment compares them). Sized to take a few
- * minutes on a 2-core machine with every policy and baseline in three
- * separate runs: tiny-tasks runs 1e5 tasks per run here instead of 1e6,
- * short-calls 100 calls instead of 200, and the measuring stops after
- * budget_s once every cell has its minimum rounds. */
+/* The built-in default experiment: the text of
+ * harness/experiments/default.json, made a string literal at build time
+ * (harness/tpool-bench.mk). Sized to take a few minutes on a 2-core
+ * machine with every policy and baseline in three separate runs: tiny-tasks
+ * runs 1e5 tasks per run there instead of 1e6, short-calls 100 calls
+ * instead of 200, and the measuring stops after budget_s once every cell
+ * has its minimum rounds. */
 const char bench_default_experiment[] =
-    "{\n"
-    "  \"name\": \"default\",\n"
-    "  \"description\": \"every policy and baseline on every workload, threads 1 up to the default, in 3 separate runs; a few minutes on 2 cores, so tiny-tasks submits 1e5 tasks per run, not 1e6, and short-calls makes 100 calls, not 200\",\n"
-    "  \"seed\": 1,\n"
-    "  \"policies\": \"all\",\n"
-    "  \"baselines\": \"all\",\n"
-    "  \"threads\": \"default\",\n"
-    "  \"min_rounds\": 10,\n"
-    "  \"max_rounds\": 100,\n"
-    "  \"ci_target\": 0.02,\n"
-    "  \"budget_s\": 150,\n"
-    "  \"runs\": 3,\n"
-    "  \"warmup\": 1,\n"
-    "  \"cooldown_us\": 2000,\n"
-    "  \"spin_us\": 200,\n"
-    "  \"idle_probe_ms\": 100,\n"
-    "  \"workloads\": [\n"
-    "    {\"workload\": \"empty\", \"label\": \"empty-T\", \"params\": {\"range\": 0, \"calls\": 500}},\n"
-    "    {\"workload\": \"empty\", \"label\": \"empty-1000\", \"params\": {\"range\": 1000, \"calls\": 200}},\n"
-    "    {\"workload\": \"uniform\", \"params\": {\"n\": 10000, \"item_ns\": 2000}},\n"
-    "    {\"workload\": \"triangular\", \"params\": {\"n\": 10000, \"max_ns\": 4000}},\n"
-    "    {\"workload\": \"heavy-tailed\", \"params\": {\"n\": 10000, \"xm_ns\": 500, \"alpha\": 1.5}},\n"
-    "    {\"workload\": \"tiny-tasks\", \"label\": \"tiny-tasks-1p\", \"params\": {\"n\": 100000, \"producers\": 1}},\n"
-    "    {\"workload\": \"tiny-tasks\", \"label\": \"tiny-tasks-np\", \"params\": {\"n\": 100000, \"producers\": 0}},\n"
-    "    {\"workload\": \"priority-mix\", \"params\": {\"n\": 20000, \"high_every\": 10, \"task_ns\": 1000}},\n"
-    "    {\"workload\": \"tiled-gemm\", \"params\": {\"m\": 256, \"n\": 256, \"k\": 256, \"tile_m\": 32, \"tile_n\": 32}},\n"
-    "    {\"workload\": \"nested\", \"params\": {\"depth\": 12, \"fanout\": 2, \"leaf_ns\": 5000}},\n"
-    "    {\"workload\": \"io-bound\", \"params\": {\"n\": 100, \"wait_us\": 200, \"compute_us\": 50}},\n"
-    "    {\"workload\": \"bulk\", \"params\": {\"n\": 100000, \"calls\": 10}},\n"
-    "    {\"workload\": \"costed-tasks\", \"params\": {\"n\": 2000, \"hint\": \"exact\"}},\n"
-    "    {\"workload\": \"costed-tasks\", \"label\": \"costed-tasks-noisy\", \"params\": {\"n\": 2000, \"hint\": \"noisy\", \"noise\": 1}},\n"
-    "    {\"workload\": \"deadline-tasks\", \"params\": {\"n\": 2000}},\n"
-    "    {\"workload\": \"short-calls\", \"params\": {\"calls\": 100, \"call_us\": 200, \"gap_us\": 50, \"items\": 128}}\n"
-    "  ]\n"
-    "}\n";
+#include "default-experiment.h"
+    ;
 
 typedef struct pctx {
     const char *text;

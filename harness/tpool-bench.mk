@@ -49,6 +49,16 @@ harness/workload-list.h: Makefile
 BUILT_SOURCES = harness/workload-list.h
 CLEANFILES += harness/workload-list.h
 
+# The built-in default experiment is harness/experiments/default.json itself,
+# compiled in as a string literal (experiment.c includes the generated
+# lines), so the two cannot differ.
+harness/default-experiment.h: $(srcdir)/harness/experiments/default.json
+	$(AM_V_GEN)$(MKDIR_P) harness && \
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' \
+	    $(srcdir)/harness/experiments/default.json >$@-t && mv $@-t $@
+BUILT_SOURCES += harness/default-experiment.h
+CLEANFILES += harness/default-experiment.h
+
 noinst_LTLIBRARIES += harness/libbench.la harness/libbench_omp.la harness/libbench_tbb.la
 harness_libbench_la_CPPFLAGS = $(BENCH_CPPFLAGS)
 harness_libbench_la_CFLAGS = $(BENCH_CFLAGS)
@@ -82,7 +92,7 @@ harness_libbench_la_SOURCES = \
 	harness/workloads/costed.h harness/workloads/costed.c \
 	harness/workloads/taskstream.h harness/workloads/taskstream.c \
 	$(BENCH_WORKLOADS)
-nodist_harness_libbench_la_SOURCES = harness/workload-list.h
+nodist_harness_libbench_la_SOURCES = harness/workload-list.h harness/default-experiment.h
 
 harness_libbench_omp_la_CPPFLAGS = $(BENCH_CPPFLAGS)
 if HAVE_OPENMP

@@ -1,7 +1,8 @@
 /* check_bench_experiment.c - experiment files: the shipped ones parse, the
- * default matches harness/experiments/default.json, the resolved form reads
- * back as the same experiment, and bad experiments are refused with the
- * line, column and key of what is wrong. */
+ * built-in default (harness/experiments/default.json compiled in) names
+ * every workload, the resolved form reads back as the same experiment, and
+ * bad experiments are refused with the line, column and key of what is
+ * wrong. */
 #define _GNU_SOURCE
 #include <math.h>
 #include <stdbool.h>
@@ -31,7 +32,7 @@ START_TEST(default_experiment)
             found |= e.workloads[k].wl == bench_workloads[i];
         ck_assert_msg(found, "workload %s missing from the default", bench_workloads[i]->name);
     }
-    /* the shipped file says the same */
+    /* loaded from the shipped file, the same experiment */
     bench_experiment f;
     rc = bench_experiment_load(TOP_SRCDIR "/harness/experiments/default.json", &f, &pe);
     ck_assert_msg(rc == 0, "%s", pe.text);

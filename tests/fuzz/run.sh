@@ -59,6 +59,9 @@ sed -n '/^BENCH_WORKLOADS = /,/^$/p' "$top/harness/tpool-bench.mk" |
     grep -o 'harness/workloads/[a-z0-9_]*\.c' |
     sed 's|.*/\(.*\)\.c$|BENCH_WORKLOAD(bench_wl_\1)|' >"$work/workload-list.h"
 [ -s "$work/workload-list.h" ] || { echo "run.sh: no BENCH_WORKLOADS in harness/tpool-bench.mk" >&2; exit 1; }
+# The default experiment as a string literal, as the build makes it.
+sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$/\\n"/' \
+    "$top/harness/experiments/default.json" >"$work/default-experiment.h"
 HARNESS_SRC=$(cd "$top" && ls harness/*.c harness/workloads/*.c |
     grep -v -e '/main\.c$' -e '/dispatch-count\.c$' -e '/baselines_omp\.c$')
 EXP_SRC="$HARNESS_SRC $CORE_SRC"
