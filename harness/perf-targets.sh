@@ -50,6 +50,14 @@ if [ -z "$threads" ]; then
 fi
 # Target 8 is read at the machine's thread count, or the largest measured.
 tmax=$(echo "$threads" | tr ',' '\n' | sort -n | tail -1)
+# The policies of the tree, from the build's one list (configure.ac's
+# TPOOL_POLICIES, in tpool-build.h as TPOOL_BUILTIN_LIST).
+shipped=$(sed -n 's/^#define TPOOL_BUILTIN_LIST(X) //p' "$build/tpool-build.h" 2>/dev/null |
+    sed 's/X(\([a-z_]*\))/\1/g')
+if [ -z "$shipped" ]; then
+    echo "perf-targets: cannot read the policy list from $build/tpool-build.h" >&2
+    exit 2
+fi
 # Splits one CSV record into f[] (RFC 4180 quotes; no newline inside
 # fields): the awk function both reports below begin with.
 csvsplit='
@@ -94,7 +102,7 @@ if [ ! -f "$csv" ]; then
     exit 2
 fi
 
-awk -F, -v tmax="$tmax" "$csvsplit"'
+awk -F, -v tmax="$tmax" -v shippedlist="$shipped" "$csvsplit"'
 function get(w, x, t, col) { k = w SUBSEP x SUBSEP t SUBSEP col; return (k in v) ? v[k] : "" }
 function has(w, x, t) { return ((w SUBSEP x SUBSEP t SUBSEP "median_ns_per_run") in v) }
 # Best (smallest median) module policy on workload w at t; "" when none.
@@ -129,7 +137,7 @@ NR == 1 { n = csvsplit($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
 }
 END {
     missed = 0
-    nshipped = split("fifo roundrobin priority stealing static dynamic", shipped, " ")
+    nshipped = split(shippedlist, shipped, " ")
     printf "%-3s %-58s %9s  %-8s %s\n", "#", "target (ratio of medians, one interleaved run)", "measured", "bound", ""
     for (t in ts) {
         if (kind["serial"] != "" && t == 1) continue
@@ -269,7 +277,7 @@ if [ $company -eq 1 ]; then
             exit 2
         fi
     done
-    awk -F, -v ncpu="$ncpu" "$csvsplit"'
+    awk -F, -v ncpu="$ncpu" -v shippedlist="$shipped" "$csvsplit"'
 FNR == 1 { file++; delete col; n = csvsplit($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
 {
     csvsplit($0, f)
@@ -291,7 +299,7 @@ function row(tg, what, r, l, h, bound, target,    v) {
 }
 END {
     missed = 0
-    nshipped = split("fifo roundrobin priority stealing static dynamic", shipped, " ")
+    nshipped = split(shippedlist, shipped, " ")
     printf "%-4s %-66s %9s  %-21s %-7s %s\n", "#", "target", "ratio", "95% CI", "bound", ""
     for (i = 1; i <= nord; i++) {
         split(order[i], p, SUBSEP); w = p[1]; x = p[2]
