@@ -50,16 +50,32 @@
  * returns: the call waits for its items, never for its tiles (a worker
  * blocked in an unrelated task cannot hold the call up). Tiles therefore
  * live in a reference-counted block (one reference per queued or running
- * copy, one for the caller); the pool keeps TPOOL__TILE_BLOCKS blocks and
- * reuses one once its count is 0, and a call that finds none free takes a
- * block of its own, freed with its last reference.
+ * copy, one for the caller); the thread that drops the last reference puts
+ * the block on the pool's free stack, and later calls reuse it (the pool
+ * keeps what TPOOL__TILE_KEEP allows and frees the rest).
+ *
+ * Feeding. Only P - 1 tiles (one per worker participant) are pushed when
+ * the call starts; whoever pops a tile of the call first pushes the next
+ * tile not yet pushed (a cursor `feed` in the block, taken with fetch_add)
+ * unless the caller has claimed all of its items. So about P - 1 tiles of
+ * the call are queued at any time, in index order, while the caller, from
+ * the last tile down, claims tiles that never go through the queue: a call
+ * whose items the caller runs alone pushes P - 1 tiles, not all of them.
+ * A tile at the cursor can only have been claimed by the caller (poppers
+ * claim pushed tiles, below the cursor), which claims downwards, so once
+ * it is claimed every later one is too. A call with a cost function
+ * pushes every tile at once: the policy orders them all (LPT), and the
+ * caller claims by cost, not downwards.
  *
  * Progress (TPOOL_FLAG_PROGRESS): a thread that pops a tile claims one item
  * and, if items are left, pushes the tile again before it runs that item,
  * so the rest stays reachable by any idle worker through the policy's
  * queue, whatever the claimed item does. Invariant: a tile with unclaimed
  * items is queued, or popped by a thread that is between its claim and
- * that push (which never blocks). With a policy whose pop lets any idle
+ * that push (which never blocks), or not yet pushed while a queued or
+ * popped tile of the call will push the next one before its items run
+ * (each pop feeds one, so the call's queued tiles never run out while
+ * unpushed tiles have unclaimed items). With a policy whose pop lets any idle
  * worker take any queued task (TPOOL_POLICY_PROGRESS), an item that waits
  * for other items therefore never strands them.
  */
@@ -355,9 +371,14 @@ struct tpool__tile_block {
      * (the freer, or the next caller reusing the block with an acquire
      * load) sees every access the other holders made. */
     TPOOL__ALIGNED tpool__a64 refs;
+    /* The next tile to push (see "Feeding"): poppers take it with a
+     * fetch_add; on the line of `refs`, which the same threads write. */
+    tpool__asize feed;
+    size_t ntiles;  /* the call's tiles */
     size_t cap;     /* tiles allocated */
+    size_t bytes;   /* the allocation's size */
+    struct tpool__tile_block *next_free; /* on job.tile_free or tile_spare */
     bool progress;  /* the call has TPOOL_FLAG_PROGRESS */
-    bool kept;      /* in job.tile_blocks: reused at 0, never freed there */
     tile_rank *rank; /* cap entries after the tiles; the caller's only */
     tile tiles[];
 };
@@ -390,13 +411,20 @@ static bool claim(tile *tl, bool progress, size_t *first, size_t *last)
     return true;
 }
 
-/* Drops a reference. `kept` is read first: once the count is 0 a kept
- * block belongs to the next caller, which may free it (block_get). */
-static void block_release(struct tpool__tile_block *b)
+/* Drops a reference; the last one puts the block on the pool's free
+ * stack, with a release CAS (a caller takes the stack with an acquire
+ * exchange, and only whole: no ABA). The pool outlives its blocks'
+ * references (tpool__tiles_drain). */
+static void block_release(struct tpool *p, struct tpool__tile_block *b)
 {
-    bool kept = b->kept;
-    if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1 && !kept)
-        tpool__free(b);
+    if (atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    tpool__job *job = &p->range.job;
+    struct tpool__tile_block *head = atomic_load_explicit(&job->tile_free, memory_order_relaxed);
+    do
+        b->next_free = head;
+    while (!atomic_compare_exchange_weak_explicit(&job->tile_free, &head, b,
+                                                  memory_order_release, memory_order_relaxed));
 }
 
 /* Largest tiles in a block: its size, header, tiles and ranks, fits a
@@ -413,6 +441,7 @@ static struct tpool__tile_block *block_alloc(size_t ntiles)
     if (b) {
         atomic_init(&b->refs, 0);
         b->cap = ntiles;
+        b->bytes = size;
         b->rank = (tile_rank *)&b->tiles[ntiles];
     }
     return b;
@@ -427,36 +456,54 @@ static int by_rank(const void *a, const void *b)
     return (x->index > y->index) - (x->index < y->index);
 }
 
-/* A block of at least `ntiles` tiles with no reference left: a kept one, a
- * new kept one, or (all kept ones still referenced by queued tiles) a new
- * one of the call's own. NULL: no memory. */
+/* Frees a list of blocks. */
+static void blocks_free(struct tpool__tile_block *b)
+{
+    while (b) {
+        struct tpool__tile_block *next = b->next_free;
+        tpool__free(b);
+        b = next;
+    }
+}
+
+/* Moves the blocks freed since the last call into the spare list, as
+ * far as TPOOL__TILE_KEEP allows, and frees the others (range.lock held).
+ * Each block is looked at once. */
+static void spare_refill(tpool__job *job)
+{
+    struct tpool__tile_block *b =
+        atomic_exchange_explicit(&job->tile_free, NULL, memory_order_acquire);
+    while (b) {
+        struct tpool__tile_block *next = b->next_free;
+        if (job->spare_count < TPOOL__TILE_KEEP
+            || job->spare_bytes + b->bytes <= TPOOL__TILE_KEEP_BYTES) {
+            b->next_free = job->tile_spare;
+            job->tile_spare = b;
+            job->spare_count++;
+            job->spare_bytes += b->bytes;
+        } else {
+            tpool__free(b);
+        }
+        b = next;
+    }
+}
+
+/* A block of at least `ntiles` tiles that no tile of an earlier call
+ * references: a spare one, else a new one (range.lock held). NULL: no
+ * memory. */
 static struct tpool__tile_block *block_get(struct tpool *p, size_t ntiles)
 {
-    struct tpool__tile_block **kept = p->range.job.tile_blocks;
-    int idle = -1, empty = -1;
-    for (int i = 0; i < TPOOL__TILE_BLOCKS; i++) {
-        if (!kept[i]) {
-            empty = empty < 0 ? i : empty;
-            continue;
+    tpool__job *job = &p->range.job;
+    spare_refill(job);
+    for (struct tpool__tile_block **at = &job->tile_spare; *at; at = &(*at)->next_free)
+        if ((*at)->cap >= ntiles) {
+            struct tpool__tile_block *b = *at;
+            *at = b->next_free;
+            job->spare_count--;
+            job->spare_bytes -= b->bytes;
+            return b;
         }
-        if (ld_acquire(&kept[i]->refs) != 0)
-            continue; /* spent tiles of an earlier call are still queued */
-        if (kept[i]->cap >= ntiles)
-            return kept[i];
-        idle = idle < 0 ? i : idle;
-    }
-    int slot = idle >= 0 ? idle : empty;
-    if (idle >= 0) { /* too small and unused: replaced */
-        tpool__free(kept[idle]);
-        kept[idle] = NULL;
-    }
-    struct tpool__tile_block *b = block_alloc(ntiles);
-    if (b) {
-        b->kept = slot >= 0;
-        if (slot >= 0)
-            kept[slot] = b;
-    }
-    return b;
+    return block_alloc(ntiles);
 }
 
 /* Pushes a popped tile again, from the popper's slot, with a reference of
@@ -469,12 +516,31 @@ static void requeue(struct tpool *p, tile *tl, unsigned slot)
     tpool__push(p, &tl->task, slot);
 }
 
+/* Pushes the call's next tile not yet pushed (see "Feeding"), from the
+ * outside slot like the caller's, unless the caller has claimed all its
+ * items: then it has claimed every later tile too, and none is pushed any
+ * more. The popper holds a reference, so the block is still its call's. */
+static void feed(struct tpool *p, struct tpool__tile_block *b)
+{
+    if (ld_relaxed(&b->feed) >= b->ntiles)
+        return; /* every tile was pushed: no write */
+    size_t i = atomic_fetch_add_explicit(&b->feed, 1, memory_order_relaxed);
+    if (i >= b->ntiles)
+        return;
+    tile *tl = &b->tiles[i];
+    if (ld_relaxed(&tl->next) >= tl->task.end)
+        return;
+    add_relaxed(&b->refs, 1); /* the popper holds one: never from 0 */
+    tpool__push(p, &tl->task, TPOOL__OUTSIDE);
+}
+
 void tpool__run_tile(struct tpool *p, tpool__task *t, unsigned slot)
 {
     tile *tl = (tile *)t;
     struct tpool__tile_block *b = tl->block;
     bool progress = b->progress;
     size_t first, last;
+    feed(p, b);
     if (claim(tl, progress, &first, &last)) {
         /* Items are claimed and not done: the call is still running, and
          * the job's fields are its own until this thread adds to `done`. */
@@ -495,7 +561,7 @@ void tpool__run_tile(struct tpool *p, tpool__task *t, unsigned slot)
         add_relaxed(&tpool__counters_of(p, slot)->items_run, items);
         job_add_done(job, n, items); /* the last touch of the job */
     }
-    block_release(b); /* the last touch of the tile */
+    block_release(p, b); /* the last touch of the tile */
 }
 
 void tpool__tiles_drain(struct tpool *p)
@@ -516,10 +582,10 @@ void tpool__tiles_drain(struct tpool *p)
 
 void tpool__job_free(struct tpool *p)
 {
-    for (int i = 0; i < TPOOL__TILE_BLOCKS; i++) {
-        tpool__free(p->range.job.tile_blocks[i]);
-        p->range.job.tile_blocks[i] = NULL;
-    }
+    blocks_free(p->range.job.tile_spare);
+    p->range.job.tile_spare = NULL;
+    p->range.job.spare_count = p->range.job.spare_bytes = 0;
+    blocks_free(atomic_exchange(&p->range.job.tile_free, NULL));
     tpool__free(p->range.job.shares);
     p->range.job.shares = NULL;
     p->range.job.shares_cap = 0;
@@ -599,25 +665,17 @@ static int run_tile_path(struct tpool *p)
         return TPOOL_ENOMEM;
     bool progress = job->flags & TPOOL_FLAG_PROGRESS;
     bool ranked = job->pub.cost != NULL;
-    blk->progress = progress;
-    atomic_store_explicit(&blk->refs, (uint64_t)ntiles + 1, memory_order_relaxed);
-    /*
-     * Every tile is pushed in one pass through the policy gate with one
-     * fence, instead of tpool__push's gate, fence and wake per tile (which
-     * made a queue policy's dispatch grow with the tile count). Wakes: a
-     * worker the policy names outside the participants is woken at once,
-     * after a fence; every other hint (a participant, TPOOL_WAKE_ANY or
-     * TPOOL_WAKE_PREFER: the participants include at least one worker, and
-     * a preferred worker's task is anyone's) is served by waking
-     * the participants, once after their first tiles are queued, so they
-     * start early, and once after the last push, so that a participant
-     * that found the queue empty in between and parked is brought back.
-     */
     unsigned P = job->pub.participants;
-    size_t early = (size_t)P - 1 < ntiles ? (size_t)P - 1 : ntiles;
+    /* Tiles pushed now: every tile when the caller claims by cost (the
+     * policy orders them all), else one per worker participant; the rest
+     * are fed by their poppers (see "Feeding"). */
+    size_t pushed = ranked || (size_t)P - 1 > ntiles ? ntiles : (size_t)P - 1;
+    blk->progress = progress;
+    blk->ntiles = ntiles;
+    atomic_store_explicit(&blk->feed, pushed, memory_order_relaxed);
+    atomic_store_explicit(&blk->refs, (uint64_t)pushed + 1, memory_order_relaxed);
     uint64_t now = tpool__now_ns();
-    tpool__thread_rec *rec = tpool__enter(p);
-    unsigned from = tpool__slot(p, TPOOL__OUTSIDE);
+    uint64_t seq = add_relaxed(&p->seq, ntiles); /* one number per tile */
     for (size_t i = 0; i < ntiles; i++) {
         tile *tl = &blk->tiles[i];
         tpool__task *t = &tl->task;
@@ -630,26 +688,40 @@ static int run_tile_path(struct tpool *p)
         t->pub.policy_data[0] = t->pub.policy_data[1] = 0;
         t->pub.priority = job->pub.priority;
         t->pub.preferred_worker = -1;
-        t->pub.cost_hint = job->pub.cost ? job->pub.cost(job->pub.cost_ctx, t->begin, t->end)
-                                         : (uint64_t)(t->end - t->begin);
+        t->pub.cost_hint = ranked ? job->pub.cost(job->pub.cost_ctx, t->begin, t->end)
+                                  : (uint64_t)(t->end - t->begin);
         if (ranked)
             blk->rank[i] = (tile_rank){ t->pub.cost_hint, i };
-        t->pub.seq = add_relaxed(&p->seq, 1);
+        t->pub.seq = seq + i;
         t->pub.submit_ns = now;
-        int target = ops->push(p->pstate, &t->pub, from);
+    }
+    /*
+     * The first tiles are pushed in one pass through the policy gate with
+     * one fence, instead of tpool__push's gate, fence and wake per tile.
+     * Wakes: a worker the policy names outside the participants is woken
+     * at once, after a fence; every other hint (a participant,
+     * TPOOL_WAKE_ANY or TPOOL_WAKE_PREFER: the participants include at
+     * least one worker, and a preferred worker's task is anyone's) is
+     * served by waking the participants once the first P - 1 tiles are
+     * queued, so they start early, and, when more are pushed, once after
+     * the last push, so that a participant that found the queue empty in
+     * between and parked is brought back.
+     */
+    size_t early = (size_t)P - 1 < pushed ? (size_t)P - 1 : pushed;
+    tpool__thread_rec *rec = tpool__enter(p);
+    unsigned from = tpool__slot(p, TPOOL__OUTSIDE);
+    for (size_t i = 0; i < pushed; i++) {
+        int target = ops->push(p->pstate, &blk->tiles[i].task.pub, from);
         if (target >= (int)P - 1) { /* a worker that is no participant */
             fence_seq_cst();
             tpool__wake_target(p, target);
         }
-        if (i + 1 == early) {
+        if (i + 1 == early || i + 1 == pushed) {
             fence_seq_cst();
             for (unsigned part = 1; part < P; part++)
                 tpool__wake_worker(p, part - 1);
         }
     }
-    fence_seq_cst();
-    for (unsigned part = 1; part < P; part++)
-        tpool__wake_worker(p, part - 1);
     tpool__leave(rec);
 
     /* The caller's part: items claimed directly, in the order of "Tiles"
@@ -667,7 +739,7 @@ static int run_tile_path(struct tpool *p)
     add_relaxed(&p->outside.items_run, items);
     job_add_done(job, n, items);
     caller_wait(p);
-    block_release(blk); /* spent tiles may still be queued: see "Tiles" */
+    block_release(p, blk); /* spent tiles may still be queued: see "Tiles" */
     return 0;
 }
 

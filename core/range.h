@@ -15,10 +15,11 @@
 #include "tpool-policy.h"
 #include "tpool.h"
 
-/* Tile blocks a pool keeps for reuse (range.c); a call finding all of them
- * still referenced by queued tiles allocates one that is freed with its
- * last tile. */
-#define TPOOL__TILE_BLOCKS 4
+/* Spare tile blocks a pool keeps for reuse (range.c): always up to
+ * TPOOL__TILE_KEEP, of any size, and more while they total at most
+ * TPOOL__TILE_KEEP_BYTES; the others are freed. */
+#define TPOOL__TILE_KEEP 4
+#define TPOOL__TILE_KEEP_BYTES ((size_t)1 << 20)
 
 /* The state of the one active parallel-for (callers are serialised). */
 typedef struct tpool__job {
@@ -33,9 +34,13 @@ typedef struct tpool__job {
     tpool__a32 active;     /* workers inside the job (see range.c) */
     tpool__event wake;     /* the caller waits on it for done == n (park.h) */
     /* Tile path (range.c): blocks of tile tasks, reused once no tile of
-     * theirs is queued any more. Only the caller (under the range lock) and
-     * tpool__job_free touch the array. */
-    struct tpool__tile_block *tile_blocks[TPOOL__TILE_BLOCKS];
+     * theirs is queued any more. The thread that drops a block's last
+     * reference pushes it onto tile_free (a stack any thread pushes on);
+     * a caller takes the whole stack into tile_spare, its own list (under
+     * the range lock), and takes its block from there. */
+    _Atomic(struct tpool__tile_block *) tile_free;
+    struct tpool__tile_block *tile_spare;
+    size_t spare_count, spare_bytes; /* of tile_spare */
     /* Range path with progress (range.c): one share per participant,
      * allocated by callers under the range lock; shares_on is written before the
      * job is published. */

@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "testutil.h"
 
@@ -96,6 +98,61 @@ START_TEST(test_tile_param)
 }
 END_TEST
 
+/*
+ * The workers run every tile the caller does not, although only P - 1 of
+ * them are queued when the call starts and each popper queues the next:
+ * the caller's first tile (the last) waits until every other tile has run,
+ * at 2, 3 and 4 threads, with tiles of 1 and 5 items. Each tile runs
+ * exactly once.
+ */
+typedef struct {
+    size_t n, tile;
+    pthread_t caller;
+    _Atomic size_t others, caller_tiles, gave_up;
+    _Atomic unsigned char seen[200];
+} fed_ctx;
+
+static void fed_tile(void *ctx, size_t begin, size_t end, unsigned thread)
+{
+    (void)thread;
+    fed_ctx *c = ctx;
+    ck_assert_uint_le(end - begin, c->tile);
+    for (size_t i = begin; i < end; i++)
+        ck_assert_uint_eq(atomic_fetch_add(&c->seen[i], 1), 0);
+    if (!pthread_equal(pthread_self(), c->caller)) {
+        atomic_fetch_add(&c->others, end - begin);
+        return;
+    }
+    if (atomic_fetch_add(&c->caller_tiles, 1) == 0
+        && tu_wait_count(&c->others, c->n - (end - begin), 10) != 0)
+        atomic_store(&c->gave_up, 1); /* 10 s without the others: fail */
+}
+
+START_TEST(test_tiles_fed)
+{
+    static const unsigned threads[] = { 2, 3, 4 };
+    static const size_t tiles[] = { 1, 5 };
+    for (size_t a = 0; a < 3; a++)
+        for (size_t b = 0; b < 2; b++) {
+            char params[32];
+            snprintf(params, sizeof params, "{\"tile\": %zu}", tiles[b]);
+            tpool *p = tu_pool("fifo", threads[a], params);
+            static fed_ctx c;
+            memset(&c, 0, sizeof c);
+            c.n = 200;
+            c.tile = tiles[b];
+            c.caller = pthread_self();
+            ck_assert_int_eq(tpool_parallel_range(p, c.n, fed_tile, &c, NULL), 0);
+            ck_assert_msg(atomic_load(&c.gave_up) == 0,
+                          "T=%u tile=%zu: the other tiles did not run while the caller waited",
+                          threads[a], tiles[b]);
+            for (size_t i = 0; i < c.n; i++)
+                ck_assert_uint_eq(atomic_load(&c.seen[i]), 1);
+            ck_assert_int_eq(tpool_destroy(p), 0);
+        }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fifo");
@@ -103,6 +160,7 @@ int main(void)
     tcase_add_test(tc, test_single_worker_order);
     tcase_add_test(tc, test_many_workers_each_once);
     tcase_add_test(tc, test_tile_param);
+    tcase_add_test(tc, test_tiles_fed);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
