@@ -853,7 +853,9 @@ int tpool__rec_range(struct tpool *p, size_t n, size_t work, tpool_range_fn fn, 
     size_t range, tile;
     const tpool__nd *nd = tpool__nd_of(fn, ctx);
     if (nd) {
-        e.api = tpool__nd_api(nd);
+        e.api = tpool__ptp_invoke_api(nd->invoke);
+        if (!e.api)
+            e.api = "tpool_parallel_nd";
         e.ndim = nd->ndim;
         for (unsigned d = 0; d < nd->ndim; d++) {
             e.range[d] = nd->range[d];

@@ -36,8 +36,6 @@ worker range       the worker loop joins parallel-for jobs, which push and wake 
 pool record        the recorder hooks of pool creation and destruction; the recorder replays through the pool
 range record       the recorder hook of a recorded parallel-for, which runs the call through range.c
 task record        the recorder hooks of submissions and waits, which run the calls through task.c
-parallel_nd pthreadpool  the N-d engine runs the drop-in legacy calls, which call the N-d engine
-load_isolated loader     the child process of an isolated load loads through loader.c, which offers the isolated load
 '
 
 # ---- includes ---------------------------------------------------------------
