@@ -27,7 +27,8 @@ core_libtpool_core_la_SOURCES = \
 	core/task.c \
 	core/task_cache.c \
 	core/range.c core/range.h \
-	core/record.c core/record.h \
+	core/record.c core/record.h core/record_hooks.h \
+	core/create.c \
 	core/parallel.h core/parallel_nd.c \
 	core/gate.c \
 	core/resize.c core/resize.h \

@@ -91,14 +91,5 @@ int tpool__nd_run(tpool *p, tpool__nd *nd, const tpool_range_opts *opts);
  * tpool__nd), else NULL.
  */
 const tpool__nd *tpool__nd_of(tpool_range_fn fn, const void *ctx);
-/* pthreadpool.c: the pthreadpool function of an N-d call's invoker (its
- * widest name: parallelize_2d_tile_2d stands for compute_2d_tiled too), or
- * NULL for a tpool_parallel_nd call. The recorder asks the drop-in, above
- * the N-d engine, so that the engine never calls up into the drop-in. */
-const char *tpool__ptp_invoke_api(tpool__nd_invoke invoke);
-/* pthreadpool.c: when fn is the body of a 1-d pthreadpool call (which
- * skips the N-d engine), its function, range and tile; else NULL. */
-const char *tpool__ptp_line_of(tpool_range_fn fn, const void *ctx, size_t *range,
-                               size_t *tile);
 
 #endif

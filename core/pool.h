@@ -161,9 +161,11 @@ struct tpool {
      * the API entry points that would otherwise hang (submit, waits,
      * parallel-for, resize, stats), on this read-mostly line. */
     unsigned fork_gen;
-    /* The pool's id in the record (record.h), 0 when it is not recorded;
-     * written once before the pool is published. */
+    /* The pool's id in the record (record.h), 0 when it is not recorded,
+     * and the recorder's hooks (record_hooks.h), NULL then; both written
+     * once by tpool__rec_pool_begin before the pool is published. */
     uint32_t rec;
+    const struct tpool__rec_hooks *rec_hooks;
     uint64_t spin_ns;
     tpool__asize min_work_size;
     /* TPOOL_MAX_THREADS entries (W < T <= TPOOL_MAX_THREADS); entry i is allocated the first time the
@@ -401,6 +403,11 @@ void tpool__park_worker(struct tpool *p, unsigned w, bool (*ready)(void *), void
 /* Stops and joins every worker thread, retired ones included (pool
  * destruction, or a creation that failed). */
 void tpool__stop_workers(struct tpool *p);
+
+/* pool.c */
+/* Makes a pool from cfg (not NULL) into *out (not NULL), unrecorded: the
+ * public tpool_create (create.c) attaches the recorder on top. */
+int tpool__pool_create(const tpool_config *cfg, tpool **out, tpool_error *err);
 
 /* resize.c */
 /* Changes T to `threads` (1..TPOOL_MAX_THREADS), taking range.lock (tpool_set_threads

@@ -32,7 +32,7 @@
 #include "alloc.h"
 #include "clock.h"
 #include "pool.h"
-#include "record.h"
+#include "record_hooks.h"
 #include "seats.h"
 
 void tpool__group_init(struct tpool_group *g, struct tpool *p)
@@ -190,7 +190,7 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
         return TPOOL_ESHUTDOWN;
     }
     if (__builtin_expect(p->rec != 0, 0))
-        tpool__rec_submit(p, t); /* wraps fn and on_complete (record.h) */
+        p->rec_hooks->submit(p, t); /* wraps fn and on_complete (record.h) */
     /* Deep nesting (top of file): one predictable branch on the hot path. */
     tpool__tls *tl = tpool__tls_get();
     if (tl->depth >= TPOOL__DEEP && t->group && tpool__frame_find(tl, p)
@@ -216,7 +216,7 @@ int tpool_group_create(tpool *p, tpool_group **out)
     if (!g)
         return TPOOL_ENOMEM;
     tpool__group_init(g, p);
-    g->rec_id = p->rec ? tpool__rec_group_id() : 0;
+    g->rec_id = p->rec ? p->rec_hooks->group_id() : 0;
     *out = g;
     return 0;
 }
@@ -422,7 +422,7 @@ int tpool_group_wait(tpool_group *g)
     if (waits_for_itself(tpool__tls_get(), g->pool, g))
         return TPOOL_EDEADLK;
     if (__builtin_expect(g->rec_id != 0, 0))
-        return tpool__rec_group_wait(g, false);
+        return g->pool->rec_hooks->group_wait(g, false);
     return tpool__group_wait(g);
 }
 
@@ -444,7 +444,7 @@ void tpool_group_destroy(tpool_group *g)
         return;
     }
     if (__builtin_expect(g->rec_id != 0, 0))
-        tpool__rec_group_wait(g, true);
+        g->pool->rec_hooks->group_wait(g, true);
     else
         tpool__group_wait(g);
     pthread_mutex_destroy(&g->lock);
@@ -461,6 +461,6 @@ int tpool_wait_all(tpool *p)
     if (waits_for_itself(tpool__tls_get(), p, NULL))
         return TPOOL_EDEADLK;
     if (__builtin_expect(p->rec != 0, 0))
-        return tpool__rec_wait_all(p);
+        return p->rec_hooks->wait_all(p);
     return tpool__group_wait(&p->root);
 }

@@ -33,9 +33,6 @@ done
 allowed='
 worker task        the worker loop runs the tasks it pops, and task.c waits on a group by parking as a worker (worker.c)
 worker range       the worker loop joins parallel-for jobs, which push and wake through worker.c
-pool record        the recorder hooks of pool creation and destruction; the recorder replays through the pool
-range record       the recorder hook of a recorded parallel-for, which runs the call through range.c
-task record        the recorder hooks of submissions and waits, which run the calls through task.c
 '
 
 # ---- includes ---------------------------------------------------------------
