@@ -22,6 +22,7 @@ core_libtpool_core_la_SOURCES = \
 	core/module.c \
 	core/builtin.c \
 	core/pool.c core/pool.h \
+	core/wake.c \
 	core/worker.c \
 	core/seats.c core/seats.h core/seats_state.h \
 	core/task.c \

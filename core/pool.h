@@ -384,16 +384,22 @@ static inline tpool__counters *tpool__counters_of(struct tpool *p, unsigned idx)
     return idx < ld_acquire(&p->workers) ? &p->w[idx]->c : &p->outside;
 }
 
-/* worker.c */
+/* wake.c */
 /* Wakes worker w if it is parked; returns whether it did. */
 bool tpool__wake_worker(struct tpool *p, unsigned w);
+/* Wakes one parked worker unless one is spinning already (it will find the
+ * work); the scan starts at a rotating index so wakes spread over workers. */
+void tpool__wake_any(struct tpool *p);
+/* Wakes whom a policy's push named (TPOOL_WAKE_*, or a worker index). */
 void tpool__wake_target(struct tpool *p, int target);
-bool tpool__find_work(struct tpool *p, unsigned slot);
 /* Pushes through the policy from slot index `from` (a worker index or
  * TPOOL__OUTSIDE) and wakes whom it names; enters the gate itself. */
 void tpool__push(struct tpool *p, tpool__task *t, unsigned from);
 /* Pops for slot index `idx` through the gate. */
 tpool__task *tpool__pop(struct tpool *p, unsigned idx);
+
+/* worker.c */
+bool tpool__find_work(struct tpool *p, unsigned slot);
 /* Starts worker thread `wk` in life state `life`; returns 0 or an errno. */
 int tpool__start_worker(struct tpool *p, tpool__worker *wk, uint32_t life);
 /* Allocates worker struct i if it does not exist yet (resizer/creator). */

@@ -31,8 +31,7 @@ done
 # the call graph; any other cycle fails. Shorten the list, never lengthen
 # it: a new cycle is broken by moving a function to the layer that owns it.
 allowed='
-worker task        the worker loop runs the tasks it pops, and task.c waits on a group by parking as a worker (worker.c)
-worker range       the worker loop joins parallel-for jobs, which push and wake through worker.c
+worker task        waiting helps: a task waiting on a group runs other work as a worker (task.c -> park_worker), which runs tasks (worker.c -> run_task), which may wait; one recursion, and a pointer in between would cost an indirect call per task
 '
 
 # ---- includes ---------------------------------------------------------------
