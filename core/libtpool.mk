@@ -25,6 +25,7 @@ core_libtpool_core_la_SOURCES = \
 	core/wake.c \
 	core/worker.c \
 	core/seats.c core/seats.h core/seats_state.h \
+	core/task_run.c \
 	core/task.c \
 	core/task_cache.c \
 	core/range.c core/range.h \

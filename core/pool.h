@@ -1,8 +1,9 @@
 /*
- * pool.h - the pool's internal structures, shared by pool.c (threads,
- * parking, lifecycle), task.c (tasks and groups), range.c (parallel-for),
- * gate.c (the policy gate, the thread registry), resize.c (changing the
- * thread count or the policy) and stats.c. State that one file owns is a
+ * pool.h - the pool's internal structures, shared by pool.c (lifecycle),
+ * worker.c (the worker threads, parking), wake.c (pushes and wakes),
+ * task.c and task_run.c (tasks and groups), range.c (parallel-for), gate.c
+ * (the policy gate, the thread registry), resize.c (changing the thread
+ * count or the policy) and stats.c. State that one file owns is a
  * sub-struct of struct tpool declared in that file's header: seats_state.h
  * (seats.h), range.h, resize.h, elastic.h.
  */
@@ -297,8 +298,8 @@ typedef struct tpool__running {
 typedef struct tpool__tls {
     tpool__frame *top;        /* the newest frame, or NULL */
     tpool__running *running;  /* the newest task running here, or NULL */
-    unsigned depth;           /* tasks running on this stack (task.c) */
-    struct tpool__task *stash;/* deep-nesting stash, newest first (task.c) */
+    unsigned depth;           /* tasks running on this stack (task_run.c) */
+    struct tpool__task *stash;/* deep-nesting stash, newest first (task.c, task_run.c) */
     struct tpool *stash_pool; /* the pool of the stashed tasks */
     tpool__thread_rec rec;    /* the gate's record (gate.c) */
 } tpool__tls;
@@ -441,8 +442,21 @@ static inline void tpool__elastic_kick(struct tpool *p)
 tpool__task *tpool__task_alloc(void);
 void tpool__task_free(tpool__task *t);
 
-/* task.c */
+/* task_run.c */
+/* Deep enough that ordinary nesting never reaches it, shallow enough that
+ * TPOOL__DEEP levels of the core's wait frames and a task's own fit in a
+ * small thread stack, sanitizers included (task.c, "Deep nesting"). */
+#define TPOOL__DEEP 64
+/* Runs task t (or cancels it, when the pool is cancelling) as slot `slot`,
+ * frees it, and counts it finished in its group and the root group. */
 void tpool__run_task(struct tpool *p, tpool__task *t, unsigned slot);
+/* One task of g finished (cancelled: without running); wakes g's waiters
+ * when it was the last. */
+void tpool__group_finish(struct tpool_group *g, bool cancelled);
+/* Takes the newest task of this thread's stash (not empty). */
+tpool__task *tpool__stash_pop(void);
+
+/* task.c */
 void tpool__group_init(struct tpool_group *g, struct tpool *p);
 int tpool__group_wait(struct tpool_group *g);
 
