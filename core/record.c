@@ -675,7 +675,7 @@ static _Atomic(const tpool__rec_dropin *) dropin_names;
 
 void tpool__rec_name_dropin(const tpool__rec_dropin *names)
 {
-    atomic_store_explicit(&dropin_names, names, memory_order_release);
+    st_release(&dropin_names, names);
 }
 
 /* The pool's record id, once its line is written, or 0. */
@@ -852,7 +852,7 @@ static void timed_chunk(void *arg, size_t begin, size_t end, unsigned thread)
 }
 
 static int hook_range(struct tpool *p, size_t n, size_t work, tpool_range_fn fn, void *ctx,
-                     const tpool_range_opts *opts, void *cost_ctx)
+                      const tpool_range_opts *opts, void *cost_ctx)
 {
     rec_thread *t = rec_on() ? self() : NULL;
     if (!t)
@@ -874,7 +874,7 @@ static int hook_range(struct tpool *p, size_t n, size_t work, tpool_range_fn fn,
     e.threads = ld_relaxed(&p->threads);
     size_t range, tile;
     const tpool__nd *nd = tpool__nd_of(fn, ctx);
-    const tpool__rec_dropin *dropin = atomic_load_explicit(&dropin_names, memory_order_acquire);
+    const tpool__rec_dropin *dropin = ld_acquire(&dropin_names);
     if (nd) {
         e.api = dropin ? dropin->invoke_api(nd->invoke) : NULL;
         if (!e.api)
