@@ -4,9 +4,9 @@
  * towards min after idle_ms of idleness, through tpool__resize, the same
  * machinery as tpool_set_threads.
  *
- * Growing: a push that finds no parked and no spinning worker (wake_any in
- * pool.c) sets the word el.kick, once until the monitor clears it, and
- * wakes the monitor (tpool__elastic_kick). The monitor then adds one thread
+ * Growing: a push that finds no parked and no spinning worker
+ * (tpool__wake_any in wake.c) sets the word el.kick, once until the monitor
+ * clears it, and wakes the monitor (tpool__elastic_kick). The monitor then adds one thread
  * at a time while there is a backlog: more unfinished tasks than workers
  * (so some are queued, not running) and no worker parked. A kick that finds
  * no backlog leaves the flag set for a millisecond, so that pushes to a busy

@@ -46,9 +46,10 @@ static int policy_work(void *arg, tpool__child *c, tpool_error *err)
     return rc;
 }
 
-int tpool__policy_check_in_child(const char *path, tpool__policy_probe probe,
-                                 const void *arg, const char *probe_what, int *probe_error,
-                                 tpool_error *err)
+/* The isolation's check (loader.h): loads `path` in a forked child (child.h)
+ * and runs `probe` there. */
+static int check_in_child(const char *path, tpool__policy_probe probe, const void *arg,
+                          const char *probe_what, int *probe_error, tpool_error *err)
 {
     *probe_error = 0;
     struct policy_work pw = { path, probe, arg, 0 };
@@ -83,4 +84,20 @@ int tpool__policy_check_in_child(const char *path, tpool__policy_probe probe,
                               "sanitizer stopped it: see its output above)", path,
                               v.stage == STAGE_PROBE ? "checking it" : "loading it",
                               v.status);
+}
+
+int tpool__policy_load_isolated(const tpool_config *cfg, tpool__policy_handle *out,
+                                tpool__policy_probe probe, const void *arg,
+                                const char *probe_what, tpool_error *err)
+{
+    tpool__policy_isolation iso = { check_in_child, probe, arg, probe_what, 0 };
+    return tpool__policy_load_with(cfg, out, &iso, err);
+}
+
+int tpool__policy_load_path_isolated(const char *path, tpool__policy_handle *out,
+                                     tpool__policy_probe probe, const void *arg,
+                                     const char *probe_what, tpool_error *err)
+{
+    tpool__policy_isolation iso = { check_in_child, probe, arg, probe_what, 0 };
+    return tpool__policy_load_path_with(path, out, &iso, err);
 }

@@ -586,30 +586,22 @@ void tpool__policy_names(const tpool_config *cfg, const char *wanted, char *buf,
     tpool__free(names.s);
 }
 
-/* How tpool__policy_load_isolated loads a file: first in a child. */
-struct isolation {
-    tpool__policy_probe probe;
-    const void *arg;
-    const char *what;
-    int probe_error; /* out: the error is the probe's, not the loader's */
-};
-
-static int run_probe(const tpool__policy_handle *h, struct isolation *iso, tpool_error *err)
+static int run_probe(const tpool__policy_handle *h, tpool__policy_isolation *iso,
+                     tpool_error *err)
 {
     int rc = iso->probe ? iso->probe(h, iso->arg, err) : 0;
     iso->probe_error = rc != 0;
     return rc;
 }
 
-/* Loads the file at `path`, in this process or (iso != NULL) after a child
- * has loaded and probed it. */
-static int load_file(const char *path, tpool__policy_handle *out, struct isolation *iso,
-                     tpool_error *err)
+/* Loads the file at `path`, in this process or (iso != NULL) after iso's
+ * check has loaded and probed it elsewhere. */
+static int load_file(const char *path, tpool__policy_handle *out,
+                     tpool__policy_isolation *iso, tpool_error *err)
 {
     if (!iso)
         return tpool__policy_load_path(path, out, err);
-    int rc = tpool__policy_check_in_child(path, iso->probe, iso->arg, iso->what,
-                                          &iso->probe_error, err);
+    int rc = iso->check(path, iso->probe, iso->arg, iso->what, &iso->probe_error, err);
     if (rc != 0 && rc != TPOOL__NO_CHILD) {
         memset(out, 0, sizeof *out);
         return rc;
@@ -621,20 +613,18 @@ static int load_file(const char *path, tpool__policy_handle *out, struct isolati
     return rc;
 }
 
-int tpool__policy_load_path_isolated(const char *path, tpool__policy_handle *out,
-                                     tpool__policy_probe probe, const void *arg,
-                                     const char *probe_what, tpool_error *err)
+int tpool__policy_load_path_with(const char *path, tpool__policy_handle *out,
+                                 tpool__policy_isolation *iso, tpool_error *err)
 {
     memset(out, 0, sizeof *out);
-    struct isolation iso = { probe, arg, probe_what, 0 };
-    return load_file(path, out, &iso, err);
+    return load_file(path, out, iso, err);
 }
 
 static int load_configured(const tpool_config *cfg, tpool__policy_handle *out,
-                           struct isolation *iso, tpool_error *err);
+                           tpool__policy_isolation *iso, tpool_error *err);
 
 static int load_at(const tpool_config *cfg, tpool__policy_handle *out,
-                   struct isolation *iso, tpool_error *err)
+                   tpool__policy_isolation *iso, tpool_error *err)
 {
     if (!cfg || !cfg->policy_line || !err || err->code)
         return load_configured(cfg, out, iso, err);
@@ -658,16 +648,14 @@ int tpool__policy_load(const tpool_config *cfg, tpool__policy_handle *out,
     return load_at(cfg, out, NULL, err);
 }
 
-int tpool__policy_load_isolated(const tpool_config *cfg, tpool__policy_handle *out,
-                                tpool__policy_probe probe, const void *arg,
-                                const char *probe_what, tpool_error *err)
+int tpool__policy_load_with(const tpool_config *cfg, tpool__policy_handle *out,
+                            tpool__policy_isolation *iso, tpool_error *err)
 {
-    struct isolation iso = { probe, arg, probe_what, 0 };
-    return load_at(cfg, out, &iso, err);
+    return load_at(cfg, out, iso, err);
 }
 
 static int load_configured(const tpool_config *cfg, tpool__policy_handle *out,
-                           struct isolation *iso, tpool_error *err)
+                           tpool__policy_isolation *iso, tpool_error *err)
 {
     memset(out, 0, sizeof *out);
     const char *policy = cfg && cfg->policy ? cfg->policy : TPOOL_DEFAULT_POLICY;

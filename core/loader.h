@@ -56,21 +56,36 @@ typedef int (*tpool__policy_probe)(const tpool__policy_handle *h, const void *ar
 int tpool__policy_load_isolated(const tpool_config *cfg, tpool__policy_handle *out,
                                 tpool__policy_probe probe, const void *arg,
                                 const char *probe_what, tpool_error *err);
-/* The same for an explicit path. */
+/* The same for an explicit path. Both are load_isolated.c's, on top of
+ * tpool__policy_load_with. */
 int tpool__policy_load_path_isolated(const char *path, tpool__policy_handle *out,
                                      tpool__policy_probe probe, const void *arg,
                                      const char *probe_what, tpool_error *err);
 
 /*
- * The child's part (load_isolated.c): loads `path` in a forked child
- * (child.h) and runs `probe` there. Returns 0 when both succeeded, the
- * child's error (in err; *probe_error is set when it is the probe's own),
- * TPOOL_ELOAD when it crashed, hung or exited early, or TPOOL__NO_CHILD when
- * no child could be started or reaped.
+ * How tpool__policy_load_with loads a policy file: `check` (the child's
+ * part, load_isolated.c) first loads it elsewhere and runs `probe` there,
+ * returning 0 when both succeeded, an error (in err; *probe_error set when
+ * it is the probe's own), or TPOOL__NO_CHILD when it could not check, in
+ * which case the file is loaded here and probed here. The isolated load
+ * passes its check in, so that the loader never calls up into it.
  */
-int tpool__policy_check_in_child(const char *path, tpool__policy_probe probe,
-                                 const void *arg, const char *probe_what, int *probe_error,
-                                 tpool_error *err);
+typedef struct tpool__policy_isolation {
+    int (*check)(const char *path, tpool__policy_probe probe, const void *arg,
+                 const char *probe_what, int *probe_error, tpool_error *err);
+    tpool__policy_probe probe;
+    const void *arg;
+    const char *what;
+    int probe_error; /* out: the error is the probe's, not the loader's */
+} tpool__policy_isolation;
+
+/* tpool__policy_load and tpool__policy_load_path with every file first
+ * checked as iso says (iso NULL: loaded as by those); a built-in policy is
+ * probed here. For load_isolated.c. */
+int tpool__policy_load_with(const tpool_config *cfg, tpool__policy_handle *out,
+                            tpool__policy_isolation *iso, tpool_error *err);
+int tpool__policy_load_path_with(const char *path, tpool__policy_handle *out,
+                                 tpool__policy_isolation *iso, tpool_error *err);
 
 /*
  * The policies that could be loaded by name for cfg (may be NULL), without

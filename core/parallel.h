@@ -91,15 +91,5 @@ int tpool__nd_run(tpool *p, tpool__nd *nd, const tpool_range_opts *opts);
  * tpool__nd), else NULL.
  */
 const tpool__nd *tpool__nd_of(tpool_range_fn fn, const void *ctx);
-/* The public function an N-d call came from: "tpool_parallel_nd" or a
- * pthreadpool function (its widest name: parallelize_2d_tile_2d stands for
- * compute_2d_tiled too). */
-const char *tpool__nd_api(const tpool__nd *nd);
-/* pthreadpool.c: the function of a pthreadpool grid's invoker, or NULL. */
-const char *tpool__ptp_invoke_api(tpool__nd_invoke invoke);
-/* pthreadpool.c: when fn is the body of a 1-d pthreadpool call (which
- * skips the N-d engine), its function, range and tile; else NULL. */
-const char *tpool__ptp_line_of(tpool_range_fn fn, const void *ctx, size_t *range,
-                               size_t *tile);
 
 #endif

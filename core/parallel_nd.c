@@ -155,9 +155,3 @@ const tpool__nd *tpool__nd_of(tpool_range_fn fn, const void *ctx)
 {
     return fn == nd_line || fn == nd_chunk || fn == nd_chunk_2d ? ctx : NULL;
 }
-
-const char *tpool__nd_api(const tpool__nd *nd)
-{
-    const char *api = tpool__ptp_invoke_api(nd->invoke);
-    return api ? api : "tpool_parallel_nd";
-}

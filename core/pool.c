@@ -1,7 +1,8 @@
 /*
- * pool.c - a pool's lifecycle: creation (from a configuration, the
- * environment, a file or a text), destruction (drain or cancel, or an
- * inherited pool's after fork()), and the accessors. The threads are
+ * pool.c - a pool's lifecycle: creation from a configuration (the public
+ * constructors, which attach the recorder, are create.c's), destruction
+ * (drain or cancel, or an inherited pool's after fork()), and the
+ * accessors. The threads are
  * worker.c's; changing the thread count or the policy is resize.c's.
  */
 #define _GNU_SOURCE
@@ -14,7 +15,7 @@
 #include "clock.h"
 #include "error.h"
 #include "fault.h"
-#include "record.h"
+#include "record_hooks.h"
 #include "seats.h"
 
 /* ---- creation ------------------------------------------------------------ */
@@ -39,25 +40,13 @@ static void free_pool(struct tpool *p)
     tpool__free(p);
 }
 
-int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
+int tpool__pool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
 {
-    if (!out)
-        return tpool__error(err, TPOOL_EINVAL, NULL, 0, 0, NULL, "tpool_create: out is NULL");
     *out = NULL;
-    tpool_config *defaults = NULL;
-    if (!cfg) {
-        int rc = tpool_config_new(&defaults);
-        if (rc)
-            return tpool__error(err, rc, NULL, 0, 0, NULL, "cannot allocate a configuration");
-        cfg = defaults;
-    }
-
     int rc = TPOOL_ENOMEM;
     struct tpool *p = tpool__calloc(1, sizeof *p);
-    if (!p) {
-        tpool_config_free(defaults);
+    if (!p)
         return tpool__error(err, rc, NULL, 0, 0, NULL, "cannot allocate the pool");
-    }
     tpool__fork_init();
     p->fork_gen = tpool__fork_gen;
     pthread_mutex_init(&p->range.lock, NULL);
@@ -149,49 +138,12 @@ int tpool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
                           "cannot create the elastic pool's monitor thread");
         goto fail;
     }
-    if ((p->rec = tpool__rec_pool_begin(p, cfg)) != 0)
-        atomic_fetch_or(&p->seats.word, TPOOL__SEAT_RECORDED); /* calls take the slow path */
-    tpool_config_free(defaults);
     *out = p;
     return 0;
 
 fail:
     free_pool(p);
-    tpool_config_free(defaults);
     return rc;
-}
-
-static int create_from(tpool_config *cfg, int rc, tpool **out, tpool_error *err)
-{
-    if (rc == 0)
-        rc = tpool_create(cfg, out, err);
-    tpool_config_free(cfg);
-    return rc;
-}
-
-int tpool_create_default(tpool **out, tpool_error *err)
-{
-    tpool_config *cfg = NULL;
-    int rc = tpool_config_load_env(&cfg, err);
-    return create_from(cfg, rc, out, err);
-}
-
-int tpool_create_from_file(const char *path, tpool **out, tpool_error *err)
-{
-    tpool_config *cfg = NULL;
-    int rc = tpool_config_load_file(path, &cfg, err);
-    if (rc == 0)
-        rc = tpool_config_apply_env(cfg, err);
-    return create_from(cfg, rc, out, err);
-}
-
-int tpool_create_from_text(const char *json, tpool **out, tpool_error *err)
-{
-    tpool_config *cfg = NULL;
-    int rc = tpool_config_load_text(json, NULL, &cfg, err);
-    if (rc == 0)
-        rc = tpool_config_apply_env(cfg, err);
-    return create_from(cfg, rc, out, err);
 }
 
 /* ---- destruction ------------------------------------------------------------ */
@@ -247,7 +199,7 @@ int tpool_destroy_ex(tpool *p, enum tpool_destroy_mode mode, size_t *cancelled)
     if (cancelled)
         *cancelled = (size_t)(ld_relaxed(&p->cancelled_total) - before);
     if (p->rec)
-        tpool__rec_pool_end(p, t0);
+        p->rec_hooks->pool_end(p, t0);
     free_pool(p);
     return 0;
 }

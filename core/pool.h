@@ -1,8 +1,9 @@
 /*
- * pool.h - the pool's internal structures, shared by pool.c (threads,
- * parking, lifecycle), task.c (tasks and groups), range.c (parallel-for),
- * gate.c (the policy gate, the thread registry), resize.c (changing the
- * thread count or the policy) and stats.c. State that one file owns is a
+ * pool.h - the pool's internal structures, shared by pool.c (lifecycle),
+ * worker.c (the worker threads, parking), wake.c (pushes and wakes),
+ * task.c and task_run.c (tasks and groups), range.c (parallel-for), gate.c
+ * (the policy gate, the thread registry), resize.c (changing the thread
+ * count or the policy) and stats.c. State that one file owns is a
  * sub-struct of struct tpool declared in that file's header: seats_state.h
  * (seats.h), range.h, resize.h, elastic.h.
  */
@@ -161,9 +162,11 @@ struct tpool {
      * the API entry points that would otherwise hang (submit, waits,
      * parallel-for, resize, stats), on this read-mostly line. */
     unsigned fork_gen;
-    /* The pool's id in the record (record.h), 0 when it is not recorded;
-     * written once before the pool is published. */
+    /* The pool's id in the record (record.h), 0 when it is not recorded,
+     * and the recorder's hooks (record_hooks.h), NULL then; both written
+     * once by tpool__rec_pool_begin before the pool is published. */
     uint32_t rec;
+    const struct tpool__rec_hooks *rec_hooks;
     uint64_t spin_ns;
     tpool__asize min_work_size;
     /* TPOOL_MAX_THREADS entries (W < T <= TPOOL_MAX_THREADS); entry i is allocated the first time the
@@ -295,8 +298,8 @@ typedef struct tpool__running {
 typedef struct tpool__tls {
     tpool__frame *top;        /* the newest frame, or NULL */
     tpool__running *running;  /* the newest task running here, or NULL */
-    unsigned depth;           /* tasks running on this stack (task.c) */
-    struct tpool__task *stash;/* deep-nesting stash, newest first (task.c) */
+    unsigned depth;           /* tasks running on this stack (task_run.c) */
+    struct tpool__task *stash;/* deep-nesting stash, newest first (task.c, task_run.c) */
     struct tpool *stash_pool; /* the pool of the stashed tasks */
     tpool__thread_rec rec;    /* the gate's record (gate.c) */
 } tpool__tls;
@@ -382,16 +385,22 @@ static inline tpool__counters *tpool__counters_of(struct tpool *p, unsigned idx)
     return idx < ld_acquire(&p->workers) ? &p->w[idx]->c : &p->outside;
 }
 
-/* worker.c */
+/* wake.c */
 /* Wakes worker w if it is parked; returns whether it did. */
 bool tpool__wake_worker(struct tpool *p, unsigned w);
+/* Wakes one parked worker unless one is spinning already (it will find the
+ * work); the scan starts at a rotating index so wakes spread over workers. */
+void tpool__wake_any(struct tpool *p);
+/* Wakes whom a policy's push named (TPOOL_WAKE_*, or a worker index). */
 void tpool__wake_target(struct tpool *p, int target);
-bool tpool__find_work(struct tpool *p, unsigned slot);
 /* Pushes through the policy from slot index `from` (a worker index or
  * TPOOL__OUTSIDE) and wakes whom it names; enters the gate itself. */
 void tpool__push(struct tpool *p, tpool__task *t, unsigned from);
 /* Pops for slot index `idx` through the gate. */
 tpool__task *tpool__pop(struct tpool *p, unsigned idx);
+
+/* worker.c */
+bool tpool__find_work(struct tpool *p, unsigned slot);
 /* Starts worker thread `wk` in life state `life`; returns 0 or an errno. */
 int tpool__start_worker(struct tpool *p, tpool__worker *wk, uint32_t life);
 /* Allocates worker struct i if it does not exist yet (resizer/creator). */
@@ -401,6 +410,11 @@ void tpool__park_worker(struct tpool *p, unsigned w, bool (*ready)(void *), void
 /* Stops and joins every worker thread, retired ones included (pool
  * destruction, or a creation that failed). */
 void tpool__stop_workers(struct tpool *p);
+
+/* pool.c */
+/* Makes a pool from cfg (not NULL) into *out (not NULL), unrecorded: the
+ * public tpool_create (create.c) attaches the recorder on top. */
+int tpool__pool_create(const tpool_config *cfg, tpool **out, tpool_error *err);
 
 /* resize.c */
 /* Changes T to `threads` (1..TPOOL_MAX_THREADS), taking range.lock (tpool_set_threads
@@ -428,8 +442,21 @@ static inline void tpool__elastic_kick(struct tpool *p)
 tpool__task *tpool__task_alloc(void);
 void tpool__task_free(tpool__task *t);
 
-/* task.c */
+/* task_run.c */
+/* Deep enough that ordinary nesting never reaches it, shallow enough that
+ * TPOOL__DEEP levels of the core's wait frames and a task's own fit in a
+ * small thread stack, sanitizers included (task.c, "Deep nesting"). */
+#define TPOOL__DEEP 64
+/* Runs task t (or cancels it, when the pool is cancelling) as slot `slot`,
+ * frees it, and counts it finished in its group and the root group. */
 void tpool__run_task(struct tpool *p, tpool__task *t, unsigned slot);
+/* One task of g finished (cancelled: without running); wakes g's waiters
+ * when it was the last. */
+void tpool__group_finish(struct tpool_group *g, bool cancelled);
+/* Takes the newest task of this thread's stash (not empty). */
+tpool__task *tpool__stash_pop(void);
+
+/* task.c */
 void tpool__group_init(struct tpool_group *g, struct tpool *p);
 int tpool__group_wait(struct tpool_group *g);
 

@@ -21,6 +21,7 @@
 #include "error.h"
 #include "loader.h"
 #include "parallel.h"
+#include "record.h"
 #include "seats.h"
 #include "tpool.h"
 
@@ -685,9 +686,9 @@ void pthreadpool_compute_4d_tiled(pthreadpool_t pool, pthreadpool_function_4d_ti
         T(tile_i, tile_j, tile_k, tile_l), 0);
 }
 
-/* ---- the recorder's view (parallel.h) ------------------------------------------ */
+/* ---- the recorder's view (record.h) ------------------------------------------- */
 
-const char *tpool__ptp_invoke_api(tpool__nd_invoke invoke)
+static const char *invoke_api(tpool__nd_invoke invoke)
 {
     static const struct {
         tpool__nd_invoke invoke;
@@ -720,8 +721,7 @@ const char *tpool__ptp_invoke_api(tpool__nd_invoke invoke)
     return NULL;
 }
 
-const char *tpool__ptp_line_of(tpool_range_fn fn, const void *ctx, size_t *range,
-                               size_t *tile)
+static const char *line_of(tpool_range_fn fn, const void *ctx, size_t *range, size_t *tile)
 {
     const char *api = fn == line_1d         ? "pthreadpool_parallelize_1d"
                       : fn == line_1d_uarch ? "pthreadpool_parallelize_1d_with_uarch"
@@ -733,4 +733,13 @@ const char *tpool__ptp_line_of(tpool_range_fn fn, const void *ctx, size_t *range
         *tile = l->tile;
     }
     return api;
+}
+
+/* The recorder is below the drop-in and cannot name its calls: registered
+ * when the library is loaded, before any pool exists, so that every
+ * recorded pool sees the names, whichever API created it. */
+__attribute__((constructor)) static void name_calls_for_recorder(void)
+{
+    static const tpool__rec_dropin names = { invoke_api, line_of };
+    tpool__rec_name_dropin(&names);
 }

@@ -89,7 +89,7 @@
 #include "clock.h"
 #include "fpu.h"
 #include "pool.h"
-#include "record.h"
+#include "record_hooks.h"
 #include "seats.h"
 
 /* Adds a participant's items to `done` and wakes the caller at the end.
@@ -874,7 +874,7 @@ __attribute__((noinline)) static int parallel_range_slow(struct tpool *p, size_t
     if (p && tpool__forked(p))
         return TPOOL_ESHUTDOWN; /* inherited through fork(): no workers here */
     if (p && __builtin_expect(p->rec != 0, 0))
-        return tpool__rec_range(p, n, work, fn, ctx, opts, cost_ctx);
+        return p->rec_hooks->range(p, n, work, fn, ctx, opts, cost_ctx);
     return tpool__parallel_range_run(p, n, work, fn, ctx, opts, cost_ctx);
 }
 

@@ -48,6 +48,7 @@
 #include "clock.h"
 #include "parallel.h"
 #include "pool.h"
+#include "seats.h"
 
 #include "tpool-build.h" /* autoconf's, for PACKAGE_VERSION */
 #ifndef PACKAGE_VERSION
@@ -667,7 +668,18 @@ static bool open_record(const char *path, const char *origin, const tpool_config
 static uint32_t pool_begin(struct tpool *p, const tpool_config *cfg, const char *path,
                            const char *origin);
 
-uint32_t tpool__rec_pool_begin(struct tpool *p, const tpool_config *cfg)
+static const tpool__rec_hooks hooks; /* at the end of the file */
+
+/* The drop-in's names for its calls (record.h); set once, at load. */
+static _Atomic(const tpool__rec_dropin *) dropin_names;
+
+void tpool__rec_name_dropin(const tpool__rec_dropin *names)
+{
+    st_release(&dropin_names, names);
+}
+
+/* The pool's record id, once its line is written, or 0. */
+static uint32_t pool_record_id(struct tpool *p, const tpool_config *cfg)
 {
     const char *env = getenv("TPOOL_RECORD");
     if (!env && !cfg->record_path)
@@ -700,6 +712,16 @@ uint32_t tpool__rec_pool_begin(struct tpool *p, const tpool_config *cfg)
                                                                          : "<config>");
     tpool_config_free(mine);
     return id;
+}
+
+void tpool__rec_pool_begin(struct tpool *p, const tpool_config *cfg)
+{
+    uint32_t id = pool_record_id(p, cfg);
+    if (id == 0)
+        return;
+    p->rec = id;
+    p->rec_hooks = &hooks;
+    atomic_fetch_or(&p->seats.word, TPOOL__SEAT_RECORDED); /* calls take the slow path */
 }
 
 static uint32_t pool_begin(struct tpool *p, const tpool_config *cfg, const char *path,
@@ -741,7 +763,7 @@ static uint32_t pool_begin(struct tpool *p, const tpool_config *cfg, const char 
     return id;
 }
 
-void tpool__rec_pool_end(struct tpool *p, uint64_t t0)
+static void hook_pool_end(struct tpool *p, uint64_t t0)
 {
     rec_thread *t = self();
     uint64_t t1 = tpool__now_ns();
@@ -829,8 +851,8 @@ static void timed_chunk(void *arg, size_t begin, size_t end, unsigned thread)
     emit(&e, sizeof e, &R.drop_chunks);
 }
 
-int tpool__rec_range(struct tpool *p, size_t n, size_t work, tpool_range_fn fn, void *ctx,
-                     const tpool_range_opts *opts, void *cost_ctx)
+static int hook_range(struct tpool *p, size_t n, size_t work, tpool_range_fn fn, void *ctx,
+                      const tpool_range_opts *opts, void *cost_ctx)
 {
     rec_thread *t = rec_on() ? self() : NULL;
     if (!t)
@@ -852,14 +874,17 @@ int tpool__rec_range(struct tpool *p, size_t n, size_t work, tpool_range_fn fn, 
     e.threads = ld_relaxed(&p->threads);
     size_t range, tile;
     const tpool__nd *nd = tpool__nd_of(fn, ctx);
+    const tpool__rec_dropin *dropin = ld_acquire(&dropin_names);
     if (nd) {
-        e.api = tpool__nd_api(nd);
+        e.api = dropin ? dropin->invoke_api(nd->invoke) : NULL;
+        if (!e.api)
+            e.api = "tpool_parallel_nd";
         e.ndim = nd->ndim;
         for (unsigned d = 0; d < nd->ndim; d++) {
             e.range[d] = nd->range[d];
             e.tile[d] = nd->tile[d];
         }
-    } else if ((e.api = tpool__ptp_line_of(fn, ctx, &range, &tile)) != NULL) {
+    } else if (dropin && (e.api = dropin->line_of(fn, ctx, &range, &tile)) != NULL) {
         e.ndim = 1;
         e.range[0] = range;
         e.tile[0] = tile;
@@ -928,7 +953,7 @@ static void task_done(void *arg, int status)
     tpool__free(w);
 }
 
-void tpool__rec_submit(struct tpool *p, struct tpool__task *t)
+static void hook_submit(struct tpool *p, struct tpool__task *t)
 {
     rec_thread *th = rec_on() ? self() : NULL;
     rec_task *w = th ? tpool__malloc(sizeof *w) : NULL;
@@ -961,7 +986,7 @@ void tpool__rec_submit(struct tpool *p, struct tpool__task *t)
 
 /* ---- groups and waits ------------------------------------------------------------------ */
 
-uint64_t tpool__rec_group_id(void)
+static uint64_t hook_group_id(void)
 {
     return add_relaxed(&R.next_group, 1) + 1;
 }
@@ -990,7 +1015,7 @@ static void emit_wait(uint32_t pool, uint64_t group, bool destroy, const wait_ma
     emit(&e, sizeof e, &R.drop_waits);
 }
 
-int tpool__rec_group_wait(struct tpool_group *g, bool destroying)
+static int hook_group_wait(struct tpool_group *g, bool destroying)
 {
     wait_mark m;
     wait_begin(&m);
@@ -999,7 +1024,7 @@ int tpool__rec_group_wait(struct tpool_group *g, bool destroying)
     return rc;
 }
 
-int tpool__rec_wait_all(struct tpool *p)
+static int hook_wait_all(struct tpool *p)
 {
     wait_mark m;
     wait_begin(&m);
@@ -1007,3 +1032,13 @@ int tpool__rec_wait_all(struct tpool *p)
     emit_wait(p->rec, 0, false, &m);
     return rc;
 }
+
+/* What the runtime calls (record_hooks.h). */
+static const tpool__rec_hooks hooks = {
+    .pool_end = hook_pool_end,
+    .range = hook_range,
+    .submit = hook_submit,
+    .group_id = hook_group_id,
+    .group_wait = hook_group_wait,
+    .wait_all = hook_wait_all,
+};

@@ -6,8 +6,10 @@
  * A pool is recorded when its configuration has "record" or TPOOL_RECORD is
  * set when it is created (the variable wins). One record file per process:
  * the first recorded pool opens it, every later recorded pool writes into
- * it too. What is recorded, and where the core calls in:
- *   - pool creation and destruction (pool.c);
+ * it too. The recorder is a layer above the runtime: tpool_create attaches
+ * it to a pool, and the runtime calls it back only through the hooks it
+ * filled in (record_hooks.h). What is recorded, and where the core calls in:
+ *   - pool creation (create.c) and destruction (pool.c);
  *   - each parallel-for, with its shape, flags, thread count, start and end,
  *     and, for a sample of the calls, the time of every chunk the policy
  *     handed out (range.c's slow path: the chunk body is wrapped);
@@ -34,6 +36,8 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "parallel.h"
+#include "record_hooks.h"
 #include "tpool.h"
 
 struct tpool;
@@ -45,34 +49,42 @@ struct tpool__task;
 #define TPOOL_RECORD_FORMAT "tpool-record/1"
 
 /*
- * At pool creation, once the pool is otherwise ready: decides whether the
- * pool is recorded (cfg's record_path or TPOOL_RECORD), opens the record on
- * the first such pool, and writes the pool's line. Returns the pool's
- * record id (>= 1), or 0 when it is not recorded (also after an error,
- * which is printed once on stderr, naming the variable or the key and the
- * path; the program goes on unrecorded).
+ * At pool creation, once the pool is otherwise ready (tpool_create,
+ * create.c): decides whether the pool is recorded (cfg's record_path or
+ * TPOOL_RECORD), opens the record on the first such pool, and writes the
+ * pool's line. A recorded pool gets its record id (>= 1) in p->rec, the
+ * recorder's hooks (record_hooks.h) in p->rec_hooks and the recorded seat
+ * bit; any other is left as it is (also after an error, which is printed
+ * once on stderr, naming the variable or the key and the path; the program
+ * goes on unrecorded). The runtime then calls the recorder only through
+ * the hooks:
+ *   - pool_end: pool destruction, after the workers are joined (writes the
+ *     pool's end line and everything buffered so far);
+ *   - range: a parallel-for, recorded around tpool__parallel_range_run
+ *     (range.c), called with the same arguments or with a body that times
+ *     each chunk;
+ *   - submit: a task, its fields set and about to be queued (its function
+ *     and completion are wrapped so that its run is timed and the task
+ *     recorded when it completes);
+ *   - group_id: a group created on the pool gets its record id;
+ *   - group_wait, wait_all: waits recorded around tpool__group_wait.
  */
-uint32_t tpool__rec_pool_begin(struct tpool *p, const tpool_config *cfg);
-/* Pool destruction, after the workers are joined: writes the pool's end
- * line (destroy started at t0) and everything buffered so far. */
-void tpool__rec_pool_end(struct tpool *p, uint64_t t0);
+void tpool__rec_pool_begin(struct tpool *p, const tpool_config *cfg);
 
-/* A parallel-for on a recorded pool: records it around
- * tpool__parallel_range_run (range.c), which it calls with the same
- * arguments, or with a body that times each chunk. */
-int tpool__rec_range(struct tpool *p, size_t n, size_t work, tpool_range_fn fn, void *ctx,
-                     const tpool_range_opts *opts, void *cost_ctx);
-
-/* A task submitted to a recorded pool, its fields set and about to be
- * queued: wraps its function and completion so that its run is timed and
- * the task recorded when it completes. */
-void tpool__rec_submit(struct tpool *p, struct tpool__task *t);
-
-/* A group created on a recorded pool: its record id. */
-uint64_t tpool__rec_group_id(void);
-/* Waits recorded around tpool__group_wait: on group g (destroying: the
- * wait of tpool_group_destroy), or on every task of the pool. */
-int tpool__rec_group_wait(struct tpool_group *g, bool destroying);
-int tpool__rec_wait_all(struct tpool *p);
+/*
+ * How the recorder names a call of the pthreadpool drop-in (pthreadpool.c),
+ * which sits above it: the drop-in registers these when the library is
+ * loaded. Unregistered (the drop-in not linked), a call is named as a
+ * tpool_parallel_nd or tpool_parallel_range call.
+ */
+typedef struct tpool__rec_dropin {
+    /* The pthreadpool function of an N-d call's invoker (its widest name:
+     * parallelize_2d_tile_2d stands for compute_2d_tiled too), or NULL. */
+    const char *(*invoke_api)(tpool__nd_invoke invoke);
+    /* When fn is the body of a 1-d pthreadpool call (which skips the N-d
+     * engine): its function, range and tile; else NULL. */
+    const char *(*line_of)(tpool_range_fn fn, const void *ctx, size_t *range, size_t *tile);
+} tpool__rec_dropin;
+void tpool__rec_name_dropin(const tpool__rec_dropin *names);
 
 #endif

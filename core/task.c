@@ -1,5 +1,7 @@
 /*
- * task.c - submitting, running and cancelling tasks; groups and waiting.
+ * task.c - submitting and cancelling tasks; groups and waiting. Running a
+ * task and counting it finished is task_run.c's, below the worker loop
+ * (worker.c), which this file's waits call to run other work meanwhile.
  *
  * Every task is counted in the pool's root group and, if it has one, in its
  * own group: `submitted` before it is queued, `finished` when it finished
@@ -32,7 +34,7 @@
 #include "alloc.h"
 #include "clock.h"
 #include "pool.h"
-#include "record.h"
+#include "record_hooks.h"
 #include "seats.h"
 
 void tpool__group_init(struct tpool_group *g, struct tpool *p)
@@ -46,104 +48,6 @@ void tpool__group_init(struct tpool_group *g, struct tpool *p)
     g->waiters = NULL;
     g->fork_gen = tpool__fork_gen;
     g->rec_id = 0;
-}
-
-/* Deep enough that ordinary nesting never reaches it, shallow enough that
- * TPOOL__DEEP levels of the core's wait frames and a task's own fit in a
- * small thread stack, sanitizers included. */
-#define TPOOL__DEEP 64
-
-
-static tpool__task *stash_pop(void)
-{
-    tpool__task *t = tpool__tl.stash;
-    tpool__tl.stash = (tpool__task *)t->pub.next;
-    t->pub.next = NULL;
-    if (!tpool__tl.stash)
-        tpool__tl.stash_pool = NULL;
-    return t;
-}
-
-/* Back above the bound: the stash goes to the policy, oldest first. */
-static void stash_flush(void)
-{
-    struct tpool *p = tpool__tl.stash_pool;
-    tpool__task *oldest_first = NULL;
-    while (tpool__tl.stash) {
-        tpool__task *t = stash_pop();
-        t->pub.next = oldest_first ? &oldest_first->pub : NULL;
-        oldest_first = t;
-    }
-    unsigned from = tpool__slot_for(&tpool__tl, p);
-    while (oldest_first) {
-        tpool__task *t = oldest_first;
-        oldest_first = (tpool__task *)t->pub.next;
-        t->pub.next = NULL;
-        tpool__push(p, t, from);
-    }
-}
-
-static void wake_waiters(struct tpool_group *g)
-{
-    pthread_mutex_lock(&g->lock);
-    for (tpool__waiter *wt = g->waiters; wt; wt = wt->next) {
-        if (wt->worker >= 0)
-            tpool__wake_worker(g->pool, (unsigned)wt->worker);
-        else
-            tpool__unpark(&wt->word);
-    }
-    pthread_mutex_unlock(&g->lock);
-}
-
-/* One task of `g` finished. A finisher of a user group counts itself busy
- * in the same addition (TPOOL__FIN_BUSY) until it no longer touches the
- * group: tpool_group_wait waits for that before it returns. The root group
- * needs no such guard: it lives as long as the workers. */
-static void group_finish(struct tpool_group *g, bool cancelled)
-{
-    uint64_t busy = g != &g->pool->root ? TPOOL__FIN_BUSY : 0;
-    if (cancelled)
-        add_relaxed(&g->cancelled, 1);
-    uint64_t f = atomic_fetch_add(&g->finished, TPOOL__FIN_ONE + busy) + TPOOL__FIN_ONE;
-    if (atomic_load(&g->nwaiters) > 0
-        && (((f >> TPOOL__FIN_SHIFT) ^ atomic_load(&g->submitted))
-            & (UINT64_MAX >> TPOOL__FIN_SHIFT)) == 0)
-        wake_waiters(g);
-    if (busy)
-        atomic_fetch_sub_explicit(&g->finished, busy, memory_order_release);
-}
-
-void tpool__run_task(struct tpool *p, tpool__task *t, unsigned slot)
-{
-    if (t->kind == TASK_TILE) {
-        tpool__run_tile(p, t, slot);
-        return;
-    }
-    bool cancel = atomic_load_explicit(&p->cancelling, memory_order_relaxed) != 0;
-    tpool_complete_fn done = t->on_complete;
-    tpool_task_fn fn = t->fn;
-    void *arg = t->arg;
-    struct tpool_group *g = t->group;
-    tpool__task_free(t);
-
-    if (!cancel) {
-        tpool__tls *tl = tpool__tls_get();
-        tpool__running running = { tl->running, p, g };
-        tl->running = &running;
-        tl->depth++;
-        fn(arg);
-        tl->running = running.up;
-        if (--tl->depth < TPOOL__DEEP && tl->stash)
-            stash_flush();
-        add_relaxed(&tpool__counters_of(p, slot)->tasks_run, 1);
-    } else {
-        add_relaxed(&p->cancelled_total, 1);
-    }
-    if (done)
-        done(arg, cancel ? TPOOL_ECANCELED : 0);
-    if (g)
-        group_finish(g, cancel);
-    group_finish(&p->root, cancel);
 }
 
 int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *attr)
@@ -184,13 +88,13 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
         atomic_fetch_add(&t->group->submitted, 1);
     if (atomic_load(&p->cancelling)) {
         if (t->group)
-            group_finish(t->group, false);
-        group_finish(&p->root, false);
+            tpool__group_finish(t->group, false);
+        tpool__group_finish(&p->root, false);
         tpool__task_free(t);
         return TPOOL_ESHUTDOWN;
     }
     if (__builtin_expect(p->rec != 0, 0))
-        tpool__rec_submit(p, t); /* wraps fn and on_complete (record.h) */
+        p->rec_hooks->submit(p, t); /* wraps fn and on_complete (record.h) */
     /* Deep nesting (top of file): one predictable branch on the hot path. */
     tpool__tls *tl = tpool__tls_get();
     if (tl->depth >= TPOOL__DEEP && t->group && tpool__frame_find(tl, p)
@@ -216,7 +120,7 @@ int tpool_group_create(tpool *p, tpool_group **out)
     if (!g)
         return TPOOL_ENOMEM;
     tpool__group_init(g, p);
-    g->rec_id = p->rec ? tpool__rec_group_id() : 0;
+    g->rec_id = p->rec ? p->rec_hooks->group_id() : 0;
     *out = g;
     return 0;
 }
@@ -346,7 +250,7 @@ static void wait_deep(struct tpool *p, struct tpool_group *g, tpool__tls *tl, tp
         if (tl->stash && tl->stash_pool == p) {
             tpool__frame_seat(tl, f);
             tpool__frame_mark(f, true);
-            tpool__run_task(p, stash_pop(), f->slot);
+            tpool__run_task(p, tpool__stash_pop(), f->slot);
             tpool__frame_mark(f, false);
             continue;
         }
@@ -422,7 +326,7 @@ int tpool_group_wait(tpool_group *g)
     if (waits_for_itself(tpool__tls_get(), g->pool, g))
         return TPOOL_EDEADLK;
     if (__builtin_expect(g->rec_id != 0, 0))
-        return tpool__rec_group_wait(g, false);
+        return g->pool->rec_hooks->group_wait(g, false);
     return tpool__group_wait(g);
 }
 
@@ -444,7 +348,7 @@ void tpool_group_destroy(tpool_group *g)
         return;
     }
     if (__builtin_expect(g->rec_id != 0, 0))
-        tpool__rec_group_wait(g, true);
+        g->pool->rec_hooks->group_wait(g, true);
     else
         tpool__group_wait(g);
     pthread_mutex_destroy(&g->lock);
@@ -461,6 +365,6 @@ int tpool_wait_all(tpool *p)
     if (waits_for_itself(tpool__tls_get(), p, NULL))
         return TPOOL_EDEADLK;
     if (__builtin_expect(p->rec != 0, 0))
-        return tpool__rec_wait_all(p);
+        return p->rec_hooks->wait_all(p);
     return tpool__group_wait(&p->root);
 }

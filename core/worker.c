@@ -1,11 +1,13 @@
 /*
- * worker.c - the pool's worker threads: their loop, finding work, spinning
- * then parking, waking them, the pushes and pops through the policy that
- * wake them, and starting and stopping the threads. Creating and
- * destroying a pool is pool.c's; changing the thread count is resize.c's.
+ * worker.c - the pool's worker threads: their loop, finding work (and
+ * running it: the tasks through task.c, the parallel-for jobs through
+ * range.c), spinning then parking, and starting and stopping the threads.
+ * The pushes and pops through the policy and the wakes are wake.c's, below
+ * range.c and task.c; creating and destroying a pool is pool.c's; changing
+ * the thread count is resize.c's.
  *
- * Parking (no lost wake-ups), owned here so that no policy has to reason
- * about it: a worker's state is its parking word (park.h). An idle worker
+ * Parking (no lost wake-ups), owned here and by wake.c so that no policy
+ * has to reason about it: a worker's state is its parking word (park.h). An idle worker
  * announces WS_PARKED (with a seq_cst fence) and then looks for work once
  * more; a pusher makes work visible (the policy's push), issues a seq_cst
  * fence and then unparks the worker the policy named (or one it finds
@@ -32,79 +34,6 @@
 #include "worker_guard.h"
 
 enum { GRAB_NONE = 0, GRAB_TASK = 1, GRAB_JOB = 2 };
-
-/* ---- waking -------------------------------------------------------------- */
-
-bool tpool__wake_worker(struct tpool *p, unsigned w)
-{
-    tpool__worker *wk = tpool__worker_at(p, w);
-    if (!tpool__unpark(&wk->state))
-        return false;
-    add_relaxed(&wk->c.wakes, 1);
-    return true;
-}
-
-/* Wakes one parked worker unless one is spinning already (it will find the
- * work). The scan starts at a rotating index so wakes spread over workers. */
-static void wake_any(struct tpool *p)
-{
-    if (atomic_load(&p->nspinning) > 0)
-        return;
-    /* A plain load and store, not a read-modify-write: pushers that race
-     * here only start their scans at the same worker. */
-    unsigned start = ld_relaxed(&p->wake_cursor);
-    st_relaxed(&p->wake_cursor, start + 1);
-    unsigned nw = ld_acquire(&p->workers);
-    for (unsigned k = 0, w = start % nw; k < nw; k++, w = w + 1 == nw ? 0 : w + 1) {
-        tpool__worker *wk = tpool__worker_at(p, w);
-        if (tpool__unpark(&wk->state)) {
-            add_relaxed(&wk->c.wakes, 1);
-            return;
-        }
-    }
-    tpool__elastic_kick(p); /* every worker is busy: the work backs up */
-}
-
-void tpool__wake_target(struct tpool *p, int target)
-{
-    if (target >= 0 && (unsigned)target < ld_acquire(&p->workers)) {
-        /* An elastic pool hears of a push to a busy worker (the monitor
-         * then looks for a backlog). */
-        bool busy = p->el.max
-                    && atomic_load(&tpool__worker_at(p, (unsigned)target)->state) != WS_PARKED;
-        tpool__wake_worker(p, (unsigned)target);
-        if (busy && atomic_load(&p->nspinning) == 0)
-            tpool__elastic_kick(p);
-    } else if (target <= TPOOL_WAKE_PREFER(0)) {
-        /* Not asleep means awake (it finds the task, or is busy and someone
-         * else should take it) or about to make its last look, which the
-         * fence before this call makes see the task: any idle worker will
-         * do. */
-        unsigned w = (unsigned)(TPOOL_WAKE_PREFER(0) - target);
-        if (w >= ld_acquire(&p->workers) || !tpool__wake_worker(p, w))
-            wake_any(p);
-    } else if (target != TPOOL_WAKE_NONE) {
-        wake_any(p); /* TPOOL_WAKE_ANY, or an out-of-range answer */
-    }
-}
-
-void tpool__push(struct tpool *p, tpool__task *t, unsigned from)
-{
-    /* The wake stays inside the gate: it reads W, which a resize changes. */
-    tpool__thread_rec *rec = tpool__enter(p);
-    int target = p->policy.ops.push(p->pstate, &t->pub, tpool__slot(p, from));
-    fence_seq_cst();
-    tpool__wake_target(p, target);
-    tpool__leave(rec);
-}
-
-tpool__task *tpool__pop(struct tpool *p, unsigned idx)
-{
-    tpool__thread_rec *rec = tpool__enter(p);
-    tpool__task *t = (tpool__task *)p->policy.ops.pop(p->pstate, tpool__slot(p, idx));
-    tpool__leave(rec);
-    return t;
-}
 
 /* ---- finding work ---------------------------------------------------------- */
 
@@ -170,7 +99,7 @@ bool tpool__find_work(struct tpool *p, unsigned slot)
 /*
  * The last spinner leaves without work because ready() holds (its group is
  * done, or it must exit). A push that saw it spinning skipped its wake
- * (wake_any), so the task may sit queued while every other worker sleeps.
+ * (tpool__wake_any), so the task may sit queued while every other worker sleeps.
  * The fence after its fetch_sub of nspinning pairs with the pusher's fence
  * before its read of nspinning: either the pusher saw no spinner and woke
  * someone, or this look sees the task. (The seq_cst fetch_sub alone does
@@ -181,7 +110,7 @@ bool tpool__find_work(struct tpool *p, unsigned slot)
 static int leave_spin(struct tpool *p, tpool__worker *wk, tpool__task **t)
 {
     if (ld_acquire(&wk->life) == LIFE_RETIRE || atomic_load(&p->exit_now)) {
-        wake_any(p);
+        tpool__wake_any(p);
         return GRAB_NONE;
     }
     fence_seq_cst();
@@ -215,7 +144,7 @@ static int idle_wait(struct tpool *p, tpool__worker *wk, bool (*ready)(void *),
              * burst of pushes that each saw a spinner is not left to one. */
             bool last = atomic_fetch_sub(&p->nspinning, 1) == 1;
             if (last && kind == GRAB_TASK)
-                wake_any(p);
+                tpool__wake_any(p);
             if (kind == GRAB_NONE && last && ready(arg))
                 kind = leave_spin(p, wk, t);
             if (kind != GRAB_NONE || ready(arg))
@@ -229,7 +158,7 @@ static int idle_wait(struct tpool *p, tpool__worker *wk, bool (*ready)(void *),
             /* A pusher's wake meant for its own task, which this thread
              * will not take now: pass it on to another worker. */
             if (!tpool__park_cancel(&wk->state))
-                wake_any(p);
+                tpool__wake_any(p);
             break;
         }
         add_relaxed(&wk->c.parks, 1);

@@ -1,9 +1,8 @@
 #!/bin/sh
 # layering_check.sh - the core's files form layers that only call downward:
 # fails on an #include cycle between files of core/, and on a call cycle
-# between its objects, other than the known cycles allowed below
-# (docs/internals.md, "Known debt"); and on a file other than park.h and
-# park.c that sleeps or spins by itself (the futex, sched_yield, a pause).
+# between its objects; and on a file other than park.h and park.c that
+# sleeps or spins by itself (the futex, sched_yield, a pause).
 #
 # Includes: an edge from each file of core/ and core/input/ to every header
 # of theirs it includes ("..."), from the sources.
@@ -25,20 +24,6 @@ fail=0
 for tool in nm tsort; do
     command -v "$tool" >/dev/null 2>&1 || { echo "layering_check: no $tool: skipped"; exit 77; }
 done
-
-# Call edges known to close a cycle: "USER DEFINER", one per line, each
-# with the reason it is not broken yet. An edge listed here is left out of
-# the call graph; any other cycle fails. Shorten the list, never lengthen
-# it: a new cycle is broken by moving a function to the layer that owns it.
-allowed='
-worker task        the worker loop runs the tasks it pops, and task.c waits on a group by parking as a worker (worker.c)
-worker range       the worker loop joins parallel-for jobs, which push and wake through worker.c
-pool record        the recorder hooks of pool creation and destruction; the recorder replays through the pool
-range record       the recorder hook of a recorded parallel-for, which runs the call through range.c
-task record        the recorder hooks of submissions and waits, which run the calls through task.c
-parallel_nd pthreadpool  the N-d engine runs the drop-in legacy calls, which call the N-d engine
-load_isolated loader     the child process of an isolated load loads through loader.c, which offers the isolated load
-'
 
 # ---- includes ---------------------------------------------------------------
 
@@ -127,17 +112,9 @@ call_edges=$(echo "$syms" | awk '
             print e
     }' | sort)
 
-allowed_edges=$(echo "$allowed" | awk 'NF >= 2 { print $1, $2 }' | sort)
-
-# Allowed edges that no longer exist: say so, so that the list shrinks.
-for e in $(echo "$allowed_edges" | tr ' ' ':'); do
-    pair=$(echo "$e" | tr ':' ' ')
-    echo "$call_edges" | grep -qx "$pair" ||
-        echo "layering_check: note: the allowed edge '$pair' is gone; remove it from the list"
-done
-
-graph=$(echo "$call_edges" | grep -vxF "$allowed_edges")
-if ! out=$(echo "$graph" | tsort 2>&1 >/dev/null); then
+# No cycle is allowed: one is broken by moving a function to the layer
+# that owns it, or by a callback or hook table the upper layer fills.
+if ! out=$(echo "$call_edges" | tsort 2>&1 >/dev/null); then
     echo "layering_check: a call cycle between objects of core/ (each calls the next):"
     echo "$out" | sed 's/^/  /'
     fail=1
@@ -145,6 +122,6 @@ fi
 
 if [ "$fail" -eq 0 ]; then
     n=$(echo "$call_edges" | grep -c .)
-    echo "layering_check: no #include cycle; no call cycle in $n call edges beyond the $(echo "$allowed_edges" | grep -c .) allowed; no wait outside park.h"
+    echo "layering_check: no #include cycle; no call cycle in $n call edges; no wait outside park.h"
 fi
 exit $fail

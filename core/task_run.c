@@ -1,0 +1,103 @@
+/*
+ * task_run.c - running a task and counting it finished in its groups, for
+ * every thread that runs one: a worker (worker.c), a waiter that helps
+ * (task.c), a deep waiter running its stash (task.c's "Deep nesting").
+ * Below both: running calls only downward (the task cache, the tile path
+ * of range.c, the pushes and wakes of wake.c), so the worker loop reaches
+ * tasks without calling up into task.c. The group counting protocol is
+ * written at the top of task.c.
+ */
+#define _GNU_SOURCE
+#include "pool.h"
+
+tpool__task *tpool__stash_pop(void)
+{
+    tpool__task *t = tpool__tl.stash;
+    tpool__tl.stash = (tpool__task *)t->pub.next;
+    t->pub.next = NULL;
+    if (!tpool__tl.stash)
+        tpool__tl.stash_pool = NULL;
+    return t;
+}
+
+/* Back above the bound: the stash goes to the policy, oldest first. */
+static void stash_flush(void)
+{
+    struct tpool *p = tpool__tl.stash_pool;
+    tpool__task *oldest_first = NULL;
+    while (tpool__tl.stash) {
+        tpool__task *t = tpool__stash_pop();
+        t->pub.next = oldest_first ? &oldest_first->pub : NULL;
+        oldest_first = t;
+    }
+    unsigned from = tpool__slot_for(&tpool__tl, p);
+    while (oldest_first) {
+        tpool__task *t = oldest_first;
+        oldest_first = (tpool__task *)t->pub.next;
+        t->pub.next = NULL;
+        tpool__push(p, t, from);
+    }
+}
+
+static void wake_waiters(struct tpool_group *g)
+{
+    pthread_mutex_lock(&g->lock);
+    for (tpool__waiter *wt = g->waiters; wt; wt = wt->next) {
+        if (wt->worker >= 0)
+            tpool__wake_worker(g->pool, (unsigned)wt->worker);
+        else
+            tpool__unpark(&wt->word);
+    }
+    pthread_mutex_unlock(&g->lock);
+}
+
+/* One task of `g` finished. A finisher of a user group counts itself busy
+ * in the same addition (TPOOL__FIN_BUSY) until it no longer touches the
+ * group: tpool_group_wait waits for that before it returns. The root group
+ * needs no such guard: it lives as long as the workers. */
+void tpool__group_finish(struct tpool_group *g, bool cancelled)
+{
+    uint64_t busy = g != &g->pool->root ? TPOOL__FIN_BUSY : 0;
+    if (cancelled)
+        add_relaxed(&g->cancelled, 1);
+    uint64_t f = atomic_fetch_add(&g->finished, TPOOL__FIN_ONE + busy) + TPOOL__FIN_ONE;
+    if (atomic_load(&g->nwaiters) > 0
+        && (((f >> TPOOL__FIN_SHIFT) ^ atomic_load(&g->submitted))
+            & (UINT64_MAX >> TPOOL__FIN_SHIFT)) == 0)
+        wake_waiters(g);
+    if (busy)
+        atomic_fetch_sub_explicit(&g->finished, busy, memory_order_release);
+}
+
+void tpool__run_task(struct tpool *p, tpool__task *t, unsigned slot)
+{
+    if (t->kind == TASK_TILE) {
+        tpool__run_tile(p, t, slot);
+        return;
+    }
+    bool cancel = atomic_load_explicit(&p->cancelling, memory_order_relaxed) != 0;
+    tpool_complete_fn done = t->on_complete;
+    tpool_task_fn fn = t->fn;
+    void *arg = t->arg;
+    struct tpool_group *g = t->group;
+    tpool__task_free(t);
+
+    if (!cancel) {
+        tpool__tls *tl = tpool__tls_get();
+        tpool__running running = { tl->running, p, g };
+        tl->running = &running;
+        tl->depth++;
+        fn(arg);
+        tl->running = running.up;
+        if (--tl->depth < TPOOL__DEEP && tl->stash)
+            stash_flush();
+        add_relaxed(&tpool__counters_of(p, slot)->tasks_run, 1);
+    } else {
+        add_relaxed(&p->cancelled_total, 1);
+    }
+    if (done)
+        done(arg, cancel ? TPOOL_ECANCELED : 0);
+    if (g)
+        tpool__group_finish(g, cancel);
+    tpool__group_finish(&p->root, cancel);
+}
