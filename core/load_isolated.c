@@ -26,6 +26,10 @@ struct policy_work {
     tpool__policy_probe probe;
     const void *arg;
     int in_probe;
+    /* The child's load, kept here (the caller's frame, alive until the
+     * child exits) rather than unloaded: nothing is unloaded or freed in
+     * the child, and what it loaded stays reachable for leak checkers. */
+    tpool__policy_handle h;
 };
 
 static int policy_work(void *arg, tpool__child *c, tpool_error *err)
@@ -35,12 +39,11 @@ static int policy_work(void *arg, tpool__child *c, tpool_error *err)
      * fork (the core's fork handlers reset it only once a pool was made):
      * this process has one thread, so start from a fresh lock. */
     tpool__loader_fork_child();
-    tpool__policy_handle h;
     tpool__child_stage(c, STAGE_LOAD);
-    int rc = tpool__policy_load_path(pw->path, &h, err);
+    int rc = tpool__policy_load_path(pw->path, &pw->h, err);
     if (rc == 0 && pw->probe) {
         tpool__child_stage(c, STAGE_PROBE);
-        rc = pw->probe(&h, pw->arg, err);
+        rc = pw->probe(&pw->h, pw->arg, err);
         /* the parent learns it from the stage: the last one started */
     }
     return rc;
@@ -52,7 +55,7 @@ static int check_in_child(const char *path, tpool__policy_probe probe, const voi
                           const char *probe_what, int *probe_error, tpool_error *err)
 {
     *probe_error = 0;
-    struct policy_work pw = { path, probe, arg, 0 };
+    struct policy_work pw = { path, probe, arg, 0, { 0 } };
     tpool__child_verdict v;
     int rc = tpool__run_in_child(policy_work, &pw, &v, err);
     if (v.reported || rc == TPOOL__NO_CHILD) {

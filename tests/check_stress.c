@@ -295,6 +295,7 @@ START_TEST(test_no_lost_wakeup)
              params ? ", \"params\": " : "", params ? params : "");
     wake_round w = { .pool = NULL };
     tpool_error err;
+    tpool_error_clear(&err);
     ck_assert_msg(tpool_create_from_text(json, &w.pool, &err) == 0, "%s: %s", json, err.text);
     atomic_init(&w.done, 0);
     atomic_init(&w.err, 0);
