@@ -19,6 +19,14 @@
  * tasks is not kept for ever. A thread's private tasks go to the depot when
  * it exits (a pthread key's destructor).
  *
+ * The bound is sized for one producer that runs ahead of its workers: then
+ * every task it submits is in flight at once (the workers free them all
+ * later), and a depot smaller than that backlog frees the excess only for
+ * the producer to malloc it again in its next burst. DEPOT_MAX tasks are
+ * 14 MiB at most (16 MiB of glibc's chunks); glibc keeps a freed burst of
+ * tasks in its bins as well, so what the bound saves is memory that other
+ * sizes could have reused.
+ *
  * A free task's fields are the cache's: pub.next links a list, and the first
  * task of a chain keeps the next chain and the chain's length in `cached`
  * (pool.h).
@@ -32,6 +40,8 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "alloc.h"
@@ -51,7 +61,7 @@
 
 #if TASK_CACHE
 
-enum { BATCH = 64, DEPOT_MAX = 16384 };
+enum { BATCH = 64, DEPOT_MAX = 1 << 17 };
 
 typedef struct task_cache {
     tpool__task *head;   /* free tasks, via pub.next */
@@ -63,6 +73,7 @@ typedef struct task_cache {
 static _Thread_local task_cache tls_cache;
 static _Atomic(tpool__task *) depot;   /* chains, via cached */
 static _Atomic size_t depot_tasks;     /* tasks in the depot (approximate) */
+static _Atomic uint64_t from_allocator; /* tasks ever taken from tpool__malloc */
 static pthread_key_t exit_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static bool key_ok;
@@ -137,8 +148,10 @@ static tpool__task *take(task_cache *c)
 {
     if (!c->chains) {
         c->chains = atomic_exchange_explicit(&depot, NULL, memory_order_acquire);
-        if (!c->chains)
+        if (!c->chains) {
+            atomic_fetch_add_explicit(&from_allocator, 1, memory_order_relaxed);
             return tpool__malloc(sizeof(tpool__task));
+        }
         size_t n = 0;
         for (tpool__task *ch = c->chains; ch; ch = ch->cached.next_chain)
             n += ch->cached.chain_len;
@@ -190,6 +203,12 @@ void tpool__task_free(tpool__task *t)
     c->n = BATCH;
 }
 
+bool tpool__task_cache_allocated(uint64_t *n)
+{
+    *n = atomic_load_explicit(&from_allocator, memory_order_relaxed);
+    return true;
+}
+
 #else /* !TASK_CACHE */
 
 tpool__task *tpool__task_alloc(void)
@@ -200,6 +219,12 @@ tpool__task *tpool__task_alloc(void)
 void tpool__task_free(tpool__task *t)
 {
     tpool__free(t);
+}
+
+bool tpool__task_cache_allocated(uint64_t *n)
+{
+    *n = 0;
+    return false;
 }
 
 #endif
