@@ -134,7 +134,7 @@ static void noop_task(void *arg) { (void)arg; }
 
 START_TEST(test_task_cache_recycles_across_threads)
 {
-    enum { N = 30000, ROUNDS = 8, THREADS = 2, SLACK = (THREADS + 1) * 2 * 64 };
+    enum { N = 30000, ROUNDS = 6, THREADS = 2, SLACK = (THREADS + 1) * 2 * 64 };
     uint64_t before, after_warmup, end;
     if (!tpool__task_cache_allocated(&before))
         return; /* compiled out (AddressSanitizer): every task is malloc'd */
