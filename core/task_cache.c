@@ -110,8 +110,8 @@ static void depot_put(tpool__task *first, size_t n)
                                                   memory_order_relaxed));
 }
 
-/* Puts the chains from `first` on (still counted in depot_tasks) back on
- * the depot. It must find the depot empty to push them without walking to
+/* Puts the chains from `first` on back on the depot (their tasks are still
+ * counted in depot_tasks). It must find the depot empty to push them without walking to
  * their end; chains that other threads pushed meanwhile are taken off (one
  * exchange) and linked in front of them, and it tries again. */
 static void depot_return(tpool__task *first)
@@ -149,7 +149,8 @@ static void make_key(void)
 }
 
 /* Once per thread. Should the key be missing (pthread_key_create failed),
- * an exiting thread's private tasks (fewer than 2 x BATCH) are leaked rather than failing the submission. */
+ * an exiting thread's private tasks (fewer than 2 x BATCH) are leaked
+ * rather than failing the submission. */
 static void register_exit(task_cache *c)
 {
     pthread_once(&key_once, make_key);
