@@ -111,9 +111,10 @@ static void depot_put(tpool__task *first, size_t n)
 }
 
 /* Puts the chains from `first` on back on the depot (their tasks are still
- * counted in depot_tasks). It must find the depot empty to push them without walking to
- * their end; chains that other threads pushed meanwhile are taken off (one
- * exchange) and linked in front of them, and it tries again. */
+ * counted in depot_tasks). It must find the depot empty to push them
+ * without walking to their end; chains that other threads pushed meanwhile
+ * are taken off (one exchange) and linked in front of them, and it tries
+ * again. */
 static void depot_return(tpool__task *first)
 {
     tpool__task *empty = NULL;
