@@ -166,6 +166,58 @@ START_TEST(test_task_cache_recycles_across_threads)
 }
 END_TEST
 
+/* Two threads that allocate at once share the free tasks: a thread with an
+ * empty cache takes one chain from the depot and leaves the rest, so a
+ * second thread finds tasks there too instead of calling the allocator.
+ * (Taking the whole depot let the first thread hoard them all.) */
+typedef struct {
+    pthread_barrier_t *took;
+    tpool__task *t;
+} taker_arg;
+
+static void *taker(void *arg)
+{
+    taker_arg *a = arg;
+    a->t = tpool__task_alloc();
+    pthread_barrier_wait(a->took); /* hold our chain while the other takes */
+    pthread_barrier_wait(a->took);
+    tpool__task_free(a->t);
+    return NULL;
+}
+
+START_TEST(test_task_cache_shares_the_depot)
+{
+    enum { FREED = 10 * 64 };
+    uint64_t before, after;
+    if (!tpool__task_cache_allocated(&before))
+        return; /* compiled out (AddressSanitizer) */
+    static tpool__task *t[FREED];
+    for (int i = 0; i < FREED; i++)
+        ck_assert_ptr_nonnull(t[i] = tpool__task_alloc());
+    for (int i = 0; i < FREED; i++)
+        tpool__task_free(t[i]); /* all but the last 64-127 go to the depot */
+    ck_assert(tpool__task_cache_allocated(&before));
+    pthread_barrier_t took;
+    ck_assert_int_eq(pthread_barrier_init(&took, NULL, 3), 0);
+    taker_arg a[2] = { { &took, NULL }, { &took, NULL } };
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&th[i], NULL, taker, &a[i]), 0);
+    pthread_barrier_wait(&took); /* both have taken a task */
+    ck_assert(tpool__task_cache_allocated(&after));
+    pthread_barrier_wait(&took);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&took);
+    ck_assert_ptr_nonnull(a[0].t);
+    ck_assert_ptr_nonnull(a[1].t);
+    ck_assert_msg(after == before,
+                  "two threads with empty caches took %llu tasks from the allocator "
+                  "with at least %d tasks in the depot",
+                  (unsigned long long)(after - before), FREED - 127);
+}
+END_TEST
+
 /* ---- nested submission: recursive fork-join with groups ------------------- */
 
 START_TEST(test_nested_fork_join)
@@ -379,6 +431,7 @@ static Suite *pool_suite(void)
     tcase_add_test(tc, test_concurrent_submitters);
     tcase_add_test(tc, test_short_lived_submitters);
     tcase_add_test(tc, test_task_cache_recycles_across_threads);
+    tcase_add_test(tc, test_task_cache_shares_the_depot);
     tcase_add_test(tc, test_nested_fork_join);
     tcase_add_test(tc, test_destroy_cancel);
     tcase_add_test(tc, test_destroy_drain);
