@@ -441,6 +441,10 @@ static inline void tpool__elastic_kick(struct tpool *p)
 /* task_cache.c: task structures, recycled per thread (fault point included) */
 tpool__task *tpool__task_alloc(void);
 void tpool__task_free(tpool__task *t);
+/* For tests: *n = the tasks the cache has taken from the allocator since the
+ * process started (all threads); false, *n = 0, where the cache is compiled
+ * out (AddressSanitizer builds: every task is then malloc'd). */
+bool tpool__task_cache_allocated(uint64_t *n);
 
 /* task_run.c */
 /* Deep enough that ordinary nesting never reaches it, shallow enough that

@@ -8,16 +8,26 @@
  * share of a submission's cost, and a lock and lines that the freeing
  * thread writes too (docs/PERFORMANCE.md, target 4).
  *
- * How: each thread keeps a private list of free tasks (`head`, no atomics)
- * and a private list of whole chains it took from the depot (`chains`). A
- * thread whose private list reaches 2 x BATCH hands BATCH of them, as one
+ * How: each thread keeps a private list of free tasks (`head`, no atomics).
+ * A thread whose private list reaches 2 x BATCH hands BATCH of them, as one
  * chain, to a process-wide depot: a lock-free stack of chains, pushed by CAS
  * and emptied by one exchange (nothing is ever popped singly, so there is no
- * ABA). A thread with nothing private takes the whole depot at once and
- * mallocs only when the depot is empty too. The depot keeps at most
+ * ABA). A thread with nothing private takes one chain: it empties the depot,
+ * keeps the first chain and pushes the others back (depot_return); it
+ * mallocs only when the depot is empty. Taking the whole depot instead let
+ * one thread hoard every free task while the others, also submitting,
+ * found the depot empty and malloc'd theirs. The depot keeps at most
  * DEPOT_MAX tasks (chains beyond are freed), so a burst of a million queued
  * tasks is not kept for ever. A thread's private tasks go to the depot when
  * it exits (a pthread key's destructor).
+ *
+ * The bound is sized for one producer that runs ahead of its workers: then
+ * every task it submits is in flight at once (the workers free them all
+ * later), and a depot smaller than that backlog frees the excess only for
+ * the producer to malloc it again in its next burst. DEPOT_MAX tasks are
+ * 14 MiB at most (16 MiB of glibc's chunks); glibc keeps a freed burst of
+ * tasks in its bins as well, so what the bound saves is memory that other
+ * sizes could have reused.
  *
  * A free task's fields are the cache's: pub.next links a list, and the first
  * task of a chain keeps the next chain and the chain's length in `cached`
@@ -32,6 +42,8 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "alloc.h"
@@ -51,18 +63,18 @@
 
 #if TASK_CACHE
 
-enum { BATCH = 64, DEPOT_MAX = 16384 };
+enum { BATCH = 64, DEPOT_MAX = 1 << 17 };
 
 typedef struct task_cache {
-    tpool__task *head;   /* free tasks, via pub.next */
-    size_t n;            /* tasks on `head` */
-    tpool__task *chains; /* whole chains taken from the depot, via cached */
-    bool keyed;          /* the exit destructor is registered */
+    tpool__task *head; /* free tasks, via pub.next */
+    size_t n;          /* tasks on `head` */
+    bool keyed;        /* the exit destructor is registered */
 } task_cache;
 
 static _Thread_local task_cache tls_cache;
 static _Atomic(tpool__task *) depot;   /* chains, via cached */
 static _Atomic size_t depot_tasks;     /* tasks in the depot (approximate) */
+static _Atomic uint64_t from_allocator; /* tasks ever taken from tpool__malloc */
 static pthread_key_t exit_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 static bool key_ok;
@@ -98,6 +110,28 @@ static void depot_put(tpool__task *first, size_t n)
                                                   memory_order_relaxed));
 }
 
+/* Puts the chains from `first` on back on the depot (their tasks are still
+ * counted in depot_tasks). It must find the depot empty to push them
+ * without walking to their end; chains that other threads pushed meanwhile
+ * are taken off (one exchange) and linked in front of them, and it tries
+ * again. */
+static void depot_return(tpool__task *first)
+{
+    tpool__task *empty = NULL;
+    while (!atomic_compare_exchange_weak_explicit(&depot, &empty, first, memory_order_release,
+                                                  memory_order_relaxed)) {
+        tpool__task *more = atomic_exchange_explicit(&depot, NULL, memory_order_acquire);
+        if (more) {
+            tpool__task *last = more;
+            while (last->cached.next_chain)
+                last = last->cached.next_chain;
+            last->cached.next_chain = first;
+            first = more;
+        }
+        empty = NULL;
+    }
+}
+
 /* At thread exit: everything private goes to the depot. */
 static void thread_exit(void *unused)
 {
@@ -105,11 +139,6 @@ static void thread_exit(void *unused)
     task_cache *c = &tls_cache;
     if (c->head)
         depot_put(c->head, c->n);
-    while (c->chains) {
-        tpool__task *ch = c->chains;
-        c->chains = ch->cached.next_chain;
-        depot_put(ch, ch->cached.chain_len);
-    }
     c->head = NULL;
     c->n = 0;
     c->keyed = false; /* a later destructor that submits registers again */
@@ -121,8 +150,8 @@ static void make_key(void)
 }
 
 /* Once per thread. Should the key be missing (pthread_key_create failed),
- * an exiting thread's private tasks (at most 2 x BATCH plus the chains it
- * took) are leaked rather than failing the submission. */
+ * an exiting thread's private tasks (fewer than 2 x BATCH) are leaked
+ * rather than failing the submission. */
 static void register_exit(task_cache *c)
 {
     pthread_once(&key_once, make_key);
@@ -131,40 +160,42 @@ static void register_exit(task_cache *c)
     c->keyed = true;
 }
 
-/* With nothing private: a chain (taken from the depot if need be), or a
- * new task from the allocator. */
-static tpool__task *take(task_cache *c)
+/* One task off the private list, which is not empty. */
+static tpool__task *pop_private(task_cache *c)
 {
-    if (!c->chains) {
-        c->chains = atomic_exchange_explicit(&depot, NULL, memory_order_acquire);
-        if (!c->chains)
-            return tpool__malloc(sizeof(tpool__task));
-        size_t n = 0;
-        for (tpool__task *ch = c->chains; ch; ch = ch->cached.next_chain)
-            n += ch->cached.chain_len;
-        atomic_fetch_sub_explicit(&depot_tasks, n, memory_order_relaxed);
-    }
     if (tpool__fault(TPOOL__FAULT_ALLOC))
         return NULL;
-    tpool__task *t = c->chains;
-    c->chains = t->cached.next_chain;
+    tpool__task *t = c->head;
     c->head = next_of(t);
-    c->n = t->cached.chain_len - 1;
+    c->n--;
     return t;
+}
+
+/* With nothing private: a chain from the depot, or a new task from the
+ * allocator. */
+static tpool__task *take(task_cache *c)
+{
+    tpool__task *first = atomic_exchange_explicit(&depot, NULL, memory_order_acquire);
+    if (!first) {
+        tpool__task *t = tpool__malloc(sizeof(tpool__task));
+        if (t)
+            atomic_fetch_add_explicit(&from_allocator, 1, memory_order_relaxed);
+        return t;
+    }
+    if (first->cached.next_chain)
+        depot_return(first->cached.next_chain);
+    atomic_fetch_sub_explicit(&depot_tasks, first->cached.chain_len, memory_order_relaxed);
+    c->head = first; /* its tasks are linked through pub.next */
+    c->n = first->cached.chain_len;
+    return pop_private(c);
 }
 
 tpool__task *tpool__task_alloc(void)
 {
     task_cache *c = &tls_cache;
     TPOOL__TLS_ONCE(c);
-    tpool__task *t = c->head;
-    if (__builtin_expect(t != NULL, 1)) {
-        if (tpool__fault(TPOOL__FAULT_ALLOC))
-            return NULL;
-        c->head = next_of(t);
-        c->n--;
-        return t;
-    }
+    if (__builtin_expect(c->head != NULL, 1))
+        return pop_private(c);
     if (!c->keyed)
         register_exit(c);
     return take(c);
@@ -190,6 +221,12 @@ void tpool__task_free(tpool__task *t)
     c->n = BATCH;
 }
 
+bool tpool__task_cache_allocated(uint64_t *n)
+{
+    *n = atomic_load_explicit(&from_allocator, memory_order_relaxed);
+    return true;
+}
+
 #else /* !TASK_CACHE */
 
 tpool__task *tpool__task_alloc(void)
@@ -200,6 +237,12 @@ tpool__task *tpool__task_alloc(void)
 void tpool__task_free(tpool__task *t)
 {
     tpool__free(t);
+}
+
+bool tpool__task_cache_allocated(uint64_t *n)
+{
+    *n = 0;
+    return false;
 }
 
 #endif

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "pool.h"
 #include "testutil.h"
 
 /* ---- every task runs exactly once ------------------------------------------ */
@@ -103,6 +104,117 @@ START_TEST(test_short_lived_submitters)
         ck_assert_int_eq(tpool_destroy(p), 0);
         tu_hits_free();
     }
+}
+END_TEST
+
+/* A task cache that recycles across threads: one producer allocates every
+ * task and the worker frees them, so only tasks handed back from the
+ * worker's cache to the producer's keep the producer off the C library.
+ * Each round's tasks are all in flight at once (the worker is held by a
+ * blocker until the last is submitted: a producer that runs ahead), then the
+ * next round is a plain flow. After the first round, which must allocate,
+ * the cache may take from the allocator only what the threads' private
+ * lists hold back (under 2 x 64 tasks each), however many rounds follow. */
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool open;
+} hold_gate;
+
+static void hold_until_open(void *arg)
+{
+    hold_gate *g = arg;
+    pthread_mutex_lock(&g->lock);
+    while (!g->open)
+        pthread_cond_wait(&g->cond, &g->lock);
+    pthread_mutex_unlock(&g->lock);
+}
+
+static void noop_task(void *arg) { (void)arg; }
+
+START_TEST(test_task_cache_recycles_across_threads)
+{
+    enum { N = 30000, ROUNDS = 6, THREADS = 2, SLACK = (THREADS + 1) * 2 * 64 };
+    uint64_t before, after_warmup, end;
+    if (!tpool__task_cache_allocated(&before))
+        return; /* compiled out (AddressSanitizer): every task is malloc'd */
+    tpool *p = tu_pool("fifo", THREADS, NULL);
+    for (int r = 0; r <= ROUNDS; r++) {
+        hold_gate g = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false };
+        bool backlog = r % 2 == 0;
+        if (backlog)
+            ck_assert_int_eq(tpool_submit(p, hold_until_open, &g, NULL), 0);
+        for (int i = 0; i < N; i++)
+            ck_assert_int_eq(tpool_submit(p, noop_task, NULL, NULL), 0);
+        if (backlog) {
+            pthread_mutex_lock(&g.lock);
+            g.open = true;
+            pthread_cond_signal(&g.cond);
+            pthread_mutex_unlock(&g.lock);
+        }
+        ck_assert_int_eq(tpool_wait_all(p), 0);
+        if (r == 0)
+            ck_assert(tpool__task_cache_allocated(&after_warmup));
+    }
+    ck_assert(tpool__task_cache_allocated(&end));
+    ck_assert_msg(end - after_warmup <= SLACK,
+                  "the task cache took %llu tasks from the allocator after the first round "
+                  "(%d rounds of %d tasks; at most %d expected); the first round took %llu",
+                  (unsigned long long)(end - after_warmup), ROUNDS, N, SLACK,
+                  (unsigned long long)(after_warmup - before));
+    ck_assert_int_eq(tpool_destroy(p), 0);
+}
+END_TEST
+
+/* Two threads that allocate at once share the free tasks: a thread with an
+ * empty cache takes one chain from the depot and leaves the rest, so a
+ * second thread finds tasks there too instead of calling the allocator.
+ * (Taking the whole depot let the first thread hoard them all.) */
+typedef struct {
+    pthread_barrier_t *took;
+    tpool__task *t;
+} taker_arg;
+
+static void *taker(void *arg)
+{
+    taker_arg *a = arg;
+    a->t = tpool__task_alloc();
+    pthread_barrier_wait(a->took); /* hold our chain while the other takes */
+    pthread_barrier_wait(a->took);
+    tpool__task_free(a->t);
+    return NULL;
+}
+
+START_TEST(test_task_cache_shares_the_depot)
+{
+    enum { FREED = 10 * 64 };
+    uint64_t before, after;
+    if (!tpool__task_cache_allocated(&before))
+        return; /* compiled out (AddressSanitizer) */
+    static tpool__task *t[FREED];
+    for (int i = 0; i < FREED; i++)
+        ck_assert_ptr_nonnull(t[i] = tpool__task_alloc());
+    for (int i = 0; i < FREED; i++)
+        tpool__task_free(t[i]); /* all but the last 64-127 go to the depot */
+    ck_assert(tpool__task_cache_allocated(&before));
+    pthread_barrier_t took;
+    ck_assert_int_eq(pthread_barrier_init(&took, NULL, 3), 0);
+    taker_arg a[2] = { { &took, NULL }, { &took, NULL } };
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&th[i], NULL, taker, &a[i]), 0);
+    pthread_barrier_wait(&took); /* both have taken a task */
+    ck_assert(tpool__task_cache_allocated(&after));
+    pthread_barrier_wait(&took);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&took);
+    ck_assert_ptr_nonnull(a[0].t);
+    ck_assert_ptr_nonnull(a[1].t);
+    ck_assert_msg(after == before,
+                  "two threads with empty caches took %llu tasks from the allocator "
+                  "with at least %d tasks in the depot",
+                  (unsigned long long)(after - before), FREED - 127);
 }
 END_TEST
 
@@ -318,6 +430,8 @@ static Suite *pool_suite(void)
                         sizeof thread_counts / sizeof thread_counts[0]);
     tcase_add_test(tc, test_concurrent_submitters);
     tcase_add_test(tc, test_short_lived_submitters);
+    tcase_add_test(tc, test_task_cache_recycles_across_threads);
+    tcase_add_test(tc, test_task_cache_shares_the_depot);
     tcase_add_test(tc, test_nested_fork_join);
     tcase_add_test(tc, test_destroy_cancel);
     tcase_add_test(tc, test_destroy_drain);
