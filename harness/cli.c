@@ -334,53 +334,40 @@ static int override_policies(bench_experiment *e, const char *list)
     return 0;
 }
 
-static int override_baselines(bench_experiment *e, const char *list)
+/* The bit of a company mode by name, as bench_base_from_name gives a
+ * baseline's: 0 for an unknown name. */
+static int company_bit(const char *name)
 {
-    if (strcmp(list, "all") == 0) {
-        e->baselines = BENCH_BASE_ALL;
-        return 0;
-    }
-    e->baselines = 0;
-    if (strcmp(list, "none") == 0)
-        return 0;
-    char *copy = strdup(list);
-    if (!copy)
-        return -1;
-    for (char *save = NULL, *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-        int bit = bench_base_from_name(p);
-        if (!bit) {
-            fprintf(stderr, "tpool-bench: --baselines: unknown baseline '%s' (known: %s)\n", p,
-                    bench_base_list());
-            free(copy);
-            return -1;
-        }
-        e->baselines |= (unsigned)bit;
-    }
-    free(copy);
-    return 0;
+    int mode = bench_company_from_name(name);
+    return mode > 0 ? (int)BENCH_CO_BIT(mode) : 0;
 }
 
-static int override_company(bench_experiment *e, const char *list)
+/* A selection option's list, "all", "none" or names separated by commas,
+ * as a set of bits (`bit_of` gives a name's, 0 when unknown: an error
+ * naming `option`, the `what` it is and the names it knows). 0, or -1
+ * after a message. */
+static int parse_bits(const char *list, const char *option, const char *what, unsigned all,
+                      int (*bit_of)(const char *), const char *known, unsigned *out)
 {
     if (strcmp(list, "all") == 0) {
-        e->company = BENCH_CO_ALL;
+        *out = all;
         return 0;
     }
-    e->company = 0;
+    *out = 0;
     if (strcmp(list, "none") == 0)
         return 0;
     char *copy = strdup(list);
     if (!copy)
         return -1;
     for (char *save = NULL, *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-        int mode = bench_company_from_name(p);
-        if (mode <= 0) {
-            fprintf(stderr, "tpool-bench: --company: unknown company '%s' (known: all, none, "
-                            "thread, process, omp)\n", p);
+        int bit = bit_of(p);
+        if (!bit) {
+            fprintf(stderr, "tpool-bench: %s: unknown %s '%s' (known: %s)\n", option, what, p,
+                    known);
             free(copy);
             return -1;
         }
-        e->company |= BENCH_CO_BIT(mode);
+        *out |= (unsigned)bit;
     }
     free(copy);
     return 0;
@@ -818,8 +805,10 @@ int bench_main_run(int argc, char **argv, const bench_main_mode *mode)
         return 2;
     }
     if ((o.policies && override_policies(&e, o.policies)) ||
-        (o.baselines && override_baselines(&e, o.baselines)) ||
-        (o.company && override_company(&e, o.company)) ||
+        (o.baselines && parse_bits(o.baselines, "--baselines", "baseline", BENCH_BASE_ALL,
+                                   bench_base_from_name, bench_base_list(), &e.baselines)) ||
+        (o.company && parse_bits(o.company, "--company", "company", BENCH_CO_ALL, company_bit,
+                                 "all, none, thread, process, omp", &e.company)) ||
         (o.threads && override_threads(&e, o.threads)) ||
         (o.workloads && filter_workloads(&e, o.workloads))) {
         bench_experiment_free(&e);
