@@ -354,6 +354,25 @@ bench_companion *bench_companion_open(const bench_report *r, int mode, char *err
     return c;
 }
 
+/* The company process's answer: 0, or -1 with its message (or that it
+ * stopped answering, which ends the company) in err. rep->ns is 0 unless
+ * an answer came. */
+static int recv_reply(bench_companion *c, co_reply *rep, char *err, size_t errsize)
+{
+    rep->ns = 0;
+    if (c->lost || get(c->from, rep, sizeof *rep) != 0) {
+        c->lost = 1;
+        snprintf(err, errsize, "the company process stopped answering");
+        return -1;
+    }
+    rep->msg[sizeof rep->msg - 1] = '\0';
+    if (rep->rc != 0) {
+        snprintf(err, errsize, "%s", rep->msg);
+        return -1;
+    }
+    return 0;
+}
+
 int bench_companion_prepare(bench_companion *c, size_t ci, uint64_t cooldown_ns, char *err,
                             size_t errsize)
 {
@@ -361,17 +380,12 @@ int bench_companion_prepare(bench_companion *c, size_t ci, uint64_t cooldown_ns,
     if (c->mode == BENCH_CO_PROCESS) {
         co_cmd cmd = { CO_PREPARE, (uint32_t)ci, cooldown_ns };
         co_reply rep;
-        if (c->lost || put(c->to, &cmd, sizeof cmd) != 0 || get(c->from, &rep, sizeof rep) != 0) {
+        if (c->lost || put(c->to, &cmd, sizeof cmd) != 0) {
             c->lost = 1;
             snprintf(err, errsize, "the company process stopped answering");
             return -1;
         }
-        rep.msg[sizeof rep.msg - 1] = '\0';
-        if (rep.rc != 0) {
-            snprintf(err, errsize, "%s", rep.msg);
-            return -1;
-        }
-        return 0;
+        return recv_reply(c, &rep, err, errsize);
     }
     member *m = &c->members[ci];
     if (m->made == 0 && member_make(m, c->r, ci, c->mode) != 0)
@@ -408,18 +422,9 @@ int bench_companion_wait(bench_companion *c, uint64_t *ns, char *err, size_t err
     *ns = 0;
     if (c->mode == BENCH_CO_PROCESS) {
         co_reply rep;
-        if (c->lost || get(c->from, &rep, sizeof rep) != 0) {
-            c->lost = 1;
-            snprintf(err, errsize, "the company process stopped answering");
-            return -1;
-        }
-        rep.msg[sizeof rep.msg - 1] = '\0';
+        int rc = recv_reply(c, &rep, err, errsize);
         *ns = rep.ns;
-        if (rep.rc != 0) {
-            snprintf(err, errsize, "%s", rep.msg);
-            return -1;
-        }
-        return 0;
+        return rc;
     }
     pthread_mutex_lock(&c->mu);
     while (c->phase != TH_DONE)
