@@ -56,16 +56,32 @@
  *
  * Feeding. Only P - 1 tiles (one per worker participant) are pushed when
  * the call starts; whoever pops a tile of the call first pushes the next
- * tile not yet pushed (a cursor `feed` in the block, taken with fetch_add)
- * unless the caller has claimed all of its items. So about P - 1 tiles of
- * the call are queued at any time, in index order, while the caller, from
- * the last tile down, claims tiles that never go through the queue: a call
- * whose items the caller runs alone pushes P - 1 tiles, not all of them.
- * A tile at the cursor can only have been claimed by the caller (poppers
- * claim pushed tiles, below the cursor), which claims downwards, so once
- * it is claimed every later one is too. A call with a cost function
- * pushes every tile at once: the policy orders them all (LPT), and the
- * caller claims by cost, not downwards.
+ * tile not yet pushed unless the caller has claimed all of its items. So
+ * about P - 1 tiles of the call are queued at any time, in index order,
+ * while the caller, from the last tile down, claims tiles that never go
+ * through the queue: a call whose items the caller runs alone pushes
+ * P - 1 tiles, not all of them. The tiles never pushed are [feed, limit),
+ * both in one word of the block (`bounds`): a popper takes tile `feed`
+ * to push by raising feed, the caller takes tiles from the top by
+ * lowering limit, each with a CAS that keeps feed <= limit, so a tile of
+ * that range is either pushed or the caller's, never both, and the
+ * caller's are its own without a claim on their `next`. Once the range is
+ * empty the caller claims pushed tiles, from the top down, through `next`.
+ * A call with a cost function pushes every tile at once: the policy orders
+ * them all (LPT), and the caller claims by cost, not downwards. In a call
+ * with TPOOL_FLAG_PROGRESS the caller leaves `limit` alone and claims
+ * every tile through `next`, an item at a time, and a popper pushes tile
+ * `feed` only while it has unclaimed items.
+ *
+ * Merging. The caller runs a claim of several contiguous tiles as one call
+ * of the body. With the default tile size (the policy's range_grain gave
+ * 0), it times its own claims, and once the rest of the never-pushed tiles
+ * would take at most TILE_GRAIN_NS at the rate it measured (and are at
+ * most GRAIN_REACH times the items it measured on), it takes them in one
+ * claim: cheap items then cost one CAS and one body call, not one per
+ * tile, and the imbalance this can cause is bounded by that time.
+ * Expensive items never qualify and are claimed a tile at a time. A policy
+ * that sets the tile size gets body calls of at most that size.
  *
  * Progress (TPOOL_FLAG_PROGRESS): a thread that pops a tile claims one item
  * and, if items are left, pushes the tile again before it runs that item,
@@ -371,19 +387,31 @@ struct tpool__tile_block {
      * (the freer, or the next caller reusing the block with an acquire
      * load) sees every access the other holders made. */
     TPOOL__ALIGNED tpool__a64 refs;
-    /* The next tile to push (see "Feeding"): poppers take it with a
-     * fetch_add; on the line of `refs`, which the same threads write. */
-    tpool__asize feed;
+    /* The tiles never pushed, [feed, limit) (see "Feeding"): BOUNDS(feed,
+     * limit), changed with CAS by poppers (feed up) and by the caller
+     * (limit down); on the line of `refs`, which the same threads write. */
+    tpool__a64 bounds;
     size_t ntiles;  /* the call's tiles */
     size_t cap;     /* tiles allocated */
     size_t bytes;   /* the allocation's size */
     struct tpool__tile_block *next_free; /* on job.tile_free or tile_spare */
+    /* The call's, for the tiles pushed by poppers (whose job may be the
+     * next call's by then): written by the caller before its first push. */
     bool progress;  /* the call has TPOOL_FLAG_PROGRESS */
+    bool ranked;    /* the call has a cost function */
+    int priority;
+    uint64_t seq;   /* the first tile's number */
+    uint64_t submit_ns;
     tile_rank *rank; /* cap entries after the tiles; the caller's only */
     tile tiles[];
 };
 _Static_assert(sizeof(struct tpool__tile_block) % TPOOL__CACHELINE == 0,
                "tiles start on a cache line");
+
+/* `bounds` of a tile block: tile counts fit 32 bits (run_tile_path). */
+#define BOUNDS(feed, limit) ((uint64_t)(limit) << 32 | (uint64_t)(feed))
+#define BOUNDS_FEED(w) ((size_t)(uint32_t)(w))
+#define BOUNDS_LIMIT(w) ((size_t)((w) >> 32))
 
 /* Claims items of `tl`: all that are left, or (progress) one. */
 static bool claim(tile *tl, bool progress, size_t *first, size_t *last)
@@ -516,20 +544,42 @@ static void requeue(struct tpool *p, tile *tl, unsigned slot)
     tpool__push(p, &tl->task, slot);
 }
 
+/* Makes tile i a task, before it is pushed: what the policy reads, from
+ * the block (tiles the caller claims directly are never made tasks). */
+static void tile_prepare(struct tpool__tile_block *b, size_t i)
+{
+    tile *tl = &b->tiles[i];
+    tpool__task *t = &tl->task;
+    t->kind = TASK_TILE;
+    tl->block = b;
+    t->pub.next = NULL;
+    t->pub.policy_data[0] = t->pub.policy_data[1] = 0;
+    t->pub.priority = b->priority;
+    t->pub.preferred_worker = -1;
+    if (!b->ranked) /* a ranked call set every tile's cost already */
+        t->pub.cost_hint = (uint64_t)(t->end - t->begin);
+    t->pub.seq = b->seq + i;
+    t->pub.submit_ns = b->submit_ns;
+}
+
 /* Pushes the call's next tile not yet pushed (see "Feeding"), from the
- * outside slot like the caller's, unless the caller has claimed all its
- * items: then it has claimed every later tile too, and none is pushed any
- * more. The popper holds a reference, so the block is still its call's. */
+ * outside slot like the caller's, unless the caller has it: every later
+ * tile is then the caller's too, and none is pushed any more. The popper
+ * holds a reference, so the block is still its call's. */
 static void feed(struct tpool *p, struct tpool__tile_block *b)
 {
-    if (ld_relaxed(&b->feed) >= b->ntiles)
-        return; /* every tile was pushed: no write */
-    size_t i = atomic_fetch_add_explicit(&b->feed, 1, memory_order_relaxed);
-    if (i >= b->ntiles)
-        return;
+    uint64_t w = ld_relaxed(&b->bounds);
+    size_t i;
+    do {
+        i = BOUNDS_FEED(w);
+        if (i >= BOUNDS_LIMIT(w))
+            return; /* nothing left to push: no write */
+    } while (!atomic_compare_exchange_weak_explicit(&b->bounds, &w, w + 1, memory_order_relaxed,
+                                                    memory_order_relaxed));
     tile *tl = &b->tiles[i];
     if (ld_relaxed(&tl->next) >= tl->task.end)
-        return;
+        return; /* progress: the caller claimed its items */
+    tile_prepare(b, i);
     add_relaxed(&b->refs, 1); /* the popper holds one: never from 0 */
     tpool__push(p, &tl->task, TPOOL__OUTSIDE);
 }
@@ -644,12 +694,73 @@ static int run_range_path(struct tpool *p)
     return 0;
 }
 
+/* Merging (see "Merging"): what the rest of the never-pushed tiles may
+ * take, at the caller's measured rate, to be claimed at once, and how far
+ * a rate is extrapolated (the policies' grain.h uses the same bounds). */
+#define TILE_GRAIN_NS 1000u
+#define TILE_GRAIN_REACH 8u
+
+/* The caller's rate so far: `items` run in the `ns` since it began to time
+ * them. How many more items it may claim at once; 0: they are not cheap. */
+static size_t tile_cheap_items(uint64_t ns, size_t items)
+{
+    /* In doubles: the products can exceed 64 bits, only the bound matters. */
+    double reach = (double)TILE_GRAIN_REACH * (double)items;
+    double fit = ns == 0 ? reach : (double)TILE_GRAIN_NS * (double)items / (double)ns;
+    double cheap = fit < reach ? fit : reach;
+    return cheap >= (double)SIZE_MAX ? SIZE_MAX : (size_t)cheap;
+}
+
+/* The caller's claims from the top of the never-pushed tiles (see
+ * "Feeding"), each a CAS lowering `limit`, and each run as one call of the
+ * body; with `merge`, as many tiles at once as "Merging" allows. Returns
+ * the items run; *pushed: the tiles pushed (or being pushed) by then, the
+ * only ones whose items the caller may still claim through `next`. */
+static size_t caller_claim_unpushed(tpool__job *job, struct tpool__tile_block *b, bool merge,
+                                    size_t *pushed)
+{
+    size_t items = 0, take = 1, timed = 0;
+    uint64_t t0 = 0;
+    uint64_t w = ld_relaxed(&b->bounds);
+    for (;;) {
+        size_t f = BOUNDS_FEED(w), l = BOUNDS_LIMIT(w);
+        if (f >= l) {
+            *pushed = l;
+            return items;
+        }
+        size_t k = l - f < take ? l - f : take;
+        if (!atomic_compare_exchange_weak_explicit(&b->bounds, &w, BOUNDS(f, l - k),
+                                                   memory_order_relaxed, memory_order_relaxed))
+            continue;
+        size_t first = b->tiles[l - k].task.begin, last = b->tiles[l - 1].task.end;
+        /* Time only while a later claim could take more than a tile. */
+        bool look = merge && l - k - f >= 2;
+        if (look && t0 == 0)
+            t0 = tpool__now_ns();
+        job->fn(job->ctx, first, last, 0);
+        items += last - first;
+        w = ld_relaxed(&b->bounds);
+        if (!look)
+            continue;
+        timed += last - first;
+        uint64_t t1 = tpool__now_ns();
+        size_t cheap = tile_cheap_items(t1 > t0 ? t1 - t0 : 0, timed);
+        size_t tile_items = b->tiles[0].task.end; /* every tile's but the last */
+        take = cheap / tile_items;
+        if (take <= 1) { /* not cheap: a tile at a time, and no more clock reads */
+            take = 1;
+            merge = false;
+        }
+    }
+}
+
 static int run_tile_path(struct tpool *p)
 {
     tpool__job *job = &p->range.job;
     const tpool_policy *ops = &p->policy.ops;
     size_t n = job->pub.n;
     size_t grain = ops->range_grain ? ops->range_grain(p->pstate, &job->pub) : 0;
+    bool merge = grain == 0; /* the core's tile size: see "Merging" */
     /* Fallback: about 4 tiles per participant. Divisions round up without
      * forming n + d - 1, which wraps for n near SIZE_MAX. */
     size_t quarter = 4 * (size_t)job->pub.participants;
@@ -657,8 +768,9 @@ static int run_tile_path(struct tpool *p)
         grain = n / quarter + (n % quarter != 0);
     size_t ntiles = n / grain + (n % grain != 0);
     /* A tile count whose array does not fit the address space (a tiny
-     * "tile" on a huge range) is no memory, not a wrapped size. */
-    if (ntiles > TILES_MAX)
+     * "tile" on a huge range), or `bounds`' 32 bits, is no memory, not a
+     * wrapped size. */
+    if (ntiles > TILES_MAX || ntiles > UINT32_MAX)
         return TPOOL_ENOMEM;
     struct tpool__tile_block *blk = block_get(p, ntiles);
     if (!blk)
@@ -671,29 +783,24 @@ static int run_tile_path(struct tpool *p)
      * are fed by their poppers (see "Feeding"). */
     size_t pushed = ranked || (size_t)P - 1 > ntiles ? ntiles : (size_t)P - 1;
     blk->progress = progress;
+    blk->ranked = ranked;
     blk->ntiles = ntiles;
-    atomic_store_explicit(&blk->feed, pushed, memory_order_relaxed);
+    blk->priority = job->pub.priority;
+    blk->submit_ns = ld_relaxed(&p->stamp_submit) ? tpool__now_ns() : 0;
+    blk->seq = add_relaxed(&p->seq, ntiles); /* one number per tile */
+    atomic_store_explicit(&blk->bounds, BOUNDS(pushed, ntiles), memory_order_relaxed);
     atomic_store_explicit(&blk->refs, (uint64_t)pushed + 1, memory_order_relaxed);
-    uint64_t now = tpool__now_ns();
-    uint64_t seq = add_relaxed(&p->seq, ntiles); /* one number per tile */
+    /* What claimers read; the rest of a tile is written when it is pushed. */
     for (size_t i = 0; i < ntiles; i++) {
         tile *tl = &blk->tiles[i];
         tpool__task *t = &tl->task;
-        t->kind = TASK_TILE;
         t->begin = i * grain; /* i < ntiles: below n */
         t->end = n - t->begin > grain ? t->begin + grain : n;
         atomic_store_explicit(&tl->next, t->begin, memory_order_relaxed);
-        tl->block = blk;
-        t->pub.next = NULL;
-        t->pub.policy_data[0] = t->pub.policy_data[1] = 0;
-        t->pub.priority = job->pub.priority;
-        t->pub.preferred_worker = -1;
-        t->pub.cost_hint = ranked ? job->pub.cost(job->pub.cost_ctx, t->begin, t->end)
-                                  : (uint64_t)(t->end - t->begin);
-        if (ranked)
+        if (ranked) {
+            t->pub.cost_hint = job->pub.cost(job->pub.cost_ctx, t->begin, t->end);
             blk->rank[i] = (tile_rank){ t->pub.cost_hint, i };
-        t->pub.seq = seq + i;
-        t->pub.submit_ns = now;
+        }
     }
     /*
      * The first tiles are pushed in one pass through the policy gate with
@@ -711,6 +818,7 @@ static int run_tile_path(struct tpool *p)
     tpool__thread_rec *rec = tpool__enter(p);
     unsigned from = tpool__slot(p, TPOOL__OUTSIDE);
     for (size_t i = 0; i < pushed; i++) {
+        tile_prepare(blk, i);
         int target = ops->push(p->pstate, &blk->tiles[i].task.pub, from);
         if (target >= (int)P - 1) { /* a worker that is no participant */
             fence_seq_cst();
@@ -724,13 +832,16 @@ static int run_tile_path(struct tpool *p)
     }
     tpool__leave(rec);
 
-    /* The caller's part: items claimed directly, in the order of "Tiles"
-     * (the ranks are the caller's: workers never read them). */
+    /* The caller's part, in the order of "Tiles" (the ranks are the
+     * caller's: workers never read them): the tiles never pushed, then
+     * the pushed ones' items, through their `next`. */
+    size_t items = 0, first, last, claimable = ntiles;
     if (ranked)
         qsort(blk->rank, ntiles, sizeof *blk->rank, by_rank);
-    size_t items = 0, first, last;
-    for (size_t i = 0; i < ntiles; i++) {
-        tile *tl = &blk->tiles[ranked ? blk->rank[i].index : ntiles - 1 - i];
+    else if (!progress)
+        items = caller_claim_unpushed(job, blk, merge, &claimable);
+    for (size_t i = 0; i < claimable; i++) {
+        tile *tl = &blk->tiles[ranked ? blk->rank[i].index : claimable - 1 - i];
         while (claim(tl, progress, &first, &last)) {
             job->fn(job->ctx, first, last, 0);
             items += last - first;
