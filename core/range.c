@@ -696,8 +696,11 @@ static int run_range_path(struct tpool *p)
 
 /* Merging (see "Merging"): what the rest of the never-pushed tiles may
  * take, at the caller's measured rate, to be claimed at once, and how far
- * a rate is extrapolated (the policies' grain.h uses the same bounds). */
-#define TILE_GRAIN_NS 1000u
+ * a rate is extrapolated. The first rate is timed from the start of the
+ * call (a clock read the caller makes anyway), so it charges the call's
+ * set-up to the first tile's items and overestimates them: hence twice
+ * the 1 us that the balancing policies' grain_ns allows by default. */
+#define TILE_GRAIN_NS 2000u
 #define TILE_GRAIN_REACH 8u
 
 /* The caller's rate so far: `items` run in the `ns` since it began to time
@@ -713,14 +716,14 @@ static size_t tile_cheap_items(uint64_t ns, size_t items)
 
 /* The caller's claims from the top of the never-pushed tiles (see
  * "Feeding"), each a CAS lowering `limit`, and each run as one call of the
- * body; with `merge`, as many tiles at once as "Merging" allows. Returns
- * the items run; *pushed: the tiles pushed (or being pushed) by then, the
- * only ones whose items the caller may still claim through `next`. */
+ * body; with `merge`, as many tiles at once as "Merging" allows, timed
+ * from t0, the call's start. Returns the items run; *pushed: the tiles
+ * pushed (or being pushed) by then, the only ones whose items the caller
+ * may still claim through `next`. */
 static size_t caller_claim_unpushed(tpool__job *job, struct tpool__tile_block *b, bool merge,
-                                    size_t *pushed)
+                                    uint64_t t0, size_t *pushed)
 {
     size_t items = 0, take = 1, timed = 0;
-    uint64_t t0 = 0;
     uint64_t w = ld_relaxed(&b->bounds);
     for (;;) {
         size_t f = BOUNDS_FEED(w), l = BOUNDS_LIMIT(w);
@@ -735,8 +738,6 @@ static size_t caller_claim_unpushed(tpool__job *job, struct tpool__tile_block *b
         size_t first = b->tiles[l - k].task.begin, last = b->tiles[l - 1].task.end;
         /* Time only while a later claim could take more than a tile. */
         bool look = merge && l - k - f >= 2;
-        if (look && t0 == 0)
-            t0 = tpool__now_ns();
         job->fn(job->ctx, first, last, 0);
         items += last - first;
         w = ld_relaxed(&b->bounds);
@@ -754,7 +755,7 @@ static size_t caller_claim_unpushed(tpool__job *job, struct tpool__tile_block *b
     }
 }
 
-static int run_tile_path(struct tpool *p)
+static int run_tile_path(struct tpool *p, uint64_t t_start)
 {
     tpool__job *job = &p->range.job;
     const tpool_policy *ops = &p->policy.ops;
@@ -839,7 +840,7 @@ static int run_tile_path(struct tpool *p)
     if (ranked)
         qsort(blk->rank, ntiles, sizeof *blk->rank, by_rank);
     else if (!progress)
-        items = caller_claim_unpushed(job, blk, merge, &claimable);
+        items = caller_claim_unpushed(job, blk, merge, t_start, &claimable);
     for (size_t i = 0; i < claimable; i++) {
         tile *tl = &blk->tiles[ranked ? blk->rank[i].index : claimable - 1 - i];
         while (claim(tl, progress, &first, &last)) {
@@ -891,7 +892,7 @@ __attribute__((noinline)) static int run_job(struct tpool *p, size_t n, tpool_ra
     unsigned fpu = tpool__fpu_enter(flush);
     int rc = 0;
     if (job->via_tasks)
-        rc = run_tile_path(p);
+        rc = run_tile_path(p, frame.since);
     else
         rc = run_range_path(p);
     tpool__fpu_leave(flush, fpu);
