@@ -1,4 +1,5 @@
-/* check_range.c - tpool_parallel_range: exactly-once, inline paths, nesting,
+/* check_range.c - tpool_parallel_range: exactly-once (also call after call
+ * on the tile path), inline paths, nesting,
  * concurrent callers, flags (the per-policy runs are in check_conformance),
  * and a heavy item among cheap ones under the balancing policies. */
 #define _GNU_SOURCE
@@ -53,6 +54,59 @@ START_TEST(test_exactly_once_sizes)
     }
     /* A NULL pool runs on the caller. */
     check_visits(NULL, 1009);
+}
+END_TEST
+
+/*
+ * The tile path (fifo, priority), call after call: the caller takes the
+ * never-pushed tiles with a CAS on the block's bounds while poppers take
+ * the next one to push with theirs, and cheap items are claimed several
+ * tiles at once. Each call of many, with cheap and with dearer items,
+ * visits every item exactly once.
+ */
+typedef struct {
+    _Atomic unsigned char *hits;
+    unsigned spin; /* busy iterations per item: cheap (0) or dearer */
+} tile_visit_ctx;
+
+static void tile_visit(void *arg, size_t begin, size_t end, unsigned thread)
+{
+    (void)thread;
+    tile_visit_ctx *c = arg;
+    for (size_t i = begin; i < end; i++) {
+        for (volatile unsigned k = 0; k < c->spin; k++)
+            ;
+        atomic_fetch_add_explicit(&c->hits[i], 1, memory_order_relaxed);
+    }
+}
+
+START_TEST(test_tile_path_repeated)
+{
+    static const char *const policies[] = { "fifo", "priority" };
+    static const unsigned spins[] = { 0, 200 };
+    enum { N = 1000, CALLS = 200 };
+    tile_visit_ctx c = { .hits = calloc(N, 1) };
+    ck_assert_ptr_nonnull(c.hits);
+    for (size_t k = 0; k < sizeof policies / sizeof policies[0]; k++)
+        for (unsigned threads = 2; threads <= 4; threads++) {
+            tpool *p = tu_pool(policies[k], threads, NULL);
+            for (size_t s = 0; s < sizeof spins / sizeof spins[0]; s++) {
+                c.spin = spins[s];
+                for (unsigned call = 0; call < CALLS; call++) {
+                    for (size_t i = 0; i < N; i++)
+                        atomic_store_explicit(&c.hits[i], 0, memory_order_relaxed);
+                    ck_assert_int_eq(tpool_parallel_range(p, N, tile_visit, &c, NULL), 0);
+                    for (size_t i = 0; i < N; i++)
+                        ck_assert_msg(atomic_load(&c.hits[i]) == 1,
+                                      "%s, %u threads, spin %u, call %u: item %zu visited %u "
+                                      "times",
+                                      policies[k], threads, c.spin, call, i,
+                                      atomic_load(&c.hits[i]));
+                }
+            }
+            ck_assert_int_eq(tpool_destroy(p), 0);
+        }
+    free(c.hits);
 }
 END_TEST
 
@@ -291,6 +345,7 @@ int main(void)
     TCase *tc = tcase_create("range");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_exactly_once_sizes);
+    tcase_add_test(tc, test_tile_path_repeated);
     tcase_add_test(tc, test_min_work_size_inline);
     tcase_add_test(tc, test_nested);
     tcase_add_test(tc, test_concurrent_callers);
