@@ -21,6 +21,14 @@
  * rate is not extrapolated to more than GRAIN_REACH times the items it was
  * measured on.
  *
+ * A look that finds the items dear also says how few items would be
+ * cheap at that rate; until no more than that are left, the participant
+ * does not look again (no clock read) and the rate goes on being measured
+ * over the longer stretch. Dear items therefore cost about two clock reads
+ * per participant and job, not one per chunk; items that turn cheaper
+ * later in the range are taken at once a little later than a look at
+ * every chunk would have taken them, never earlier.
+ *
  * The price: a rate predicts items like those it was measured on. A range
  * whose first items are almost free and whose later ones are dear (a
  * sparse matrix's empty rows, then full ones) can have the dear ones taken
@@ -43,12 +51,14 @@
 typedef struct policy_grain {
     uint64_t t;     /* CLOCK_MONOTONIC ns of the last look; 0: none in this job */
     uint64_t items; /* items (or blocks) handed to the participant since then */
+    uint64_t dear_above; /* more left than this: dear at the last look's rate */
 } policy_grain;
 
 static inline void policy_grain_reset(policy_grain *g)
 {
     g->t = 0;
     g->items = 0;
+    g->dear_above = UINT64_MAX;
 }
 
 /* Items handed to the participant. */
@@ -67,22 +77,27 @@ static inline void policy_grain_took(policy_grain *g, uint64_t items)
 
 /*
  * Whether `left` more items would take at most `grain_ns` at the rate the
- * participant measured since its last look; starts a new measurement.
- * Costs one clock read: call it only where the answer changes the chunk.
+ * participant measured since its last look; a look starts a new
+ * measurement. Costs one clock read, unless the last look's rate already
+ * says no (see above): call it only where the answer changes the chunk.
  * grain_ns 0 (the feature off) or a failing clock: always 0.
  */
 static POLICY_GRAIN_NOINLINE int policy_grain_cheap(policy_grain *g, uint64_t grain_ns,
                                                     uint64_t left)
 {
     struct timespec ts;
-    if (grain_ns == 0 || clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+    if (left > g->dear_above || grain_ns == 0 || clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
         return 0;
     uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     /* dt / items per item, times left, at most grain_ns; in doubles, since
      * the products can exceed 64 bits and only the comparison matters. */
-    int cheap = g->t != 0 && g->items != 0 && now >= g->t
-                && (double)left <= (double)GRAIN_REACH * (double)g->items
-                && (double)(now - g->t) * (double)left <= (double)grain_ns * (double)g->items;
+    int rated = g->t != 0 && g->items != 0 && now >= g->t;
+    double fit = !rated       ? 0
+                 : now == g->t ? (double)UINT64_MAX /* below the clock's resolution */
+                               : (double)grain_ns * (double)g->items / (double)(now - g->t);
+    int cheap = rated && (double)left <= (double)GRAIN_REACH * (double)g->items
+                && (double)left <= fit;
+    g->dear_above = !rated || fit >= (double)UINT64_MAX ? UINT64_MAX : (uint64_t)fit;
     g->t = now;
     g->items = 0;
     return cheap;
