@@ -37,7 +37,7 @@ void tpool__seat_release(struct tpool *p)
          * counter form, built from the pool's T (a resize may have set
          * ATTN meanwhile), waiters kept. */
         solo = !tpool__seat_counter_form(w);
-        nw = solo ? tpool__seat_word(ld_acquire(&p->threads), 0) | (w & TPOOL__SEAT_WANT_MASK)
+        nw = solo ? tpool__seat_word(ld_acquire(&p->team.threads), 0) | (w & TPOOL__SEAT_WANT_MASK)
                   : w - TPOOL__SEAT_USED_ONE;
     } while (!atomic_compare_exchange_weak(&p->seats.word, &w, nw));
     if (nw & TPOOL__SEAT_WANT_MASK) {
@@ -101,7 +101,7 @@ void tpool__seats_resize(struct tpool *p, unsigned threads)
             nw = (w & ~((uint64_t)TPOOL__SEAT_FIELD << TPOOL__SEAT_T_SHIFT))
                  | (uint64_t)(threads - 1) << TPOOL__SEAT_T_SHIFT;
         else
-            nw = w | TPOOL__SEAT_ATTN; /* the solo holder rebuilds from p->threads */
+            nw = w | TPOOL__SEAT_ATTN; /* the solo holder rebuilds from p->team.threads */
     } while (!atomic_compare_exchange_weak(&p->seats.word, &w, nw));
     if (nw & TPOOL__SEAT_WANT_MASK)
         tpool__seats_wake_all(p);

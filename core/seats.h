@@ -179,7 +179,7 @@ static inline bool tpool__seat_wanted(struct tpool *p)
 bool tpool__seat_wait(struct tpool *p, bool (*abandon)(void *), void *arg, bool *solo);
 
 /* Publishes a new T into the seat word (the resizer, T already stored in
- * p->threads) and wakes the waiters, for whom seats may have appeared. */
+ * p->team.threads) and wakes the waiters, for whom seats may have appeared. */
 void tpool__seats_resize(struct tpool *p, unsigned threads);
 
 /* Wakes every thread waiting for a seat (they look at their abandon

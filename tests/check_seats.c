@@ -433,8 +433,8 @@ START_TEST(test_job_sequence_does_not_wrap)
     tpool *p = tu_pool(pol, 2, NULL);
     for (int round = 0; round < 3; round++) {
         atomic_store(&p->range.seq, (uint64_t)1 << 32);
-        for (unsigned w = 0; w < ld_acquire(&p->workers); w++)
-            atomic_store(&p->w[w]->seen_job, 1);
+        for (unsigned w = 0; w < ld_acquire(&p->team.workers); w++)
+            atomic_store(&p->team.w[w]->seen_job, 1);
         atomic_store(&g_pair, 0);
         atomic_store(&g_gave_up, 0);
         tpool_range_opts o = { .flags = TPOOL_FLAG_PROGRESS };
