@@ -120,7 +120,7 @@ struct tpool {
     TPOOL__ALIGNED tpool__counters outside; /* slot W: every non-worker thread */
 
     /* The submitters' line and the spinners' line (wake_state.h). */
-    struct tpool__wake wake;
+    struct tpool__wake wakeup;
 
     /* The root group and the totals (task_state.h). */
     struct tpool__tasks tasks;

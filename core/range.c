@@ -675,7 +675,7 @@ static int run_tile_path(struct tpool *p)
     atomic_store_explicit(&blk->feed, pushed, memory_order_relaxed);
     atomic_store_explicit(&blk->refs, (uint64_t)pushed + 1, memory_order_relaxed);
     uint64_t now = tpool__now_ns();
-    uint64_t seq = add_relaxed(&p->wake.seq, ntiles); /* one number per tile */
+    uint64_t seq = add_relaxed(&p->wakeup.seq, ntiles); /* one number per tile */
     for (size_t i = 0; i < ntiles; i++) {
         tile *tl = &blk->tiles[i];
         tpool__task *t = &tl->task;

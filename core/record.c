@@ -721,7 +721,7 @@ void tpool__rec_pool_begin(struct tpool *p, const tpool_config *cfg)
         return;
     p->record.id = id;
     p->record.hooks = &hooks;
-    atomic_fetch_or(&p->seats.word, TPOOL__SEAT_RECORDED); /* calls take the slow path */
+    tpool__seats_mark_recorded(p); /* calls take the slow path */
 }
 
 static uint32_t pool_begin(struct tpool *p, const tpool_config *cfg, const char *path,

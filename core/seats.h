@@ -186,6 +186,13 @@ void tpool__seats_resize(struct tpool *p, unsigned threads);
  * condition): workers told to exit or retired. */
 void tpool__seats_wake_all(struct tpool *p);
 
+/* Sets the recorded bit (record.c, before the pool is published), so that
+ * no call of p takes the solo fast path past the recorder. */
+static inline void tpool__seats_mark_recorded(struct tpool *p)
+{
+    atomic_fetch_or(&p->seats.word, TPOOL__SEAT_RECORDED);
+}
+
 /* ---- frames and their seats ------------------------------------------------- */
 
 /* Whether this thread works for p: a frame of p, or p's solo seat. */

@@ -22,12 +22,12 @@ bool tpool__wake_worker(struct tpool *p, unsigned w)
  * work). The scan starts at a rotating index so wakes spread over workers. */
 void tpool__wake_any(struct tpool *p)
 {
-    if (atomic_load(&p->wake.nspinning) > 0)
+    if (atomic_load(&p->wakeup.nspinning) > 0)
         return;
     /* A plain load and store, not a read-modify-write: pushers that race
      * here only start their scans at the same worker. */
-    unsigned start = ld_relaxed(&p->wake.cursor);
-    st_relaxed(&p->wake.cursor, start + 1);
+    unsigned start = ld_relaxed(&p->wakeup.cursor);
+    st_relaxed(&p->wakeup.cursor, start + 1);
     unsigned nw = ld_acquire(&p->team.workers);
     for (unsigned k = 0, w = start % nw; k < nw; k++, w = w + 1 == nw ? 0 : w + 1) {
         tpool__worker *wk = tpool__worker_at(p, w);
@@ -47,7 +47,7 @@ void tpool__wake_target(struct tpool *p, int target)
         bool busy = p->el.max
                     && atomic_load(&tpool__worker_at(p, (unsigned)target)->state) != WS_PARKED;
         tpool__wake_worker(p, (unsigned)target);
-        if (busy && atomic_load(&p->wake.nspinning) == 0)
+        if (busy && atomic_load(&p->wakeup.nspinning) == 0)
             tpool__elastic_kick(p);
     } else if (target <= TPOOL_WAKE_PREFER(0)) {
         /* Not asleep means awake (it finds the task, or is busy and someone

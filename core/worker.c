@@ -131,7 +131,7 @@ static int idle_wait(struct tpool *p, tpool__worker *wk, bool (*ready)(void *),
     int kind = GRAB_NONE;
     for (;;) {
         if (!skip_spin) {
-            atomic_fetch_add(&p->wake.nspinning, 1);
+            atomic_fetch_add(&p->wakeup.nspinning, 1);
             /* A fresh budget after each wake; our seat goes to a thread
              * that waits for one (park.h: looked at every 64 turns). */
             tpool__spin spin;
@@ -142,7 +142,7 @@ static int idle_wait(struct tpool *p, tpool__worker *wk, bool (*ready)(void *),
                 ;
             /* The last spinner to find work wakes a replacement, so that a
              * burst of pushes that each saw a spinner is not left to one. */
-            bool last = atomic_fetch_sub(&p->wake.nspinning, 1) == 1;
+            bool last = atomic_fetch_sub(&p->wakeup.nspinning, 1) == 1;
             if (last && kind == GRAB_TASK)
                 tpool__wake_any(p);
             if (kind == GRAB_NONE && last && ready(arg))

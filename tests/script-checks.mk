@@ -33,6 +33,11 @@ EXTRA_DIST += tests/alloc_check.sh
 TESTS += tests/layering_check.sh
 EXTRA_DIST += tests/layering_check.sh
 
+# ownership_check.sh: each sub-struct of struct tpool (core/pool.h) is
+# written only by the files of core/ that own it (its table of owners).
+TESTS += tests/ownership_check.sh
+EXTRA_DIST += tests/ownership_check.sh
+
 # client_check.sh: tpool-bench, tpool-conformance and tpool-info are
 # clients of libtpool.so (public headers, no copy of the core; the harness
 # may use the checked-input helpers of core/input/), and core/input/
