@@ -15,6 +15,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "config.h"
 #include "elastic.h"
@@ -134,6 +135,11 @@ struct tpool {
     /* Elastic pools: the monitor's state (elastic.h). */
     struct tpool__elastic el;
 };
+/* A submission reads stamp_submit and cancelling, a worker's loop exit_now:
+ * one line for the three. */
+_Static_assert(offsetof(struct tpool, mode.stamp_submit) / TPOOL__CACHELINE
+                   == offsetof(struct tpool, mode.exit_now) / TPOOL__CACHELINE,
+               "the pool's per-task flags share one cache line");
 
 /* ---- fork (gate.c) ------------------------------------------------------------
  *
