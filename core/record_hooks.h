@@ -43,7 +43,7 @@ typedef struct tpool__rec_hooks {
  * written only by record.c (tpool__rec_pool_begin), once, before the pool
  * is returned to its creator; read by the runtime. */
 struct tpool__rec_state {
-    uint32_t id;                    /* its id in the record, 0: not recorded */
+    uint32_t id;                   /* its id in the record, 0: not recorded */
     const tpool__rec_hooks *hooks; /* NULL when not recorded */
 };
 
