@@ -23,10 +23,11 @@
  * parallel-for waits for. A spin may therefore be given a test of that
  * (tpool__spin_crowd: for a pool, its seats, seats.h), made when the spin
  * starts and then with the clock; while it holds, the spinner gives its
- * CPU away (sched_yield) on every turn instead of pausing, and looks at the
- * clock and the test on every turn, the yield costing more than both. It stays
- * awake all the same, so the budget, and what pushers learn from a spinner
- * (that no wake-up is needed), are those of any spin.
+ * CPU away (sched_yield) on every turn instead of pausing, and looks at
+ * the clock and the test on every turn, the yield costing more than both.
+ * It stays awake all the same, so the budget, and what pushers learn from
+ * a spinner (that no wake-up is needed), are those of any spin. (Parking
+ * at once instead would make every push to such a pool wake a sleeper.)
  *
  * Parking without a lost wake-up. Every way to park below is the same
  * Dekker handshake: the waiter announces that it may sleep, then looks at
