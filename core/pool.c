@@ -72,6 +72,9 @@ int tpool__pool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     unsigned workers = threads > 1 ? threads - 1 : 1;
     atomic_init(&p->team.threads, threads);
     atomic_init(&p->seats.word, tpool__seat_word(threads, 0));
+    /* The CPUs a crowded spin counts against (`threads` is that count when
+     * the configuration left T to the default). */
+    p->seats.cpus = cfg->threads ? tpool_default_threads() : threads;
     atomic_init(&p->changes.peak_threads, threads);
     p->el.min = cfg->threads;
     p->el.max = cfg->threads_max;

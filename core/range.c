@@ -608,6 +608,7 @@ static void caller_wait(struct tpool *p)
     tpool__seats_release_all(tl);
     tpool__spin spin;
     tpool__spin_init(&spin, p->mode.spin_ns, 0);
+    tpool__spin_crowd(&spin, tpool__seats_crowded, tl->top);
     tpool__event_wait(&job->wake, job_done, job, &spin);
 }
 

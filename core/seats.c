@@ -48,6 +48,13 @@ void tpool__seat_release(struct tpool *p)
     }
 }
 
+bool tpool__seats_crowded(const void *frame)
+{
+    const tpool__frame *f = frame;
+    uint64_t w = ld_relaxed(&f->pool->seats.word);
+    return tpool__seat_counter_form(w) && tpool__seat_used(w) + !f->seated > f->pool->seats.cpus;
+}
+
 bool tpool__seat_wait(struct tpool *p, bool (*abandon)(void *), void *arg, bool *solo)
 {
     bool counted = false;

@@ -178,6 +178,15 @@ static inline bool tpool__seat_wanted(struct tpool *p)
  */
 bool tpool__seat_wait(struct tpool *p, bool (*abandon)(void *), void *arg, bool *solo);
 
+/*
+ * For tpool__spin_crowd (park.h), `frame` being the spinner's tpool__frame:
+ * the pool's threads that are awake (those holding a seat, and the spinner
+ * if it holds none) outnumber the CPUs the process may use, so that a
+ * spinner keeps a thread with work from a CPU. Counts only this pool's
+ * threads; a one-thread pool is never crowded.
+ */
+bool tpool__seats_crowded(const void *frame);
+
 /* Publishes a new T into the seat word (the resizer, T already stored in
  * p->team.threads) and wakes the waiters, for whom seats may have appeared. */
 void tpool__seats_resize(struct tpool *p, unsigned threads);

@@ -207,6 +207,7 @@ static void wait_outside(struct tpool *p, struct tpool_group *g, tpool__tls *tl,
         tpool__spin spin;
         tpool__spin_init(&spin, p->mode.spin_ns, tpool__now_ns());
         tpool__spin_yield(&spin, &p->seats.word, TPOOL__SEAT_WANT_MASK, &f->seated);
+        tpool__spin_crowd(&spin, tpool__seats_crowded, f);
         for (unsigned i = 1; !group_idle(g); i++) {
             if ((i & 15u) == 0 && may_take(p, f) && (t = tpool__pop(p, slot)) != NULL)
                 break;

@@ -137,6 +137,7 @@ static int idle_wait(struct tpool *p, tpool__worker *wk, bool (*ready)(void *),
             tpool__spin spin;
             tpool__spin_init(&spin, p->mode.spin_ns, tpool__now_ns());
             tpool__spin_yield(&spin, &p->seats.word, TPOOL__SEAT_WANT_MASK, NULL);
+            tpool__spin_crowd(&spin, tpool__seats_crowded, wk->frame);
             while ((kind = grab(p, wk, t)) == GRAB_NONE && !ready(arg)
                    && tpool__spin_again(&spin))
                 ;
