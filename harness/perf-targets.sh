@@ -68,8 +68,6 @@ if [ -z "$threads" ]; then
     threads=2
     [ "$ncpu" -gt 2 ] && threads="2,$ncpu"
 fi
-# Target 8 is read at the machine's thread count, or the largest measured.
-tmax=$(echo "$threads" | tr ',' '\n' | sort -n | tail -1)
 # The policies of the tree, from the build's one list (configure.ac's
 # TPOOL_POLICIES, in tpool-build.h as TPOOL_BUILTIN_LIST).
 shipped=$(sed -n 's/^#define TPOOL_BUILTIN_LIST(X) //p' "$build/tpool-build.h" 2>/dev/null |
@@ -128,8 +126,8 @@ note() { printf '%s\t%s\n' "$1" "$2" >>"$head"; }
 # at its start and end.
 run() {
     label=$1; shift
-    printed="$1"; shift
-    for a in "$@"; do printed="$printed $(shown "$a")"; done
+    printed=
+    for a in "$@"; do printed="$printed${printed:+ }$(shown "$a")"; done
     [ $busy_now -gt 0 ] && printed="$printed   # beside $busy_now busy loop(s): sh -c 'while :; do :; done'"
     l0=$(loadavg)
     echo "command ($label): $printed"
@@ -301,18 +299,19 @@ done
 # report CSV ONLY COND: the targets of performance.json's CSV (only target
 # ONLY when set), COND labelling target 12's rows (the busy processes beside).
 report() {
-awk -F, -v tmax="$tmax" -v shippedlist="$shipped" -v rows="$rows" -v only="$2" -v cond="$3" "$awklib"'
+awk -F, -v shippedlist="$shipped" -v rows="$rows" -v only="$2" -v cond="$3" "$awklib"'
 function get(w, x, t, col) { k = w SUBSEP x SUBSEP t SUBSEP col; return (k in v) ? v[k] : "" }
 function has(w, x, t) { return ((w SUBSEP x SUBSEP t SUBSEP "median_ns_per_run") in v) }
 function want(tg) { return only == "" || only == tg }
-# Best (smallest median) module policy on workload w at t; "" when none.
+# Best (smallest median) module policy on workload w at t; "(no policy)",
+# a name no cell has, when none.
 function best(w, t,    x, b, m) {
     b = ""
     for (x in ispol) if (has(w, x, t) && x !~ /^builtin/) {
         m = get(w, x, t, "median_ns_per_run") + 0
         if (b == "" || m < bm) { b = x; bm = m }
     }
-    return b
+    return b == "" ? "(no policy)" : b
 }
 function ns(x) { return x >= 1e6 ? sprintf("%.2fms", x / 1e6) : x >= 1e3 ? sprintf("%.2fus", x / 1e3) : sprintf("%.0fns", x) }
 # cell(w, x, t): M, L, H = the cell median time per run and its CI; 0 when
@@ -381,7 +380,12 @@ END {
     nshipped = split(shippedlist, shipped, " ")
     header()
     lab = cond == "" ? "" : ", " cond
-    for (t in ts) {
+    # The thread counts in increasing order; target 8 is read at the largest.
+    nt = 0
+    for (t in ts) { for (i = ++nt; i > 1 && tl[i - 1] + 0 > t + 0; i--) tl[i] = tl[i - 1]; tl[i] = t }
+    tmax = tl[nt]
+    for (ti = 1; ti <= nt; ti++) {
+        t = tl[ti]
         if (kind["serial"] != "" && t == 1) continue
         # 1: dispatch latency, empty-T
         b = best("empty-T", t)
@@ -481,7 +485,8 @@ END {
             tratio("short-calls", b13, "short-calls", "pthreadpool", t)
             row("13", sprintf("short-calls T=%s: %s vs pthreadpool", t, b13), R, LO, HI, "<=", 1.0, 1)
         }
-        # 8: tiled-gemm efficiency at the machine thread count
+        # 8: tiled-gemm efficiency at the largest thread count (the machine
+        # count, unless -t said otherwise)
         if (t == tmax && want("8")) {
             b8 = best("tiled-gemm", t)
             eff("tiled-gemm", b8, t)
@@ -551,7 +556,7 @@ if [ $company -eq 1 ]; then
             exit 2
         fi
     done
-    awk -F, -v ncpu="$ncpu" -v rows="$rows" "$awklib"'
+    awk -F, -v rows="$rows" "$awklib"'
 FNR == 1 { file++; delete col; n = csvsplit($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
 {
     csvsplit($0, f)
@@ -562,7 +567,9 @@ FNR == 1 { file++; delete col; n = csvsplit($0, h); for (i = 1; i <= n; i++) col
     kind[x] = f[col["executor_kind"]]
     if (f[col["check_ok"]] != "1") bad = bad " " w "/" x "/T" t
     if (file == 1 && !((w SUBSEP x) in seen)) { seen[w SUBSEP x] = 1; order[++nord] = w SUBSEP x }
-    if (file == 2 && x !~ /\+/ && !(x in cseen)) { cseen[x] = 1; corder[++ncord] = x }
+    # T = cores: the smallest T of the oversubscription run, the T of the company run
+    if (file == 1 && (ncpu == "" || t + 0 < ncpu + 0)) ncpu = t
+    if (file == 2 && x !~ /\+/ && !(x in cseen)) { cseen[x] = 1; corder[++ncord] = x; ct[x] = t }
 }
 END {
     missed = 0
@@ -583,9 +590,9 @@ END {
     split("a twin in this process|a twin in a second process|an OpenMP team", desc, "|")
     for (j = 1; j <= 3; j++)
         for (i = 1; i <= ncord; i++) {
-            x = corder[i]; c = 2 SUBSEP "uniform" SUBSEP x "+" mode[j] SUBSEP ncpu
+            x = corder[i]; c = 2 SUBSEP "uniform" SUBSEP x "+" mode[j] SUBSEP ct[x]
             if (!(c in cr)) continue
-            row(tgn[j], sprintf("uniform T=%d %s beside %s: pair / alone", ncpu, x, desc[j]), cr[c], crl[c], crh[c], "<=", 1.1,
+            row(tgn[j], sprintf("uniform T=%d %s beside %s: pair / alone", ct[x], x, desc[j]), cr[c], crl[c], crh[c], "<=", 1.1,
                 kind[x] == "policy")
         }
     if (bad != "") printf "result checks FAILED:%s\n", bad
