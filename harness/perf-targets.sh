@@ -28,7 +28,8 @@
 #              (labelled with --busy's N when given)
 #   --markdown FILE  also writes the report as Markdown: the machine, load,
 #              revision and commands, then one table per target
-#   10a-10d run at T = the machine's count (and 2 x, 4 x it for 10a), whatever -t says.
+#   10a-10d run at T = the machine's count (and 2 x, 4 x it for 10a), whatever -t says;
+#   read back, T = cores is the oversubscription CSV's smallest T.
 # Commands are run from BUILD_DIR and printed as run, with paths relative to it.
 # Exit status: 0 all targets met, 1 some missed, 2 could not measure.
 set -u
@@ -48,7 +49,7 @@ while [ $# -gt 0 ]; do
     --busy) busy=$2; shift 2 ;;
     --busy-csv) bcsv=$2; shift 2 ;;
     --markdown) md=$2; shift 2 ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0"; exit 0 ;;
     *) echo "perf-targets: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
