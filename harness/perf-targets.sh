@@ -191,7 +191,7 @@ if [ $runsbench -eq 1 ]; then
     mkdir -p "$out" || exit 2
     outabs=$(cd "$out" && pwd -P) || exit 2
     outrel=$(outarg "$out") || exit 2
-    case "$outrel" in /*) echo "OUT: $outabs" ;; esac
+    case "$outrel" in /*) echo "OUT: $outabs"; note "OUT" "the output directory (-o)" ;; esac
 fi
 bench=./harness/tpool-bench
 if [ $runsbench -eq 1 ] && [ ! -x "$absbuild/harness/tpool-bench" ]; then
@@ -502,7 +502,7 @@ if [ -n "$bcsv" ]; then
     case "$busy" in 0) bl="busy processes" ;; 1) bl="1 busy process" ;; *) bl="$busy busy processes" ;; esac
     report "$csv" "" "no busy process"; status=$?
     echo
-    echo "target 12 beside $bl ($(basename "$bcsv")):"
+    echo "target 12 beside $bl ($(relpath "$(cd "$(dirname "$bcsv")" && pwd -P)")/$(basename "$bcsv")):"
     report "$bcsv" 12 "$bl"; st=$?
     [ $st -ne 0 ] && [ $status -eq 0 ] && status=$st
 else
