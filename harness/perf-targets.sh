@@ -627,7 +627,9 @@ BEGIN {
 }
 {
     if (!($1 in seen)) { seen[$1] = 1; order[++ng] = $1 }
-    r[$1, ++nr[$1]] = "| " esc($2) " | " $3 " | " ($4 == "" ? "" : $4) " | " esc($5) " | " $6 " | " $7 " |"
+    # The bounds as the page writes them
+    b = $5; sub(/<= /, "≤ ", b); sub(/>= /, "≥ ", b)
+    r[$1, ++nr[$1]] = "| " esc($2) " | " $3 " | " $4 " | " esc(b) " | " $6 " | " $7 " |"
 }
 END {
     # Targets in their order (1, 2, ..., 9, 10a, ..., 13), as the page lists them.

@@ -43,48 +43,48 @@ row() {
 }
 # Ratio of medians: 400/1000, interval [380/1100, 420/900].
 row '^1 +empty-T T=2: static vs pthreadpool \(400ns/call\) +0\.4 +\[0\.3455, 0\.4667\] +<= 0\.5 +PASS +CI inside$' \
-    '| empty-T T=2: static vs pthreadpool (400ns/call) | 0.4 | [0.3455, 0.4667] | <= 0.5 | PASS | CI inside |'
+    '| empty-T T=2: static vs pthreadpool (400ns/call) | 0.4 | [0.3455, 0.4667] | ≤ 0.5 | PASS | CI inside |'
 row '^1 +empty-T T=2: static vs omp-static +0\.8 +\[0\.38, 0\.9333\] +<= 1 +PASS +CI inside$' \
-    '| empty-T T=2: static vs omp-static | 0.8 | [0.38, 0.9333] | <= 1 | PASS | CI inside |'
+    '| empty-T T=2: static vs omp-static | 0.8 | [0.38, 0.9333] | ≤ 1 | PASS | CI inside |'
 # One probe per cell: no interval.
 row '^3 +idle CPU/100ms after empty-T T=2: static vs pthreadpool +0\.02 +n/a +<= 0\.1 +PASS +no CI$' \
-    '| idle CPU/100ms after empty-T T=2: static vs pthreadpool | 0.02 | n/a | <= 0.1 | PASS | no CI |'
+    '| idle CPU/100ms after empty-T T=2: static vs pthreadpool | 0.02 | n/a | ≤ 0.1 | PASS | no CI |'
 # Throughputs 1e7/4e6; the time ratio 100/250 in [90/400, 110/200].
 row '^4 +tiny-tasks-1p T=2: stealing vs omp-task, tasks/s +2\.5 +\[1\.818, 4\.444\] +>= 3 +MISS +CI straddles$' \
-    '| tiny-tasks-1p T=2: stealing vs omp-task, tasks/s | 2.5 | [1.818, 4.444] | >= 3 | MISS | CI straddles |'
+    '| tiny-tasks-1p T=2: stealing vs omp-task, tasks/s | 2.5 | [1.818, 4.444] | ≥ 3 | MISS | CI straddles |'
 # Efficiency 1 (serial 20 ms, 10 ms at T=2); its interval from the cell's
 # [9.9, 10.1] and the serial cell's [19, 21]: makespan / ideal 1 in
 # [1 / (1.05 / 0.99), 1 / (0.95 / 1.01)].
 row '^5 +triangular T=2: stealing makespan / ideal +1 +\[0\.9429, 1\.063\] +<= 1\.02 +PASS +CI straddles$' \
-    '| triangular T=2: stealing makespan / ideal | 1 | [0.9429, 1.063] | <= 1.02 | PASS | CI straddles |'
+    '| triangular T=2: stealing makespan / ideal | 1 | [0.9429, 1.063] | ≤ 1.02 | PASS | CI straddles |'
 row '^5 +heavy-tailed T=2: stealing makespan / ideal +n/a +<= 1\.05 +MISS +no data$' \
-    '| heavy-tailed T=2: stealing makespan / ideal | n/a |  | <= 1.05 | MISS | no data |'
+    '| heavy-tailed T=2: stealing makespan / ideal | n/a |  | ≤ 1.05 | MISS | no data |'
 row '^7 +empty-T T=2: builtin:stealing vs stealing\.so +n/a +\|r-1\| <= 0\.02 +MISS +no data$' \
-    '| empty-T T=2: builtin:stealing vs stealing.so | n/a |  | \|r-1\| <= 0.02 | MISS | no data |'
+    '| empty-T T=2: builtin:stealing vs stealing.so | n/a |  | \|r-1\| ≤ 0.02 | MISS | no data |'
 row '^11 +empty-T T=2: fifo vs best \(static\) +1\.75 +\[1\.429, 2\.368\] +<= 2 +PASS +CI straddles$' \
-    '| empty-T T=2: fifo vs best (static) | 1.75 | [1.429, 2.368] | <= 2 | PASS | CI straddles |'
+    '| empty-T T=2: fifo vs best (static) | 1.75 | [1.429, 2.368] | ≤ 2 | PASS | CI straddles |'
 row '^11 +empty-T T=2: stealing vs best \(static\) +2\.25 +\[2\.024, 2\.5\] +<= 2 +MISS +CI outside$' \
-    '| empty-T T=2: stealing vs best (static) | 2.25 | [2.024, 2.5] | <= 2 | MISS | CI outside |'
+    '| empty-T T=2: stealing vs best (static) | 2.25 | [2.024, 2.5] | ≤ 2 | MISS | CI outside |'
 row '^12 +tiny-tasks-1p T=2, no busy process: stealing vs tbb-task, tasks/s +2 +\[1\.727, 2\.333\] +>= 1\.5 +PASS +CI inside$' \
-    '| tiny-tasks-1p T=2, no busy process: stealing vs tbb-task, tasks/s | 2 | [1.727, 2.333] | >= 1.5 | PASS | CI inside |'
+    '| tiny-tasks-1p T=2, no busy process: stealing vs tbb-task, tasks/s | 2 | [1.727, 2.333] | ≥ 1.5 | PASS | CI inside |'
 row '^12 +tiny-tasks-1p T=2, no busy process: share run on the producer\(s\): stealing 7%, tbb-task 21%, omp-task 65%$' \
     '| tiny-tasks-1p T=2, no busy process: share run on the producer(s) | stealing 7%, tbb-task 21%, omp-task 65% |  |  | (not a target) |  |'
 # Beside the busy process: 3.333e6 / 4e6, the time ratio 300/250 in [280/260, 320/240].
 row '^12 +tiny-tasks-1p T=2, 1 busy process: stealing vs tbb-task, tasks/s +0\.8333 +\[0\.75, 0\.9286\] +>= 1\.5 +MISS +CI outside$' \
-    '| tiny-tasks-1p T=2, 1 busy process: stealing vs tbb-task, tasks/s | 0.8333 | [0.75, 0.9286] | >= 1.5 | MISS | CI outside |'
+    '| tiny-tasks-1p T=2, 1 busy process: stealing vs tbb-task, tasks/s | 0.8333 | [0.75, 0.9286] | ≥ 1.5 | MISS | CI outside |'
 # 10a: T = cores is the oversubscription CSV's smallest T (2), whatever nproc says.
 row '^10a +uniform stealing: T=4 vs T=2 \(oversubscribed\) +1\.05 +\[0\.9524, 1\.158\] +<= 1\.1 +PASS +CI straddles$' \
-    '| uniform stealing: T=4 vs T=2 (oversubscribed) | 1.05 | [0.9524, 1.158] | <= 1.1 | PASS | CI straddles |'
+    '| uniform stealing: T=4 vs T=2 (oversubscribed) | 1.05 | [0.9524, 1.158] | ≤ 1.1 | PASS | CI straddles |'
 row '^10a +uniform stealing: T=8 vs T=2 \(oversubscribed\) +1\.3 +\[1\.19, 1\.421\] +<= 1\.1 +MISS +CI outside$' \
-    '| uniform stealing: T=8 vs T=2 (oversubscribed) | 1.3 | [1.19, 1.421] | <= 1.1 | MISS | CI outside |'
+    '| uniform stealing: T=8 vs T=2 (oversubscribed) | 1.3 | [1.19, 1.421] | ≤ 1.1 | MISS | CI outside |'
 row '^10a +uniform pthreadpool: T=4 vs T=2 \(oversubscribed\) +1\.05 +\[1\.03, 1\.071\] +<= 1\.1 +\(comparison: PASS\) +CI inside$' \
-    '| uniform pthreadpool: T=4 vs T=2 (oversubscribed) | 1.05 | [1.03, 1.071] | <= 1.1 | (comparison: PASS) | CI inside |'
+    '| uniform pthreadpool: T=4 vs T=2 (oversubscribed) | 1.05 | [1.03, 1.071] | ≤ 1.1 | (comparison: PASS) | CI inside |'
 row '^10b +uniform T=2 stealing beside a twin in this process: pair / alone +0\.95 +\[0\.9, 1\.05\] +<= 1\.1 +PASS +CI inside$' \
-    '| uniform T=2 stealing beside a twin in this process: pair / alone | 0.95 | [0.9, 1.05] | <= 1.1 | PASS | CI inside |'
+    '| uniform T=2 stealing beside a twin in this process: pair / alone | 0.95 | [0.9, 1.05] | ≤ 1.1 | PASS | CI inside |'
 row '^10c +uniform T=2 stealing beside a twin in a second process: pair / alone +1\.15 +\[1\.08, 1\.2\] +<= 1\.1 +MISS +CI straddles$' \
-    '| uniform T=2 stealing beside a twin in a second process: pair / alone | 1.15 | [1.08, 1.2] | <= 1.1 | MISS | CI straddles |'
+    '| uniform T=2 stealing beside a twin in a second process: pair / alone | 1.15 | [1.08, 1.2] | ≤ 1.1 | MISS | CI straddles |'
 row '^10d +uniform T=2 stealing beside an OpenMP team: pair / alone +1\.05 +\[0\.98, 1\.15\] +<= 1\.1 +PASS +CI straddles$' \
-    '| uniform T=2 stealing beside an OpenMP team: pair / alone | 1.05 | [0.98, 1.15] | <= 1.1 | PASS | CI straddles |'
+    '| uniform T=2 stealing beside an OpenMP team: pair / alone | 1.05 | [0.98, 1.15] | ≤ 1.1 | PASS | CI straddles |'
 # One table per target, in the page's order.
 heads=$(grep '^### ' "$tmp/report.md" | cut -d: -f1 | tr '\n' ' ')
 [ "$heads" = "### 1 ### 2 ### 3 ### 4 ### 5 ### 6 ### 7 ### 8 ### 10a ### 10b ### 10c ### 10d ### 11 ### 12 ### 13 " ] ||
@@ -151,7 +151,7 @@ grep -Eq '^load average \(12, 2 busy\): [0-9.]+ [0-9.]+ [0-9.]+ at the start, [0
     { cat "$tmp/run.txt"; fail "run: no load averages around the busy run"; }
 grep -Eq '^machine: [0-9]+ CPUs' "$tmp/run.txt" || { cat "$tmp/run.txt"; fail "run: no machine line"; }
 grep -q '^revision: ' "$tmp/run.txt" || { cat "$tmp/run.txt"; fail "run: no revision line"; }
-grep -Fxq '| tiny-tasks-1p T=2, 2 busy processes: stealing vs tbb-task, tasks/s | 0.8333 | [0.75, 0.9286] | >= 1.5 | MISS | CI outside |' "$tmp/run.md" ||
+grep -Fxq '| tiny-tasks-1p T=2, 2 busy processes: stealing vs tbb-task, tasks/s | 0.8333 | [0.75, 0.9286] | ≥ 1.5 | MISS | CI outside |' "$tmp/run.md" ||
     { cat "$tmp/run.md"; fail "run: the busy rows"; }
 grep -q '^- load average (12, 2 busy): ' "$tmp/run.md" || { cat "$tmp/run.md"; fail "run: no load in the Markdown header"; }
 sed -n '/^```sh$/,/^```$/p' "$tmp/run.md" | grep -q ' /' &&
