@@ -220,7 +220,7 @@ function csvsplit(line, f,    n, i, c, q, cur) {
 }
 function num(x) { return sprintf("%.4g", x) }
 # row(tg, what, r, lo, hi, op, bound, target): op is "<=", ">=" or "|-1|"
-# (|r - 1| <= bound). The verdict is the point estimate; the interval is
+# (|r - 1| <= bound); lo "exact" for a count without noise. The verdict is the point estimate; the interval is
 # "inside" the bound when every value in it meets the bound, "outside" when
 # none does, else it "straddles" (noise could flip the verdict). A row that
 # is not a target (target 0: a baseline shown for comparison) counts no miss.
@@ -244,7 +244,7 @@ function row(tg, what, r, lo, hi, op, bound, target,    ok, inb, outb, v, civ, c
     v = ok ? "PASS" : "MISS"
     if (target && !ok) missed++
     if (!target) v = "(comparison: " v ")"
-    if (lo == "exact") { ci = "exact"; civ = "CI " (ok ? "inside" : "outside") }
+    if (lo == "exact") { ci = "exact"; civ = "exact count" }
     else if (lo == "" || hi == "") { ci = "n/a"; civ = "no CI" }
     else { ci = "[" num(lo) ", " num(hi) "]"; civ = "CI " (inb ? "inside" : outb ? "outside" : "straddles") }
     printf "%-4s %-68s %9s  %-21s %-12s %-18s %s\n", tg, what, num(r), ci, bt, v, civ
