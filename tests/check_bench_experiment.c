@@ -84,7 +84,7 @@ END_TEST
 START_TEST(schema_names_every_workload)
 {
     json_error_t je;
-    json_t *schema = json_load_file(TOP_SRCDIR "/harness/schema.json", 0, &je);
+    json_t *schema = json_load_file(TOP_BUILDDIR "/harness/schema.json", 0, &je);
     ck_assert_msg(schema != NULL, "%s", je.text);
     json_t *alt = json_array_get(
         json_object_get(json_object_get(json_object_get(json_object_get(schema, "properties"),
@@ -144,7 +144,7 @@ static void baseline_enums(json_t *v, json_t *found)
 START_TEST(schema_names_every_baseline)
 {
     json_error_t je;
-    json_t *schema = json_load_file(TOP_SRCDIR "/harness/schema.json", 0, &je);
+    json_t *schema = json_load_file(TOP_BUILDDIR "/harness/schema.json", 0, &je);
     ck_assert_msg(schema != NULL, "%s", je.text);
     json_t *lists = json_array();
     baseline_enums(schema, lists);
