@@ -48,7 +48,7 @@ grep -q "CHECK FAILED" "$out/table.txt" && fail "a result check failed"
 # every built-in workload ran in the smoke run, with a cell that passed
 for w in $names; do
     grep -q "\"workload\": \"$w\"" "$out/res/tpool-bench.json" ||
-        fail "the smoke run has no $w workload (add it to harness/experiments/smoke.json)"
+        fail "the smoke run has no $w workload (smoke.json's \"all\" entry adds every listed one)"
 done
 "$check" "$top_srcdir/harness/trace.schema.json" "$out/trace.json" || fail "trace does not match its schema"
 
