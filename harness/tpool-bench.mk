@@ -19,7 +19,7 @@ BENCH_CFLAGS = $(AM_CFLAGS)
 
 # The built-in workloads, in listing order: a workload is one file
 # harness/workloads/NAME.c defining `const tpool_bench_workload
-# bench_wl_NAME` (tpool-bench.h) and one line here, and nothing else. From
+# bench_wl_NAME` (tpool-bench.h) and one line here (docs/internals.md). From
 # this list workload-list.sh generates the registry (workload.c's
 # bench_workloads[]) and the "workload" enum of harness/schema.json (built
 # from schema.json.in); the smoke and default experiments run them all
