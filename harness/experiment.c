@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -524,24 +525,78 @@ static const bench_wl_module *load_module(pctx *c, bench_experiment *e, const ch
     return e->modules[e->nmodules++];
 }
 
+/* The workload an entry of "workloads" names (a string, or an object's
+ * "workload"), or NULL. */
+static const char *entry_name(const json_t *it)
+{
+    return json_string_value(json_is_object(it) ? json_object_get(it, "workload") : it);
+}
+
+/* Counts instance w (labelled) into the experiment, refusing a label that
+ * an earlier instance has; p is the entry that made it. */
+static int add_inst(pctx *c, bench_experiment *e, const char *p)
+{
+    const bench_wl_inst *w = &e->workloads[e->nworkloads];
+    for (size_t j = 0; j < e->nworkloads; j++)
+        if (strcmp(e->workloads[j].label, w->label) == 0)
+            return fail(c, p, 0,
+                        "label \"%s\" is used twice; give one of them another \"label\"",
+                        w->label);
+    e->nworkloads++;
+    return 0;
+}
+
+/* The entry "all" (or {"workload": "all"}) at p: every listed built-in
+ * workload, with its defaults, except those the array names in an entry of
+ * their own, which replace it there. */
+static int expand_all(pctx *c, const json_t *v, const json_t *it, const char *p,
+                      bench_experiment *e)
+{
+    if (json_is_object(it) && json_object_size(it) != 1)
+        return fail(c, p, 0, "\"all\" takes no \"label\" or \"params\": each workload it adds "
+                             "runs with its defaults; give a workload an entry of its own to "
+                             "set them");
+    for (size_t k = 0; k < bench_nworkloads; k++) {
+        const tpool_bench_workload *wl = bench_workloads[k];
+        bool named = false;
+        size_t i;
+        json_t *other;
+        json_array_foreach(v, i, other) {
+            const char *n = entry_name(other);
+            named |= n && strcmp(n, wl->name) == 0;
+        }
+        if (named)
+            continue;
+        bench_wl_inst *w = &e->workloads[e->nworkloads];
+        w->wl = wl;
+        bench_wl_defaults(w);
+        snprintf(w->label, sizeof w->label, "%s", wl->name);
+        if (add_inst(c, e, p))
+            return -1;
+    }
+    return 0;
+}
+
 static int parse_workloads(pctx *c, const json_t *v, bench_experiment *e)
 {
     if (!json_is_array(v) || json_array_size(v) == 0)
         return fail(c, "workloads", 0, "expected a non-empty array of workloads, got %s",
                     json_is_array(v) ? "an empty array" : type_name(v));
     size_t n = json_array_size(v);
-    e->workloads = calloc(n, sizeof *e->workloads);
+    /* room for every entry, and for "all" standing for every listed workload */
+    e->workloads = calloc(n + bench_nworkloads, sizeof *e->workloads);
     if (!e->workloads)
         return fail(c, NULL, 0, "out of memory");
     const char *wnames[64];
     for (size_t i = 0; i < bench_nworkloads && i < 64; i++)
         wnames[i] = bench_workloads[i]->name;
     static const char *const keys[] = { "workload", "label", "params" };
+    bool seen_all = false;
     for (size_t i = 0; i < n; i++) {
         json_t *it = json_array_get(v, i);
         char p[256], np[256];
         index_path(p, sizeof p, "workloads", i);
-        bench_wl_inst *w = &e->workloads[i];
+        bench_wl_inst *w = &e->workloads[e->nworkloads];
         const char *name;
         if (json_is_string(it)) {
             name = json_string_value(it);
@@ -560,6 +615,14 @@ static int parse_workloads(pctx *c, const json_t *v, bench_experiment *e)
         } else {
             return fail(c, p, 0, "expected a workload name or an object, got %s",
                         type_name(it));
+        }
+        if (strcmp(name, "all") == 0) {
+            if (seen_all)
+                return fail(c, np, 0, "\"all\" is given twice");
+            seen_all = true;
+            if (expand_all(c, v, it, p, e))
+                return -1;
+            continue;
         }
         if (strchr(name, '/')) {
             /* A path: a workload .so (tpool-bench.h), loaded as given. */
@@ -583,12 +646,8 @@ static int parse_workloads(pctx *c, const json_t *v, bench_experiment *e)
             if (parse_params(c, e, json_object_get(it, "params"), pp, w))
                 return -1;
         }
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(e->workloads[j].label, w->label) == 0)
-                return fail(c, p, 0,
-                            "label \"%s\" is used twice; give one of them another \"label\"",
-                            w->label);
-        e->nworkloads++;
+        if (add_inst(c, e, p))
+            return -1;
     }
     return 0;
 }

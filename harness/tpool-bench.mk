@@ -19,13 +19,13 @@ BENCH_CFLAGS = $(AM_CFLAGS)
 
 # The built-in workloads, in listing order: a workload is one file
 # harness/workloads/NAME.c defining `const tpool_bench_workload
-# bench_wl_NAME` (tpool-bench.h) and one line here. The registry
-# (workload.c's bench_workloads[]) is generated from this list;
-# check_bench_experiment checks that the schema and the default and smoke
-# experiments name every workload in it, and bench_smoke.sh that the smoke
-# run ran each. The replay workload (harness/workloads/replay.c) is built
-# in but not listed: it needs a record, so it runs only when named
-# (bench_workload_find knows it).
+# bench_wl_NAME` (tpool-bench.h) and one line here (docs/internals.md). From
+# this list workload-list.sh generates the registry (workload.c's
+# bench_workloads[]) and the "workload" enum of harness/schema.json (built
+# from schema.json.in); the smoke and default experiments run them all
+# through their "all" entry (docs/harness.md). The build fails on a file
+# in harness/workloads/ that is in neither this list nor
+# BENCH_WORKLOAD_HELPERS.
 BENCH_WORKLOADS = \
 	harness/workloads/empty.c \
 	harness/workloads/uniform.c \
@@ -41,13 +41,32 @@ BENCH_WORKLOADS = \
 	harness/workloads/costedtasks.c \
 	harness/workloads/deadlinetasks.c
 
-harness/workload-list.h: Makefile
+# Built-in files of harness/workloads/ that are not listed workloads: shared
+# code, and replay, which needs a record and so runs only when named
+# (bench_workload_find knows it).
+BENCH_WORKLOAD_HELPERS = \
+	harness/workloads/costed.c \
+	harness/workloads/taskstream.c \
+	harness/workloads/replay.c
+
+# The directory is a prerequisite so that adding a file to it reruns the
+# check of the lists.
+harness/workload-list.h: Makefile $(srcdir)/harness/workload-list.sh $(srcdir)/harness/workloads
 	$(AM_V_GEN)$(MKDIR_P) harness && \
-	for f in $(BENCH_WORKLOADS); do \
-	    echo "BENCH_WORKLOAD(bench_wl_`basename $$f .c`)"; \
-	done >$@-t && mv $@-t $@
+	$(SHELL) $(srcdir)/harness/workload-list.sh header $(srcdir) \
+	    '$(BENCH_WORKLOADS)' '$(BENCH_WORKLOAD_HELPERS)' >$@-t && mv $@-t $@
 BUILT_SOURCES = harness/workload-list.h
 CLEANFILES += harness/workload-list.h
+
+# The results' schema, with the built-in workloads' names (and replay's,
+# which schema.json.in spells itself) in place of @BENCH_WORKLOAD_NAMES@.
+harness/schema.json: Makefile $(srcdir)/harness/schema.json.in \
+		$(srcdir)/harness/workload-list.sh $(BENCH_WORKLOADS)
+	$(AM_V_GEN)$(MKDIR_P) harness && \
+	names=`$(SHELL) $(srcdir)/harness/workload-list.sh names $(srcdir) '$(BENCH_WORKLOADS)'` && \
+	sed "s/\"@BENCH_WORKLOAD_NAMES@\"/$$names/" $(srcdir)/harness/schema.json.in >$@-t && \
+	mv $@-t $@
+CLEANFILES += harness/schema.json
 
 # The built-in default experiment is harness/experiments/default.json itself,
 # compiled in as a string literal (experiment.c includes the generated
@@ -88,10 +107,8 @@ harness_libbench_la_SOURCES = \
 	harness/advise.c \
 	harness/compare.c \
 	harness/replay.h harness/replay.c harness/replay_run.c harness/replay_cli.c \
-	harness/workloads/replay.c \
-	harness/workloads/costed.h harness/workloads/costed.c \
-	harness/workloads/taskstream.h harness/workloads/taskstream.c \
-	$(BENCH_WORKLOADS)
+	harness/workloads/costed.h harness/workloads/taskstream.h \
+	$(BENCH_WORKLOAD_HELPERS) $(BENCH_WORKLOADS)
 nodist_harness_libbench_la_SOURCES = harness/workload-list.h harness/default-experiment.h
 
 harness_libbench_omp_la_CPPFLAGS = $(BENCH_CPPFLAGS)
@@ -136,7 +153,9 @@ dist_experiments_DATA = harness/experiments/default.json harness/experiments/qui
 	harness/experiments/policies-params.json harness/experiments/smoke.json \
 	harness/experiments/performance.json harness/experiments/company.json \
 	harness/experiments/oversubscription.json
-dist_pkgdata_DATA = harness/schema.json harness/trace.schema.json harness/record.schema.json
-EXTRA_DIST += harness/baselines_omp.c harness/baselines_noomp.c \
+dist_pkgdata_DATA = harness/trace.schema.json harness/record.schema.json
+nodist_pkgdata_DATA = harness/schema.json
+EXTRA_DIST += harness/schema.json.in harness/workload-list.sh \
+	harness/baselines_omp.c harness/baselines_noomp.c \
 	harness/baselines_tbb.cc harness/baselines_notbb.c \
 	harness/callgrind-dispatch.sh harness/perf-targets.sh harness/record-fidelity.sh

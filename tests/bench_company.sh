@@ -44,7 +44,7 @@ cat "$out/table.txt" "$out/err.txt"
 grep -q "CHECK FAILED" "$out/table.txt" && fail "a result check failed"
 json=$out/res/tpool-bench.json
 csv=$out/res/tpool-bench.csv
-"$check" "$top_srcdir/harness/schema.json" "$json" || fail "JSON does not match the schema"
+"$check" "$top_builddir/harness/schema.json" "$json" || fail "JSON does not match the schema"
 
 # Every mode ran beside the policy on both workloads (omp: uniform on an
 # OpenMP team's static loop, tiny-tasks on its tasks), omp where the

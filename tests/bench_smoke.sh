@@ -1,9 +1,10 @@
 #!/bin/sh
 # bench_smoke.sh - runs tpool-bench end to end on a tiny experiment (a few
 # ms per cell: every workload, every policy built, every baseline available)
-# and checks what it writes: the JSON against harness/schema.json, the trace
-# against harness/trace.schema.json, the CSV's shape, the table's presence,
-# and that bad input fails with a position. An automake TESTS script: the
+# and checks what it writes: the JSON against harness/schema.json (built
+# from schema.json.in), the trace against harness/trace.schema.json, the
+# CSV's shape, the table's presence, and that bad input fails with a
+# position. An automake TESTS script: the
 # test environment gives srcdir (tests/ of the source tree) and top_builddir
 # (tests/tests.mk).
 set -u
@@ -43,11 +44,11 @@ cat "$out/table.txt" "$out/stderr.txt"
 grep -q "== uniform" "$out/table.txt" || fail "no table on stdout"
 grep -q "CHECK FAILED" "$out/table.txt" && fail "a result check failed"
 
-"$check" "$top_srcdir/harness/schema.json" "$out/res/tpool-bench.json" || fail "JSON does not match the schema"
+"$check" "$top_builddir/harness/schema.json" "$out/res/tpool-bench.json" || fail "JSON does not match the schema"
 # every built-in workload ran in the smoke run, with a cell that passed
 for w in $names; do
     grep -q "\"workload\": \"$w\"" "$out/res/tpool-bench.json" ||
-        fail "the smoke run has no $w workload (add it to harness/experiments/smoke.json)"
+        fail "the smoke run has no $w workload (smoke.json's \"all\" entry adds every listed one)"
 done
 "$check" "$top_srcdir/harness/trace.schema.json" "$out/trace.json" || fail "trace does not match its schema"
 
@@ -85,7 +86,7 @@ grep -q '^bulk,bulk,' "$csv" || fail "no bulk cells"
 rc=$?
 cat "$out/runs.err"
 [ $rc -eq 0 ] || fail "--runs 2 exited with $rc"
-"$check" "$top_srcdir/harness/schema.json" "$out/runs.json" || fail "--runs 2: JSON does not match the schema"
+"$check" "$top_builddir/harness/schema.json" "$out/runs.json" || fail "--runs 2: JSON does not match the schema"
 cat >"$out/runs.schema.json" <<'EOF'
 {"type": "object", "required": ["meta", "cells"],
  "properties": {
@@ -115,7 +116,7 @@ tasks=$(grep -c '"producer_share": [0-9]' "$out/runs.json")
 rc=$?
 cat "$out/replay.err"
 [ $rc -eq 0 ] || fail "--replay exited with $rc"
-"$check" "$top_srcdir/harness/schema.json" "$out/replay.json" || fail "--replay: JSON does not match the schema"
+"$check" "$top_builddir/harness/schema.json" "$out/replay.json" || fail "--replay: JSON does not match the schema"
 experiment_of() { awk '/^ "experiment": /{p=1} p{print} p && /^ },?$/{exit}' "$1"; }
 experiment_of "$out/runs.json" >"$out/exp.a"
 experiment_of "$out/replay.json" >"$out/exp.b"
@@ -174,7 +175,7 @@ interrupt() { # NAME ARGS...: run, (lose a run,) interrupt, check
     cat "$out/$name.err"
     [ $rc -eq 130 ] || fail "$name: exit status $rc after SIGINT, expected 130"
     grep -q "^INCOMPLETE: .*interrupted by signal 2" "$out/$name.txt" || fail "$name: table not marked"
-    "$check" "$top_srcdir/harness/schema.json" "$out/$name/tpool-bench.json" ||
+    "$check" "$top_builddir/harness/schema.json" "$out/$name/tpool-bench.json" ||
         fail "$name: JSON after SIGINT does not match the schema"
     grep -q '"incomplete": true' "$out/$name/tpool-bench.json" || fail "$name: JSON not marked"
     grep -q ',interrupted,' "$out/$name/tpool-bench.csv" || fail "$name: no cell stopped as interrupted"

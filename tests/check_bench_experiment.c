@@ -24,8 +24,9 @@ START_TEST(default_experiment)
     ck_assert(e.all_policies);
     ck_assert_uint_eq(e.baselines, BENCH_BASE_ALL);
     ck_assert_ptr_null(e.threads);
-    ck_assert_uint_eq(e.nworkloads, 16);
-    /* every workload of the registry is in it */
+    /* every workload of the registry is in it (its "all" entry adds those
+     * it does not name) */
+    ck_assert_uint_ge(e.nworkloads, bench_nworkloads);
     for (size_t i = 0; i < bench_nworkloads; i++) {
         int found = 0;
         for (size_t k = 0; k < e.nworkloads; k++)
@@ -84,7 +85,7 @@ END_TEST
 START_TEST(schema_names_every_workload)
 {
     json_error_t je;
-    json_t *schema = json_load_file(TOP_SRCDIR "/harness/schema.json", 0, &je);
+    json_t *schema = json_load_file(TOP_BUILDDIR "/harness/schema.json", 0, &je);
     ck_assert_msg(schema != NULL, "%s", je.text);
     json_t *alt = json_array_get(
         json_object_get(json_object_get(json_object_get(json_object_get(schema, "properties"),
@@ -144,7 +145,7 @@ static void baseline_enums(json_t *v, json_t *found)
 START_TEST(schema_names_every_baseline)
 {
     json_error_t je;
-    json_t *schema = json_load_file(TOP_SRCDIR "/harness/schema.json", 0, &je);
+    json_t *schema = json_load_file(TOP_BUILDDIR "/harness/schema.json", 0, &je);
     ck_assert_msg(schema != NULL, "%s", je.text);
     json_t *lists = json_array();
     baseline_enums(schema, lists);
@@ -369,6 +370,63 @@ START_TEST(policy_switch_key)
 }
 END_TEST
 
+/* "all" in "workloads" adds every listed workload with its defaults, in
+ * listing order at its place, except those named by an entry of their own,
+ * which replace it; as a string or as {"workload": "all"}. */
+START_TEST(all_workloads_entry)
+{
+    bench_experiment e, every;
+    bench_perror pe;
+    ck_assert_int_eq(bench_experiment_parse("{}", NULL, &every, &pe), 0);
+    char *want = bench_experiment_to_json(&every);
+    int rc = bench_experiment_parse("{\"workloads\": [\"all\"]}", NULL, &e, &pe);
+    ck_assert_msg(rc == 0, "%s", pe.text);
+    char *got = bench_experiment_to_json(&e);
+    ck_assert_str_eq(got, want);
+    free(got);
+    bench_experiment_free(&e);
+    rc = bench_experiment_parse("{\"workloads\": [{\"workload\": \"all\"}]}", NULL, &e, &pe);
+    ck_assert_msg(rc == 0, "%s", pe.text);
+    got = bench_experiment_to_json(&e);
+    ck_assert_str_eq(got, want);
+    free(got);
+    bench_experiment_free(&e);
+    free(want);
+    bench_experiment_free(&every);
+
+    /* uniform (twice, with params) and empty (by its name alone) replace
+     * their defaults; the rest follow "all" in the registry's order */
+    rc = bench_experiment_parse(
+        "{\"workloads\": [{\"workload\": \"uniform\", \"params\": {\"n\": 7}},\n"
+        " {\"workload\": \"uniform\", \"label\": \"u2\", \"params\": {\"n\": 9}},\n"
+        " \"all\", \"empty\"]}",
+        NULL, &e, &pe);
+    ck_assert_msg(rc == 0, "%s", pe.text);
+    ck_assert_uint_eq(e.nworkloads, bench_nworkloads + 1);
+    ck_assert_str_eq(e.workloads[0].label, "uniform");
+    ck_assert(e.workloads[0].p[0].i == 7);
+    ck_assert_str_eq(e.workloads[1].label, "u2");
+    ck_assert(e.workloads[1].p[0].i == 9);
+    ck_assert_str_eq(e.workloads[e.nworkloads - 1].label, "empty");
+    size_t k = 2;
+    for (size_t i = 0; i < bench_nworkloads; i++) {
+        const char *n = bench_workloads[i]->name;
+        if (strcmp(n, "uniform") == 0 || strcmp(n, "empty") == 0)
+            continue;
+        ck_assert_msg(e.workloads[k].wl == bench_workloads[i], "entry %zu is %s, expected %s",
+                      k, e.workloads[k].wl->name, n);
+        ck_assert_str_eq(e.workloads[k].label, n);
+        bench_wl_inst d = { .wl = bench_workloads[i] };
+        bench_wl_defaults(&d);
+        ck_assert_msg(memcmp(d.p, e.workloads[k].p, sizeof d.p) == 0,
+                      "%s: not its defaults", n);
+        k++;
+    }
+    ck_assert_uint_eq(k, e.nworkloads - 1);
+    bench_experiment_free(&e);
+}
+END_TEST
+
 /* A bad experiment and what its error must say. line 0: not checked. */
 static const struct bad {
     const char *text;
@@ -436,6 +494,12 @@ static const struct bad {
       "did you mean \"params\"" },
     { "{\"workloads\": [{\"workload\": \"nested\", \"label\": \"a b\"}]}", 1, 48,
       "workloads[0].label", "expected a name" },
+    { "{\"workloads\": [\"all\",\n {\"workload\": \"all\"}]}", 2, 15, "workloads[1].workload",
+      "\"all\" is given twice" },
+    { "{\"workloads\": [\"nested\",\n {\"workload\": \"all\", \"params\": {}}]}", 2, 2,
+      "workloads[1]", "\"all\" takes no \"label\" or \"params\"" },
+    { "{\"workloads\": [{\"workload\": \"uniform\", \"label\": \"nested\"},\n \"all\"]}", 2, 2,
+      "workloads[1]", "label \"nested\" is used twice" },
 };
 
 START_TEST(bad_experiments)
@@ -527,6 +591,7 @@ static Suite *suite(void)
     tcase_add_test(tc, default_experiment);
     tcase_add_loop_test(tc, shipped_experiments, 0, (int)(sizeof shipped / sizeof shipped[0]));
     tcase_add_test(tc, every_key);
+    tcase_add_test(tc, all_workloads_entry);
     tcase_add_test(tc, smoke_has_every_workload);
     tcase_add_test(tc, schema_names_every_workload);
     tcase_add_test(tc, schema_names_every_baseline);

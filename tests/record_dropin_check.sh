@@ -50,7 +50,7 @@ grep -q '^{"end":' "$tmp/prog.jsonl" || fail "no end line"
     --runs 1 --json "$tmp/replay.json" --no-files -q >"$tmp/replay.out" 2>&1 ||
     { cat "$tmp/replay.out"; fail "tpool-bench replay failed"; }
 grep -q "^fidelity: replayed under it" "$tmp/replay.out" || { cat "$tmp/replay.out"; fail "no fidelity line"; }
-"$check" "$srcdir/../harness/schema.json" "$tmp/replay.json" >"$tmp/schema" ||
+"$check" "$top_builddir/harness/schema.json" "$tmp/replay.json" >"$tmp/schema" ||
     { cat "$tmp/schema"; fail "the replay's results are not valid against schema.json"; }
 
 "$bench" advise "$tmp/prog.jsonl" -p stealing,dynamic -t 1,2 -r 2 --warmup 0 --runs 1 \

@@ -84,3 +84,7 @@ EXTRA_DIST += tests/record_dropin_check.sh
 # commands and load it prints, --busy's loops beside the run and ended with it).
 TESTS += tests/perf_targets_check.sh
 EXTRA_DIST += tests/perf_targets_check.sh tests/perf-targets
+
+# The build's checks of the list of workloads (harness/workload-list.sh).
+TESTS += tests/workload_list_check.sh
+EXTRA_DIST += tests/workload_list_check.sh
