@@ -22,6 +22,17 @@
  * chunks as it likes, and the core hands a chunk's items out one at a
  * time, so that no item waits behind one that does not return.
  *
+ * Waking (range path). The participants are woken by whoever is running:
+ * the caller and every participant that joins take the next index to wake
+ * from `to_wake` (fetch_add) until none is left, before they run their own
+ * share. A thread that wakes a worker onto its own CPU is often preempted
+ * by it at once, for up to a tick; were the caller alone to wake, the
+ * participants after that one would wait for it meanwhile, with a CPU
+ * left idle where there are more threads than CPUs. Every index is taken
+ * once, by a thread inside the job (the caller, or a worker counted in
+ * `active`), so every participant is still woken once, while its job is
+ * open.
+ *
  * Stand-ins (policies with TPOOL_POLICY_STAND_IN, i.e. fixed shares): every
  * participant index is claimed once per job, by the worker when it joins
  * or by the caller once its own share is done, whichever comes first; the
@@ -107,6 +118,20 @@ static void job_add_done(tpool__job *job, size_t n, size_t items)
 static size_t run_share_progress(struct tpool *p, unsigned part);
 static inline bool claim_part(tpool__job *job, unsigned part);
 
+/* Wakes the participants nobody has taken yet ("Waking" above). The load
+ * first keeps the threads that join after the last index from writing the
+ * line. */
+static void wake_participants(struct tpool *p, tpool__job *job)
+{
+    unsigned parts = job->pub.participants;
+    while (ld_relaxed(&job->to_wake) < parts) {
+        unsigned part = atomic_fetch_add_explicit(&job->to_wake, 1, memory_order_relaxed);
+        if (part >= parts)
+            break;
+        tpool__wake_worker(p, part - 1);
+    }
+}
+
 /* Runs participant `part`'s share through range_next; returns the items. */
 static size_t run_share(struct tpool *p, unsigned part)
 {
@@ -134,6 +159,7 @@ uint32_t tpool__job_join(struct tpool *p, unsigned w)
     unsigned W = ld_relaxed(&p->team.workers);
     unsigned part = w < W ? tpool_slot_participant(w, W) : UINT_MAX;
     if ((s & 1u) && part < job->pub.participants && claim_part(job, part)) {
+        wake_participants(p, job);
         flags = job->flags;
         bool flush = job->flags & TPOOL_FLAG_DISABLE_DENORMALS;
         unsigned fpu = tpool__fpu_enter(flush);
@@ -623,11 +649,11 @@ static int run_range_path(struct tpool *p)
     if (ops->range_begin)
         ops->range_begin(p->team.pstate, &job->pub);
 
+    st_relaxed(&job->to_wake, 1);
     uint64_t s = ld_relaxed(&p->range.seq) + 1; /* odd: open */
     st_release(&p->range.seq, s);
     fence_seq_cst();
-    for (unsigned part = 1; part < job->pub.participants; part++)
-        tpool__wake_worker(p, part - 1);
+    wake_participants(p, job);
 
     size_t items = run_share(p, 0);
     for (unsigned part = 1; job->stand_in && part < job->pub.participants; part++)

@@ -32,6 +32,9 @@ typedef struct tpool__job {
     /* Shared while the job runs. */
     TPOOL__ALIGNED tpool__asize done; /* items finished; the caller waits for n */
     tpool__a32 active;     /* workers inside the job (see range.c) */
+    tpool__a32 to_wake;    /* next participant to wake (range.c, "Waking"):
+                            * 1 when published, then fetch_add by the caller
+                            * and by every participant that joins */
     tpool__event wake;     /* the caller waits on it for done == n (park.h) */
     /* Tile path (range.c): blocks of tile tasks, reused once no tile of
      * theirs is queued any more. The thread that drops a block's last
