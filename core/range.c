@@ -4,8 +4,9 @@
  * Callers are serialised by range.lock; the job lives in the pool and is
  * reused. Two ways to run it:
  *   - range path (the policy has range_next): the caller publishes the job by
- *     making range.seq odd (release), wakes participants 1..P-1 and works as
- *     participant 0. Each participant adds what it processed to `done` once;
+ *     making range.seq odd (release), wakes participants 1..P-1 (helped by
+ *     them: "Waking" below) and works as participant 0. Each participant
+ *     adds what it processed to `done` once;
  *     the caller waits for done == n, closes the job (range.seq even) and waits
  *     until no worker is inside it (`active`), so the policy's job state and
  *     the job fields can be reused. A worker enters by incrementing `active`
