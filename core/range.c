@@ -23,16 +23,18 @@
  * chunks as it likes, and the core hands a chunk's items out one at a
  * time, so that no item waits behind one that does not return.
  *
- * Waking (range path). The participants are woken by whoever is running:
- * the caller and every participant that joins take the next index to wake
- * from `to_wake` (fetch_add) until none is left, before they run their own
- * share. A thread that wakes a worker onto its own CPU is often preempted
- * by it at once, for up to a tick; were the caller alone to wake, the
- * participants after that one would wait for it meanwhile, with a CPU
- * left idle where there are more threads than CPUs. Every index is taken
+ * Waking (range path). Where the participants outnumber the CPUs, they
+ * are woken by whoever is running: the caller and every participant that
+ * joins take the next index to wake from `to_wake` (fetch_add) until none
+ * is left, before they run their own share. A thread that wakes a worker
+ * onto its own CPU is then often preempted by it at once, for up to a
+ * tick; were the caller alone to wake, the participants after that one
+ * would wait for it meanwhile, with a CPU left idle. Every index is taken
  * once, by a thread inside the job (the caller, or a worker counted in
  * `active`), so every participant is still woken once, while its job is
- * open.
+ * open. With a CPU for each participant the caller wakes them all itself
+ * (`to_wake` starts past the last), and keeps the read-modify-writes off
+ * the dispatch's path.
  *
  * Stand-ins (policies with TPOOL_POLICY_STAND_IN, i.e. fixed shares): every
  * participant index is claimed once per job, by the worker when it joins
@@ -650,11 +652,17 @@ static int run_range_path(struct tpool *p)
     if (ops->range_begin)
         ops->range_begin(p->team.pstate, &job->pub);
 
-    st_relaxed(&job->to_wake, 1);
+    unsigned parts = job->pub.participants;
+    bool shared_wake = parts > p->seats.cpus;
+    st_relaxed(&job->to_wake, shared_wake ? 1u : parts);
     uint64_t s = ld_relaxed(&p->range.seq) + 1; /* odd: open */
     st_release(&p->range.seq, s);
     fence_seq_cst();
-    wake_participants(p, job);
+    if (shared_wake)
+        wake_participants(p, job);
+    else
+        for (unsigned part = 1; part < parts; part++)
+            tpool__wake_worker(p, part - 1);
 
     size_t items = run_share(p, 0);
     for (unsigned part = 1; job->stand_in && part < job->pub.participants; part++)
