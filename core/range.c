@@ -4,8 +4,9 @@
  * Callers are serialised by range.lock; the job lives in the pool and is
  * reused. Two ways to run it:
  *   - range path (the policy has range_next): the caller publishes the job by
- *     making range.seq odd (release), wakes participants 1..P-1 and works as
- *     participant 0. Each participant adds what it processed to `done` once;
+ *     making range.seq odd (release), wakes participants 1..P-1 (helped by
+ *     them: "Waking" below) and works as participant 0. Each participant
+ *     adds what it processed to `done` once;
  *     the caller waits for done == n, closes the job (range.seq even) and waits
  *     until no worker is inside it (`active`), so the policy's job state and
  *     the job fields can be reused. A worker enters by incrementing `active`
@@ -21,6 +22,19 @@
  * policy that gives progress: see "Shares" below): the policy hands out
  * chunks as it likes, and the core hands a chunk's items out one at a
  * time, so that no item waits behind one that does not return.
+ *
+ * Waking (range path). Where the participants outnumber the CPUs, they
+ * are woken by whoever is running: the caller and every participant that
+ * joins take the next index to wake from `to_wake` (fetch_add) until none
+ * is left, before they run their own share. A thread that wakes a worker
+ * onto its own CPU is then often preempted by it at once, for up to a
+ * tick; were the caller alone to wake, the participants after that one
+ * would wait for it meanwhile, with a CPU left idle. Every index is taken
+ * once, by a thread inside the job (the caller, or a worker counted in
+ * `active`), so every participant is still woken once, while its job is
+ * open. With a CPU for each participant the caller wakes them all itself
+ * (`to_wake` starts past the last), and keeps the read-modify-writes off
+ * the dispatch's path.
  *
  * Stand-ins (policies with TPOOL_POLICY_STAND_IN, i.e. fixed shares): every
  * participant index is claimed once per job, by the worker when it joins
@@ -123,6 +137,20 @@ static void job_add_done(tpool__job *job, size_t n, size_t items)
 static size_t run_share_progress(struct tpool *p, unsigned part);
 static inline bool claim_part(tpool__job *job, unsigned part);
 
+/* Wakes the participants nobody has taken yet ("Waking" above). The load
+ * first keeps the threads that join after the last index from writing the
+ * line. */
+static void wake_participants(struct tpool *p, tpool__job *job)
+{
+    unsigned parts = job->pub.participants;
+    while (ld_relaxed(&job->to_wake) < parts) {
+        unsigned part = atomic_fetch_add_explicit(&job->to_wake, 1, memory_order_relaxed);
+        if (part >= parts)
+            break;
+        tpool__wake_worker(p, part - 1);
+    }
+}
+
 /* Runs participant `part`'s share through range_next; returns the items. */
 static size_t run_share(struct tpool *p, unsigned part)
 {
@@ -150,6 +178,7 @@ uint32_t tpool__job_join(struct tpool *p, unsigned w)
     unsigned W = ld_relaxed(&p->team.workers);
     unsigned part = w < W ? tpool_slot_participant(w, W) : UINT_MAX;
     if ((s & 1u) && part < job->pub.participants && claim_part(job, part)) {
+        wake_participants(p, job);
         flags = job->flags;
         bool flush = job->flags & TPOOL_FLAG_DISABLE_DENORMALS;
         unsigned fpu = tpool__fpu_enter(flush);
@@ -673,11 +702,17 @@ static int run_range_path(struct tpool *p)
     if (ops->range_begin)
         ops->range_begin(p->team.pstate, &job->pub);
 
+    unsigned parts = job->pub.participants;
+    bool shared_wake = parts > p->seats.cpus;
+    st_relaxed(&job->to_wake, shared_wake ? 1u : parts);
     uint64_t s = ld_relaxed(&p->range.seq) + 1; /* odd: open */
     st_release(&p->range.seq, s);
     fence_seq_cst();
-    for (unsigned part = 1; part < job->pub.participants; part++)
-        tpool__wake_worker(p, part - 1);
+    if (shared_wake)
+        wake_participants(p, job);
+    else
+        for (unsigned part = 1; part < parts; part++)
+            tpool__wake_worker(p, part - 1);
 
     size_t items = run_share(p, 0);
     for (unsigned part = 1; job->stand_in && part < job->pub.participants; part++)

@@ -33,6 +33,11 @@ typedef struct tpool__job {
     TPOOL__ALIGNED tpool__asize done; /* items finished; the caller waits for n */
     tpool__a32 active;     /* workers inside the job (see range.c) */
     tpool__event wake;     /* the caller waits on it for done == n (park.h) */
+    /* The next participant to wake (range.c, "Waking"): set before the job
+     * is published, then fetch_add by the caller and by every participant
+     * that joins. A line of its own, off `done` and `active`, which the
+     * workers write as they join. */
+    TPOOL__ALIGNED tpool__a32 to_wake;
     /* Tile path (range.c): blocks of tile tasks, reused once no tile of
      * theirs is queued any more. The thread that drops a block's last
      * reference pushes it onto tile_free (a stack any thread pushes on);
