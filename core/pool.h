@@ -299,7 +299,16 @@ typedef struct tpool__running {
  * The core's thread-locals, in one object: from libtpool.so each distinct
  * thread-local costs a call to __tls_get_addr wherever it is reached, and
  * one object lets a function reach them all through one address.
+ *
+ * TPOOL__TLS_MODEL: the initial-exec model, so that a thread-local is one
+ * load off the thread pointer instead of that call. A library dlopen()ed
+ * after the program started (libpthreadpool.so.0 loaded by a framework)
+ * then takes its initial-exec thread-locals from the static TLS space
+ * glibc keeps spare for such libraries, which the core's few hundred bytes
+ * fit in (tests/check_dlopen.c loads both libraries that way).
  */
+#define TPOOL__TLS_MODEL __attribute__((tls_model("initial-exec")))
+
 typedef struct tpool__tls {
     tpool__frame *top;        /* the newest frame, or NULL */
     tpool__running *running;  /* the newest task running here, or NULL */
@@ -309,7 +318,7 @@ typedef struct tpool__tls {
     tpool__thread_rec rec;    /* the gate's record (gate.c) */
 } tpool__tls;
 
-extern _Thread_local tpool__tls tpool__tl;
+extern _Thread_local tpool__tls tpool__tl TPOOL__TLS_MODEL;
 
 /* The address of this thread's tpool__tl, computed once per call site: GCC
  * would rather repeat the __tls_get_addr call at each use than keep the

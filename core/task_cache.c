@@ -71,7 +71,7 @@ typedef struct task_cache {
     bool keyed;        /* the exit destructor is registered */
 } task_cache;
 
-static _Thread_local task_cache tls_cache;
+static _Thread_local task_cache tls_cache TPOOL__TLS_MODEL; /* pool.h */
 static _Atomic(tpool__task *) depot;   /* chains, via cached */
 static _Atomic size_t depot_tasks;     /* tasks in the depot (approximate) */
 static _Atomic uint64_t from_allocator; /* tasks ever taken from tpool__malloc */
