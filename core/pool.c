@@ -81,6 +81,7 @@ int tpool__pool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     st_relaxed(&p->min_work_size, cfg->min_work_size ? cfg->min_work_size : 1);
     atomic_init(&p->policy_name, p->policy.ops.name);
     atomic_init(&p->stamp_submit, !(p->policy.ops.flags & TPOOL_POLICY_NO_SUBMIT_TIME));
+    atomic_init(&p->stamp_seq, !(p->policy.ops.flags & TPOOL_POLICY_NO_SEQ));
     if (tpool_config_copy(cfg, &p->changes.cfg) != 0) {
         rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL,
                           "cannot allocate a copy of the configuration");

@@ -185,6 +185,7 @@ struct tpool {
 
     /* Read on every task by submitters (cancelling, stamp_submit) and workers. */
     tpool__a32 stamp_submit; /* the policy reads submit_ns (no TPOOL_POLICY_NO_SUBMIT_TIME) */
+    tpool__a32 stamp_seq;    /* the policy reads seq (no TPOOL_POLICY_NO_SEQ) */
     tpool__a32 cancelling;   /* destroy in cancel mode: drop queued tasks */
     tpool__a32 exit_now;     /* workers leave their loop */
     /* Seats (seats.h): the T seats a thread must hold to run this pool's

@@ -291,6 +291,7 @@ static int install_policy(struct tpool *p, void *arg)
     s->params = params;
     atomic_store_explicit(&p->policy_name, p->policy.ops.name, memory_order_release);
     st_relaxed(&p->stamp_submit, !(p->policy.ops.flags & TPOOL_POLICY_NO_SUBMIT_TIME));
+    st_relaxed(&p->stamp_seq, !(p->policy.ops.flags & TPOOL_POLICY_NO_SEQ));
     return 0;
 }
 

@@ -74,9 +74,10 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
     t->pub.priority = attr->priority;
     t->pub.preferred_worker = attr->preferred_worker;
     t->pub.cost_hint = attr->cost_hint;
-    t->pub.seq = add_relaxed(&p->seq, 1);
-    /* Read outside the gate: a policy switch racing with this submission
-     * may leave one task with a time it does not need, or with 0. */
+    /* Both read outside the gate: a policy switch racing with this
+     * submission may leave one task with a number or a time it does not
+     * need, or with 0. */
+    t->pub.seq = ld_relaxed(&p->stamp_seq) ? add_relaxed(&p->seq, 1) : 0;
     t->pub.submit_ns = ld_relaxed(&p->stamp_submit) ? tpool__now_ns() : 0;
     t->kind = TASK_USER;
     t->fn = fn;
