@@ -321,10 +321,11 @@ typedef struct tpool__tls {
 
 extern _Thread_local tpool__tls tpool__tl TPOOL__TLS_MODEL;
 
-/* The address of this thread's tpool__tl, computed once per call site: GCC
- * would rather repeat the __tls_get_addr call at each use than keep the
- * address in a register across a call; the empty asm makes the value
- * opaque to it, so it is kept. */
+/* The address of this thread's tpool__tl, computed once per call site:
+ * where the model needs a call to __tls_get_addr for it (a build without
+ * TPOOL__TLS_MODEL's attribute), GCC would rather repeat that call at each
+ * use than keep the address in a register across a call; the empty asm
+ * makes the value opaque to it, so it is kept. */
 #define TPOOL__TLS_ONCE(ptr) __asm__("" : "+r"(ptr))
 
 static inline tpool__tls *tpool__tls_get(void)
