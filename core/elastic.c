@@ -56,11 +56,11 @@ static void forget(struct tpool *p)
 /* Work is queued that no worker has taken, and none is parked. */
 static bool backlog(struct tpool *p)
 {
-    unsigned nw = ld_acquire(&p->workers);
-    if (tpool__group_pending(&p->root) <= nw)
+    unsigned nw = ld_acquire(&p->team.workers);
+    if (tpool__group_pending(&p->tasks.root) <= nw)
         return false;
     for (unsigned i = 0; i < nw; i++)
-        if (atomic_load(&p->w[i]->state) == WS_PARKED)
+        if (atomic_load(&p->team.w[i]->state) == WS_PARKED)
             return false;
     return true;
 }
@@ -70,7 +70,7 @@ static bool grow(struct tpool *p)
 {
     unsigned t;
     bool grew = false;
-    while (!atomic_load(&p->el.stop) && (t = ld_relaxed(&p->threads)) < p->el.max
+    while (!atomic_load(&p->el.stop) && (t = ld_relaxed(&p->team.threads)) < p->el.max
            && backlog(p)) {
         if (tpool__resize(p, t + 1) != 0)
             break; /* no thread or memory now: the next kick tries again */
@@ -83,13 +83,13 @@ static bool grow(struct tpool *p)
 /* Retires the workers found idle for a whole period. */
 static void shrink(struct tpool *p)
 {
-    unsigned nw = ld_acquire(&p->workers), idle = 0;
+    unsigned nw = ld_acquire(&p->team.workers), idle = 0;
     for (unsigned i = 0; i < nw; i++) {
-        uint64_t mark = parked_mark(p->w[i]);
+        uint64_t mark = parked_mark(p->team.w[i]);
         idle += mark != UINT64_MAX && mark == p->el.seen[i];
         p->el.seen[i] = mark;
     }
-    unsigned t = ld_relaxed(&p->threads);
+    unsigned t = ld_relaxed(&p->team.threads);
     if (idle == 0 || t <= p->el.min)
         return;
     unsigned target = t - p->el.min > idle ? t - idle : p->el.min;
@@ -127,7 +127,7 @@ static void *monitor_main(void *arg)
                 hold_kicks(p);
             continue;
         }
-        if (ld_relaxed(&p->threads) > p->el.min) {
+        if (ld_relaxed(&p->team.threads) > p->el.min) {
             tpool__word_wait_ns(&p->el.kick, 0, period);
             if (atomic_load(&p->el.kick) == 0 && !atomic_load(&p->el.stop))
                 shrink(p);

@@ -165,7 +165,7 @@ void tpool__fork_init(void)
 static bool gate_open(void *arg)
 {
     struct tpool *p = arg;
-    return atomic_load(&p->switching) == 0;
+    return atomic_load(&p->gate.switching) == 0;
 }
 
 /* Waits outside the gate until the switch is over: spinning by the pool's
@@ -175,16 +175,16 @@ void tpool__enter_slow(struct tpool *p, tpool__thread_rec *r)
     do {
         atomic_store_explicit(&r->inside, NULL, memory_order_release);
         tpool__spin spin;
-        tpool__spin_init(&spin, p->spin_ns, 0);
-        tpool__event_wait(&p->gate, gate_open, p, &spin);
+        tpool__spin_init(&spin, p->mode.spin_ns, 0);
+        tpool__event_wait(&p->gate.event, gate_open, p, &spin);
         atomic_store(&r->inside, p);
-    } while (atomic_load(&p->switching));
+    } while (atomic_load(&p->gate.switching));
 }
 
 /* Closes the gate and returns once no thread is inside a policy op of p. */
 void tpool__gate_close(struct tpool *p)
 {
-    atomic_store(&p->switching, 1);
+    atomic_store(&p->gate.switching, 1);
     pthread_mutex_lock(&registry_lock);
     for (tpool__thread_rec *r = registry; r; r = r->next)
         for (unsigned turn = 0; atomic_load(&r->inside) == p;)
@@ -194,7 +194,7 @@ void tpool__gate_close(struct tpool *p)
 
 void tpool__gate_open(struct tpool *p)
 {
-    atomic_store(&p->switching, 0);
-    tpool__event_wake(&p->gate, INT_MAX);
+    atomic_store(&p->gate.switching, 0);
+    tpool__event_wake(&p->gate.event, INT_MAX);
 }
 

@@ -21,18 +21,18 @@ core_libtpool_core_la_SOURCES = \
 	core/resolve.c \
 	core/module.c \
 	core/builtin.c \
-	core/pool.c core/pool.h \
-	core/wake.c \
+	core/pool.c core/pool.h core/pool_state.h \
+	core/wake.c core/wake_state.h \
 	core/worker.c \
 	core/seats.c core/seats.h core/seats_state.h \
 	core/task_run.c \
-	core/task.c \
+	core/task.c core/task_state.h \
 	core/task_cache.c \
 	core/range.c core/range.h \
 	core/record.c core/record.h core/record_hooks.h \
 	core/create.c \
 	core/parallel.h core/parallel_nd.c \
-	core/gate.c \
+	core/gate.c core/gate_state.h \
 	core/resize.c core/resize.h \
 	core/elastic.c core/elastic.h \
 	core/stats.c \

@@ -16,6 +16,19 @@
  * default spin_us, TPOOL_DEFAULT_SPIN_US. A wait that cannot end soon
  * parks at once (no tpool__spin).
  *
+ * Crowded spins. A pausing spinner keeps its CPU until the budget is spent
+ * or the kernel's tick preempts it, so where more threads are awake than
+ * there are CPUs (a pool of more threads than cores) every spin is CPU
+ * time taken from a thread that has work: a producer's pushes, the items a
+ * parallel-for waits for. A spin may therefore be given a test of that
+ * (tpool__spin_crowd: for a pool, its seats, seats.h), made when the spin
+ * starts and then with the clock; while it holds, the spinner gives its
+ * CPU away (sched_yield) on every turn instead of pausing, and looks at
+ * the clock and the test on every turn, the yield costing more than both.
+ * It stays awake all the same, so the budget, and what pushers learn from
+ * a spinner (that no wake-up is needed), are those of any spin. (Parking
+ * at once instead would make every push to such a pool wake a sleeper.)
+ *
  * Parking without a lost wake-up. Every way to park below is the same
  * Dekker handshake: the waiter announces that it may sleep, then looks at
  * what it waits for once more, then sleeps on a word *only while the word
@@ -87,6 +100,9 @@ typedef struct tpool__spin {
     const tpool__a64 *yield_word; /* stop when (*yield_word & yield_mask) */
     uint64_t yield_mask;
     const bool *yield_while;      /* ...and *yield_while (NULL: always) */
+    bool (*crowded)(const void *); /* give the CPU away while crowded(crowd_arg) */
+    const void *crowd_arg;
+    bool yielding;                /* crowded at the last look */
     unsigned turn;
 } tpool__spin;
 
@@ -98,6 +114,9 @@ static inline void tpool__spin_init(tpool__spin *s, uint64_t budget_ns, uint64_t
     s->yield_word = NULL;
     s->yield_mask = 0;
     s->yield_while = NULL;
+    s->crowded = NULL;
+    s->crowd_arg = NULL;
+    s->yielding = false;
     s->turn = 0;
 }
 
@@ -111,26 +130,52 @@ static inline void tpool__spin_yield(tpool__spin *s, const tpool__a64 *word, uin
     s->yield_while = held;
 }
 
-/* After a look that found nothing: one turn. false once the spin is over
- * (the waiter parks). Costs a pause and a counter, no atomic, on 63 turns
- * out of 64. */
-static inline bool tpool__spin_again(tpool__spin *s)
+/* The spin gives its CPU away, rather than pausing, while crowded(arg):
+ * more threads are awake than there are CPUs for them (see the top).
+ * Looked at now, too: a worker between two tasks starts a spin after
+ * each, and should not pause for 64 turns first. */
+static inline void tpool__spin_crowd(tpool__spin *s, bool (*crowded)(const void *),
+                                     const void *arg)
 {
-    tpool__cpu_relax();
-    if (++s->turn % TPOOL__SPIN_LOOK != 0)
-        return true;
+    s->crowded = crowded;
+    s->crowd_arg = arg;
+    s->yielding = crowded(arg);
+}
+
+/* The look of every 64th turn (every turn while yielding): the yield word,
+ * the clock, the crowd. false once the spin is over. */
+static inline bool tpool__spin_look(tpool__spin *s)
+{
     if (s->yield_word && (!s->yield_while || *s->yield_while)
         && (ld_relaxed(s->yield_word) & s->yield_mask))
         return false;
     uint64_t now = tpool__now_ns();
     if (s->deadline == 0)
         s->deadline = now + s->budget_ns;
+    if (s->crowded)
+        s->yielding = s->crowded(s->crowd_arg);
     return now < s->deadline;
+}
+
+void tpool__backoff_yield(void);
+
+/* After a look that found nothing: one turn. false once the spin is over
+ * (the waiter parks). Costs a pause and a counter, no atomic, on 63 turns
+ * out of 64 while the spin is not crowded. */
+static inline bool tpool__spin_again(tpool__spin *s)
+{
+    if (s->yielding) {
+        tpool__backoff_yield();
+        return tpool__spin_look(s);
+    }
+    tpool__cpu_relax();
+    if (++s->turn % TPOOL__SPIN_LOOK != 0)
+        return true;
+    return tpool__spin_look(s);
 }
 
 /* One turn of waiting for a thread to leave a short section: a pause, and
  * from the 64th turn on a yield of the CPU, which that thread may need. */
-void tpool__backoff_yield(void);
 static inline void tpool__backoff(unsigned *turn)
 {
     if (++*turn < TPOOL__SPIN_LOOK)

@@ -3,23 +3,32 @@
  * worker.c (the worker threads, parking), wake.c (pushes and wakes),
  * task.c and task_run.c (tasks and groups), range.c (parallel-for), gate.c
  * (the policy gate, the thread registry), resize.c (changing the thread
- * count or the policy) and stats.c. State that one file owns is a
- * sub-struct of struct tpool declared in that file's header: seats_state.h
- * (seats.h), range.h, resize.h, elastic.h.
+ * count or the policy) and stats.c. Each group of struct tpool's fields
+ * is a sub-struct declared in its owner's header: resize.h (the team, the
+ * changes), gate_state.h (gate.c), record_hooks.h (record.c),
+ * pool_state.h (pool.c), seats_state.h (seats.h), wake_state.h (wake.c,
+ * worker.c), task_state.h (task.c, task_run.c), range.h, elastic.h.
+ * tests/ownership_check.sh fails on a write by any other file.
  */
 #ifndef TPOOL_CORE_POOL_H
 #define TPOOL_CORE_POOL_H
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "config.h"
 #include "elastic.h"
+#include "gate_state.h"
 #include "loader.h"
 #include "park.h"
+#include "pool_state.h"
 #include "range.h"
+#include "record_hooks.h"
 #include "resize.h"
 #include "seats_state.h"
+#include "task_state.h"
+#include "wake_state.h"
 #include "tpool-policy.h"
 #include "tpool.h"
 
@@ -94,124 +103,31 @@ typedef struct tpool__worker {
 _Static_assert(_Alignof(tpool__worker) == TPOOL__CACHELINE,
                "workers must not share cache lines");
 
-/* One waiter blocked in tpool_group_wait (lives on the waiter's stack). */
-typedef struct tpool__waiter {
-    struct tpool__waiter *next;
-    int worker;      /* worker index, or -1 for an outside thread */
-    tpool__a32 word; /* an outside waiter's parking word (park.h), PARKED
-                        before it is registered */
-} tpool__waiter;
-
-/*
- * A group counts its tasks in two words on separate lines, so that one
- * producer and the workers finishing its tasks do not pull one line back and
- * forth on every task: `submitted` (written by submitters) and `finished`
- * (written by finishers). finished holds the count of finished tasks above
- * TPOOL__FIN_SHIFT; below it TPOOL__FIN_WAIT, set while a waiter is
- * registered, and the count of finishers of a user group still touching the
- * group (tpool_group_wait waits for them before it returns, so the group may
- * be freed). A finisher learns of waiters from the value its own
- * read-modify-write replaced, so while no one waits it makes that one
- * write and touches the group no more (task.c). The group is idle when
- * the two counts are equal (tpool__group_pending): a task is counted
- * submitted before it can finish.
- */
-#define TPOOL__FIN_SHIFT 24
-#define TPOOL__FIN_ONE ((uint64_t)1 << TPOOL__FIN_SHIFT)
-#define TPOOL__FIN_WAIT ((uint64_t)1 << (TPOOL__FIN_SHIFT - 1))
-#define TPOOL__FIN_BUSY ((uint64_t)1)
-
-struct tpool_group {
-    /* Read-mostly. */
-    struct tpool *pool;
-    tpool__a32 nwaiters;  /* registered waiters (under the lock) */
-    pthread_mutex_t lock; /* protects `waiters` */
-    tpool__waiter *waiters;
-    unsigned fork_gen;    /* tpool__fork_gen at creation (see struct tpool) */
-    uint64_t rec_id;      /* its id in the record (record.h), 0: not recorded;
-                             written at creation */
-    TPOOL__ALIGNED tpool__a64 submitted; /* tasks counted in, ever */
-    TPOOL__ALIGNED tpool__a64 finished;  /* see above */
-    tpool__a64 cancelled; /* tasks of this group that were cancelled */
-};
-
-/* Tasks submitted to `g` and not finished yet (a snapshot). finished is read
- * first: a count of submitted read after it is at least the submissions of
- * every task it counts finished, so 0 means the group was idle at the time
- * of the first load. */
-static inline uint64_t tpool__group_pending(struct tpool_group *g)
-{
-    uint64_t f = atomic_load(&g->finished) >> TPOOL__FIN_SHIFT;
-    uint64_t s = atomic_load(&g->submitted);
-    return (s - f) & (UINT64_MAX >> TPOOL__FIN_SHIFT);
-}
-
 struct tpool {
-    tpool__policy_handle policy;
-    /* The policy (handle and state), the parallelism T and the worker count
-     * W = max(T - 1, 1) change only in tpool_set_threads and tpool_set_policy,
-     * while `switching` keeps every policy op out (gate.c), holding
-     * range.lock. pstate is read inside the
-     * gate, or by a parallel-for (under range.lock, or by its workers under
-     * the job's `active` count); T and W are read anywhere (relaxed, or
-     * acquire where the reader then indexes w[]) and written with release
-     * after w[0..W-1] are in place. */
-    void *pstate;
-    tpool__a32 threads;  /* T */
-    tpool__a32 workers;  /* W */
-    tpool__a32 switching; /* 1 while tpool_set_threads owns the policy */
-    tpool__event gate;    /* threads wait on it for switching == 0 (park.h) */
-    /* tpool__fork_gen when the pool was created: a pool whose value differs
-     * was inherited through fork() and has no workers here (see
-     * tpool__fork_gen below). Written once before the pool is published; read by
-     * the API entry points that would otherwise hang (submit, waits,
-     * parallel-for, resize, stats), on this read-mostly line. */
-    unsigned fork_gen;
-    /* The pool's id in the record (record.h), 0 when it is not recorded,
-     * and the recorder's hooks (record_hooks.h), NULL then; both written
-     * once by tpool__rec_pool_begin before the pool is published. */
-    uint32_t rec;
-    const struct tpool__rec_hooks *rec_hooks;
-    uint64_t spin_ns;
-    tpool__asize min_work_size;
-    /* TPOOL_MAX_THREADS entries (W < T <= TPOOL_MAX_THREADS); entry i is allocated the first time the
-     * pool has a worker i and freed with the pool. Written only by the
-     * creator/resizer before it publishes a W that covers i. */
-    tpool__worker **w;
-    /* Entries of w[] allocated; written (release) by the creator/resizer
-     * after the entry, read (acquire) by anyone who walks all of them. */
-    tpool__a32 nalloc;
-    tpool_param_value *params; /* resolved policy parameters, for re-creation */
-
-    /* Read on every task by submitters (cancelling, stamp_submit) and workers. */
-    tpool__a32 stamp_submit; /* the policy reads submit_ns (no TPOOL_POLICY_NO_SUBMIT_TIME) */
-    tpool__a32 stamp_seq;    /* the policy reads seq (no TPOOL_POLICY_NO_SEQ) */
-    tpool__a32 cancelling;   /* destroy in cancel mode: drop queued tasks */
-    tpool__a32 exit_now;     /* workers leave their loop */
+    /* Read-mostly, from the start to `seats`: the team (resize.h) takes the
+     * first lines and ends on the line of the gate (gate_state.h), the
+     * recorder's state (record_hooks.h) and the pool's mode (pool_state.h),
+     * whose last flags spill onto the next line. */
+    struct tpool__team team;
+    struct tpool__gate gate;
+    struct tpool__rec_state record;
+    struct tpool__pool_mode mode;
     /* Seats (seats.h): the T seats a thread must hold to run this pool's
      * work, and the generation word their waiters sleep on (seats_state.h). */
     struct tpool__seats seats;
 
-    /* Everything above `seats` is read-mostly (`switching` is read by every
-     * policy op); the counters below are written by outside threads. */
+    /* Everything above `seats` is read-mostly (`gate.switching` is read by
+     * every policy op); the counters below are written by outside threads. */
     TPOOL__ALIGNED tpool__counters outside; /* slot W: every non-worker thread */
 
-    /* Written by submitters; one producer keeps this line to itself. */
-    TPOOL__ALIGNED tpool__a64 seq; /* submission numbers */
-    tpool__a32 wake_cursor;        /* rotates the start of wake-any scans */
-    /* Written by workers as they start and stop spinning; read by pushers. */
-    TPOOL__ALIGNED tpool__a32 nspinning;
+    /* The submitters' line and the spinners' line (wake_state.h). */
+    struct tpool__wake wakeup;
 
-    struct tpool_group root; /* every task is counted here too */
-    TPOOL__ALIGNED tpool__a64 cancelled_total, parallel_calls;
+    /* The root group and the totals (task_state.h). */
+    struct tpool__tasks tasks;
 
     /* Range jobs: range.c's state (range.h). */
     struct tpool__range range;
-
-    /* The loaded policy's name, its descriptor's string: it stays valid
-     * until the pool is destroyed, since a switched-out policy stays loaded
-     * (see `changes.retired`). Read anywhere (acquire); written by tpool_set_policy. */
-    _Atomic(const char *) policy_name;
 
     /* Run-time changes: resize.c's state (resize.h), under range.lock. */
     struct tpool__changes changes;
@@ -219,6 +135,11 @@ struct tpool {
     /* Elastic pools: the monitor's state (elastic.h). */
     struct tpool__elastic el;
 };
+/* A submission reads stamp_submit and cancelling, a worker's loop exit_now:
+ * one line for the three. */
+_Static_assert(offsetof(struct tpool, mode.stamp_submit) / TPOOL__CACHELINE
+                   == offsetof(struct tpool, mode.exit_now) / TPOOL__CACHELINE,
+               "the pool's per-task flags share one cache line");
 
 /* ---- fork (gate.c) ------------------------------------------------------------
  *
@@ -233,7 +154,7 @@ void tpool__fork_init(void);
 
 static inline bool tpool__forked(const struct tpool *p)
 {
-    return p->fork_gen != tpool__fork_gen;
+    return p->gate.fork_gen != tpool__fork_gen;
 }
 
 static inline bool tpool__group_forked(const struct tpool_group *g)
@@ -249,12 +170,12 @@ static inline bool tpool__group_forked(const struct tpool_group *g)
  * to itself without a lock or a shared read-modify-write on the hot paths.
  * Each thread owns one record, found through a thread-local and linked into
  * a process-wide registry on first use; entering writes the pool into the
- * thread's own record (seq_cst) and then reads the pool's `switching` flag
- * (seq_cst); the resizer sets `switching` (seq_cst) and then waits until no
- * record names the pool. By the order of seq_cst operations either the
- * entering thread sees the flag (and waits in tpool__enter_slow until the
- * switch is over) or the resizer sees the thread inside (and waits for it to
- * leave). Policy ops never call back into the core, so records never nest.
+ * thread's own record (seq_cst) and then reads the pool's `gate.switching`
+ * flag (seq_cst, gate_state.h); the resizer sets it (seq_cst) and then
+ * waits until no record names the pool. By the order of seq_cst operations
+ * either the entering thread sees the flag (and waits in tpool__enter_slow
+ * until the switch is over) or the resizer sees the thread inside (and
+ * waits for it to leave). Policy ops never call back into the core, so records never nest.
  */
 typedef struct tpool__thread_rec {
     _Atomic(struct tpool *) inside; /* written by the owner; read by resizers */
@@ -368,7 +289,7 @@ static inline tpool__thread_rec *tpool__enter(struct tpool *p)
     if (!r->registered)
         tpool__rec_register(r);
     atomic_store(&r->inside, p);
-    if (atomic_load(&p->switching))
+    if (atomic_load(&p->gate.switching))
         tpool__enter_slow(p, r);
     return r;
 }
@@ -385,20 +306,20 @@ static inline void tpool__leave(tpool__thread_rec *r)
  * worker, else the outside slot W. */
 static inline unsigned tpool__slot(struct tpool *p, unsigned idx)
 {
-    unsigned w = ld_relaxed(&p->workers);
+    unsigned w = ld_relaxed(&p->team.workers);
     return idx < w ? idx : w;
 }
 
 /* Worker i; i must be below a W read with acquire (or read by the resizer). */
 static inline tpool__worker *tpool__worker_at(struct tpool *p, unsigned i)
 {
-    return p->w[i];
+    return p->team.w[i];
 }
 
 /* The counters of the thread with slot index `idx`. */
 static inline tpool__counters *tpool__counters_of(struct tpool *p, unsigned idx)
 {
-    return idx < ld_acquire(&p->workers) ? &p->w[idx]->c : &p->outside;
+    return idx < ld_acquire(&p->team.workers) ? &p->team.w[idx]->c : &p->outside;
 }
 
 /* wake.c */
@@ -449,7 +370,7 @@ unsigned long tpool__test_elastic_holds(void);
  * maximum, and one exchange per monitor round otherwise. */
 static inline void tpool__elastic_kick(struct tpool *p)
 {
-    if (p->el.max && ld_relaxed(&p->threads) < p->el.max
+    if (p->el.max && ld_relaxed(&p->team.threads) < p->el.max
         && ld_relaxed(&p->el.kick) == 0 && atomic_exchange(&p->el.kick, 1) == 0)
         tpool__word_wake(&p->el.kick, 1);
 }

@@ -113,9 +113,9 @@ static size_t run_share(struct tpool *p, unsigned part)
     tpool__job *job = &p->range.job;
     if (job->shares_on)
         return run_share_progress(p, part);
-    int (*next)(void *, unsigned, size_t *, size_t *) = p->policy.ops.range_next;
+    int (*next)(void *, unsigned, size_t *, size_t *) = p->team.policy.ops.range_next;
     size_t begin, end, items = 0;
-    while (next(p->pstate, part, &begin, &end)) {
+    while (next(p->team.pstate, part, &begin, &end)) {
         job->fn(job->ctx, begin, end, part);
         items += end - begin;
     }
@@ -131,7 +131,7 @@ uint32_t tpool__job_join(struct tpool *p, unsigned w)
     uint64_t s = atomic_load(&p->range.seq);
     st_relaxed(&wk->seen_job, s);
     /* A worker a shrink retired (w >= W) has no participant index. */
-    unsigned W = ld_relaxed(&p->workers);
+    unsigned W = ld_relaxed(&p->team.workers);
     unsigned part = w < W ? tpool_slot_participant(w, W) : UINT_MAX;
     if ((s & 1u) && part < job->pub.participants && claim_part(job, part)) {
         flags = job->flags;
@@ -190,9 +190,9 @@ struct tpool__share {
 /* Whether the loaded policy's range path gives progress (range.lock held). */
 static bool policy_progress(struct tpool *p)
 {
-    const tpool_policy *ops = &p->policy.ops;
+    const tpool_policy *ops = &p->team.policy.ops;
     if (ops->range_progress)
-        return ops->range_progress(p->pstate) != 0;
+        return ops->range_progress(p->team.pstate) != 0;
     return (ops->flags & TPOOL_POLICY_PROGRESS) != 0;
 }
 
@@ -258,7 +258,7 @@ static bool share_refill(struct tpool *p, struct tpool__share *sh, unsigned part
     }
     fence_seq_cst(); /* LOCKED before the policy's writes: see "Leaving" */
     size_t b, e;
-    if (p->policy.ops.range_next(p->pstate, part, &b, &e)) {
+    if (p->team.policy.ops.range_next(p->team.pstate, part, &b, &e)) {
         st_relaxed(&sh->end, e);
         st_relaxed(&sh->next, b);
         st_release(&sh->state, 0);
@@ -549,7 +549,7 @@ void tpool__run_tile(struct tpool *p, tpool__task *t, unsigned slot)
         if (progress && ld_relaxed(&tl->next) < tl->task.end)
             requeue(p, tl, slot);
         /* W is stable while a job runs: resizes take range.lock. */
-        unsigned part = tpool_slot_participant(slot, ld_relaxed(&p->workers));
+        unsigned part = tpool_slot_participant(slot, ld_relaxed(&p->team.workers));
         bool flush = job->flags & TPOOL_FLAG_DISABLE_DENORMALS;
         unsigned fpu = tpool__fpu_enter(flush);
         size_t items = 0;
@@ -569,11 +569,11 @@ void tpool__tiles_drain(struct tpool *p)
     /* Workers are gone: this thread is the only consumer of every slot.
      * Anything still queued is a spent tile (a task would have been run or
      * cancelled by the drain before), which run_tile only releases. */
-    unsigned W = ld_relaxed(&p->workers);
+    unsigned W = ld_relaxed(&p->team.workers);
     for (bool again = true; again;) {
         again = false;
         for (unsigned s = 0; s <= W; s++)
-            for (tpool_task *t; (t = p->policy.ops.pop(p->pstate, s)) != NULL;) {
+            for (tpool_task *t; (t = p->team.policy.ops.pop(p->team.pstate, s)) != NULL;) {
                 tpool__run_tile(p, (tpool__task *)t, TPOOL__OUTSIDE);
                 again = true;
             }
@@ -607,20 +607,21 @@ static void caller_wait(struct tpool *p)
     tpool__frame_mark(tl->top, false);
     tpool__seats_release_all(tl);
     tpool__spin spin;
-    tpool__spin_init(&spin, p->spin_ns, 0);
+    tpool__spin_init(&spin, p->mode.spin_ns, 0);
+    tpool__spin_crowd(&spin, tpool__seats_crowded, tl->top);
     tpool__event_wait(&job->wake, job_done, job, &spin);
 }
 
 static int run_range_path(struct tpool *p)
 {
     tpool__job *job = &p->range.job;
-    const tpool_policy *ops = &p->policy.ops;
+    const tpool_policy *ops = &p->team.policy.ops;
     job->shares_on = (job->flags & TPOOL_FLAG_PROGRESS) && policy_progress(p);
     job->stand_in = (ops->flags & TPOOL_POLICY_STAND_IN) != 0;
     if ((job->shares_on || job->stand_in) && !shares_ready(job, job->pub.participants))
         return TPOOL_ENOMEM;
     if (ops->range_begin)
-        ops->range_begin(p->pstate, &job->pub);
+        ops->range_begin(p->team.pstate, &job->pub);
 
     uint64_t s = ld_relaxed(&p->range.seq) + 1; /* odd: open */
     st_release(&p->range.seq, s);
@@ -640,16 +641,16 @@ static int run_range_path(struct tpool *p)
     for (unsigned turn = 0; atomic_load_explicit(&job->active, memory_order_acquire) != 0;)
         tpool__backoff(&turn); /* a worker leaving the job: a few instructions */
     if (ops->range_end)
-        ops->range_end(p->pstate);
+        ops->range_end(p->team.pstate);
     return 0;
 }
 
 static int run_tile_path(struct tpool *p)
 {
     tpool__job *job = &p->range.job;
-    const tpool_policy *ops = &p->policy.ops;
+    const tpool_policy *ops = &p->team.policy.ops;
     size_t n = job->pub.n;
-    size_t grain = ops->range_grain ? ops->range_grain(p->pstate, &job->pub) : 0;
+    size_t grain = ops->range_grain ? ops->range_grain(p->team.pstate, &job->pub) : 0;
     /* Fallback: about 4 tiles per participant. Divisions round up without
      * forming n + d - 1, which wraps for n near SIZE_MAX. */
     size_t quarter = 4 * (size_t)job->pub.participants;
@@ -675,7 +676,7 @@ static int run_tile_path(struct tpool *p)
     atomic_store_explicit(&blk->feed, pushed, memory_order_relaxed);
     atomic_store_explicit(&blk->refs, (uint64_t)pushed + 1, memory_order_relaxed);
     uint64_t now = tpool__now_ns();
-    uint64_t seq = add_relaxed(&p->seq, ntiles); /* one number per tile */
+    uint64_t seq = add_relaxed(&p->wakeup.seq, ntiles); /* one number per tile */
     for (size_t i = 0; i < ntiles; i++) {
         tile *tl = &blk->tiles[i];
         tpool__task *t = &tl->task;
@@ -711,7 +712,7 @@ static int run_tile_path(struct tpool *p)
     tpool__thread_rec *rec = tpool__enter(p);
     unsigned from = tpool__slot(p, TPOOL__OUTSIDE);
     for (size_t i = 0; i < pushed; i++) {
-        int target = ops->push(p->pstate, &blk->tiles[i].task.pub, from);
+        int target = ops->push(p->team.pstate, &blk->tiles[i].task.pub, from);
         if (target >= (int)P - 1) { /* a worker that is no participant */
             fence_seq_cst();
             tpool__wake_target(p, target);
@@ -762,15 +763,15 @@ __attribute__((noinline)) static int run_job(struct tpool *p, size_t n, tpool_ra
     tpool__frame_push(tl, &frame, p, TPOOL__OUTSIDE, false);
     tpool__frame_seat(tl, &frame);
     tpool__frame_clock(&frame, true);
-    add_relaxed(&p->parallel_calls, 1);
+    add_relaxed(&p->tasks.parallel_calls, 1);
 
     tpool__job *job = &p->range.job;
     job->fn = fn;
     job->ctx = ctx;
     job->flags = flags;
-    job->via_tasks = p->policy.ops.range_next == NULL;
+    job->via_tasks = p->team.policy.ops.range_next == NULL;
     job->pub.n = n;
-    unsigned threads = ld_relaxed(&p->threads); /* stable: resizes take range.lock */
+    unsigned threads = ld_relaxed(&p->team.threads); /* stable: resizes take range.lock */
     job->pub.participants = threads < n ? threads : (unsigned)n;
     job->pub.priority = opts ? opts->priority : 0;
     job->pub.cost = opts && opts->cost ? opts->cost : NULL;
@@ -827,8 +828,8 @@ static void run_inline(struct tpool *p, size_t n, tpool_range_fn fn, void *ctx,
     tpool__frame *f = tpool__frame_find(tl, p);
     if (f || tpool__solo_mine(p)) {
         /* Nested in a worker: report its participant index. */
-        unsigned part = f && ld_relaxed(&p->threads) > 1
-                            ? tpool_slot_participant(f->slot, ld_relaxed(&p->workers))
+        unsigned part = f && ld_relaxed(&p->team.threads) > 1
+                            ? tpool_slot_participant(f->slot, ld_relaxed(&p->team.workers))
                             : 0;
         if (f && !f->seated)
             tpool__frame_seat(tl, f);
@@ -857,7 +858,7 @@ static void run_inline(struct tpool *p, size_t n, tpool_range_fn fn, void *ctx,
 int tpool__parallel_range_run(struct tpool *p, size_t n, size_t work, tpool_range_fn fn,
                               void *ctx, const tpool_range_opts *opts, void *cost_ctx)
 {
-    if (!p || ld_relaxed(&p->threads) == 1 || work < ld_relaxed(&p->min_work_size) || n == 1
+    if (!p || ld_relaxed(&p->team.threads) == 1 || work < ld_relaxed(&p->mode.min_work_size) || n == 1
         || tpool__works_for(p)) {
         run_inline(p, n, fn, ctx, opts);
         return 0;
@@ -873,8 +874,8 @@ __attribute__((noinline)) static int parallel_range_slow(struct tpool *p, size_t
 {
     if (p && tpool__forked(p))
         return TPOOL_ESHUTDOWN; /* inherited through fork(): no workers here */
-    if (p && __builtin_expect(p->rec != 0, 0))
-        return p->rec_hooks->range(p, n, work, fn, ctx, opts, cost_ctx);
+    if (p && __builtin_expect(p->record.id != 0, 0))
+        return p->record.hooks->range(p, n, work, fn, ctx, opts, cost_ctx);
     return tpool__parallel_range_run(p, n, work, fn, ctx, opts, cost_ctx);
 }
 

@@ -719,9 +719,9 @@ void tpool__rec_pool_begin(struct tpool *p, const tpool_config *cfg)
     uint32_t id = pool_record_id(p, cfg);
     if (id == 0)
         return;
-    p->rec = id;
-    p->rec_hooks = &hooks;
-    atomic_fetch_or(&p->seats.word, TPOOL__SEAT_RECORDED); /* calls take the slow path */
+    p->record.id = id;
+    p->record.hooks = &hooks;
+    tpool__seats_mark_recorded(p); /* calls take the slow path */
 }
 
 static uint32_t pool_begin(struct tpool *p, const tpool_config *cfg, const char *path,
@@ -747,12 +747,12 @@ static uint32_t pool_begin(struct tpool *p, const tpool_config *cfg, const char 
     }
     uint32_t id = ++R.next_pool;
     R.open_pools++;
-    unsigned threads = ld_relaxed(&p->threads);
+    unsigned threads = ld_relaxed(&p->team.threads);
     json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:O?, s:I, s:I}", "pool", (json_int_t)id,
-                          "t", (json_int_t)rel(tpool__now_ns()), "policy", p->policy.ops.name,
-                          "config_policy", cfg->policy, "file", p->policy.path, "params",
+                          "t", (json_int_t)rel(tpool__now_ns()), "policy", p->team.policy.ops.name,
+                          "config_policy", cfg->policy, "file", p->team.policy.path, "params",
                           cfg->params, "threads", (json_int_t)threads, "min_work_size",
-                          (json_int_t)ld_relaxed(&p->min_work_size));
+                          (json_int_t)ld_relaxed(&p->mode.min_work_size));
     if (o && cfg->threads_max)
         json_object_set_new(o, "elastic",
                             json_pack("{s:I, s:I}", "min", (json_int_t)cfg->threads, "max",
@@ -773,7 +773,7 @@ static void hook_pool_end(struct tpool *p, uint64_t t0)
         flush_locked();
         fprintf(R.f, "{\"pool_end\":%" PRIu32 ",\"th\":%" PRIu32 ",\"t0\":%" PRIu64
                      ",\"t1\":%" PRIu64 "}\n",
-                p->rec, t ? t->tid : 0, rel(t0), rel(t1));
+                p->record.id, t ? t->tid : 0, rel(t0), rel(t1));
         fflush(R.f);
         R.open_pools--;
     }
@@ -860,7 +860,7 @@ static int hook_range(struct tpool *p, size_t n, size_t work, tpool_range_fn fn,
     ev_call e;
     memset(&e, 0, sizeof e);
     e.kind = EV_CALL;
-    e.pool = p->rec;
+    e.pool = p->record.id;
     e.id = add_relaxed(&R.next_call, 1) + 1;
     e.timed = e.id <= R.full_calls || (e.id - R.full_calls) % R.every == 0;
     e.tid = t->tid;
@@ -871,7 +871,7 @@ static int hook_range(struct tpool *p, size_t n, size_t work, tpool_range_fn fn,
     e.flags = opts ? opts->flags : 0;
     e.priority = opts ? opts->priority : 0;
     e.has_cost = opts && opts->cost;
-    e.threads = ld_relaxed(&p->threads);
+    e.threads = ld_relaxed(&p->team.threads);
     size_t range, tile;
     const tpool__nd *nd = tpool__nd_of(fn, ctx);
     const tpool__rec_dropin *dropin = ld_acquire(&dropin_names);
@@ -967,7 +967,7 @@ static void hook_submit(struct tpool *p, struct tpool__task *t)
     w->done = t->on_complete;
     ev_task *e = &w->ev;
     e->kind = EV_TASK;
-    e->pool = p->rec;
+    e->pool = p->record.id;
     e->id = add_relaxed(&R.next_task, 1) + 1;
     e->in_kind = th->in_kind;
     e->in_id = th->in_id;
@@ -1028,8 +1028,8 @@ static int hook_wait_all(struct tpool *p)
 {
     wait_mark m;
     wait_begin(&m);
-    int rc = tpool__group_wait(&p->root);
-    emit_wait(p->rec, 0, false, &m);
+    int rc = tpool__group_wait(&p->tasks.root);
+    emit_wait(p->record.id, 0, false, &m);
     return rc;
 }
 

@@ -52,8 +52,8 @@ struct tpool__task;
  * At pool creation, once the pool is otherwise ready (tpool_create,
  * create.c): decides whether the pool is recorded (cfg's record_path or
  * TPOOL_RECORD), opens the record on the first such pool, and writes the
- * pool's line. A recorded pool gets its record id (>= 1) in p->rec, the
- * recorder's hooks (record_hooks.h) in p->rec_hooks and the recorded seat
+ * pool's line. A recorded pool gets its record id (>= 1) in p->record.id, the
+ * recorder's hooks (record_hooks.h) in p->record.hooks and the recorded seat
  * bit; any other is left as it is (also after an error, which is printed
  * once on stderr, naming the variable or the key and the path; the program
  * goes on unrecorded). The runtime then calls the recorder only through

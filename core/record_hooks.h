@@ -4,9 +4,9 @@
  * runtime (it runs the recorded calls through pool.c, task.c and range.c),
  * so the runtime reaches it only through this table, never by name.
  *
- * A recorded pool points at the table (struct tpool's rec_hooks, set with
+ * A recorded pool points at the table (struct tpool's record.hooks, set with
  * its record id by tpool__rec_pool_begin when the pool is created); an
- * unrecorded pool's rec id is 0 and the runtime tests that, one predictable
+ * unrecorded pool's record id is 0 and the runtime tests that, one predictable
  * branch per submission, wait and parallel-for at T > 1, before it would
  * call through the table. record.h says what each hook records.
  */
@@ -38,5 +38,13 @@ typedef struct tpool__rec_hooks {
     int (*group_wait)(struct tpool_group *g, bool destroying);
     int (*wait_all)(struct tpool *p);
 } tpool__rec_hooks;
+
+/* The recorder's state in a pool, a member of struct tpool (pool.h):
+ * written only by record.c (tpool__rec_pool_begin), once, before the pool
+ * is returned to its creator; read by the runtime. */
+struct tpool__rec_state {
+    uint32_t id;                   /* its id in the record, 0: not recorded */
+    const tpool__rec_hooks *hooks; /* NULL when not recorded */
+};
 
 #endif

@@ -8,7 +8,7 @@
  *      worker structs and threads for a grow (started PENDING: they wait
  *      before touching the pool), and a new policy state when the policy has
  *      no resize op;
- *   2. closes the gate (`switching`) and waits until no thread is inside a
+ *   2. closes the gate (`gate.switching`) and waits until no thread is inside a
  *      policy op. From then on it is the only thread that touches the policy
  *      state: every other thread that wants to push or pop waits in
  *      tpool__enter_slow, running tasks keep running;
@@ -58,7 +58,7 @@ static tpool_task *drain(struct tpool *p, unsigned w)
         found = false;
         for (unsigned s = 0; s <= w; s++) {
             tpool_task *t;
-            while ((t = p->policy.ops.pop(p->pstate, s)) != NULL) {
+            while ((t = p->team.policy.ops.pop(p->team.pstate, s)) != NULL) {
                 t->next = list;
                 list = t;
                 found = true;
@@ -96,14 +96,14 @@ static tpool_task *sort_by_seq(tpool_task *list)
  * current W, as fresh submissions (the gate is closed: raw policy calls). */
 static void repush(struct tpool *p, tpool_task *list)
 {
-    unsigned outside = ld_relaxed(&p->workers);
+    unsigned outside = ld_relaxed(&p->team.workers);
     list = sort_by_seq(list);
     while (list) {
         tpool_task *t = list;
         list = t->next;
         t->next = NULL;
         t->policy_data[0] = t->policy_data[1] = 0;
-        int target = p->policy.ops.push(p->pstate, t, outside);
+        int target = p->team.policy.ops.push(p->team.pstate, t, outside);
         fence_seq_cst();
         tpool__wake_target(p, target);
     }
@@ -123,7 +123,7 @@ static void repush(struct tpool *p, tpool_task *list)
 static int exchange(struct tpool *p, int (*install)(struct tpool *, void *), void *arg)
 {
     tpool__gate_close(p);
-    tpool_task *queued = drain(p, ld_relaxed(&p->workers));
+    tpool_task *queued = drain(p, ld_relaxed(&p->team.workers));
     int rc = install(p, arg);
     repush(p, queued);
     tpool__gate_open(p);
@@ -137,7 +137,7 @@ static int exchange(struct tpool *p, int (*install)(struct tpool *, void *), voi
 static void retire(struct tpool *p, unsigned from, unsigned to, bool join)
 {
     for (unsigned i = from; i < to; i++) {
-        tpool__worker *wk = p->w[i];
+        tpool__worker *wk = p->team.w[i];
         atomic_store(&wk->life, LIFE_RETIRE);
         tpool__word_wake(&wk->life, INT_MAX); /* a PENDING thread */
         tpool__wake_worker(p, i);           /* a parked one */
@@ -145,9 +145,9 @@ static void retire(struct tpool *p, unsigned from, unsigned to, bool join)
     if (from < to)
         tpool__seats_wake_all(p);           /* one waiting for a seat */
     for (unsigned i = from; join && i < to; i++) {
-        if (p->w[i]->has_thread)
-            pthread_join(p->w[i]->thread, NULL);
-        p->w[i]->has_thread = false;
+        if (p->team.w[i]->has_thread)
+            pthread_join(p->team.w[i]->thread, NULL);
+        p->team.w[i]->has_thread = false;
     }
 }
 
@@ -159,27 +159,27 @@ struct resized {
 static int install_resized(struct tpool *p, void *arg)
 {
     struct resized *r = arg;
-    const tpool_policy *ops = &p->policy.ops;
+    const tpool_policy *ops = &p->team.policy.ops;
     if (ops->resize) {
-        if (ops->resize(p->pstate, r->env) != 0)
+        if (ops->resize(p->team.pstate, r->env) != 0)
             return TPOOL_EPOLICY; /* the state still serves the old W */
     } else {
-        ops->destroy(p->pstate);
-        p->pstate = r->fresh;
+        ops->destroy(p->team.pstate);
+        p->team.pstate = r->fresh;
     }
     /* Counted before T is published, so that a stats snapshot that sees
      * the new T (acquire) sees the change counted. */
     unsigned t = r->env->threads;
-    add_relaxed(t > ld_relaxed(&p->threads) ? &p->changes.grows : &p->changes.shrinks, 1);
+    add_relaxed(t > ld_relaxed(&p->team.threads) ? &p->changes.grows : &p->changes.shrinks, 1);
     /* Workers a shrink removes are marked while the gate is still closed:
      * a worker's pop looks at the mark inside the gate (pool.c,
      * pop_unless_retired), so none takes work queued after the shrink. */
-    for (unsigned i = r->env->workers, ow = ld_relaxed(&p->workers); i < ow; i++)
-        atomic_store(&p->w[i]->life, LIFE_RETIRE);
+    for (unsigned i = r->env->workers, ow = ld_relaxed(&p->team.workers); i < ow; i++)
+        atomic_store(&p->team.w[i]->life, LIFE_RETIRE);
     if (t > ld_relaxed(&p->changes.peak_threads))
         st_relaxed(&p->changes.peak_threads, t);
-    st_release(&p->workers, r->env->workers);
-    st_release(&p->threads, t);
+    st_release(&p->team.workers, r->env->workers);
+    st_release(&p->team.threads, t);
     tpool__seats_resize(p, t);
     return 0;
 }
@@ -190,11 +190,11 @@ int tpool__resize(struct tpool *p, unsigned threads)
     if (threads == 0 || threads > TPOOL_MAX_THREADS)
         return TPOOL_EINVAL;
     unsigned nw = threads > 1 ? threads - 1 : 1;
-    const tpool_policy *ops = &p->policy.ops;
+    const tpool_policy *ops = &p->team.policy.ops;
 
     pthread_mutex_lock(&p->range.lock);
-    unsigned ow = ld_relaxed(&p->workers);
-    unsigned ot = ld_relaxed(&p->threads);
+    unsigned ow = ld_relaxed(&p->team.workers);
+    unsigned ot = ld_relaxed(&p->team.threads);
     if (threads == ot) {
         pthread_mutex_unlock(&p->range.lock);
         return 0;
@@ -210,7 +210,7 @@ int tpool__resize(struct tpool *p, unsigned threads)
         rc = tpool__alloc_worker(p, started);
         if (rc)
             break;
-        tpool__worker *wk = p->w[started];
+        tpool__worker *wk = p->team.w[started];
         if (wk->has_thread)
             pthread_join(wk->thread, NULL);
         wk->has_thread = false;
@@ -220,7 +220,7 @@ int tpool__resize(struct tpool *p, unsigned threads)
         }
     }
     char errbuf[512] = "";
-    tpool_policy_env env = tpool__policy_env(nw, threads, p->params, errbuf, sizeof errbuf);
+    tpool_policy_env env = tpool__policy_env(nw, threads, p->changes.params, errbuf, sizeof errbuf);
     struct resized r = { &env, NULL };
     if (rc == 0 && !ops->resize
         && (tpool__fault(TPOOL__FAULT_ALLOC) || ops->create(&env, &r.fresh) != 0 || !r.fresh))
@@ -239,8 +239,8 @@ int tpool__resize(struct tpool *p, unsigned threads)
         retire(p, ow, started, true);
     } else {
         for (unsigned i = ow; i < nw; i++) {
-            atomic_store(&p->w[i]->life, LIFE_ACTIVE);
-            tpool__word_wake(&p->w[i]->life, INT_MAX);
+            atomic_store(&p->team.w[i]->life, LIFE_ACTIVE);
+            tpool__word_wake(&p->team.w[i]->life, INT_MAX);
         }
         retire(p, nw, ow, false);
     }
@@ -281,17 +281,17 @@ static int install_policy(struct tpool *p, void *arg)
 {
     struct switched *s = arg;
     /* The old state is empty now (drained): the old policy frees it. */
-    p->policy.ops.destroy(p->pstate);
-    tpool__policy_handle old = p->policy;
-    p->policy = s->handle;
+    p->team.policy.ops.destroy(p->team.pstate);
+    tpool__policy_handle old = p->team.policy;
+    p->team.policy = s->handle;
     s->handle = old;
-    p->pstate = s->pstate;
-    tpool_param_value *params = p->params;
-    p->params = s->params;
+    p->team.pstate = s->pstate;
+    tpool_param_value *params = p->changes.params;
+    p->changes.params = s->params;
     s->params = params;
-    atomic_store_explicit(&p->policy_name, p->policy.ops.name, memory_order_release);
-    st_relaxed(&p->stamp_submit, !(p->policy.ops.flags & TPOOL_POLICY_NO_SUBMIT_TIME));
-    st_relaxed(&p->stamp_seq, !(p->policy.ops.flags & TPOOL_POLICY_NO_SEQ));
+    atomic_store_explicit(&p->changes.policy_name, p->team.policy.ops.name, memory_order_release);
+    st_relaxed(&p->mode.stamp_submit, !(p->team.policy.ops.flags & TPOOL_POLICY_NO_SUBMIT_TIME));
+    st_relaxed(&p->mode.stamp_seq, !(p->team.policy.ops.flags & TPOOL_POLICY_NO_SEQ));
     return 0;
 }
 
@@ -304,7 +304,7 @@ static int install_policy(struct tpool *p, void *arg)
  * names. */
 static void keep_retired(struct tpool *p, tpool__policy_handle *h, tpool__retired *r)
 {
-    bool held = h->dl == p->policy.dl;
+    bool held = h->dl == p->team.policy.dl;
     for (tpool__retired *k = p->changes.retired; k && !held; k = k->next)
         held = k->handle.dl == h->dl;
     if (held) {
@@ -353,7 +353,7 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
     tpool__retired *kept = NULL;
     int rc = tpool_config_copy(p->changes.cfg, &cfg);
     if (rc == 0)
-        rc = tpool_config_set_policy(cfg, policy ? policy : p->policy.path);
+        rc = tpool_config_set_policy(cfg, policy ? policy : p->team.policy.path);
     if (rc) {
         rc = tpool__error(err, rc, NULL, 0, 0, NULL, "tpool_set_policy: %s",
                           tpool_strerror(rc));
@@ -376,8 +376,8 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
     if (rc)
         goto out;
     char errbuf[512] = "";
-    unsigned threads = ld_relaxed(&p->threads);
-    tpool_policy_env env = tpool__policy_env(ld_relaxed(&p->workers), threads, s.params, errbuf,
+    unsigned threads = ld_relaxed(&p->team.threads);
+    tpool_policy_env env = tpool__policy_env(ld_relaxed(&p->team.workers), threads, s.params, errbuf,
                                              sizeof errbuf);
     if (s.handle.ops.create(&env, &s.pstate) != 0 || !s.pstate) {
         s.pstate = NULL;

@@ -37,7 +37,7 @@ void tpool__seat_release(struct tpool *p)
          * counter form, built from the pool's T (a resize may have set
          * ATTN meanwhile), waiters kept. */
         solo = !tpool__seat_counter_form(w);
-        nw = solo ? tpool__seat_word(ld_acquire(&p->threads), 0) | (w & TPOOL__SEAT_WANT_MASK)
+        nw = solo ? tpool__seat_word(ld_acquire(&p->team.threads), 0) | (w & TPOOL__SEAT_WANT_MASK)
                   : w - TPOOL__SEAT_USED_ONE;
     } while (!atomic_compare_exchange_weak(&p->seats.word, &w, nw));
     if (nw & TPOOL__SEAT_WANT_MASK) {
@@ -46,6 +46,13 @@ void tpool__seat_release(struct tpool *p)
         else
             wake_one(p);
     }
+}
+
+bool tpool__seats_crowded(const void *frame)
+{
+    const tpool__frame *f = frame;
+    uint64_t w = ld_relaxed(&f->pool->seats.word);
+    return tpool__seat_counter_form(w) && tpool__seat_used(w) + !f->seated > f->pool->seats.cpus;
 }
 
 bool tpool__seat_wait(struct tpool *p, bool (*abandon)(void *), void *arg, bool *solo)
@@ -101,7 +108,7 @@ void tpool__seats_resize(struct tpool *p, unsigned threads)
             nw = (w & ~((uint64_t)TPOOL__SEAT_FIELD << TPOOL__SEAT_T_SHIFT))
                  | (uint64_t)(threads - 1) << TPOOL__SEAT_T_SHIFT;
         else
-            nw = w | TPOOL__SEAT_ATTN; /* the solo holder rebuilds from p->threads */
+            nw = w | TPOOL__SEAT_ATTN; /* the solo holder rebuilds from p->team.threads */
     } while (!atomic_compare_exchange_weak(&p->seats.word, &w, nw));
     if (nw & TPOOL__SEAT_WANT_MASK)
         tpool__seats_wake_all(p);

@@ -178,13 +178,29 @@ static inline bool tpool__seat_wanted(struct tpool *p)
  */
 bool tpool__seat_wait(struct tpool *p, bool (*abandon)(void *), void *arg, bool *solo);
 
+/*
+ * For tpool__spin_crowd (park.h), `frame` being the spinner's tpool__frame:
+ * the pool's threads that are awake (those holding a seat, and the spinner
+ * if it holds none) outnumber the CPUs the process may use, so that a
+ * spinner keeps a thread with work from a CPU. Counts only this pool's
+ * threads; a one-thread pool is never crowded.
+ */
+bool tpool__seats_crowded(const void *frame);
+
 /* Publishes a new T into the seat word (the resizer, T already stored in
- * p->threads) and wakes the waiters, for whom seats may have appeared. */
+ * p->team.threads) and wakes the waiters, for whom seats may have appeared. */
 void tpool__seats_resize(struct tpool *p, unsigned threads);
 
 /* Wakes every thread waiting for a seat (they look at their abandon
  * condition): workers told to exit or retired. */
 void tpool__seats_wake_all(struct tpool *p);
+
+/* Sets the recorded bit (record.c, before the pool is published), so that
+ * no call of p takes the solo fast path past the recorder. */
+static inline void tpool__seats_mark_recorded(struct tpool *p)
+{
+    atomic_fetch_or(&p->seats.word, TPOOL__SEAT_RECORDED);
+}
 
 /* ---- frames and their seats ------------------------------------------------- */
 

@@ -15,6 +15,8 @@ struct tpool__seats {
     TPOOL__ALIGNED tpool__a64 word; /* the seat word (seats.h) */
     tpool__a32 gen;                 /* the generation word its waiters sleep
                                        on (park.h) */
+    unsigned cpus; /* the CPUs the process may use (tpool_default_threads),
+                      for tpool__seats_crowded; written once by the creator */
 };
 _Static_assert(_Alignof(struct tpool__seats) == TPOOL__CACHELINE
                    && sizeof(struct tpool__seats) == TPOOL__CACHELINE,

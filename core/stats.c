@@ -48,7 +48,7 @@ int tpool_stats_get(tpool *p, tpool_stats *out)
 
     /* Inside the gate W, the worker structs and the policy state are stable. */
     tpool__thread_rec *rec = tpool__enter(p);
-    unsigned nw = ld_relaxed(&p->workers);
+    unsigned nw = ld_relaxed(&p->team.workers);
     out->workers = nw;
     out->per_worker = tpool__calloc(nw + 1, sizeof *out->per_worker);
     if (!out->per_worker) {
@@ -56,28 +56,28 @@ int tpool_stats_get(tpool *p, tpool_stats *out)
         return TPOOL_ENOMEM;
     }
 
-    const tpool_policy *ops = &p->policy.ops;
-    out->npolicy = p->policy.nstats;
+    const tpool_policy *ops = &p->team.policy.ops;
+    out->npolicy = p->team.policy.nstats;
     for (unsigned i = 0; i < out->npolicy; i++)
         out->policy_names[i] = ops->stat_names[i];
 
     uint64_t ran = 0;
     for (unsigned s = 0; s <= nw; s++) {
         tpool_worker_stats *ws = &out->per_worker[s];
-        read_counters(s < nw ? &p->w[s]->c : &p->outside, ws);
+        read_counters(s < nw ? &p->team.w[s]->c : &p->outside, ws);
         /* Workers a shrink retired count as outside threads. */
-        for (unsigned r = nw, n = ld_acquire(&p->nalloc); s == nw && r < n; r++)
-            add_counters(&p->w[r]->c, ws);
+        for (unsigned r = nw, n = ld_acquire(&p->team.nalloc); s == nw && r < n; r++)
+            add_counters(&p->team.w[r]->c, ws);
         if (out->npolicy && ops->stats_read)
-            ops->stats_read(p->pstate, s, ws->policy);
+            ops->stats_read(p->team.pstate, s, ws->policy);
         ran += ws->tasks_run;
     }
     tpool__leave(rec);
     out->completed = ran;
-    out->cancelled = ld_relaxed(&p->cancelled_total);
-    out->submitted = ran + out->cancelled + tpool__group_pending(&p->root);
-    out->parallel_calls = ld_relaxed(&p->parallel_calls);
-    out->threads = ld_acquire(&p->threads); /* first: see resize.c */
+    out->cancelled = ld_relaxed(&p->tasks.cancelled_total);
+    out->submitted = ran + out->cancelled + tpool__group_pending(&p->tasks.root);
+    out->parallel_calls = ld_relaxed(&p->tasks.parallel_calls);
+    out->threads = ld_acquire(&p->team.threads); /* first: see resize.c */
     out->peak_threads = ld_relaxed(&p->changes.peak_threads);
     out->grows = ld_relaxed(&p->changes.grows);
     out->shrinks = ld_relaxed(&p->changes.shrinks);
@@ -98,12 +98,12 @@ void tpool_stats_reset(tpool *p)
     if (!p || tpool__forked(p))
         return;
     tpool__thread_rec *rec = tpool__enter(p);
-    for (unsigned s = 0, n = ld_acquire(&p->nalloc); s < n; s++)
-        zero_counters(&p->w[s]->c);
+    for (unsigned s = 0, n = ld_acquire(&p->team.nalloc); s < n; s++)
+        zero_counters(&p->team.w[s]->c);
     zero_counters(&p->outside);
-    st_relaxed(&p->cancelled_total, 0);
-    st_relaxed(&p->parallel_calls, 0);
-    if (p->policy.ops.stats_reset)
-        p->policy.ops.stats_reset(p->pstate);
+    st_relaxed(&p->tasks.cancelled_total, 0);
+    st_relaxed(&p->tasks.parallel_calls, 0);
+    if (p->team.policy.ops.stats_reset)
+        p->team.policy.ops.stats_reset(p->team.pstate);
     tpool__leave(rec);
 }

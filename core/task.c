@@ -77,8 +77,8 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
     /* Both read outside the gate: a policy switch racing with this
      * submission may leave one task with a number or a time it does not
      * need, or with 0. */
-    t->pub.seq = ld_relaxed(&p->stamp_seq) ? add_relaxed(&p->seq, 1) : 0;
-    t->pub.submit_ns = ld_relaxed(&p->stamp_submit) ? tpool__now_ns() : 0;
+    t->pub.seq = ld_relaxed(&p->mode.stamp_seq) ? add_relaxed(&p->wakeup.seq, 1) : 0;
+    t->pub.submit_ns = ld_relaxed(&p->mode.stamp_submit) ? tpool__now_ns() : 0;
     t->kind = TASK_USER;
     t->fn = fn;
     t->arg = arg;
@@ -88,18 +88,18 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
     /* Count before looking at `cancelling`: destroy sets it and then waits
      * for the root count, so a task counted here is either refused below
      * or seen (and cancelled) by the destroyer's drain. */
-    atomic_fetch_add(&p->root.submitted, 1);
+    atomic_fetch_add(&p->tasks.root.submitted, 1);
     if (t->group)
         atomic_fetch_add(&t->group->submitted, 1);
-    if (atomic_load(&p->cancelling)) {
+    if (atomic_load(&p->mode.cancelling)) {
         if (t->group)
             tpool__group_finish(t->group, false);
-        tpool__group_finish(&p->root, false);
+        tpool__group_finish(&p->tasks.root, false);
         tpool__task_free(t);
         return TPOOL_ESHUTDOWN;
     }
-    if (__builtin_expect(p->rec != 0, 0))
-        p->rec_hooks->submit(p, t); /* wraps fn and on_complete (record.h) */
+    if (__builtin_expect(p->record.id != 0, 0))
+        p->record.hooks->submit(p, t); /* wraps fn and on_complete (record.h) */
     /* Deep nesting (top of file): one predictable branch on the hot path. */
     tpool__tls *tl = tpool__tls_get();
     if (tl->depth >= TPOOL__DEEP && t->group && tpool__frame_find(tl, p)
@@ -125,7 +125,7 @@ int tpool_group_create(tpool *p, tpool_group **out)
     if (!g)
         return TPOOL_ENOMEM;
     tpool__group_init(g, p);
-    g->rec_id = p->rec ? p->rec_hooks->group_id() : 0;
+    g->rec_id = p->record.id ? p->record.hooks->group_id() : 0;
     *out = g;
     return 0;
 }
@@ -189,7 +189,7 @@ static bool may_take(struct tpool *p, tpool__frame *f)
 {
     if (!f->seated)
         f->seated = tpool__seat_try(p);
-    return f->seated || ld_relaxed(&p->cancelling);
+    return f->seated || ld_relaxed(&p->mode.cancelling);
 }
 
 /* An outside thread (or a worker whose slot a shrink retired) waits: it
@@ -212,8 +212,9 @@ static void wait_outside(struct tpool *p, struct tpool_group *g, tpool__tls *tl,
          * it may take; the seat it holds goes to a thread that waits for
          * one, as a spinning worker's does (pool.c, idle_wait). */
         tpool__spin spin;
-        tpool__spin_init(&spin, p->spin_ns, tpool__now_ns());
+        tpool__spin_init(&spin, p->mode.spin_ns, tpool__now_ns());
         tpool__spin_yield(&spin, &p->seats.word, TPOOL__SEAT_WANT_MASK, &f->seated);
+        tpool__spin_crowd(&spin, tpool__seats_crowded, f);
         for (unsigned i = 1; !group_idle(g); i++) {
             if ((i & 15u) == 0 && may_take(p, f) && (t = tpool__pop(p, slot)) != NULL)
                 break;
@@ -297,7 +298,7 @@ int tpool__group_wait(struct tpool_group *g)
         }
         if (tl->depth >= TPOOL__DEEP)
             wait_deep(p, g, tl, f);
-        else if (nested && f->slot < ld_acquire(&p->workers))
+        else if (nested && f->slot < ld_acquire(&p->team.workers))
             wait_worker(p, g, f);
         else
             wait_outside(p, g, tl, f);
@@ -333,7 +334,7 @@ int tpool_group_wait(tpool_group *g)
     if (waits_for_itself(tpool__tls_get(), g->pool, g))
         return TPOOL_EDEADLK;
     if (__builtin_expect(g->rec_id != 0, 0))
-        return g->pool->rec_hooks->group_wait(g, false);
+        return g->pool->record.hooks->group_wait(g, false);
     return tpool__group_wait(g);
 }
 
@@ -355,7 +356,7 @@ void tpool_group_destroy(tpool_group *g)
         return;
     }
     if (__builtin_expect(g->rec_id != 0, 0))
-        g->pool->rec_hooks->group_wait(g, true);
+        g->pool->record.hooks->group_wait(g, true);
     else
         tpool__group_wait(g);
     pthread_mutex_destroy(&g->lock);
@@ -371,7 +372,7 @@ int tpool_wait_all(tpool *p)
     /* The root group counts every task, the calling ones too. */
     if (waits_for_itself(tpool__tls_get(), p, NULL))
         return TPOOL_EDEADLK;
-    if (__builtin_expect(p->rec != 0, 0))
-        return p->rec_hooks->wait_all(p);
-    return tpool__group_wait(&p->root);
+    if (__builtin_expect(p->record.id != 0, 0))
+        return p->record.hooks->wait_all(p);
+    return tpool__group_wait(&p->tasks.root);
 }

@@ -61,7 +61,7 @@ static void wake_waiters(struct tpool_group *g)
  * group needs no such guard: it lives as long as the workers. */
 void tpool__group_finish(struct tpool_group *g, bool cancelled)
 {
-    uint64_t busy = g != &g->pool->root ? TPOOL__FIN_BUSY : 0, add, old;
+    uint64_t busy = g != &g->pool->tasks.root ? TPOOL__FIN_BUSY : 0, add, old;
     if (cancelled)
         add_relaxed(&g->cancelled, 1);
     if (busy) {
@@ -89,7 +89,7 @@ void tpool__run_task(struct tpool *p, tpool__task *t, unsigned slot)
         tpool__run_tile(p, t, slot);
         return;
     }
-    bool cancel = atomic_load_explicit(&p->cancelling, memory_order_relaxed) != 0;
+    bool cancel = atomic_load_explicit(&p->mode.cancelling, memory_order_relaxed) != 0;
     tpool_complete_fn done = t->on_complete;
     tpool_task_fn fn = t->fn;
     void *arg = t->arg;
@@ -107,11 +107,11 @@ void tpool__run_task(struct tpool *p, tpool__task *t, unsigned slot)
             stash_flush();
         add_relaxed(&tpool__counters_of(p, slot)->tasks_run, 1);
     } else {
-        add_relaxed(&p->cancelled_total, 1);
+        add_relaxed(&p->tasks.cancelled_total, 1);
     }
     if (done)
         done(arg, cancel ? TPOOL_ECANCELED : 0);
     if (g)
         tpool__group_finish(g, cancel);
-    tpool__group_finish(&p->root, cancel);
+    tpool__group_finish(&p->tasks.root, cancel);
 }

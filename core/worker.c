@@ -58,7 +58,7 @@ static tpool__task *pop_unless_retired(struct tpool *p, tpool__worker *wk)
     tpool__thread_rec *rec = tpool__enter(p);
     tpool__task *t = NULL;
     if (ld_relaxed(&wk->life) != LIFE_RETIRE)
-        t = (tpool__task *)p->policy.ops.pop(p->pstate, tpool__slot(p, wk->index));
+        t = (tpool__task *)p->team.policy.ops.pop(p->team.pstate, tpool__slot(p, wk->index));
     tpool__leave(rec);
     return t;
 }
@@ -109,7 +109,7 @@ bool tpool__find_work(struct tpool *p, unsigned slot)
  */
 static int leave_spin(struct tpool *p, tpool__worker *wk, tpool__task **t)
 {
-    if (ld_acquire(&wk->life) == LIFE_RETIRE || atomic_load(&p->exit_now)) {
+    if (ld_acquire(&wk->life) == LIFE_RETIRE || atomic_load(&p->mode.exit_now)) {
         tpool__wake_any(p);
         return GRAB_NONE;
     }
@@ -131,18 +131,19 @@ static int idle_wait(struct tpool *p, tpool__worker *wk, bool (*ready)(void *),
     int kind = GRAB_NONE;
     for (;;) {
         if (!skip_spin) {
-            atomic_fetch_add(&p->nspinning, 1);
+            atomic_fetch_add(&p->wakeup.nspinning, 1);
             /* A fresh budget after each wake; our seat goes to a thread
              * that waits for one (park.h: looked at every 64 turns). */
             tpool__spin spin;
-            tpool__spin_init(&spin, p->spin_ns, tpool__now_ns());
+            tpool__spin_init(&spin, p->mode.spin_ns, tpool__now_ns());
             tpool__spin_yield(&spin, &p->seats.word, TPOOL__SEAT_WANT_MASK, NULL);
+            tpool__spin_crowd(&spin, tpool__seats_crowded, wk->frame);
             while ((kind = grab(p, wk, t)) == GRAB_NONE && !ready(arg)
                    && tpool__spin_again(&spin))
                 ;
             /* The last spinner to find work wakes a replacement, so that a
              * burst of pushes that each saw a spinner is not left to one. */
-            bool last = atomic_fetch_sub(&p->nspinning, 1) == 1;
+            bool last = atomic_fetch_sub(&p->wakeup.nspinning, 1) == 1;
             if (last && kind == GRAB_TASK)
                 tpool__wake_any(p);
             if (kind == GRAB_NONE && last && ready(arg))
@@ -180,7 +181,7 @@ static bool exit_requested(void *arg)
     tpool__worker *wk = arg;
     /* seq_cst: paired with the store of WS_PARKED before the last look (the
      * stopper stores the flag, then reads `state`). */
-    return atomic_load(&wk->pool->exit_now) != 0 || atomic_load(&wk->life) == LIFE_RETIRE;
+    return atomic_load(&wk->pool->mode.exit_now) != 0 || atomic_load(&wk->life) == LIFE_RETIRE;
 }
 
 static void *worker_main(void *arg)
@@ -250,7 +251,7 @@ void tpool__park_worker(struct tpool *p, unsigned w, bool (*ready)(void *), void
 
 int tpool__alloc_worker(struct tpool *p, unsigned i)
 {
-    if (i < ld_relaxed(&p->nalloc))
+    if (i < ld_relaxed(&p->team.nalloc))
         return 0;
     tpool__worker *wk = tpool__aligned_alloc(TPOOL__CACHELINE, sizeof *wk);
     if (!wk)
@@ -258,8 +259,8 @@ int tpool__alloc_worker(struct tpool *p, unsigned i)
     memset(wk, 0, sizeof *wk);
     wk->index = i;
     wk->pool = p;
-    p->w[i] = wk;
-    st_release(&p->nalloc, i + 1); /* callers allocate in index order */
+    p->team.w[i] = wk;
+    st_release(&p->team.nalloc, i + 1); /* callers allocate in index order */
     return 0;
 }
 
@@ -279,12 +280,12 @@ int tpool__start_worker(struct tpool *p, tpool__worker *wk, uint32_t life)
 
 void tpool__stop_workers(struct tpool *p)
 {
-    unsigned n = ld_relaxed(&p->nalloc);
-    st_release(&p->exit_now, 1);
+    unsigned n = ld_relaxed(&p->team.nalloc);
+    st_release(&p->mode.exit_now, 1);
     fence_seq_cst();
     tpool__seats_wake_all(p); /* workers waiting for a seat look at exit_now */
     for (unsigned i = 0; i < n; i++) {
-        tpool__worker *wk = p->w[i];
+        tpool__worker *wk = p->team.w[i];
         /* A thread still PENDING (an abandoned grow) is told to go. */
         uint32_t pending = LIFE_PENDING;
         if (atomic_compare_exchange_strong(&wk->life, &pending, LIFE_RETIRE))
@@ -292,9 +293,9 @@ void tpool__stop_workers(struct tpool *p)
         tpool__wake_worker(p, i);
     }
     for (unsigned i = 0; i < n; i++) {
-        if (p->w[i]->has_thread)
-            pthread_join(p->w[i]->thread, NULL);
-        p->w[i]->has_thread = false;
+        if (p->team.w[i]->has_thread)
+            pthread_join(p->team.w[i]->thread, NULL);
+        p->team.w[i]->has_thread = false;
     }
 }
 

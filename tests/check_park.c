@@ -66,6 +66,55 @@ START_TEST(test_spin_started)
 }
 END_TEST
 
+/* A crowd test for test_spin_crowd: counts its calls, answers g_crowded. */
+static unsigned g_crowd_looks;
+static bool g_crowded;
+
+static bool count_crowd(const void *arg)
+{
+    ck_assert_ptr_eq(arg, &g_crowd_looks);
+    g_crowd_looks++;
+    return g_crowded;
+}
+
+START_TEST(test_spin_crowd)
+{
+    /* Not crowded: the test is made when the spin starts, then with the
+     * clock on every 64th turn, and the spin pauses as any other. */
+    g_crowd_looks = 0;
+    g_crowded = false;
+    tpool__spin s;
+    tpool__spin_init(&s, UINT64_MAX / 2, 0);
+    tpool__spin_crowd(&s, count_crowd, &g_crowd_looks);
+    ck_assert_uint_eq(g_crowd_looks, 1);
+    for (unsigned i = 1; i <= 2 * TPOOL__SPIN_LOOK; i++)
+        ck_assert(tpool__spin_again(&s));
+    ck_assert_uint_eq(g_crowd_looks, 3);
+    /* Crowded from the next look on: the spinner yields, and looks at the
+     * test (and the clock) on every turn, so it sees the crowd leave at once. */
+    g_crowded = true;
+    for (unsigned i = 1; i <= TPOOL__SPIN_LOOK; i++)
+        ck_assert(tpool__spin_again(&s));
+    ck_assert_uint_eq(g_crowd_looks, 4);
+    for (unsigned i = 1; i <= 10; i++)
+        ck_assert(tpool__spin_again(&s));
+    ck_assert_uint_eq(g_crowd_looks, 14);
+    g_crowded = false;
+    ck_assert(tpool__spin_again(&s));
+    ck_assert_uint_eq(g_crowd_looks, 15);
+    for (unsigned i = 1; i < TPOOL__SPIN_LOOK; i++)
+        ck_assert(tpool__spin_again(&s));
+    ck_assert_uint_eq(g_crowd_looks, 15); /* pausing again: the 64th turn looks */
+
+    /* The budget holds while crowded: a spent one ends the spin on its
+     * first turn, which looks at the clock. */
+    g_crowded = true;
+    tpool__spin_init(&s, 1, 1);
+    tpool__spin_crowd(&s, count_crowd, &g_crowd_looks);
+    ck_assert(!tpool__spin_again(&s));
+}
+END_TEST
+
 /* ---- events ------------------------------------------------------------------- */
 
 typedef struct {
@@ -278,6 +327,7 @@ int main(void)
     tcase_add_test(tc, test_spin_budget_zero);
     tcase_add_test(tc, test_spin_yield);
     tcase_add_test(tc, test_spin_started);
+    tcase_add_test(tc, test_spin_crowd);
     tcase_add_test(tc, test_event_pingpong);
     tcase_add_test(tc, test_event_many);
     tcase_add_test(tc, test_parking_word);

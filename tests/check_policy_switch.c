@@ -23,10 +23,10 @@ static unsigned g_seed;
 /* The pthread ids of the pool's workers now; returns W. */
 static unsigned worker_ids(tpool *p, pthread_t *ids)
 {
-    unsigned nw = atomic_load(&p->workers);
+    unsigned nw = atomic_load(&p->team.workers);
     for (unsigned i = 0; i < nw; i++) {
-        ck_assert(p->w[i]->has_thread);
-        ids[i] = p->w[i]->thread;
+        ck_assert(p->team.w[i]->has_thread);
+        ids[i] = p->team.w[i]->thread;
     }
     return nw;
 }
@@ -35,7 +35,7 @@ static void assert_same_workers(tpool *p, const pthread_t *ids, unsigned nw, con
 {
     pthread_t now[TPOOL_MAX_THREADS];
     ck_assert_uint_eq(worker_ids(p, now), nw);
-    ck_assert_uint_eq(atomic_load(&p->nalloc), nw);
+    ck_assert_uint_eq(atomic_load(&p->team.nalloc), nw);
     for (unsigned i = 0; i < nw; i++)
         ck_assert_msg(pthread_equal(ids[i], now[i]), "%s: worker %u has a new thread", what, i);
 }

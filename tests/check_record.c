@@ -602,7 +602,7 @@ START_TEST(fast_path_unless_recorded)
 {
     unsetenv("TPOOL_RECORD");
     tpool *p = tu_pool("fifo", 1, NULL);
-    ck_assert_uint_eq(p->rec, 0);
+    ck_assert_uint_eq(p->record.id, 0);
     ck_assert_uint_eq(atomic_load(&p->seats.word) & TPOOL__SEAT_RECORDED, 0);
     ck_assert_int_eq(tpool_set_threads(p, 2), 0);
     ck_assert_int_eq(tpool_set_threads(p, 1), 0);
@@ -615,7 +615,7 @@ static void solo_prog(void *arg)
 {
     (void)arg;
     tpool *p = child_pool("fifo", 1);
-    CHILD_CHECK(p->rec != 0 && (atomic_load(&p->seats.word) & TPOOL__SEAT_RECORDED));
+    CHILD_CHECK(p->record.id != 0 && (atomic_load(&p->seats.word) & TPOOL__SEAT_RECORDED));
     CHILD_CHECK(tpool_set_threads(p, 2) == 0 && tpool_set_threads(p, 1) == 0);
     CHILD_CHECK(atomic_load(&p->seats.word) & TPOOL__SEAT_RECORDED); /* no fast path */
     CHILD_CHECK(tpool_parallel_range(p, 10, spin_body, NULL, NULL) == 0);

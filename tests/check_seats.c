@@ -10,7 +10,8 @@
  * Also: the maximum is reached (a parallel-for of T items that meet);
  * at T = 1 submitted tasks run with nobody waiting; every participant's
  * busy time is recorded (an outside thread's tasks and a parallel-for's
- * own items count as busy); the job sequence does not wrap.
+ * own items count as busy); the job sequence does not wrap; the test of
+ * a crowded spin (more threads awake than CPUs) reads the seats right.
  *
  * Waits for other threads give up after WAIT_S seconds without progress,
  * so a regression fails with a message instead of hanging.
@@ -21,7 +22,11 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "pool.h" /* range.seq and seen_job: the wrapped state */
+#include "seats.h" /* tpool__seats_crowded */
 #include "testutil.h"
 
 #define MAXPOL 32
@@ -433,8 +438,8 @@ START_TEST(test_job_sequence_does_not_wrap)
     tpool *p = tu_pool(pol, 2, NULL);
     for (int round = 0; round < 3; round++) {
         atomic_store(&p->range.seq, (uint64_t)1 << 32);
-        for (unsigned w = 0; w < ld_acquire(&p->workers); w++)
-            atomic_store(&p->w[w]->seen_job, 1);
+        for (unsigned w = 0; w < ld_acquire(&p->team.workers); w++)
+            atomic_store(&p->team.w[w]->seen_job, 1);
         atomic_store(&g_pair, 0);
         atomic_store(&g_gave_up, 0);
         tpool_range_opts o = { .flags = TPOOL_FLAG_PROGRESS };
@@ -444,6 +449,54 @@ START_TEST(test_job_sequence_does_not_wrap)
                       "the other)", pol);
     }
     ck_assert_int_eq(tpool_destroy(p), 0);
+}
+END_TEST
+
+/* ---- crowded spins ------------------------------------------------------------ */
+
+/* tpool__seats_crowded: the pool's awake threads (seated, and the spinner
+ * when it holds no seat) against its CPUs. Only the seat word and the CPU
+ * count are read, so a zeroed pool stands in for a real one. */
+START_TEST(test_crowded)
+{
+    static const struct {
+        unsigned threads, used, cpus;
+        bool seated, crowded;
+    } cases[] = {
+        { 8, 7, 2, true, true },   /* seven spinning workers on two CPUs */
+        { 8, 2, 2, true, false },  /* a spinner and one runner fit */
+        { 8, 2, 2, false, true },  /* ...but not a third, unseated spinner */
+        { 8, 1, 2, false, false }, /* a caller waiting for one worker */
+        { 2, 2, 2, true, false },  /* T = cores is never crowded */
+        { 2, 1, 2, false, false },
+        { 3, 3, 2, true, true },
+        { 16, 16, 16, true, false },
+    };
+    struct tpool *p = aligned_alloc(TPOOL__CACHELINE, sizeof *p);
+    ck_assert_ptr_nonnull(p);
+    memset(p, 0, sizeof *p);
+    tpool__frame f = { .pool = p };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        atomic_store(&p->seats.word, tpool__seat_word(cases[k].threads, cases[k].used));
+        p->seats.cpus = cases[k].cpus;
+        f.seated = cases[k].seated;
+        ck_assert_msg(tpool__seats_crowded(&f) == cases[k].crowded,
+                      "T=%u, %u seated, %u CPUs, spinner %s: crowded should be %d",
+                      cases[k].threads, cases[k].used, cases[k].cpus,
+                      cases[k].seated ? "seated" : "unseated", cases[k].crowded);
+    }
+    /* The solo form (a one-thread pool's seat, held inline) is never crowded,
+     * whatever its bits say. */
+    atomic_store(&p->seats.word, tpool__thread_id());
+    p->seats.cpus = 1;
+    f.seated = false;
+    ck_assert(!tpool__seats_crowded(&f));
+    free(p);
+
+    /* A pool made with a thread count learns the CPUs it may use. */
+    tpool *q = tu_pool(g_pol[0], 3, NULL);
+    ck_assert_uint_eq(q->seats.cpus, tpool_default_threads());
+    ck_assert_int_eq(tpool_destroy(q), 0);
 }
 END_TEST
 
@@ -458,6 +511,7 @@ int main(void)
     tcase_add_loop_test(tc, test_t1_tasks_run_unwaited, 0, g_npol);
     tcase_add_loop_test(tc, test_busy_time_of_outside_threads, 0, g_npol);
     tcase_add_loop_test(tc, test_job_sequence_does_not_wrap, 0, g_npol);
+    tcase_add_test(tc, test_crowded);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -33,6 +33,11 @@ EXTRA_DIST += tests/alloc_check.sh
 TESTS += tests/layering_check.sh
 EXTRA_DIST += tests/layering_check.sh
 
+# ownership_check.sh: each sub-struct of struct tpool (core/pool.h) is
+# written only by the files of core/ that own it (its table of owners).
+TESTS += tests/ownership_check.sh
+EXTRA_DIST += tests/ownership_check.sh
+
 # client_check.sh: tpool-bench, tpool-conformance and tpool-info are
 # clients of libtpool.so (public headers, no copy of the core; the harness
 # may use the checked-input helpers of core/input/), and core/input/
@@ -72,3 +77,10 @@ EXTRA_DIST += tests/fuzz
 # XNNPACK example when it is installed (skipped without libpthreadpool-dev).
 TESTS += tests/record_dropin_check.sh
 EXTRA_DIST += tests/record_dropin_check.sh
+
+# perf_targets_check.sh: harness/perf-targets.sh's report on fixed CSVs
+# (each target's ratio, 95% CI, verdict and whether the CI lies inside the
+# bound, as text and Markdown), and a run with a stand-in tpool-bench (the
+# commands and load it prints, --busy's loops beside the run and ended with it).
+TESTS += tests/perf_targets_check.sh
+EXTRA_DIST += tests/perf_targets_check.sh tests/perf-targets
