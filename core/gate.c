@@ -17,7 +17,7 @@
 #include "alloc.h"
 #include "pool.h"
 
-_Thread_local tpool__tls tpool__tl;
+_Thread_local tpool__tls tpool__tl TPOOL__TLS_MODEL;
 
 /* ---- the registry of thread records -------------------------------------- */
 

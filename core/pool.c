@@ -84,6 +84,7 @@ int tpool__pool_create(const tpool_config *cfg, tpool **out, tpool_error *err)
     st_relaxed(&p->mode.min_work_size, cfg->min_work_size ? cfg->min_work_size : 1);
     atomic_init(&p->changes.policy_name, p->team.policy.ops.name);
     atomic_init(&p->mode.stamp_submit, !(p->team.policy.ops.flags & TPOOL_POLICY_NO_SUBMIT_TIME));
+    atomic_init(&p->mode.stamp_seq, !(p->team.policy.ops.flags & TPOOL_POLICY_NO_SEQ));
     if (tpool_config_copy(cfg, &p->changes.cfg) != 0) {
         rc = tpool__error(err, TPOOL_ENOMEM, NULL, 0, 0, NULL,
                           "cannot allocate a copy of the configuration");

@@ -221,7 +221,16 @@ typedef struct tpool__running {
  * The core's thread-locals, in one object: from libtpool.so each distinct
  * thread-local costs a call to __tls_get_addr wherever it is reached, and
  * one object lets a function reach them all through one address.
+ *
+ * TPOOL__TLS_MODEL: the initial-exec model, so that a thread-local is one
+ * load off the thread pointer instead of that call. A library dlopen()ed
+ * after the program started (libpthreadpool.so.0 loaded by a framework)
+ * then takes its initial-exec thread-locals from the static TLS space
+ * glibc keeps spare for such libraries, which the core's few hundred bytes
+ * fit in (tests/check_dlopen.c loads both libraries that way).
  */
+#define TPOOL__TLS_MODEL __attribute__((tls_model("initial-exec")))
+
 typedef struct tpool__tls {
     tpool__frame *top;        /* the newest frame, or NULL */
     tpool__running *running;  /* the newest task running here, or NULL */
@@ -231,12 +240,13 @@ typedef struct tpool__tls {
     tpool__thread_rec rec;    /* the gate's record (gate.c) */
 } tpool__tls;
 
-extern _Thread_local tpool__tls tpool__tl;
+extern _Thread_local tpool__tls tpool__tl TPOOL__TLS_MODEL;
 
-/* The address of this thread's tpool__tl, computed once per call site: GCC
- * would rather repeat the __tls_get_addr call at each use than keep the
- * address in a register across a call; the empty asm makes the value
- * opaque to it, so it is kept. */
+/* The address of this thread's tpool__tl, computed once per call site:
+ * where the model needs a call to __tls_get_addr for it (a build without
+ * TPOOL__TLS_MODEL's attribute), GCC would rather repeat that call at each
+ * use than keep the address in a register across a call; the empty asm
+ * makes the value opaque to it, so it is kept. */
 #define TPOOL__TLS_ONCE(ptr) __asm__("" : "+r"(ptr))
 
 static inline tpool__tls *tpool__tls_get(void)

@@ -291,6 +291,7 @@ static int install_policy(struct tpool *p, void *arg)
     s->params = params;
     atomic_store_explicit(&p->changes.policy_name, p->team.policy.ops.name, memory_order_release);
     st_relaxed(&p->mode.stamp_submit, !(p->team.policy.ops.flags & TPOOL_POLICY_NO_SUBMIT_TIME));
+    st_relaxed(&p->mode.stamp_seq, !(p->team.policy.ops.flags & TPOOL_POLICY_NO_SEQ));
     return 0;
 }
 

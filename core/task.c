@@ -7,11 +7,15 @@
  * own group: `submitted` before it is queued, `finished` when it finished
  * (ran or was cancelled; pool.h). The finisher that makes the two equal
  * unparks the registered waiters (park.h: each sleeps on a parking word,
- * an outside waiter on its own, a worker on its state). Waiters register
- * (under the group lock, nwaiters seq_cst) before their last look at the
- * counts, and finishers read nwaiters after their seq_cst increment, so a
- * waiter is never left asleep; while no one waits, a finisher does not read
- * `submitted` (the submitter's line) at all.
+ * an outside waiter on its own, a worker on its state). The first waiter to
+ * register (under the group lock) sets TPOOL__FIN_WAIT in `finished` with
+ * a seq_cst read-modify-write before its last look at the counts, and the
+ * last to leave clears it; a finisher's own read-modify-write of
+ * `finished` returns the bit. The two writes to the one word are ordered:
+ * either the waiter's look counts the finisher's task, or the finisher
+ * sees the bit and checks whether it was the last. So a waiter is never
+ * left asleep, and while no one waits a finisher makes one write and does
+ * not read `submitted` (the submitter's line) at all.
  *
  * Deep nesting. A thread waiting on a group runs other tasks meanwhile, one
  * stack level deeper each time, and which tasks is the policy's choice: in
@@ -70,9 +74,10 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
     t->pub.priority = attr->priority;
     t->pub.preferred_worker = attr->preferred_worker;
     t->pub.cost_hint = attr->cost_hint;
-    t->pub.seq = add_relaxed(&p->wakeup.seq, 1);
-    /* Read outside the gate: a policy switch racing with this submission
-     * may leave one task with a time it does not need, or with 0. */
+    /* Both read outside the gate: a policy switch racing with this
+     * submission may leave one task with a number or a time it does not
+     * need, or with 0. */
+    t->pub.seq = ld_relaxed(&p->mode.stamp_seq) ? add_relaxed(&p->wakeup.seq, 1) : 0;
     t->pub.submit_ns = ld_relaxed(&p->mode.stamp_submit) ? tpool__now_ns() : 0;
     t->kind = TASK_USER;
     t->fn = fn;
@@ -135,7 +140,8 @@ static void add_waiter(struct tpool_group *g, tpool__waiter *wt)
     pthread_mutex_lock(&g->lock);
     wt->next = g->waiters;
     g->waiters = wt;
-    atomic_fetch_add(&g->nwaiters, 1);
+    if (atomic_fetch_add_explicit(&g->nwaiters, 1, memory_order_relaxed) == 0)
+        atomic_fetch_or(&g->finished, TPOOL__FIN_WAIT);
     pthread_mutex_unlock(&g->lock);
 }
 
@@ -148,7 +154,8 @@ static void remove_waiter(struct tpool_group *g, tpool__waiter *wt)
             break;
         }
     }
-    atomic_fetch_sub(&g->nwaiters, 1);
+    if (atomic_fetch_sub_explicit(&g->nwaiters, 1, memory_order_relaxed) == 1)
+        atomic_fetch_and(&g->finished, ~TPOOL__FIN_WAIT);
     pthread_mutex_unlock(&g->lock);
 }
 
@@ -311,7 +318,7 @@ int tpool__group_wait(struct tpool_group *g)
     }
     /* The last finisher may still be waking waiters: let it leave first. */
     for (unsigned turn = 0;
-         (atomic_load_explicit(&g->finished, memory_order_acquire) & (TPOOL__FIN_ONE - 1)) != 0;)
+         (atomic_load_explicit(&g->finished, memory_order_acquire) & (TPOOL__FIN_WAIT - 1)) != 0;)
         tpool__backoff(&turn);
     return ld_relaxed(&g->cancelled) ? TPOOL_ECANCELED : 0;
 }

@@ -17,17 +17,21 @@
  * mallocs only when the depot is empty. Taking the whole depot instead let
  * one thread hoard every free task while the others, also submitting,
  * found the depot empty and malloc'd theirs. The depot keeps at most
- * DEPOT_MAX tasks (chains beyond are freed), so a burst of a million queued
- * tasks is not kept for ever. A thread's private tasks go to the depot when
- * it exits (a pthread key's destructor).
+ * DEPOT_MAX tasks (chains beyond are freed), so that a larger burst is not
+ * kept for ever. A thread's private tasks go to the depot when it exits (a
+ * pthread key's destructor).
  *
- * The bound is sized for one producer that runs ahead of its workers: then
- * every task it submits is in flight at once (the workers free them all
- * later), and a depot smaller than that backlog frees the excess only for
- * the producer to malloc it again in its next burst. DEPOT_MAX tasks are
- * 14 MiB at most (16 MiB of glibc's chunks); glibc keeps a freed burst of
- * tasks in its bins as well, so what the bound saves is memory that other
- * sizes could have reused.
+ * The bound is sized for producers that run ahead of their workers: then
+ * every task they submit is in flight at once (a producer task that pushes
+ * its whole share onto its own deque before running any, or one producer
+ * outrunning the workers), and a depot smaller than that backlog frees the
+ * excess only for the producers to malloc it again in their next burst,
+ * where glibc's consolidation of the freed chunks and the page faults of
+ * memory it trimmed cost more than the allocations themselves. DEPOT_MAX
+ * covers a burst of a million tasks: 112 MiB of task structures at most
+ * (128 MiB of glibc's chunks), reached only by a process that once had
+ * that many tasks in flight, and glibc would keep most of a freed burst in
+ * its bins anyway.
  *
  * A free task's fields are the cache's: pub.next links a list, and the first
  * task of a chain keeps the next chain and the chain's length in `cached`
@@ -63,7 +67,7 @@
 
 #if TASK_CACHE
 
-enum { BATCH = 64, DEPOT_MAX = 1 << 17 };
+enum { BATCH = 64, DEPOT_MAX = 1 << 20 }; /* DEPOT_MAX: see the top of the file */
 
 typedef struct task_cache {
     tpool__task *head; /* free tasks, via pub.next */
@@ -71,7 +75,7 @@ typedef struct task_cache {
     bool keyed;        /* the exit destructor is registered */
 } task_cache;
 
-static _Thread_local task_cache tls_cache;
+static _Thread_local task_cache tls_cache TPOOL__TLS_MODEL; /* pool.h */
 static _Atomic(tpool__task *) depot;   /* chains, via cached */
 static _Atomic size_t depot_tasks;     /* tasks in the depot (approximate) */
 static _Atomic uint64_t from_allocator; /* tasks ever taken from tpool__malloc */

@@ -51,21 +51,35 @@ static void wake_waiters(struct tpool_group *g)
     pthread_mutex_unlock(&g->lock);
 }
 
-/* One task of `g` finished. A finisher of a user group counts itself busy
- * in the same addition (TPOOL__FIN_BUSY) until it no longer touches the
- * group: tpool_group_wait waits for that before it returns. The root group
- * needs no such guard: it lives as long as the workers. */
+/* One task of `g` finished. Counted with one seq_cst read-modify-write
+ * of `finished`, whose old value says whether a waiter is registered
+ * (TPOOL__FIN_WAIT; the protocol is at the top of task.c). Only then does
+ * the finisher touch the group again (to see whether it was the last, and
+ * wake the waiters), and a finisher of a user group then counts itself
+ * busy in the same write (TPOOL__FIN_BUSY) until it is done with the
+ * group: tpool_group_wait waits for that before it returns. The root
+ * group needs no such guard: it lives as long as the workers. */
 void tpool__group_finish(struct tpool_group *g, bool cancelled)
 {
-    uint64_t busy = g != &g->pool->tasks.root ? TPOOL__FIN_BUSY : 0;
+    uint64_t busy = g != &g->pool->tasks.root ? TPOOL__FIN_BUSY : 0, add, old;
     if (cancelled)
         add_relaxed(&g->cancelled, 1);
-    uint64_t f = atomic_fetch_add(&g->finished, TPOOL__FIN_ONE + busy) + TPOOL__FIN_ONE;
-    if (atomic_load(&g->nwaiters) > 0
-        && (((f >> TPOOL__FIN_SHIFT) ^ atomic_load(&g->submitted))
-            & (UINT64_MAX >> TPOOL__FIN_SHIFT)) == 0)
+    if (busy) {
+        old = atomic_load_explicit(&g->finished, memory_order_relaxed);
+        do
+            add = TPOOL__FIN_ONE + ((old & TPOOL__FIN_WAIT) ? busy : 0);
+        while (!atomic_compare_exchange_weak(&g->finished, &old, old + add));
+    } else {
+        add = TPOOL__FIN_ONE;
+        old = atomic_fetch_add(&g->finished, add);
+    }
+    if (!(old & TPOOL__FIN_WAIT))
+        return; /* no waiter: the group may be gone already */
+    uint64_t f = old + add;
+    if ((((f >> TPOOL__FIN_SHIFT) ^ atomic_load(&g->submitted))
+         & (UINT64_MAX >> TPOOL__FIN_SHIFT)) == 0)
         wake_waiters(g);
-    if (busy)
+    if (add & (TPOOL__FIN_WAIT - 1))
         atomic_fetch_sub_explicit(&g->finished, busy, memory_order_release);
 }
 

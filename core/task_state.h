@@ -28,19 +28,24 @@ typedef struct tpool__waiter {
  * producer and the workers finishing its tasks do not pull one line back and
  * forth on every task: `submitted` (written by submitters) and `finished`
  * (written by finishers). finished holds the count of finished tasks above
- * TPOOL__FIN_SHIFT and, below it, the finishers of a user group still
- * touching the group (tpool_group_wait waits for them before it returns, so
- * the group may be freed). The group is idle when the two counts are equal
- * (tpool__group_pending): a task is counted submitted before it can finish.
+ * TPOOL__FIN_SHIFT; below it TPOOL__FIN_WAIT, set while a waiter is
+ * registered, and the count of finishers of a user group still touching the
+ * group (tpool_group_wait waits for them before it returns, so the group may
+ * be freed). A finisher learns of waiters from the value its own
+ * read-modify-write replaced, so while no one waits it makes that one
+ * write and touches the group no more (task.c). The group is idle when
+ * the two counts are equal (tpool__group_pending): a task is counted
+ * submitted before it can finish.
  */
 #define TPOOL__FIN_SHIFT 24
 #define TPOOL__FIN_ONE ((uint64_t)1 << TPOOL__FIN_SHIFT)
+#define TPOOL__FIN_WAIT ((uint64_t)1 << (TPOOL__FIN_SHIFT - 1))
 #define TPOOL__FIN_BUSY ((uint64_t)1)
 
 struct tpool_group {
-    /* Read-mostly: finishers read nwaiters on every task. */
+    /* Read-mostly. */
     struct tpool *pool;
-    tpool__a32 nwaiters;  /* registered waiters; read without the lock */
+    tpool__a32 nwaiters;  /* registered waiters (under the lock) */
     pthread_mutex_t lock; /* protects `waiters` */
     tpool__waiter *waiters;
     unsigned fork_gen;    /* tpool__fork_gen at creation (see pool.h) */

@@ -72,7 +72,8 @@ typedef struct tpool_task {
     int priority;             /* larger = more urgent */
     int preferred_worker;     /* -1 = none, else a worker index (may be >= W) */
     uint64_t cost_hint;       /* 0 = unknown */
-    uint64_t seq;             /* submission number, unique per pool, increasing */
+    uint64_t seq;             /* submission number, unique per pool, increasing;
+                                 0 under TPOOL_POLICY_NO_SEQ */
     uint64_t submit_ns;       /* monotonic time of submission */
 } tpool_task;
 
@@ -291,6 +292,13 @@ typedef struct tpool_policy {
  * fixed, and a parked or descheduled worker no longer delays every call.
  */
 #define TPOOL_POLICY_STAND_IN 0x4u
+
+/* The policy never reads tpool_task.seq: the core leaves it 0 for
+ * submitted tasks and saves an atomic addition on a line that every
+ * submitting thread writes (contended when several threads submit at
+ * once). Parallel-for tiles are still numbered. A core that predates the
+ * flag ignores it and numbers every task. */
+#define TPOOL_POLICY_NO_SEQ 0x8u
 
 /* Signature of the entry point. */
 typedef const tpool_policy *(*tpool_policy_entry_fn)(void);

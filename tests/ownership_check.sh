@@ -37,6 +37,7 @@ gate         gate_state.h gate.c pool.c
 record       record_hooks.h record.c
 mode         pool_state.h pool.c
 mode.stamp_submit   resize.c
+mode.stamp_seq      resize.c
 mode.exit_now       worker.c
 seats        seats_state.h seats.h seats.c pool.c
 wakeup       wake_state.h wake.c worker.c

@@ -36,6 +36,15 @@ tests_check_pthreadpool_cxx_CPPFLAGS = $(DRIVER_CPPFLAGS) \
 tests_check_pthreadpool_cxx_LDADD =
 EXTRA_DIST += tests/pthreadpool_cxx.cc
 
+# check_dlopen: both libraries loaded with dlopen() after start-up (the
+# core's initial-exec thread-locals); linked without them, or the dlopen
+# would only find them loaded already.
+TESTS += tests/check_dlopen
+check_PROGRAMS += tests/check_dlopen
+tests_check_dlopen_SOURCES = tests/check_dlopen.c
+tests_check_dlopen_CPPFLAGS = $(DRIVER_CPPFLAGS)
+tests_check_dlopen_LDADD = $(PTHREAD_LIBS)
+
 # Built against Debian's /usr/include/pthreadpool.h (not ours: no
 # -I$(top_srcdir)/include) and linked against Debian's libpthreadpool, as a
 # Debian package would be; check_pthreadpool_system runs it.

@@ -546,7 +546,7 @@ static const tpool_policy stealing_policy = {
     .stat_names = stealing_stat_names,
     .stats_read = stealing_stats_read,
     .stats_reset = stealing_stats_reset,
-    .flags = TPOOL_POLICY_NO_SUBMIT_TIME | TPOOL_POLICY_PROGRESS,
+    .flags = TPOOL_POLICY_NO_SUBMIT_TIME | TPOOL_POLICY_NO_SEQ | TPOOL_POLICY_PROGRESS,
 };
 
 TPOOL_POLICY_DEFINE(stealing_policy)
