@@ -301,7 +301,7 @@ static const tpool_policy dynamic_policy = {
     .range_begin = dynamic_range_begin,
     .range_next = dynamic_range_next,
     .range_end = dynamic_range_end,
-    .flags = TPOOL_POLICY_NO_SUBMIT_TIME | TPOOL_POLICY_PROGRESS,
+    .flags = TPOOL_POLICY_NO_SUBMIT_TIME | TPOOL_POLICY_NO_SEQ | TPOOL_POLICY_PROGRESS,
 };
 
 TPOOL_POLICY_DEFINE(dynamic_policy)

@@ -84,7 +84,7 @@ static const tpool_policy fifo_policy = {
     .push = fifo_push,
     .pop = fifo_pop,
     .range_grain = fifo_range_grain,
-    .flags = TPOOL_POLICY_NO_SUBMIT_TIME | TPOOL_POLICY_PROGRESS, /* any worker pops any tile */
+    .flags = TPOOL_POLICY_NO_SUBMIT_TIME | TPOOL_POLICY_NO_SEQ | TPOOL_POLICY_PROGRESS, /* any worker pops any tile */
 };
 
 TPOOL_POLICY_DEFINE(fifo_policy)

@@ -466,7 +466,7 @@ static const tpool_policy roundrobin_policy = {
     /* Progress only with steal: range_progress. Stand-ins: the dealing is
      * per participant index, and the range path shares nothing with the
      * task path but the atomic `steals` and `dealt` counters. */
-    .flags = TPOOL_POLICY_NO_SUBMIT_TIME | TPOOL_POLICY_STAND_IN,
+    .flags = TPOOL_POLICY_NO_SUBMIT_TIME | TPOOL_POLICY_NO_SEQ | TPOOL_POLICY_STAND_IN,
     .range_progress = roundrobin_range_progress,
 };
 
