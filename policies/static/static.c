@@ -53,6 +53,10 @@ typedef struct static_state {
     size_t n;
     unsigned participants;
     uint64_t job; /* jobs begun; never wraps */
+    /* Its layout, divided out once per job rather than on every
+     * range_next: blocks of q items, one more for the first r (chunk 0);
+     * or nchunks chunks of c items, the last one shorter (chunk c). */
+    size_t q, r, c, nchunks;
 } static_state;
 
 static const tpool_param_desc static_params[] = {
@@ -125,9 +129,17 @@ static tpool_task *static_pop(void *state, unsigned k)
 static void static_range_begin(void *state, const tpool_range_job *job)
 {
     static_state *s = state;
-    s->n = job->n;
+    size_t n = job->n, P = job->participants;
+    s->n = n;
     s->participants = job->participants;
     s->job++; /* every participant's `taken` is stale now */
+    if (s->chunk == 0) {
+        s->q = P ? n / P : 0;
+        s->r = P ? n % P : 0;
+    } else {
+        s->c = s->chunk < n ? (size_t)s->chunk : n;
+        s->nchunks = s->c ? n / s->c + (n % s->c != 0) : 0;
+    }
 }
 
 static int static_range_next(void *state, unsigned p, size_t *begin, size_t *end)
@@ -142,7 +154,7 @@ static int static_range_next(void *state, unsigned p, size_t *begin, size_t *end
     uint64_t k = me->taken++;
     if (s->chunk == 0) {
         /* Block p: q items, one more for the first n mod P blocks. */
-        size_t q = n / P, r = n % P;
+        size_t q = s->q, r = s->r;
         size_t b = p * q + (p < r ? p : r);
         size_t e = b + q + (p < r);
         if (k != 0 || b == e)
@@ -151,8 +163,7 @@ static int static_range_next(void *state, unsigned p, size_t *begin, size_t *end
         *end = e;
         return 1;
     }
-    size_t c = s->chunk < n ? (size_t)s->chunk : n;
-    size_t nchunks = n / c + (n % c != 0);
+    size_t c = s->c, nchunks = s->nchunks;
     /* Chunk j = p + k P. A participant stops at its first j >= nchunks, so
      * k P stays below nchunks + P, and j c is only formed for j < nchunks,
      * where it is below n: no overflow. */
