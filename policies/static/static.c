@@ -33,11 +33,14 @@ typedef struct static_slot {
 _Static_assert(sizeof(static_slot) % TPOOL_CACHELINE == 0,
                "slots must not share cache lines");
 
-/* One range participant: the calls it made in the current job. Written by
- * range_begin (before the core publishes the job) and then by that
- * participant's thread only. */
+/* One range participant: the calls it made in the job numbered `job`.
+ * Written only by the thread that runs the participant (its worker, or the
+ * caller standing in for it), which resets `taken` when it finds the line
+ * from an older job: range_begin writing it would move the line to the
+ * caller's core and back on every call. */
 typedef struct static_part {
     _Alignas(TPOOL_CACHELINE) uint64_t taken;
+    uint64_t job;
 } static_part;
 _Static_assert(sizeof(static_part) == TPOOL_CACHELINE, "one line per participant");
 
@@ -49,6 +52,11 @@ typedef struct static_state {
     /* The range job, written by range_begin, read-only while it runs. */
     size_t n;
     unsigned participants;
+    uint64_t job; /* jobs begun; never wraps */
+    /* Its layout, divided out once per job rather than on every
+     * range_next: blocks of q items, one more for the first r (chunk 0);
+     * or nchunks chunks of c items, the last one shorter (chunk c). */
+    size_t q, r, c, nchunks;
 } static_state;
 
 static const tpool_param_desc static_params[] = {
@@ -121,20 +129,32 @@ static tpool_task *static_pop(void *state, unsigned k)
 static void static_range_begin(void *state, const tpool_range_job *job)
 {
     static_state *s = state;
-    s->n = job->n;
+    size_t n = job->n, P = job->participants;
+    s->n = n;
     s->participants = job->participants;
-    for (unsigned p = 0; p < job->participants; p++)
-        s->part[p].taken = 0;
+    s->job++; /* every participant's `taken` is stale now */
+    if (s->chunk == 0) {
+        s->q = P ? n / P : 0;
+        s->r = P ? n % P : 0;
+    } else {
+        s->c = s->chunk < n ? (size_t)s->chunk : n;
+        s->nchunks = s->c ? n / s->c + (n % s->c != 0) : 0;
+    }
 }
 
 static int static_range_next(void *state, unsigned p, size_t *begin, size_t *end)
 {
     static_state *s = state;
     size_t n = s->n, P = s->participants;
-    uint64_t k = s->part[p].taken++;
+    static_part *me = &s->part[p];
+    if (me->job != s->job) {
+        me->job = s->job;
+        me->taken = 0;
+    }
+    uint64_t k = me->taken++;
     if (s->chunk == 0) {
         /* Block p: q items, one more for the first n mod P blocks. */
-        size_t q = n / P, r = n % P;
+        size_t q = s->q, r = s->r;
         size_t b = p * q + (p < r ? p : r);
         size_t e = b + q + (p < r);
         if (k != 0 || b == e)
@@ -143,8 +163,7 @@ static int static_range_next(void *state, unsigned p, size_t *begin, size_t *end
         *end = e;
         return 1;
     }
-    size_t c = s->chunk < n ? (size_t)s->chunk : n;
-    size_t nchunks = n / c + (n % c != 0);
+    size_t c = s->c, nchunks = s->nchunks;
     /* Chunk j = p + k P. A participant stops at its first j >= nchunks, so
      * k P stays below nchunks + P, and j c is only formed for j < nchunks,
      * where it is below n: no overflow. */
