@@ -21,17 +21,13 @@
  * kept for ever. A thread's private tasks go to the depot when it exits (a
  * pthread key's destructor).
  *
- * The bound is sized for producers that run ahead of their workers: then
- * every task they submit is in flight at once (a producer task that pushes
- * its whole share onto its own deque before running any, or one producer
- * outrunning the workers), and a depot smaller than that backlog frees the
- * excess only for the producers to malloc it again in their next burst,
- * where glibc's consolidation of the freed chunks and the page faults of
- * memory it trimmed cost more than the allocations themselves. DEPOT_MAX
- * covers a burst of a million tasks: 112 MiB of task structures at most
- * (128 MiB of glibc's chunks), reached only by a process that once had
- * that many tasks in flight, and glibc would keep most of a freed burst in
- * its bins anyway.
+ * The bound is a trade measured on tpool-bench's tiny-tasks workloads
+ * (docs/measurements/tiny-tasks-vs-tbb.md): a depot as large as a burst
+ * of a million tasks recycles that burst (a few percent faster there), but
+ * made bursts of a hundred thousand half as fast again, as if tasks handed
+ * back through the depot's chains were slower to touch than the ones
+ * glibc hands out afresh; 16384 tasks (about 2 MiB) keeps the smaller
+ * bursts as fast as with no depot.
  *
  * A free task's fields are the cache's: pub.next links a list, and the first
  * task of a chain keeps the next chain and the chain's length in `cached`
@@ -67,7 +63,7 @@
 
 #if TASK_CACHE
 
-enum { BATCH = 64, DEPOT_MAX = 1 << 20 }; /* DEPOT_MAX: see the top of the file */
+enum { BATCH = 64, DEPOT_MAX = 16384 }; /* DEPOT_MAX: see the top of the file */
 
 typedef struct task_cache {
     tpool__task *head; /* free tasks, via pub.next */
