@@ -61,9 +61,7 @@ run)
     ;;
 test)
     if ! make -j"$jobs" check; then
-        for f in tests/*.log; do
-            grep -q '^FAIL\|^ERROR' "${f%.log}.trs" 2>/dev/null && { echo "== $f"; cat "$f"; }
-        done
+        sh ../tests/failed_logs.sh .
         exit 1
     fi
     ;;

@@ -6,6 +6,7 @@
 # tpool-policy.h; harness_analysis_check.sh runs the Python examples of
 # docs/harness.md ("Analysing results") on a small tpool-bench run.
 TESTS += tests/man_check.sh tests/pkgconfig_check.sh tests/harness_analysis_check.sh
+EXTRA_DIST += tests/failed_logs.sh
 EXTRA_DIST += tests/man_check.sh tests/pkgconfig_check.sh tests/harness_analysis_check.sh
 # The Debian packages built, installed and used; it needs root and purges
 # what it installs, so CI runs it (.ci/run), not make check.
