@@ -58,7 +58,8 @@ static void usage(FILE *f)
 "                          OpenMP team running the same workload)\n"
 "  -w, --workloads LIST    workload labels or names to keep, and workloads to\n"
 "                          add: built-in ones the experiment lacks and .so\n"
-"                          files (a path: ./mywork.so), comma-separated\n"
+"                          files (a path: ./mywork.so), comma-separated; all:\n"
+"                          the experiment's and every built-in one it lacks\n"
 "  -r, --repetitions N     exactly N measured rounds per cell (no stopping rule)\n"
 "      --min-rounds N      measured rounds every cell gets (default 10)\n"
 "      --max-rounds N      measured rounds no cell exceeds (default 100)\n"
@@ -432,7 +433,24 @@ static int override_threads(bench_experiment *e, const char *list)
 /* --workloads: the labels or names of the experiment's workloads to keep,
  * and built-in workloads it lacks and workload .so files (a path,
  * containing '/') to add, with their defaults. With only those, only they
- * run. */
+ * run. "all" keeps every workload of the experiment and adds every built-in
+ * one it lacks, as "all" in an experiment file does. */
+/* Adds, with their defaults, the built-in workloads none of e's runs. */
+static int add_missing_builtins(bench_experiment *e)
+{
+    for (size_t k = 0; k < bench_nworkloads; k++) {
+        int known = 0;
+        for (size_t i = 0; i < e->nworkloads && !known; i++)
+            known = e->workloads[i].wl == bench_workloads[k];
+        bench_perror pe;
+        if (!known && bench_experiment_add_workload(e, bench_workloads[k]->name, &pe) != 0) {
+            fprintf(stderr, "tpool-bench: %s\n", pe.text);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int filter_workloads(bench_experiment *e, const char *list)
 {
     size_t keep = 0;
@@ -447,6 +465,11 @@ static int filter_workloads(bench_experiment *e, const char *list)
     for (char *save = NULL, *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
         if (strchr(p, '/'))
             continue;
+        if (strcmp(p, "all") == 0) {
+            for (size_t i = 0; i < e->nworkloads; i++)
+                want[i] = 1;
+            continue;
+        }
         int hit = 0;
         for (size_t i = 0; i < e->nworkloads; i++)
             if (strcmp(e->workloads[i].label, p) == 0 || strcmp(e->workloads[i].wl->name, p) == 0)
@@ -475,6 +498,10 @@ static int filter_workloads(bench_experiment *e, const char *list)
     for (char *save = NULL, *p = strtok_r(copy, ",", &save); p && !rc;
          p = strtok_r(NULL, ",", &save)) {
         bench_perror pe;
+        if (strcmp(p, "all") == 0) {
+            rc = add_missing_builtins(e);
+            continue;
+        }
         int known = 0;
         for (size_t i = 0; i < e->nworkloads; i++)
             known |= strcmp(e->workloads[i].label, p) == 0 ||

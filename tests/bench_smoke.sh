@@ -52,6 +52,20 @@ for w in $names; do
 done
 "$check" "$top_srcdir/harness/trace.schema.json" "$out/trace.json" || fail "trace does not match its schema"
 
+# --workloads all on an experiment of one workload: it is kept and every
+# other listed workload is added with its defaults (scaled down), as "all"
+# in an experiment file does.
+printf '{"threads": [1], "repetitions": 1, "warmup": 0, "idle_probe_ms": 0,\n "workloads": [{"workload": "uniform", "label": "mine", "params": {"n": 50}}]}\n' \
+    >"$out/one.json"
+"$bench" "$out/one.json" -w all -p fifo -b none --scale 0.001 -q --no-files \
+    --csv "$out/all.csv" >/dev/null 2>&1 || fail "--workloads all"
+cut -d, -f1 "$out/all.csv" | grep -qx mine || fail "--workloads all dropped the experiment's workload"
+for w in $names; do
+    [ "$w" = uniform ] && continue
+    grep -q "^$w," "$out/all.csv" || fail "--workloads all did not add $w"
+done
+grep -q '^uniform,' "$out/all.csv" && fail "--workloads all added uniform, which the experiment names"
+
 # CSV: a header and one row per cell, every row with as many fields as the
 # header (commas inside quoted fields do not count; no field of this run
 # spans lines).
