@@ -1108,6 +1108,9 @@ typedef struct bench_compare_opts {
  * when a file cannot be read (why on stderr). */
 int bench_compare(FILE *out, const char *a, const char *b, const bench_compare_opts *o);
 int bench_compare_main(int argc, char **argv);
+int bench_compare_option(int c, const char *arg, const char *who, bench_compare_opts *o);
+/* tpool-bench ratio FILE.json A B (ratio.c). */
+int bench_ratio_main(int argc, char **argv);
 int bench_advise(int argc, char **argv);
 /* One thread count of `tpool-bench advise` and its measured times; the
  * other fields are filled by bench_advise_pick. */

@@ -34,6 +34,7 @@ static void usage(FILE *f)
 "Usage: tpool-bench [OPTIONS] [EXPERIMENT.json]\n"
 "       tpool-bench [OPTIONS] --replay RESULTS.json\n"
 "       tpool-bench compare [OPTIONS] A.json B.json  (tpool-bench compare --help)\n"
+"       tpool-bench ratio [OPTIONS] RESULTS.json A B  (tpool-bench ratio --help)\n"
 "       tpool-bench advise [OPTIONS]     (tpool-bench advise --help)\n"
 "       tpool-bench replay RECORD [OPTIONS]  (tpool-bench replay --help)\n"
 "       tpool-bench advise RECORD [OPTIONS]\n"
@@ -638,6 +639,8 @@ int bench_main(int argc, char **argv)
         return bench_advise(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "compare") == 0)
         return bench_compare_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "ratio") == 0)
+        return bench_ratio_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "replay") == 0)
         return bench_replay_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "__run") == 0)

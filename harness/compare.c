@@ -31,138 +31,19 @@
 
 #include "bench.h"
 #include "output.h"
+#include "results_file.h"
 #include "stats.h"
 
 /* Fewer rounds than this on either side: no verdict. */
 #define COMPARE_MIN_ROUNDS 6
 
-typedef struct cmp_cell {
-    const char *workload, *executor;
-    unsigned threads;
-    double *t;         /* times per run, run after run */
-    unsigned n;
-    unsigned groups[BENCH_MAX_RUNS];
-    unsigned ngroups;
-    int ok;            /* its result check passed */
-    const json_t *params; /* its workload's definition, for pairing */
-    const char *setup; /* a baseline's setup (schedule, call, tile), or NULL */
-} cmp_cell;
-
-typedef struct cmp_file {
-    const char *path;
-    json_t *root;
-    cmp_cell *cells;
-    size_t ncells;
-} cmp_file;
-
-static void file_free(cmp_file *f)
-{
-    for (size_t i = 0; i < f->ncells; i++)
-        free(f->cells[i].t);
-    free(f->cells);
-    json_decref(f->root);
-}
-
-/* The workload definition of label in the file's workloads list. */
-static const json_t *workload_of(const json_t *root, const char *label)
-{
-    size_t i;
-    json_t *w;
-    json_array_foreach(json_object_get(root, "workloads"), i, w)
-        if (json_is_string(json_object_get(w, "label")) &&
-            strcmp(json_string_value(json_object_get(w, "label")), label) == 0)
-            return w;
-    return NULL;
-}
-
-/* Reads the cells of a results file (schema tpool-bench/1 or /2). */
-static int file_load(cmp_file *f, const char *path)
-{
-    memset(f, 0, sizeof *f);
-    f->path = path;
-    json_error_t je;
-    f->root = json_load_file(path, 0, &je);
-    if (!f->root) {
-        if (je.line > 0)
-            fprintf(stderr, "tpool-bench compare: %s:%d:%d: %s\n", path, je.line, je.column,
-                    je.text);
-        else
-            fprintf(stderr, "tpool-bench compare: %s\n", je.text);
-        return -1;
-    }
-    const char *schema = json_string_value(json_object_get(f->root, "schema"));
-    int v1 = schema && strcmp(schema, "tpool-bench/1") == 0;
-    if (!schema || (!v1 && strcmp(schema, BENCH_SCHEMA) != 0)) {
-        fprintf(stderr, "tpool-bench compare: %s: not a tpool-bench results file (schema %s; "
-                        "this program reads tpool-bench/1 and %s)\n",
-                path, schema ? schema : "missing", BENCH_SCHEMA);
-        return -1;
-    }
-    json_t *cells = json_object_get(f->root, "cells");
-    f->cells = calloc(json_array_size(cells) + 1, sizeof *f->cells);
-    if (!f->cells)
-        return -1;
-    size_t i;
-    json_t *c;
-    json_array_foreach(cells, i, c) {
-        cmp_cell *x = &f->cells[f->ncells];
-        x->workload = json_string_value(json_object_get(c, "workload"));
-        x->executor = json_string_value(json_object_get(c, "executor"));
-        x->threads = (unsigned)json_integer_value(json_object_get(c, "threads"));
-        x->ok = json_is_true(json_object_get(json_object_get(c, "check"), "ok"));
-        json_t *t = json_object_get(c, v1 ? "times_ns" : "times_ns_per_run");
-        if (!x->workload || !x->executor || !json_is_array(t)) {
-            fprintf(stderr, "tpool-bench compare: %s: cells[%zu] lacks its workload, executor "
-                            "or times\n", path, i);
-            return -1;
-        }
-        x->n = (unsigned)json_array_size(t);
-        x->t = malloc((x->n ? x->n : 1) * sizeof *x->t);
-        if (!x->t)
-            return -1;
-        for (unsigned k = 0; k < x->n; k++)
-            x->t[k] = json_number_value(json_array_get(t, k));
-        /* the runs each round came from: runs[].rounds, in order */
-        json_t *runs = json_object_get(c, "runs");
-        unsigned sum = 0;
-        size_t r;
-        json_t *it;
-        json_array_foreach(runs, r, it) {
-            if (x->ngroups == BENCH_MAX_RUNS)
-                break;
-            unsigned g = (unsigned)json_integer_value(json_object_get(it, "rounds"));
-            if (g) {
-                x->groups[x->ngroups++] = g;
-                sum += g;
-            }
-        }
-        if (sum != x->n) { /* one run (or a file that does not say) */
-            x->ngroups = 1;
-            x->groups[0] = x->n;
-        }
-        x->params = workload_of(f->root, x->workload);
-        x->setup = json_string_value(json_object_get(json_object_get(c, "baseline"), "setup"));
-        f->ncells++;
-    }
-    return 0;
-}
-
-static const cmp_cell *find(const cmp_file *f, const cmp_cell *c)
-{
-    for (size_t i = 0; i < f->ncells; i++)
-        if (f->cells[i].threads == c->threads && strcmp(f->cells[i].workload, c->workload) == 0 &&
-            strcmp(f->cells[i].executor, c->executor) == 0)
-            return &f->cells[i];
-    return NULL;
-}
-
-static double median_of(const cmp_cell *c)
+static double median_of(const bench_results_cell *c)
 {
     return bench_median(c->t, c->n);
 }
 
 /* "REV, DATE" of a file, for the heading. */
-static void describe(const cmp_file *f, char *buf, size_t n)
+static void describe(const bench_results *f, char *buf, size_t n)
 {
     json_t *m = json_object_get(f->root, "meta");
     const char *rev = json_string_value(json_object_get(m, "git_revision"));
@@ -177,15 +58,15 @@ static void describe(const cmp_file *f, char *buf, size_t n)
 int bench_compare(FILE *out, const char *a_path, const char *b_path,
                   const bench_compare_opts *o)
 {
-    cmp_file A, B;
-    int rc = file_load(&A, a_path);
+    bench_results A, B;
+    int rc = bench_results_load(&A, a_path, "tpool-bench compare");
     if (rc == 0)
-        rc = file_load(&B, b_path);
+        rc = bench_results_load(&B, b_path, "tpool-bench compare");
     else
         memset(&B, 0, sizeof B);
     if (rc != 0) {
-        file_free(&A);
-        file_free(&B);
+        bench_results_free(&A);
+        bench_results_free(&B);
         return 2;
     }
     char da[512], db[512];
@@ -208,14 +89,14 @@ int bench_compare(FILE *out, const char *a_path, const char *b_path,
     if (!ra || !rb) {
         free(ra);
         free(rb);
-        file_free(&A);
-        file_free(&B);
+        bench_results_free(&A);
+        bench_results_free(&B);
         return 2;
     }
     unsigned faster = 0, slower = 0, same = 0, failed = 0, only_a = 0, only_b = 0, differ = 0;
     for (size_t i = 0; i < B.ncells; i++) {
-        const cmp_cell *b = &B.cells[i];
-        const cmp_cell *a = find(&A, b);
+        const bench_results_cell *b = &B.cells[i];
+        const bench_results_cell *a = bench_results_find(&A, b->workload, b->executor, b->threads);
         char x[32], y[32], ci[48] = "", rt[16] = "-";
         const char *verdict;
         double ma = a ? median_of(a) : NAN, mb = median_of(b);
@@ -275,8 +156,8 @@ int bench_compare(FILE *out, const char *a_path, const char *b_path,
                 rt, ci, verdict);
     }
     for (size_t i = 0; i < A.ncells; i++)
-        if (!find(&B, &A.cells[i])) {
-            const cmp_cell *a = &A.cells[i];
+        if (!bench_results_find(&B, A.cells[i].workload, A.cells[i].executor, A.cells[i].threads)) {
+            const bench_results_cell *a = &A.cells[i];
             char x[32];
             fprintf(out, "%-16s %-16s %4u %11s %11s %7s %19s  %s\n", a->workload, a->executor,
                     a->threads, bench_format_ns(x, sizeof x, median_of(a)), "-", "-", "",
@@ -297,8 +178,8 @@ int bench_compare(FILE *out, const char *a_path, const char *b_path,
                 failed);
     free(ra);
     free(rb);
-    file_free(&A);
-    file_free(&B);
+    bench_results_free(&A);
+    bench_results_free(&B);
     return slower || failed ? 1 : 0;
 }
 
@@ -324,6 +205,48 @@ static void usage(FILE *f)
 "its result check; 2 on bad usage or an unreadable file.\n");
 }
 
+/* One option of compare (and of ratio, which shares the bootstrap's):
+ * -t, --level, --resamples or -s into o. 0, or -1 with why on stderr. */
+int bench_compare_option(int c, const char *arg, const char *who, bench_compare_opts *o)
+{
+    char *end;
+    switch (c) {
+    case 't':
+        if (bench_parse_fraction(arg, 0.5, &o->threshold) != 0) {
+            fprintf(stderr, "%s: --threshold: expected a fraction like 0.02 or a percentage "
+                            "like 2%%, at most 50%%\n", who);
+            return -1;
+        }
+        return 0;
+    case 'l':
+        o->level = strtod(arg, &end);
+        if (*end || end == arg || !(o->level >= 0.5) || !(o->level < 1)) {
+            fprintf(stderr, "%s: --level: expected a number in [0.5, 1)\n", who);
+            return -1;
+        }
+        return 0;
+    case 'n': {
+        errno = 0;
+        unsigned long v = strtoul(arg, &end, 10);
+        if (errno || *end || end == arg || v < 100 || v > 1000000) {
+            fprintf(stderr, "%s: --resamples: expected 100 to 1000000\n", who);
+            return -1;
+        }
+        o->resamples = (unsigned)v;
+        return 0;
+    }
+    case 's':
+        errno = 0;
+        o->seed = strtoull(arg, &end, 10);
+        if (errno || *end || end == arg || arg[0] == '-') {
+            fprintf(stderr, "%s: --seed: expected an integer >= 0\n", who);
+            return -1;
+        }
+        return 0;
+    }
+    return -1;
+}
+
 int bench_compare_main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -338,42 +261,13 @@ int bench_compare_main(int argc, char **argv)
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "t:s:h", longopts, NULL)) != -1) {
-        char *end;
-        switch (c) {
-        case 't':
-            if (bench_parse_fraction(optarg, 0.5, &o.threshold) != 0) {
-                fprintf(stderr, "tpool-bench compare: --threshold: expected a fraction like "
-                                "0.02 or a percentage like 2%%, at most 50%%\n");
-                return 2;
-            }
-            break;
-        case 'l':
-            o.level = strtod(optarg, &end);
-            if (*end || end == optarg || !(o.level >= 0.5) || !(o.level < 1)) {
-                fprintf(stderr, "tpool-bench compare: --level: expected a number in [0.5, 1)\n");
-                return 2;
-            }
-            break;
-        case 'n': {
-            errno = 0;
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (errno || *end || end == optarg || v < 100 || v > 1000000) {
-                fprintf(stderr, "tpool-bench compare: --resamples: expected 100 to 1000000\n");
-                return 2;
-            }
-            o.resamples = (unsigned)v;
-            break;
+        if (c == 'h') {
+            usage(stdout);
+            return 0;
         }
-        case 's':
-            errno = 0;
-            o.seed = strtoull(optarg, &end, 10);
-            if (errno || *end || end == optarg || optarg[0] == '-') {
-                fprintf(stderr, "tpool-bench compare: --seed: expected an integer >= 0\n");
-                return 2;
-            }
-            break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        if (c == '?' || bench_compare_option(c, optarg, "tpool-bench compare", &o) != 0) {
+            usage(stderr);
+            return 2;
         }
     }
     if (argc - optind != 2) {

@@ -268,38 +268,79 @@ static double select_median(double *x, size_t n)
     return (a + b) / 2;
 }
 
-int bench_boot_medians(const double *v, const unsigned *group_n, unsigned ngroups,
-                       unsigned reps, uint64_t *rng, double *out)
+/* The runs' first indices in start[] (ngroups of them); returns the room a
+ * replicate needs (ngroups times the largest run), 0 when there are no
+ * samples. */
+static size_t boot_layout(const unsigned *group_n, unsigned ngroups, size_t *start)
 {
     size_t n = 0, maxg = 0;
-    size_t *start = malloc((ngroups ? ngroups : 1) * sizeof *start);
-    if (!start)
-        return -1;
     for (unsigned g = 0; g < ngroups; g++) {
         start[g] = n;
         n += group_n[g];
         if (group_n[g] > maxg)
             maxg = group_n[g];
     }
-    /* a replicate draws ngroups runs, each at most the largest run */
-    double *buf = n ? malloc((size_t)ngroups * maxg * sizeof *buf) : NULL;
-    if (!buf) {
+    return n ? (size_t)ngroups * maxg : 0;
+}
+
+/* One replicate's sample indices into idx: ngroups runs drawn with
+ * replacement (each run itself when there is one), then as many rounds of
+ * each with replacement as it has. Returns their number. */
+static size_t boot_draw(const size_t *start, const unsigned *group_n, unsigned ngroups,
+                        uint64_t *rng, size_t *idx)
+{
+    size_t m = 0;
+    for (unsigned g = 0; g < ngroups; g++) {
+        unsigned pick = ngroups > 1 ? (unsigned)(bench_rand(rng) % ngroups) : g;
+        unsigned gn = group_n[pick];
+        for (unsigned i = 0; i < gn; i++)
+            idx[m++] = start[pick] + bench_rand(rng) % gn;
+    }
+    return m;
+}
+
+/* The bootstrap of bench_boot_medians (b NULL) and bench_boot_paired_ratios:
+ * the same drawn indices for a and b. */
+static int boot(const double *a, const double *b, const unsigned *group_n, unsigned ngroups,
+                unsigned reps, uint64_t *rng, double *out)
+{
+    size_t *start = malloc((ngroups ? ngroups : 1) * sizeof *start);
+    size_t room = start ? boot_layout(group_n, ngroups, start) : 0;
+    size_t *idx = room ? malloc(room * sizeof *idx) : NULL;
+    double *ba = idx ? malloc(2 * room * sizeof *ba) : NULL;
+    if (!ba) {
+        free(idx);
         free(start);
         return -1;
     }
+    double *bb = ba + room;
     for (unsigned r = 0; r < reps; r++) {
-        size_t m = 0;
-        for (unsigned g = 0; g < ngroups; g++) {
-            unsigned pick = ngroups > 1 ? (unsigned)(bench_rand(rng) % ngroups) : g;
-            unsigned gn = group_n[pick];
-            for (unsigned i = 0; i < gn; i++)
-                buf[m++] = v[start[pick] + bench_rand(rng) % gn];
+        size_t m = boot_draw(start, group_n, ngroups, rng, idx);
+        for (size_t i = 0; i < m; i++) {
+            ba[i] = a[idx[i]];
+            if (b)
+                bb[i] = b[idx[i]];
         }
-        out[r] = m ? select_median(buf, m) : NAN;
+        double ma = m ? select_median(ba, m) : NAN;
+        double mb = b && m ? select_median(bb, m) : 1;
+        out[r] = m && mb > 0 ? ma / mb : NAN;
     }
-    free(buf);
+    free(ba);
+    free(idx);
     free(start);
     return 0;
+}
+
+int bench_boot_medians(const double *v, const unsigned *group_n, unsigned ngroups,
+                       unsigned reps, uint64_t *rng, double *out)
+{
+    return boot(v, NULL, group_n, ngroups, reps, rng, out);
+}
+
+int bench_boot_paired_ratios(const double *a, const double *b, const unsigned *group_n,
+                             unsigned ngroups, unsigned reps, uint64_t *rng, double *out)
+{
+    return boot(a, b, group_n, ngroups, reps, rng, out);
 }
 
 void bench_boot_interval(double *reps, size_t n, double level, double *lo, double *hi)

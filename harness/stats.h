@@ -76,6 +76,17 @@ size_t bench_outliers(const double *v, size_t n, unsigned char *out);
  */
 int bench_boot_medians(const double *v, const unsigned *group_n, unsigned ngroups,
                        unsigned reps, uint64_t *rng, double *out);
+/*
+ * The same bootstrap for the ratio of two cells' medians measured in the
+ * same rounds: a[i] and b[i] come from one round (the two cells ran in it
+ * one after the other), grouped in runs as above. A replicate draws runs,
+ * then round indices within each, the same for a and b, and writes
+ * median(a drawn) / median(b drawn) to out[rep]. Pairing keeps what the
+ * two cells of a round shared (the machine's state then) out of the
+ * interval, which resampling them independently would put in.
+ */
+int bench_boot_paired_ratios(const double *a, const double *b, const unsigned *group_n,
+                             unsigned ngroups, unsigned reps, uint64_t *rng, double *out);
 /* The 95% (or `level`) percentile interval of the replicates (sorted in
  * place). */
 void bench_boot_interval(double *reps, size_t n, double level, double *lo, double *hi);

@@ -105,7 +105,9 @@ harness_libbench_la_SOURCES = \
 	harness/outfile.c \
 	harness/plot.c \
 	harness/advise.c \
+	harness/results_file.h harness/results_file.c \
 	harness/compare.c \
+	harness/ratio.c \
 	harness/replay.h harness/replay.c harness/replay_run.c harness/replay_cli.c \
 	harness/workloads/costed.h harness/workloads/taskstream.h \
 	$(BENCH_WORKLOAD_HELPERS) $(BENCH_WORKLOADS)

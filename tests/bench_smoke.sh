@@ -66,6 +66,26 @@ for w in $names; do
 done
 grep -q '^uniform,' "$out/all.csv" && fail "--workloads all added uniform, which the experiment names"
 
+# tpool-bench ratio: two cells of one file, their ratio of medians with a
+# paired interval; nan without 6 rounds; a missing cell exits 1, a cell not
+# written WORKLOAD/EXECUTOR/T exits 2.
+"$bench" "$out/one.json" -p fifo,stealing -b none -r 8 -q --no-files \
+    --json "$out/eight.json" --csv "$out/eight.csv" >/dev/null 2>&1 || fail "the ratio run"
+line=$("$bench" ratio "$out/eight.json" mine/fifo/1 mine/stealing/1) || fail "ratio exited $?"
+echo "ratio: $line"
+med() { awk -F, -v x="$1" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+                          $1 == "mine" && $3 == x { print $c["median_ns_per_run"] }' "$out/eight.csv"; }
+echo "$line $(med fifo) $(med stealing)" | awk '{
+    r = $5 / $6; d = $1 - r; if (d < 0) d = -d
+    exit !(NF == 6 && $4 == 8 && d <= 1e-4 * r && $2 <= $1 && $1 <= $3 && $2 > 0) }' ||
+    fail "ratio: expected RATIO LOW HIGH 8 with LOW <= RATIO <= HIGH, RATIO the CSV's medians' ratio: $line"
+"$bench" ratio "$out/res/tpool-bench.json" uniform/fifo/2 uniform/stealing/2 | grep -q ' nan nan 2$' ||
+    fail "ratio of 2-round cells: expected no interval"
+"$bench" ratio "$out/eight.json" mine/fifo/1 mine/nope/1 2>"$out/ratio.err"
+[ $? -eq 1 ] && grep -q "no cell mine/nope/1" "$out/ratio.err" || fail "ratio: a missing cell: $(cat "$out/ratio.err")"
+"$bench" ratio "$out/eight.json" mine/fifo mine/stealing/1 2>/dev/null
+[ $? -eq 2 ] || fail "ratio: a cell without its thread count should exit 2"
+
 # CSV: a header and one row per cell, every row with as many fields as the
 # header (commas inside quoted fields do not count; no field of this run
 # spans lines).

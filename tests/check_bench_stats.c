@@ -228,6 +228,48 @@ START_TEST(bootstrap_medians)
 }
 END_TEST
 
+/* Rounds whose machine state slowed both cells alike (a factor from 1 to
+ * 10, the same in a round): the paired bootstrap's ratio is exactly 2 in
+ * every replicate, where drawing each cell's rounds on its own spreads it;
+ * with the pairs shuffled (rounds that shared nothing) the paired interval
+ * widens too. */
+START_TEST(bootstrap_paired_ratios)
+{
+    enum { N = 24, REPS = 400 };
+    double a[N], b[N], shuffled[N], r[REPS], ra[REPS], rb[REPS];
+    unsigned groups[] = { 12, 12 };
+    for (int i = 0; i < N; i++) {
+        double f = 1 + (i * 7) % 10;
+        a[i] = 200 * f;
+        b[i] = 100 * f;
+        shuffled[i] = 100 * (1 + ((i + 5) * 3) % 10);
+    }
+    uint64_t s1 = 9, s2 = 9;
+    double lo, hi;
+    ck_assert_int_eq(bench_boot_paired_ratios(a, b, groups, 2, REPS, &s1, r), 0);
+    bench_boot_interval(r, REPS, 0.95, &lo, &hi);
+    NEAR(lo, 2);
+    NEAR(hi, 2);
+    /* each cell on its own: the ratio of independent medians spreads */
+    ck_assert_int_eq(bench_boot_medians(a, groups, 2, REPS, &s2, ra), 0);
+    ck_assert_int_eq(bench_boot_medians(b, groups, 2, REPS, &s2, rb), 0);
+    for (int i = 0; i < REPS; i++)
+        ra[i] /= rb[i];
+    bench_boot_interval(ra, REPS, 0.95, &lo, &hi);
+    ck_assert_msg(lo < 1.8 && hi > 2.2, "independent interval [%g, %g]", lo, hi);
+    ck_assert_int_eq(bench_boot_paired_ratios(a, shuffled, groups, 2, REPS, &s1, r), 0);
+    bench_boot_interval(r, REPS, 0.95, &lo, &hi);
+    ck_assert_msg(lo < 1.8 && hi > 2.2, "unpaired rounds: [%g, %g]", lo, hi);
+    /* deterministic for a seed; no samples is an error */
+    uint64_t s3 = 5, s4 = 5;
+    ck_assert_int_eq(bench_boot_paired_ratios(a, shuffled, groups, 2, REPS, &s3, ra), 0);
+    ck_assert_int_eq(bench_boot_paired_ratios(a, shuffled, groups, 2, REPS, &s4, rb), 0);
+    ck_assert(memcmp(ra, rb, sizeof ra) == 0);
+    unsigned none[] = { 0 };
+    ck_assert_int_eq(bench_boot_paired_ratios(a, b, none, 1, REPS, &s3, r), -1);
+}
+END_TEST
+
 /* Two runs of one cell whose medians differ by 20% while each is tight:
  * the cell's CI comes from the runs and covers both, the within- and
  * between-run spreads say which dominates, and the runs disagree. */
@@ -306,6 +348,7 @@ static Suite *suite(void)
     tcase_add_test(tc, ci_within_target);
     tcase_add_test(tc, tukey_outliers);
     tcase_add_test(tc, bootstrap_medians);
+    tcase_add_test(tc, bootstrap_paired_ratios);
     tcase_add_test(tc, runs_derived);
     suite_add_tcase(s, tc);
     return s;
