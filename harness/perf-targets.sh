@@ -9,8 +9,10 @@
 #
 # Every figure is a ratio of two cells' medians from the same run, whose
 # rounds interleave every cell in a shuffled order, so that drifts of the
-# machine fall on both sides of each ratio. Needs only sh and awk (no
-# python or jq): it reads tpool-bench's CSV.
+# machine fall on both sides of each ratio. The interval of a ratio pairs
+# the two cells' rounds (`tpool-bench ratio` on the JSON beside the CSV);
+# without that JSON (a CSV from elsewhere) it combines the two cells' own
+# intervals, conservatively. Needs only sh and awk (no python or jq).
 #
 # Usage: harness/perf-targets.sh [-b BUILD_DIR] [-o OUT_DIR] [-t THREADS] [--no-callgrind]
 #                                [--company-only | --no-company] [--busy N]
@@ -200,6 +202,15 @@ if [ $runsbench -eq 1 ] && [ ! -x "$absbuild/harness/tpool-bench" ]; then
 fi
 exp=$(relpath "$here/experiments")
 
+# json_beside CSV: the results JSON tpool-bench wrote beside the CSV, when
+# it and tpool-bench are there (intervals of ratios then pair the cells'
+# rounds: `tpool-bench ratio`); else nothing (the cells' own intervals are
+# combined).
+json_beside() {
+    j="${1%.csv}.json"
+    [ -f "$j" ] && [ -x "$absbuild/harness/tpool-bench" ] && (cd "$(dirname "$j")" && echo "$(pwd -P)/$(basename "$j")")
+}
+
 # ---- the awk both reports share ------------------------------------------------
 # csvsplit: one CSV record into f[] (RFC 4180 quotes; no newline inside
 # fields). row: one line of the report, and its record for --markdown.
@@ -219,6 +230,21 @@ function csvsplit(line, f,    n, i, c, q, cur) {
     return n
 }
 function num(x) { return sprintf("%.4g", x) }
+# paired(a, b): for cells a and b (WORKLOAD/EXECUTOR/T) of the results file
+# in json (the tpool-bench.json beside the CSV; "" when there is none), the
+# ratio of their medians and its interval from `tpool-bench ratio`, which
+# pairs the rounds of the two cells, into PR, PL, PH. 0 when there is no
+# such interval (no JSON, fewer than 6 rounds): the caller then combines
+# the intervals of the two cells.
+function paired(a, b,    cmd, line, p, n) {
+    PR = PL = PH = ""
+    if (json == "") return 0
+    cmd = "\"" bench "\" ratio \"" json "\" \"" a "\" \"" b "\" 2>/dev/null"
+    n = (cmd | getline line); close(cmd)
+    if (n <= 0 || split(line, p, " ") != 4 || p[2] == "nan" || p[3] == "nan" || p[1] + 0 <= 0) return 0
+    PR = p[1]; PL = p[2]; PH = p[3]
+    return 1
+}
 # row(tg, what, r, lo, hi, op, bound, target): op is "<=", ">=" or "|-1|"
 # (|r - 1| <= bound); lo "exact" for a count without noise. The verdict is the point estimate; the interval is
 # "inside" the bound when every value in it meets the bound, "outside" when
@@ -300,7 +326,8 @@ done
 # report CSV ONLY COND: the targets of performance.json's CSV (only target
 # ONLY when set), COND labelling target 12's rows (the busy processes beside).
 report() {
-awk -F, -v shippedlist="$shipped" -v rows="$rows" -v only="$2" -v cond="$3" "$awklib"'
+awk -F, -v shippedlist="$shipped" -v rows="$rows" -v only="$2" -v cond="$3" \
+    -v bench="$absbuild/harness/tpool-bench" -v json="$(json_beside "$1")" "$awklib"'
 function get(w, x, t, col) { k = w SUBSEP x SUBSEP t SUBSEP col; return (k in v) ? v[k] : "" }
 function has(w, x, t) { return ((w SUBSEP x SUBSEP t SUBSEP "median_ns_per_run") in v) }
 function want(tg) { return only == "" || only == tg }
@@ -331,6 +358,7 @@ function tratio(wa, xa, wb, xb, t,    ma, la, ha) {
     ma = get(wa, xa, t, "median_ns_per_run"); mb = get(wb, xb, t, "median_ns_per_run")
     if (ma == "" || mb == "" || mb + 0 == 0) return
     R = ma / mb
+    if (paired(wa "/" xa "/" t, wb "/" xb "/" t)) { LO = R * PL / PR; HI = R * PH / PR; return }
     if (!cell(wa, xa, t)) return
     la = L; ha = H
     if (!cell(wb, xb, t)) return
@@ -355,6 +383,8 @@ function eff(w, x, t,    e, m, l, h) {
     R = e + 0
     if (!cell(w, x, t)) return
     m = M; l = L; h = H
+    ref = (w in serialx) && cell(w, serialx[w], 1) ? serialx[w] : x
+    if (paired(w "/" ref "/1", w "/" x "/" t)) { LO = R * PL / PR; HI = R * PH / PR; return }
     if (!((w in serialx) && cell(w, serialx[w], 1)) && !cell(w, x, 1)) return
     LO = R * (m / h) * (L / M); HI = R * (m / l) * (H / M)
 }
@@ -483,8 +513,10 @@ END {
             tratio("short-calls", "stealing", "short-calls", "pthreadpool", t)
             row("13", sprintf("short-calls T=%s: stealing vs pthreadpool", t), R, LO, HI, "<=", 1.0, 1)
             b13 = best("short-calls", t)
-            tratio("short-calls", b13, "short-calls", "pthreadpool", t)
-            row("13", sprintf("short-calls T=%s: %s vs pthreadpool", t, b13), R, LO, HI, "<=", 1.0, 1)
+            if (b13 != "stealing") {
+                tratio("short-calls", b13, "short-calls", "pthreadpool", t)
+                row("13", sprintf("short-calls T=%s: %s vs pthreadpool", t, b13), R, LO, HI, "<=", 1.0, 1)
+            }
         }
         # 8: tiled-gemm efficiency at the largest thread count (the machine
         # count, unless -t said otherwise)
@@ -557,7 +589,7 @@ if [ $company -eq 1 ]; then
             exit 2
         fi
     done
-    awk -F, -v rows="$rows" "$awklib"'
+    awk -F, -v rows="$rows" -v bench="$absbuild/harness/tpool-bench" -v json="$(json_beside "$ocsv")" "$awklib"'
 FNR == 1 { file++; delete col; n = csvsplit($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
 {
     csvsplit($0, f)
@@ -582,8 +614,10 @@ END {
         for (m = 2; m <= 4; m *= 2) {
             b = 1 SUBSEP w SUBSEP x SUBSEP (m * ncpu)
             if (!(b in med)) continue
-            row("10a", sprintf("%s %s: T=%d vs T=%d (oversubscribed)", w, x, m * ncpu, ncpu), med[b] / med[a],
-                hi[a] > 0 ? lo[b] / hi[a] : "", lo[a] > 0 ? hi[b] / lo[a] : "", "<=", 1.1, kind[x] == "policy")
+            r = med[b] / med[a]
+            if (paired(w "/" x "/" (m * ncpu), w "/" x "/" ncpu)) { l = r * PL / PR; hh = r * PH / PR }
+            else { l = hi[a] > 0 ? lo[b] / hi[a] : ""; hh = lo[a] > 0 ? hi[b] / lo[a] : "" }
+            row("10a", sprintf("%s %s: T=%d vs T=%d (oversubscribed)", w, x, m * ncpu, ncpu), r, l, hh, "<=", 1.1, kind[x] == "policy")
         }
     }
     split("thread process omp", mode, " ")

@@ -4,7 +4,9 @@
 # are worked out by hand in the expectations below), in its report-only
 # mode and with a stand-in tpool-bench:
 # - each target's ratio, its 95% CI (two cells' intervals combined
-#   conservatively; throughputs and efficiencies from the cells' times),
+#   conservatively; throughputs and efficiencies from the cells' times;
+#   with a results JSON beside the CSV, the paired interval of
+#   `tpool-bench ratio`),
 #   the PASS or MISS of the point estimate and whether the CI lies inside
 #   the bound, in the text report and in the --markdown tables;
 # - the exit status (1: a target missed; 2: bad arguments);
@@ -91,6 +93,28 @@ heads=$(grep '^### ' "$tmp/report.md" | cut -d: -f1 | tr '\n' ' ')
     fail "Markdown tables: $heads"
 [ "$(grep -c '^| target | measured ratio | 95% CI | bound | verdict | CI vs bound |$' "$tmp/report.md")" -eq 15 ] ||
     fail "not one header row per table"
+
+# ---- paired intervals: a results JSON beside the CSV ------------------------------
+# Its two empty-T cells at T=2 ran in the same six rounds, each round's
+# static time 0.4 of its pthreadpool time while the rounds differ by up to
+# 20%: the interval of the ratio from `tpool-bench ratio` is [0.4, 0.4],
+# where combining the cells' own intervals gives [0.3455, 0.4667]. Target
+# 11's cells are not in the JSON: their rows keep the combined interval.
+mkdir -p "$tmp/pj" && cp "$fx"/*.csv "$tmp/pj/" || fail "copying the fixtures"
+round_times() { awk -v m="$1" 'BEGIN { split("0.9 0.95 1 1 1.05 1.1", f, " ")
+    for (i = 1; i <= 6; i++) printf "%s%g", (i > 1 ? ", " : ""), m * f[i] }'; }
+cat >"$tmp/pj/perf.json" <<EOF
+{"schema": "tpool-bench/2", "cells": [
+ {"workload": "empty-T", "executor": "static", "threads": 2, "check": {"ok": true},
+  "runs": [{"run": 1, "rounds": 6}], "times_ns_per_run": [$(round_times 400)]},
+ {"workload": "empty-T", "executor": "pthreadpool", "threads": 2, "check": {"ok": true},
+  "runs": [{"run": 1, "rounds": 6}], "times_ns_per_run": [$(round_times 1000)]}]}
+EOF
+sh "$script" -b "$top_builddir" --csv "$tmp/pj/perf.csv" --no-callgrind --no-company >"$tmp/pj.txt" 2>&1
+grep -Eq '^1 +empty-T T=2: static vs pthreadpool \(400ns/call\) +0\.4 +\[0\.4, 0\.4\] +<= 0\.5 +PASS +CI inside$' "$tmp/pj.txt" ||
+    { cat "$tmp/pj.txt"; fail "the paired interval of target 1 (expected [0.4, 0.4])"; }
+grep -Eq '^11 +empty-T T=2: fifo vs best \(static\) +1\.75 +\[1\.429, 2\.368\]' "$tmp/pj.txt" ||
+    { cat "$tmp/pj.txt"; fail "a row whose cells are not in the JSON lost its combined interval"; }
 
 # ---- bad arguments -----------------------------------------------------------------
 sh "$script" -b "$top_builddir" --busy many >"$tmp/bad.txt" 2>&1
