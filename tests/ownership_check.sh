@@ -45,6 +45,7 @@ wakeup.seq   task.c range.c
 tasks        task_state.h task.c task_run.c pool.c
 tasks.cancelled_total  stats.c
 tasks.parallel_calls   range.c stats.c
+tasks.outside          pool.h
 range        range.h range.c pool.c
 range.lock   resize.c
 el           elastic.h elastic.c pool.c
