@@ -412,7 +412,7 @@ START_TEST(test_root_counts)
     tpool *p = tu_pool(pol, THREADS, NULL);
     root_submitter sub[ROOT_OUTSIDE];
     pthread_t th[ROOT_OUTSIDE], rz_th;
-    root_resizer rz = { .pool = p, .seed = g_seed, .resizes = rounds / 2 };
+    root_resizer rz = { .pool = p, .seed = g_seed, .resizes = rounds < 64 ? 32 : rounds / 2 };
     for (int s = 0; s < ROOT_OUTSIDE; s++) {
         sub[s] = (root_submitter){ .own = { .pool = p }, .rounds = rounds };
         atomic_init(&sub[s].own.ran, 0);
