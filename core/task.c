@@ -24,14 +24,14 @@
  * (task_state.h): a thread adds to its own slot's pair, with a seq_cst
  * read-modify-write that no other thread contends for while workers keep
  * to their slots. tpool__root_pending (task_run.c) sums the `finished`
- * of every slot first, then the `submitted` of every slot. A task is counted submitted
- * before it can finish, and its submission happens before the finish
- * (through the policy's queue), which happens before the load that reads
- * the finish; so the submitted sum counts the submission of every task the
- * finished sum counts, the difference is never negative, and 0 means that
- * every task submitted before the first load (and every one whose
- * finish was read) had finished: the pool was idle when the first load
- * was made. Slots added by a grow while the sum is made are covered: a
+ * of every slot first, then the `submitted` of every slot. A task is
+ * counted submitted before it can finish, and its submission happens
+ * before the finish (through the policy's queue), which happens before
+ * the load that reads the finish; so the submitted sum counts the
+ * submission of every task the finished sum counts, the difference is
+ * never negative, and 0 means that every task submitted before the first
+ * load (and every one whose finish was read) had finished: the pool was
+ * idle when the first load was made. Slots added by a grow while the sum is made are covered: a
  * worker's pair exists, and `team.nalloc` covers it (release), before the
  * worker's thread starts, and the second pass reads nalloc again.
  * Waiters on the root register in `nwaiters` with a seq_cst
@@ -138,7 +138,6 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
     tpool__push(p, t, from);
     return 0;
 }
-
 
 /* ---- groups -------------------------------------------------------------- */
 
