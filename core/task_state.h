@@ -26,12 +26,13 @@ typedef struct tpool__waiter {
 /*
  * A user group counts its tasks in two words on separate lines (the root
  * group: per slot, below), so that one producer and the workers finishing
- * its tasks do not pull one line back and forth on every task: `submitted` (written by submitters) and `finished`
- * (written by finishers). finished holds the count of finished tasks above
+ * its tasks do not pull one line back and forth on every task:
+ * `submitted` (written by submitters) and `finished` (written by
+ * finishers). finished holds the count of finished tasks above
  * TPOOL__FIN_SHIFT; below it TPOOL__FIN_WAIT, set while a waiter is
- * registered, and the count of finishers of a user group still touching the
- * group (tpool_group_wait waits for them before it returns, so the group may
- * be freed). A finisher learns of waiters from the value its own
+ * registered, and the count of finishers still touching the group
+ * (tpool_group_wait waits for them before it returns, so the group may be
+ * freed). A finisher learns of waiters from the value its own
  * read-modify-write replaced, so while no one waits it makes that one
  * write and touches the group no more (task.c). The group is idle when
  * the two counts are equal (tpool__group_pending): a task is counted
