@@ -57,7 +57,7 @@ static void forget(struct tpool *p)
 static bool backlog(struct tpool *p)
 {
     unsigned nw = ld_acquire(&p->team.workers);
-    if (tpool__group_pending(&p->tasks.root) <= nw)
+    if (tpool__root_pending(p) <= nw)
         return false;
     for (unsigned i = 0; i < nw; i++)
         if (atomic_load(&p->team.w[i]->state) == WS_PARKED)

@@ -97,11 +97,16 @@ typedef struct tpool__worker {
     tpool__a64 seen_job;
     struct tpool__frame *frame;      /* the thread's frame (owner-only) */
     /* Written by the worker on every task: kept off the line of `state`,
-     * which pushers read on every push. */
+     * which pushers read on every push. `root`: the root group's counts of
+     * this slot (task_state.h), written by task.c and task_run.c. */
     TPOOL__ALIGNED tpool__counters c;
+    tpool__root_count root;
 } tpool__worker;
 _Static_assert(_Alignof(tpool__worker) == TPOOL__CACHELINE,
                "workers must not share cache lines");
+_Static_assert(offsetof(tpool__worker, root) + sizeof(tpool__root_count)
+                   <= offsetof(tpool__worker, c) + TPOOL__CACHELINE,
+               "a worker's per-task counters share one cache line");
 
 struct tpool {
     /* Read-mostly, from the start to `seats`: the team (resize.h) takes the
@@ -322,6 +327,14 @@ static inline tpool__counters *tpool__counters_of(struct tpool *p, unsigned idx)
     return idx < ld_acquire(&p->team.workers) ? &p->team.w[idx]->c : &p->outside;
 }
 
+/* The root group's counts of the thread with slot index `idx` (a worker
+ * index, of an active or a retired worker, or TPOOL__OUTSIDE): its
+ * worker's pair, else the outside threads' (task_state.h). */
+static inline tpool__root_count *tpool__root_count_of(struct tpool *p, unsigned idx)
+{
+    return idx == TPOOL__OUTSIDE ? &p->tasks.outside : &p->team.w[idx]->root;
+}
+
 /* wake.c */
 /* Wakes worker w if it is parked; returns whether it did. */
 bool tpool__wake_worker(struct tpool *p, unsigned w);
@@ -391,9 +404,14 @@ bool tpool__task_cache_allocated(uint64_t *n);
 /* Runs task t (or cancels it, when the pool is cancelling) as slot `slot`,
  * frees it, and counts it finished in its group and the root group. */
 void tpool__run_task(struct tpool *p, tpool__task *t, unsigned slot);
-/* One task of g finished (cancelled: without running); wakes g's waiters
- * when it was the last. */
+/* One task of user group g finished (cancelled: without running); wakes
+ * g's waiters when it was the last. */
 void tpool__group_finish(struct tpool_group *g, bool cancelled);
+/* The same for the root group, counted in slot index `slot`'s pair. */
+void tpool__root_finish(struct tpool *p, unsigned slot, bool cancelled);
+/* Tasks submitted to p and not finished yet, summed over the slots (a
+ * snapshot; 0: every task submitted before the call began had finished). */
+uint64_t tpool__root_pending(struct tpool *p);
 /* Takes the newest task of this thread's stash (not empty). */
 tpool__task *tpool__stash_pop(void);
 

@@ -75,7 +75,7 @@ int tpool_stats_get(tpool *p, tpool_stats *out)
     tpool__leave(rec);
     out->completed = ran;
     out->cancelled = ld_relaxed(&p->tasks.cancelled_total);
-    out->submitted = ran + out->cancelled + tpool__group_pending(&p->tasks.root);
+    out->submitted = ran + out->cancelled + tpool__root_pending(p);
     out->parallel_calls = ld_relaxed(&p->tasks.parallel_calls);
     out->threads = ld_acquire(&p->team.threads); /* first: see resize.c */
     out->peak_threads = ld_relaxed(&p->changes.peak_threads);

@@ -4,18 +4,43 @@
  * (worker.c), which this file's waits call to run other work meanwhile.
  *
  * Every task is counted in the pool's root group and, if it has one, in its
- * own group: `submitted` before it is queued, `finished` when it finished
+ * own group: submitted before it is queued, finished when it finished
  * (ran or was cancelled; pool.h). The finisher that makes the two equal
  * unparks the registered waiters (park.h: each sleeps on a parking word,
- * an outside waiter on its own, a worker on its state). The first waiter to
- * register (under the group lock) sets TPOOL__FIN_WAIT in `finished` with
- * a seq_cst read-modify-write before its last look at the counts, and the
- * last to leave clears it; a finisher's own read-modify-write of
- * `finished` returns the bit. The two writes to the one word are ordered:
- * either the waiter's look counts the finisher's task, or the finisher
- * sees the bit and checks whether it was the last. So a waiter is never
- * left asleep, and while no one waits a finisher makes one write and does
- * not read `submitted` (the submitter's line) at all.
+ * an outside waiter on its own, a worker on its state).
+ *
+ * A user group keeps its two counts in two words, `submitted` and
+ * `finished` (task_state.h). The first waiter to register (under the
+ * group lock) sets TPOOL__FIN_WAIT in `finished` with a seq_cst
+ * read-modify-write before its last look at the counts, and the last to
+ * leave clears it; a finisher's own read-modify-write of `finished`
+ * returns the bit. The two writes to the one word are ordered: either the
+ * waiter's look counts the finisher's task, or the finisher sees the bit
+ * and checks whether it was the last. So a waiter is never left asleep,
+ * and while no one waits a finisher makes one write and does not read
+ * `submitted` (the submitter's line) at all.
+ *
+ * The root group counts every task, so its counts are kept per slot
+ * (task_state.h): a thread adds to its own slot's pair, with a seq_cst
+ * read-modify-write that no other thread contends for while workers keep
+ * to their slots. tpool__root_pending (task_run.c) sums the `finished`
+ * of every slot first, then the `submitted` of every slot. A task is
+ * counted submitted before it can finish, and its submission happens
+ * before the finish (through the policy's queue), which happens before
+ * the load that reads the finish; so the submitted sum counts the
+ * submission of every task the finished sum counts, the difference is
+ * never negative, and 0 means that every task submitted before the first
+ * load (and every one whose finish was read) had finished: the pool was
+ * idle when the first load was made. Slots added by a grow while the sum is made are covered: a
+ * worker's pair exists, and `team.nalloc` covers it (release), before the
+ * worker's thread starts, and the second pass reads nalloc again.
+ * Waiters on the root register in `nwaiters` with a seq_cst
+ * read-modify-write before their last look at the sums; a finisher loads
+ * `nwaiters` (seq_cst) after its own count's read-modify-write (Dekker):
+ * either the waiter's sum counts the finish, or the finisher sees the
+ * waiter, makes the sum itself, and wakes the waiters if it is 0. While
+ * no one waits a root finish is one uncontended write and one load of a
+ * read-mostly line.
  *
  * Deep nesting. A thread waiting on a group runs other tasks meanwhile, one
  * stack level deeper each time, and which tasks is the policy's choice: in
@@ -88,20 +113,21 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
     /* Count before looking at `cancelling`: destroy sets it and then waits
      * for the root count, so a task counted here is either refused below
      * or seen (and cancelled) by the destroyer's drain. */
-    atomic_fetch_add(&p->tasks.root.submitted, 1);
+    tpool__tls *tl = tpool__tls_get();
+    unsigned from = tpool__slot_for(tl, p);
+    atomic_fetch_add(&tpool__root_count_of(p, from)->submitted, 1);
     if (t->group)
         atomic_fetch_add(&t->group->submitted, 1);
     if (atomic_load(&p->mode.cancelling)) {
         if (t->group)
             tpool__group_finish(t->group, false);
-        tpool__group_finish(&p->tasks.root, false);
+        tpool__root_finish(p, from, false);
         tpool__task_free(t);
         return TPOOL_ESHUTDOWN;
     }
     if (__builtin_expect(p->record.id != 0, 0))
         p->record.hooks->submit(p, t); /* wraps fn and on_complete (record.h) */
     /* Deep nesting (top of file): one predictable branch on the hot path. */
-    tpool__tls *tl = tpool__tls_get();
     if (tl->depth >= TPOOL__DEEP && t->group && tpool__frame_find(tl, p)
         && (!tl->stash || tl->stash_pool == p)) {
         t->pub.next = tl->stash ? &tl->stash->pub : NULL;
@@ -109,7 +135,7 @@ int tpool_submit(tpool *p, tpool_task_fn fn, void *arg, const tpool_task_attr *a
         tl->stash_pool = p;
         return 0;
     }
-    tpool__push(p, t, tpool__slot_for(tl, p));
+    tpool__push(p, t, from);
     return 0;
 }
 
@@ -130,17 +156,26 @@ int tpool_group_create(tpool *p, tpool_group **out)
     return 0;
 }
 
-static bool group_idle(void *arg)
+static bool is_root(const struct tpool_group *g)
 {
-    return tpool__group_pending(arg) == 0;
+    return g == &g->pool->tasks.root;
 }
 
+static bool group_idle(void *arg)
+{
+    struct tpool_group *g = arg;
+    return (is_root(g) ? tpool__root_pending(g->pool) : tpool__group_pending(g)) == 0;
+}
+
+/* Registers before the waiter's last look at the counts (top of file):
+ * seq_cst, the root's finishers load `nwaiters`; a user group's read
+ * TPOOL__FIN_WAIT in `finished`. */
 static void add_waiter(struct tpool_group *g, tpool__waiter *wt)
 {
     pthread_mutex_lock(&g->lock);
     wt->next = g->waiters;
     g->waiters = wt;
-    if (atomic_fetch_add_explicit(&g->nwaiters, 1, memory_order_relaxed) == 0)
+    if (atomic_fetch_add(&g->nwaiters, 1) == 0 && !is_root(g))
         atomic_fetch_or(&g->finished, TPOOL__FIN_WAIT);
     pthread_mutex_unlock(&g->lock);
 }
@@ -154,7 +189,7 @@ static void remove_waiter(struct tpool_group *g, tpool__waiter *wt)
             break;
         }
     }
-    if (atomic_fetch_sub_explicit(&g->nwaiters, 1, memory_order_relaxed) == 1)
+    if (atomic_fetch_sub_explicit(&g->nwaiters, 1, memory_order_relaxed) == 1 && !is_root(g))
         atomic_fetch_and(&g->finished, ~TPOOL__FIN_WAIT);
     pthread_mutex_unlock(&g->lock);
 }

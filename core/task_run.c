@@ -39,6 +39,19 @@ static void stash_flush(void)
     }
 }
 
+uint64_t tpool__root_pending(struct tpool *p)
+{
+    /* Every finished count first, then every submitted one (the argument
+     * is at the top of task.c). */
+    uint64_t f = atomic_load(&p->tasks.outside.finished);
+    for (unsigned i = 0, n = ld_acquire(&p->team.nalloc); i < n; i++)
+        f += atomic_load(&p->team.w[i]->root.finished);
+    uint64_t s = atomic_load(&p->tasks.outside.submitted);
+    for (unsigned i = 0, n = ld_acquire(&p->team.nalloc); i < n; i++)
+        s += atomic_load(&p->team.w[i]->root.submitted);
+    return s - f;
+}
+
 static void wake_waiters(struct tpool_group *g)
 {
     pthread_mutex_lock(&g->lock);
@@ -51,36 +64,41 @@ static void wake_waiters(struct tpool_group *g)
     pthread_mutex_unlock(&g->lock);
 }
 
-/* One task of `g` finished. Counted with one seq_cst read-modify-write
- * of `finished`, whose old value says whether a waiter is registered
- * (TPOOL__FIN_WAIT; the protocol is at the top of task.c). Only then does
- * the finisher touch the group again (to see whether it was the last, and
- * wake the waiters), and a finisher of a user group then counts itself
- * busy in the same write (TPOOL__FIN_BUSY) until it is done with the
- * group: tpool_group_wait waits for that before it returns. The root
- * group needs no such guard: it lives as long as the workers. */
+/* One task of user group `g` finished. Counted with one seq_cst
+ * read-modify-write of `finished`, whose old value says whether a waiter
+ * is registered (TPOOL__FIN_WAIT; the protocol is at the top of task.c).
+ * Only then does the finisher touch the group again (to see whether it was
+ * the last, and wake the waiters), and it counts itself busy in the same
+ * write (TPOOL__FIN_BUSY) until it is done with the group:
+ * tpool_group_wait waits for that before it returns. */
 void tpool__group_finish(struct tpool_group *g, bool cancelled)
 {
-    uint64_t busy = g != &g->pool->tasks.root ? TPOOL__FIN_BUSY : 0, add, old;
+    uint64_t add, old = atomic_load_explicit(&g->finished, memory_order_relaxed);
     if (cancelled)
         add_relaxed(&g->cancelled, 1);
-    if (busy) {
-        old = atomic_load_explicit(&g->finished, memory_order_relaxed);
-        do
-            add = TPOOL__FIN_ONE + ((old & TPOOL__FIN_WAIT) ? busy : 0);
-        while (!atomic_compare_exchange_weak(&g->finished, &old, old + add));
-    } else {
-        add = TPOOL__FIN_ONE;
-        old = atomic_fetch_add(&g->finished, add);
-    }
+    do
+        add = TPOOL__FIN_ONE + ((old & TPOOL__FIN_WAIT) ? TPOOL__FIN_BUSY : 0);
+    while (!atomic_compare_exchange_weak(&g->finished, &old, old + add));
     if (!(old & TPOOL__FIN_WAIT))
         return; /* no waiter: the group may be gone already */
     uint64_t f = old + add;
     if ((((f >> TPOOL__FIN_SHIFT) ^ atomic_load(&g->submitted))
          & (UINT64_MAX >> TPOOL__FIN_SHIFT)) == 0)
         wake_waiters(g);
-    if (add & (TPOOL__FIN_WAIT - 1))
-        atomic_fetch_sub_explicit(&g->finished, busy, memory_order_release);
+    atomic_fetch_sub_explicit(&g->finished, TPOOL__FIN_BUSY, memory_order_release);
+}
+
+/* One task finished in slot index `slot`, counted in the root group: the
+ * slot's own count, then a look at `nwaiters` (Dekker, top of task.c).
+ * The root group needs no busy guard: it lives as long as the workers. */
+void tpool__root_finish(struct tpool *p, unsigned slot, bool cancelled)
+{
+    struct tpool_group *g = &p->tasks.root;
+    if (cancelled)
+        add_relaxed(&g->cancelled, 1);
+    atomic_fetch_add(&tpool__root_count_of(p, slot)->finished, 1);
+    if (atomic_load(&g->nwaiters) != 0 && tpool__root_pending(p) == 0)
+        wake_waiters(g);
 }
 
 void tpool__run_task(struct tpool *p, tpool__task *t, unsigned slot)
@@ -113,5 +131,5 @@ void tpool__run_task(struct tpool *p, tpool__task *t, unsigned slot)
         done(arg, cancel ? TPOOL_ECANCELED : 0);
     if (g)
         tpool__group_finish(g, cancel);
-    tpool__group_finish(&p->tasks.root, cancel);
+    tpool__root_finish(p, slot, cancel);
 }

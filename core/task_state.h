@@ -24,14 +24,15 @@ typedef struct tpool__waiter {
 } tpool__waiter;
 
 /*
- * A group counts its tasks in two words on separate lines, so that one
- * producer and the workers finishing its tasks do not pull one line back and
- * forth on every task: `submitted` (written by submitters) and `finished`
- * (written by finishers). finished holds the count of finished tasks above
+ * A user group counts its tasks in two words on separate lines (the root
+ * group: per slot, below), so that one producer and the workers finishing
+ * its tasks do not pull one line back and forth on every task:
+ * `submitted` (written by submitters) and `finished` (written by
+ * finishers). finished holds the count of finished tasks above
  * TPOOL__FIN_SHIFT; below it TPOOL__FIN_WAIT, set while a waiter is
- * registered, and the count of finishers of a user group still touching the
- * group (tpool_group_wait waits for them before it returns, so the group may
- * be freed). A finisher learns of waiters from the value its own
+ * registered, and the count of finishers still touching the group
+ * (tpool_group_wait waits for them before it returns, so the group may be
+ * freed). A finisher learns of waiters from the value its own
  * read-modify-write replaced, so while no one waits it makes that one
  * write and touches the group no more (task.c). The group is idle when
  * the two counts are equal (tpool__group_pending): a task is counted
@@ -67,10 +68,31 @@ static inline uint64_t tpool__group_pending(struct tpool_group *g)
     return (s - f) & (UINT64_MAX >> TPOOL__FIN_SHIFT);
 }
 
+/*
+ * The root group counts every task, so its counts are not kept in the
+ * group's two words (every producer and every finisher would write them on
+ * every task) but per participant: each worker slot has its own pair, on
+ * the line of that worker's other per-task counters (tpool__worker.root,
+ * pool.h), and the outside threads share one (tpool__tasks.outside). A
+ * thread counts a task submitted in the pair of the slot it submits from,
+ * and finished in the pair of the slot it runs (or cancels) it in, each
+ * with a seq_cst read-modify-write: uncontended while each worker keeps to
+ * its slot (a worker a shrink retired, still running a task, and the
+ * worker a later grow put in its slot may share it for a while). The sum
+ * over the slots is tpool__root_pending (task.c, whose top has the
+ * argument); the pairs are never reset, and worker structs (and so their
+ * pairs) live as long as the pool, so a resize loses no count. The root
+ * group's own `submitted` and `finished` stay 0.
+ */
+typedef struct tpool__root_count {
+    tpool__a64 submitted, finished;
+} tpool__root_count;
+
 /* Written by task.c and task_run.c, and the totals also by stats.c (a
  * reset); parallel_calls by range.c. */
 struct tpool__tasks {
-    struct tpool_group root; /* every task is counted here too */
+    struct tpool_group root; /* every task is counted here too (see above) */
+    TPOOL__ALIGNED tpool__root_count outside; /* the outside threads' pair */
     TPOOL__ALIGNED tpool__a64 cancelled_total, parallel_calls;
 };
 _Static_assert(_Alignof(struct tpool__tasks) == TPOOL__CACHELINE,

@@ -14,6 +14,15 @@
  * going to sleep; each task submits a child from its worker's slot. A
  * missed wake leaves a task queued with every worker asleep, and the
  * waiter fails after a minute without progress.
+ *
+ * The root group's counts, under every policy: outside threads each submit
+ * rounds of parent tasks that submit children (so tasks are counted
+ * submitted in worker slots and the outside slot, and finished in both,
+ * outside threads helping in tpool_wait_all), each round ending with
+ * tpool_wait_all, while another thread resizes the pool at random (the
+ * seed is printed). After each wait every task of the round must have
+ * run, and at the end tpool_stats must count every task submitted and
+ * completed, exactly.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -314,6 +323,134 @@ START_TEST(test_no_lost_wakeup)
 }
 END_TEST
 
+/* ---- the root group's counts ------------------------------------------------ */
+
+enum {
+    ROOT_OUTSIDE = 3,   /* outside threads submitting and waiting */
+    ROOT_PARENTS = 64,  /* parent tasks per round */
+    ROOT_CHILDREN = 8,  /* children per parent, submitted from the task */
+    ROOT_MAX_THREADS = 6,
+};
+
+typedef struct {
+    tpool *pool;
+    _Atomic size_t ran; /* this thread's tasks (parents and children) run */
+    atomic_int err;     /* the first failed submit from a task */
+} root_owner;
+
+static void root_child(void *arg)
+{
+    root_owner *o = arg;
+    atomic_fetch_add(&o->ran, 1);
+}
+
+static void root_parent(void *arg)
+{
+    root_owner *o = arg;
+    for (int c = 0; c < ROOT_CHILDREN; c++) {
+        int rc = tpool_submit(o->pool, root_child, o, NULL);
+        if (rc) {
+            int none = 0;
+            atomic_compare_exchange_strong(&o->err, &none, rc);
+        }
+    }
+    atomic_fetch_add(&o->ran, 1);
+}
+
+typedef struct {
+    root_owner own;
+    size_t rounds;
+    size_t bad_round; /* 0, or 1 + the first round whose wait returned early */
+    size_t ran_then;  /* tasks found run after that wait */
+    int rc;           /* the first failed submit or wait */
+} root_submitter;
+
+static void *root_submit(void *arg)
+{
+    root_submitter *r = arg;
+    for (size_t k = 0; k < r->rounds && !r->rc && !r->bad_round; k++) {
+        for (int j = 0; j < ROOT_PARENTS && !r->rc; j++)
+            r->rc = tpool_submit(r->own.pool, root_parent, &r->own, NULL);
+        if (!r->rc)
+            r->rc = tpool_wait_all(r->own.pool);
+        /* Every task of this round was submitted before the wait returned
+         * (a parent before its children, and it is counted until they are). */
+        size_t ran = atomic_load(&r->own.ran);
+        if (!r->rc && ran != (k + 1) * ROOT_PARENTS * (1 + ROOT_CHILDREN)) {
+            r->bad_round = k + 1;
+            r->ran_then = ran;
+        }
+    }
+    return NULL;
+}
+
+typedef struct {
+    tpool *pool;
+    unsigned seed;
+    size_t resizes;
+    int rc;
+} root_resizer;
+
+static void *root_resize(void *arg)
+{
+    root_resizer *z = arg;
+    for (size_t i = 0; i < z->resizes && !z->rc; i++) {
+        z->rc = tpool_set_threads(z->pool, 1 + (unsigned)rand_r(&z->seed) % ROOT_MAX_THREADS);
+        sched_yield();
+    }
+    return NULL;
+}
+
+START_TEST(test_root_counts)
+{
+    const char *pol = g_pol[_i];
+    /* A tenth of the stress test's task count, in rounds of one thread. */
+    size_t per_round = ROOT_PARENTS * (1 + ROOT_CHILDREN);
+    size_t rounds = g_n / 10 / ROOT_OUTSIDE / per_round;
+    if (rounds < 8)
+        rounds = 8;
+    tpool *p = tu_pool(pol, THREADS, NULL);
+    root_submitter sub[ROOT_OUTSIDE];
+    pthread_t th[ROOT_OUTSIDE], rz_th;
+    root_resizer rz = { .pool = p, .seed = g_seed, .resizes = rounds < 64 ? 32 : rounds / 2 };
+    for (int s = 0; s < ROOT_OUTSIDE; s++) {
+        sub[s] = (root_submitter){ .own = { .pool = p }, .rounds = rounds };
+        atomic_init(&sub[s].own.ran, 0);
+        atomic_init(&sub[s].own.err, 0);
+        ck_assert_int_eq(pthread_create(&th[s], NULL, root_submit, &sub[s]), 0);
+    }
+    ck_assert_int_eq(pthread_create(&rz_th, NULL, root_resize, &rz), 0);
+    for (int s = 0; s < ROOT_OUTSIDE; s++)
+        ck_assert_int_eq(pthread_join(th[s], NULL), 0);
+    ck_assert_int_eq(pthread_join(rz_th, NULL), 0);
+    ck_assert_msg(rz.rc == 0, "policy '%s': tpool_set_threads: %s", pol, tpool_strerror(rz.rc));
+    for (int s = 0; s < ROOT_OUTSIDE; s++) {
+        ck_assert_msg(sub[s].rc == 0 && atomic_load(&sub[s].own.err) == 0,
+                      "policy '%s', thread %d: %s", pol, s,
+                      tpool_strerror(sub[s].rc ? sub[s].rc : atomic_load(&sub[s].own.err)));
+        ck_assert_msg(sub[s].bad_round == 0,
+                      "policy '%s', thread %d: tpool_wait_all returned in round %zu with "
+                      "%zu of its %zu tasks run (seed %u)", pol, s, sub[s].bad_round,
+                      sub[s].ran_then, sub[s].bad_round * per_round, g_seed);
+    }
+    ck_assert_int_eq(tpool_wait_all(p), 0);
+    tpool_stats st;
+    ck_assert_int_eq(tpool_stats_get(p, &st), 0);
+    uint64_t want = (uint64_t)ROOT_OUTSIDE * rounds * per_round;
+    ck_assert_msg(st.submitted == want && st.completed == want && st.cancelled == 0,
+                  "policy '%s': stats after %zu resizes: submitted %llu, completed %llu, "
+                  "cancelled %llu; %llu tasks were submitted and run (seed %u)", pol,
+                  rz.resizes, (unsigned long long)st.submitted,
+                  (unsigned long long)st.completed, (unsigned long long)st.cancelled,
+                  (unsigned long long)want, g_seed);
+    tpool_stats_free(&st);
+    ck_assert_int_eq(tpool_destroy(p), 0);
+    printf("check_stress: policy %s: %llu tasks from %d outside threads and the tasks, "
+           "%zu resizes, counted exactly\n", pol, (unsigned long long)want, ROOT_OUTSIDE,
+           rz.resizes);
+}
+END_TEST
+
 int main(void)
 {
     g_npol = tu_policies_print("check_stress", g_pol, MAXPOL);
@@ -333,6 +470,7 @@ int main(void)
         for (int j = 0; j < g_npol; j++)
             if (strcmp(g_pol[j], wake_extra[k].policy) == 0)
                 tcase_add_loop_test(tc, test_no_lost_wakeup, g_npol + k, g_npol + k + 1);
+    tcase_add_loop_test(tc, test_root_counts, 0, g_npol);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

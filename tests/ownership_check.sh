@@ -29,7 +29,9 @@ src=${srcdir:-$(dirname "$0")}/../core
 
 # MEMBER[.FIELD]  the files of core/ that may write it (a FIELD line adds
 # writers for that field to the member's). pool.c creates and destroys the
-# pool, so it fills (and frees) what it lists here.
+# pool, so it fills (and frees) what it lists here. pool.h's
+# tpool__root_count_of hands a slot's pair of root counts (tasks.outside
+# or a worker's) to task.c and task_run.c, which write it.
 owners='
 team         resize.h resize.c pool.c worker.c
 changes      resize.h resize.c pool.c
@@ -45,6 +47,7 @@ wakeup.seq   task.c range.c
 tasks        task_state.h task.c task_run.c pool.c
 tasks.cancelled_total  stats.c
 tasks.parallel_calls   range.c stats.c
+tasks.outside          pool.h
 range        range.h range.c pool.c
 range.lock   resize.c
 el           elastic.h elastic.c pool.c
