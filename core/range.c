@@ -192,7 +192,7 @@ uint32_t tpool__job_join(struct tpool *p, unsigned w)
     /* A worker a shrink retired (w >= W) has no participant index. */
     unsigned W = ld_relaxed(&p->team.workers);
     unsigned part = w < W ? tpool_slot_participant(w, W) : UINT_MAX;
-    if ((s & 1u) && part < job->pub.participants && claim_part(job, part, s)) {
+    if ((s & 1u) && part < job->pub.participants && claim_part(job, part, job->number)) {
         wake_participants(p, job);
         flags = job->flags;
         bool flush = job->flags & TPOOL_FLAG_DISABLE_DENORMALS;
@@ -244,7 +244,7 @@ struct tpool__share {
     TPOOL__ALIGNED tpool__asize next; /* CAS by the owner and by helpers */
     tpool__asize end;                 /* the owner's, while it holds LOCKED */
     tpool__a32 state;
-    tpool__a64 claimed; /* stand-ins: the job (range.seq) whose index a thread took */
+    tpool__a64 claimed; /* stand-ins: the job (job.number) whose index a thread took */
 };
 
 /* Whether the loaded policy's range path gives progress (range.lock held). */
@@ -268,7 +268,7 @@ static bool shares_ready(tpool__job *job, unsigned parts, bool progress)
         if (!sh)
             return false;
         for (unsigned k = 0; k < parts; k++)
-            atomic_init(&sh[k].claimed, 0); /* no job's: job numbers are odd */
+            atomic_init(&sh[k].claimed, 0); /* no job's: they are numbered from 1 */
         tpool__free(job->shares);
         job->shares = sh;
         job->shares_cap = parts;
@@ -282,13 +282,14 @@ static bool shares_ready(tpool__job *job, unsigned parts, bool progress)
     return true;
 }
 
-/* Stand-ins: takes participant index `part` of job `s` (its range.seq) for
- * this thread, or false when another thread has it. */
-static inline bool claim_part(tpool__job *job, unsigned part, uint64_t s)
+/* Stand-ins: takes participant index `part` of the job numbered `number`
+ * for this thread, or false when another thread has it. */
+static inline bool claim_part(tpool__job *job, unsigned part, uint64_t number)
 {
     tpool__a64 *c = &job->shares[part].claimed;
     return !job->stand_in
-           || (ld_relaxed(c) != s && atomic_exchange_explicit(c, s, memory_order_relaxed) != s);
+           || (ld_relaxed(c) != number
+               && atomic_exchange_explicit(c, number, memory_order_relaxed) != number);
 }
 
 /* Claims one item of `sh`. */
@@ -741,6 +742,7 @@ static int run_range_path(struct tpool *p, tpool__tls *tl)
     const tpool_policy *ops = &p->team.policy.ops;
     job->shares_on = (job->flags & TPOOL_FLAG_PROGRESS) && policy_progress(p);
     job->stand_in = (ops->flags & TPOOL_POLICY_STAND_IN) != 0;
+    job->number++;
     if ((job->shares_on || job->stand_in)
         && !shares_ready(job, job->pub.participants, job->shares_on))
         return TPOOL_ENOMEM;
@@ -761,7 +763,7 @@ static int run_range_path(struct tpool *p, tpool__tls *tl)
 
     size_t items = run_share(p, 0);
     for (unsigned part = 1; job->stand_in && part < job->pub.participants; part++)
-        if (claim_part(job, part, s)) /* its worker has not started: stand in */
+        if (claim_part(job, part, job->number)) /* its worker has not started: stand in */
             items += run_share(p, part);
     caller_finish(p, tl, items);
 

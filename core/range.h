@@ -37,6 +37,8 @@ typedef struct tpool__job {
      * "Settling"): written by callers and tpool__job_settle, under
      * range.lock. */
     bool unsettled;
+    /* Jobs run so far: a stand-in claim names its job by it (range.c). */
+    uint64_t number;
     tpool_range_job pub;   /* what the policy sees */
     /* Shared while the job runs. */
     TPOOL__ALIGNED tpool__asize done; /* items finished; the caller waits for n */
