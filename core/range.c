@@ -729,6 +729,9 @@ void tpool__job_settle(struct tpool *p)
     tpool__job *job = &p->range.job;
     if (!job->unsettled)
         return;
+    /* Orders the close (a release store) before the look at `active`, the
+     * other half of the worker's increment then look at range.seq. */
+    fence_seq_cst();
     for (unsigned turn = 0; atomic_load_explicit(&job->active, memory_order_acquire) != 0;)
         tpool__backoff(&turn); /* a worker leaving the job: a few instructions */
     job->unsettled = false;
@@ -767,7 +770,10 @@ static int run_range_path(struct tpool *p, tpool__tls *tl)
             items += run_share(p, part);
     caller_finish(p, tl, items);
 
-    atomic_store(&p->range.seq, s + 1); /* even: closed */
+    /* Even: closed. A release store, so that the caller does not wait here
+     * for the line the workers poll; tpool__job_settle fences before it
+     * looks at `active`. */
+    st_release(&p->range.seq, s + 1);
     job->unsettled = true; /* `active` and range_end: see "Settling" */
     return 0;
 }
