@@ -23,6 +23,7 @@
 static void free_pool(struct tpool *p)
 {
     if (p->team.pstate) {
+        tpool__job_settle(p); /* the workers are gone: only range_end is left */
         tpool__tiles_drain(p);
         p->team.policy.ops.destroy(p->team.pstate);
     }

@@ -423,6 +423,11 @@ int tpool__group_wait(struct tpool_group *g);
 /* Worker w takes part in the open range job, if it has a participant index
  * in it; returns the job's flags (0 when it did not take part). */
 uint32_t tpool__job_join(struct tpool *p, unsigned w);
+/* range.lock held: waits until no worker is inside the last range job and
+ * ends it in the policy (range_end), if the call that ran it left that to
+ * the next user of the job (range.c, "Settling"). Whoever takes range.lock
+ * to use the job's fields or the policy's state calls it first. */
+void tpool__job_settle(struct tpool *p);
 /* Runs a popped tile task (a parallel-for's tile, or one left queued by a
  * call that has returned, which only drops its reference); `slot` is the
  * popper's slot index (a worker index or TPOOL__OUTSIDE). */

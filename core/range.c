@@ -7,10 +7,11 @@
  *     making range.seq odd (release), wakes participants 1..P-1 (helped by
  *     them: "Waking" below) and works as participant 0. Each participant
  *     adds what it processed to `done` once;
- *     the caller waits for done == n, closes the job (range.seq even) and waits
- *     until no worker is inside it (`active`), so the policy's job state and
- *     the job fields can be reused. A worker enters by incrementing `active`
- *     and only then reading range.seq (both seq_cst), so either the caller
+ *     the caller waits for done == n, closes the job (range.seq even) and
+ *     returns; before the job's fields or the policy's job state are used
+ *     again, whoever uses them waits until no worker is inside the job
+ *     (`active`): see "Settling". A worker enters by incrementing `active`
+ *     and only then reading range.seq (both seq_cst), so either the settler
  *     sees it active or it sees the job closed.
  *   - tile path (no range_next): the range is cut into tiles that are pushed
  *     as tasks through the policy's own push/pop, so the policy orders them
@@ -42,6 +43,20 @@
  * caller runs the shares it claims in their participants' names. A call
  * then waits for a worker only while that worker runs its share, never for
  * a worker to wake up and start.
+ *
+ * Settling. A worker that saw the job open may still be inside it when the
+ * call returns: it came to find its index claimed by a stand-in, or found
+ * nothing left in range_next. It runs no item of the call (every item was
+ * counted in `done` before the caller returned, and the job is closed), but
+ * it reads the job's fields and may be inside the policy's range_next. So
+ * the call leaves the wait for `active` == 0, and range_end, to the next
+ * thread that takes range.lock to use the job or the policy's state: the
+ * next parallel-for, a resize, a policy switch, the pool's destruction
+ * (tpool__job_settle). By then the worker has usually left, and the caller
+ * has not waited a cross-core round trip for it on every call. A caller
+ * that ran every item itself (the others came too late: an empty body)
+ * adds nothing to `done` and does not wait at all: no other participant
+ * has items to add.
  *
  * The caller runs nothing but the call's own items: it never pops a task
  * (a task it popped could be anybody's, and would run inside the call, with
@@ -135,7 +150,7 @@ static void job_add_done(tpool__job *job, size_t n, size_t items)
 }
 
 static size_t run_share_progress(struct tpool *p, unsigned part);
-static inline bool claim_part(tpool__job *job, unsigned part);
+static inline bool claim_part(tpool__job *job, unsigned part, uint64_t s);
 
 /* Wakes the participants nobody has taken yet ("Waking" above). The load
  * first keeps the threads that join after the last index from writing the
@@ -177,7 +192,7 @@ uint32_t tpool__job_join(struct tpool *p, unsigned w)
     /* A worker a shrink retired (w >= W) has no participant index. */
     unsigned W = ld_relaxed(&p->team.workers);
     unsigned part = w < W ? tpool_slot_participant(w, W) : UINT_MAX;
-    if ((s & 1u) && part < job->pub.participants && claim_part(job, part)) {
+    if ((s & 1u) && part < job->pub.participants && claim_part(job, part, job->number)) {
         wake_participants(p, job);
         flags = job->flags;
         bool flush = job->flags & TPOOL_FLAG_DISABLE_DENORMALS;
@@ -229,7 +244,7 @@ struct tpool__share {
     TPOOL__ALIGNED tpool__asize next; /* CAS by the owner and by helpers */
     tpool__asize end;                 /* the owner's, while it holds LOCKED */
     tpool__a32 state;
-    tpool__a32 claimed; /* stand-ins: 1 once a thread took the index */
+    tpool__a64 claimed; /* stand-ins: the job (job.number) whose index a thread took */
 };
 
 /* Whether the loaded policy's range path gives progress (range.lock held). */
@@ -241,34 +256,40 @@ static bool policy_progress(struct tpool *p)
     return (ops->flags & TPOOL_POLICY_PROGRESS) != 0;
 }
 
-/* Shares for `parts` participants, reset for a new job (range.lock held,
- * before the job is published). false: no memory. */
-static bool shares_ready(tpool__job *job, unsigned parts)
+/* Shares for `parts` participants (range.lock held, the job settled,
+ * before it is published), their chunks emptied for a new job when
+ * `progress`. A stand-in claim names its job, so claims are never reset:
+ * a job with stand-ins only writes no share line before it opens. false: no
+ * memory. */
+static bool shares_ready(tpool__job *job, unsigned parts, bool progress)
 {
     if (parts > job->shares_cap) {
         struct tpool__share *sh = tpool__aligned_alloc(TPOOL__CACHELINE, parts * sizeof *sh);
         if (!sh)
             return false;
+        for (unsigned k = 0; k < parts; k++)
+            atomic_init(&sh[k].claimed, 0); /* no job's: they are numbered from 1 */
         tpool__free(job->shares);
         job->shares = sh;
         job->shares_cap = parts;
+        progress = true;
     }
-    for (unsigned k = 0; k < parts; k++) {
+    for (unsigned k = 0; progress && k < parts; k++) {
         atomic_init(&job->shares[k].next, 0);
         atomic_init(&job->shares[k].end, 0);
         atomic_init(&job->shares[k].state, 0);
-        atomic_init(&job->shares[k].claimed, 0);
     }
     return true;
 }
 
-/* Stand-ins: takes participant index `part` for this thread, or false when
- * another thread has it. */
-static inline bool claim_part(tpool__job *job, unsigned part)
+/* Stand-ins: takes participant index `part` of the job numbered `number`
+ * for this thread, or false when another thread has it. */
+static inline bool claim_part(tpool__job *job, unsigned part, uint64_t number)
 {
-    return !job->stand_in || (ld_relaxed(&job->shares[part].claimed) == 0
-                              && atomic_exchange_explicit(&job->shares[part].claimed, 1,
-                                                          memory_order_relaxed) == 0);
+    tpool__a64 *c = &job->shares[part].claimed;
+    return !job->stand_in
+           || (ld_relaxed(c) != number
+               && atomic_exchange_explicit(c, number, memory_order_relaxed) != number);
 }
 
 /* Claims one item of `sh`. */
@@ -679,10 +700,9 @@ static bool job_done(void *arg)
 /* The caller waits for done == n (spinning, then parked). It runs nothing
  * meanwhile, so it gives its seats back first (seats.h), and has none for
  * a seat waiter to want. */
-static void caller_wait(struct tpool *p)
+static void caller_wait(struct tpool *p, tpool__tls *tl)
 {
     tpool__job *job = &p->range.job;
-    tpool__tls *tl = tpool__tls_get();
     tpool__frame_mark(tl->top, false);
     tpool__seats_release_all(tl);
     tpool__spin spin;
@@ -691,13 +711,43 @@ static void caller_wait(struct tpool *p)
     tpool__event_wait(&job->wake, job_done, job, &spin);
 }
 
-static int run_range_path(struct tpool *p)
+/* The caller's `items` are run: counts them, and waits for the others'
+ * unless it ran all n ("Settling"): its frame then stays busy to the end,
+ * with no clock read for a wait that did not happen. */
+static void caller_finish(struct tpool *p, tpool__tls *tl, size_t items)
+{
+    tpool__job *job = &p->range.job;
+    add_relaxed(&p->outside.items_run, items);
+    if (items == job->pub.n)
+        return;
+    job_add_done(job, job->pub.n, items);
+    caller_wait(p, tl);
+}
+
+void tpool__job_settle(struct tpool *p)
+{
+    tpool__job *job = &p->range.job;
+    if (!job->unsettled)
+        return;
+    /* Orders the close (a release store) before the look at `active`, the
+     * other half of the worker's increment then look at range.seq. */
+    fence_seq_cst();
+    for (unsigned turn = 0; atomic_load_explicit(&job->active, memory_order_acquire) != 0;)
+        tpool__backoff(&turn); /* a worker leaving the job: a few instructions */
+    job->unsettled = false;
+    if (p->team.policy.ops.range_end)
+        p->team.policy.ops.range_end(p->team.pstate);
+}
+
+static int run_range_path(struct tpool *p, tpool__tls *tl)
 {
     tpool__job *job = &p->range.job;
     const tpool_policy *ops = &p->team.policy.ops;
     job->shares_on = (job->flags & TPOOL_FLAG_PROGRESS) && policy_progress(p);
     job->stand_in = (ops->flags & TPOOL_POLICY_STAND_IN) != 0;
-    if ((job->shares_on || job->stand_in) && !shares_ready(job, job->pub.participants))
+    job->number++;
+    if ((job->shares_on || job->stand_in)
+        && !shares_ready(job, job->pub.participants, job->shares_on))
         return TPOOL_ENOMEM;
     if (ops->range_begin)
         ops->range_begin(p->team.pstate, &job->pub);
@@ -716,17 +766,15 @@ static int run_range_path(struct tpool *p)
 
     size_t items = run_share(p, 0);
     for (unsigned part = 1; job->stand_in && part < job->pub.participants; part++)
-        if (claim_part(job, part)) /* its worker has not started: stand in */
+        if (claim_part(job, part, job->number)) /* its worker has not started: stand in */
             items += run_share(p, part);
-    add_relaxed(&p->outside.items_run, items);
-    job_add_done(job, job->pub.n, items);
-    caller_wait(p);
+    caller_finish(p, tl, items);
 
-    atomic_store(&p->range.seq, s + 1); /* even: closed */
-    for (unsigned turn = 0; atomic_load_explicit(&job->active, memory_order_acquire) != 0;)
-        tpool__backoff(&turn); /* a worker leaving the job: a few instructions */
-    if (ops->range_end)
-        ops->range_end(p->team.pstate);
+    /* Even: closed. A release store, so that the caller does not wait here
+     * for the line the workers poll; tpool__job_settle fences before it
+     * looks at `active`. */
+    st_release(&p->range.seq, s + 1);
+    job->unsettled = true; /* `active` and range_end: see "Settling" */
     return 0;
 }
 
@@ -791,7 +839,7 @@ static size_t caller_claim_unpushed(tpool__job *job, struct tpool__tile_block *b
     }
 }
 
-static int run_tile_path(struct tpool *p, uint64_t t_start)
+static int run_tile_path(struct tpool *p, tpool__tls *tls, uint64_t t_start)
 {
     tpool__job *job = &p->range.job;
     const tpool_policy *ops = &p->team.policy.ops;
@@ -884,9 +932,7 @@ static int run_tile_path(struct tpool *p, uint64_t t_start)
             items += last - first;
         }
     }
-    add_relaxed(&p->outside.items_run, items);
-    job_add_done(job, n, items);
-    caller_wait(p);
+    caller_finish(p, tls, items);
     block_release(p, blk); /* spent tiles may still be queued: see "Tiles" */
     return 0;
 }
@@ -905,6 +951,7 @@ __attribute__((noinline)) static int run_job(struct tpool *p, size_t n, tpool_ra
         tpool__seats_release_all(tl); /* never asleep seated (seats.h) */
         pthread_mutex_lock(&p->range.lock);
     }
+    tpool__job_settle(p); /* before a seat: it may wait for a worker */
     /* The caller works for p from here: its own items need a seat. */
     tpool__frame frame;
     tpool__frame_push(tl, &frame, p, TPOOL__OUTSIDE, false);
@@ -923,14 +970,17 @@ __attribute__((noinline)) static int run_job(struct tpool *p, size_t n, tpool_ra
     job->pub.priority = opts ? opts->priority : 0;
     job->pub.cost = opts && opts->cost ? opts->cost : NULL;
     job->pub.cost_ctx = cost_ctx ? cost_ctx : ctx;
-    atomic_store_explicit(&job->done, 0, memory_order_relaxed);
+    /* Only when needed: a caller that ran every item left it at 0, and the
+     * line is the one workers write `active` on ("Settling"). */
+    if (ld_relaxed(&job->done) != 0)
+        atomic_store_explicit(&job->done, 0, memory_order_relaxed);
 
     unsigned fpu = tpool__fpu_enter(flush);
     int rc = 0;
     if (job->via_tasks)
-        rc = run_tile_path(p, frame.since);
+        rc = run_tile_path(p, tl, frame.since);
     else
-        rc = run_range_path(p);
+        rc = run_range_path(p, tl);
     tpool__fpu_leave(flush, fpu);
 
     /* caller_wait gave the seat back (an error return did not wait). */

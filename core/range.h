@@ -28,6 +28,17 @@ typedef struct tpool__job {
     void *ctx;
     uint32_t flags;
     bool via_tasks;        /* policy has no range_next: tiles go as tasks */
+    /* Range path: progress through shares, and stand-ins ("Shares" and
+     * "Stand-ins" in range.c). Here, not beside `done`, so that a caller
+     * writing them does not take the line of `active` from a worker. */
+    bool shares_on;
+    bool stand_in; /* the policy has TPOOL_POLICY_STAND_IN */
+    /* The last job was closed without waiting for `active` (range.c,
+     * "Settling"): written by callers and tpool__job_settle, under
+     * range.lock. */
+    bool unsettled;
+    /* Jobs run so far: a stand-in claim names its job by it (range.c). */
+    uint64_t number;
     tpool_range_job pub;   /* what the policy sees */
     /* Shared while the job runs. */
     TPOOL__ALIGNED tpool__asize done; /* items finished; the caller waits for n */
@@ -46,11 +57,8 @@ typedef struct tpool__job {
     _Atomic(struct tpool__tile_block *) tile_free;
     struct tpool__tile_block *tile_spare;
     size_t spare_count, spare_bytes; /* of tile_spare */
-    /* Range path with progress (range.c): one share per participant,
-     * allocated by callers under the range lock; shares_on is written before the
-     * job is published. */
-    bool shares_on;
-    bool stand_in; /* the policy has TPOOL_POLICY_STAND_IN */
+    /* Range path with progress or stand-ins (range.c): one share per
+     * participant, allocated by callers under the range lock. */
     struct tpool__share *shares;
     unsigned shares_cap;
 } tpool__job;

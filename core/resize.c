@@ -193,6 +193,7 @@ int tpool__resize(struct tpool *p, unsigned threads)
     const tpool_policy *ops = &p->team.policy.ops;
 
     pthread_mutex_lock(&p->range.lock);
+    tpool__job_settle(p); /* no worker left in a job: the team changes */
     unsigned ow = ld_relaxed(&p->team.workers);
     unsigned ot = ld_relaxed(&p->team.threads);
     if (threads == ot) {
@@ -348,6 +349,7 @@ int tpool_set_policy(tpool *p, const char *policy, const char *params_json,
     /* Resolve the way pool creation does (same search path, same messages):
      * a copy of the creation config with the policy and params replaced. */
     pthread_mutex_lock(&p->range.lock);
+    tpool__job_settle(p); /* no worker left in the old policy's range_next */
     tpool_config *cfg = NULL;
     struct switched s = { { 0 }, NULL, NULL };
     tpool__retired *kept = NULL;

@@ -214,7 +214,9 @@ typedef struct tpool_policy {
      * active per pool); each participant p then calls range_next(state, p,
      * &begin, &end) until it returns 0; every item must be handed out exactly
      * once over all participants. range_end(state) follows when all
-     * participants are done. range_begin and range_end may be NULL.
+     * participants are done, possibly after the parallel-for returned, but
+     * before the next range_begin, resize or destroy. range_begin and
+     * range_end may be NULL.
      */
     void (*range_begin)(void *state, const tpool_range_job *job);
     int (*range_next)(void *state, unsigned participant, size_t *begin, size_t *end);

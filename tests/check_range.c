@@ -1,8 +1,11 @@
 /* check_range.c - tpool_parallel_range: exactly-once (also call after call
  * on the tile path), inline paths, nesting,
  * concurrent callers, flags (the per-policy runs are in check_conformance),
- * and a heavy item among cheap ones under the balancing policies. */
+ * a heavy item among cheap ones under the balancing policies, calls back
+ * to back under every policy, and a call that returns while a worker is
+ * still inside its job. */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #if defined(__x86_64__)
@@ -339,6 +342,153 @@ START_TEST(test_heavy_item_spreads)
 }
 END_TEST
 
+/* ---- calls back to back; a worker left inside a finished job ------------------ */
+
+#define MAXPOL 16
+static const char *g_pol[MAXPOL];
+static int g_npol;
+
+typedef struct {
+    _Atomic unsigned char hits[8];
+    _Atomic int open;  /* 1 while the call runs */
+    _Atomic int late;  /* body calls after the call returned */
+} b2b_ctx;
+
+static void b2b_body(void *arg, size_t begin, size_t end, unsigned thread)
+{
+    (void)thread;
+    b2b_ctx *c = arg;
+    if (!atomic_load(&c->open))
+        atomic_fetch_add(&c->late, 1);
+    for (size_t i = begin; i < end; i++)
+        atomic_fetch_add(&c->hits[i], 1);
+}
+
+/* Calls of a few empty items one after the other, so that a worker often
+ * enters a job only after the caller ran it all and returned (or even
+ * after the next call opened): every item runs once, in its own call, and
+ * no body runs after its call returned (a late one would count in the
+ * next call's items too). */
+START_TEST(test_back_to_back_calls)
+{
+    const char *pol = g_pol[_i / 2];
+    unsigned threads = 2 + _i % 2;
+    tpool *p = tu_pool(pol, threads, NULL);
+    b2b_ctx c;
+    memset(&c, 0, sizeof c);
+    for (unsigned call = 0; call < 3000; call++) {
+        size_t n = 2 + call % 6;
+        atomic_store(&c.open, 1);
+        ck_assert_int_eq(tpool_parallel_range(p, n, b2b_body, &c, NULL), 0);
+        atomic_store(&c.open, 0);
+        for (size_t i = 0; i < 8; i++) {
+            unsigned h = atomic_exchange(&c.hits[i], 0);
+            ck_assert_msg(h == (i < n), "%s, T=%u, call %u (n=%zu): item %zu ran %u times",
+                          pol, threads, call, n, i, h);
+        }
+    }
+    ck_assert_int_eq(tpool_destroy(p), 0);
+    ck_assert_int_eq(atomic_load(&c.late), 0);
+}
+END_TEST
+
+/* mod_straggler's control block (tests/modules/mod_straggler.c). */
+typedef struct {
+    atomic_int hold, held, release, gave_up, inside, overlaps, unended;
+    atomic_long begun, ended;
+} straggler_ctl;
+
+typedef struct {
+    straggler_ctl *ctl;
+    _Atomic unsigned items;
+    _Atomic int held_seen; /* the worker was inside when the item ran */
+} straggler_ctx;
+
+/* The caller's item waits (bounded) until the worker is held inside the
+ * job, so the call surely returns with the worker still there. */
+static void straggler_item(void *arg, size_t begin, size_t end, unsigned thread)
+{
+    (void)thread;
+    straggler_ctx *c = arg;
+    for (time_t t0 = time(NULL); !atomic_load(&c->ctl->held) && time(NULL) - t0 < 30;)
+        sched_yield();
+    atomic_store(&c->held_seen, atomic_load(&c->ctl->held));
+    atomic_fetch_add(&c->items, (unsigned)(end - begin));
+}
+
+static void count_item(void *arg, size_t begin, size_t end, unsigned thread)
+{
+    (void)thread;
+    atomic_fetch_add((_Atomic unsigned *)arg, (unsigned)(end - begin));
+}
+
+typedef struct {
+    tpool *p;
+    _Atomic int started;
+    _Atomic unsigned items;
+    int rc;
+} next_call;
+
+static void *call_next(void *arg)
+{
+    next_call *nc = arg;
+    atomic_store(&nc->started, 1);
+    nc->rc = tpool_parallel_range(nc->p, 4, count_item, &nc->items, NULL);
+    return NULL;
+}
+
+/* A call returns while a worker is still inside its job (held in
+ * range_next by the policy): the call does not wait for it, and the next
+ * call, made while the worker is still held, waits for it before the
+ * policy's range_begin; range_end always comes in between, and never
+ * with a thread inside range_next. */
+START_TEST(test_return_with_worker_inside)
+{
+    const char *dir = getenv("TPOOL_TEST_MODULES");
+    ck_assert_msg(dir && *dir, "TPOOL_TEST_MODULES is not set (run through make check)");
+    char path[512];
+    snprintf(path, sizeof path, "%s/mod_straggler.so", dir);
+    tpool *p = tu_pool(path, 2, NULL);
+    void *h = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+    ck_assert_msg(h, "mod_straggler is not loaded: %s", dlerror());
+    straggler_ctl *ctl = dlsym(h, "mod_straggler_ctl_block");
+    ck_assert_ptr_nonnull(ctl);
+
+    straggler_ctx c = { .ctl = ctl };
+    atomic_store(&ctl->hold, 1);
+    ck_assert_int_eq(tpool_parallel_range(p, 3, straggler_item, &c, NULL), 0);
+    /* Returned with the worker still held (the test has not let it go). */
+    ck_assert_int_eq(atomic_load(&ctl->gave_up), 0);
+    ck_assert_int_eq(atomic_load(&c.held_seen), 1);
+    ck_assert_int_eq(atomic_load(&ctl->held), 1);
+    ck_assert_uint_eq(atomic_load(&c.items), 3);
+
+    /* The next call, from another thread, while the worker is held. */
+    next_call nc = { .p = p };
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, call_next, &nc), 0);
+    while (!atomic_load(&nc.started))
+        sched_yield();
+    atomic_store(&ctl->release, 1);
+    ck_assert_int_eq(pthread_join(th, NULL), 0);
+    ck_assert_int_eq(nc.rc, 0);
+    ck_assert_uint_eq(atomic_load(&nc.items), 4);
+
+    /* A resize settles the last job: every range_begin has its range_end. */
+    ck_assert_int_eq(tpool_set_threads(p, 3), 0);
+    printf("straggler: begun %ld, ended %ld, overlaps %d, unended %d\n",
+           atomic_load(&ctl->begun), atomic_load(&ctl->ended), atomic_load(&ctl->overlaps),
+           atomic_load(&ctl->unended));
+    ck_assert_int_eq(atomic_load(&ctl->begun), 2);
+    ck_assert_int_eq(atomic_load(&ctl->ended), 2);
+    ck_assert_int_eq(atomic_load(&ctl->overlaps), 0);
+    ck_assert_int_eq(atomic_load(&ctl->unended), 0);
+    ck_assert_int_eq(atomic_load(&ctl->gave_up), 0);
+    dlclose(h);
+    ck_assert_int_eq(tpool_destroy(p), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("range");
@@ -355,6 +505,9 @@ int main(void)
     tcase_add_test(tc, test_yield_flag);
     tcase_add_loop_test(tc, test_heavy_item_spreads, 0,
                         sizeof heavy_cases / sizeof heavy_cases[0]);
+    g_npol = tu_policies_print("range", g_pol, MAXPOL);
+    tcase_add_loop_test(tc, test_back_to_back_calls, 0, 2 * g_npol);
+    tcase_add_test(tc, test_return_with_worker_inside);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

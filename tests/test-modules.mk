@@ -14,7 +14,7 @@ TEST_MODULES = tests/mod_ok.la tests/mod_noentry.la tests/mod_badabi.la tests/mo
 	tests/mod_broken_twice.la tests/mod_broken_lose.la tests/mod_broken_range.la \
 	tests/mod_broken_wake.la tests/mod_broken_race.la \
 	tests/mod_entry_data.la tests/mod_entry_struct.la tests/mod_entry_int.la \
-	tests/mod_hugeparams.la tests/mod_picky.la \
+	tests/mod_hugeparams.la tests/mod_picky.la tests/mod_straggler.la \
 	tests/mod_bench_twice.la tests/mod_bench_skip.la \
 	$(TEST_WL_MODULES)
 check_LTLIBRARIES += $(TEST_MODULES)
@@ -71,6 +71,9 @@ tests_mod_hugeparams_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 # create, so it must say so).
 tests_mod_picky_la_SOURCES = tests/modules/mod_picky.c
 tests_mod_picky_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
+# A range path that holds a worker inside a finished job (check_range).
+tests_mod_straggler_la_SOURCES = tests/modules/mod_straggler.c
+tests_mod_straggler_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)
 # Policies that run the wrong items, for the harness workloads' checks.
 tests_mod_bench_twice_la_SOURCES = tests/modules/mod_bench_wrong.c
 tests_mod_bench_twice_la_LDFLAGS = $(TEST_MODULE_LDFLAGS)

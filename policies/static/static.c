@@ -153,11 +153,15 @@ static int static_range_next(void *state, unsigned p, size_t *begin, size_t *end
     }
     uint64_t k = me->taken++;
     if (s->chunk == 0) {
-        /* Block p: q items, one more for the first n mod P blocks. */
+        /* Block p: q items, one more for the first n mod P blocks. Its
+         * second call (k = 1) only ends the participant's loop: no block
+         * arithmetic for it. */
+        if (k != 0)
+            return 0;
         size_t q = s->q, r = s->r;
         size_t b = p * q + (p < r ? p : r);
         size_t e = b + q + (p < r);
-        if (k != 0 || b == e)
+        if (b == e)
             return 0;
         *begin = b;
         *end = e;
